@@ -30,7 +30,10 @@ abstract sealed class Arith<A> permits Arith32, Arith64 {
     /** A zeroed array of n elements. */
     abstract A alloc(int n);
 
-    /** A zeroed rows×ld matrix plus one row of slack for netlib's bounds checks. */
+    /**
+     * A zeroed rows×ld matrix plus one row of slack for netlib's bounds checks; ld must be the largest leading
+     * dimension the array is viewed with.
+     */
     final A matrix(int rows, int ld) {
         return alloc(checkedSize((long) rows * ld + ld));
     }

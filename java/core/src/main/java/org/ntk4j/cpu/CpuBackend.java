@@ -175,6 +175,88 @@ public final class CpuBackend implements Backend {
         return t;
     }
 
+    /**
+     * The Gram product J1·J2ᵀ of two row-major matrices with the same number of columns — the Jacobian-contraction
+     * kernel for Jacobians that come from elsewhere (any model; rows (n, a) as {@link #jacobian} lays them out).
+     * Columns are converted to the working precision in chunks that fit the memory budget and each chunk's product
+     * is added into an fp64 accumulator. With {@code j2} null (or j1 itself) only the upper triangle is formed and
+     * then mirrored, so the result is exactly symmetric.
+     */
+    public Matrix gram(Matrix j1, Matrix j2) {
+        requireMatrix(j1, "j1");
+        if (j2 != null && j2 != j1) {
+            requireMatrix(j2, "j2");
+            if (j2.cols() != j1.cols()) {
+                throw new InvalidInputException("j1 has " + j1.cols() + " columns but j2 has " + j2.cols()
+                        + "; a Gram product contracts over equal column counts");
+            }
+        }
+        CpuProfile.Timer timer = begin("gram");
+        Matrix g = gram(ar, j1, j2 == null ? j1 : j2, timer);
+        end(timer);
+        return g;
+    }
+
+    private static void requireMatrix(Matrix m, String name) {
+        if (m == null) {
+            throw new InvalidInputException(name + " is missing");
+        }
+        if (m.rows() == 0 || m.cols() == 0) {
+            throw new InvalidInputException(name + " is empty (" + m.rows() + " × " + m.cols() + ")");
+        }
+        Validation.requireFinite(m, name);
+    }
+
+    private <A> Matrix gram(Arith<A> arith, Matrix j1, Matrix j2, CpuProfile.Timer timer) {
+        boolean symmetric = j1 == j2;
+        int r1 = j1.rows();
+        int r2 = j2.rows();
+        int cols = j1.cols();
+        long perColumn = (long) arith.bytes() * (r1 + (symmetric ? 0 : r2) + 2);
+        int chunk = (int) Math.max(1, Math.min(cols, Math.min(budget / perColumn, (Integer.MAX_VALUE - 64) / (r1 + r2 + 2))));
+        timer.parameterChunk = chunk;
+        KernelSum sum = new KernelSum(NtkMode.TRACE, r1, r2, 1, symmetric);
+        A a = arith.matrix(r1, chunk);
+        A b = symmetric ? a : arith.matrix(r2, chunk);
+        A g = arith.matrix(r1, r2);
+        for (int c0 = 0; c0 < cols; c0 += chunk) {
+            int w = Math.min(chunk, cols - c0);
+            long t = System.nanoTime();
+            copyColumns(arith, j1, c0, w, a);
+            if (!symmetric) {
+                copyColumns(arith, j2, c0, w, b);
+            }
+            timer.fill += System.nanoTime() - t;
+            t = System.nanoTime();
+            if (symmetric) {
+                arith.gramUpper(r1, w, 1.0, a, 0, w, g, 0, r2);
+            } else {
+                arith.gemmABt(r1, r2, w, 1.0, a, 0, w, b, 0, w, 0.0, g, 0, r2);
+            }
+            timer.gram += System.nanoTime() - t;
+            t = System.nanoTime();
+            pool.parallelFor(r1, r2, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    int start = symmetric ? i : 0;
+                    arith.accumulate(sum.acc, i * r2 + start, g, i * r2 + start, r2 - start);
+                }
+            });
+            timer.accumulate += System.nanoTime() - t;
+            timer.parameterChunks++;
+        }
+        return sum.finish(arith).asMatrix();
+    }
+
+    private <A> void copyColumns(Arith<A> arith, Matrix m, int c0, int w, A dst) {
+        int cols = m.cols();
+        double[] src = m.data();
+        pool.parallelFor(m.rows(), w, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                arith.fromDouble(src, i * cols + c0, dst, i * w, w);
+            }
+        });
+    }
+
     private static <A> Tensor ntk(Arith<A> ar, Parameters params, Matrix x1, Matrix x2, boolean symmetric,
                                   NtkMode mode, boolean structured, ChunkPlan plan, CpuProfile.Timer timer) {
         return new NtkCompute<>(new Network<>(ar, params), timer).compute(x1, x2, symmetric, mode, structured, plan);

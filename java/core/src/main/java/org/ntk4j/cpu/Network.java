@@ -156,9 +156,9 @@ final class Network<A> {
 
         Backprop(Acts a) {
             this.a = a;
-            int rows = a.capacity * outputs;
-            cur = ar.matrix(rows, maxDeltaWidth);
-            next = ar.matrix(rows, maxDeltaWidth);
+            // viewed as rows × (O·width) in TRACE mode: that is the leading dimension the slack must cover
+            cur = ar.matrix(a.capacity, outputs * maxDeltaWidth);
+            next = ar.matrix(a.capacity, outputs * maxDeltaWidth);
         }
 
         /** Starts at the top: layer L-1, Δ^L = I. */

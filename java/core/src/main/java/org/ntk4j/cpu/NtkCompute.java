@@ -96,8 +96,9 @@ final class NtkCompute<A> {
                 }
                 hAugI = ar.matrix(b, wa);
                 hAugJ = ar.matrix(b, wa);
-                jI = ar.matrix(b * o, pc);
-                jJ = ar.matrix(b * o, pc);
+                // viewed as b × (O·pc) in TRACE and DIAGONAL mode
+                jI = ar.matrix(b, o * pc);
+                jJ = ar.matrix(b, o * pc);
             }
         }
 
