@@ -23,22 +23,30 @@ import org.ntk4j.model.Parameters;
  * the peer script, times ntk4j's structured and Jacobian-contraction NTK (fp32) and the sgemm ceiling in the same
  * JVM, saves the kernels ({@code kernel.npy}, {@code kernel_jc.npy}) and prints one JSON line.
  *
- * <pre>java -cp benchmarks.jar org.ntk4j.bench.PeerCompare OUT_DIR [config=peer] [mode=trace] [repeats=7] [jcRepeats=3]</pre>
+ * <pre>java -cp benchmarks.jar org.ntk4j.bench.PeerCompare out=DIR [config=peer|small] [mode=trace|full|diagonal]
+ *      [repeats=9] [jcRepeats=3] [threads=N]</pre>
+ * Each implementation is warmed up (at least 1 s or 3 calls) before its timed calls; medians are reported.
  */
 public final class PeerCompare {
     private PeerCompare() {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 1) {
-            System.err.println("usage: PeerCompare OUT_DIR [peer|small] [trace|full|diagonal] [repeats] [jcRepeats]");
-            System.exit(2);
+        java.util.Map<String, String> opt = new java.util.HashMap<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (eq < 0) {
+                System.err.println("arguments are key=value: out=DIR config=peer mode=trace repeats=9 jcRepeats=3 threads=N");
+                System.exit(2);
+            }
+            opt.put(a.substring(0, eq), a.substring(eq + 1));
         }
-        Path out = Path.of(args[0]);
-        String config = args.length > 1 ? args[1] : "peer";
-        NtkMode mode = NtkMode.parse(args.length > 2 ? args[2] : "trace");
-        int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 7;
-        int jcRepeats = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+        Path out = Path.of(opt.getOrDefault("out", "bench/target/peer-cpu"));
+        String config = opt.getOrDefault("config", "peer");
+        NtkMode mode = NtkMode.parse(opt.getOrDefault("mode", "trace"));
+        int repeats = Integer.parseInt(opt.getOrDefault("repeats", "9"));
+        int jcRepeats = Integer.parseInt(opt.getOrDefault("jcRepeats", "3"));
+        int threads = Integer.parseInt(opt.getOrDefault("threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
         Files.createDirectories(out);
         Architecture arch = BenchModels.architecture(config);
         Parameters params = BenchModels.parameters(arch);
@@ -46,7 +54,8 @@ public final class PeerCompare {
         ParametersIO.save(params, out.resolve("weights.npz"));
         Npy.write(out.resolve("x.npy"), NpyArray.of(x, false));
 
-        try (CpuBackend fp32 = CpuBackend.open(Precision.FP32); CpuBackend fp64 = CpuBackend.open(Precision.FP64)) {
+        try (CpuBackend fp32 = CpuBackend.builder().precision(Precision.FP32).threads(threads).build();
+             CpuBackend fp64 = CpuBackend.builder().precision(Precision.FP64).threads(threads).build()) {
             Run structured = time(fp32, params, x, mode, Implementation.STRUCTURED, repeats);
             Run jc = time(fp32, params, x, mode, Implementation.JACOBIAN_CONTRACTION, jcRepeats);
             Tensor exact = fp64.ntk(params, x, null, mode, Implementation.STRUCTURED);
@@ -92,7 +101,11 @@ public final class PeerCompare {
     }
 
     private static Run time(CpuBackend b, Parameters p, Matrix x, NtkMode mode, Implementation impl, int repeats) {
-        Tensor result = b.ntk(p, x, null, mode, impl); // warm-up
+        Tensor result = null;
+        long warmStart = System.nanoTime();
+        for (int w = 0; w < 3 || System.nanoTime() - warmStart < 1_000_000_000L; w++) {
+            result = b.ntk(p, x, null, mode, impl);
+        }
         double[] ms = new double[repeats];
         CpuProfile best = null;
         double bestMs = Double.MAX_VALUE;

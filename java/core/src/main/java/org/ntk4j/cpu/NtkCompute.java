@@ -41,7 +41,8 @@ final class NtkCompute<A> {
         Network<A>.Acts actsJ = symmetric && b >= n1 ? actsI : net.newActs(Math.min(b, n2));
         Network<A>.Backprop bpI = net.newBackprop(actsI);
         Network<A>.Backprop bpJ = actsJ == actsI ? bpI : net.newBackprop(actsJ);
-        Block blk = new Block(structured, mode, Math.min(b, Math.max(n1, n2)), plan.parameterChunk());
+        Block blk = new Block(structured, mode, Math.min(b, Math.max(n1, n2)), plan.parameterChunk(),
+                !symmetric || b < n1);
         for (int i0 = 0; i0 < n1; i0 += b) {
             int i1 = Math.min(n1, i0 + b);
             long t = System.nanoTime();
@@ -76,7 +77,8 @@ final class NtkCompute<A> {
         private final A jI;
         private final A jJ;
 
-        Block(boolean structured, NtkMode mode, int b, int pc) {
+        /** @param crossBlocks whether any block pairs two different chunks (then J's side needs its own buffers) */
+        Block(boolean structured, NtkMode mode, int b, int pc, boolean crossBlocks) {
             this.structured = structured;
             this.mode = mode;
             this.o = net.outputs;
@@ -95,10 +97,10 @@ final class NtkCompute<A> {
                     wa = Math.max(wa, net.augmentedWidth(l));
                 }
                 hAugI = ar.matrix(b, wa);
-                hAugJ = ar.matrix(b, wa);
+                hAugJ = crossBlocks ? ar.matrix(b, wa) : null;
                 // viewed as b × (O·pc) in TRACE and DIAGONAL mode
                 jI = ar.matrix(b, o * pc);
-                jJ = ar.matrix(b, o * pc);
+                jJ = crossBlocks ? ar.matrix(b, o * pc) : null;
             }
         }
 
