@@ -10,6 +10,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
+import org.ntk4j.cpu.BlasChoice;
 import org.ntk4j.cpu.CpuBackend;
 import org.ntk4j.cpu.CpuProfile;
 import org.ntk4j.io.Npy;
@@ -24,7 +25,7 @@ import org.ntk4j.model.Parameters;
  * JVM, saves the kernels ({@code kernel.npy}, {@code kernel_jc.npy}) and prints one JSON line.
  *
  * <pre>java -cp benchmarks.jar org.ntk4j.bench.PeerCompare out=DIR [config=peer|small] [mode=trace|full|diagonal]
- *      [repeats=9] [jcRepeats=3] [threads=N]</pre>
+ *      [repeats=9] [jcRepeats=3] [threads=N] [blas=auto|native|java]</pre>
  * Each implementation is warmed up (at least 1 s and 3 calls); then {@code repeats} rounds each time one sgemm 2048³,
  * two structured calls and (in the first {@code jcRepeats} rounds) one Jacobian contraction, interleaved so that a
  * change of load on a shared machine affects all of them alike. Best and median times are reported.
@@ -49,6 +50,7 @@ public final class PeerCompare {
         int repeats = Integer.parseInt(opt.getOrDefault("repeats", "9"));
         int jcRepeats = Integer.parseInt(opt.getOrDefault("jcRepeats", "3"));
         int threads = Integer.parseInt(opt.getOrDefault("threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
+        BlasChoice blas = BlasChoice.valueOf(opt.getOrDefault("blas", "auto").toUpperCase(Locale.ROOT));
         Files.createDirectories(out);
         Architecture arch = BenchModels.architecture(config);
         Parameters params = BenchModels.parameters(arch);
@@ -56,7 +58,7 @@ public final class PeerCompare {
         ParametersIO.save(params, out.resolve("weights.npz"));
         Npy.write(out.resolve("x.npy"), NpyArray.of(x, false));
 
-        try (CpuBackend fp32 = CpuBackend.builder().precision(Precision.FP32).threads(threads).build();
+        try (CpuBackend fp32 = CpuBackend.builder().precision(Precision.FP32).threads(threads).blas(blas).build();
              CpuBackend fp64 = CpuBackend.builder().precision(Precision.FP64).threads(threads).build()) {
             Timed structured = new Timed(fp32, params, x, mode, Implementation.STRUCTURED);
             Timed jc = new Timed(fp32, params, x, mode, Implementation.JACOBIAN_CONTRACTION);
