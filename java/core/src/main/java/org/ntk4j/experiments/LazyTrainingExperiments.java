@@ -50,7 +50,8 @@ public final class LazyTrainingExperiments {
      *
      * <p>Tables: {@code weight_movement} (per step), {@code weight_movement_final}, {@code kernel_drift},
      * {@code linearization} (gaps are RMS differences divided by the RMS of the initial training residual
-     * f_0 − y), {@code training_throughput}, {@code training_fits}.
+     * f_0 − y), {@code ntk_spectrum} and {@code ntk_conditioning} (of the kernel the linearization uses),
+     * {@code training_throughput}, {@code training_fits}.
      */
     public static Report trainingSweep(Backend backend, Dataset.Split data, SweepConfig cfg, ProgressListener progress) {
         if (backend == null || data == null || cfg == null) {
@@ -101,6 +102,13 @@ public final class LazyTrainingExperiments {
                 .meta("kernel", linMode == NtkMode.FULL ? "full (N·O)×(N·O) empirical NTK at θ_0"
                         : "trace-mode empirical NTK at θ_0, used as Θ ⊗ I_O (N·O above the full-kernel limit)")
                 .meta("plot.x", "step").meta("plot.y", "test_gap").meta("plot.series", "width").meta("plot.logy", "true");
+        Table spectrum = new Table("ntk_spectrum", "width", "index", "eigenvalue")
+                .meta("title", "Eigenvalues of the empirical NTK Gram at θ_0 on the training inputs (descending)")
+                .meta("plot.x", "index").meta("plot.y", "eigenvalue").meta("plot.series", "width")
+                .meta("plot.logy", "true");
+        Table conditioning = new Table("ntk_conditioning", "width", "lambda_max", "lambda_min", "condition_number",
+                "learning_rate", "lr_times_lambda_max_over_n")
+                .meta("title", "NTK Gram conditioning and the step size (stable while η·λ_max/n < 2)");
         Table throughput = new Table("training_throughput", "width", "parameters", "flops_per_step",
                 "median_step_seconds", "gflops", "train_seconds", "kernel_seconds")
                 .meta("title", "Gradient-step throughput (nominal 6·N·Σ n_l n_{l+1} flops per step)");
@@ -119,6 +127,12 @@ public final class LazyTrainingExperiments {
                 linear = LinearizedDynamics.of(k, kts, backend.forward(p0, x), y, backend.forward(p0, xt), lr,
                         LinearizedDynamics.Flow.GRADIENT_DESCENT, cfg.lrFraction());
                 lr = linear.learningRate();
+                double[] ev = linear.eigenvalues();
+                for (int i = 0; i < ev.length; i++) {
+                    spectrum.add(width, i, ev[ev.length - 1 - i]);
+                }
+                conditioning.add(width, ev[ev.length - 1], ev[0], linear.conditionNumber(), lr,
+                        lr * ev[ev.length - 1] / n);
             } else if (Double.isNaN(lr)) {
                 lr = LearningRates.fromEigenvalue(LearningRates.largestEigenvalue(backend, p0, x), n, cfg.lrFraction());
             }
@@ -207,7 +221,7 @@ public final class LazyTrainingExperiments {
             r.add(drift);
         }
         if (lin.rowCount() > 0) {
-            r.add(lin);
+            r.add(lin).add(spectrum).add(conditioning);
         }
         r.add(throughput).add(fits);
         r.summary(describe(cfg) + "; " + data.train().name() + " N = " + x.rows() + ", O = " + o + ", " + cfg.steps()

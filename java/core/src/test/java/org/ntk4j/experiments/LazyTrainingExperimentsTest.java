@@ -95,6 +95,12 @@ class LazyTrainingExperimentsTest {
         Matrix k0 = KernelMatrices.fullToMatrix(REF.ntk(p0, DATA.train().x(), null, NtkMode.FULL, Implementation.AUTO));
         double[] ev = LinearAlgebra.symmetricEigenvalues(k0);
         assertEquals(0.5 * 2 * 40 / ev[ev.length - 1], lr, 1e-12 * lr);
+        Table cond = sweep.table("ntk_conditioning").where("width", width);
+        assertEquals(ev[ev.length - 1], cond.numbers("lambda_max")[0], 1e-12 * ev[ev.length - 1]);
+        assertEquals(ev[ev.length - 1] / ev[0], cond.numbers("condition_number")[0], 1e-8 * ev[ev.length - 1] / ev[0]);
+        assertEquals(1.0, cond.numbers("lr_times_lambda_max_over_n")[0], 1e-12);
+        double[] spectrum = sweep.table("ntk_spectrum").where("width", width).numbers("eigenvalue");
+        assertEquals(ev[0], spectrum[spectrum.length - 1], 1e-12 * ev[ev.length - 1]);
         // Replay gradient descent with the reference and flat vectors.
         double[] theta = p0.toFlat();
         double[] theta0 = theta.clone();
@@ -205,7 +211,7 @@ class LazyTrainingExperimentsTest {
         Report r = LazyTrainingDemo.run(REF, tiny, seen::add);
         for (String name : new String[] {"weight_movement", "weight_movement_final", "kernel_drift", "linearization",
                 "training_throughput", "training_fits", "ntk_convergence", "ntk_convergence_summary",
-                "ntk_convergence_fits", "lazy_score", "lazy_score_summary", "lazy_score_fits", "throughput_vs_gemm",
+                "ntk_convergence_fits", "ntk_spectrum", "ntk_conditioning", "lazy_score", "lazy_score_summary", "lazy_score_fits", "throughput_vs_gemm",
                 "demo_timings"}) {
             assertTrue(r.table(name).rowCount() > 0, name + " is empty");
         }
