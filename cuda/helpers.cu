@@ -46,7 +46,9 @@ __device__ __forceinline__ void fill_random(T* X, i64 n, unsigned long long seed
     GRID_STRIDE(e, n) {
         const unsigned long long h = splitmix64(seed ^ splitmix64(static_cast<unsigned long long>(e)));
         const double u = static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
-        X[e] = static_cast<T>(static_cast<double>(lo) + (static_cast<double>(hi) - static_cast<double>(lo)) * u);
+        // Explicit roundings (no contraction into an fma) so the host can reproduce every value exactly.
+        const double span = __dsub_rn(static_cast<double>(hi), static_cast<double>(lo));
+        X[e] = static_cast<T>(__dadd_rn(static_cast<double>(lo), __dmul_rn(span, u)));
     }
 }
 
