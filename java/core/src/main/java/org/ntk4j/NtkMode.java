@@ -1,0 +1,73 @@
+package org.ntk4j;
+
+/**
+ * Which part of the output-by-output kernel Θ_ab(x, x') is returned.
+ */
+public enum NtkMode {
+    /** Every output pair: shape (N1, N2, O, O). */
+    FULL,
+    /** The mean over outputs of Θ_aa, (1/O)·Σ_a Θ_aa (neural-tangents' {@code trace_axes}): shape (N1, N2). */
+    TRACE,
+    /** Θ_aa for every output a: shape (N1, N2, O). */
+    DIAGONAL;
+
+    /** The result's shape for these sizes. */
+    public int[] shape(int n1, int n2, int outputs) {
+        return switch (this) {
+            case FULL -> new int[] {n1, n2, outputs, outputs};
+            case TRACE -> new int[] {n1, n2};
+            case DIAGONAL -> new int[] {n1, n2, outputs};
+        };
+    }
+
+    /** Number of output values per (x, x') pair. */
+    public int valuesPerPair(int outputs) {
+        return switch (this) {
+            case FULL -> outputs * outputs;
+            case TRACE -> 1;
+            case DIAGONAL -> outputs;
+        };
+    }
+
+    /**
+     * This mode's values from a full kernel of shape (N1, N2, O, O): the identity for FULL, Θ_aa for DIAGONAL, their
+     * mean for TRACE. Used by implementations that only produce full kernels.
+     */
+    public Tensor fromFull(Tensor full) {
+        int[] s = full.shape();
+        if (s.length != 4 || s[2] != s[3]) {
+            throw new InvalidInputException("not a full kernel of shape (N1, N2, O, O): " + java.util.Arrays.toString(s));
+        }
+        if (this == FULL) {
+            return full;
+        }
+        int pairs = s[0] * s[1];
+        int o = s[2];
+        double[] f = full.data();
+        double[] out = new double[pairs * valuesPerPair(o)];
+        for (int p = 0; p < pairs; p++) {
+            double sum = 0;
+            for (int a = 0; a < o; a++) {
+                double v = f[(p * o + a) * o + a];
+                if (this == DIAGONAL) {
+                    out[p * o + a] = v;
+                }
+                sum += v;
+            }
+            if (this == TRACE) {
+                out[p] = sum / o;
+            }
+        }
+        return new Tensor(shape(s[0], s[1], o), out);
+    }
+
+    /** Parses {@code full}, {@code trace} or {@code diagonal} (any case). */
+    public static NtkMode parse(String s) {
+        for (NtkMode m : values()) {
+            if (m.name().equalsIgnoreCase(s)) {
+                return m;
+            }
+        }
+        throw new InvalidInputException("unknown NTK mode '" + s + "' (expected full, trace or diagonal)");
+    }
+}

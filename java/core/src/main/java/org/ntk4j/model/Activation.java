@@ -1,0 +1,95 @@
+package org.ntk4j.model;
+
+import java.util.Locale;
+import org.apache.commons.numbers.gamma.Erf;
+import org.ntk4j.InvalidInputException;
+
+/**
+ * Hidden-layer nonlinearities φ with their derivatives, in fp64. Every backend evaluates φ through these (fp32
+ * paths round the result), so there is one definition of each function in the project.
+ */
+public enum Activation {
+    RELU {
+        @Override
+        public double apply(double z) {
+            return z > 0 ? z : 0.0;
+        }
+
+        @Override
+        public double derivative(double z) {
+            return z > 0 ? 1.0 : 0.0;
+        }
+    },
+    /** The error function itself, φ(z) = erf(z), as in neural-tangents' {@code Erf}. */
+    ERF {
+        @Override
+        public double apply(double z) {
+            return Erf.value(z);
+        }
+
+        @Override
+        public double derivative(double z) {
+            return TWO_OVER_SQRT_PI * Math.exp(-z * z);
+        }
+    },
+    TANH {
+        @Override
+        public double apply(double z) {
+            return Math.tanh(z);
+        }
+
+        @Override
+        public double derivative(double z) {
+            double t = Math.tanh(z);
+            return 1.0 - t * t;
+        }
+    },
+    /** Exact GELU, z·Φ(z) = ½·z·(1 + erf(z/√2)) (not the tanh approximation). */
+    GELU {
+        @Override
+        public double apply(double z) {
+            return 0.5 * z * (1.0 + Erf.value(z * INV_SQRT2));
+        }
+
+        @Override
+        public double derivative(double z) {
+            return 0.5 * (1.0 + Erf.value(z * INV_SQRT2)) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * z);
+        }
+    },
+    IDENTITY {
+        @Override
+        public double apply(double z) {
+            return z;
+        }
+
+        @Override
+        public double derivative(double z) {
+            return 1.0;
+        }
+    };
+
+    static final double TWO_OVER_SQRT_PI = 2.0 / Math.sqrt(Math.PI);
+    static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
+    static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
+
+    /** φ(z). */
+    public abstract double apply(double z);
+
+    /** φ'(z); for relu the derivative at 0 is taken as 0 (as autodiff frameworks do). */
+    public abstract double derivative(double z);
+
+    /** Lower-case name as used on the command line and in files. */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses {@code relu, erf, tanh, gelu, identity} (any case). */
+    public static Activation parse(String s) {
+        for (Activation a : values()) {
+            if (a.name().equalsIgnoreCase(s.trim())) {
+                return a;
+            }
+        }
+        throw new InvalidInputException("unknown activation '" + s + "' (expected relu, erf, tanh, gelu or identity)");
+    }
+}

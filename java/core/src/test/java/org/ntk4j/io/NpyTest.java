@@ -1,0 +1,118 @@
+package org.ntk4j.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameterization;
+import org.ntk4j.model.Parameters;
+
+/** .npy/.npz against files written by NumPy itself (test resources) and round trips. */
+class NpyTest {
+    @TempDir
+    Path dir;
+
+    static Path resource(String name) {
+        try {
+            return Path.of(NpyTest.class.getResource("/npy/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void readsWhatNumpyWrote() throws IOException {
+        NpyArray a = Npy.read(resource("f32_3x4.npy"));
+        assertArrayEquals(new int[] {3, 4}, a.shape());
+        assertTrue(a.float32());
+        assertEquals(11 / 8.0, a.data()[11]);
+        NpyArray v = Npy.read(resource("f64_vec5.npy"));
+        assertArrayEquals(new double[] {1.5, -2, 3, 4e-300, 1e300}, v.data());
+        assertEquals(5, v.toMatrix("y").rows());
+        assertArrayEquals(new double[] {1, 2, 3, 4}, Npy.read(resource("f64_be_2x2.npy")).data());
+    }
+
+    @Test
+    void refusesWhatItCannotRead() {
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npy.read(resource("fortran_2x3.npy")));
+        assertTrue(e.getMessage().contains("Fortran order"), e.getMessage());
+        e = assertThrows(NpyFormatException.class, () -> Npy.read(resource("int64_2.npy")));
+        assertTrue(e.getMessage().contains("dtype '<i8'"), e.getMessage());
+        e = assertThrows(NpyFormatException.class, () -> Npy.read(resource("params_compressed.npz")));
+        assertTrue(e.getMessage().contains("not a .npy file"), e.getMessage());
+        NoSuchFileException missing = assertThrows(NoSuchFileException.class, () -> Npy.read(dir.resolve("absent.npy")));
+        assertTrue(missing.getMessage().contains("absent.npy"));
+    }
+
+    @Test
+    void truncatedFileIsReported() throws IOException {
+        Path f = dir.resolve("t.npy");
+        Npy.write(f, new NpyArray(new int[] {4, 4}, new double[16], false));
+        byte[] all = Files.readAllBytes(f);
+        Files.write(f, java.util.Arrays.copyOf(all, all.length - 9));
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npy.read(f));
+        assertTrue(e.getMessage().contains("ends after"), e.getMessage());
+    }
+
+    @Test
+    void roundTripsBothPrecisionsAndHeadersAreAligned() throws IOException {
+        double[] d = {1.0 / 3, -2.5, Math.PI, 0, 7, 1e-7};
+        for (boolean f32 : new boolean[] {true, false}) {
+            Path f = dir.resolve("r" + f32 + ".npy");
+            Npy.write(f, new NpyArray(new int[] {2, 3}, d, f32));
+            NpyArray back = Npy.read(f);
+            assertEquals(f32, back.float32());
+            for (int i = 0; i < d.length; i++) {
+                assertEquals(f32 ? (double) (float) d[i] : d[i], back.data()[i]);
+            }
+            assertEquals(0, Npy.header(new int[] {2, 3}, f32).length % 64);
+        }
+        assertEquals(0, Npy.header(new int[] {7}, true).length % 64);
+    }
+
+    @Test
+    void readsNumpyNpzAndRoundTripsParameters() throws IOException {
+        Map<String, NpyArray> m = Npz.read(resource("params_compressed.npz"));
+        assertEquals(java.util.List.of("W0", "b0", "W1", "b1"), java.util.List.copyOf(m.keySet()));
+        Parameters p = ParametersIO.load(resource("params_compressed.npz"), Activation.TANH, Parameterization.STANDARD, 1, 1);
+        assertArrayEquals(new int[] {2, 3, 1}, p.architecture().widths());
+        assertArrayEquals(new double[] {0, 1, 2, 3, 4, 5}, p.weights(0));
+
+        Architecture arch = Architecture.builder(5).hidden(7, 3).output(2).sigmaB(0.2).build();
+        Parameters q = Parameters.init(arch, 11);
+        Path f = dir.resolve("q.npz");
+        ParametersIO.save(q, f);
+        Parameters back = ParametersIO.load(f, arch.activation(), arch.parameterization(), arch.sigmaW(), arch.sigmaB());
+        assertEquals(arch, back.architecture());
+        assertArrayEquals(q.toFlat(), back.toFlat());
+
+        Architecture nb = Architecture.builder(2).hidden(3).output(1).noBias().build();
+        ParametersIO.save(Parameters.init(nb, 1), f);
+        assertFalse(ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0).architecture().bias());
+    }
+
+    @Test
+    void inconsistentParameterFilesAreRefused() throws IOException {
+        Path f = dir.resolve("bad.npz");
+        Npz.write(f, Map.of("W0", new NpyArray(new int[] {3, 2}, new double[6], false),
+                "W1", new NpyArray(new int[] {1, 4}, new double[4], false)));
+        NpyFormatException e = assertThrows(NpyFormatException.class,
+                () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0));
+        assertTrue(e.getMessage().contains("W1 has n_in = 4"), e.getMessage());
+        Files.writeString(f, "not a zip");
+        e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0));
+        assertTrue(e.getMessage().contains("not a .npz"), e.getMessage());
+    }
+}

@@ -1,0 +1,176 @@
+package org.ntk4j.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.LossGradient;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameters;
+import org.ntk4j.testing.Compare;
+import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.NtkCases;
+
+/** The oracle checked against central finite differences and against its own definitions. */
+class ReferenceBackendTest {
+    private final ReferenceBackend ref = new ReferenceBackend();
+
+    /** Smooth activations only: relu's kink makes finite differences meaningless where a unit sits near 0. */
+    @Provide
+    Arbitrary<NtkCase> smoothCases() {
+        return NtkCases.all().filter(c -> c.arch().activation() != Activation.RELU && c.x1().rows() <= 5);
+    }
+
+    @Property(tries = 60)
+    void jacobianMatchesCentralDifferences(@ForAll("smoothCases") NtkCase c) {
+        Parameters p = c.params();
+        Matrix j = ref.jacobian(p, c.x1());
+        double[] theta = p.toFlat();
+        double[] fd = new double[j.data().length];
+        int cols = theta.length;
+        int o = c.arch().outputDim();
+        double h = 1e-6;
+        for (int q = 0; q < cols; q++) {
+            double keep = theta[q];
+            theta[q] = keep + h;
+            p.setFlat(theta);
+            Matrix plus = ref.forward(p, c.x1());
+            theta[q] = keep - h;
+            p.setFlat(theta);
+            Matrix minus = ref.forward(p, c.x1());
+            theta[q] = keep;
+            p.setFlat(theta);
+            for (int r = 0; r < c.x1().rows() * o; r++) {
+                fd[r * cols + q] = (plus.data()[r] - minus.data()[r]) / (2 * h);
+            }
+        }
+        Compare.assertClose("reference Jacobian vs central differences, " + c, j.data(), fd, 1e-6);
+    }
+
+    @Property(tries = 40)
+    void mseGradientMatchesCentralDifferences(@ForAll("smoothCases") NtkCase c) {
+        Parameters p = c.params();
+        Matrix y = NtkCase.gaussianInputs(c.x1().rows(), c.arch().outputDim(), c.seed() + 9);
+        LossGradient lg = ref.mseLossGradient(p, c.x1(), y);
+        double[] theta = p.toFlat();
+        double[] fd = new double[theta.length];
+        double h = 1e-6;
+        for (int q = 0; q < theta.length; q++) {
+            double keep = theta[q];
+            theta[q] = keep + h;
+            p.setFlat(theta);
+            double plus = ref.mseLossGradient(p, c.x1(), y).loss();
+            theta[q] = keep - h;
+            p.setFlat(theta);
+            double minus = ref.mseLossGradient(p, c.x1(), y).loss();
+            theta[q] = keep;
+            p.setFlat(theta);
+            fd[q] = (plus - minus) / (2 * h);
+        }
+        Compare.assertClose("reference MSE gradient vs central differences, " + c, lg.gradient(), fd, 1e-6);
+        Matrix f = ref.forward(p, c.x1());
+        double loss = 0;
+        for (int i = 0; i < f.data().length; i++) {
+            double r = f.data()[i] - y.data()[i];
+            loss += 0.5 * r * r / f.data().length;
+        }
+        assertEquals(loss, lg.loss(), 1e-12 * Math.max(1, loss));
+    }
+
+    @Property(tries = 60)
+    void kernelIsSymmetricPsdAndModesAreReductionsOfFull(@ForAll("generated") NtkCase c) {
+        Parameters p = c.params();
+        Tensor full = ref.ntk(p, c.x1(), null, NtkMode.FULL, Implementation.AUTO);
+        int n = c.x1().rows();
+        int o = c.arch().outputDim();
+        Matrix m = new Matrix(n * o, n * o, new double[n * o * n * o]);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int a = 0; a < o; a++) {
+                    for (int b = 0; b < o; b++) {
+                        double v = full.get(i, j, a, b);
+                        assertEquals(v, full.get(j, i, b, a), 1e-12 * (1 + Math.abs(v)), "Θ symmetric");
+                        m.set(i * o + a, j * o + b, v);
+                    }
+                }
+            }
+        }
+        // PSD: Θ = J Jᵀ, so vᵀΘv = ‖Jᵀv‖² ≥ 0 for random v (a cheap necessary check; eigenvalues are in the CPU tests).
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(c.seed());
+        for (int t = 0; t < 5; t++) {
+            double[] v = new double[n * o];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = rng.nextGaussian();
+            }
+            double q = 0;
+            double scale = 0;
+            for (int i = 0; i < v.length; i++) {
+                for (int j = 0; j < v.length; j++) {
+                    q += v[i] * m.get(i, j) * v[j];
+                    scale += Math.abs(v[i] * m.get(i, j) * v[j]);
+                }
+            }
+            assertTrue(q >= -1e-12 * scale, "vᵀΘv = " + q);
+        }
+        Tensor trace = ref.ntk(p, c.x1(), null, NtkMode.TRACE, Implementation.AUTO);
+        Tensor diag = ref.ntk(p, c.x1(), null, NtkMode.DIAGONAL, Implementation.AUTO);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int a = 0; a < o; a++) {
+                    assertEquals(full.get(i, j, a, a), diag.get(i, j, a));
+                    s += full.get(i, j, a, a);
+                }
+                assertEquals(s / o, trace.get(i, j), 1e-12 * (1 + Math.abs(s)));
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<NtkCase> generated() {
+        return NtkCases.all().filter(c -> c.x1().rows() <= 8 && c.arch().parameterCount() < 4000);
+    }
+
+    @Test
+    void knownValueOfATinyNetwork() {
+        // f(x) = c1·w1·relu(c0·w0·x + s0·b0) + s1·b1 with one unit; NTK parameterization, σ_w = 1, σ_b = 1.
+        Architecture arch = Architecture.builder(1).hidden(1).output(1).sigmaB(1.0).build();
+        Parameters p = Parameters.of(arch, new double[][] {{2.0}, {3.0}}, new double[][] {{0.5}, {-1.0}});
+        Matrix x = Matrix.of(new double[][] {{1.5}});
+        // z1 = 2·1.5 + 0.5 = 3.5, h1 = 3.5, f = 3·3.5 − 1 = 9.5
+        assertEquals(9.5, ref.forward(p, x).get(0, 0), 1e-15);
+        // ∂f/∂w0 = 3·1·1.5 = 4.5, ∂f/∂b0 = 3, ∂f/∂w1 = 3.5, ∂f/∂b1 = 1  →  Θ = 20.25 + 9 + 12.25 + 1 = 42.5
+        assertEquals(42.5, ref.ntk(p, x, null, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-13);
+    }
+
+    @Test
+    void rejectsBadInput() {
+        Architecture arch = Architecture.builder(3).hidden(4).output(2).build();
+        Parameters p = Parameters.init(arch, 1);
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> ref.forward(p, new Matrix(2, 4, new double[8])));
+        assertTrue(e.getMessage().contains("input dimension is 3"), e.getMessage());
+        e = assertThrows(InvalidInputException.class, () -> ref.forward(p, new Matrix(0, 3, new double[0])));
+        assertTrue(e.getMessage().contains("empty batch"), e.getMessage());
+        Matrix nan = new Matrix(1, 3, new double[] {0, Double.NaN, 1});
+        e = assertThrows(InvalidInputException.class, () -> ref.ntk(p, nan, null, NtkMode.TRACE, Implementation.AUTO));
+        assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("column 1"), e.getMessage());
+        p.weights(1)[0] = Double.POSITIVE_INFINITY;
+        e = assertThrows(InvalidInputException.class, () -> ref.forward(p, new Matrix(1, 3, new double[3])));
+        assertTrue(e.getMessage().contains("W1[0]"), e.getMessage());
+        e = assertThrows(InvalidInputException.class, () -> Architecture.builder(3).hidden(0).output(2).build());
+        assertTrue(e.getMessage().contains("width of hidden layer 1"), e.getMessage());
+    }
+}
