@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# build-fatbin.sh OUT_DIR
+#
+# Builds ntk4j_kernels.fatbin with CMake (kernels only, no harness) and copies it to
+# OUT_DIR/org/ntk4j/cuda/ntk4j_kernels.fatbin, where the Java build packages it as a resource. Without nvcc
+# (on PATH or in /usr/local/cuda/bin) or cmake it prints why and succeeds, and the jar is built without
+# CUDA kernels. With nvcc, any compiler error or warning fails the build.
+set -euo pipefail
+out="${1:?usage: build-fatbin.sh OUT_DIR}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+nvcc_bin="$(command -v nvcc || true)"
+if [ -z "$nvcc_bin" ] && [ -x /usr/local/cuda/bin/nvcc ]; then
+  nvcc_bin=/usr/local/cuda/bin/nvcc
+fi
+if [ -z "$nvcc_bin" ]; then
+  echo "ntk4j: nvcc not found (PATH, /usr/local/cuda/bin): building without CUDA kernels"
+  exit 0
+fi
+if ! command -v cmake >/dev/null 2>&1; then
+  echo "ntk4j: cmake not found: building without CUDA kernels"
+  exit 0
+fi
+
+build="$root/build/maven"
+cmake -S "$root" -B "$build" -DCMAKE_CUDA_COMPILER="$nvcc_bin" -DNTK4J_BUILD_HARNESS=OFF >/dev/null
+cmake --build "$build" --target ntk4j_kernels -j "$(nproc 2>/dev/null || echo 2)"
+mkdir -p "$out/org/ntk4j/cuda"
+cp "$build/ntk4j_kernels.fatbin" "$out/org/ntk4j/cuda/ntk4j_kernels.fatbin"
+echo "ntk4j: packaged $(stat -c %s "$out/org/ntk4j/cuda/ntk4j_kernels.fatbin") bytes of CUDA kernels"
