@@ -55,6 +55,11 @@ public final class CudaDevice implements AutoCloseable {
         return new CudaDevice(r.driver(), r.device(), r.image());
     }
 
+    /** A device over any driver implementation (tests use a recording driver without a GPU). */
+    static CudaDevice openWith(CudaDriver driver, CudaDriver.DeviceInfo info, byte[] image) {
+        return new CudaDevice(driver, info, image);
+    }
+
     public CudaDriver.DeviceInfo info() {
         return info;
     }
