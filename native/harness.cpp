@@ -569,7 +569,7 @@ bool fits(size_t bytes) {
 }
 
 void print_rate(const char* what, double ms, double flops, double bytes, double base_ms) {
-    std::printf("  %-34s %10.3f ms %9.2f TFLOP/s %8.1f GB/s", what, ms, flops / ms / 1e9, bytes / ms / 1e6);
+    std::printf("  %-34s %10.3f ms %10.1f GFLOP/s %8.1f GB/s", what, ms, flops / ms / 1e6, bytes / ms / 1e6);
     if (base_ms > 0) std::printf("  %6.1f%% of cuBLAS", 100.0 * base_ms / ms);
     std::printf("\n");
 }
