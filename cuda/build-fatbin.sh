@@ -5,12 +5,16 @@
 # OUT_DIR/org/ntk4j/cuda/ntk4j_kernels.fatbin, where the Java build packages it as a resource, and the
 # entry points' PTX to TEST_OUT_DIR/org/ntk4j/cuda/ntk4j_kernels.ptx for the launch-contract test. Without nvcc
 # (on PATH or in /usr/local/cuda/bin) or cmake it prints why and succeeds, and the jar is built without
-# CUDA kernels. With nvcc, any compiler error or warning fails the build.
+# CUDA kernels (NTK4J_NO_CUDA=1 forces that). With nvcc, any compiler error or warning fails the build.
 set -euo pipefail
 out="${1:?usage: build-fatbin.sh OUT_DIR [TEST_OUT_DIR]}"
 test_out="${2:-}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
+if [ "${NTK4J_NO_CUDA:-0}" = "1" ]; then
+  echo "ntk4j: NTK4J_NO_CUDA=1: building without CUDA kernels"
+  exit 0
+fi
 nvcc_bin="$(command -v nvcc || true)"
 if [ -z "$nvcc_bin" ] && [ -x /usr/local/cuda/bin/nvcc ]; then
   nvcc_bin=/usr/local/cuda/bin/nvcc
