@@ -68,8 +68,8 @@ final class CudaProbe {
         }
         byte[] image = readImage(resource);
         if (image == null || image.length == 0) {
-            return new Result("built without CUDA kernels (resource " + resource + " is absent: ntk4j-core was built without nvcc"
-                    + ")", null, null, null);
+            return new Result("built without CUDA kernels (resource " + resource
+                    + " is absent: ntk4j-core was built without nvcc)", null, null, null);
         }
         String lib = driverLibraryReason();
         if (lib != null) {
