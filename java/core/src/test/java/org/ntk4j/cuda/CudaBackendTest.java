@@ -109,7 +109,8 @@ class CudaBackendTest {
             Compare.assertClose("cuda " + prec + " forward, " + c, b.forward(p, c.x1()), f, tol);
             Compare.assertClose("cuda " + prec + " jacobian, " + c, b.jacobian(p, c.x1()), j, tol);
             LossGradient got = b.mseLossGradient(p, c.x1(), y);
-            Compare.assertClose("cuda " + prec + " mse gradient, " + c, got.gradient(), g.gradient(), tol);
+            Compare.assertCloseScaled("cuda " + prec + " mse gradient, " + c, got.gradient(), g.gradient(),
+                    Compare.gradientScale(j, f, y), tol);
             Compare.assertClose("cuda " + prec + " mse loss, " + c, new double[] {got.loss()}, new double[] {g.loss()},
                     tol);
         }
