@@ -37,7 +37,6 @@ public final class LinearizedDynamics {
     private final int n;          // N·O
     private final int rows;       // kernel size: N (trace) or N·O (full)
     private final int cols;       // residual columns: O (trace) or 1 (full)
-    private final int outputs;
     private final double lr;
     private final Flow flow;
     private final LinearAlgebra.Eigen eigen;
@@ -49,14 +48,13 @@ public final class LinearizedDynamics {
     private final Matrix coeff;         // Vᵀ·(f0 − y): rows × cols
     private final Matrix testBasis;     // Θ_test,train·V: testRows × rows, or null
 
-    private LinearizedDynamics(Matrix kernel, Matrix testKernel, Matrix f0, Matrix y, Matrix f0Test, int outputs,
-                               double lr, Flow flow, double fraction) {
+    private LinearizedDynamics(Matrix kernel, Matrix testKernel, Matrix f0, Matrix y, Matrix f0Test, double lr,
+                               Flow flow, double fraction) {
         this.kernel = kernel;
         this.testKernel = testKernel;
         this.f0 = f0;
         this.y = y;
         this.f0Test = f0Test;
-        this.outputs = outputs;
         this.flow = flow;
         this.n = f0.rows() * f0.cols();
         this.rows = kernel.rows();
@@ -112,7 +110,7 @@ public final class LinearizedDynamics {
         } else if (f0Test != null) {
             throw new InvalidInputException("initial test outputs were given without the test-train kernel");
         }
-        return new LinearizedDynamics(k, kt, f0Train, yTrain, f0Test, o, learningRate, flow, fraction);
+        return new LinearizedDynamics(k, kt, f0Train, yTrain, f0Test, learningRate, flow, fraction);
     }
 
     private static Matrix kernelMatrix(Tensor k, int n1, int n2, int o, String what) {
