@@ -46,7 +46,6 @@ public final class LinearizedDynamics {
     private final Matrix y;             // (N, O)
     private final Matrix f0Test;        // (Nt, O), or null
     private final Matrix coeff;         // Vᵀ·(f0 − y): rows × cols
-    private final Matrix testBasis;     // Θ_test,train·V: testRows × rows, or null
 
     private LinearizedDynamics(Matrix kernel, Matrix testKernel, Matrix f0, Matrix y, Matrix f0Test, double lr,
                                Flow flow, double fraction) {
@@ -63,7 +62,6 @@ public final class LinearizedDynamics {
         this.lr = Double.isNaN(lr) ? LearningRates.fromEigenvalue(eigen.max(), n, fraction) : lr;
         Matrix r0 = residualAsColumns(f0, y);
         this.coeff = LinearAlgebra.multiply(eigen.vectors(), false, r0, false);
-        this.testBasis = testKernel == null ? null : LinearAlgebra.multiply(testKernel, false, eigen.vectors(), true);
     }
 
     /**
@@ -171,7 +169,9 @@ public final class LinearizedDynamics {
             delta = LinearAlgebra.multiply(testKernel, false, alpha, false);
             negate(delta);
         } else {
-            delta = LinearAlgebra.multiply(testBasis, false, scaledCoefficients(t, true), false);
+            // Right to left, Θ_ts·(V·(diag(g/λ)·C)): two thin products, not the (testRows × rows × rows) Θ_ts·V.
+            Matrix alpha = LinearAlgebra.multiply(eigen.vectors(), true, scaledCoefficients(t, true), false);
+            delta = LinearAlgebra.multiply(testKernel, false, alpha, false);
         }
         return plusColumns(f0Test, delta);
     }
