@@ -49,6 +49,85 @@ public final class Compare {
         }
     }
 
+    /**
+     * For sums that may cancel (an MSE gradient Jᵀr/n, where terms of opposite sign meet): fails unless
+     * ‖actual − expected‖ ≤ tol·‖scale‖, where scale is the same sum taken over absolute values (|J|ᵀ|r|/n).
+     * Without cancellation ‖scale‖ ≈ ‖expected‖ and this is the relative test; with it, a backend is held to
+     * the accuracy its precision can give, not to a relative error that no fp32 summation could reach.
+     */
+    public static void assertCloseScaled(String what, double[] actual, double[] expected, double[] scale, double tol) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < expected.length; i++) {
+            if (!Double.isFinite(actual[i])) {
+                fail(what + ": non-finite value " + actual[i] + " at flat index " + i);
+            }
+            double d = actual[i] - expected[i];
+            num += d * d;
+            den += scale[i] * scale[i];
+        }
+        double err = den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+        if (!(err <= tol)) {
+            fail(String.format("%s: error %.3e of the absolute-value scale > %.1e (relative Frobenius error %.3e)",
+                    what, err, tol, relativeError(actual, expected)));
+        }
+    }
+
+    /** |J|ᵀ|f − y| / (N·O): the cancellation-free size of the MSE gradient Jᵀ(f − y)/(N·O). */
+    public static double[] gradientScale(Matrix jacobian, Matrix f, Matrix y) {
+        int p = jacobian.cols();
+        double[] scale = new double[p];
+        int rows = jacobian.rows();
+        for (int r = 0; r < rows; r++) {
+            double res = Math.abs(f.data()[r] - y.data()[r]) / rows;
+            for (int q = 0; q < p; q++) {
+                scale[q] += res * Math.abs(jacobian.data()[r * p + q]);
+            }
+        }
+        return scale;
+    }
+
+    /**
+     * The cancellation-free size of f(x): the forward pass run on absolute values, u^{l+1} = c_l·|W^l|·g^l +
+     * s_l·|b^l| with g^0 = |x| and g^l = L_φ·u^l (L_φ = max|φ'|), the usual running bound on how far rounding
+     * in each sum can move the output. Where f is a sum of terms that cancel, this, not |f|, is what an fp32
+     * forward pass can be held to.
+     */
+    public static double[] forwardScale(org.ntk4j.model.Parameters p, Matrix x) {
+        org.ntk4j.model.Architecture a = p.architecture();
+        double lip = switch (a.activation()) {
+            case ERF -> 2 / Math.sqrt(Math.PI);
+            case GELU -> 1.13;
+            default -> 1.0;
+        };
+        int o = a.outputDim();
+        double[] out = new double[x.rows() * o];
+        for (int n = 0; n < x.rows(); n++) {
+            double[] g = x.row(n);
+            for (int i = 0; i < g.length; i++) {
+                g[i] = Math.abs(g[i]);
+            }
+            for (int l = 0; l < a.layers(); l++) {
+                int in = a.width(l);
+                double[] w = p.weights(l);
+                double[] u = new double[a.width(l + 1)];
+                for (int i = 0; i < u.length; i++) {
+                    double acc = 0;
+                    for (int j = 0; j < in; j++) {
+                        acc += Math.abs(w[i * in + j]) * g[j];
+                    }
+                    u[i] = a.weightScale(l) * acc + (a.bias() ? a.biasScale(l) * Math.abs(p.bias(l)[i]) : 0);
+                    if (l + 1 < a.layers()) {
+                        u[i] *= lip;
+                    }
+                }
+                g = u;
+            }
+            System.arraycopy(g, 0, out, n * o, o);
+        }
+        return out;
+    }
+
     public static void assertClose(String what, Tensor actual, Tensor expected, double tol) {
         if (!Arrays.equals(actual.shape(), expected.shape())) {
             fail(what + ": shape " + Arrays.toString(actual.shape()) + ", expected " + Arrays.toString(expected.shape()));

@@ -9,7 +9,8 @@ import org.ntk4j.model.Parameters;
 /**
  * Measures of how much error fp32 arithmetic cannot avoid on a given problem (see {@link Tolerances#fp32}):
  * perturbations the size of one fp32 rounding (each value times 1 ± 2⁻²⁴, the sign drawn from a seed), and the
- * magnitudes Σ|terms| of the final sums of a kernel and of an MSE gradient, computed from reference Jacobians.
+ * magnitude Σ|terms| of a kernel's final sums from reference Jacobians (the forward pass and the MSE gradient have
+ * theirs in {@link Compare#forwardScale} and {@link Compare#gradientScale}).
  */
 public final class Conditioning {
     private static final double U32 = 0x1p-24;
@@ -17,7 +18,10 @@ public final class Conditioning {
     private Conditioning() {
     }
 
-    /** ‖a‖_F / ‖b‖_F (1 when both are zero). */
+    /**
+     * ‖a‖_F / ‖b‖_F; 1 when b is zero (then {@link Compare} measures the absolute error, which no ratio should
+     * scale).
+     */
     public static double ratio(double[] a, double[] b) {
         double na = 0;
         double nb = 0;
@@ -25,7 +29,7 @@ public final class Conditioning {
             na += a[i] * a[i];
             nb += b[i] * b[i];
         }
-        return nb == 0 ? (na == 0 ? 1 : Double.POSITIVE_INFINITY) : Math.sqrt(na / nb);
+        return nb == 0 ? 1 : Math.sqrt(na / nb);
     }
 
     /**
@@ -47,20 +51,6 @@ public final class Conditioning {
             }
         }
         return mode.fromFull(full).data();
-    }
-
-    /** (1/(N·O))·Σ_{n,a} |f − y|_{n,a}·|J[(n,a), p]|: the magnitude of the terms the MSE gradient sums. */
-    public static double[] gradientMagnitude(Matrix jacobian, Matrix f, Matrix y) {
-        int p = jacobian.cols();
-        double[] g = new double[p];
-        int count = f.data().length;
-        for (int r = 0; r < count; r++) {
-            double res = Math.abs(f.data()[r] - y.data()[r]) / count;
-            for (int q = 0; q < p; q++) {
-                g[q] += res * Math.abs(jacobian.data()[r * p + q]);
-            }
-        }
-        return g;
     }
 
     /** A copy with every value multiplied by 1 ± 2⁻²⁴; null stays null. */

@@ -36,8 +36,8 @@ public final class Tolerances {
      *       bar allows 50×;</li>
      *   <li>{@code magnitudeRatio}: ‖Σ|terms|‖/‖Σ terms‖ of the final sum (e.g. Σ_p |J1||J2| for a kernel): where
      *       terms cancel, independent fp32 roundings of the terms (≈ u each) no longer cancel with them, so the
-     *       relative error grows by that ratio ({@link Conditioning#kernelMagnitude},
-     *       {@link Conditioning#gradientMagnitude}).</li>
+     *       relative error grows by that ratio ({@link Conditioning#kernelMagnitude}, {@link Compare#forwardScale},
+     *       {@link Compare#gradientScale}).</li>
      * </ul>
      * Hence max(FP32, 50·sensitivity, FP32·magnitudeRatio). Both widen the bar only for cases where cancellation
      * makes fp32 itself inexact (a cross kernel that nearly cancels, a gradient whose per-example terms cancel, a
