@@ -146,7 +146,7 @@ final class Network<A> {
     /**
      * Backpropagation of all O outputs for a chunk of examples, one layer at a time from the top: Δ^{l+1} holds
      * δ^{l+1}_a(x_r) = ∂f_a(x_r)/∂z^{l+1} in row r·O + a (rows × O by n_{l+1}). Δ^L is the identity;
-     * Δ^l = φ'(z^l) ⊙ (c_l·Δ^{l+1}·W^l), one GEMM per layer.
+     * Δ^l = φ'(z^l) ⊙ (c_l·Δ^{l+1}·W^l), one GEMM per layer below the last hidden one (Δ^{L-1} is rows of W^{L-1}).
      */
     final class Backprop {
         private final Acts a;
@@ -206,16 +206,30 @@ final class Network<A> {
             int l = layer;
             int rows = a.rows * outputs;
             int in = n[l];
-            ar.gemmAB(rows, in, n[l + 1], c[l], cur, 0, n[l + 1], w[l], 0, in, 0.0, next, 0, in);
             A dl = a.d[l];
             A t = next;
-            ar.pool.parallelFor(a.rows, (long) outputs * in, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    for (int o = 0; o < outputs; o++) {
-                        ar.mul(t, (r * outputs + o) * in, dl, r * in, in);
+            A wl = w[l];
+            double cl = c[l];
+            if (l == layers - 1) {
+                // Δ^L is the identity: row (r, a) of Δ^L·W^{L-1} is row a of W^{L-1}, no product needed
+                ar.pool.parallelFor(a.rows, (long) outputs * in, (r0, r1) -> {
+                    for (int r = r0; r < r1; r++) {
+                        for (int o = 0; o < outputs; o++) {
+                            ar.scale(t, (r * outputs + o) * in, wl, o * in, in, cl);
+                            ar.mul(t, (r * outputs + o) * in, dl, r * in, in);
+                        }
                     }
-                }
-            });
+                });
+            } else {
+                ar.gemmAB(rows, in, n[l + 1], cl, cur, 0, n[l + 1], wl, 0, in, 0.0, next, 0, in);
+                ar.pool.parallelFor(a.rows, (long) outputs * in, (r0, r1) -> {
+                    for (int r = r0; r < r1; r++) {
+                        for (int o = 0; o < outputs; o++) {
+                            ar.mul(t, (r * outputs + o) * in, dl, r * in, in);
+                        }
+                    }
+                });
+            }
             next = cur;
             cur = t;
             layer = l - 1;
