@@ -1,0 +1,92 @@
+package org.ntk4j.cli;
+
+import org.ntk4j.Backend;
+import org.ntk4j.Implementation;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameters;
+
+/**
+ * Something that computes Θ(x1, x2) for blocks of inputs: the empirical NTK on a backend, or the infinite-width
+ * kernel. The tiled writer only needs this, plus an estimate of the working memory per example to size tiles.
+ */
+interface KernelSource extends AutoCloseable {
+
+    /** Where and how, for the summary line, e.g. "cpu fp32 (…), structured". */
+    String description();
+
+    int outputDim();
+
+    /** Θ(x1, x2) in the mode's shape; x2 null means Θ(x1, x1) (exactly symmetric). */
+    Tensor compute(Matrix x1, Matrix x2, NtkMode mode);
+
+    /** Bytes of working memory one example needs while its block is computed (an estimate, for tile sizing). */
+    long workingBytesPerExample();
+
+    @Override
+    void close();
+
+    static KernelSource empirical(Backend backend, Parameters params, Implementation impl) {
+        return new Empirical(backend, params, impl);
+    }
+
+    static KernelSource analytic(Architecture arch, Precision precision) {
+        return AnalyticKernel.open(arch, precision);
+    }
+
+    /** The empirical NTK of one network on one backend. */
+    final class Empirical implements KernelSource {
+        private final Backend backend;
+        private final Parameters params;
+        private final Implementation impl;
+
+        Empirical(Backend backend, Parameters params, Implementation impl) {
+            this.backend = backend;
+            this.params = params;
+            this.impl = impl;
+        }
+
+        @Override
+        public String description() {
+            return backend.name() + ", " + impl.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        }
+
+        @Override
+        public int outputDim() {
+            return params.architecture().outputDim();
+        }
+
+        @Override
+        public Tensor compute(Matrix x1, Matrix x2, NtkMode mode) {
+            return backend.ntk(params, x1, x2, mode, impl);
+        }
+
+        @Override
+        public long workingBytesPerExample() {
+            Architecture a = params.architecture();
+            long o = a.outputDim();
+            // The reference backend and the Jacobian contraction hold O rows of P per example; the structured path
+            // holds each layer's activations and O back-propagated δ's. Doubled for fp32 copies and scratch.
+            boolean jacobian = impl == Implementation.JACOBIAN_CONTRACTION || backend.name().startsWith("reference");
+            long perExample;
+            if (jacobian) {
+                perExample = o * a.parameterCount();
+            } else {
+                long widths = 0;
+                for (int l = 0; l <= a.layers(); l++) {
+                    widths += a.width(l);
+                }
+                perExample = widths * (o + 1);
+            }
+            return 2 * 8 * perExample;
+        }
+
+        @Override
+        public void close() {
+            backend.close();
+        }
+    }
+}
