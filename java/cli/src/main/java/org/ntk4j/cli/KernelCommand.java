@@ -48,6 +48,7 @@ final class KernelCommand extends BaseCommand {
     @Override
     protected int execute() throws Exception {
         long start = System.nanoTime();
+        Inputs.requireWritable(outFile);
         Parameters params = model.parameters();
         int d = params.architecture().inputDim();
         Matrix x1 = Inputs.examples(x1File, d, "X1");
