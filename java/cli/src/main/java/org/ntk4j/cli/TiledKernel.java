@@ -95,7 +95,7 @@ final class TiledKernel {
         Matrix xs = plan.symmetric() ? x1 : x2;
         try (MappedNpyWriter out = new MappedNpyWriter(file, shape, float32, plan.windowBytes());
              ProgressBar bar = progress == null || plan.tiles() < 2 ? null : progressBar(plan, progress)) {
-            double[] mirror = plan.symmetric() ? new double[plan.tile1() * v] : null;
+            double[] mirror = plan.symmetric() ? new double[Math.min(TRANSPOSE_BLOCK, plan.tile1()) * plan.tile1() * v] : null;
             for (int bi = 0; bi < plan.blocks1(); bi++) {
                 int i0 = bi * plan.tile1();
                 int i1 = Math.min(plan.n1(), i0 + plan.tile1());
@@ -125,23 +125,36 @@ final class TiledKernel {
         }
     }
 
-    /** Row j0+c of the file gets column c of the tile; in full mode each O×O block is transposed too. */
+    /** Columns transposed together: reads of the tile stay within cache lines, the buffer stays small. */
+    private static final int TRANSPOSE_BLOCK = 32;
+
+    /**
+     * Row j0+c of the file gets column c of the tile; in full mode each O×O block is transposed too. Columns are
+     * gathered {@link #TRANSPOSE_BLOCK} at a time so the tile is read row by row.
+     */
     private static void writeTransposed(MappedNpyWriter out, double[] tile, int i0, int rows, int j0, int cols, int n2,
                                         int v, int fullO, double[] buf) throws IOException {
-        for (int c = 0; c < cols; c++) {
+        int stride = rows * v;
+        for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_BLOCK) {
+            int cn = Math.min(TRANSPOSE_BLOCK, cols - c0);
             for (int r = 0; r < rows; r++) {
-                int src = (r * cols + c) * v;
-                if (fullO > 0) {
-                    for (int a = 0; a < fullO; a++) {
-                        for (int b = 0; b < fullO; b++) {
-                            buf[r * v + a * fullO + b] = tile[src + b * fullO + a];
+                for (int cc = 0; cc < cn; cc++) {
+                    int src = (r * cols + c0 + cc) * v;
+                    int dst = cc * stride + r * v;
+                    if (fullO > 0) {
+                        for (int a = 0; a < fullO; a++) {
+                            for (int b = 0; b < fullO; b++) {
+                                buf[dst + a * fullO + b] = tile[src + b * fullO + a];
+                            }
                         }
+                    } else {
+                        System.arraycopy(tile, src, buf, dst, v);
                     }
-                } else {
-                    System.arraycopy(tile, src, buf, r * v, v);
                 }
             }
-            out.write(((long) (j0 + c) * n2 + i0) * v, buf, 0, rows * v);
+            for (int cc = 0; cc < cn; cc++) {
+                out.write(((long) (j0 + c0 + cc) * n2 + i0) * v, buf, cc * stride, stride);
+            }
         }
     }
 
