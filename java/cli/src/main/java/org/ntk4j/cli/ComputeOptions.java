@@ -103,6 +103,6 @@ final class ComputeOptions {
         if (impl == Impl.ANALYTIC) {
             return KernelSource.analytic(params.architecture(), precision);
         }
-        return KernelSource.empirical(openBackend(), params, implementation());
+        return KernelSource.empirical(openBackend(), params, implementation(), impl == Impl.REFERENCE);
     }
 }

@@ -29,8 +29,12 @@ interface KernelSource extends AutoCloseable {
     @Override
     void close();
 
-    static KernelSource empirical(Backend backend, Parameters params, Implementation impl) {
-        return new Empirical(backend, params, impl);
+    /**
+     * The empirical NTK on a backend; {@code wholeJacobian} says the backend builds each example's O×P Jacobian
+     * rows (the reference does, whatever implementation is asked for), which sizes the tiles.
+     */
+    static KernelSource empirical(Backend backend, Parameters params, Implementation impl, boolean wholeJacobian) {
+        return new Empirical(backend, params, impl, wholeJacobian);
     }
 
     static KernelSource analytic(Architecture arch, Precision precision) {
@@ -42,16 +46,19 @@ interface KernelSource extends AutoCloseable {
         private final Backend backend;
         private final Parameters params;
         private final Implementation impl;
+        private final boolean wholeJacobian;
 
-        Empirical(Backend backend, Parameters params, Implementation impl) {
+        Empirical(Backend backend, Parameters params, Implementation impl, boolean wholeJacobian) {
             this.backend = backend;
             this.params = params;
             this.impl = impl;
+            this.wholeJacobian = wholeJacobian;
         }
 
         @Override
         public String description() {
-            return backend.name() + ", " + impl.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+            return wholeJacobian ? backend.name()
+                    : backend.name() + ", " + impl.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
         }
 
         @Override
@@ -70,7 +77,7 @@ interface KernelSource extends AutoCloseable {
             long o = a.outputDim();
             // The reference backend and the Jacobian contraction hold O rows of P per example; the structured path
             // holds each layer's activations and O back-propagated δ's. Doubled for fp32 copies and scratch.
-            boolean jacobian = impl == Implementation.JACOBIAN_CONTRACTION || backend.name().startsWith("reference");
+            boolean jacobian = impl == Implementation.JACOBIAN_CONTRACTION || wholeJacobian;
             long perExample;
             if (jacobian) {
                 perExample = o * a.parameterCount();
