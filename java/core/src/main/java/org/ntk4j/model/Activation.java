@@ -19,6 +19,11 @@ public enum Activation {
         public double derivative(double z) {
             return z > 0 ? 1.0 : 0.0;
         }
+
+        @Override
+        public double secondDerivative(double z) {
+            return 0.0;
+        }
     },
     /** The error function itself, φ(z) = erf(z), as in neural-tangents' {@code Erf}. */
     ERF {
@@ -30,6 +35,11 @@ public enum Activation {
         @Override
         public double derivative(double z) {
             return TWO_OVER_SQRT_PI * Math.exp(-z * z);
+        }
+
+        @Override
+        public double secondDerivative(double z) {
+            return -2 * z * TWO_OVER_SQRT_PI * Math.exp(-z * z);
         }
     },
     TANH {
@@ -43,6 +53,12 @@ public enum Activation {
             double t = Math.tanh(z);
             return 1.0 - t * t;
         }
+
+        @Override
+        public double secondDerivative(double z) {
+            double t = Math.tanh(z);
+            return -2 * t * (1.0 - t * t);
+        }
     },
     /** Exact GELU, z·Φ(z) = ½·z·(1 + erf(z/√2)) (not the tanh approximation). */
     GELU {
@@ -55,6 +71,11 @@ public enum Activation {
         public double derivative(double z) {
             return 0.5 * (1.0 + Erf.value(z * INV_SQRT2)) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * z);
         }
+
+        @Override
+        public double secondDerivative(double z) {
+            return (2.0 - z * z) * INV_SQRT_2PI * Math.exp(-0.5 * z * z);
+        }
     },
     IDENTITY {
         @Override
@@ -65,6 +86,11 @@ public enum Activation {
         @Override
         public double derivative(double z) {
             return 1.0;
+        }
+
+        @Override
+        public double secondDerivative(double z) {
+            return 0.0;
         }
     };
 
@@ -77,6 +103,12 @@ public enum Activation {
 
     /** φ'(z); for relu the derivative at 0 is taken as 0 (as autodiff frameworks do). */
     public abstract double derivative(double z);
+
+    /**
+     * φ''(z), for second-order quantities (Hessian-vector products); relu's is 0 away from the kink (the Hessian
+     * almost everywhere, as autodiff frameworks give it).
+     */
+    public abstract double secondDerivative(double z);
 
     /** Lower-case name as used on the command line and in files. */
     public String id() {

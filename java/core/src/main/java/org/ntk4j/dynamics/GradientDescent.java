@@ -1,0 +1,240 @@
+package org.ntk4j.dynamics;
+
+import java.util.Arrays;
+import org.ntk4j.Backend;
+import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.LossGradient;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkException;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.Validation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameters;
+
+/**
+ * Full-batch gradient descent on L = ½·mean((f − y)²) (the loss and gradient of {@link Backend#mseLossGradient}),
+ * θ_{t+1} = θ_t − η·∇L(θ_t), on any backend. Parameters stay in fp64 on the host; each step hands them to the
+ * backend, which computes in its own precision. Records per step the loss and the relative weight change
+ * ‖θ_t − θ_0‖/‖θ_0‖ in total and per layer (W^l and b^l together), and at chosen steps the network's outputs and
+ * the kernel drift ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F.
+ */
+public final class GradientDescent {
+    private GradientDescent() {
+    }
+
+    /**
+     * What to run and record.
+     *
+     * @param steps          number of gradient steps (≥ 0)
+     * @param learningRate   η; NaN picks {@link LearningRates#safe} with {@link LearningRates#DEFAULT_FRACTION} at θ_0
+     * @param outputSteps    steps (0…steps) at which f(x_train) and f(x_test) are recorded
+     * @param kernelSteps    steps at which the NTK on {@code kernelInputs} is computed (step 0 always is)
+     * @param kernelInputs   inputs for the drift kernel, or null for no kernel tracking
+     * @param kernelMode     layout of the tracked kernel (TRACE is O× cheaper than FULL)
+     * @param testInputs     held-out inputs whose outputs are recorded at {@code outputSteps}, or null
+     * @param task           name shown in progress reports
+     */
+    public record Options(int steps, double learningRate, int[] outputSteps, int[] kernelSteps, Matrix kernelInputs,
+                          NtkMode kernelMode, Matrix testInputs, String task) {
+        public Options {
+            if (steps < 0) {
+                throw new InvalidInputException("steps must be non-negative, got " + steps);
+            }
+            if (!Double.isNaN(learningRate) && !(learningRate > 0 && Double.isFinite(learningRate))) {
+                throw new InvalidInputException("learning rate must be positive and finite (or NaN for the default), got "
+                        + learningRate);
+            }
+            outputSteps = checkSteps(outputSteps, steps, "output");
+            kernelSteps = checkSteps(kernelSteps, steps, "kernel");
+            kernelMode = kernelMode == null ? NtkMode.TRACE : kernelMode;
+            task = task == null ? "train" : task;
+        }
+
+        /** Just train: no outputs, no kernels, default learning rate. */
+        public static Options of(int steps) {
+            return new Options(steps, Double.NaN, new int[0], new int[0], null, NtkMode.TRACE, null, "train");
+        }
+
+        public Options withLearningRate(double lr) {
+            return new Options(steps, lr, outputSteps, kernelSteps, kernelInputs, kernelMode, testInputs, task);
+        }
+
+        public Options withOutputs(int[] atSteps, Matrix test) {
+            return new Options(steps, learningRate, atSteps, kernelSteps, kernelInputs, kernelMode, test, task);
+        }
+
+        public Options withKernel(int[] atSteps, Matrix inputs, NtkMode mode) {
+            return new Options(steps, learningRate, outputSteps, atSteps, inputs, mode, testInputs, task);
+        }
+
+        public Options withTask(String name) {
+            return new Options(steps, learningRate, outputSteps, kernelSteps, kernelInputs, kernelMode, testInputs, name);
+        }
+
+        private static int[] checkSteps(int[] s, int steps, String what) {
+            if (s == null) {
+                return new int[0];
+            }
+            int[] sorted = Arrays.stream(s).distinct().sorted().toArray();
+            for (int v : sorted) {
+                if (v < 0 || v > steps) {
+                    throw new InvalidInputException(what + " step " + v + " is outside 0.." + steps);
+                }
+            }
+            return sorted;
+        }
+    }
+
+    /**
+     * The record of one run. Arrays indexed by step have {@code steps + 1} entries (entry t is at θ_t; the last
+     * loss comes from a final forward pass).
+     *
+     * @param layerChange    [l][t] = ‖(W^l, b^l)_t − (W^l, b^l)_0‖ / ‖(W^l, b^l)_0‖
+     * @param kernelSteps    the steps where the kernel was computed (starting with 0)
+     * @param kernelDrift    ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F at those steps
+     * @param initialKernel  Θ_0 on the kernel inputs (null without kernel tracking)
+     * @param trainOutputs   f(x_train) at {@code outputSteps}
+     * @param testOutputs    f(x_test) at {@code outputSteps} (null entries without test inputs)
+     * @param gradientSeconds wall time of every gradient call, for throughput
+     * @param flopsPerStep   nominal 6·N·Σ_l n_l·n_{l+1} (forward 2, backward 4 multiply-add units per weight)
+     */
+    public record Run(Architecture architecture, double learningRate, int steps, double[] loss, double[] weightChange,
+                      double[][] layerChange, int[] kernelSteps, double[] kernelDrift, Tensor initialKernel,
+                      int[] outputSteps, Matrix[] trainOutputs, Matrix[] testOutputs, Parameters finalParameters,
+                      double[] gradientSeconds, double flopsPerStep) {
+
+        /** Median seconds of one gradient call (NaN for 0 steps). */
+        public double medianStepSeconds() {
+            if (gradientSeconds.length == 0) {
+                return Double.NaN;
+            }
+            double[] s = gradientSeconds.clone();
+            Arrays.sort(s);
+            return s[s.length / 2];
+        }
+
+        /** Nominal GFLOP/s of the gradient calls at the median step time. */
+        public double gflops() {
+            return flopsPerStep / medianStepSeconds() / 1e9;
+        }
+
+        /** loss[0] / loss[steps]. */
+        public double lossReduction() {
+            return loss[0] / loss[steps];
+        }
+    }
+
+    /** Trains a copy of {@code initial} (which is not modified). */
+    public static Run train(Backend backend, Parameters initial, Matrix x, Matrix y, Options options,
+                            ProgressListener progress) {
+        if (backend == null || options == null) {
+            throw new InvalidInputException("backend and options must be given");
+        }
+        Validation.requireParameters(initial);
+        Architecture arch = initial.architecture();
+        Validation.requireInputs(arch, x, "x");
+        Validation.requireTargets(arch, x, y);
+        if (options.testInputs() != null) {
+            Validation.requireInputs(arch, options.testInputs(), "test inputs");
+        }
+        if (options.kernelInputs() != null) {
+            Validation.requireInputs(arch, options.kernelInputs(), "kernel inputs");
+        }
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        int steps = options.steps();
+        int layers = arch.layers();
+        double lr = Double.isNaN(options.learningRate())
+                ? LearningRates.safe(backend, initial, x, LearningRates.DEFAULT_FRACTION)
+                : options.learningRate();
+
+        Parameters theta = initial.copy();
+        double[] layerNorm0 = new double[layers];
+        double norm0sq = 0;
+        for (int l = 0; l < layers; l++) {
+            layerNorm0[l] = initial.layerNorm(l);
+            norm0sq += layerNorm0[l] * layerNorm0[l];
+        }
+        double norm0 = Math.sqrt(norm0sq);
+
+        double[] loss = new double[steps + 1];
+        double[] change = new double[steps + 1];
+        double[][] layerChange = new double[layers][steps + 1];
+        double[] seconds = new double[steps];
+
+        boolean trackKernel = options.kernelInputs() != null;
+        int[] kSteps = trackKernel ? withZero(options.kernelSteps()) : new int[0];
+        double[] drift = new double[kSteps.length];
+        Tensor k0 = null;
+        int nextKernel = 0;
+        int[] oSteps = options.outputSteps();
+        Matrix[] trainOut = new Matrix[oSteps.length];
+        Matrix[] testOut = new Matrix[oSteps.length];
+        int nextOutput = 0;
+
+        for (int t = 0; t <= steps; t++) {
+            if (nextKernel < kSteps.length && kSteps[nextKernel] == t) {
+                Tensor k = backend.ntk(theta, options.kernelInputs(), null, options.kernelMode(), Implementation.AUTO);
+                if (k0 == null) {
+                    k0 = k;
+                }
+                drift[nextKernel++] = KernelMatrices.relativeDistance(k, k0);
+            }
+            if (nextOutput < oSteps.length && oSteps[nextOutput] == t) {
+                trainOut[nextOutput] = backend.forward(theta, x);
+                testOut[nextOutput] = options.testInputs() == null ? null : backend.forward(theta, options.testInputs());
+                nextOutput++;
+            }
+            if (t == steps) {
+                loss[t] = mse(backend.forward(theta, x), y);
+                break;
+            }
+            long t0 = System.nanoTime();
+            LossGradient lg = backend.mseLossGradient(theta, x, y);
+            seconds[t] = (System.nanoTime() - t0) / 1e9;
+            loss[t] = lg.loss();
+            if (!Double.isFinite(lg.loss())) {
+                throw new NtkException("gradient descent diverged at step " + t + " (loss " + lg.loss()
+                        + ") with learning rate " + lr + "; use a smaller learning rate");
+            }
+            theta.addScaled(-lr, lg.gradient());
+            double sq = 0;
+            for (int l = 0; l < layers; l++) {
+                double d = theta.layerDistance(l, initial);
+                layerChange[l][t + 1] = layerNorm0[l] > 0 ? d / layerNorm0[l] : d;
+                sq += d * d;
+            }
+            change[t + 1] = norm0 > 0 ? Math.sqrt(sq) / norm0 : Math.sqrt(sq);
+            listener.report(options.task(), t + 1, steps, String.format("loss %.4g", lg.loss()));
+        }
+        if (!Double.isFinite(loss[steps])) {
+            throw new NtkException("gradient descent diverged by the last step (loss " + loss[steps]
+                    + ") with learning rate " + lr + "; use a smaller learning rate");
+        }
+        double flops = 6.0 * x.rows() * arch.forwardMultiplyAdds();
+        return new Run(arch, lr, steps, loss, change, layerChange, kSteps, drift, k0, oSteps, trainOut, testOut,
+                theta, seconds, flops);
+    }
+
+    /** ½·mean((f − y)²). */
+    public static double mse(Matrix f, Matrix y) {
+        double s = 0;
+        double[] a = f.data();
+        double[] b = y.data();
+        for (int i = 0; i < a.length; i++) {
+            double r = a[i] - b[i];
+            s += r * r;
+        }
+        return 0.5 * s / a.length;
+    }
+
+    private static int[] withZero(int[] s) {
+        if (s.length > 0 && s[0] == 0) {
+            return s;
+        }
+        int[] out = new int[s.length + 1];
+        System.arraycopy(s, 0, out, 1, s.length);
+        return out;
+    }
+}

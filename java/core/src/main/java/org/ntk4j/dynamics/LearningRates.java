@@ -1,0 +1,54 @@
+package org.ntk4j.dynamics;
+
+import org.ntk4j.Backend;
+import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.model.Parameters;
+
+/**
+ * Step sizes for full-batch gradient descent on L = ½·mean((f − y)²) over n = N·O entries. Linearised, one step maps
+ * the residual r to (I − η·Θ/n)·r, which contracts iff η &lt; 2n/λ_max(Θ) (Θ the full (N·O)×(N·O) NTK Gram).
+ */
+public final class LearningRates {
+    /** The default fraction of the stability limit 2n/λ_max: η = n/λ_max, which damps the top mode in one step. */
+    public static final double DEFAULT_FRACTION = 0.5;
+
+    /** Above this N·O the trace-mode kernel stands in for the full one (see {@link #largestEigenvalue}). */
+    public static final int FULL_KERNEL_LIMIT = 1024;
+
+    private LearningRates() {
+    }
+
+    /** fraction·2n/λ_max(Θ) for these parameters and training inputs (λ_max per {@link #largestEigenvalue}). */
+    public static double safe(Backend backend, Parameters params, Matrix x, double fraction) {
+        if (!(fraction > 0) || !(fraction < 1)) {
+            throw new InvalidInputException("learning-rate fraction must be in (0, 1), got " + fraction);
+        }
+        return fromEigenvalue(largestEigenvalue(backend, params, x), x.rows() * params.architecture().outputDim(), fraction);
+    }
+
+    /** fraction·2n/λ_max. */
+    public static double fromEigenvalue(double lambdaMax, int n, double fraction) {
+        if (!(lambdaMax > 0)) {
+            throw new InvalidInputException("λ_max must be positive, got " + lambdaMax);
+        }
+        return fraction * 2.0 * n / lambdaMax;
+    }
+
+    /**
+     * λ_max of the empirical NTK Gram on x. For N·O ≤ {@value #FULL_KERNEL_LIMIT} the full (N·O)×(N·O) kernel is
+     * used; above, the trace-mode (N×N) kernel: Θ ≈ Θ_trace ⊗ I_O for wide networks (the cross-output blocks are
+     * O(width^−½)), so its λ_max approximates the full one's from below — the default fraction leaves room.
+     */
+    public static double largestEigenvalue(Backend backend, Parameters params, Matrix x) {
+        int o = params.architecture().outputDim();
+        boolean full = (long) x.rows() * o <= FULL_KERNEL_LIMIT;
+        Tensor k = backend.ntk(params, x, null, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO);
+        Matrix gram = full ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
+        double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
+        return ev[ev.length - 1];
+    }
+}

@@ -1,0 +1,264 @@
+package org.ntk4j.dynamics;
+
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Matrix;
+import org.ntk4j.Tensor;
+
+/**
+ * The network linearised at θ_0 and trained on MSE in closed form (neural-tangents' {@code gradient_descent_mse}):
+ * with n = N·O = y_train.size and t' = η·t,
+ *
+ * <pre>
+ *   f_train(t) = f_0 + (e^{−Θ t'/n} − I)(f_0 − y)
+ *   f_test(t)  = f_test,0 + Θ_test,train Θ⁻¹ (e^{−Θ t'/n} − I)(f_0 − y)
+ * </pre>
+ *
+ * computed from one symmetric eigendecomposition Θ = V Λ Vᵀ (LAPACK {@code dsyevd}): with C = Vᵀ(f_0 − y),
+ * f_train(t) = f_0 + V·diag(g(λ))·C and f_test(t) = f_test,0 + Θ_test,train·V·diag(g(λ)/λ)·C, where g(λ) =
+ * e^{−λt'/n} − 1 for gradient flow or (1 − ηλ/n)^t − 1 for t discrete gradient-descent steps — the exact
+ * trajectory of the linear model under the same updates the network takes (use it to compare with training). g/λ
+ * is formed with expm1/log1p so small eigenvalues lose no accuracy (its λ → 0 limit is −t'/n). At t = ∞ the test
+ * prediction f_test,0 − Θ_test,train Θ⁻¹ (f_0 − y) comes from a Cholesky solve ({@code dpotrf}/{@code dpotrs}).
+ *
+ * <p>The kernel is either a trace-mode (N, N) kernel, used as Θ ⊗ I_O (each output column evolves under the same
+ * N×N kernel — exact in the infinite-width limit, an approximation for finite networks whose cross-output blocks
+ * are O(width^−½)), or a full (N, N, O, O) kernel, used as the (N·O)×(N·O) matrix with row n·O + a.
+ */
+public final class LinearizedDynamics {
+
+    /** Continuous gradient flow (neural-tangents' formula) or discrete gradient-descent steps. */
+    public enum Flow {
+        /** t is continuous time in steps of η: e^{−λη t/n}. */
+        GRADIENT_FLOW,
+        /** t counts gradient-descent steps: (1 − ηλ/n)^t. */
+        GRADIENT_DESCENT
+    }
+
+    private final int n;          // N·O
+    private final int rows;       // kernel size: N (trace) or N·O (full)
+    private final int cols;       // residual columns: O (trace) or 1 (full)
+    private final int outputs;
+    private final double lr;
+    private final Flow flow;
+    private final LinearAlgebra.Eigen eigen;
+    private final Matrix kernel;        // rows × rows
+    private final Matrix testKernel;    // testRows × rows, or null
+    private final Matrix f0;            // (N, O)
+    private final Matrix y;             // (N, O)
+    private final Matrix f0Test;        // (Nt, O), or null
+    private final Matrix coeff;         // Vᵀ·(f0 − y): rows × cols
+    private final Matrix testBasis;     // Θ_test,train·V: testRows × rows, or null
+
+    private LinearizedDynamics(Matrix kernel, Matrix testKernel, Matrix f0, Matrix y, Matrix f0Test, int outputs,
+                               double lr, Flow flow) {
+        this.kernel = kernel;
+        this.testKernel = testKernel;
+        this.f0 = f0;
+        this.y = y;
+        this.f0Test = f0Test;
+        this.outputs = outputs;
+        this.lr = lr;
+        this.flow = flow;
+        this.n = f0.rows() * f0.cols();
+        this.rows = kernel.rows();
+        this.cols = n / rows;
+        this.eigen = LinearAlgebra.symmetricEigen(kernel);
+        Matrix r0 = residualAsColumns(f0, y);
+        this.coeff = LinearAlgebra.multiply(eigen.vectors(), false, r0, false);
+        this.testBasis = testKernel == null ? null : LinearAlgebra.multiply(testKernel, false, eigen.vectors(), true);
+    }
+
+    /**
+     * Builds the linearised model from backend kernels: {@code trainKernel} Θ(x_train, x_train) in TRACE (N, N) or
+     * FULL (N, N, O, O) layout, {@code testTrainKernel} Θ(x_test, x_train) in the same layout (or null), the
+     * initial outputs f_0 on train (N, O) and test (or null) and the targets y (N, O).
+     *
+     * @param learningRate η (the same as the network's gradient descent, so t counts steps)
+     */
+    public static LinearizedDynamics of(Tensor trainKernel, Tensor testTrainKernel, Matrix f0Train, Matrix yTrain,
+                                        Matrix f0Test, double learningRate, Flow flow) {
+        if (trainKernel == null || f0Train == null || yTrain == null || flow == null) {
+            throw new InvalidInputException("train kernel, initial outputs, targets and flow must be given");
+        }
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new InvalidInputException("learning rate must be positive and finite, got " + learningRate);
+        }
+        int nTrain = f0Train.rows();
+        int o = f0Train.cols();
+        if (yTrain.rows() != nTrain || yTrain.cols() != o) {
+            throw new InvalidInputException("targets (" + yTrain.rows() + ", " + yTrain.cols() + ") do not match the "
+                    + "initial outputs (" + nTrain + ", " + o + ")");
+        }
+        Matrix k = kernelMatrix(trainKernel, nTrain, nTrain, o, "train kernel");
+        Matrix kt = null;
+        if (testTrainKernel != null) {
+            if (f0Test == null || f0Test.cols() != o) {
+                throw new InvalidInputException("a test kernel needs the initial test outputs with " + o + " columns");
+            }
+            kt = kernelMatrix(testTrainKernel, f0Test.rows(), nTrain, o, "test-train kernel");
+        } else if (f0Test != null) {
+            throw new InvalidInputException("initial test outputs were given without the test-train kernel");
+        }
+        return new LinearizedDynamics(k, kt, f0Train, yTrain, f0Test, o, learningRate, flow);
+    }
+
+    private static Matrix kernelMatrix(Tensor k, int n1, int n2, int o, String what) {
+        int[] s = k.shape();
+        if (s.length == 2 && s[0] == n1 && s[1] == n2) {
+            return k.asMatrix();
+        }
+        if (s.length == 4 && s[0] == n1 && s[1] == n2 && s[2] == o && s[3] == o) {
+            return KernelMatrices.fullToMatrix(k);
+        }
+        throw new InvalidInputException(what + " has shape " + java.util.Arrays.toString(s) + "; expected (" + n1
+                + ", " + n2 + ") in trace mode or (" + n1 + ", " + n2 + ", " + o + ", " + o + ") in full mode");
+    }
+
+    /** Eigenvalues of the kernel matrix, ascending. */
+    public double[] eigenvalues() {
+        return eigen.values().clone();
+    }
+
+    /** λ_max/λ_min of the kernel matrix (infinite if not positive definite). */
+    public double conditionNumber() {
+        return eigen.conditionNumber();
+    }
+
+    /** Whether the kernel is used as Θ ⊗ I_O (trace mode) rather than in full. */
+    public boolean traceMode() {
+        return rows == f0.rows();
+    }
+
+    public double learningRate() {
+        return lr;
+    }
+
+    public Flow flow() {
+        return flow;
+    }
+
+    /** f_train at time t (steps for GRADIENT_DESCENT, time in units of η for GRADIENT_FLOW); t may be ∞. */
+    public Matrix predictTrain(double t) {
+        requireTime(t);
+        if (t == Double.POSITIVE_INFINITY) {
+            return y.copy();
+        }
+        Matrix scaled = scaledCoefficients(t, false);
+        Matrix delta = LinearAlgebra.multiply(eigen.vectors(), true, scaled, false);
+        return plusColumns(f0, delta);
+    }
+
+    /** f_test at time t; t = ∞ uses a Cholesky solve. */
+    public Matrix predictTest(double t) {
+        requireTime(t);
+        if (testKernel == null) {
+            throw new InvalidInputException("no test kernel was given");
+        }
+        Matrix delta;
+        if (t == Double.POSITIVE_INFINITY) {
+            Matrix alpha = LinearAlgebra.choleskySolve(kernel, residualAsColumns(f0, y));
+            delta = LinearAlgebra.multiply(testKernel, false, alpha, false);
+            negate(delta);
+        } else {
+            delta = LinearAlgebra.multiply(testBasis, false, scaledCoefficients(t, true), false);
+        }
+        return plusColumns(f0Test, delta);
+    }
+
+    /** ½·mean((f_train(t) − y)²). */
+    public double trainLoss(double t) {
+        return GradientDescent.mse(predictTrain(t), y);
+    }
+
+    /**
+     * NTK kernel regression, the mean prediction of the infinite ensemble trained to convergence:
+     * Θ_test,train·(Θ + ridge·I)⁻¹·y by Cholesky. Kernels as in {@link #of}; ridge ≥ 0.
+     */
+    public static Matrix kernelRegression(Tensor trainKernel, Tensor testTrainKernel, Matrix yTrain, double ridge) {
+        if (!(ridge >= 0) || !Double.isFinite(ridge)) {
+            throw new InvalidInputException("ridge must be non-negative and finite, got " + ridge);
+        }
+        int nTrain = yTrain.rows();
+        int o = yTrain.cols();
+        Matrix k = kernelMatrix(trainKernel, nTrain, nTrain, o, "train kernel");
+        int testRows = testTrainKernel.dim(0);
+        Matrix kt = kernelMatrix(testTrainKernel, testRows, nTrain, o, "test-train kernel");
+        Matrix reg = k.copy();
+        for (int i = 0; i < reg.rows(); i++) {
+            reg.set(i, i, reg.get(i, i) + ridge);
+        }
+        Matrix alpha = LinearAlgebra.choleskySolve(reg, residualAsColumns(yTrain, null, reg.rows()));
+        Matrix pred = LinearAlgebra.multiply(kt, false, alpha, false);
+        return new Matrix(testRows, o, pred.data());
+    }
+
+    /** diag(g(λ)) or diag(g(λ)/λ) times the coefficients Vᵀ(f_0 − y). */
+    private Matrix scaledCoefficients(double t, boolean overLambda) {
+        double[] lam = eigen.values();
+        Matrix out = coeff.copy();
+        for (int i = 0; i < rows; i++) {
+            double f = overLambda ? gOverLambda(lam[i], t) : g(lam[i], t);
+            for (int j = 0; j < cols; j++) {
+                out.set(i, j, out.get(i, j) * f);
+            }
+        }
+        return out;
+    }
+
+    /** e^{−λ η t/n} − 1, or (1 − ηλ/n)^t − 1. */
+    double g(double lambda, double t) {
+        double a = lr * lambda / n;
+        if (flow == Flow.GRADIENT_FLOW) {
+            return Math.expm1(-a * t);
+        }
+        double b = 1 - a;
+        return b > 0 ? Math.expm1(t * Math.log1p(-a)) : Math.pow(b, t) - 1;
+    }
+
+    /** g(λ)/λ, with its λ → 0 limit −η t/n for tiny or (by rounding) negative eigenvalues. */
+    double gOverLambda(double lambda, double t) {
+        double limit = -lr * t / n;
+        double a = lr * lambda / n;
+        if (Math.abs(a * t) < 1e-300 || lambda <= 0) {
+            return limit;
+        }
+        return g(lambda, t) / lambda;
+    }
+
+    private static void requireTime(double t) {
+        if (!(t >= 0)) {
+            throw new InvalidInputException("time must be non-negative, got " + t);
+        }
+    }
+
+    /** f − y reshaped so each column is one right-hand side for the kernel: (N, O) for trace mode, (N·O, 1) full. */
+    private Matrix residualAsColumns(Matrix f, Matrix target) {
+        return residualAsColumns(f, target, rows);
+    }
+
+    private static Matrix residualAsColumns(Matrix f, Matrix target, int rows) {
+        double[] r = f.data().clone();
+        if (target != null) {
+            for (int i = 0; i < r.length; i++) {
+                r[i] -= target.data()[i];
+            }
+        }
+        return new Matrix(rows, r.length / rows, r);
+    }
+
+    private static Matrix plusColumns(Matrix base, Matrix delta) {
+        double[] out = base.data().clone();
+        double[] d = delta.data();
+        for (int i = 0; i < out.length; i++) {
+            out[i] += d[i];
+        }
+        return new Matrix(base.rows(), base.cols(), out);
+    }
+
+    private static void negate(Matrix m) {
+        double[] d = m.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = -d[i];
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package org.ntk4j.dynamics;
+
+/**
+ * Receives progress from long computations (training runs, experiments, the demo), e.g. to draw a progress bar.
+ * Called on the computing thread; keep it cheap. {@link #NONE} ignores everything.
+ */
+@FunctionalInterface
+public interface ProgressListener {
+
+    /**
+     * One update.
+     *
+     * @param task   what is running, e.g. "train width 512"
+     * @param done   units finished (steps, widths, seeds)
+     * @param total  units in all (≥ done)
+     * @param detail a short status such as "loss 0.0123", or empty
+     */
+    record Progress(String task, long done, long total, String detail) {
+    }
+
+    void onProgress(Progress progress);
+
+    /** Ignores updates. */
+    ProgressListener NONE = p -> { };
+
+    /** Convenience for emitters. */
+    default void report(String task, long done, long total, String detail) {
+        onProgress(new Progress(task, done, total, detail == null ? "" : detail));
+    }
+}

@@ -1,0 +1,200 @@
+package org.ntk4j.analytic;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.ntk4j.Backend;
+import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.experiments.LogLogFit;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameterization;
+import org.ntk4j.model.Parameters;
+import org.ntk4j.reference.ReferenceBackend;
+import org.ntk4j.testing.Compare;
+import org.ntk4j.testing.NtkCase;
+
+class AnalyticKernelTest {
+    private static final Backend REF = new ReferenceBackend();
+
+    private static Architecture.Builder net(int d, Activation act, Parameterization p, int... hidden) {
+        return Architecture.builder(d).hidden(hidden).activation(act).parameterization(p);
+    }
+
+    @Test
+    void layoutsFollowNtkModes() {
+        Architecture arch = net(6, Activation.RELU, Parameterization.NTK, 9, 9).output(3).sigmaW(1.4).sigmaB(0.2).build();
+        AnalyticKernel k = AnalyticKernel.of(arch);
+        Matrix x1 = NtkCase.gaussianInputs(4, 6, 1);
+        Matrix x2 = NtkCase.gaussianInputs(5, 6, 2);
+        Tensor full = k.ntk(x1, x2, NtkMode.FULL);
+        assertArrayEquals(new int[] {4, 5, 3, 3}, full.shape());
+        Compare.assertClose("trace", k.ntk(x1, x2, NtkMode.TRACE), NtkMode.TRACE.fromFull(full), 1e-15);
+        assertEquals(NtkMode.DIAGONAL.fromFull(full), k.ntk(x1, x2, NtkMode.DIAGONAL));
+        assertEquals(0.0, full.get(1, 2, 0, 1));
+        assertTrue(full.get(1, 2, 2, 2) != 0.0);
+        Tensor diag = k.ntkDiagonal(x1, NtkMode.FULL);
+        assertArrayEquals(new int[] {4, 3, 3}, diag.shape());
+        Tensor sym = k.ntk(x1, null, NtkMode.FULL);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(sym.get(i, i, 1, 1), diag.get(i, 1, 1), 1e-14 * Math.abs(diag.get(i, 1, 1)));
+        }
+    }
+
+    @Test
+    void symmetricKernelIsExactlySymmetricAndEqualsCrossKernel() {
+        for (Activation act : new Activation[] {Activation.RELU, Activation.TANH}) {
+            Architecture arch = net(5, act, Parameterization.STANDARD, 7, 11).output(1).sigmaW(1.3).sigmaB(0.4).build();
+            AnalyticKernel k = AnalyticKernel.of(arch);
+            Matrix x = NtkCase.gaussianInputs(6, 5, 3);
+            AnalyticKernel.Kernels sym = k.compute(x, null);
+            AnalyticKernel.Kernels cross = k.compute(x, x.copy());
+            for (int i = 0; i < 6; i++) {
+                for (int j = 0; j < 6; j++) {
+                    assertEquals(sym.ntk().get(i, j), sym.ntk().get(j, i));
+                    assertEquals(sym.nngp().get(i, j), sym.nngp().get(j, i));
+                }
+            }
+            Compare.assertClose(act + " ntk sym vs cross", sym.ntk(), cross.ntk(), 1e-14);
+            Compare.assertClose(act + " nngp sym vs cross", sym.nngp(), cross.nngp(), 1e-14);
+            AnalyticKernel.Kernels diag = k.computeDiagonal(x);
+            for (int i = 0; i < 6; i++) {
+                assertEquals(sym.ntk().get(i, i), diag.ntk().get(i, 0), 1e-14 * diag.ntk().get(i, 0));
+            }
+        }
+    }
+
+    @Test
+    void reluKnownValuesOneHiddenLayer() {
+        // ‖x‖² = d, so Σ¹ = cos θ for σ_w = 1 and no bias; then Θ = K + K̇·Σ¹.
+        double r = Math.sqrt(2);
+        Matrix x = Matrix.of(new double[][] {{r, 0}, {0, r}, {-r, 0}});
+        Architecture ntkArch = net(2, Activation.RELU, Parameterization.NTK, 50).output(1).noBias().build();
+        AnalyticKernel.Kernels k = AnalyticKernel.of(ntkArch).compute(x, null);
+        assertEquals(1.0, k.ntk().get(0, 0), 1e-15);
+        assertEquals(1 / (2 * Math.PI), k.ntk().get(0, 1), 1e-15);
+        assertEquals(0.0, k.ntk().get(0, 2), 1e-15);
+        assertEquals(0.5, k.nngp().get(0, 0), 1e-15);
+        assertEquals(1 / (2 * Math.PI), k.nngp().get(0, 1), 1e-15);
+        assertEquals(0.0, k.nngp().get(0, 2), 1e-15);
+        // Standard parameterization at width 50: Θ¹ = x·x' = 2 cos θ, Θ² = 50·K + K̇·Θ¹.
+        Architecture std = net(2, Activation.RELU, Parameterization.STANDARD, 50).output(1).noBias().build();
+        AnalyticKernel.Kernels s = AnalyticKernel.of(std).compute(x, null);
+        assertEquals(50 * 0.5 + 0.5 * 2, s.ntk().get(0, 0), 1e-13);
+        assertEquals(50 / (2 * Math.PI), s.ntk().get(0, 1), 1e-13);
+        assertEquals(0.0, s.ntk().get(0, 2), 1e-13);
+        assertEquals(0.5, s.nngp().get(0, 0), 1e-15);
+    }
+
+    /** Mean over seeds of ‖Θ_emp − Θ_∞‖_F/‖Θ_∞‖_F (full mode, so the vanishing cross-output blocks count). */
+    private static double meanRelativeError(Architecture arch, Matrix x, int seeds, long seed0) {
+        Tensor inf = AnalyticKernel.of(arch).ntk(x, null, NtkMode.FULL);
+        double sum = 0;
+        for (int s = 0; s < seeds; s++) {
+            Tensor emp = REF.ntk(Parameters.init(arch, seed0 + s), x, null, NtkMode.FULL, Implementation.AUTO);
+            sum += Compare.relativeError(emp.data(), inf.data());
+        }
+        return sum / seeds;
+    }
+
+    /**
+     * The mean over seeds of the trace-mode empirical kernel against a candidate limit: returns
+     * ‖mean − candidate‖_F / ‖standard error of the mean‖_F, about 1 when the candidate is the expectation (up to a
+     * finite-width bias small against the noise) and large when it is not.
+     */
+    private static double deviationInStandardErrors(Architecture arch, Matrix x, int seeds, long seed0, double[] candidate) {
+        int m = candidate.length;
+        double[] mean = new double[m];
+        double[] sq = new double[m];
+        for (int s = 0; s < seeds; s++) {
+            double[] e = REF.ntk(Parameters.init(arch, seed0 + 7L * s), x, null, NtkMode.TRACE, Implementation.AUTO).data();
+            for (int k = 0; k < m; k++) {
+                mean[k] += e[k] / seeds;
+                sq[k] += e[k] * e[k] / seeds;
+            }
+        }
+        double dev = 0;
+        double var = 0;
+        for (int k = 0; k < m; k++) {
+            dev += (mean[k] - candidate[k]) * (mean[k] - candidate[k]);
+            var += (sq[k] - mean[k] * mean[k]) / (seeds - 1);
+        }
+        return Math.sqrt(dev / var);
+    }
+
+    @Test
+    void empiricalNtkApproachesTheLimitAsInverseSquareRootOfWidth() {
+        Matrix x = NtkCase.gaussianInputs(5, 7, 11);
+        int[] widths = {32, 64, 128, 256, 512};
+        double[] w = new double[widths.length];
+        double[] err = new double[widths.length];
+        for (int i = 0; i < widths.length; i++) {
+            Architecture arch = net(7, Activation.RELU, Parameterization.NTK, widths[i], widths[i]).output(2)
+                    .sigmaW(1.2).sigmaB(0.3).build();
+            w[i] = widths[i];
+            err[i] = meanRelativeError(arch, x, 6, 100);
+        }
+        LogLogFit fit = LogLogFit.of(w, err);
+        // Fluctuations of a sum of n independent terms: slope −½. The band allows for 6 seeds' noise.
+        assertTrue(fit.slope() > -0.75 && fit.slope() < -0.3, "slope " + fit + " errors " + java.util.Arrays.toString(err));
+        assertTrue(err[err.length - 1] < 0.15, "error at width 512: " + err[err.length - 1]);
+    }
+
+    @Test
+    void standardParameterizationMatchesTheMeanEmpiricalKernel() {
+        // One hidden layer: its pre-activations are exactly Gaussian at any width, so E[Θ_emp] equals the formula
+        // and only Monte-Carlo noise separates the mean over seeds from it. At width 8 the "+1" of each bias is
+        // ~5% of the kernel, so a formula without it (or with σ factors in the wrong place) is many standard
+        // errors away — checked below so this test can fail.
+        Matrix x = NtkCase.gaussianInputs(4, 6, 21);
+        for (boolean bias : new boolean[] {true, false}) {
+            Architecture.Builder b = net(6, Activation.RELU, Parameterization.STANDARD, 8).output(1).sigmaW(1.5);
+            Architecture arch = bias ? b.sigmaB(0.5).build() : b.noBias().build();
+            double[] limit = AnalyticKernel.of(arch).ntk(x, null, NtkMode.TRACE).data();
+            double dev = deviationInStandardErrors(arch, x, 1500, 5000, limit);
+            assertTrue(dev < 3, "bias=" + bias + ": mean empirical kernel is " + dev + " standard errors from the limit");
+            if (bias) {
+                double[] withoutTopBias = limit.clone();
+                for (int k = 0; k < withoutTopBias.length; k++) {
+                    withoutTopBias[k] -= 1;
+                }
+                double wrong = deviationInStandardErrors(arch, x, 1500, 5000, withoutTopBias);
+                assertTrue(wrong > 5, "a kernel missing the output bias's +1 is only " + wrong + " standard errors off");
+            }
+        }
+    }
+
+    @Test
+    void everyActivationsLimitMatchesWideNetworks() {
+        // Two hidden layers of width 256: a finite-width bias O(1/n) remains but is well below the noise of 8 seeds.
+        Matrix x = NtkCase.gaussianInputs(4, 5, 31);
+        for (Activation act : Activation.values()) {
+            for (Parameterization p : Parameterization.values()) {
+                Architecture arch = net(5, act, p, 256, 256).output(1).sigmaW(1.3).sigmaB(0.2).build();
+                double[] limit = AnalyticKernel.of(arch).ntk(x, null, NtkMode.TRACE).data();
+                double dev = deviationInStandardErrors(arch, x, 8, 40, limit);
+                assertTrue(dev < 4, act + " " + p + ": mean empirical kernel is " + dev + " standard errors from the limit");
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadInput() {
+        Architecture arch = net(3, Activation.RELU, Parameterization.NTK, 4).output(1).build();
+        AnalyticKernel k = AnalyticKernel.of(arch);
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> k.compute(NtkCase.gaussianInputs(2, 4, 1), null));
+        assertTrue(e.getMessage().contains("input dimension"), e.getMessage());
+        Matrix bad = NtkCase.gaussianInputs(2, 3, 1);
+        bad.set(1, 2, Double.NaN);
+        assertThrows(InvalidInputException.class, () -> k.ntk(bad, null, NtkMode.TRACE));
+        assertThrows(InvalidInputException.class, () -> AnalyticKernel.of(null));
+    }
+}

@@ -1,0 +1,144 @@
+package org.ntk4j.dynamics;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.ntk4j.Backend;
+import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameters;
+import org.ntk4j.reference.ReferenceBackend;
+import org.ntk4j.testing.Compare;
+import org.ntk4j.testing.NtkCase;
+
+class LinearizedDynamicsTest {
+    private static final Backend REF = new ReferenceBackend();
+    private static final Architecture ARCH = Architecture.builder(5).hidden(13).activation(Activation.TANH).output(3)
+            .sigmaW(1.3).sigmaB(0.2).build();
+    private static final Parameters P = Parameters.init(ARCH, 3);
+    private static final Matrix X = NtkCase.gaussianInputs(7, 5, 1);
+    private static final Matrix XT = NtkCase.gaussianInputs(4, 5, 2);
+    private static final Matrix Y = NtkCase.gaussianInputs(7, 3, 3);
+
+    /** Explicit Euler steps of the linear model: f ← f − (η/n)·Θ·(f − y), f_t ← f_t − (η/n)·Θ_ts·(f − y). */
+    private static Matrix[] euler(Matrix k, Matrix kts, Matrix f0, Matrix ft0, Matrix y, double lr, int steps) {
+        int n = f0.rows() * f0.cols();
+        int rows = k.rows();
+        Matrix f = new Matrix(rows, n / rows, f0.data().clone());
+        Matrix ft = new Matrix(kts.rows(), n / rows, ft0.data().clone());
+        Matrix yc = new Matrix(rows, n / rows, y.data());
+        for (int s = 0; s < steps; s++) {
+            Matrix r = f.copy();
+            for (int i = 0; i < r.data().length; i++) {
+                r.data()[i] -= yc.data()[i];
+            }
+            LinearAlgebra.gemm(-lr / n, k, false, r, false, 1.0, f);
+            LinearAlgebra.gemm(-lr / n, kts, false, r, false, 1.0, ft);
+        }
+        return new Matrix[] {new Matrix(f0.rows(), f0.cols(), f.data()), new Matrix(ft0.rows(), ft0.cols(), ft.data())};
+    }
+
+    private static Matrix asMatrix(Tensor k) {
+        return k.rank() == 2 ? k.asMatrix() : KernelMatrices.fullToMatrix(k);
+    }
+
+    @Test
+    void discreteStepsMatchExplicitEulerStepsOfTheLinearModel() {
+        for (NtkMode mode : new NtkMode[] {NtkMode.TRACE, NtkMode.FULL}) {
+            Tensor k = REF.ntk(P, X, null, mode, Implementation.AUTO);
+            Tensor kts = REF.ntk(P, XT, X, mode, Implementation.AUTO);
+            Matrix f0 = REF.forward(P, X);
+            Matrix ft0 = REF.forward(P, XT);
+            double lr = LearningRates.fromEigenvalue(LinearAlgebra.symmetricEigenvalues(asMatrix(k))[asMatrix(k).rows() - 1], 21, 0.4);
+            LinearizedDynamics lin = LinearizedDynamics.of(k, kts, f0, Y, ft0, lr, LinearizedDynamics.Flow.GRADIENT_DESCENT);
+            for (int steps : new int[] {0, 1, 5, 40}) {
+                Matrix[] e = euler(asMatrix(k), asMatrix(kts), f0, ft0, Y, lr, steps);
+                Compare.assertClose(mode + " train at step " + steps, lin.predictTrain(steps), e[0], 1e-11);
+                Compare.assertClose(mode + " test at step " + steps, lin.predictTest(steps), e[1], 1e-11);
+            }
+        }
+    }
+
+    @Test
+    void gradientFlowIsTheSmallStepLimitAndConvergesToTheCholeskySolution() {
+        Tensor k = REF.ntk(P, X, null, NtkMode.TRACE, Implementation.AUTO);
+        Tensor kts = REF.ntk(P, XT, X, NtkMode.TRACE, Implementation.AUTO);
+        Matrix f0 = REF.forward(P, X);
+        Matrix ft0 = REF.forward(P, XT);
+        double lr = 0.7;
+        LinearizedDynamics flow = LinearizedDynamics.of(k, kts, f0, Y, ft0, lr, LinearizedDynamics.Flow.GRADIENT_FLOW);
+        // Flow time T (units of η) = 1000 Euler steps of η/1000: first-order agreement, error ~ 1e-3 of the change.
+        int sub = 1000;
+        double t = 3;
+        Matrix[] e = euler(k.asMatrix(), kts.asMatrix(), f0, ft0, Y, lr / sub, (int) (t * sub));
+        Matrix flowTrain = flow.predictTrain(t);
+        double change = Compare.relativeError(flowTrain.data(), f0.data());
+        double err = Compare.relativeError(flowTrain.data(), e[0].data());
+        assertTrue(err < 1e-3 * Math.max(change, 1e-3), "flow vs fine Euler: " + err + " (change " + change + ")");
+        Compare.assertClose("flow vs fine Euler (test)", flow.predictTest(t), e[1], 1e-3);
+        // t = ∞: train outputs are the targets; the test limit (Cholesky) is where the eigen formula heads.
+        Compare.assertClose("train at ∞", flow.predictTrain(Double.POSITIVE_INFINITY), Y, 0);
+        double slowest = flow.eigenvalues()[0];
+        double tLong = 60 * 21 / (lr * slowest);
+        Compare.assertClose("test at ∞ vs long time", flow.predictTest(Double.POSITIVE_INFINITY), flow.predictTest(tLong), 1e-10);
+        Compare.assertClose("train at long time", flow.predictTrain(tLong), Y, 1e-10);
+        assertTrue(flow.conditionNumber() >= 1 && flow.trainLoss(tLong) < 1e-20);
+    }
+
+    @Test
+    void kernelRegressionSolvesTheRidgeSystem() {
+        Tensor k = REF.ntk(P, X, null, NtkMode.FULL, Implementation.AUTO);
+        Tensor kts = REF.ntk(P, XT, X, NtkMode.FULL, Implementation.AUTO);
+        Matrix pred = LinearizedDynamics.kernelRegression(k, kts, Y, 0.1);
+        // Independent: α from the eigendecomposition, α = V (Λ + 0.1)⁻¹ Vᵀ y.
+        Matrix km = KernelMatrices.fullToMatrix(k);
+        LinearAlgebra.Eigen e = LinearAlgebra.symmetricEigen(km);
+        Matrix yc = new Matrix(21, 1, Y.data());
+        Matrix c = LinearAlgebra.multiply(e.vectors(), false, yc, false);
+        for (int i = 0; i < 21; i++) {
+            c.set(i, 0, c.get(i, 0) / (e.values()[i] + 0.1));
+        }
+        Matrix alpha = LinearAlgebra.multiply(e.vectors(), true, c, false);
+        Matrix expected = LinearAlgebra.multiply(KernelMatrices.fullToMatrix(kts), false, alpha, false);
+        Compare.assertClose("kernel regression", pred.data(), expected.data(), 1e-10);
+    }
+
+    @Test
+    void aLinearNetworkTrainsExactlyAsItsLinearization() {
+        // One dense layer: f is linear in θ, so the trained network and the GD formula agree to rounding.
+        Architecture lin = Architecture.builder(5).output(3).sigmaB(0.5).build();
+        Parameters p = Parameters.init(lin, 9);
+        Tensor k = REF.ntk(p, X, null, NtkMode.FULL, Implementation.AUTO);
+        Tensor kts = REF.ntk(p, XT, X, NtkMode.FULL, Implementation.AUTO);
+        double lr = LearningRates.safe(REF, p, X, 0.5);
+        GradientDescent.Run run = GradientDescent.train(REF, p, X, Y,
+                GradientDescent.Options.of(25).withLearningRate(lr).withOutputs(new int[] {0, 10, 25}, XT), null);
+        LinearizedDynamics ld = LinearizedDynamics.of(k, kts, REF.forward(p, X), Y, REF.forward(p, XT), lr,
+                LinearizedDynamics.Flow.GRADIENT_DESCENT);
+        for (int i = 0; i < 3; i++) {
+            int s = run.outputSteps()[i];
+            Compare.assertClose("train at " + s, run.trainOutputs()[i], ld.predictTrain(s), 1e-11);
+            Compare.assertClose("test at " + s, run.testOutputs()[i], ld.predictTest(s), 1e-11);
+        }
+    }
+
+    @Test
+    void rejectsMismatchedShapes() {
+        Tensor k = REF.ntk(P, X, null, NtkMode.TRACE, Implementation.AUTO);
+        Matrix f0 = REF.forward(P, X);
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> LinearizedDynamics.of(k, null, f0, Y.rowRange(0, 6), null, 0.1, LinearizedDynamics.Flow.GRADIENT_FLOW));
+        assertTrue(e.getMessage().contains("targets"), e.getMessage());
+        assertThrows(InvalidInputException.class,
+                () -> LinearizedDynamics.of(k, null, f0, Y, null, -1, LinearizedDynamics.Flow.GRADIENT_FLOW));
+        LinearizedDynamics ok = LinearizedDynamics.of(k, null, f0, Y, null, 0.1, LinearizedDynamics.Flow.GRADIENT_FLOW);
+        assertThrows(InvalidInputException.class, () -> ok.predictTest(1));
+        assertThrows(InvalidInputException.class, () -> ok.predictTrain(-1));
+    }
+}
