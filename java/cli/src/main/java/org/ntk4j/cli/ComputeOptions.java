@@ -101,7 +101,7 @@ final class ComputeOptions {
     /** The kernel these flags describe, for this network. */
     KernelSource kernelSource(Parameters params) {
         if (impl == Impl.ANALYTIC) {
-            return KernelSource.analytic(params.architecture(), precision);
+            return KernelSource.analytic(params.architecture());
         }
         return KernelSource.empirical(openBackend(), params, implementation(), impl == Impl.REFERENCE);
     }

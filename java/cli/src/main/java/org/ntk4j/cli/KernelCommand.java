@@ -65,7 +65,7 @@ final class KernelCommand extends BaseCommand {
              PartialFile part = new PartialFile(outFile)) {
             int o = source.outputDim();
             TiledKernel.Plan plan = TiledKernel.plan(n1, n2, symmetric, mode.valuesPerPair(o),
-                    source.workingBytesPerExample(), budget, fixed);
+                    source.workingBytesPerExample(), source.workingBytesPerPair(), budget, fixed);
             if (!plan.inMemory()) {
                 info(String.format(Locale.ROOT, "kernel of %s values does not fit %s: %d tiles of %d×%d rows",
                         Arrays.toString(mode.shape(n1, n2, o)), Converters.formatBytes(budget), plan.tiles(),

@@ -4,8 +4,8 @@ import org.ntk4j.Backend;
 import org.ntk4j.Implementation;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
-import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
+import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 
@@ -26,6 +26,9 @@ interface KernelSource extends AutoCloseable {
     /** Bytes of working memory one example needs while its block is computed (an estimate, for tile sizing). */
     long workingBytesPerExample();
 
+    /** Bytes of scratch per (x, x') pair besides the result itself (Gram matrices of a layer), for tile sizing. */
+    long workingBytesPerPair();
+
     @Override
     void close();
 
@@ -37,8 +40,8 @@ interface KernelSource extends AutoCloseable {
         return new Empirical(backend, params, impl, wholeJacobian);
     }
 
-    static KernelSource analytic(Architecture arch, Precision precision) {
-        return AnalyticKernel.open(arch, precision);
+    static KernelSource analytic(Architecture arch) {
+        return new Analytic(AnalyticKernel.of(arch));
     }
 
     /** The empirical NTK of one network on one backend. */
@@ -92,8 +95,53 @@ interface KernelSource extends AutoCloseable {
         }
 
         @Override
+        public long workingBytesPerPair() {
+            return 16; // one layer's activation and δ Grams in flight
+        }
+
+        @Override
         public void close() {
             backend.close();
+        }
+    }
+
+    /** The infinite-width NTK Θ^L ⊗ I_O of the architecture (widths do not matter in the ntk parameterization). */
+    final class Analytic implements KernelSource {
+        private final AnalyticKernel kernel;
+
+        Analytic(AnalyticKernel kernel) {
+            this.kernel = kernel;
+        }
+
+        @Override
+        public String description() {
+            Architecture a = kernel.architecture();
+            return "infinite-width " + a.activation().id() + " NTK, " + a.layers() + " layers, fp64";
+        }
+
+        @Override
+        public int outputDim() {
+            return kernel.architecture().outputDim();
+        }
+
+        @Override
+        public Tensor compute(Matrix x1, Matrix x2, NtkMode mode) {
+            return kernel.ntk(x1, x2, mode);
+        }
+
+        @Override
+        public long workingBytesPerExample() {
+            return 64L * kernel.architecture().layers();
+        }
+
+        @Override
+        public long workingBytesPerPair() {
+            return 48; // the per-output NNGP and NTK matrices and the layer recursion's scratch
+        }
+
+        @Override
+        public void close() {
+            // nothing held
         }
     }
 }

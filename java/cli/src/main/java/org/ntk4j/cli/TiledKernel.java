@@ -44,28 +44,30 @@ final class TiledKernel {
 
     /**
      * Splits the work so that the result values in memory (held as doubles, counted twice for the backend's own
-     * copy), the working memory of the examples in flight and the mapped window fit in {@code budget} bytes next to
-     * the {@code fixedBytes} already held (inputs, parameters).
+     * copy) plus the scratch per pair, the working memory of the examples in flight and the mapped window fit in
+     * {@code budget} bytes next to the {@code fixedBytes} already held (inputs, parameters).
      */
-    static Plan plan(int n1, int n2, boolean symmetric, int valuesPerPair, long perExample, long budget, long fixedBytes) {
+    static Plan plan(int n1, int n2, boolean symmetric, int valuesPerPair, long perExample, long perPair, long budget,
+                     long fixedBytes) {
         long available = budget - fixedBytes;
         long perValue = 16;
         long total = (long) n1 * n2 * valuesPerPair;
-        long whole = total * perValue + (long) (symmetric ? n1 : n1 + n2) * perExample;
+        long pairBytes = valuesPerPair * perValue + perPair;
+        long whole = (long) n1 * n2 * pairBytes + (long) (symmetric ? n1 : n1 + n2) * perExample;
         if (total <= MAX_ARRAY && whole <= available) {
             return new Plan(true, n1, n2, n1, n2, symmetric, 0);
         }
         long window = Math.max(4096, Math.min(256L << 20, available / 8));
         long room = available - window;
-        // Square tiles first: b²·v·16 + 2·b·perExample ≤ room.
-        double a = (double) valuesPerPair * perValue;
+        // Square tiles first: b²·pairBytes + 2·b·perExample ≤ room.
+        double a = pairBytes;
         double bq = (-2.0 * perExample + Math.sqrt(4.0 * perExample * perExample + 4 * a * room)) / (2 * a);
         long b = room <= 0 ? 0 : (long) Math.floor(bq);
         b = Math.min(b, (long) Math.sqrt((double) MAX_ARRAY / valuesPerPair));
         if (b < 1) {
             throw new UsageError("--memory " + Converters.formatBytes(budget) + " is too small: the inputs take "
                     + Converters.formatBytes(fixedBytes) + " and one pair of examples needs about "
-                    + Converters.formatBytes(window + 2 * perExample + (long) valuesPerPair * perValue) + " more");
+                    + Converters.formatBytes(window + 2 * perExample + pairBytes) + " more");
         }
         if (symmetric) {
             int t = (int) Math.min(b, n1);
@@ -73,7 +75,7 @@ final class TiledKernel {
         }
         int t2 = (int) Math.min(b, n2);
         // With x2 narrower than a square tile, let the tiles grow along x1.
-        long t1 = (room - t2 * perExample) / ((long) t2 * valuesPerPair * perValue + perExample);
+        long t1 = (room - t2 * perExample) / ((long) t2 * pairBytes + perExample);
         t1 = Math.min(Math.min(t1, n1), MAX_ARRAY / ((long) t2 * valuesPerPair));
         return new Plan(false, n1, n2, (int) Math.max(1, Math.max(t1, Math.min(b, n1))), t2, false, window);
     }

@@ -21,6 +21,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
+import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.ParametersIO;
@@ -129,6 +130,35 @@ class KernelCommandTest {
     }
 
     @Test
+    void analyticImplementationIsTheInfiniteWidthKernelAndTilesTheSame() throws IOException {
+        Matrix x1 = Cli.randomInputs(dir.resolve("x1.npy"), 23, 4, 8, false);
+        Matrix x2 = Cli.randomInputs(dir.resolve("x2.npy"), 9, 4, 9, false);
+        Architecture arch = Architecture.parseWidths("4,1,1,3").activation(Activation.ERF).sigmaW(1.5).sigmaB(0.1).build();
+        AnalyticKernel lib = AnalyticKernel.of(arch);
+        for (NtkMode mode : NtkMode.values()) {
+            for (boolean second : List.of(false, true)) {
+                String[] base = {"kernel", "--x", dir.resolve("x1.npy").toString(), "--arch", "4,1,1,3", "--act", "erf",
+                        "--wstd", "1.5", "--bstd", "0.1", "--impl", "analytic", "--precision", "fp64", "--mode",
+                        mode.name()};
+                if (second) {
+                    base = concat(base, "--x2", dir.resolve("x2.npy"));
+                }
+                Cli.Result r = Cli.run((Object[]) concat(base, "--out", dir.resolve("a.npy"), "-q"));
+                assertEquals(0, r.code(), r.toString());
+                NpyArray got = Npy.read(dir.resolve("a.npy"));
+                Tensor want = lib.ntk(x1, second ? x2 : null, mode);
+                assertArrayEquals(want.shape(), got.shape());
+                assertArrayEquals(want.data(), got.data(), 0.0, mode + (second ? " x1,x2" : " x1,x1"));
+                Cli.Result t = Cli.run((Object[]) concat(base, "--out", dir.resolve("t.npy"), "--memory", "24k"));
+                assertEquals(0, t.code(), t.toString());
+                assertTrue(t.err().contains("tiles of"), t.err());
+                assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")), Files.readAllBytes(dir.resolve("t.npy")),
+                        "analytic tiled " + mode + (second ? " x1,x2" : " x1,x1"));
+            }
+        }
+    }
+
+    @Test
     void paramsFileGivesTheSameKernelAsTheArchitectureItWasSavedFrom() throws IOException {
         Cli.randomInputs(dir.resolve("x.npy"), 9, 3, 7, false);
         Path saved = dir.resolve("p.npz");
@@ -157,16 +187,16 @@ class KernelCommandTest {
                 long budget = 64L << 20;
                 long perExample = 40_000;
                 TiledKernel.Plan p = TiledKernel.plan(100_000, symmetric ? 100_000 : 3_000, symmetric, v, perExample,
-                        budget, 1 << 20);
+                        48, budget, 1 << 20);
                 assertFalse(p.inMemory());
-                long used = (long) p.tile1() * p.tile2() * v * 16 + (long) (p.tile1() + p.tile2()) * perExample
+                long used = (long) p.tile1() * p.tile2() * (v * 16 + 48) + (long) (p.tile1() + p.tile2()) * perExample
                         + p.windowBytes() + (1 << 20);
                 assertTrue(used <= budget, "plan " + p + " uses " + used);
                 assertTrue(p.tile1() >= 1 && p.tile2() >= 1);
                 assertTrue(!symmetric || p.tile1() == p.tile2());
             }
         }
-        TiledKernel.Plan small = TiledKernel.plan(100, 100, true, 1, 1000, 64L << 20, 0);
+        TiledKernel.Plan small = TiledKernel.plan(100, 100, true, 1, 1000, 16, 64L << 20, 0);
         assertTrue(small.inMemory());
         assertEquals(1, small.tiles());
     }
