@@ -149,7 +149,7 @@ class KernelCommandTest {
                 Tensor want = lib.ntk(x1, second ? x2 : null, mode);
                 assertArrayEquals(want.shape(), got.shape());
                 assertArrayEquals(want.data(), got.data(), 0.0, mode + (second ? " x1,x2" : " x1,x1"));
-                Cli.Result t = Cli.run((Object[]) concat(base, "--out", dir.resolve("t.npy"), "--memory", "24k"));
+                Cli.Result t = Cli.run((Object[]) concat(base, "--out", dir.resolve("t.npy"), "--memory", "10k"));
                 assertEquals(0, t.code(), t.toString());
                 assertTrue(t.err().contains("tiles of"), t.err());
                 assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")), Files.readAllBytes(dir.resolve("t.npy")),
