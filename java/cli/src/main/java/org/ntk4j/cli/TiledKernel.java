@@ -3,10 +3,7 @@ package org.ntk4j.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
@@ -161,24 +158,6 @@ final class TiledKernel {
     }
 
     private static ProgressBar progressBar(Plan plan, PrintWriter err) {
-        java.io.PrintStream ps = new java.io.PrintStream(new java.io.OutputStream() {
-            @Override
-            public void write(int b) {
-                err.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                err.write(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public void flush() {
-                err.flush();
-            }
-        }, true, java.nio.charset.StandardCharsets.UTF_8);
-        return new ProgressBarBuilder().setTaskName("kernel").setInitialMax(plan.tiles()).setUnit(" tiles", 1)
-                .showSpeed(new java.text.DecimalFormat("0.0")).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new ConsoleProgressBarConsumer(ps)).setUpdateIntervalMillis(500).build();
+        return Progress.bar(err, "kernel", plan.tiles(), "tiles");
     }
 }

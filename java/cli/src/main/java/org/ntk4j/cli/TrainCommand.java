@@ -3,13 +3,14 @@ package org.ntk4j.cli;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import org.knowm.xchart.XYChart;
 import org.ntk4j.Backend;
-import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
+import org.ntk4j.NtkException;
 import org.ntk4j.NtkMode;
-import org.ntk4j.Tensor;
+import org.ntk4j.dynamics.GradientDescent;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Parameters;
 import picocli.CommandLine.Command;
@@ -19,11 +20,12 @@ import picocli.CommandLine.Option;
 /** {@code ntk train}: full-batch gradient descent on MSE, recording loss and how far weights and kernel move. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train the network by full-batch gradient descent on the MSE loss ½·mean((f(x) − y)²) and record,"
-                + " per step, the loss and the relative weight change ‖θ_t − θ_0‖/‖θ_0‖; with --kernel-every, also the"
-                + " relative change of the (trace) NTK on the training inputs, ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F.",
+                + " per step, the loss and the relative weight change ‖θ_t − θ_0‖/‖θ_0‖ (in total and per layer); with"
+                + " --kernel-every, also the relative change of the trace NTK on the training inputs,"
+                + " ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F.",
                 "Writes DIR/train.csv and DIR/train.png."},
         footer = {"", "Example:",
-                "  ntk train --x X.npy --y Y.npy --arch 64,1024,10 --steps 200 --lr 1.0 --kernel-every 20 --out run1"})
+                "  ntk train --x X.npy --y Y.npy --arch 64,1024,10 --steps 200 --kernel-every 20 --out run1"})
 final class TrainCommand extends BaseCommand {
     @Option(names = "--x", required = true, paramLabel = "X.npy", description = "Training inputs (N, d).")
     Path xFile;
@@ -34,8 +36,9 @@ final class TrainCommand extends BaseCommand {
     @Option(names = "--steps", defaultValue = "100", description = "Gradient steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--lr", defaultValue = "1.0", description = "Learning rate η (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", defaultValue = "auto", paramLabel = "η|auto",
+            description = "Learning rate; auto = n/λ_max(Θ_0), half the stability limit (default: ${DEFAULT-VALUE}).")
+    String lr;
 
     @Option(names = "--kernel-every", defaultValue = "0", paramLabel = "K",
             description = "Also measure the kernel change every K steps (0: never; default: ${DEFAULT-VALUE}).")
@@ -63,14 +66,15 @@ final class TrainCommand extends BaseCommand {
         if (steps < 1) {
             throw new UsageError("--steps must be at least 1, got " + steps);
         }
-        if (!(lr > 0) || !Double.isFinite(lr)) {
-            throw new UsageError("--lr must be positive, got " + lr);
-        }
+        double eta = parseLearningRate(lr);
         if (kernelEvery < 0 || kernelPoints < 1) {
             throw new UsageError("--kernel-every must be ≥ 0 and --kernel-points ≥ 1");
         }
         if (compute.impl == ComputeOptions.Impl.ANALYTIC) {
             throw new UsageError("--impl analytic has no weights to train; use auto, structured, jacobian or reference");
+        }
+        if (saveTrained != null) {
+            Inputs.requireWritable(saveTrained);
         }
         long start = System.nanoTime();
         Parameters init = model.parameters();
@@ -80,60 +84,72 @@ final class TrainCommand extends BaseCommand {
         Path csv = outDir.resolve("train.csv");
         Path png = outDir.resolve("train.png");
 
-        Parameters params = init.copy();
-        double norm0 = init.norm();
-        Matrix xk = x.rowRange(0, Math.min(kernelPoints, x.rows()));
-        double[] loss = new double[steps + 1];
-        double[] weightChange = new double[steps + 1];
-        double[] kernelChange = new double[steps + 1];
-        java.util.Arrays.fill(kernelChange, Double.NaN);
-        try (Backend backend = compute.openBackend()) {
-            Tensor k0 = kernelEvery > 0 ? backend.ntk(init, xk, null, NtkMode.TRACE, compute.implementation()) : null;
-            double k0Norm = k0 == null ? 0 : frobenius(k0.data(), null);
-            for (int t = 0; t <= steps; t++) {
-                LossGradient g = backend.mseLossGradient(params, x, y);
-                loss[t] = g.loss();
-                weightChange[t] = params.distance(init) / norm0;
-                if (k0 != null && (t % kernelEvery == 0 || t == steps)) {
-                    Tensor kt = t == 0 ? k0 : backend.ntk(params, xk, null, NtkMode.TRACE, compute.implementation());
-                    kernelChange[t] = frobenius(kt.data(), k0.data()) / k0Norm;
-                }
-                if (!Double.isFinite(g.loss())) {
-                    throw new UsageError("training diverged at step " + t + " (loss " + g.loss() + "); lower --lr");
-                }
-                if (t < steps) {
-                    params.addScaled(-lr, g.gradient());
-                }
-            }
-            writeCsv(csv, loss, weightChange, kernelChange);
-            plot(png, loss, weightChange, kernelChange);
-            if (saveTrained != null) {
-                Inputs.requireWritable(saveTrained);
-                ParametersIO.save(params, saveTrained);
-            }
-            info(String.format(Locale.ROOT, "trained %d steps on %d examples in %.2f s [%s]: loss %.4g → %.4g, weight change"
-                            + " %.3g%s; wrote %s and %s", steps, x.rows(), (System.nanoTime() - start) / 1e9, backend.name(),
-                    loss[0], loss[steps], weightChange[steps],
-                    kernelEvery > 0 ? String.format(Locale.ROOT, ", kernel change %.3g", kernelChange[steps]) : "",
-                    csv, png));
+        GradientDescent.Options options = GradientDescent.Options.of(steps).withLearningRate(eta).withTask("train");
+        if (kernelEvery > 0) {
+            int[] at = java.util.stream.IntStream.rangeClosed(0, steps)
+                    .filter(t -> t % kernelEvery == 0 || t == steps).toArray();
+            options = options.withKernel(at, x.rowRange(0, Math.min(kernelPoints, x.rows())), NtkMode.TRACE);
         }
+        GradientDescent.Run run;
+        String backendName;
+        try (Backend backend = compute.openBackend(); Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "steps")) {
+            backendName = backend.name();
+            run = GradientDescent.train(backend, init, x, y, options, bars);
+        } catch (NtkException e) {
+            if (e.getMessage() != null && e.getMessage().contains("diverged")) {
+                throw new UsageError(e.getMessage().replace("use a smaller learning rate", "lower --lr"));
+            }
+            throw e;
+        }
+        writeCsv(csv, run);
+        plot(png, run);
+        if (saveTrained != null) {
+            ParametersIO.save(run.finalParameters(), saveTrained);
+        }
+        double[] drift = run.kernelDrift();
+        info(String.format(Locale.ROOT, "trained %d steps on %d examples in %.2f s [%s], η = %.4g: loss %.4g → %.4g, weight"
+                        + " change %.3g%s; wrote %s and %s", steps, x.rows(), (System.nanoTime() - start) / 1e9,
+                backendName, run.learningRate(), run.loss()[0], run.loss()[steps], run.weightChange()[steps],
+                drift.length > 1 ? String.format(Locale.ROOT, ", kernel change %.3g", drift[drift.length - 1]) : "",
+                csv, png));
         return 0;
     }
 
-    private static double frobenius(double[] a, double[] minus) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double v = minus == null ? a[i] : a[i] - minus[i];
-            s += v * v;
+    static double parseLearningRate(String s) {
+        if (s.trim().equalsIgnoreCase("auto")) {
+            return Double.NaN;
         }
-        return Math.sqrt(s);
+        try {
+            double v = Double.parseDouble(s.trim());
+            if (v > 0 && Double.isFinite(v)) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message
+        }
+        throw new UsageError("--lr must be a positive number or auto, got '" + s + "'");
     }
 
-    private static void writeCsv(Path csv, double[] loss, double[] dw, double[] dk) throws java.io.IOException {
+    private static void writeCsv(Path csv, GradientDescent.Run run) throws java.io.IOException {
+        double[] drift = new double[run.steps() + 1];
+        Arrays.fill(drift, Double.NaN);
+        for (int i = 0; i < run.kernelSteps().length; i++) {
+            drift[run.kernelSteps()[i]] = run.kernelDrift()[i];
+        }
+        int layers = run.layerChange().length;
         try (BufferedWriter w = Files.newBufferedWriter(csv)) {
-            w.write("step,loss,weight_change,kernel_change\n");
-            for (int t = 0; t < loss.length; t++) {
-                w.write(t + "," + num(loss[t]) + "," + num(dw[t]) + "," + (Double.isNaN(dk[t]) ? "" : num(dk[t])) + "\n");
+            StringBuilder head = new StringBuilder("step,loss,weight_change,kernel_change");
+            for (int l = 0; l < layers; l++) {
+                head.append(",layer").append(l).append("_change");
+            }
+            w.write(head.append('\n').toString());
+            for (int t = 0; t <= run.steps(); t++) {
+                StringBuilder row = new StringBuilder().append(t).append(',').append(num(run.loss()[t])).append(',')
+                        .append(num(run.weightChange()[t])).append(',').append(Double.isNaN(drift[t]) ? "" : num(drift[t]));
+                for (int l = 0; l < layers; l++) {
+                    row.append(',').append(num(run.layerChange()[l][t]));
+                }
+                w.write(row.append('\n').toString());
             }
         }
     }
@@ -142,43 +158,28 @@ final class TrainCommand extends BaseCommand {
         return String.format(Locale.ROOT, "%.9g", v);
     }
 
-    private void plot(Path png, double[] loss, double[] dw, double[] dk) throws java.io.IOException {
-        int n = loss.length;
+    private static void plot(Path png, GradientDescent.Run run) throws java.io.IOException {
+        int n = run.steps() + 1;
         double[] steps = new double[n];
         for (int t = 0; t < n; t++) {
             steps[t] = t;
         }
         XYChart left = Plots.chart("Training loss", "step", "MSE loss", false, true);
-        Plots.line(left, "loss", steps, loss);
+        Plots.line(left, "loss", steps, run.loss());
         XYChart right = Plots.chart("Relative change from initialisation", "step", "relative change", false, true);
-        double[][] w = positive(steps, dw);
-        if (w[0].length > 0) {
-            Plots.line(right, "weights ‖θ_t − θ_0‖/‖θ_0‖", w[0], w[1]);
-        }
-        double[][] k = positive(steps, dk);
-        if (k[0].length > 0) {
-            Plots.points(right, "kernel ‖Θ_t − Θ_0‖/‖Θ_0‖", k[0], k[1]);
-        }
-        if (right.getSeriesMap().isEmpty()) {
-            Plots.save(png, left);
-        } else {
-            Plots.save(png, left, right);
-        }
-    }
-
-    private static double[][] positive(double[] x, double[] y) {
-        int n = 0;
-        for (double v : y) {
-            n += v > 0 && Double.isFinite(v) ? 1 : 0;
-        }
-        double[][] r = new double[2][n];
-        int k = 0;
-        for (int i = 0; i < y.length; i++) {
-            if (y[i] > 0 && Double.isFinite(y[i])) {
-                r[0][k] = x[i];
-                r[1][k++] = y[i];
+        // Step 0 is exactly 0 (no change); a log axis starts at step 1.
+        double[] from1 = Arrays.copyOfRange(steps, 1, n);
+        Plots.line(right, "weights ‖θ_t − θ_0‖/‖θ_0‖", from1, Arrays.copyOfRange(run.weightChange(), 1, n));
+        int[] ks = run.kernelSteps();
+        if (ks.length > 1) {
+            double[] kx = new double[ks.length - 1];
+            double[] ky = new double[ks.length - 1];
+            for (int i = 1; i < ks.length; i++) {
+                kx[i - 1] = ks[i];
+                ky[i - 1] = run.kernelDrift()[i];
             }
+            Plots.points(right, "kernel ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F", kx, ky);
         }
-        return r;
+        Plots.save(png, left, right);
     }
 }

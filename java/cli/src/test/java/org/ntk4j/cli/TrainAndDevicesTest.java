@@ -44,7 +44,7 @@ class TrainAndDevicesTest {
                 "--save-trained", dir.resolve("trained.npz"));
         assertEquals(0, r.code(), r.toString());
         List<String> lines = Files.readAllLines(out.resolve("train.csv"));
-        assertEquals("step,loss,weight_change,kernel_change", lines.get(0));
+        assertEquals("step,loss,weight_change,kernel_change,layer0_change,layer1_change", lines.get(0));
         assertEquals(8, lines.size());
 
         // The same steps by hand on the reference backend.
