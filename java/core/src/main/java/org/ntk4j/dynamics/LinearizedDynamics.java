@@ -50,19 +50,19 @@ public final class LinearizedDynamics {
     private final Matrix testBasis;     // Θ_test,train·V: testRows × rows, or null
 
     private LinearizedDynamics(Matrix kernel, Matrix testKernel, Matrix f0, Matrix y, Matrix f0Test, int outputs,
-                               double lr, Flow flow) {
+                               double lr, Flow flow, double fraction) {
         this.kernel = kernel;
         this.testKernel = testKernel;
         this.f0 = f0;
         this.y = y;
         this.f0Test = f0Test;
         this.outputs = outputs;
-        this.lr = lr;
         this.flow = flow;
         this.n = f0.rows() * f0.cols();
         this.rows = kernel.rows();
         this.cols = n / rows;
         this.eigen = LinearAlgebra.symmetricEigen(kernel);
+        this.lr = Double.isNaN(lr) ? LearningRates.fromEigenvalue(eigen.max(), n, fraction) : lr;
         Matrix r0 = residualAsColumns(f0, y);
         this.coeff = LinearAlgebra.multiply(eigen.vectors(), false, r0, false);
         this.testBasis = testKernel == null ? null : LinearAlgebra.multiply(testKernel, false, eigen.vectors(), true);
@@ -73,15 +73,28 @@ public final class LinearizedDynamics {
      * FULL (N, N, O, O) layout, {@code testTrainKernel} Θ(x_test, x_train) in the same layout (or null), the
      * initial outputs f_0 on train (N, O) and test (or null) and the targets y (N, O).
      *
-     * @param learningRate η (the same as the network's gradient descent, so t counts steps)
+     * @param learningRate η (the same as the network's gradient descent, so t counts steps), or NaN for
+     *                     {@link LearningRates#DEFAULT_FRACTION}·2n/λ_max of this kernel
      */
     public static LinearizedDynamics of(Tensor trainKernel, Tensor testTrainKernel, Matrix f0Train, Matrix yTrain,
                                         Matrix f0Test, double learningRate, Flow flow) {
+        return of(trainKernel, testTrainKernel, f0Train, yTrain, f0Test, learningRate, flow, LearningRates.DEFAULT_FRACTION);
+    }
+
+    /**
+     * As {@link #of(Tensor, Tensor, Matrix, Matrix, Matrix, double, Flow)}, with the fraction of the stability limit
+     * 2n/λ_max(Θ) taken when learningRate is NaN (read it back with {@link #learningRate()}).
+     */
+    public static LinearizedDynamics of(Tensor trainKernel, Tensor testTrainKernel, Matrix f0Train, Matrix yTrain,
+                                        Matrix f0Test, double learningRate, Flow flow, double fraction) {
         if (trainKernel == null || f0Train == null || yTrain == null || flow == null) {
             throw new InvalidInputException("train kernel, initial outputs, targets and flow must be given");
         }
-        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-            throw new InvalidInputException("learning rate must be positive and finite, got " + learningRate);
+        if (!Double.isNaN(learningRate) && (!(learningRate > 0) || !Double.isFinite(learningRate))) {
+            throw new InvalidInputException("learning rate must be positive and finite (or NaN), got " + learningRate);
+        }
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new InvalidInputException("learning-rate fraction must be in (0, 1), got " + fraction);
         }
         int nTrain = f0Train.rows();
         int o = f0Train.cols();
@@ -99,7 +112,7 @@ public final class LinearizedDynamics {
         } else if (f0Test != null) {
             throw new InvalidInputException("initial test outputs were given without the test-train kernel");
         }
-        return new LinearizedDynamics(k, kt, f0Train, yTrain, f0Test, o, learningRate, flow);
+        return new LinearizedDynamics(k, kt, f0Train, yTrain, f0Test, o, learningRate, flow, fraction);
     }
 
     private static Matrix kernelMatrix(Tensor k, int n1, int n2, int o, String what) {

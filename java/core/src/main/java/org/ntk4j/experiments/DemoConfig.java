@@ -1,0 +1,58 @@
+package org.ntk4j.experiments;
+
+import org.ntk4j.Backend;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.dynamics.LazyScore;
+
+/**
+ * Sizes of the lazy-training demo ({@link LazyTrainingDemo}).
+ *
+ * @param sweep             the width sweep shared by all experiments (training runs use all of it)
+ * @param trainSize         digits used for training (the linearization and kernel drift use these too)
+ * @param testSize          held-out digits for the linearization comparison
+ * @param splitSeed         seed of the train/test split
+ * @param convergencePoints inputs for the empirical → analytic comparison (experiment 2)
+ * @param convergenceSeeds  initialisations per width for experiment 2
+ * @param lazyPoints        inputs for the lazy-training score (experiment 5; the full (N·O)² kernel is formed)
+ * @param lazySeeds         initialisations per width for experiment 5
+ * @param lazyOptions       the Hessian-norm estimator's effort
+ * @param measureGemm       whether to time a GEMM of the widest step's shape as the throughput ceiling
+ */
+public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long splitSeed, int convergencePoints,
+                         int convergenceSeeds, int lazyPoints, int lazySeeds, LazyScore.Options lazyOptions,
+                         boolean measureGemm) {
+
+    public DemoConfig {
+        if (sweep == null || lazyOptions == null || trainSize < 1 || testSize < 0 || convergencePoints < 1
+                || convergenceSeeds < 1 || lazyPoints < 1 || lazySeeds < 1) {
+            throw new InvalidInputException("demo sizes must be positive (test size may be 0)");
+        }
+    }
+
+    /**
+     * For a CPU: widths 16 … 2048, 256 training and 128 test digits, 200 steps at half the stability limit of the
+     * infinite-width kernel (the loss falls well over 10× at every width), 3 seeds of 64 points for experiment 2,
+     * 32 points for the lazy score.
+     */
+    public static DemoConfig cpu() {
+        return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128, 256, 512, 1024, 2048).withSteps(200), 256, 128, 1,
+                64, 3, 32, 1, new LazyScore.Options(2, 20, 1e-3, 7, 0), true);
+    }
+
+    /** For a GPU: widths 16 … 8192 and 512 training digits. */
+    public static DemoConfig gpu() {
+        return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192).withSteps(300),
+                512, 256, 1, 64, 3, 32, 1, new LazyScore.Options(2, 20, 1e-3, 7, 0), true);
+    }
+
+    /** For CI: widths 16 … 128, 48 training digits, 60 steps — seconds on any backend. */
+    public static DemoConfig quick() {
+        return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128).withSteps(60).withTracking(16, 6, true), 48, 16, 1,
+                12, 2, 6, 1, new LazyScore.Options(2, 12, 1e-3, 7, 0), false);
+    }
+
+    /** {@link #gpu()} when the backend is CUDA, else {@link #cpu()}. */
+    public static DemoConfig forBackend(Backend backend) {
+        return backend.name().toLowerCase(java.util.Locale.ROOT).contains("cuda") ? gpu() : cpu();
+    }
+}

@@ -1,0 +1,114 @@
+package org.ntk4j.experiments;
+
+import java.util.Arrays;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameterization;
+
+/**
+ * The settings of a width sweep: one network per hidden width (every hidden layer that wide), all else equal.
+ *
+ * @param widths          hidden widths, ascending
+ * @param hiddenLayers    number of hidden layers (≥ 1)
+ * @param activation      hidden nonlinearity
+ * @param parameterization ntk or standard
+ * @param sigmaW          σ_w
+ * @param sigmaB          σ_b (with bias), or NaN for no bias parameters
+ * @param steps           gradient-descent steps per width
+ * @param learningRate    η, or NaN: per width, fraction·2n/λ_max of that network's empirical NTK at θ_0 on the
+ *                        training inputs (the kernel the linearization uses; else per {@link
+ *                        org.ntk4j.dynamics.LearningRates#largestEigenvalue}), so both the network and its
+ *                        linearization are stable — a rate from the infinite-width kernel is not, at narrow widths
+ * @param lrFraction      the fraction of the stability limit 2n/λ_max used when learningRate is NaN
+ * @param kernelPoints    training points on which the kernel drift is tracked (0: none)
+ * @param kernelChecks    how many steps (log-spaced, plus 0 and the last) get a drift kernel / output snapshot
+ * @param linearize       whether to compare against the linearized model (needs the train and test-train NTKs)
+ * @param linearizeFullLimit largest N·O for which the linearization uses the full (N·O)² kernel; above it the
+ *                        trace kernel Θ ⊗ I_O
+ * @param seed            initialisation seed (the same for every width)
+ */
+public record SweepConfig(int[] widths, int hiddenLayers, Activation activation, Parameterization parameterization,
+                          double sigmaW, double sigmaB, int steps, double learningRate, double lrFraction,
+                          int kernelPoints, int kernelChecks, boolean linearize, int linearizeFullLimit, long seed) {
+
+    public SweepConfig {
+        if (widths == null || widths.length == 0) {
+            throw new InvalidInputException("a sweep needs at least one width");
+        }
+        widths = widths.clone();
+        for (int i = 0; i < widths.length; i++) {
+            if (widths[i] < 1 || (i > 0 && widths[i] <= widths[i - 1])) {
+                throw new InvalidInputException("widths must be positive and ascending, got " + Arrays.toString(widths));
+            }
+        }
+        if (hiddenLayers < 1 || steps < 0 || kernelPoints < 0 || kernelChecks < 0) {
+            throw new InvalidInputException("hidden layers ≥ 1, steps ≥ 0, kernel points ≥ 0 and checks ≥ 0 are needed");
+        }
+        if (!(lrFraction > 0 && lrFraction < 1)) {
+            throw new InvalidInputException("learning-rate fraction must be in (0, 1), got " + lrFraction);
+        }
+    }
+
+    @Override
+    public int[] widths() {
+        return widths.clone();
+    }
+
+    /** Two relu hidden layers, ntk parameterization, σ_w = √2, σ_b = 0.1; 300 steps at half the stability limit. */
+    public static SweepConfig defaults(int... widths) {
+        return new SweepConfig(widths, 2, Activation.RELU, Parameterization.NTK, Math.sqrt(2), 0.1, 300, Double.NaN,
+                0.5, 64, 12, true, 1024, 0);
+    }
+
+    public SweepConfig withSteps(int s) {
+        return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, s, learningRate,
+                lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
+    }
+
+    public SweepConfig withWidths(int... w) {
+        return new SweepConfig(w, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
+                lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
+    }
+
+    public SweepConfig withTracking(int points, int checks, boolean lin) {
+        return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
+                lrFraction, points, checks, lin, linearizeFullLimit, seed);
+    }
+
+    public SweepConfig withLearningRate(double lr) {
+        return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, lr,
+                lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
+    }
+
+    public SweepConfig withSeed(long s) {
+        return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
+                lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, s);
+    }
+
+    public SweepConfig withNetwork(Activation act, Parameterization p, double sw, double sb) {
+        return new SweepConfig(widths, hiddenLayers, act, p, sw, sb, steps, learningRate, lrFraction, kernelPoints,
+                kernelChecks, linearize, linearizeFullLimit, seed);
+    }
+
+    /** The network of this hidden width for inputs of dimension d and O outputs. */
+    public Architecture architecture(int width, int inputDim, int outputs) {
+        int[] hidden = new int[hiddenLayers];
+        Arrays.fill(hidden, width);
+        Architecture.Builder b = Architecture.builder(inputDim).hidden(hidden).output(outputs).activation(activation)
+                .parameterization(parameterization).sigmaW(sigmaW);
+        return Double.isNaN(sigmaB) ? b.noBias().build() : b.sigmaB(sigmaB).build();
+    }
+
+    /** 0, the last step and kernelChecks − 2 log-spaced steps between (distinct, ascending). */
+    public int[] checkSteps() {
+        java.util.TreeSet<Integer> s = new java.util.TreeSet<>();
+        s.add(0);
+        s.add(steps);
+        int inner = Math.max(0, kernelChecks - 2);
+        for (int i = 1; i <= inner && steps > 1; i++) {
+            s.add((int) Math.round(Math.exp(Math.log(steps) * i / (inner + 1))));
+        }
+        return s.stream().mapToInt(Integer::intValue).toArray();
+    }
+}
