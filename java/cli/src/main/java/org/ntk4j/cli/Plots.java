@@ -17,8 +17,9 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.ntk4j.experiments.LogLogFit;
 
-/** PNG plots through XChart: measured points, power-law fits drawn as dashed lines with the slope in the legend. */
+/** PNG plots through XChart: measured points, log-log fits drawn as dashed lines with the slope in the legend. */
 final class Plots {
     private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
             new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b), new Color(0x17becf)};
@@ -26,43 +27,22 @@ final class Plots {
     private Plots() {
     }
 
-    /** y ≈ e^intercept · x^slope, fitted by least squares on (log x, log y). */
-    record PowerLaw(double slope, double intercept, int points) {
-        double at(double x) {
-            return Math.exp(intercept) * Math.pow(x, slope);
-        }
-    }
-
-    /** Least-squares fit of log y on log x over the points where both are positive and finite; null under 2 points. */
-    static PowerLaw fitPowerLaw(double[] x, double[] y) {
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
-        int n = 0;
-        for (int i = 0; i < x.length; i++) {
-            if (x[i] > 0 && y[i] > 0 && Double.isFinite(x[i]) && Double.isFinite(y[i])) {
-                double lx = Math.log(x[i]);
-                double ly = Math.log(y[i]);
-                sx += lx;
-                sy += ly;
-                sxx += lx * lx;
-                sxy += lx * ly;
-                n++;
-            }
-        }
-        double den = n * sxx - sx * sx;
-        if (n < 2 || !(Math.abs(den) > 1e-300)) {
-            return null;
-        }
-        double slope = (n * sxy - sx * sy) / den;
-        return new PowerLaw(slope, (sy - slope * sx) / n, n);
-    }
-
+    /** A chart with its legend below the plot (a row of entries). */
     static XYChart chart(String title, String xTitle, String yTitle, boolean logX, boolean logY) {
-        XYChart c = new XYChartBuilder().width(720).height(520).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        return chart(title, xTitle, yTitle, logX, logY, false);
+    }
+
+    /** A chart; {@code legendRight} puts long legend entries in a column right of the plot. */
+    static XYChart chart(String title, String xTitle, String yTitle, boolean logX, boolean logY, boolean legendRight) {
+        XYChart c = new XYChartBuilder().width(legendRight ? 1100 : 760).height(540).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         org.knowm.xchart.style.XYStyler s = c.getStyler();
-        c.getStyler().setXAxisLogarithmic(logX);
-        c.getStyler().setYAxisLogarithmic(logY);
-        s.setLegendPosition(Styler.LegendPosition.OutsideS);
-        s.setLegendLayout(Styler.LegendLayout.Horizontal);
+        s.setXAxisLogarithmic(logX);
+        s.setYAxisLogarithmic(logY);
+        // Ticks between decades too: the sweeps span one or two decades only.
+        s.setXAxisLogarithmicDecadeOnly(false);
+        s.setYAxisLogarithmicDecadeOnly(false);
+        s.setLegendPosition(legendRight ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.OutsideS);
+        s.setLegendLayout(legendRight ? Styler.LegendLayout.Vertical : Styler.LegendLayout.Horizontal);
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotBackgroundColor(Color.WHITE);
         s.setPlotGridLinesColor(new Color(0xdddddd));
@@ -73,47 +53,67 @@ final class Plots {
         return c;
     }
 
-    /** Measured values as markers joined by a thin line; non-positive values are dropped on a log axis. */
+    /** Measured values as markers joined by a thin line (null when no point can be drawn: non-positive on a log axis). */
     static XYSeries points(XYChart c, String name, double[] x, double[] y) {
         double[][] xy = keep(c, x, y);
+        if (xy[0].length == 0) {
+            return null;
+        }
+        Color color = nextColor(c);
         XYSeries s = c.addSeries(name, xy[0], xy[1]);
-        Color color = PALETTE[(c.getSeriesMap().size() - 1) % PALETTE.length];
         s.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(color).setLineColor(color)
                 .setLineStyle(new BasicStroke(1.2f));
         return s;
     }
 
-    /** A line without markers (for long curves such as a loss per step). */
+    /** A line without markers (for long curves such as a loss per step); null when no point can be drawn. */
     static XYSeries line(XYChart c, String name, double[] x, double[] y) {
         double[][] xy = keep(c, x, y);
+        if (xy[0].length == 0) {
+            return null;
+        }
+        Color color = nextColor(c);
         XYSeries s = c.addSeries(name, xy[0], xy[1]);
-        Color color = PALETTE[(c.getSeriesMap().size() - 1) % PALETTE.length];
         s.setMarker(SeriesMarkers.NONE).setLineColor(color).setLineStyle(new BasicStroke(1.8f));
         return s;
     }
 
+    /** The palette color for the next series shown in the legend (fit lines share their points' color). */
+    private static Color nextColor(XYChart c) {
+        long shown = c.getSeriesMap().values().stream().filter(XYSeries::isShowInLegend).count();
+        return PALETTE[(int) (shown % PALETTE.length)];
+    }
+
     /**
-     * Fits a power law to the points and draws it dashed, in the color of the last series, with the slope in the
-     * legend; returns the fit (null when fewer than two usable points).
+     * Measured points plus their log-log fit y ≈ e^b·x^slope (the library's least squares over the positive points),
+     * drawn dashed in the same color; the legend entry is the points' name with the slope. Returns the fit, or null
+     * when fewer than two usable points (then only the points are drawn, if any).
      */
-    static PowerLaw fitted(XYChart c, String name, double[] x, double[] y) {
-        PowerLaw f = fitPowerLaw(x, y);
-        if (f == null) {
+    static LogLogFit pointsWithFit(XYChart c, String name, double[] x, double[] y) {
+        LogLogFit f = fit(x, y);
+        XYSeries pts = points(c, f == null ? name : String.format(Locale.ROOT, "%s (slope %.2f)", name, f.slope()), x, y);
+        if (f == null || pts == null) {
             return null;
         }
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = 0;
+        XYSeries line = c.addSeries(name + " fit", new double[] {f.xMin(), f.xMax()},
+                new double[] {f.predict(f.xMin()), f.predict(f.xMax())});
+        line.setMarker(SeriesMarkers.NONE).setLineColor(pts.getLineColor()).setLineStyle(SeriesLines.DASH_DASH)
+                .setShowInLegend(false);
+        return f;
+    }
+
+    /** The library's log-log fit over the points where x and y are positive and finite; null under two distinct x. */
+    static LogLogFit fit(double[] x, double[] y) {
+        List<double[]> pts = new ArrayList<>();
         for (int i = 0; i < x.length; i++) {
-            if (x[i] > 0 && y[i] > 0) {
-                lo = Math.min(lo, x[i]);
-                hi = Math.max(hi, x[i]);
+            if (x[i] > 0 && y[i] > 0 && Double.isFinite(x[i]) && Double.isFinite(y[i])) {
+                pts.add(new double[] {x[i], y[i]});
             }
         }
-        Color color = PALETTE[(c.getSeriesMap().size() - 1) % PALETTE.length];
-        XYSeries s = c.addSeries(String.format(Locale.ROOT, "%s fit: slope %.2f", name, f.slope()),
-                new double[] {lo, hi}, new double[] {f.at(lo), f.at(hi)});
-        s.setMarker(SeriesMarkers.NONE).setLineColor(color).setLineStyle(SeriesLines.DASH_DASH);
-        return f;
+        if (pts.stream().mapToDouble(p -> p[0]).distinct().count() < 2) {
+            return null;
+        }
+        return LogLogFit.of(pts.stream().mapToDouble(p -> p[0]).toArray(), pts.stream().mapToDouble(p -> p[1]).toArray());
     }
 
     /** Saves one chart, or several side by side, as a PNG (written whole, then renamed into place). */
@@ -132,7 +132,8 @@ final class Plots {
         Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static double[][] keep(XYChart c, double[] x, double[] y) {
+    /** The finite points (positive on a log axis); possibly none. */
+    static double[][] keep(XYChart c, double[] x, double[] y) {
         boolean logX = c.getStyler().isXAxisLogarithmic();
         boolean logY = c.getStyler().isYAxisLogarithmic();
         List<double[]> kept = new ArrayList<>();
@@ -140,11 +141,6 @@ final class Plots {
             if (Double.isFinite(x[i]) && Double.isFinite(y[i]) && (!logX || x[i] > 0) && (!logY || y[i] > 0)) {
                 kept.add(new double[] {x[i], y[i]});
             }
-        }
-        if (kept.isEmpty()) {
-            // XChart refuses empty series; a single NaN-free placeholder would mislead, so say it in the name instead.
-            throw new UsageError("nothing to plot for '" + c.getTitle() + "': no finite"
-                    + (logY ? " positive" : "") + " values");
         }
         double[][] xy = new double[2][kept.size()];
         for (int i = 0; i < kept.size(); i++) {

@@ -65,7 +65,7 @@ final class Progress {
             }
             bar.maxHint(p.total());
             bar.stepTo(p.done());
-            bar.setExtraMessage(p.detail());
+            bar.setExtraMessage(p.detail().isEmpty() ? "" : " " + p.detail());
         }
 
         @Override
