@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""PyTorch peer for ntk4j's CPU benchmarks: the empirical NTK of the same MLP by Jacobian contraction.
+
+Follows PyTorch's "Neural Tangent Kernels" tutorial: per-example Jacobians with vmap(jacrev(...)) (functorch),
+contracted with one einsum per parameter tensor and summed. The network and its parameters are ntk4j's: weights
+from a .npz (W0, b0, W1, b1, ... in PyTorch Linear layout) written by ntk4j's ParametersIO, inputs from a .npy;
+z = c_l W h + s_l b with c_l = sigma_w/sqrt(n_l), s_l = sigma_b (ntk parameterization) or 1, 1 (standard).
+
+Checks the kernel against ntk4j's (relative Frobenius error <= --rtol) and prints one JSON line with the timings.
+Run with /usr/bin/python3 (Debian's python3-torch); threads are pinned with --threads (OMP_NUM_THREADS too).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--weights", required=True, help=".npz with W0, b0, W1, b1, ...")
+    ap.add_argument("--x", required=True, help=".npy inputs (N, d)")
+    ap.add_argument("--mode", default="trace", choices=["full", "trace", "diagonal"])
+    ap.add_argument("--activation", default="relu", choices=["relu", "tanh", "erf", "gelu", "identity"])
+    ap.add_argument("--parameterization", default="ntk", choices=["ntk", "standard"])
+    ap.add_argument("--sigma-w", type=float, default=1.0)
+    ap.add_argument("--sigma-b", type=float, default=0.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs after one warm-up (median reported)")
+    ap.add_argument("--expect", help=".npy kernel computed by ntk4j, to compare against")
+    ap.add_argument("--rtol", type=float, default=1e-5)
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    args = ap.parse_args()
+
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    import numpy as np
+    import torch
+    from functorch import jacrev, vmap
+
+    torch.set_num_threads(args.threads)
+    dtype = torch.float32 if args.dtype == "float32" else torch.float64
+    npz = np.load(args.weights)
+    layers = 0
+    while f"W{layers}" in npz:
+        layers += 1
+    has_bias = "b0" in npz
+    weights = [torch.tensor(npz[f"W{l}"], dtype=dtype) for l in range(layers)]
+    biases = [torch.tensor(npz[f"b{l}"], dtype=dtype) for l in range(layers)] if has_bias else []
+    x = torch.tensor(np.load(args.x), dtype=dtype)
+    widths = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    if args.parameterization == "ntk":
+        c = [args.sigma_w / math.sqrt(widths[l]) for l in range(layers)]
+        s = [args.sigma_b] * layers
+    else:
+        c = [1.0] * layers
+        s = [1.0] * layers
+    phi = {
+        "relu": torch.relu,
+        "tanh": torch.tanh,
+        "erf": torch.erf,
+        "gelu": lambda z: torch.nn.functional.gelu(z),
+        "identity": lambda z: z,
+    }[args.activation]
+
+    params = []
+    for l in range(layers):
+        params.append(weights[l])
+        if has_bias:
+            params.append(biases[l])
+    params = tuple(params)
+
+    def fnet(ps, xb):
+        h = xb
+        step = 2 if has_bias else 1
+        for l in range(layers):
+            z = c[l] * (h @ ps[step * l].T)
+            if has_bias:
+                z = z + s[l] * ps[step * l + 1]
+            h = phi(z) if l + 1 < layers else z
+        return h
+
+    def fnet_single(ps, xs):
+        return fnet(ps, xs.unsqueeze(0)).squeeze(0)
+
+    def ntk_jacobian_contraction(x1, x2, mode):
+        jac1 = vmap(jacrev(fnet_single), (None, 0))(params, x1)
+        jac1 = [j.flatten(2) for j in jac1]
+        jac2 = jac1 if x2 is None else [j.flatten(2) for j in vmap(jacrev(fnet_single), (None, 0))(params, x2)]
+        expr = {"full": "Naf,Mbf->NMab", "trace": "Naf,Maf->NM", "diagonal": "Naf,Maf->NMa"}[mode]
+        result = torch.stack([torch.einsum(expr, j1, j2) for j1, j2 in zip(jac1, jac2)]).sum(0)
+        if mode == "trace":
+            result = result / jac1[0].shape[1]  # ntk4j's TRACE is the mean over outputs
+        return result
+
+    times = []
+    result = None
+    for rep in range(args.repeats + 1):
+        t0 = time.perf_counter()
+        result = ntk_jacobian_contraction(x, None, args.mode)
+        t = time.perf_counter() - t0
+        if rep > 0:
+            times.append(t)
+    times.sort()
+    out = {
+        "peer": "pytorch " + torch.__version__ + " functorch vmap(jacrev)+einsum",
+        "threads": torch.get_num_threads(),
+        "dtype": args.dtype,
+        "mode": args.mode,
+        "n": int(x.shape[0]),
+        "P": int(sum(p.numel() for p in params)),
+        "median_ms": 1e3 * times[len(times) // 2],
+        "best_ms": 1e3 * times[0],
+        "runs_ms": [round(1e3 * t, 2) for t in times],
+    }
+    ok = True
+    if args.expect:
+        expected = np.load(args.expect)
+        got = result.double().numpy()
+        if got.shape != expected.shape:
+            out["error"] = f"shape {got.shape} vs ntk4j {expected.shape}"
+            ok = False
+        else:
+            rel = float(np.linalg.norm(got - expected) / np.linalg.norm(expected))
+            out["rel_err_vs_ntk4j"] = rel
+            ok = rel <= args.rtol
+    out["agrees"] = ok
+    print(json.dumps(out))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

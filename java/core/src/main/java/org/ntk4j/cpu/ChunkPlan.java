@@ -1,0 +1,91 @@
+package org.ntk4j.cpu;
+
+import org.ntk4j.NtkMode;
+import org.ntk4j.model.Architecture;
+
+/**
+ * How a call is cut so that its working memory stays within the budget: examples in chunks of
+ * {@code exampleChunk}, Jacobian columns in chunks of {@code parameterChunk}.
+ *
+ * <p>Working memory, in elements of the working precision (e = 4 or 8 bytes), for a chunk of B examples, per side
+ * (x1 and x2 chunks):
+ * <ul>
+ *   <li>forward state B·(Σ_{l<L} n_l + Σ_{0<l<L} n_l + O) and two δ buffers 2·B·O·max n_l;</li>
+ *   <li>Gram scratch B² (h) plus B² or, in FULL mode, (B·O)² (δ or Jacobian chunk), and B² fp64 factors;</li>
+ *   <li>Jacobian contraction only: h̃ B·(max n_l + 1) and the Jacobian chunk B·O·parameterChunk per side.</li>
+ * </ul>
+ * The planner picks the largest B whose total fits the budget (for Jacobian contraction, half of it, the other half
+ * going to the Jacobian chunks, at most {@code maxParameterChunk} columns). The fp64 accumulator and the result
+ * (N1·N2·values-per-pair doubles each) are outside the budget: they are the answer.
+ */
+record ChunkPlan(int exampleChunk, int parameterChunk) {
+
+    /** Largest B with (B·O)² and B·O·width inside one array. */
+    private static final long ARRAY = Integer.MAX_VALUE - 64;
+
+    static ChunkPlan forNtk(Architecture arch, int n1, int n2, NtkMode mode, boolean structured, long budget,
+                            int bytes, int maxParameterChunk, int threads) {
+        int o = arch.outputDim();
+        long maxWidth = 0;
+        for (int l = 1; l < arch.widths().length; l++) {
+            maxWidth = Math.max(maxWidth, arch.width(l));
+        }
+        long maxAug = 0;
+        long acts = o;
+        for (int l = 0; l < arch.layers(); l++) {
+            maxAug = Math.max(maxAug, arch.width(l) + 1);
+            acts += arch.width(l) + (l > 0 ? arch.width(l) : 0);
+        }
+        long linear = 2 * (acts + 2L * o * maxWidth + (structured ? 0 : maxAug));
+        long fixedMaxAug = maxAug;
+        long maxWidthF = maxWidth;
+        long limit = structured ? budget : budget / 2;
+        int n = Math.max(n1, n2);
+        int lo = 1;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (fits(mid, o, mode, linear, bytes, threads, limit, maxWidthF, fixedMaxAug)) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        int b = lo;
+        int pc = 0;
+        if (!structured) {
+            long used = bytes(b, o, mode, linear, bytes, threads);
+            long perColumn = 2L * bytes * ((long) b * o + o);
+            long cols = Math.max(1, (budget - used) / perColumn);
+            cols = Math.min(cols, maxParameterChunk);
+            cols = Math.min(cols, (ARRAY / ((long) b * o + o)));
+            pc = (int) Math.max(1, cols);
+        }
+        return new ChunkPlan(b, pc);
+    }
+
+    /** Forward, Jacobian and gradient: chunks of examples only, {@code perExample} elements each. */
+    static ChunkPlan forRows(long perExample, int rows, long budget, int bytes) {
+        long b = Math.max(1, budget / Math.max(1, perExample * bytes));
+        b = Math.min(b, ARRAY / Math.max(1, perExample));
+        return new ChunkPlan((int) Math.max(1, Math.min(rows, b)), 0);
+    }
+
+    private static boolean fits(int b, int o, NtkMode mode, long linear, int bytes, int threads, long limit,
+                                long maxWidth, long maxAug) {
+        long bo = (long) b * o;
+        if (bo * maxWidth + maxWidth > ARRAY || bo * o > ARRAY || (long) b * maxAug > ARRAY) {
+            return false;
+        }
+        if (mode == NtkMode.FULL && bo * bo + bo > ARRAY) {
+            return false;
+        }
+        return bytes(b, o, mode, linear, bytes, threads) <= limit;
+    }
+
+    private static long bytes(int b, int o, NtkMode mode, long linear, int bytes, int threads) {
+        long bo = (long) b * o;
+        long gram = (long) b * b + (mode == NtkMode.FULL ? bo * bo : (long) b * b);
+        return bytes * (b * linear + gram) + 8L * b * b + 8L * threads * bo;
+    }
+}

@@ -1,0 +1,361 @@
+package org.ntk4j.cpu;
+
+import org.ntk4j.Backend;
+import org.ntk4j.BackendUnavailableException;
+import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.LossGradient;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkException;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
+import org.ntk4j.Validation;
+import org.ntk4j.model.Parameters;
+
+/**
+ * The CPU backend: batched fp32 (default) or fp64 arithmetic on a pool of worker threads, matrix products through
+ * BLAS (dev.ludovic.netlib: the system OpenBLAS through JNI when it loads, else pure Java), elementwise loops through
+ * the Vector API when the {@code jdk.incubator.vector} module is present (plain loops otherwise, or with
+ * {@code -Dntk4j.cpu.vector=false}).
+ *
+ * <h2>Algorithms</h2>
+ * Both NTK implementations of {@link Implementation} are here, in every {@link NtkMode}; {@link Implementation#AUTO}
+ * is {@link Implementation#STRUCTURED}. See {@link NtkCompute} for the block structure: for Θ(x, x) only the upper
+ * triangle is formed (symmetric rank-k updates) and mirrored, so the result is exactly symmetric.
+ *
+ * <h2>Memory</h2>
+ * Work is cut into chunks of examples and, for Jacobian contraction, of Jacobian columns, so that the working memory
+ * stays within the budget (default: the smaller of 1 GiB and a quarter of the maximum heap):
+ * <ul>
+ *   <li>structured: about e·B·(2·Σn_l + 2·O·max n_l)·2 + e·(B·O)² (FULL; B² otherwise) bytes for an example chunk B
+ *       — O(N·O·width), never O(P);</li>
+ *   <li>Jacobian contraction: the same for half the budget, plus two Jacobian chunks of B·O·C elements, C ≤
+ *       {@link Builder#maxParameterChunk} (default 8192) columns — so J (N·O·P) never exists whole;</li>
+ *   <li>plus the result and its fp64 accumulator, N1·N2·(values per pair) doubles each.</li>
+ * </ul>
+ * When the examples do not fit one chunk, blocks of chunk pairs are computed and each chunk's backpropagation is
+ * repeated once per block it takes part in (time grows by about N/B for that part; results are unchanged).
+ *
+ * <h2>Accuracy (fp32)</h2>
+ * Every Gram product is formed in fp32 over at most one chunk (structured: over one layer's width, or O·width in
+ * TRACE; Jacobian contraction: over C or O·C columns) and added into an fp64 accumulator. The relative error of
+ * each block is therefore about √K·u (K the chunk's reduction length, u = 6·10⁻⁸; K·u worst case) and the fp64 sum of
+ * P/C chunks adds nothing measurable: the error does not grow with P beyond the chunk. With the default chunk that is
+ * ~10⁻⁶ in practice (worst case ~5·10⁻³·u·K); fp64 is ~10⁻¹⁵ relative. Results are rounded to fp32 at the end, so the
+ * values returned are exactly representable floats.
+ *
+ * <h2>Threads</h2>
+ * Calls on one instance may come from several threads. OpenBLAS threads its own products (its thread count follows
+ * {@code OPENBLAS_NUM_THREADS}, default all cores); the backend's pool runs the elementwise work and the pieces of
+ * products it splits itself. {@link #lastProfile()} reports the most recent call.
+ */
+public final class CpuBackend implements Backend {
+    /** Default cap on the Jacobian columns per chunk (see the class comment). */
+    public static final int DEFAULT_MAX_PARAMETER_CHUNK = 8192;
+
+    private final Precision precision;
+    private final Pool pool;
+    private final Linalg la;
+    private final Kernels kernels;
+    private final Arith<?> ar;
+    private final long budget;
+    private final int maxParameterChunk;
+    private volatile CpuProfile last;
+    private volatile boolean closed;
+
+    private CpuBackend(Builder b) {
+        this.precision = b.precision;
+        this.pool = new Pool(b.threads);
+        try {
+            this.la = Linalg.open(b.blas, pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        this.kernels = Kernels.best(b.vectorApi);
+        this.ar = precision == Precision.FP64 ? new Arith64(la, kernels, pool) : new Arith32(la, kernels, pool);
+        this.budget = b.memoryBudget;
+        this.maxParameterChunk = b.maxParameterChunk;
+    }
+
+    /** A builder with the defaults: fp32, AUTO BLAS, all cores, Vector API when present. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A backend with the defaults in this precision. */
+    public static CpuBackend open(Precision precision) {
+        return builder().precision(precision).build();
+    }
+
+    /** Whether the system BLAS loads through JNI here. */
+    public static boolean nativeBlasAvailable() {
+        return Linalg.nativeAvailable();
+    }
+
+    @Override
+    public String name() {
+        return "cpu " + precision.name().toLowerCase() + " (" + la.description() + ", " + kernels.description() + ", "
+                + pool.threads() + (pool.threads() == 1 ? " thread)" : " threads)");
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Whether products go to the system BLAS (true) or the pure-Java one. */
+    public boolean nativeBlas() {
+        return la.isNative();
+    }
+
+    /** Whether the elementwise loops use the Vector API. */
+    public boolean vectorApi() {
+        return kernels.vectorized();
+    }
+
+    /** Worker threads. */
+    public int threads() {
+        return pool.threads();
+    }
+
+    /** The working-memory budget in bytes. */
+    public long memoryBudget() {
+        return budget;
+    }
+
+    /** Timings of the most recent call on this instance, or null before the first. */
+    public CpuProfile lastProfile() {
+        return last;
+    }
+
+    @Override
+    public Matrix forward(Parameters params, Matrix x) {
+        Validation.requireParameters(params);
+        Validation.requireInputs(params.architecture(), x, "x");
+        CpuProfile.Timer timer = begin("forward");
+        Matrix out = derivatives(ar, params, timer).forward(x);
+        end(timer);
+        return out;
+    }
+
+    @Override
+    public LossGradient mseLossGradient(Parameters params, Matrix x, Matrix y) {
+        Validation.requireParameters(params);
+        Validation.requireInputs(params.architecture(), x, "x");
+        Validation.requireTargets(params.architecture(), x, y);
+        CpuProfile.Timer timer = begin("mse-gradient");
+        LossGradient g = derivatives(ar, params, timer).mseLossGradient(x, y);
+        end(timer);
+        return g;
+    }
+
+    @Override
+    public Matrix jacobian(Parameters params, Matrix x) {
+        Validation.requireParameters(params);
+        Validation.requireInputs(params.architecture(), x, "x");
+        CpuProfile.Timer timer = begin("jacobian");
+        Matrix j = derivatives(ar, params, timer).jacobian(x);
+        end(timer);
+        return j;
+    }
+
+    @Override
+    public Tensor ntk(Parameters params, Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
+        Matrix x2r = Validation.requireNtkArguments(params, x1, x2, mode, implementation);
+        boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
+        boolean symmetric = x2r == x1;
+        ChunkPlan plan = ChunkPlan.forNtk(params.architecture(), x1.rows(), x2r.rows(), mode, structured, budget,
+                ar.bytes(), maxParameterChunk, pool.threads());
+        CpuProfile.Timer timer = begin("ntk " + (structured ? "structured" : "jacobian_contraction") + " "
+                + mode.name().toLowerCase());
+        Tensor t = ntk(ar, params, x1, x2r, symmetric, mode, structured, plan, timer);
+        end(timer);
+        return t;
+    }
+
+    /**
+     * The Gram product J1·J2ᵀ of two row-major matrices with the same number of columns — the Jacobian-contraction
+     * kernel for Jacobians that come from elsewhere (any model; rows (n, a) as {@link #jacobian} lays them out).
+     * Columns are converted to the working precision in chunks that fit the memory budget and each chunk's product
+     * is added into an fp64 accumulator. With {@code j2} null (or j1 itself) only the upper triangle is formed and
+     * then mirrored, so the result is exactly symmetric.
+     */
+    public Matrix gram(Matrix j1, Matrix j2) {
+        requireMatrix(j1, "j1");
+        if (j2 != null && j2 != j1) {
+            requireMatrix(j2, "j2");
+            if (j2.cols() != j1.cols()) {
+                throw new InvalidInputException("j1 has " + j1.cols() + " columns but j2 has " + j2.cols()
+                        + "; a Gram product contracts over equal column counts");
+            }
+        }
+        CpuProfile.Timer timer = begin("gram");
+        Matrix g = gram(ar, j1, j2 == null ? j1 : j2, timer);
+        end(timer);
+        return g;
+    }
+
+    private static void requireMatrix(Matrix m, String name) {
+        if (m == null) {
+            throw new InvalidInputException(name + " is missing");
+        }
+        if (m.rows() == 0 || m.cols() == 0) {
+            throw new InvalidInputException(name + " is empty (" + m.rows() + " × " + m.cols() + ")");
+        }
+        Validation.requireFinite(m, name);
+    }
+
+    private <A> Matrix gram(Arith<A> arith, Matrix j1, Matrix j2, CpuProfile.Timer timer) {
+        boolean symmetric = j1 == j2;
+        int r1 = j1.rows();
+        int r2 = j2.rows();
+        int cols = j1.cols();
+        long perColumn = (long) arith.bytes() * (r1 + (symmetric ? 0 : r2) + 2);
+        int chunk = (int) Math.max(1, Math.min(cols, Math.min(budget / perColumn, (Integer.MAX_VALUE - 64) / (r1 + r2 + 2))));
+        timer.parameterChunk = chunk;
+        KernelSum sum = new KernelSum(NtkMode.TRACE, r1, r2, 1, symmetric);
+        A a = arith.matrix(r1, chunk);
+        A b = symmetric ? a : arith.matrix(r2, chunk);
+        A g = arith.matrix(r1, r2);
+        for (int c0 = 0; c0 < cols; c0 += chunk) {
+            int w = Math.min(chunk, cols - c0);
+            long t = System.nanoTime();
+            copyColumns(arith, j1, c0, w, a);
+            if (!symmetric) {
+                copyColumns(arith, j2, c0, w, b);
+            }
+            timer.fill += System.nanoTime() - t;
+            t = System.nanoTime();
+            if (symmetric) {
+                arith.gramUpper(r1, w, 1.0, a, 0, w, g, 0, r2);
+            } else {
+                arith.gemmABt(r1, r2, w, 1.0, a, 0, w, b, 0, w, 0.0, g, 0, r2);
+            }
+            timer.gram += System.nanoTime() - t;
+            t = System.nanoTime();
+            pool.parallelFor(r1, r2, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    int start = symmetric ? i : 0;
+                    arith.accumulate(sum.acc, i * r2 + start, g, i * r2 + start, r2 - start);
+                }
+            });
+            timer.accumulate += System.nanoTime() - t;
+            timer.parameterChunks++;
+        }
+        return sum.finish(arith).asMatrix();
+    }
+
+    private <A> void copyColumns(Arith<A> arith, Matrix m, int c0, int w, A dst) {
+        int cols = m.cols();
+        double[] src = m.data();
+        pool.parallelFor(m.rows(), w, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                arith.fromDouble(src, i * cols + c0, dst, i * w, w);
+            }
+        });
+    }
+
+    private static <A> Tensor ntk(Arith<A> ar, Parameters params, Matrix x1, Matrix x2, boolean symmetric,
+                                  NtkMode mode, boolean structured, ChunkPlan plan, CpuProfile.Timer timer) {
+        return new NtkCompute<>(new Network<>(ar, params), timer).compute(x1, x2, symmetric, mode, structured, plan);
+    }
+
+    private <A> Derivatives<A> derivatives(Arith<A> arith, Parameters params, CpuProfile.Timer timer) {
+        return new Derivatives<>(new Network<>(arith, params), timer, budget);
+    }
+
+    private CpuProfile.Timer begin(String operation) {
+        if (closed) {
+            throw new NtkException("this cpu backend is closed");
+        }
+        la.resetCounters();
+        return new CpuProfile.Timer(operation);
+    }
+
+    private void end(CpuProfile.Timer timer) {
+        last = timer.finish(la);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        pool.close();
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+
+    /** Options of a {@link CpuBackend}. */
+    public static final class Builder {
+        private Precision precision = Precision.FP32;
+        private BlasChoice blas = BlasChoice.AUTO;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private long memoryBudget = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
+        private int maxParameterChunk = DEFAULT_MAX_PARAMETER_CHUNK;
+        private boolean vectorApi = true;
+
+        private Builder() {
+        }
+
+        /** FP32 (default) or FP64; TF32 exists only on CUDA. */
+        public Builder precision(Precision p) {
+            if (p == null) {
+                throw new InvalidInputException("precision must be given");
+            }
+            if (p == Precision.TF32) {
+                throw new BackendUnavailableException("the cpu backend computes in fp32 or fp64; tf32 is CUDA only");
+            }
+            this.precision = p;
+            return this;
+        }
+
+        public Builder blas(BlasChoice choice) {
+            if (choice == null) {
+                throw new InvalidInputException("BLAS choice must be given");
+            }
+            this.blas = choice;
+            return this;
+        }
+
+        /** Worker threads (default: available processors). */
+        public Builder threads(int n) {
+            if (n < 1) {
+                throw new InvalidInputException("threads must be at least 1, got " + n);
+            }
+            this.threads = n;
+            return this;
+        }
+
+        /** Working-memory budget in bytes (see the class comment); tiny values force many small chunks. */
+        public Builder memoryBudget(long bytes) {
+            if (bytes < 1) {
+                throw new InvalidInputException("memory budget must be positive, got " + bytes);
+            }
+            this.memoryBudget = bytes;
+            return this;
+        }
+
+        /** Largest number of Jacobian columns per chunk in Jacobian contraction. */
+        public Builder maxParameterChunk(int columns) {
+            if (columns < 1) {
+                throw new InvalidInputException("parameter chunk must be at least 1 column, got " + columns);
+            }
+            this.maxParameterChunk = columns;
+            return this;
+        }
+
+        /** Use the Vector API when its module is present (default true); false forces the plain loops. */
+        public Builder vectorApi(boolean use) {
+            this.vectorApi = use;
+            return this;
+        }
+
+        public CpuBackend build() {
+            return new CpuBackend(this);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package org.ntk4j.cpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import org.ntk4j.Implementation;
+import org.ntk4j.LossGradient;
+import org.ntk4j.Matrix;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
+import org.ntk4j.reference.ReferenceBackend;
+import org.ntk4j.testing.Compare;
+import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.NtkCases;
+import org.ntk4j.testing.Tolerances;
+
+/**
+ * Every CPU variant — fp32 and fp64, system and pure-Java BLAS, Vector API and plain kernels, structured and
+ * Jacobian contraction — against the fp64 reference on the generated battery: the kernel in the case's mode
+ * (symmetric or cross), the forward pass, the Jacobian and the MSE loss and gradient.
+ */
+class CpuBatteryTest {
+    private static final ReferenceBackend REF = new ReferenceBackend();
+    /** Variants run on every case: both precisions on both BLAS, Vector API kernels. */
+    private static final List<CpuBackend> MAIN = new ArrayList<>();
+    /** The plain-loop kernels, on fewer cases. */
+    private static final List<CpuBackend> SCALAR = new ArrayList<>();
+
+    static {
+        for (Precision p : new Precision[] {Precision.FP32, Precision.FP64}) {
+            if (CpuBackend.nativeBlasAvailable()) {
+                MAIN.add(CpuBackend.builder().precision(p).blas(BlasChoice.NATIVE).build());
+            }
+            MAIN.add(CpuBackend.builder().precision(p).blas(BlasChoice.JAVA).build());
+        }
+        SCALAR.add(CpuBackend.builder().precision(Precision.FP32).vectorApi(false).build());
+        SCALAR.add(CpuBackend.builder().precision(Precision.FP64).blas(BlasChoice.JAVA).vectorApi(false).build());
+    }
+
+    @AfterContainer
+    static void closeAll() {
+        MAIN.forEach(CpuBackend::close);
+        SCALAR.forEach(CpuBackend::close);
+    }
+
+    @Provide
+    Arbitrary<NtkCase> cases() {
+        return NtkCases.all();
+    }
+
+    @Property(tries = 200)
+    void everyVariantMatchesTheReference(@ForAll("cases") NtkCase c) {
+        checkAgainstReference(c, MAIN);
+    }
+
+    @Property(tries = 40)
+    void plainLoopKernelsMatchTheReference(@ForAll("cases") NtkCase c) {
+        checkAgainstReference(c, SCALAR);
+    }
+
+    static void checkAgainstReference(NtkCase c, List<CpuBackend> backends) {
+        var p = c.params();
+        Tensor expected = REF.ntk(p, c.x1(), c.x2(), c.mode(), Implementation.AUTO);
+        Matrix f = REF.forward(p, c.x1());
+        Matrix j = REF.jacobian(p, c.x1());
+        Matrix y = NtkCase.gaussianInputs(c.x1().rows(), c.arch().outputDim(), c.seed() + 7);
+        LossGradient g = REF.mseLossGradient(p, c.x1(), y);
+        for (CpuBackend b : backends) {
+            double tol = Tolerances.of(b.precision());
+            for (Implementation impl : new Implementation[] {Implementation.STRUCTURED, Implementation.JACOBIAN_CONTRACTION}) {
+                Compare.assertClose(b.name() + " " + impl + " vs reference, " + c, b.ntk(p, c.x1(), c.x2(), c.mode(), impl),
+                        expected, tol);
+            }
+            Compare.assertClose(b.name() + " forward vs reference, " + c, b.forward(p, c.x1()), f, tol);
+            Compare.assertClose(b.name() + " Jacobian vs reference, " + c, b.jacobian(p, c.x1()), j, tol);
+            LossGradient lg = b.mseLossGradient(p, c.x1(), y);
+            Compare.assertClose(b.name() + " MSE gradient vs reference, " + c, lg.gradient(), g.gradient(), tol);
+            Compare.assertClose(b.name() + " MSE loss vs reference, " + c, new double[] {lg.loss()},
+                    new double[] {g.loss()}, tol);
+        }
+    }
+}
