@@ -124,11 +124,12 @@ final class BenchCommand extends BaseCommand {
         }
         if (csv != null) {
             Inputs.requireWritable(csv);
-            StringBuilder sb = new StringBuilder("arch,n,mode,implementation,median_s,rel_err_vs_ntk4j\n");
+            StringBuilder sb = new StringBuilder("arch,n,mode,median_s,rel_err_vs_ntk4j,implementation\n");
             for (Row r : rows) {
-                sb.append(String.format(Locale.ROOT, "%s,%d,%s,\"%s\",%.6g,%s%n", r.c().arch().replace(',', '-'), r.c().n(),
-                        r.c().mode().name().toLowerCase(Locale.ROOT), r.who().replace("\"", "'"), r.medianS(),
-                        Double.isNaN(r.relErrVsNtk4j()) ? "" : String.format(Locale.ROOT, "%.3g", r.relErrVsNtk4j())));
+                sb.append(String.format(Locale.ROOT, "%s,%d,%s,%.6g,%s,\"%s\"%n", r.c().arch().replace(',', '-'), r.c().n(),
+                        r.c().mode().name().toLowerCase(Locale.ROOT), r.medianS(),
+                        Double.isNaN(r.relErrVsNtk4j()) ? "" : String.format(Locale.ROOT, "%.3g", r.relErrVsNtk4j()),
+                        r.who().replace("\"", "'")));
             }
             Files.writeString(csv, sb.toString());
         }

@@ -27,7 +27,7 @@ class BenchCommandTest {
         assertTrue(r.out().contains("32,128,128,4 N=64") && r.out().contains(" ms"), r.out());
         List<String> lines = Files.readAllLines(csv);
         assertEquals(2, lines.size(), lines.toString());
-        double seconds = Double.parseDouble(lines.get(1).split(",")[4]);
+        double seconds = Double.parseDouble(lines.get(1).split(",")[3]);
         assertTrue(seconds > 0 && seconds < 60, lines.get(1));
     }
 
