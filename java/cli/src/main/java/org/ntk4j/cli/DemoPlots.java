@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.knowm.xchart.XYChart;
 import org.ntk4j.experiments.LogLogFit;
 import org.ntk4j.experiments.Report;
 import org.ntk4j.experiments.Table;
@@ -39,14 +38,14 @@ final class DemoPlots {
     static List<Path> write(Report report, Path dir, List<Slope> slopes) throws IOException {
         List<Path> written = new ArrayList<>();
         for (Table t : report.tables()) {
-            XYChart c = fromHints(t);
-            if (c != null && !c.getSeriesMap().isEmpty()) {
+            Plots.Figure c = fromHints(t);
+            if (c != null && !c.isEmpty()) {
                 Path png = dir.resolve(t.name() + ".png");
                 Plots.save(png, c);
                 written.add(png);
             }
         }
-        XYChart scaling = Plots.chart("Lazy training: what vanishes as the network widens", "hidden width",
+        Plots.Figure scaling = Plots.chart("Lazy training: what vanishes as the network widens", "hidden width",
                 "relative size", true, true, true);
         for (Quantity q : SCALING) {
             Table t = find(report, q.table());
@@ -63,12 +62,12 @@ final class DemoPlots {
             }
             double[] w = t.numbers("width");
             double[] v = t.numbers(q.column());
-            LogLogFit f = Plots.pointsWithFit(scaling, q.label(), w, v);
+            LogLogFit f = scaling.pointsWithFit(q.label(), w, v);
             if (f != null) {
                 slopes.add(new Slope(q.label(), f));
             }
         }
-        if (!scaling.getSeriesMap().isEmpty()) {
+        if (!scaling.isEmpty()) {
             Path png = dir.resolve("scaling.png");
             Plots.save(png, scaling);
             written.add(0, png);
@@ -86,7 +85,7 @@ final class DemoPlots {
     }
 
     /** The figure a table's plot hints describe, or null without hints. */
-    static XYChart fromHints(Table t) {
+    static Plots.Figure fromHints(Table t) {
         Map<String, String> m = t.meta();
         String x = m.get("plot.x");
         String ys = m.get("plot.y");
@@ -97,7 +96,7 @@ final class DemoPlots {
         boolean logy = "true".equals(m.get("plot.logy"));
         String title = m.getOrDefault("plot.title", m.getOrDefault("title", t.name()));
         String[] yCols = ys.split(",");
-        XYChart c = Plots.chart(title, x.replace('_', ' '), yCols.length == 1 ? yCols[0].trim().replace('_', ' ') : "",
+        Plots.Figure c = Plots.chart(title, x.replace('_', ' '), yCols.length == 1 ? yCols[0].trim().replace('_', ' ') : "",
                 logx, logy);
         String series = m.get("plot.series");
         List<Object> keys = series == null ? List.of("") : t.distinct(series);
@@ -110,11 +109,11 @@ final class DemoPlots {
                         ? (series == null ? "" : " ") + col.replace('_', ' ') : "");
                 double[] yv = part.numbers(col);
                 if (series == null && logx && logy) {
-                    Plots.pointsWithFit(c, name, xv, yv);
+                    c.pointsWithFit(name, xv, yv);
                 } else if (xv.length > 40) {
-                    Plots.line(c, name, xv, yv);
+                    c.line(name, xv, yv);
                 } else {
-                    Plots.points(c, name, xv, yv);
+                    c.points(name, xv, yv);
                 }
             }
         }

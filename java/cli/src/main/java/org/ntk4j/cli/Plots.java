@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,91 +16,33 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.ntk4j.experiments.LogLogFit;
 
-/** PNG plots through XChart: measured points, log-log fits drawn as dashed lines with the slope in the legend. */
+/**
+ * PNG plots through XChart: measured points or curves, and log-log fits drawn dashed with the slope in the legend.
+ *
+ * <p>Log axes are drawn as linear axes over log values, labelled with the values themselves: base 2 when every x is
+ * a power of two (hidden widths: 16, 32, …, 2048 each get a labelled tick), base 10 otherwise. XChart's own log
+ * axis labels either only whole decades or so many ticks that they collide, and a width sweep spans two decades.
+ */
 final class Plots {
     private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
-            new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b), new Color(0x17becf)};
+            new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b), new Color(0x17becf), new Color(0x7f7f7f)};
 
     private Plots() {
     }
 
-    /** A chart with its legend below the plot (a row of entries). */
-    static XYChart chart(String title, String xTitle, String yTitle, boolean logX, boolean logY) {
-        return chart(title, xTitle, yTitle, logX, logY, false);
+    /** A figure with its legend below the plot (a row of entries). */
+    static Figure chart(String title, String xTitle, String yTitle, boolean logX, boolean logY) {
+        return new Figure(title, xTitle, yTitle, logX, logY, false);
     }
 
-    /** A chart; {@code legendRight} puts long legend entries in a column right of the plot. */
-    static XYChart chart(String title, String xTitle, String yTitle, boolean logX, boolean logY, boolean legendRight) {
-        XYChart c = new XYChartBuilder().width(legendRight ? 1100 : 760).height(540).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-        org.knowm.xchart.style.XYStyler s = c.getStyler();
-        s.setXAxisLogarithmic(logX);
-        s.setYAxisLogarithmic(logY);
-        // Ticks between decades too: the sweeps span one or two decades only.
-        s.setXAxisLogarithmicDecadeOnly(false);
-        s.setYAxisLogarithmicDecadeOnly(false);
-        s.setLegendPosition(legendRight ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.OutsideS);
-        s.setLegendLayout(legendRight ? Styler.LegendLayout.Vertical : Styler.LegendLayout.Horizontal);
-        s.setChartBackgroundColor(Color.WHITE);
-        s.setPlotBackgroundColor(Color.WHITE);
-        s.setPlotGridLinesColor(new Color(0xdddddd));
-        s.setLegendBorderColor(new Color(0xbbbbbb));
-        s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-        s.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        s.setAntiAlias(true);
-        return c;
-    }
-
-    /** Measured values as markers joined by a thin line (null when no point can be drawn: non-positive on a log axis). */
-    static XYSeries points(XYChart c, String name, double[] x, double[] y) {
-        double[][] xy = keep(c, x, y);
-        if (xy[0].length == 0) {
-            return null;
-        }
-        Color color = nextColor(c);
-        XYSeries s = c.addSeries(name, xy[0], xy[1]);
-        s.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(color).setLineColor(color)
-                .setLineStyle(new BasicStroke(1.2f));
-        return s;
-    }
-
-    /** A line without markers (for long curves such as a loss per step); null when no point can be drawn. */
-    static XYSeries line(XYChart c, String name, double[] x, double[] y) {
-        double[][] xy = keep(c, x, y);
-        if (xy[0].length == 0) {
-            return null;
-        }
-        Color color = nextColor(c);
-        XYSeries s = c.addSeries(name, xy[0], xy[1]);
-        s.setMarker(SeriesMarkers.NONE).setLineColor(color).setLineStyle(new BasicStroke(1.8f));
-        return s;
-    }
-
-    /** The palette color for the next series shown in the legend (fit lines share their points' color). */
-    private static Color nextColor(XYChart c) {
-        long shown = c.getSeriesMap().values().stream().filter(XYSeries::isShowInLegend).count();
-        return PALETTE[(int) (shown % PALETTE.length)];
-    }
-
-    /**
-     * Measured points plus their log-log fit y ≈ e^b·x^slope (the library's least squares over the positive points),
-     * drawn dashed in the same color; the legend entry is the points' name with the slope. Returns the fit, or null
-     * when fewer than two usable points (then only the points are drawn, if any).
-     */
-    static LogLogFit pointsWithFit(XYChart c, String name, double[] x, double[] y) {
-        LogLogFit f = fit(x, y);
-        XYSeries pts = points(c, f == null ? name : String.format(Locale.ROOT, "%s (slope %.2f)", name, f.slope()), x, y);
-        if (f == null || pts == null) {
-            return null;
-        }
-        XYSeries line = c.addSeries(name + " fit", new double[] {f.xMin(), f.xMax()},
-                new double[] {f.predict(f.xMin()), f.predict(f.xMax())});
-        line.setMarker(SeriesMarkers.NONE).setLineColor(pts.getLineColor()).setLineStyle(SeriesLines.DASH_DASH)
-                .setShowInLegend(false);
-        return f;
+    /** A figure; {@code legendRight} puts long legend entries in a column right of the plot. */
+    static Figure chart(String title, String xTitle, String yTitle, boolean logX, boolean logY, boolean legendRight) {
+        return new Figure(title, xTitle, yTitle, logX, logY, legendRight);
     }
 
     /** The library's log-log fit over the points where x and y are positive and finite; null under two distinct x. */
@@ -116,37 +59,168 @@ final class Plots {
         return LogLogFit.of(pts.stream().mapToDouble(p -> p[0]).toArray(), pts.stream().mapToDouble(p -> p[1]).toArray());
     }
 
-    /** Saves one chart, or several side by side, as a PNG (written whole, then renamed into place). */
-    static void save(Path png, XYChart... charts) throws IOException {
+    /** Saves one figure, or several side by side, as a PNG (written whole, then renamed into place). */
+    static void save(Path png, Figure... figures) throws IOException {
+        List<XYChart> charts = new ArrayList<>();
+        for (Figure f : figures) {
+            charts.add(f.render());
+        }
         Path tmp = png.resolveSibling(png.getFileName() + ".partial");
         try (OutputStream out = Files.newOutputStream(tmp)) {
-            if (charts.length == 1) {
-                BitmapEncoder.saveBitmap(charts[0], out, BitmapEncoder.BitmapFormat.PNG);
+            if (charts.size() == 1) {
+                BitmapEncoder.saveBitmap(charts.get(0), out, BitmapEncoder.BitmapFormat.PNG);
             } else {
-                BitmapEncoder.saveBitmap(List.of(charts), 1, charts.length, out, BitmapEncoder.BitmapFormat.PNG);
+                BitmapEncoder.saveBitmap(charts, 1, charts.size(), out, BitmapEncoder.BitmapFormat.PNG);
             }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
         }
-        Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** The finite points (positive on a log axis); possibly none. */
-    static double[][] keep(XYChart c, double[] x, double[] y) {
-        boolean logX = c.getStyler().isXAxisLogarithmic();
-        boolean logY = c.getStyler().isYAxisLogarithmic();
-        List<double[]> kept = new ArrayList<>();
-        for (int i = 0; i < x.length; i++) {
-            if (Double.isFinite(x[i]) && Double.isFinite(y[i]) && (!logX || x[i] > 0) && (!logY || y[i] > 0)) {
-                kept.add(new double[] {x[i], y[i]});
+    /**
+     * The tick label at exponent v of base b: the value itself. On a base-2 axis (hidden widths) only the powers of
+     * two are labelled; the other ticks get distinct blank labels, since XChart drops every label of an axis whose
+     * labels repeat.
+     */
+    static String logTick(double v, double base, java.util.Map<Double, String> blanks) {
+        double k = Math.rint(v);
+        boolean whole = Math.abs(v - k) < 1e-6;
+        if (base == 2 && !whole) {
+            return blanks.computeIfAbsent(v, key -> " ".repeat(blanks.size() + 1));
+        }
+        double value = Math.pow(base, whole ? k : v);
+        if (value >= 1e-3 && value < 1e6) {
+            java.math.BigDecimal b = new java.math.BigDecimal(value).round(new java.math.MathContext(whole ? 6 : 2));
+            return b.stripTrailingZeros().toPlainString();
+        }
+        return String.format(Locale.ROOT, whole ? "%.0e" : "%.1e", value);
+    }
+
+    /** The data and style of a chart, turned into an XChart chart when saved (the log bases depend on all the data). */
+    static final class Figure {
+        private record Series(String name, double[] x, double[] y, Style style, int color, boolean legend) {
+        }
+
+        private enum Style { POINTS, LINE, FIT }
+
+        private final String title;
+        private final String xTitle;
+        private final String yTitle;
+        private final boolean logX;
+        private final boolean logY;
+        private final boolean legendRight;
+        private final List<Series> series = new ArrayList<>();
+        private int colors;
+
+        private Figure(String title, String xTitle, String yTitle, boolean logX, boolean logY, boolean legendRight) {
+            this.title = title;
+            this.xTitle = xTitle;
+            this.yTitle = yTitle;
+            this.logX = logX;
+            this.logY = logY;
+            this.legendRight = legendRight;
+        }
+
+        boolean isEmpty() {
+            return series.isEmpty();
+        }
+
+        /** Measured values as markers joined by a thin line; false when no point can be drawn (e.g. ≤ 0 on a log axis). */
+        boolean points(String name, double[] x, double[] y) {
+            return add(name, x, y, Style.POINTS);
+        }
+
+        /** A line without markers (long curves such as a loss per step); false when no point can be drawn. */
+        boolean line(String name, double[] x, double[] y) {
+            return add(name, x, y, Style.LINE);
+        }
+
+        /**
+         * Measured points plus their log-log fit y ≈ e^b·x^slope (the library's least squares over the positive
+         * points), dashed in the same color; the legend names the points with the slope. Returns the fit, or null
+         * under two usable points (then only the points are drawn, if any).
+         */
+        LogLogFit pointsWithFit(String name, double[] x, double[] y) {
+            LogLogFit f = fit(x, y);
+            if (!points(f == null ? name : String.format(Locale.ROOT, "%s (slope %.2f)", name, f.slope()), x, y)
+                    || f == null) {
+                return null;
             }
+            series.add(new Series(name + " fit", new double[] {f.xMin(), f.xMax()},
+                    new double[] {f.predict(f.xMin()), f.predict(f.xMax())}, Style.FIT, colors - 1, false));
+            return f;
         }
-        double[][] xy = new double[2][kept.size()];
-        for (int i = 0; i < kept.size(); i++) {
-            xy[0][i] = kept.get(i)[0];
-            xy[1][i] = kept.get(i)[1];
+
+        private boolean add(String name, double[] x, double[] y, Style style) {
+            List<double[]> kept = new ArrayList<>();
+            for (int i = 0; i < x.length; i++) {
+                if (Double.isFinite(x[i]) && Double.isFinite(y[i]) && (!logX || x[i] > 0) && (!logY || y[i] > 0)) {
+                    kept.add(new double[] {x[i], y[i]});
+                }
+            }
+            if (kept.isEmpty()) {
+                return false;
+            }
+            series.add(new Series(name, kept.stream().mapToDouble(p -> p[0]).toArray(),
+                    kept.stream().mapToDouble(p -> p[1]).toArray(), style, colors++, true));
+            return true;
         }
-        return xy;
+
+        private boolean allPowersOfTwo() {
+            for (Series s : series) {
+                for (double v : s.x()) {
+                    double e = Math.log(v) / Math.log(2);
+                    if (Math.abs(e - Math.rint(e)) > 1e-9) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+
+        XYChart render() {
+            XYChart c = new XYChartBuilder().width(legendRight ? 1100 : 760).height(540).title(title)
+                    .xAxisTitle(xTitle + (logX ? " (log scale)" : "")).yAxisTitle(yTitle + (logY ? " (log scale)" : ""))
+                    .build();
+            XYStyler s = c.getStyler();
+            s.setLegendPosition(legendRight ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.OutsideS);
+            s.setLegendLayout(legendRight ? Styler.LegendLayout.Vertical : Styler.LegendLayout.Horizontal);
+            s.setChartBackgroundColor(Color.WHITE);
+            s.setPlotBackgroundColor(Color.WHITE);
+            s.setPlotGridLinesColor(new Color(0xdddddd));
+            s.setLegendBorderColor(new Color(0xbbbbbb));
+            s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            s.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            s.setAntiAlias(true);
+            double xBase = logX && allPowersOfTwo() ? 2 : 10;
+            if (logX) {
+                java.util.Map<Double, String> blanks = new java.util.HashMap<>();
+                c.setCustomXAxisTickLabelsFormatter(v -> logTick(v, xBase, blanks));
+            }
+            if (logY) {
+                java.util.Map<Double, String> blanks = new java.util.HashMap<>();
+                c.setCustomYAxisTickLabelsFormatter(v -> logTick(v, 10, blanks));
+            }
+            for (Series d : series) {
+                double[] x = d.x().clone();
+                double[] y = d.y().clone();
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = logX ? Math.log(x[i]) / Math.log(xBase) : x[i];
+                    y[i] = logY ? Math.log10(y[i]) : y[i];
+                }
+                Color color = PALETTE[d.color() % PALETTE.length];
+                XYSeries xs = c.addSeries(d.name(), x, y);
+                xs.setLineColor(color).setShowInLegend(d.legend());
+                switch (d.style()) {
+                    case POINTS -> xs.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(color)
+                            .setLineStyle(new BasicStroke(1.2f));
+                    case LINE -> xs.setMarker(SeriesMarkers.NONE).setLineStyle(new BasicStroke(1.8f));
+                    case FIT -> xs.setMarker(SeriesMarkers.NONE).setLineStyle(SeriesLines.DASH_DASH);
+                }
+            }
+            return c;
+        }
     }
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import org.knowm.xchart.XYChart;
 import org.ntk4j.Backend;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkException;
@@ -164,12 +163,12 @@ final class TrainCommand extends BaseCommand {
         for (int t = 0; t < n; t++) {
             steps[t] = t;
         }
-        XYChart left = Plots.chart("Training loss", "step", "MSE loss", false, true);
-        Plots.line(left, "loss", steps, run.loss());
-        XYChart right = Plots.chart("Relative change from initialisation", "step", "relative change", false, true);
+        Plots.Figure left = Plots.chart("Training loss", "step", "MSE loss", false, true);
+        left.line("loss", steps, run.loss());
+        Plots.Figure right = Plots.chart("Relative change from initialisation", "step", "relative change", false, true);
         // Step 0 is exactly 0 (no change); a log axis starts at step 1.
         double[] from1 = Arrays.copyOfRange(steps, 1, n);
-        Plots.line(right, "weights ‖θ_t − θ_0‖/‖θ_0‖", from1, Arrays.copyOfRange(run.weightChange(), 1, n));
+        right.line("weights ‖θ_t − θ_0‖/‖θ_0‖", from1, Arrays.copyOfRange(run.weightChange(), 1, n));
         int[] ks = run.kernelSteps();
         if (ks.length > 1) {
             double[] kx = new double[ks.length - 1];
@@ -178,7 +177,7 @@ final class TrainCommand extends BaseCommand {
                 kx[i - 1] = ks[i];
                 ky[i - 1] = run.kernelDrift()[i];
             }
-            Plots.points(right, "kernel ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F", kx, ky);
+            right.points("kernel ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F", kx, ky);
         }
         Plots.save(png, left, right);
     }
