@@ -49,6 +49,44 @@ public final class Compare {
         }
     }
 
+    /**
+     * For sums that may cancel (an MSE gradient Jᵀr/n, where terms of opposite sign meet): fails unless
+     * ‖actual − expected‖ ≤ tol·‖scale‖, where scale is the same sum taken over absolute values (|J|ᵀ|r|/n).
+     * Without cancellation ‖scale‖ ≈ ‖expected‖ and this is the relative test; with it, a backend is held to
+     * the accuracy its precision can give, not to a relative error that no fp32 summation could reach.
+     */
+    public static void assertCloseScaled(String what, double[] actual, double[] expected, double[] scale, double tol) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < expected.length; i++) {
+            if (!Double.isFinite(actual[i])) {
+                fail(what + ": non-finite value " + actual[i] + " at flat index " + i);
+            }
+            double d = actual[i] - expected[i];
+            num += d * d;
+            den += scale[i] * scale[i];
+        }
+        double err = den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+        if (!(err <= tol)) {
+            fail(String.format("%s: error %.3e of the absolute-value scale > %.1e (relative Frobenius error %.3e)",
+                    what, err, tol, relativeError(actual, expected)));
+        }
+    }
+
+    /** |J|ᵀ|f − y| / (N·O): the cancellation-free size of the MSE gradient Jᵀ(f − y)/(N·O). */
+    public static double[] gradientScale(Matrix jacobian, Matrix f, Matrix y) {
+        int p = jacobian.cols();
+        double[] scale = new double[p];
+        int rows = jacobian.rows();
+        for (int r = 0; r < rows; r++) {
+            double res = Math.abs(f.data()[r] - y.data()[r]) / rows;
+            for (int q = 0; q < p; q++) {
+                scale[q] += res * Math.abs(jacobian.data()[r * p + q]);
+            }
+        }
+        return scale;
+    }
+
     public static void assertClose(String what, Tensor actual, Tensor expected, double tol) {
         if (!Arrays.equals(actual.shape(), expected.shape())) {
             fail(what + ": shape " + Arrays.toString(actual.shape()) + ", expected " + Arrays.toString(expected.shape()));

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# make-bundle.sh CORE_TARGET_DIR VERSION REPO_ROOT
+#
+# Assembles the GPU bundle (run by `./mvnw -Pbundle package` after the jars and dependencies are in place):
+#   CORE_TARGET_DIR/bundle/ntk4j-gpu/         jre/ (jlink), lib/ (ntk4j-core and its runtime jars), test-lib/
+#                                             (test jar, jqwik), tools/ (JUnit console launcher), native/ (harness),
+#                                             src/ (kernel and harness sources), peers/, bin/gpu-check, README.txt
+#   CORE_TARGET_DIR/bundle/ntk4j-gpu.tar.gz   the same, at most 60 MiB
+set -euo pipefail
+target="$1"
+version="$2"
+root="$3"
+deps="$target/bundle-deps"
+out="$target/bundle"
+b="$out/ntk4j-gpu"
+rm -rf "$out"
+mkdir -p "$b"/{bin,lib,test-lib,tools,native,peers,src}
+
+# A JDK >= 25 for jlink.
+jdk=""
+for cand in "${NTK4J_JDK:-}" "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+  if [ -n "$cand" ] && [ -x "$cand/bin/jlink" ]; then
+    v=$("$cand/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+    if [ "${v%%.*}" -ge 25 ] 2>/dev/null; then jdk="$cand"; break; fi
+  fi
+done
+[ -n "$jdk" ] || { echo "make-bundle: no JDK >= 25 with jlink found (set NTK4J_JDK)" >&2; exit 1; }
+
+modules=java.base,java.logging,java.sql,jdk.incubator.vector,jdk.unsupported,jdk.zipfs
+strip_opt=--strip-debug
+command -v objcopy >/dev/null 2>&1 && strip_opt="--strip-java-debug-attributes --strip-native-debug-symbols=exclude-debuginfo-files"
+# shellcheck disable=SC2086
+"$jdk/bin/jlink" --add-modules "$modules" $strip_opt --no-header-files --no-man-pages --compress zip-9 \
+  --output "$b/jre" 2>&1 | grep -v 'incubator modules' || true
+if command -v strip >/dev/null 2>&1; then
+  strip --strip-unneeded "$b/jre/lib/server/libjvm.so"
+fi
+
+# Jars: runtime class path, then the test-only ones the console launcher does not already contain.
+cp "$target/ntk4j-core-$version.jar" "$b/lib/"
+for j in "$deps"/runtime/*.jar; do
+  name=$(basename "$j")
+  case "$name" in
+    jcuda-natives-*)
+      # Only the driver binding is used; drop the runtime, NVRTC and PTX-compiler bindings (24 MB).
+      python3 - "$j" "$b/lib/$name" <<'PY'
+import sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+    for item in zin.infolist():
+        if item.filename.startswith("lib/") and "JCudaDriver" not in item.filename:
+            continue
+        zout.writestr(item, zin.read(item.filename))
+PY
+      ;;
+    *) cp "$j" "$b/lib/" ;;
+  esac
+done
+cp "$target/ntk4j-core-$version-tests.jar" "$b/test-lib/"
+for j in "$deps"/test/*.jar; do
+  name=$(basename "$j")
+  [ -e "$b/lib/$name" ] && continue
+  case "$name" in
+    jcuda-natives-*|junit-jupiter*|junit-platform*|opentest4j-*|apiguardian-*) continue ;;
+  esac
+  cp "$j" "$b/test-lib/"
+done
+cp "$deps"/tools/junit-platform-console-standalone-*.jar "$b/tools/junit-platform-console-standalone.jar"
+
+# Native harness (statically linked CUDA runtime) and the sources to rebuild it on the GPU host.
+cp "$root/CMakeLists.txt" "$b/src/"
+cp -r "$root/cuda" "$root/native" "$b/src/"
+nvcc_bin="$(command -v nvcc || true)"
+[ -z "$nvcc_bin" ] && [ -x /usr/local/cuda/bin/nvcc ] && nvcc_bin=/usr/local/cuda/bin/nvcc
+if [ -n "$nvcc_bin" ] && command -v cmake >/dev/null 2>&1; then
+  cmake -S "$root" -B "$root/build/maven" -DCMAKE_CUDA_COMPILER="$nvcc_bin" -DNTK4J_BUILD_HARNESS=ON >/dev/null
+  cmake --build "$root/build/maven" --target ntk4j-harness -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+  cp "$root/build/maven/native/ntk4j-harness" "$b/native/"
+  cp "$root/build/maven/kernel-resources.txt" "$b/native/"
+else
+  echo "make-bundle: no nvcc: the bundle has no prebuilt native harness (gpu-check rebuilds it from src/)"
+fi
+
+cp "$root"/bench/peers/*.py "$b/peers/"
+cp "$root/bench/bundle/gpu-check" "$b/bin/gpu-check"
+chmod +x "$b/bin/gpu-check"
+cat > "$b/README.txt" <<TXT
+ntk4j $version GPU bundle: a Java runtime, the ntk4j jars with the CUDA kernels, the tests, benchmarks,
+the native kernel harness and the PyTorch/JAX peer scripts. Needs only a Linux x86-64 host with an
+NVIDIA driver for CUDA 12 or 13 (compute capability 8.0 or newer); no Java, no network.
+
+  bin/gpu-check OUTDIR             GPU tests (NTK4J_REQUIRE_GPU=1), native harness, benchmarks, peers;
+                                   logs in OUTDIR, a short table last
+  bin/gpu-check --cpu-only OUTDIR  only the tests that need no GPU (the CUDA tests skip with the reason)
+  jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp 'lib/*' \\
+      org.ntk4j.cuda.CudaBenchmark --help
+TXT
+
+tar czf "$out/ntk4j-gpu.tar.gz" -C "$out" ntk4j-gpu
+size=$(stat -c %s "$out/ntk4j-gpu.tar.gz")
+dir=$(du -sb "$b" | cut -f1)
+awk -v b="$b" -v d="$dir" -v s="$size" \
+  'BEGIN { printf "ntk4j bundle: %s (%.1f MiB as a directory, %.1f MiB as ntk4j-gpu.tar.gz)\n", b, d / 1048576, s / 1048576 }'
+if [ "$size" -gt $((60 * 1024 * 1024)) ]; then
+  echo "make-bundle: ntk4j-gpu.tar.gz is over 60 MiB" >&2
+  exit 1
+fi

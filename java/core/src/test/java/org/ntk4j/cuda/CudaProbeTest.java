@@ -1,0 +1,94 @@
+package org.ntk4j.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.ntk4j.Backend;
+import org.ntk4j.BackendKind;
+import org.ntk4j.BackendUnavailableException;
+import org.ntk4j.Backends;
+import org.ntk4j.Precision;
+
+/** The availability probe and provider: they run everywhere, and on a machine without a GPU they must say why. */
+class CudaProbeTest {
+
+    @Test
+    void probeAnswersWithoutCrashingAndAgreesWithTheProvider() {
+        CudaProbe.Result r = CudaProbe.get();
+        assertNotNull(r);
+        CudaProvider provider = new CudaProvider();
+        assertEquals(r.reason(), provider.unavailableReason());
+        assertEquals(BackendKind.CUDA, provider.kind());
+        if (r.reason() != null) {
+            System.out.println("[ntk4j] CUDA backend unavailable here: " + r.reason());
+            assertFalse(r.reason().isBlank());
+        } else {
+            System.out.println("[ntk4j] CUDA device: " + r.device());
+        }
+    }
+
+    @Test
+    void aBuildWithoutKernelsSaysSo() {
+        CudaProbe.Result r = CudaProbe.probe("/org/ntk4j/cuda/no-such-kernels.fatbin");
+        assertTrue(r.reason().contains("built without CUDA kernels"), r.reason());
+    }
+
+    @Test
+    void aMissingDriverLibraryIsAReasonNotACrash() {
+        String why = CudaProbe.driverLibraryReason();
+        // Either libcuda.so.1 exists here (null) or the reason names it.
+        assertTrue(why == null || why.contains("libcuda.so.1") || why.contains("native access"), why);
+    }
+
+    @Test
+    void explicitCudaWithoutAGpuThrowsTheReason() {
+        String why = CudaProbe.get().reason();
+        if (why == null) {
+            try (Backend b = Backends.open(BackendKind.CUDA, Precision.FP32)) {
+                assertTrue(b instanceof CudaBackend, b.name());
+            }
+            return;
+        }
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> Backends.open(BackendKind.CUDA, Precision.FP32));
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+        e = assertThrows(BackendUnavailableException.class, () -> new CudaProvider().open(Precision.FP64));
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+    }
+
+    @Test
+    void autoNeverPicksAnUnavailableCudaBackend() {
+        String why = CudaProbe.get().reason();
+        if (why == null) {
+            return;
+        }
+        try (Backend b = Backends.open(BackendKind.AUTO, Precision.FP64)) {
+            assertFalse(b instanceof CudaBackend, b.name());
+        } catch (BackendUnavailableException e) {
+            // No other backend is built in yet: the message lists the CUDA reason.
+            assertTrue(e.getMessage().contains(why), e.getMessage());
+        }
+    }
+
+    @Test
+    void cublasSearchEndsWithThePlainLibraryNames() {
+        List<String> c = Cublas.candidates();
+        assertEquals(List.of(Cublas.NAMES), c.subList(c.size() - Cublas.NAMES.length, c.size()));
+        String old = System.getProperty("ntk4j.cublas.path");
+        try {
+            System.setProperty("ntk4j.cublas.path", "/opt/x/libcublas.so.13");
+            assertEquals("/opt/x/libcublas.so.13", Cublas.candidates().get(0));
+        } finally {
+            if (old == null) {
+                System.clearProperty("ntk4j.cublas.path");
+            } else {
+                System.setProperty("ntk4j.cublas.path", old);
+            }
+        }
+    }
+}

@@ -1,0 +1,921 @@
+// harness.cpp — checks every kernel of ntk4j_kernels.fatbin against the double-precision CPU reference
+// and times the Gram kernel against cuBLAS, plus the structured NTK and forward/backward.
+//
+//   ntk4j-harness [--fatbin PATH] [--check-only | --bench-only | --cpu-only] [--gemm M,N,K]...
+//                 [--struct N,d,width,depth,O] [--reps R] [--no-fp64-bench] [--no-tf32-bench]
+//
+// Exit status: 0 when every check passed, 1 when any check failed, 2 for bad usage, 3 for a CUDA error.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cublas_dyn.h"
+#include "kernels.h"
+#include "reference.h"
+
+using kern::DBuf;
+using kern::Kernels;
+using ref::Vec;
+
+namespace {
+
+int g_pass = 0, g_fail = 0;
+typedef kern::Tile Tile;
+
+template <typename T>
+Vec to_d(const std::vector<T>& v) {
+    return Vec(v.begin(), v.end());
+}
+template <typename T>
+std::vector<T> from_d(const Vec& v) {
+    std::vector<T> o(v.size());
+    for (size_t e = 0; e < v.size(); ++e) o[e] = static_cast<T>(v[e]);
+    return o;
+}
+// Rounds through T, so the reference sees exactly the values the device sees.
+template <typename T>
+Vec round_to(const Vec& v) {
+    return to_d(from_d<T>(v));
+}
+
+Vec random_vec(size_t n, uint64_t seed, double lo = -1, double hi = 1) {
+    Vec v(n);
+    for (size_t e = 0; e < n; ++e) v[e] = ref::hash_uniform(seed, e, lo, hi);
+    return v;
+}
+Vec random_ints(size_t n, uint64_t seed, int lo, int hi) {
+    Vec v(n);
+    for (size_t e = 0; e < n; ++e) v[e] = std::floor(ref::hash_uniform(seed, e, lo, hi + 1.0));
+    return v;
+}
+
+std::string where(size_t e, int64_t cols) {
+    char buf[64];
+    if (cols > 0)
+        std::snprintf(buf, sizeof buf, "(%lld,%lld)", static_cast<long long>(e / cols), static_cast<long long>(e % cols));
+    else
+        std::snprintf(buf, sizeof buf, "[%zu]", e);
+    return buf;
+}
+
+// Relative Frobenius error against the reference; also max abs / rel difference and where, and NaN/Inf.
+bool compare(const std::string& name, const Vec& got, const Vec& want, double tol, int64_t cols = 0) {
+    if (got.size() != want.size()) {
+        std::printf("FAIL %s: size %zu, expected %zu\n", name.c_str(), got.size(), want.size());
+        ++g_fail;
+        return false;
+    }
+    size_t nonfinite = 0, first_nf = 0, iabs = 0, irel = 0;
+    double num = 0, den = 0, maxabs = 0, maxrel = 0;
+    for (size_t e = 0; e < got.size(); ++e) {
+        if (!std::isfinite(got[e])) {
+            if (nonfinite++ == 0) first_nf = e;
+            continue;
+        }
+        const double d = std::fabs(got[e] - want[e]);
+        num += d * d;
+        den += want[e] * want[e];
+        if (d > maxabs) {
+            maxabs = d;
+            iabs = e;
+        }
+        const double r = want[e] != 0 ? d / std::fabs(want[e]) : d;
+        if (r > maxrel) {
+            maxrel = r;
+            irel = e;
+        }
+    }
+    const double rel = den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+    const bool ok = nonfinite == 0 && rel <= tol;
+    if (nonfinite) {
+        std::printf("FAIL %s: %zu NaN/Inf values, first at %s\n", name.c_str(), nonfinite, where(first_nf, cols).c_str());
+    } else {
+        std::printf("%s %s: relF %.2e (tol %.0e) maxabs %.2e at %s (got %.9g want %.9g) maxrel %.2e at %s\n",
+                    ok ? "PASS" : "FAIL", name.c_str(), rel, tol, maxabs, where(iabs, cols).c_str(),
+                    got.empty() ? 0.0 : got[iabs], want.empty() ? 0.0 : want[iabs], maxrel, where(irel, cols).c_str());
+    }
+    (ok ? g_pass : g_fail)++;
+    return ok;
+}
+
+void expect(const std::string& name, bool ok, const std::string& detail) {
+    std::printf("%s %s%s%s\n", ok ? "PASS" : "FAIL", name.c_str(), detail.empty() ? "" : ": ", detail.c_str());
+    (ok ? g_pass : g_fail)++;
+}
+
+template <typename T>
+DBuf<T> upload(const Vec& v) {
+    DBuf<T> b(v.size());
+    b.upload(from_d<T>(v));
+    return b;
+}
+
+template <typename T>
+double fp_tol(double f32, double f64) {
+    return sizeof(T) == 4 ? f32 : f64;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Gram
+// ---------------------------------------------------------------------------------------------------
+struct GCase {
+    int M, N;
+    int64_t K;
+    int pad, batch, splits;
+    double beta;
+    int upper, misalign;
+    bool ints;
+};
+
+template <typename T>
+void test_gram(Kernels& k, bool tf32) {
+    const GCase cases[] = {
+        {1, 1, 1, 0, 1, 1, 0, 0, 0, false},      {3, 17, 65, 0, 1, 1, 0, 0, 0, false},
+        {17, 3, 1, 0, 1, 1, 0, 0, 0, false},     {65, 129, 257, 0, 1, 1, 0, 0, 0, false},
+        {130, 67, 1000, 1, 1, 1, 0, 0, 0, false}, {129, 131, 77, 3, 2, 1, 0.5, 0, 0, false},
+        {33, 200, 3000, 0, 1, 5, 0, 0, 0, false}, {200, 200, 513, 0, 1, 1, 0, 1, 0, false},
+        {257, 257, 999, 2, 1, 3, 0, 1, 0, false}, {64, 64, 128, 0, 1, 1, 0, 0, 1, false},
+        {300, 5, 4097, 0, 3, 4, 1.0, 0, 0, false}, {1, 300, 17, 0, 1, 1, 0, 0, 0, false},
+        {67, 45, 301, 0, 1, 1, 0, 0, 0, true},    {67, 45, 301, 0, 1, 3, 0, 0, 0, true},
+        {131, 131, 64, 0, 2, 2, 0, 1, 0, true},
+    };
+    const char* kind = tf32 ? "tf32" : kern::sfx<T>();
+    for (const GCase& c : cases) {
+        const int M = c.M, N = c.upper ? c.M : c.N, batch = c.batch;
+        const int64_t K = c.K, lda = K + c.pad, ldb = lda;
+        const int64_t sA = int64_t(M) * lda + 5, sB = int64_t(N) * ldb + 5;
+        const int64_t ldc = N + 2, sC = int64_t(M) * ldc + 3;
+        const size_t nA = c.misalign + size_t((batch - 1) * sA + (M - 1) * lda + K);
+        const size_t nB = c.misalign + size_t((batch - 1) * sB + (N - 1) * ldb + K);
+        const size_t nC = size_t(batch) * sC;
+        const double alpha = c.ints ? 1.0 : 1.5;
+
+        Vec hA = c.ints ? random_ints(nA, 100 + M, -4, 4) : round_to<T>(random_vec(nA, 100 + M));
+        Vec hB = c.upper ? hA : (c.ints ? random_ints(nB, 200 + N, -4, 4) : round_to<T>(random_vec(nB, 200 + N)));
+        Vec hC0 = c.beta != 0 ? round_to<T>(random_vec(nC, 300)) : Vec(nC, std::nan(""));
+
+        DBuf<T> dA = upload<T>(hA);
+        DBuf<T> dB = c.upper ? DBuf<T>() : upload<T>(hB);
+        DBuf<T> dC(nC);
+        if (c.beta != 0)
+            dC.upload(from_d<T>(hC0));
+        else
+            k.poison(dC);
+        DBuf<T> ws(c.splits > 1 ? size_t(batch) * c.splits * M * N : 0);
+        if (ws.n) k.poison(ws);
+        const T* pA = dA.p + c.misalign;
+        const T* pB = c.upper ? pA : dB.p + c.misalign;
+        k.gram<T>(tf32, M, N, K, pA, lda, sA, pB, ldb, sB, dC.p, ldc, sC, static_cast<T>(alpha),
+                  static_cast<T>(c.beta), batch, c.splits, ws.p, c.upper);
+        const Vec got_all = to_d(dC.download());
+
+        Vec got, want;
+        bool pads_ok = true;
+        for (int bt = 0; bt < batch; ++bt) {
+            const double* A = &hA[c.misalign + bt * sA];
+            const double* B = &hB[c.misalign + bt * sB];
+            Vec ref(size_t(M) * N);
+            ref::gemm_nt(M, N, K, A, lda, B, ldb, ref.data(), N);
+            for (int r = 0; r < M; ++r)
+                for (int q = 0; q < N; ++q) {
+                    const size_t at = size_t(bt * sC + r * ldc + q);
+                    got.push_back(got_all[at]);
+                    want.push_back(alpha * ref[size_t(r) * N + q] + (c.beta != 0 ? c.beta * hC0[at] : 0.0));
+                }
+        }
+        // Everything outside the logical matrices must be untouched (still poison or the initial C).
+        for (size_t e = 0; e < nC; ++e) {
+            const int64_t bt = int64_t(e) / sC, off = int64_t(e) % sC, r = off / ldc, q = off % ldc;
+            const bool logical = bt < batch && r < M && q < N;
+            if (logical) continue;
+            const bool same = std::isnan(hC0[e]) ? std::isnan(got_all[e]) : got_all[e] == hC0[e];
+            if (!same) pads_ok = false;
+        }
+        char name[200];
+        std::snprintf(name, sizeof name, "gram %s M=%d N=%d K=%lld lda=%lld batch=%d splits=%d beta=%g%s%s%s", kind, M, N,
+                      static_cast<long long>(K), static_cast<long long>(lda), batch, c.splits, c.beta,
+                      c.upper ? " upper" : "", c.misalign ? " misaligned" : "", c.ints ? " integers(exact)" : "");
+        double tol = tf32 ? 5e-3 : fp_tol<T>(1e-5 * std::max(1.0, std::sqrt(K / 1000.0)), 1e-12);
+        if (c.ints) tol = 0;
+        compare(name, got, want, tol, N);
+        expect(std::string(name) + " writes only inside C", pads_ok, pads_ok ? "" : "padding was modified");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Network pipeline on the device: forward, deltas, structured and Jacobian-contraction NTK, MSE gradient.
+// ---------------------------------------------------------------------------------------------------
+template <typename T>
+struct DevNet {
+    ref::Mlp net;  // parameters rounded to T
+    std::vector<DBuf<T>> W, Wt, b;
+};
+
+template <typename T>
+DevNet<T> upload_net(Kernels& k, const ref::Mlp& src) {
+    DevNet<T> d;
+    d.net = src;
+    for (int l = 0; l < src.L(); ++l) {
+        d.net.W[l] = round_to<T>(src.W[l]);
+        if (src.bias) d.net.b[l] = round_to<T>(src.b[l]);
+        d.W.push_back(upload<T>(d.net.W[l]));
+        DBuf<T> wt(d.net.W[l].size());
+        k.poison(wt);
+        k.transpose<T>(src.n[l + 1], src.n[l], d.W[l].p, src.n[l], wt.p, src.n[l + 1]);
+        d.Wt.push_back(std::move(wt));
+        d.b.push_back(src.bias ? upload<T>(d.net.b[l]) : DBuf<T>());
+    }
+    return d;
+}
+
+// Per input set: H[l] (l = 0..L-1, H[0] = X), Z[l] (l = 1..L), D[l] (l = 1..L, rows (n, a)).
+template <typename T>
+struct DevActs {
+    std::vector<DBuf<T>> H, Z, D;
+};
+
+template <typename T>
+DevActs<T> run_forward(Kernels& k, const DevNet<T>& d, const Vec& X, int N) {
+    const ref::Mlp& net = d.net;
+    const int L = net.L();
+    DevActs<T> a;
+    a.H.resize(L);
+    a.Z.resize(L + 1);
+    a.H[0] = upload<T>(X);
+    for (int l = 0; l < L; ++l) {
+        a.Z[l + 1] = DBuf<T>(size_t(N) * net.n[l + 1]);
+        k.poison(a.Z[l + 1]);
+        T* hn = nullptr;
+        if (l + 1 < L) {
+            a.H[l + 1] = DBuf<T>(size_t(N) * net.n[l + 1]);
+            k.poison(a.H[l + 1]);
+            hn = a.H[l + 1].p;
+        }
+        k.forward<T>(N, net.n[l + 1], net.n[l], a.H[l].p, net.n[l], d.W[l].p, net.bias ? d.b[l].p : nullptr,
+                     static_cast<T>(net.c(l)), static_cast<T>(net.s(l)), l + 1 < L ? net.act : ref::IDENTITY,
+                     a.Z[l + 1].p, hn);
+    }
+    return a;
+}
+
+// rpe = O: NTK deltas seeded with e_a. rpe = 1: seed given in D[L] already (MSE residual).
+template <typename T>
+void run_deltas(Kernels& k, const DevNet<T>& d, DevActs<T>& a, int N, int rpe) {
+    const ref::Mlp& net = d.net;
+    const int L = net.L(), O = net.O();
+    const int R = N * rpe;
+    if (rpe == O && int(a.D.size()) != L + 1) {
+        a.D.resize(L + 1);
+        a.D[L] = DBuf<T>(size_t(R) * O);
+        k.poison(a.D[L]);
+        k.delta_seed_identity<T>(N, O, a.D[L].p);
+    }
+    for (int l = L - 1; l >= 1; --l) {
+        a.D[l] = DBuf<T>(size_t(R) * net.n[l]);
+        k.poison(a.D[l]);
+        k.backward_delta<T>(R, net.n[l], net.n[l + 1], a.D[l + 1].p, d.Wt[l].p, a.Z[l].p, rpe,
+                            static_cast<T>(net.c(l)), net.act, a.D[l].p);
+    }
+}
+
+struct SCase {
+    std::vector<int> n;
+    int act;
+    bool bias, ntk;
+    int N1, N2;
+    bool same;
+    int splits;  // 0: heuristic
+};
+
+template <typename T>
+void test_network(Kernels& k) {
+    const SCase cases[] = {
+        {{5, 17, 33, 3}, ref::RELU, true, true, 7, 5, false, 0},
+        {{5, 17, 33, 3}, ref::ERF, false, true, 7, 7, true, 3},
+        {{1, 3, 1}, ref::TANH, true, false, 1, 1, false, 0},
+        {{65, 129, 4}, ref::GELU, true, true, 9, 4, false, 2},
+        {{3, 17, 17, 17, 2}, ref::IDENTITY, true, true, 3, 6, false, 0},
+        {{4, 200, 1}, ref::RELU, true, false, 130, 3, false, 0},
+    };
+    const double tol = fp_tol<T>(5e-5, 1e-11);
+    int idx = 0;
+    for (const SCase& c : cases) {
+        ++idx;
+        ref::Mlp src;
+        src.n = c.n;
+        src.act = c.act;
+        src.bias = c.bias;
+        src.ntk_param = c.ntk;
+        src.sw = 1.4;
+        src.sb = 0.3;
+        src.init(1000 + idx);
+        DevNet<T> d = upload_net<T>(k, src);
+        const ref::Mlp& net = d.net;
+        const int L = net.L(), O = net.O(), N1 = c.N1, N2 = c.N2, d0 = net.n[0];
+        const Vec X1 = round_to<T>(random_vec(size_t(N1) * d0, 2000 + idx));
+        const Vec X2 = c.same ? X1 : round_to<T>(random_vec(size_t(N2) * d0, 3000 + idx));
+        char tag[160];
+        std::snprintf(tag, sizeof tag, "%s net#%d %s%s%s N1=%d N2=%d", kern::sfx<T>(), idx, ref::act_name(c.act),
+                      c.bias ? "" : " no-bias", c.ntk ? " ntk" : " standard", N1, N2);
+        const std::string t = tag;
+
+        // Transposed weights (ntk_transpose).
+        for (int l = 0; l < L; ++l) {
+            Vec want(net.W[l].size());
+            for (int i = 0; i < net.n[l + 1]; ++i)
+                for (int j = 0; j < net.n[l]; ++j) want[size_t(j) * net.n[l + 1] + i] = net.W[l][size_t(i) * net.n[l] + j];
+            compare(t + " transpose W" + std::to_string(l), to_d(d.Wt[l].download()), want, 0, net.n[l + 1]);
+        }
+
+        // Forward and deltas against the reference.
+        DevActs<T> a1 = run_forward<T>(k, d, X1, N1);
+        run_deltas<T>(k, d, a1, N1, O);
+        std::vector<Vec> rh, rz, rd;
+        ref::forward(net, X1, N1, rh, rz);
+        ref::deltas(net, rz, N1, rd);
+        for (int l = 1; l <= L; ++l) compare(t + " forward z" + std::to_string(l), to_d(a1.Z[l].download()), rz[l], tol, net.n[l]);
+        for (int l = 1; l < L; ++l) compare(t + " forward h" + std::to_string(l), to_d(a1.H[l].download()), rh[l], tol, net.n[l]);
+        for (int l = 1; l <= L; ++l) compare(t + " delta" + std::to_string(l), to_d(a1.D[l].download()), rd[l], tol, net.n[l]);
+
+        DevActs<T> a2s;
+        if (!c.same) {
+            a2s = run_forward<T>(k, d, X2, N2);
+            run_deltas<T>(k, d, a2s, N2, O);
+        }
+        DevActs<T>& a2 = c.same ? a1 : a2s;
+
+        const Vec full = ref::ntk_explicit(net, X1, N1, X2, N2);
+        const Vec trace = ref::full_to_trace(full, N1, N2, O);
+        const Vec diag = ref::full_to_diag(full, N1, N2, O);
+
+        // Structured NTK, every mode.
+        const char* mode_name[] = {"full", "trace", "diag"};
+        for (int mode = 0; mode < 3; ++mode) {
+            const size_t nT = mode == 0 ? size_t(N1) * N2 * O * O : (mode == 1 ? size_t(N1) * N2 : size_t(N1) * N2 * O);
+            DBuf<T> theta(nT), gh(size_t(N1) * N2);
+            k.poison(theta);
+            for (int l = 0; l < L; ++l) {
+                k.poison(gh);
+                const int sg = k.choose_splits(N1, N2, 1, net.n[l], kern::simt_tile<T>());
+                DBuf<T> wsg(sg > 1 ? size_t(sg) * N1 * N2 : 0);
+                k.gram<T>(false, N1, N2, net.n[l], a1.H[l].p, net.n[l], 0, a2.H[l].p, net.n[l], 0, gh.p, N2, 0, T(1),
+                          T(0), 1, sg, wsg.p, c.same ? 1 : 0);
+                const int width = net.n[l + 1];
+                const int sp = c.splits > 0 ? c.splits : k.struct_splits<T>(mode, N1, N2, O, width);
+                int M, N, batch;
+                Kernels::struct_dims(mode, N1, N2, O, M, N, batch);
+                DBuf<T> ws(sp > 1 ? size_t(sp) * batch * M * N : 0);
+                if (ws.n) k.poison(ws);
+                const double c2 = net.c(l) * net.c(l), s2 = net.bias ? net.s(l) * net.s(l) : 0.0;
+                k.struct_layer<T>(mode, N1, N2, O, width, a1.D[l + 1].p, a2.D[l + 1].p, gh.p, N2, static_cast<T>(c2),
+                                  static_cast<T>(s2), l == 0 ? T(0) : T(1), theta.p, sp, ws.p);
+            }
+            const Vec& want = mode == 0 ? full : (mode == 1 ? trace : diag);
+            compare(t + " structured " + mode_name[mode] + (c.splits > 1 ? " split-K" : ""), to_d(theta.download()), want,
+                    tol, mode == 0 ? O * O : (mode == 1 ? N2 : O));
+        }
+
+        // Jacobian contraction in two unequal column chunks of P.
+        const int64_t P = net.P();
+        const int64_t pc = P / 2 + 1;
+        const int R1 = N1 * O, R2 = N2 * O;
+        DBuf<T> J1(size_t(R1) * pc), J2(size_t(R2) * pc), G(size_t(R1) * R2);
+        k.poison(G);
+        const Vec Jref = ref::jacobian(net, X1, N1);
+        for (int64_t c0 = 0; c0 < P; c0 += pc) {
+            const int64_t w = std::min(pc, P - c0);
+            k.poison(J1);
+            k.poison(J2);
+            for (int l = 0; l < L; ++l) {
+                const int64_t off = net.offset(l), size = net.layer_size(l);
+                const int64_t lo = std::max(c0, off), hi = std::min(c0 + w, off + size);
+                if (hi <= lo) continue;
+                k.jacobian_layer<T>(R1, O, net.n[l + 1], net.n[l], a1.D[l + 1].p, a1.H[l].p, static_cast<T>(net.c(l)),
+                                    static_cast<T>(net.s(l)), net.bias ? 1 : 0, lo - off, hi - off, J1.p, pc, lo - c0);
+                k.jacobian_layer<T>(R2, O, net.n[l + 1], net.n[l], a2.D[l + 1].p, a2.H[l].p, static_cast<T>(net.c(l)),
+                                    static_cast<T>(net.s(l)), net.bias ? 1 : 0, lo - off, hi - off, J2.p, pc, lo - c0);
+            }
+            // The chunk's columns of J1 against the reference Jacobian.
+            const Vec j1 = to_d(J1.download());
+            Vec got, want;
+            for (int r = 0; r < R1; ++r)
+                for (int64_t p = 0; p < w; ++p) {
+                    got.push_back(j1[size_t(r) * pc + p]);
+                    want.push_back(Jref[size_t(r) * P + c0 + p]);
+                }
+            compare(t + " jacobian columns [" + std::to_string(c0) + "," + std::to_string(c0 + w) + ")", got, want, tol,
+                    w);
+            const int sp = k.choose_splits(R1, R2, 1, w, kern::simt_tile<T>());
+            DBuf<T> ws(sp > 1 ? size_t(sp) * R1 * R2 : 0);
+            k.gram<T>(false, R1, R2, w, J1.p, pc, 0, J2.p, pc, 0, G.p, R2, 0, T(1), c0 == 0 ? T(0) : T(1), 1, sp, ws.p,
+                      0);
+        }
+        DBuf<T> tf(size_t(N1) * N2 * O * O), tt(size_t(N1) * N2), td(size_t(N1) * N2 * O);
+        k.poison(tf);
+        k.poison(tt);
+        k.poison(td);
+        k.jc_to_full<T>(N1, N2, O, G.p, R2, tf.p);
+        k.full_to_trace<T>(N1, N2, O, tf.p, tt.p);
+        k.full_to_diag<T>(N1, N2, O, tf.p, td.p);
+        compare(t + " jacobian-contraction full", to_d(tf.download()), full, tol, O * O);
+        compare(t + " jacobian-contraction trace (ntk_full_to_trace)", to_d(tt.download()), trace, tol, N2);
+        compare(t + " jacobian-contraction diag (ntk_full_to_diag)", to_d(td.download()), diag, tol, O);
+
+        // MSE loss and gradient: residual seed, deltas with one row per example, weight/bias gradients.
+        const Vec Y = round_to<T>(random_vec(size_t(N1) * O, 4000 + idx));
+        DevActs<T> g = run_forward<T>(k, d, X1, N1);
+        g.D.resize(L + 1);
+        g.D[L] = DBuf<T>(size_t(N1) * O);
+        k.poison(g.D[L]);
+        DBuf<T> dY = upload<T>(Y);
+        DBuf<double> partials(64), loss(1);
+        k.poison(partials);
+        k.poison(loss);
+        const int nb = k.mse_residual<T>(int64_t(N1) * O, g.Z[L].p, dY.p, static_cast<T>(1.0 / (double(N1) * O)),
+                                         g.D[L].p, partials.p, 64);
+        k.sum_partials(partials.p, nb, 0.5 / (double(N1) * O), loss.p);
+        run_deltas<T>(k, d, g, N1, 1);
+        Vec grad;
+        for (int l = 0; l < L; ++l) {
+            DBuf<T> dW(size_t(net.n[l + 1]) * net.n[l]);
+            k.poison(dW);
+            k.weight_grad<T>(N1, net.n[l + 1], net.n[l], g.D[l + 1].p, g.H[l].p, static_cast<T>(net.c(l)), dW.p);
+            const Vec w = to_d(dW.download());
+            grad.insert(grad.end(), w.begin(), w.end());
+            if (net.bias) {
+                DBuf<T> db(net.n[l + 1]);
+                k.poison(db);
+                k.bias_grad<T>(N1, net.n[l + 1], g.D[l + 1].p, static_cast<T>(net.s(l)), db.p);
+                const Vec bv = to_d(db.download());
+                grad.insert(grad.end(), bv.begin(), bv.end());
+            }
+        }
+        compare(t + " mse loss", loss.download(), Vec{ref::mse_loss(net, X1, Y, N1)}, tol);
+        compare(t + " mse gradient", grad, ref::mse_grad(net, X1, Y, N1), tol);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------
+template <typename T>
+void test_helpers(Kernels& k) {
+    const std::string s = kern::sfx<T>();
+    {
+        const size_t n = 1000003;
+        DBuf<T> x(n);
+        k.poison(x);
+        k.fill_random<T>(x.p, n, 77, T(-2), T(3));
+        Vec want(n);
+        for (size_t e = 0; e < n; ++e) want[e] = static_cast<double>(static_cast<T>(ref::hash_uniform(77, e, -2, 3)));
+        compare("fill_random " + s + " matches the host hash", to_d(x.download()), want, 0);
+    }
+    const int shapes[][2] = {{1, 1}, {33, 65}, {7, 130}, {130, 7}};
+    for (const auto& sh : shapes) {
+        const int rows = sh[0], cols = sh[1];
+        const Vec X = random_vec(size_t(rows) * (cols + 3), 5);
+        DBuf<T> dx = upload<T>(X), dy(size_t(cols) * (rows + 1));
+        k.poison(dy);
+        k.transpose<T>(rows, cols, dx.p, cols + 3, dy.p, rows + 1);
+        const Vec y = to_d(dy.download());
+        Vec got, want;
+        for (int c = 0; c < cols; ++c)
+            for (int r = 0; r < rows; ++r) {
+                got.push_back(y[size_t(c) * (rows + 1) + r]);
+                want.push_back(static_cast<double>(static_cast<T>(X[size_t(r) * (cols + 3) + c])));
+            }
+        compare("transpose " + s + " " + std::to_string(rows) + "x" + std::to_string(cols), got, want, 0, rows);
+    }
+    {
+        const size_t n = 4099;
+        DBuf<T> x(n);
+        k.fill_random<T>(x.p, n, 3, T(-1), T(1));
+        DBuf<unsigned long long> cnt(1);
+        CK(cudaMemset(cnt.p, 0, sizeof(unsigned long long)));
+        std::vector<T> h = x.download();
+        h[17] = std::numeric_limits<T>::quiet_NaN();
+        h[4098] = std::numeric_limits<T>::infinity();
+        x.upload(h);
+        k.launch(std::string("ntk_count_nonfinite_") + s, Kernels::stride_grid(int64_t(n)), dim3(256), x.p,
+                 static_cast<long long>(n), cnt.p);
+        const unsigned long long c = cnt.download()[0];
+        expect("count_nonfinite " + s, c == 2, "counted " + std::to_string(c) + ", expected 2");
+    }
+    if (sizeof(T) == 8) {
+        const size_t n = 70001;
+        const Vec X = random_vec(n, 9, -1e3, 1e3);
+        DBuf<double> dx = upload<double>(X);
+        DBuf<float> dy(n);
+        k.poison(dy);
+        k.launch("ntk_convert_f64_to_f32", Kernels::stride_grid(int64_t(n)), dim3(256), static_cast<const double*>(dx.p),
+                 dy.p, static_cast<long long>(n));
+        compare("convert f64 -> f32", to_d(dy.download()), round_to<float>(X), 0);
+        DBuf<double> dz(n);
+        k.poison(dz);
+        k.launch("ntk_convert_f32_to_f64", Kernels::stride_grid(int64_t(n)), dim3(256), static_cast<const float*>(dy.p),
+                 dz.p, static_cast<long long>(n));
+        compare("convert f32 -> f64", to_d(dz.download()), round_to<float>(X), 0);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Timing
+// ---------------------------------------------------------------------------------------------------
+struct Timer {
+    cudaEvent_t a = nullptr, b = nullptr;
+    Timer() {
+        CK(cudaEventCreate(&a));
+        CK(cudaEventCreate(&b));
+    }
+    ~Timer() {
+        cudaEventDestroy(a);
+        cudaEventDestroy(b);
+    }
+};
+
+int g_reps = 0;  // 0: adaptive
+
+// Median of device-timed runs after one warm-up; adaptive count aims at ~2 s of timed work (3..25 runs).
+double median_ms(Kernels& k, const std::function<void()>& f) {
+    Timer t;
+    auto once = [&]() {
+        CK(cudaEventRecord(t.a, k.stream));
+        f();
+        CK(cudaEventRecord(t.b, k.stream));
+        CK(cudaEventSynchronize(t.b));
+        float ms = 0;
+        CK(cudaEventElapsedTime(&ms, t.a, t.b));
+        return static_cast<double>(ms);
+    };
+    const double first = once();  // warm-up
+    int reps = g_reps;
+    if (reps <= 0) reps = std::max(3, std::min(25, static_cast<int>(2000.0 / std::max(first, 1e-3))));
+    std::vector<double> v;
+    for (int r = 0; r < reps; ++r) v.push_back(once());
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+bool fits(size_t bytes) {
+    size_t free_b = 0, total_b = 0;
+    CK(cudaMemGetInfo(&free_b, &total_b));
+    return bytes + (size_t(512) << 20) < free_b;
+}
+
+void print_rate(const char* what, double ms, double flops, double bytes, double base_ms) {
+    std::printf("  %-34s %10.3f ms %10.1f GFLOP/s %8.1f GB/s", what, ms, flops / ms / 1e6, bytes / ms / 1e6);
+    if (base_ms > 0) std::printf("  %6.1f%% of cuBLAS", 100.0 * base_ms / ms);
+    std::printf("\n");
+}
+
+// Sampled entries of C against double dot products of the regenerated inputs.
+template <typename T>
+double sampled_error(const std::vector<T>& C, int M, int N, int64_t K, uint64_t sa, uint64_t sb, bool same) {
+    const int rs[] = {0, M - 1, M / 2, M / 3, 1 % M, (M * 7) / 11};
+    const int qs[] = {N - 1, 0, N / 3, N / 2, (N * 5) / 13, 2 % N};
+    double maxerr = 0, scale = 0;
+    for (int i = 0; i < 6; ++i) {
+        const int r = rs[i], q = qs[i];
+        double acc = 0;
+        for (int64_t kk = 0; kk < K; ++kk) {
+            const double a = static_cast<T>(ref::hash_uniform(sa, uint64_t(r) * K + kk, -1, 1));
+            const double b = static_cast<T>(ref::hash_uniform(same ? sa : sb, uint64_t(q) * K + kk, -1, 1));
+            acc += a * b;
+        }
+        maxerr = std::max(maxerr, std::fabs(static_cast<double>(C[size_t(r) * N + q]) - acc));
+        scale = std::max(scale, std::fabs(acc));
+    }
+    return maxerr / std::max(scale, 1e-300);
+}
+
+double rel_fro(const Vec& a, const Vec& b) {
+    double num = 0, den = 0;
+    for (size_t e = 0; e < a.size(); ++e) {
+        num += (a[e] - b[e]) * (a[e] - b[e]);
+        den += b[e] * b[e];
+    }
+    return std::sqrt(num / std::max(den, 1e-300));
+}
+
+template <typename T>
+void bench_gram(Kernels& k, cublas::Api& cb, int M, int N, int64_t K, bool with_tf32) {
+    const size_t es = sizeof(T);
+    const size_t bytesA = size_t(M) * K * es, bytesB = size_t(N) * K * es, bytesC = size_t(M) * N * es;
+    const Tile t = kern::simt_tile<T>();
+    const int sp = k.choose_splits(M, N, 1, K, t);
+    const size_t wsb = sp > 1 ? size_t(sp) * M * N * es : 0;
+    std::printf("gram %s M=%d N=%d K=%lld: A %.2f GiB, B %.2f GiB, splits %d\n", kern::sfx<T>(), M, N,
+                static_cast<long long>(K), bytesA / 1073741824.0, bytesB / 1073741824.0, sp);
+    if (!fits(bytesA + bytesB + 2 * bytesC + wsb)) {
+        std::printf("  skipped: not enough free device memory\n");
+        return;
+    }
+    DBuf<T> A(size_t(M) * K), B(size_t(N) * K), C(size_t(M) * N), Cb(size_t(M) * N), ws(wsb / es);
+    k.fill_random<T>(A.p, int64_t(A.n), 11, T(-1), T(1));
+    k.fill_random<T>(B.p, int64_t(B.n), 12, T(-1), T(1));
+    CK(cudaStreamSynchronize(k.stream));
+    const double flops = 2.0 * M * N * double(K);
+    const double bytes = double(bytesA + bytesB + bytesC);
+    const bool cb_ok = cb.ok() && K <= INT32_MAX;
+    const bool sync = k.sync_each;
+    k.sync_each = false;
+
+    double base = 0;
+    if (cb_ok) {
+        const T one = 1, zero = 0;
+        base = median_ms(k, [&]() {
+            if (sizeof(T) == 4)
+                cb.sgemm(cb.handle, cublas::OP_T, cublas::OP_N, N, M, static_cast<int>(K), reinterpret_cast<const float*>(&one),
+                         reinterpret_cast<const float*>(B.p), static_cast<int>(K), reinterpret_cast<const float*>(A.p),
+                         static_cast<int>(K), reinterpret_cast<const float*>(&zero), reinterpret_cast<float*>(Cb.p), N);
+            else
+                cb.dgemm(cb.handle, cublas::OP_T, cublas::OP_N, N, M, static_cast<int>(K), reinterpret_cast<const double*>(&one),
+                         reinterpret_cast<const double*>(B.p), static_cast<int>(K), reinterpret_cast<const double*>(A.p),
+                         static_cast<int>(K), reinterpret_cast<const double*>(&zero), reinterpret_cast<double*>(Cb.p), N);
+        });
+        print_rate(sizeof(T) == 4 ? "cuBLAS sgemm" : "cuBLAS dgemm", base, flops, bytes, 0);
+    } else {
+        std::printf("  cuBLAS baseline unavailable: %s\n", cb.ok() ? "K exceeds int range" : cb.why.c_str());
+    }
+    const double ours = median_ms(k, [&]() {
+        k.gram<T>(false, M, N, K, A.p, K, 0, B.p, K, 0, C.p, N, 0, T(1), T(0), 1, sp, ws.p, 0);
+    });
+    print_rate((std::string("ntk_gram_nt_") + kern::sfx<T>()).c_str(), ours, flops, bytes, base);
+    CK(cudaStreamSynchronize(k.stream));
+    const std::vector<T> hc = C.download();
+    const double serr = sampled_error<T>(hc, M, N, K, 11, 12, false);
+    const double stol = sizeof(T) == 4 ? 1e-3 : 1e-10;
+    expect(std::string("bench gram ") + kern::sfx<T>() + " sampled entries vs host double", serr <= stol,
+           "max rel err " + std::to_string(serr));
+    if (cb_ok) {
+        const double e = rel_fro(to_d(hc), to_d(Cb.download()));
+        std::printf("  ours vs cuBLAS: relF %.2e\n", e);
+    }
+
+    if (sizeof(T) == 4 && with_tf32) {
+        const int spt = k.choose_splits(M, N, 1, K, kern::tf32_tile());
+        DBuf<T> wst(spt > 1 ? size_t(spt) * M * N : 0);
+        double tb = 0;
+        if (cb_ok) {
+            const float one = 1, zero = 0;
+            tb = median_ms(k, [&]() {
+                cb.gemm_ex(cb.handle, cublas::OP_T, cublas::OP_N, N, M, static_cast<int>(K), &one, B.p, cublas::R_32F,
+                           static_cast<int>(K), A.p, cublas::R_32F, static_cast<int>(K), &zero, Cb.p, cublas::R_32F, N,
+                           cublas::COMPUTE_32F_FAST_TF32, cublas::GEMM_DEFAULT);
+            });
+            print_rate("cuBLAS GemmEx FAST_TF32", tb, flops, bytes, 0);
+        }
+        const double ot = median_ms(k, [&]() {
+            k.gram<T>(true, M, N, K, A.p, K, 0, B.p, K, 0, C.p, N, 0, T(1), T(0), 1, spt, wst.p, 0);
+        });
+        print_rate("ntk_gram_nt_tf32", ot, flops, bytes, tb);
+        CK(cudaStreamSynchronize(k.stream));
+        const std::vector<T> ht = C.download();
+        const double te = sampled_error<T>(ht, M, N, K, 11, 12, false);
+        expect("bench gram tf32 sampled entries vs host double", te <= 5e-2, "max rel err " + std::to_string(te));
+    }
+
+    if (M == N && sizeof(T) == 4) {
+        // K(x, x): upper-triangle tiles + mirror, against cuBLAS SYRK.
+        double sb = 0;
+        if (cb_ok) {
+            const float one = 1, zero = 0;
+            sb = median_ms(k, [&]() {
+                cb.ssyrk(cb.handle, cublas::FILL_UPPER, cublas::OP_T, N, static_cast<int>(K), &one,
+                         reinterpret_cast<const float*>(A.p), static_cast<int>(K), &zero, reinterpret_cast<float*>(Cb.p), N);
+            });
+            print_rate("cuBLAS ssyrk (A A^T, one triangle)", sb, flops / 2, bytes / 2, 0);
+        }
+        const double ou = median_ms(k, [&]() {
+            k.gram<T>(false, M, M, K, A.p, K, 0, A.p, K, 0, C.p, M, 0, T(1), T(0), 1, sp, ws.p, 1);
+        });
+        print_rate("ntk_gram_nt_f32 upper + mirror", ou, flops / 2, bytes / 2, sb);
+        CK(cudaStreamSynchronize(k.stream));
+        const std::vector<T> hu = C.download();
+        const double ue = sampled_error<T>(hu, M, M, K, 11, 11, true);
+        bool sym = true;
+        for (int r = 0; r < M && sym; r += 37)
+            for (int q = 0; q < M; q += 41)
+                if (hu[size_t(r) * M + q] != hu[size_t(q) * M + r]) sym = false;
+        expect("bench gram f32 upper sampled entries vs host double, exact symmetry", ue <= 1e-3 && sym,
+               "max rel err " + std::to_string(ue) + (sym ? "" : ", not symmetric"));
+    }
+    k.sync_each = sync;
+}
+
+void bench_network(Kernels& k, int N, int d, int width, int depth, int O) {
+    typedef float T;
+    ref::Mlp src;
+    src.n.push_back(d);
+    for (int i = 0; i < depth; ++i) src.n.push_back(width);
+    src.n.push_back(O);
+    src.act = ref::RELU;
+    src.bias = true;
+    src.sw = 1.4;
+    src.sb = 0.1;
+    std::printf("network f32: N=%d d=%d width=%d depth=%d O=%d, P=%lld\n", N, d, width, depth, O,
+                static_cast<long long>(src.P()));
+    src.init(5);
+    const int L = src.L();
+    DevNet<T> dn = upload_net<T>(k, src);
+    const Vec X = random_vec(size_t(N) * d, 6);
+    DevActs<T> a = run_forward<T>(k, dn, X, N);
+    run_deltas<T>(k, dn, a, N, O);
+    CK(cudaStreamSynchronize(k.stream));
+    const bool sync = k.sync_each;
+    k.sync_each = false;
+
+    double ffl = 0, bfl = 0;
+    for (int l = 0; l < L; ++l) {
+        ffl += 2.0 * N * src.n[l] * src.n[l + 1];
+        if (l >= 1) bfl += 2.0 * N * O * src.n[l] * src.n[l + 1];
+    }
+    const double tf = median_ms(k, [&]() {
+        for (int l = 0; l < L; ++l)
+            k.forward<T>(N, src.n[l + 1], src.n[l], a.H[l].p, src.n[l], dn.W[l].p, dn.b[l].p, T(src.c(l)), T(src.s(l)),
+                         l + 1 < L ? src.act : ref::IDENTITY, a.Z[l + 1].p, l + 1 < L ? a.H[l + 1].p : nullptr);
+    });
+    print_rate("forward (all layers)", tf, ffl, 0, 0);
+    const double tb = median_ms(k, [&]() {
+        k.delta_seed_identity<T>(N, O, a.D[L].p);
+        for (int l = L - 1; l >= 1; --l)
+            k.backward_delta<T>(N * O, src.n[l], src.n[l + 1], a.D[l + 1].p, dn.Wt[l].p, a.Z[l].p, O, T(src.c(l)), src.act,
+                                a.D[l].p);
+    });
+    print_rate("deltas for N*O rows (all layers)", tb, bfl, 0, 0);
+
+    const char* mode_name[] = {"structured NTK full", "structured NTK trace", "structured NTK diag"};
+    for (int mode = 0; mode < 3; ++mode) {
+        const size_t nT = mode == 0 ? size_t(N) * N * O * O : (mode == 1 ? size_t(N) * N : size_t(N) * N * O);
+        DBuf<T> theta(nT), gh(size_t(N) * N);
+        double fl = 0;
+        size_t wsn = 0;
+        for (int l = 0; l < L; ++l) {
+            int M, NN, batch;
+            Kernels::struct_dims(mode, N, N, O, M, NN, batch);
+            const int sp = k.struct_splits<T>(mode, N, N, O, src.n[l + 1]);
+            wsn = std::max(wsn, sp > 1 ? size_t(sp) * batch * M * NN : 0);
+            const int sg = k.choose_splits(N, N, 1, src.n[l], kern::simt_tile<T>());
+            wsn = std::max(wsn, sg > 1 ? size_t(sg) * N * N : 0);
+            fl += 2.0 * N * N * src.n[l] / 2;  // h-Gram, upper triangle
+            fl += 2.0 * double(M) * NN * batch * (mode == 1 ? double(src.n[l + 1]) * O : src.n[l + 1]);
+        }
+        if (!fits(nT * sizeof(T) + wsn * sizeof(T))) {
+            std::printf("  %s skipped: not enough device memory\n", mode_name[mode]);
+            continue;
+        }
+        DBuf<T> ws(wsn);
+        const double ms = median_ms(k, [&]() {
+            for (int l = 0; l < L; ++l) {
+                const int sg = k.choose_splits(N, N, 1, src.n[l], kern::simt_tile<T>());
+                k.gram<T>(false, N, N, src.n[l], a.H[l].p, src.n[l], 0, a.H[l].p, src.n[l], 0, gh.p, N, 0, T(1), T(0), 1,
+                          sg, ws.p, 1);
+                const int sp = k.struct_splits<T>(mode, N, N, O, src.n[l + 1]);
+                const double c2 = src.c(l) * src.c(l), s2 = src.s(l) * src.s(l);
+                k.struct_layer<T>(mode, N, N, O, src.n[l + 1], a.D[l + 1].p, a.D[l + 1].p, gh.p, N, T(c2), T(s2),
+                                  l == 0 ? T(0) : T(1), theta.p, sp, ws.p);
+            }
+        });
+        print_rate(mode_name[mode], ms, fl, 0, 0);
+        std::printf("  %-34s %10.3f ms (forward + deltas + %s)\n", "end-to-end K(x,x)", tf + tb + ms, mode_name[mode]);
+    }
+    k.sync_each = sync;
+}
+
+void usage() {
+    std::printf(
+        "usage: ntk4j-harness [--fatbin PATH] [--check-only | --bench-only | --cpu-only]\n"
+        "                     [--gemm M,N,K]... [--struct N,d,width,depth,O] [--reps R]\n"
+        "                     [--no-fp64-bench] [--no-tf32-bench]\n"
+        "defaults: --gemm 4096,4096,1048576 --gemm 256,256,16777216 --struct 512,256,4096,3,10\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string fatbin;
+    bool do_check = true, do_bench = true, cpu_only = false, fp64_bench = true, tf32_bench = true;
+    struct Shape {
+        int M, N;
+        long long K;
+    };
+    std::vector<Shape> shapes;
+    int sN = 512, sd = 256, sw = 4096, sdepth = 3, sO = 10;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                usage();
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (a == "--fatbin") {
+            fatbin = next();
+        } else if (a == "--check-only") {
+            do_bench = false;
+        } else if (a == "--bench-only") {
+            do_check = false;
+        } else if (a == "--cpu-only") {
+            cpu_only = true;
+        } else if (a == "--no-fp64-bench") {
+            fp64_bench = false;
+        } else if (a == "--no-tf32-bench") {
+            tf32_bench = false;
+        } else if (a == "--reps") {
+            g_reps = std::atoi(next().c_str());
+        } else if (a == "--gemm") {
+            Shape s{};
+            if (std::sscanf(next().c_str(), "%d,%d,%lld", &s.M, &s.N, &s.K) != 3 || s.M < 1 || s.N < 1 || s.K < 1) {
+                usage();
+                return 2;
+            }
+            shapes.push_back(s);
+        } else if (a == "--struct") {
+            if (std::sscanf(next().c_str(), "%d,%d,%d,%d,%d", &sN, &sd, &sw, &sdepth, &sO) != 5) {
+                usage();
+                return 2;
+            }
+        } else if (a == "-h" || a == "--help") {
+            usage();
+            return 0;
+        } else {
+            usage();
+            return 2;
+        }
+    }
+    if (shapes.empty()) shapes = {{4096, 4096, 1LL << 20}, {256, 256, 1LL << 24}};
+
+    std::printf("== CPU reference self-check\n");
+    int ref_passes = 0;
+    const int ref_fails = ref::self_check(ref_passes);
+    g_pass += ref_passes;
+    g_fail += ref_fails;
+    if (cpu_only) {
+        std::printf("%d passed, %d failed\n", g_pass, g_fail);
+        return g_fail ? 1 : 0;
+    }
+
+    if (fatbin.empty()) {
+        const std::string exe = argv[0];
+        const size_t slash = exe.rfind('/');
+        const std::string dir = slash == std::string::npos ? "." : exe.substr(0, slash);
+        fatbin = dir + "/../ntk4j_kernels.fatbin";
+    }
+    int ndev = 0;
+    const cudaError_t de = cudaGetDeviceCount(&ndev);
+    if (de != cudaSuccess || ndev == 0) {
+        std::printf("FAIL no CUDA device: %s\n", de != cudaSuccess ? cudaGetErrorString(de) : "none found");
+        return 3;
+    }
+    cudaDeviceProp prop{};
+    CK(cudaGetDeviceProperties(&prop, 0));
+    int drv = 0, rt = 0;
+    CK(cudaDriverGetVersion(&drv));
+    CK(cudaRuntimeGetVersion(&rt));
+    std::printf("== device: %s, sm_%d%d, %d SMs, %.1f GiB, driver %d, runtime %d\n", prop.name, prop.major, prop.minor,
+                prop.multiProcessorCount, prop.totalGlobalMem / 1073741824.0, drv, rt);
+    Kernels k;
+    std::string why;
+    if (!k.load(fatbin, why)) {
+        std::printf("FAIL cannot load kernels: %s\n", why.c_str());
+        return 3;
+    }
+    std::printf("== kernels: %s\n", fatbin.c_str());
+    cublas::Api cb;
+    if (cb.load(k.stream))
+        std::printf("== cuBLAS: %s\n", cb.path.c_str());
+    else
+        std::printf("== cuBLAS unavailable: %s (baselines skipped)\n", cb.why.c_str());
+
+    const auto t0 = std::chrono::steady_clock::now();
+    if (do_check) {
+        std::printf("== checks\n");
+        test_helpers<float>(k);
+        test_helpers<double>(k);
+        test_gram<float>(k, false);
+        test_gram<float>(k, true);
+        test_gram<double>(k, false);
+        test_network<float>(k);
+        test_network<double>(k);
+    }
+    if (do_bench) {
+        std::printf("== timings (CUDA events, 1 warm-up, median)\n");
+        for (const Shape& s : shapes) {
+            bench_gram<float>(k, cb, s.M, s.N, s.K, tf32_bench);
+            if (fp64_bench) bench_gram<double>(k, cb, s.M, s.N, s.K, false);
+        }
+        bench_network(k, sN, sd, sw, sdepth, sO);
+    }
+    CK(cudaDeviceSynchronize());
+    cb.unload();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("== done in %.1f s\n%d passed, %d failed\n", secs, g_pass, g_fail);
+    return g_fail ? 1 : 0;
+}

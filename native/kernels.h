@@ -1,0 +1,307 @@
+// kernels.h — host side of the kernel contract: loads ntk4j_kernels.fatbin, looks entry points up by
+// name, and launches them with exactly the argument types, grids and blocks that cuda/*.cu document.
+// The Java host mirrors these wrappers.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#define CK(call) ::kern::check((call), #call, __FILE__, __LINE__)
+
+namespace kern {
+
+inline void check(cudaError_t e, const char* what, const char* file, int line) {
+    if (e != cudaSuccess) {
+        std::fprintf(stderr, "CUDA error %s (%s) at %s:%d in %s\n", cudaGetErrorName(e), cudaGetErrorString(e), file,
+                     line, what);
+        std::exit(3);
+    }
+}
+
+inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+struct Tile {
+    int BM, BN, BK;
+};
+template <typename T>
+inline Tile simt_tile() {
+    return sizeof(T) == 4 ? Tile{128, 128, 16} : Tile{64, 64, 16};
+}
+inline Tile tf32_tile() { return Tile{128, 128, 16}; }
+
+template <typename T>
+inline const char* sfx() {
+    return sizeof(T) == 4 ? "f32" : "f64";
+}
+
+// Device buffer, freed on scope exit.
+template <typename T>
+struct DBuf {
+    T* p = nullptr;
+    size_t n = 0;
+    DBuf() = default;
+    explicit DBuf(size_t count) : n(count) {
+        if (n) CK(cudaMalloc(&p, n * sizeof(T)));
+    }
+    DBuf(const DBuf&) = delete;
+    DBuf& operator=(const DBuf&) = delete;
+    DBuf(DBuf&& o) noexcept : p(o.p), n(o.n) {
+        o.p = nullptr;
+        o.n = 0;
+    }
+    DBuf& operator=(DBuf&& o) noexcept {
+        if (this != &o) {
+            release();
+            p = o.p;
+            n = o.n;
+            o.p = nullptr;
+            o.n = 0;
+        }
+        return *this;
+    }
+    ~DBuf() { release(); }
+    void release() {
+        if (p) cudaFree(p);
+        p = nullptr;
+        n = 0;
+    }
+    void upload(const std::vector<T>& h) {
+        if (h.size() != n) {
+            std::fprintf(stderr, "upload size mismatch\n");
+            std::exit(3);
+        }
+        if (n) CK(cudaMemcpy(p, h.data(), n * sizeof(T), cudaMemcpyHostToDevice));
+    }
+    std::vector<T> download() const {
+        std::vector<T> h(n);
+        if (n) CK(cudaMemcpy(h.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost));
+        return h;
+    }
+};
+
+class Kernels {
+public:
+    cudaStream_t stream = nullptr;
+    int sms = 0;
+    bool sync_each = true;  // synchronize after each launch so a fault names the launch that caused it
+
+    bool load(const std::string& path, std::string& why) {
+        const cudaError_t e = cudaLibraryLoadFromFile(&lib_, path.c_str(), nullptr, nullptr, 0, nullptr, nullptr, 0);
+        if (e != cudaSuccess) {
+            why = std::string(cudaGetErrorName(e)) + " loading " + path;
+            return false;
+        }
+        int dev = 0;
+        CK(cudaGetDevice(&dev));
+        CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+        CK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+        return true;
+    }
+
+    cudaKernel_t get(const std::string& name) {
+        auto it = cache_.find(name);
+        if (it != cache_.end()) return it->second;
+        cudaKernel_t k = nullptr;
+        const cudaError_t e = cudaLibraryGetKernel(&k, lib_, name.c_str());
+        if (e != cudaSuccess) {
+            std::fprintf(stderr, "entry point %s not found in the fatbin: %s\n", name.c_str(), cudaGetErrorName(e));
+            std::exit(3);
+        }
+        cache_[name] = k;
+        return k;
+    }
+
+    template <typename... Args>
+    void launch(const std::string& name, dim3 grid, dim3 block, Args... args) {
+        static_assert(sizeof...(Args) > 0, "kernels take arguments");
+        void* ptrs[] = {static_cast<void*>(&args)...};
+        if (grid.x == 0 || grid.y == 0 || grid.z == 0) return;  // nothing to do
+        if (grid.y > 65535 || grid.z > 65535) {
+            std::fprintf(stderr, "launch %s: grid (%u, %u, %u) exceeds limits\n", name.c_str(), grid.x, grid.y, grid.z);
+            std::exit(3);
+        }
+        const cudaError_t e =
+            cudaLaunchKernel(reinterpret_cast<const void*>(get(name)), grid, block, ptrs, 0, stream);
+        if (e != cudaSuccess) {
+            std::fprintf(stderr, "launch %s failed: %s\n", name.c_str(), cudaGetErrorName(e));
+            std::exit(3);
+        }
+        CK(cudaGetLastError());
+        if (sync_each) {
+            const cudaError_t s = cudaStreamSynchronize(stream);
+            if (s != cudaSuccess) {
+                std::fprintf(stderr, "kernel %s failed: %s (%s)\n", name.c_str(), cudaGetErrorName(s),
+                             cudaGetErrorString(s));
+                std::exit(3);
+            }
+        }
+    }
+
+    // ---- helpers.cu ---------------------------------------------------------------------------
+    static dim3 stride_grid(int64_t n) {
+        int64_t b = cdiv(n, 256);
+        if (b < 1) b = 1;
+        if (b > 65536) b = 65536;
+        return dim3(static_cast<unsigned>(b));
+    }
+
+    template <typename T>
+    void fill(T* x, int64_t n, T v) {
+        launch(std::string("ntk_fill_") + sfx<T>(), stride_grid(n), dim3(256), x, static_cast<long long>(n), v);
+    }
+    template <typename T>
+    void fill_random(T* x, int64_t n, unsigned long long seed, T lo, T hi) {
+        launch(std::string("ntk_fill_random_") + sfx<T>(), stride_grid(n), dim3(256), x, static_cast<long long>(n),
+               seed, lo, hi);
+    }
+    template <typename T>
+    void poison(DBuf<T>& b) {
+        fill(b.p, static_cast<int64_t>(b.n), std::numeric_limits<T>::quiet_NaN());
+    }
+    template <typename T>
+    void transpose(int rows, int cols, const T* X, int64_t ldx, T* Y, int64_t ldy) {
+        launch(std::string("ntk_transpose_") + sfx<T>(), dim3(cdiv(cols, 32), cdiv(rows, 32)), dim3(32, 8), rows, cols,
+               X, static_cast<long long>(ldx), Y, static_cast<long long>(ldy));
+    }
+    template <typename T>
+    void full_to_trace(int N1, int N2, int O, const T* full, T* out) {
+        launch(std::string("ntk_full_to_trace_") + sfx<T>(), stride_grid(int64_t(N1) * N2), dim3(256), N1, N2, O, full,
+               out);
+    }
+    template <typename T>
+    void full_to_diag(int N1, int N2, int O, const T* full, T* out) {
+        launch(std::string("ntk_full_to_diag_") + sfx<T>(), stride_grid(int64_t(N1) * N2 * O), dim3(256), N1, N2, O,
+               full, out);
+    }
+    template <typename T>
+    void jc_to_full(int N1, int N2, int O, const T* G, int64_t ldg, T* full) {
+        launch(std::string("ntk_jc_to_full_") + sfx<T>(), stride_grid(int64_t(N1) * N2 * O * O), dim3(256), N1, N2, O,
+               G, static_cast<long long>(ldg), full);
+    }
+
+    // ---- gram.cu ------------------------------------------------------------------------------
+    // Split-K heuristic: split only when the tiles do not fill the GPU once; keep >= 16 k-tiles per split.
+    int choose_splits(int M, int N, int batch, int64_t K, Tile t) const {
+        const int64_t tiles = cdiv(M, t.BM) * cdiv(N, t.BN) * batch;
+        if (tiles >= sms) return 1;
+        int64_t s = cdiv(2 * int64_t(sms), tiles);
+        const int64_t by_k = cdiv(K, t.BK) / 16;
+        if (s > by_k) s = by_k;
+        if (s > 64) s = 64;
+        if (s * batch > 65535) s = 65535 / batch;
+        return s < 1 ? 1 : static_cast<int>(s);
+    }
+
+    // C = alpha A B^T + beta C (per batch entry); ws must hold batch*splits*M*N elements when splits > 1.
+    template <typename T>
+    void gram(bool tf32, int M, int N, int64_t K, const T* A, int64_t lda, int64_t sA, const T* B, int64_t ldb,
+              int64_t sB, T* C, int64_t ldc, int64_t sC, T alpha, T beta, int batch, int splits, T* ws, int upper) {
+        const Tile t = tf32 ? tf32_tile() : simt_tile<T>();
+        std::string name = tf32 ? "ntk_gram_nt_tf32" : std::string("ntk_gram_nt_") + sfx<T>();
+        launch(name, dim3(cdiv(N, t.BN), cdiv(M, t.BM), batch * splits), dim3(256), M, N, static_cast<long long>(K), A,
+               static_cast<long long>(lda), static_cast<long long>(sA), B, static_cast<long long>(ldb),
+               static_cast<long long>(sB), C, static_cast<long long>(ldc), static_cast<long long>(sC), alpha, beta,
+               splits, ws, upper);
+        if (splits > 1)
+            launch(std::string("ntk_gram_splitk_reduce_") + sfx<T>(), stride_grid(int64_t(batch) * M * N), dim3(256),
+                   static_cast<const T*>(ws), batch, splits, M, N, upper, C, static_cast<long long>(ldc),
+                   static_cast<long long>(sC), alpha, beta);
+        if (upper)
+            launch(std::string("ntk_gram_mirror_") + sfx<T>(), dim3(cdiv(N, 32), cdiv(N, 32), batch), dim3(32, 8), C, N,
+                   static_cast<long long>(ldc), static_cast<long long>(sC));
+    }
+
+    // ---- structured.cu ------------------------------------------------------------------------
+    static void struct_dims(int mode, int N1, int N2, int O, int& M, int& N, int& batch) {
+        M = mode == 0 ? N1 * O : N1;
+        N = mode == 0 ? N2 * O : N2;
+        batch = mode == 2 ? O : 1;
+    }
+    template <typename T>
+    int struct_splits(int mode, int N1, int N2, int O, int width) const {
+        int M, N, batch;
+        struct_dims(mode, N1, N2, O, M, N, batch);
+        const int64_t K = mode == 1 ? int64_t(width) * O : width;
+        return choose_splits(M, N, batch, K, simt_tile<T>());
+    }
+    template <typename T>
+    void struct_layer(int mode, int N1, int N2, int O, int width, const T* D1, const T* D2, const T* Gh, int64_t ldgh,
+                      T c2, T s2, T beta, T* Theta, int splits, T* ws) {
+        int M, N, batch;
+        struct_dims(mode, N1, N2, O, M, N, batch);
+        const Tile t = simt_tile<T>();
+        launch(std::string("ntk_struct_layer_") + sfx<T>(), dim3(cdiv(N, t.BN), cdiv(M, t.BM), batch * splits),
+               dim3(256), mode, N1, N2, O, width, D1, D2, Gh, static_cast<long long>(ldgh), c2, s2, beta, Theta, splits,
+               ws);
+        if (splits > 1)
+            launch(std::string("ntk_struct_splitk_reduce_") + sfx<T>(), stride_grid(int64_t(batch) * M * N), dim3(256),
+                   static_cast<const T*>(ws), mode, N1, N2, O, width, Gh, static_cast<long long>(ldgh), c2, s2, beta,
+                   Theta, splits);
+    }
+
+    // ---- forward.cu / backward.cu / jacobian.cu -----------------------------------------------
+    template <typename T>
+    void forward(int N, int n_out, int n_in, const T* H, int64_t ldh, const T* W, const T* b, T c, T s, int act, T* Z,
+                 T* Hn) {
+        const Tile t = simt_tile<T>();
+        launch(std::string("ntk_forward_") + sfx<T>(), dim3(cdiv(n_out, t.BN), cdiv(N, t.BM)), dim3(256), N, n_out,
+               n_in, H, static_cast<long long>(ldh), W, b, c, s, act, Z, Hn);
+    }
+    template <typename T>
+    void backward_delta(int R, int n_in, int n_out, const T* Dnext, const T* Wt, const T* Z, int rpe, T c, int act,
+                        T* Dout) {
+        const Tile t = simt_tile<T>();
+        launch(std::string("ntk_backward_delta_") + sfx<T>(), dim3(cdiv(n_in, t.BN), cdiv(R, t.BM)), dim3(256), R, n_in,
+               n_out, Dnext, Wt, Z, rpe, c, act, Dout);
+    }
+    template <typename T>
+    void weight_grad(int N, int n_out, int n_in, const T* D, const T* H, T c, T* dW) {
+        launch(std::string("ntk_weight_grad_") + sfx<T>(), dim3(cdiv(n_in, 64), cdiv(n_out, 64)), dim3(256), N, n_out,
+               n_in, D, H, c, dW);
+    }
+    template <typename T>
+    void bias_grad(int N, int n_out, const T* D, T s, T* db) {
+        launch(std::string("ntk_bias_grad_") + sfx<T>(), stride_grid(n_out), dim3(256), N, n_out, D, s, db);
+    }
+    template <typename T>
+    void delta_seed_identity(int N, int O, T* D) {
+        launch(std::string("ntk_delta_seed_identity_") + sfx<T>(), stride_grid(int64_t(N) * O * O), dim3(256), N, O, D);
+    }
+    // Returns the number of partial sums written (one per block).
+    template <typename T>
+    int mse_residual(int64_t count, const T* F, const T* Y, T scale, T* D, double* partials, int max_blocks) {
+        int blocks = static_cast<int>(cdiv(count, 256));
+        if (blocks > max_blocks) blocks = max_blocks;
+        if (blocks < 1) blocks = 1;
+        launch(std::string("ntk_mse_residual_") + sfx<T>(), dim3(blocks), dim3(256), static_cast<long long>(count), F,
+               Y, scale, D, partials);
+        return blocks;
+    }
+    void sum_partials(const double* partials, int n, double scale, double* out) {
+        launch("ntk_sum_partials", dim3(1), dim3(256), partials, n, scale, out);
+    }
+    template <typename T>
+    void jacobian_layer(int R, int rpe, int n_out, int n_in, const T* D, const T* H, T c, T s, int has_bias,
+                        int64_t q0, int64_t q1, T* J, int64_t ldj, int64_t jcol0) {
+        if (q1 <= q0) return;
+        int64_t gy = cdiv(R, 8);
+        if (gy > 65535) gy = 65535;
+        launch(std::string("ntk_jacobian_layer_") + sfx<T>(), dim3(cdiv(q1 - q0, 256), gy), dim3(256), R, rpe, n_out,
+               n_in, D, H, c, s, has_bias, static_cast<long long>(q0), static_cast<long long>(q1), J,
+               static_cast<long long>(ldj), static_cast<long long>(jcol0));
+    }
+
+private:
+    cudaLibrary_t lib_ = nullptr;
+    std::map<std::string, cudaKernel_t> cache_;
+};
+
+}  // namespace kern
