@@ -46,6 +46,7 @@ final class DevicesCommand extends BaseCommand {
                 out.printf(Locale.ROOT, "  %-9s failed to open: %s%n", kind, Errors.describe(e));
             }
         }
+        out.println("cuda kernels in this build: " + DeviceInfo.kernelImage());
         out.println("--device auto uses: " + (auto == null ? "none (no cpu or cuda backend can run)" : auto));
         return 0;
     }
