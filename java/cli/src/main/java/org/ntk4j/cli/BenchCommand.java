@@ -35,8 +35,9 @@ import picocli.CommandLine.Option;
 /** {@code ntk bench}: a quick timing of the NTK on each backend here, and of PyTorch when it is installed. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Time Θ(X, X) for a few network sizes on every backend that can run here (median of --repeats"
-                + " after one warm-up call), and the same kernel in PyTorch (torch.func Jacobians, on its GPU if it has"
-                + " one) when python3 with torch is found; the PyTorch kernel is also compared with ntk4j's.",
+                + " after one warm-up call), and the same kernel in PyTorch (vmap(jacrev) Jacobians and einsum, on the CPU's"
+                + " threads) when python3 with torch is found. 'vs first' is the relative Frobenius difference from the"
+                + " first backend's kernel.",
                 "For careful measurements use the JMH and GPU harnesses under bench/."},
         footer = {"", "Examples:", "  ntk bench", "  ntk bench --quick --device cpu --repeats 5 --csv bench.csv"})
 final class BenchCommand extends BaseCommand {
@@ -60,6 +61,9 @@ final class BenchCommand extends BaseCommand {
 
     @Option(names = "--csv", paramLabel = "FILE", description = "Also write the results as CSV.")
     Path csv;
+
+    /** The most memory the PyTorch peer may take for its Jacobians. */
+    static final long PEER_MEMORY = 4L << 30;
 
     record Case(String arch, int n, NtkMode mode) {
         String label() {
@@ -89,7 +93,7 @@ final class BenchCommand extends BaseCommand {
         List<BackendKind> kinds = kinds();
         String python = peer.equals("off") ? null : torchPython();
         var out = out();
-        out.printf(Locale.ROOT, "%-22s %-6s %-44s %12s %12s%n", "case", "mode", "implementation", "median", "vs ntk4j");
+        out.printf(Locale.ROOT, "%-22s %-6s %-58s %12s %10s%n", "case", "mode", "implementation", "median", "vs first");
         List<Row> rows = new ArrayList<>();
         Path tmp = Files.createTempDirectory("ntk-bench");
         try {
@@ -112,8 +116,17 @@ final class BenchCommand extends BaseCommand {
                         rows.add(print(new Row(c, b.name(), median(t), err)));
                     }
                 }
-                if (python != null && first != null) {
-                    rows.add(print(runPeer(python, tmp, c, params, x, first)));
+                // Trace mode only: PyTorch's full-mode einsum over the Jacobians takes minutes at these sizes.
+                if (python != null && first != null && c.mode() == NtkMode.TRACE) {
+                    // The peer holds the whole (N, O, P) Jacobian (twice, with einsum's temporaries).
+                    long jacobian = (long) c.n() * arch.outputDim() * arch.parameterCount()
+                            * (precision == Precision.FP64 ? 8 : 4) * 2;
+                    if (jacobian > PEER_MEMORY) {
+                        info(String.format(Locale.ROOT, "PyTorch peer: skipped for %s (its Jacobians would take %s)",
+                                c.label(), Converters.formatBytes(jacobian)));
+                    } else {
+                        rows.add(print(runPeer(python, tmp, c, params, x, first)));
+                    }
                 }
             }
         } finally {
@@ -137,8 +150,8 @@ final class BenchCommand extends BaseCommand {
     }
 
     private Row print(Row r) {
-        out().printf(Locale.ROOT, "%-22s %-6s %-44s %10.2f ms %12s%n", r.c().label(),
-                r.c().mode().name().toLowerCase(Locale.ROOT), abbreviate(r.who(), 44), r.medianS() * 1e3,
+        out().printf(Locale.ROOT, "%-22s %-6s %-58s %9.2f ms %10s%n", r.c().label(),
+                r.c().mode().name().toLowerCase(Locale.ROOT), abbreviate(r.who(), 58), r.medianS() * 1e3,
                 Double.isNaN(r.relErrVsNtk4j()) ? "" : String.format(Locale.ROOT, "%.1e", r.relErrVsNtk4j()));
         out().flush();
         return r;
@@ -174,42 +187,59 @@ final class BenchCommand extends BaseCommand {
         return kinds;
     }
 
+    /**
+     * Runs bench/peers/torch_ntk.py (packaged in this jar) on the same parameters and inputs: PyTorch's
+     * vmap(jacrev) Jacobians contracted by einsum, on the CPU, compared with ntk4j's kernel.
+     */
     private Row runPeer(String python, Path tmp, Case c, Parameters params, Matrix x, Tensor ours) throws IOException {
         Path xf = tmp.resolve("x.npy");
-        Path pf = tmp.resolve("p.npz");
-        Path kf = tmp.resolve("k.npy");
-        Path script = tmp.resolve("torch_peer.py");
-        try (InputStream in = BenchCommand.class.getResourceAsStream("torch_peer.py")) {
+        Path pf = tmp.resolve("weights.npz");
+        Path kf = tmp.resolve("expect.npy");
+        Path script = tmp.resolve("torch_ntk.py");
+        try (InputStream in = BenchCommand.class.getResourceAsStream("peers/torch_ntk.py")) {
+            if (in == null) {
+                throw new UsageError("this build has no PyTorch peer script; use --peer off");
+            }
             Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        Npy.write(xf, NpyArray.of(x, precision != Precision.FP64));
+        boolean fp64 = precision == Precision.FP64;
+        Npy.write(xf, NpyArray.of(x, !fp64));
+        Npy.write(kf, NpyArray.of(ours, false));
         ParametersIO.save(params, pf);
         Architecture a = params.architecture();
-        String json = String.format(Locale.ROOT, "{\"x\": \"%s\", \"params\": \"%s\", \"out\": \"%s\", \"mode\": \"%s\","
-                        + " \"act\": \"%s\", \"param\": \"%s\", \"wstd\": %s, \"bstd\": %s, \"repeats\": %d,"
-                        + " \"precision\": \"%s\"}", xf, pf, kf, c.mode().name().toLowerCase(Locale.ROOT), a.activation().id(),
-                a.parameterization().id(), a.sigmaW(), a.sigmaB(), repeats, precision.name().toLowerCase(Locale.ROOT));
+        List<String> cmd = List.of(python, script.toString(), "--weights", pf.toString(), "--x", xf.toString(),
+                "--mode", c.mode().name().toLowerCase(Locale.ROOT), "--activation", a.activation().id(),
+                "--parameterization", a.parameterization().id(), "--sigma-w", String.valueOf(a.sigmaW()),
+                "--sigma-b", String.valueOf(a.sigmaB()), "--threads",
+                String.valueOf(Runtime.getRuntime().availableProcessors()), "--repeats", String.valueOf(repeats),
+                "--expect", kf.toString(), "--rtol", fp64 ? "1e-10" : "1e-4", "--dtype", fp64 ? "float64" : "float32");
         List<String> output = new ArrayList<>();
-        int code = runProcess(List.of(python, script.toString(), json), output, 600);
-        String last = output.isEmpty() ? "" : output.get(output.size() - 1);
-        Matcher m = Pattern.compile("\"median_s\":\\s*([0-9.eE+-]+)").matcher(last);
-        Matcher d = Pattern.compile("\"device\":\\s*\"([^\"]*)\"").matcher(last);
-        Matcher v = Pattern.compile("\"torch\":\\s*\"([^\"]*)\"").matcher(last);
-        if (code != 0 || !m.find()) {
-            throw new UsageError("the PyTorch peer failed (exit " + code + "): " + (last.isEmpty() ? "no output" : last)
-                    + "; use --peer off to skip it");
+        int code = runProcess(cmd, output, 600);
+        String json = "";
+        for (String line : output) {
+            if (line.startsWith("{")) {
+                json = line;
+            }
         }
-        String who = "pytorch " + (v.find() ? v.group(1) : "") + " " + (d.find() ? d.group(1) : "");
-        double err = relErr(Npy.read(kf).data(), ours.data());
-        return new Row(c, who.trim(), Double.parseDouble(m.group(1)), err);
+        Matcher m = Pattern.compile("\"median_ms\":\\s*([0-9.eE+-]+)").matcher(json);
+        Matcher p = Pattern.compile("\"peer\":\\s*\"([^\"]*)\"").matcher(json);
+        Matcher e = Pattern.compile("\"rel_err_vs_ntk4j\":\\s*([0-9.eE+-]+)").matcher(json);
+        if (!m.find()) {
+            String last = output.isEmpty() ? "no output" : output.get(output.size() - 1);
+            throw new UsageError("the PyTorch peer failed (exit " + code + "): " + last + "; use --peer off to skip it");
+        }
+        String who = (p.find() ? p.group(1) : "pytorch") + ", cpu";
+        double err = e.find() ? Double.parseDouble(e.group(1)) : Double.NaN;
+        return new Row(c, who, Double.parseDouble(m.group(1)) / 1e3, err);
     }
 
     /** python3 if it can import torch (checked once, quickly), else null. */
     static String torchPython() {
-        for (String py : new String[] {"python3", "python"}) {
+        // The first python3 on PATH, then the system one (Debian's python3-torch installs there).
+        for (String py : new String[] {"python3", "/usr/bin/python3", "python"}) {
             try {
                 List<String> out = new ArrayList<>();
-                if (runProcess(List.of(py, "-c", "import torch, numpy; print(torch.__version__)"), out, 60) == 0) {
+                if (runProcess(List.of(py, "-c", "import torch, numpy, functorch"), out, 60) == 0) {
                     return py;
                 }
             } catch (IOException e) {

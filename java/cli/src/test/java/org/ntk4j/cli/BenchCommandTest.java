@@ -32,6 +32,24 @@ class BenchCommandTest {
     }
 
     @Test
+    void pyTorchPeerAgreesWhenTorchIsInstalledElseIsSkippedWithANote() throws IOException {
+        Path csv = dir.resolve("peer.csv");
+        Cli.Result r = Cli.run("bench", "--quick", "--device", "cpu", "--repeats", 1, "--csv", csv);
+        assertEquals(0, r.code(), r.toString());
+        List<String> lines = Files.readAllLines(csv);
+        if (BenchCommand.torchPython() == null) {
+            assertTrue(r.err().contains("PyTorch peer: skipped"), r.toString());
+            assertEquals(2, lines.size(), lines.toString());
+        } else {
+            assertEquals(3, lines.size(), lines.toString());
+            String[] peer = lines.get(2).split(",");
+            assertTrue(lines.get(2).contains("pytorch"), lines.get(2));
+            double err = Double.parseDouble(peer[4]);
+            assertTrue(err < 1e-4, "PyTorch's kernel differs from ntk4j's by " + err);
+        }
+    }
+
+    @Test
     void badDeviceIsAUsageError() {
         Cli.Result r = Cli.run("bench", "--device", "tpu");
         assertEquals(2, r.code(), r.toString());
