@@ -34,6 +34,7 @@ import picocli.CommandLine.Option;
 
 /** {@code ntk bench}: a quick timing of the NTK on each backend here, and of PyTorch when it is installed. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "A quick NTK benchmark on each backend (and PyTorch when installed).",
         description = {"Time Θ(X, X) for a few network sizes on every backend that can run here (median of --repeats"
                 + " after one warm-up call), and the same kernel in PyTorch (vmap(jacrev) Jacobians and einsum, on the CPU's"
                 + " threads) when python3 with torch is found. 'vs first' is the relative Frobenius difference from the"

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 
 /** {@code ntk demo}: the lazy-training experiments on the digits data, as plots, tables and a summary. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "The lazy-training experiments on digits: plots, tables, slopes.",
         description = {"Run the lazy-training experiments on the shipped digits data set (on the GPU when there is"
                 + " one, else the CPU): how far weights move in training, how the kernel drifts, how close the"
                 + " network stays to its linearisation, how fast the empirical NTK approaches the infinite-width one,"

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 
 /** {@code ntk devices}: what can compute here. */
 @Command(name = "devices", mixinStandardHelpOptions = true,
+        header = "The backends, GPU, BLAS library and Java runtime found here.",
         description = "List the backends found (and why any cannot run), the GPU (name, memory, compute capability,"
                 + " kernels loaded), the BLAS library in use and the Java runtime.",
         footer = {"", "Example:", "  ntk devices"})

@@ -13,13 +13,14 @@ import picocli.CommandLine.Option;
 
 /** {@code ntk kernel}: Θ(X1, X2) of a network (or its infinite-width limit) into a .npy file. */
 @Command(name = "kernel", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "The NTK of a network, or its infinite-width limit, as a .npy file.",
         description = {"Compute the NTK Θ(X1, X2) (X2 defaults to X1) and write it as .npy.",
                 "Shapes: full (N1, N2, O, O), trace (N1, N2) = mean over outputs of Θ_aa, diagonal (N1, N2, O).",
                 "Kernels larger than --memory are computed in tiles and streamed into the file (upper-triangle tiles"
                         + " only when X2 is X1), with a progress bar; the file appears under its name only when complete."},
         footer = {"", "Examples:",
                 "  ntk kernel --x X.npy --arch 64,512,512,10 --seed 1 --out K.npy",
-                "  ntk kernel --x train.npy --x2 test.npy --params P.npz --act erf --mode full --precision fp64 --out K.npy",
+                "  ntk kernel --x A.npy --x2 B.npy --params P.npz --act erf --mode full --out K.npy",
                 "  ntk kernel --x X.npy --arch 64,1,10 --impl analytic --out Kinf.npy"})
 final class KernelCommand extends BaseCommand {
     @Option(names = "--x", required = true, paramLabel = "X1.npy", description = "Inputs (N1, d), float32 or float64.")

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code ntk predict}: the linearised network's (or the infinite-width kernel's) predictions after training time t. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Predictions of the linearised network at time t (or t = ∞).",
         description = {"Predict test outputs of the network linearised at its initialisation and trained on MSE for time"
                 + " t (closed form, no training run): f_test(t) = f_test,0 + Θ_test,train Θ⁻¹ (e^{−ηΘt/n} − I)(f_0 − y)."
                 + " At --t inf this is kernel regression, f_test,0 + Θ_test,train (Θ + ridge·I)⁻¹ (y − f_0).",

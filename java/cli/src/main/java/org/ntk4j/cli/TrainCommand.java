@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 
 /** {@code ntk train}: full-batch gradient descent on MSE, recording loss and how far weights and kernel move. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Gradient-descent training: loss, weight and kernel change (CSV, PNG).",
         description = {"Train the network by full-batch gradient descent on the MSE loss ½·mean((f(x) − y)²) and record,"
                 + " per step, the loss and the relative weight change ‖θ_t − θ_0‖/‖θ_0‖ (in total and per layer); with"
                 + " --kernel-every, also the relative change of the trace NTK on the training inputs,"
