@@ -194,14 +194,17 @@ public final class GradientDescent {
             LossGradient lg = backend.mseLossGradient(theta, x, y);
             seconds[t] = (System.nanoTime() - t0) / 1e9;
             loss[t] = lg.loss();
+            if (lg.gradient().length != arch.parameterCount()) {
+                throw new NtkException(backend.name() + " returned a gradient of " + lg.gradient().length
+                        + " values for " + arch.parameterCount() + " parameters");
+            }
             if (!Double.isFinite(lg.loss())) {
                 throw new NtkException("gradient descent diverged at step " + t + " (loss " + lg.loss()
                         + ") with learning rate " + lr + "; use a smaller learning rate");
             }
-            theta.addScaled(-lr, lg.gradient());
             double sq = 0;
             for (int l = 0; l < layers; l++) {
-                double d = theta.layerDistance(l, initial);
+                double d = Math.sqrt(stepLayer(theta, initial, l, lr, lg.gradient()));
                 layerChange[l][t + 1] = layerNorm0[l] > 0 ? d / layerNorm0[l] : d;
                 sq += d * d;
             }
@@ -215,6 +218,36 @@ public final class GradientDescent {
         double flops = 6.0 * x.rows() * arch.forwardMultiplyAdds();
         return new Run(arch, lr, steps, loss, change, layerChange, kSteps, drift, k0, oSteps, trainOut, testOut,
                 theta, seconds, flops);
+    }
+
+    /**
+     * θ^l ← θ^l − lr·g^l for layer l (W then b) and, in the same pass, ‖θ^l − θ^l_0‖²: one sweep over the layer
+     * instead of an update and a separate distance pass (at P = 4M that is ~10 ms a step saved).
+     */
+    private static double stepLayer(Parameters theta, Parameters initial, int l, double lr, double[] grad) {
+        Architecture arch = theta.architecture();
+        double s = 0;
+        double[] w = theta.weights(l);
+        double[] w0 = initial.weights(l);
+        int off = (int) arch.weightOffset(l);
+        for (int k = 0; k < w.length; k++) {
+            double v = w[k] - lr * grad[off + k];
+            w[k] = v;
+            double d = v - w0[k];
+            s += d * d;
+        }
+        if (arch.bias()) {
+            double[] b = theta.bias(l);
+            double[] b0 = initial.bias(l);
+            int bo = (int) arch.biasOffset(l);
+            for (int k = 0; k < b.length; k++) {
+                double v = b[k] - lr * grad[bo + k];
+                b[k] = v;
+                double d = v - b0[k];
+                s += d * d;
+            }
+        }
+        return s;
     }
 
     /** ½·mean((f − y)²). */

@@ -197,22 +197,18 @@ public final class LazyTrainingExperiments {
 
         Table fits = fitsTable("training_fits");
         double[] w = finals.numbers("width");
-        addFit(fits, "change_total", w, finals.numbers("change_total"));
-        if (w.length >= 4) {
-            double from = w[w.length - 3];
-            addFit(fits, "change_total (widest 3)", w, finals.numbers("change_total"), from, Double.POSITIVE_INFINITY);
-        }
+        fitAllAndWidest(fits, "change_total", w, finals.numbers("change_total"));
         for (int l = 0; l < layers; l++) {
-            addFit(fits, "change_layer" + l, w, finals.numbers("change_layer" + l));
+            fitAllAndWidest(fits, "change_layer" + l, w, finals.numbers("change_layer" + l));
         }
         if (kx != null && cfg.steps() > 0) {
             Table last = lastStep(drift, cfg.steps());
-            addFit(fits, "kernel_drift (final step)", last.numbers("width"), last.numbers("drift"));
+            fitAllAndWidest(fits, "kernel_drift (final step)", last.numbers("width"), last.numbers("drift"));
         }
         if (lin.rowCount() > 0 && cfg.steps() > 0) {
             Table last = lastStep(lin, cfg.steps());
-            addFit(fits, "linearization train_gap (final step)", last.numbers("width"), last.numbers("train_gap"));
-            addFit(fits, "linearization test_gap (final step)", last.numbers("width"), last.numbers("test_gap"));
+            fitAllAndWidest(fits, "linearization train_gap (final step)", last.numbers("width"), last.numbers("train_gap"));
+            fitAllAndWidest(fits, "linearization test_gap (final step)", last.numbers("width"), last.numbers("test_gap"));
         }
 
         Report r = new Report("training sweep");
@@ -276,7 +272,7 @@ public final class LazyTrainingExperiments {
             sum.add(width, seeds, mean, seeds > 1 ? Math.sqrt(var / (seeds - 1)) : 0.0);
         }
         Table fits = fitsTable("ntk_convergence_fits");
-        addFit(fits, "mean_relative_error", sum.numbers("width"), sum.numbers("mean_relative_error"));
+        fitAllAndWidest(fits, "mean_relative_error", sum.numbers("width"), sum.numbers("mean_relative_error"));
         Report r = new Report("empirical to analytic NTK").add(per).add(sum).add(fits);
         r.summary(String.format(java.util.Locale.ROOT, "‖Θ_emp − Θ_∞‖/‖Θ_∞‖ vs width: slope %.3f (r² %.3f); expected −0.5",
                 (Double) fits.get(0, "slope"), (Double) fits.get(0, "r2")));
@@ -326,13 +322,23 @@ public final class LazyTrainingExperiments {
         }
         Table fits = fitsTable("lazy_score_fits");
         double[] w = sum.numbers("width");
-        addFit(fits, "mean_score", w, sum.numbers("mean_score"));
-        addFit(fits, "mean_hessian_norm", w, sum.numbers("mean_hessian_norm"));
-        addFit(fits, "mean_gradient_norm_sq", w, sum.numbers("mean_gradient_norm_sq"));
+        fitAllAndWidest(fits, "mean_score", w, sum.numbers("mean_score"));
+        fitAllAndWidest(fits, "mean_hessian_norm", w, sum.numbers("mean_hessian_norm"));
+        fitAllAndWidest(fits, "mean_gradient_norm_sq", w, sum.numbers("mean_gradient_norm_sq"));
         Report r = new Report("lazy-training score").add(per).add(sum).add(fits);
         r.summary(String.format(java.util.Locale.ROOT, "k(θ_0) vs width: slope %.3f (r² %.3f); ‖∇²f‖ slope %.3f",
-                (Double) fits.get(0, "slope"), (Double) fits.get(0, "r2"), (Double) fits.get(1, "slope")));
+                fitSlope(fits, "mean_score"), (Double) fits.get(0, "r2"), fitSlope(fits, "mean_hessian_norm")));
         return r;
+    }
+
+    /** The slope of a named fit (NaN if absent). */
+    public static double fitSlope(Table fits, String quantity) {
+        for (int i = 0; i < fits.rowCount(); i++) {
+            if (fits.get(i, "quantity").equals(quantity)) {
+                return (Double) fits.get(i, "slope");
+            }
+        }
+        return Double.NaN;
     }
 
     static String describe(SweepConfig cfg) {
@@ -344,6 +350,14 @@ public final class LazyTrainingExperiments {
     static Table fitsTable(String name) {
         return new Table(name, "quantity", "slope", "intercept", "r2", "points", "width_min", "width_max")
                 .meta("title", "Log-log fits y ≈ e^intercept · width^slope");
+    }
+
+    /** The fit over all widths and, with at least 4 widths, over the widest 3 (the asymptotic slope). */
+    static void fitAllAndWidest(Table fits, String quantity, double[] x, double[] y) {
+        addFit(fits, quantity, x, y);
+        if (x.length >= 4) {
+            addFit(fits, quantity + " (widest 3)", x, y, x[x.length - 3], Double.POSITIVE_INFINITY);
+        }
     }
 
     static void addFit(Table fits, String quantity, double[] x, double[] y) {
