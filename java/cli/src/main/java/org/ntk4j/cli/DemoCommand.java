@@ -72,15 +72,22 @@ final class DemoCommand extends BaseCommand {
 
         var out = out();
         out.println("backend: " + backendName);
+        out.println("slopes vs hidden width (log-log fits; all widths, then the widest three where present):");
+        // One line per quantity: its fit over all widths and, when the report has it, over the widest three.
+        java.util.Map<String, List<String>> lines = new java.util.LinkedHashMap<>();
         for (Table t : report.tables()) {
             if (t.name().endsWith("_fits")) {
                 for (int i = 0; i < t.rowCount(); i++) {
-                    out.printf(Locale.ROOT, "  %-44s slope %+.3f (r² %.3f) over widths %s…%s%n",
-                            t.get(i, "quantity") + " vs width", ((Number) t.get(i, "slope")).doubleValue(),
-                            ((Number) t.get(i, "r2")).doubleValue(), fmt(t.get(i, "width_min")), fmt(t.get(i, "width_max")));
+                    String q = String.valueOf(t.get(i, "quantity"));
+                    String key = q.replace(" (widest 3)", "");
+                    lines.computeIfAbsent(key, k -> new ArrayList<>()).add(String.format(Locale.ROOT,
+                            "%+.3f (r² %.2f, %s…%s)", ((Number) t.get(i, "slope")).doubleValue(),
+                            ((Number) t.get(i, "r2")).doubleValue(), fmt(t.get(i, "width_min")),
+                            fmt(t.get(i, "width_max"))));
                 }
             }
         }
+        lines.forEach((q, fits) -> out.printf(Locale.ROOT, "  %-38s %s%n", q, String.join("   ", fits)));
         out.printf(Locale.ROOT, "total %.1f s; wrote %d tables, %d plots and %s to %s%n",
                 (System.nanoTime() - start) / 1e9, report.tables().size(), pngs.size(), md.getFileName(), outDir);
         return 0;

@@ -25,7 +25,7 @@ class DemoCommandTest {
                 : Cli.run("demo", "--quick", "--out", out, "-q", "--device", "reference");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().startsWith("backend: "), r.out());
-        assertTrue(r.out().contains("change_total vs width") && r.out().contains("slope"), r.out());
+        assertTrue(r.out().contains("slopes vs hidden width") && r.out().contains("change_total "), r.out());
         assertTrue(r.out().contains("total ") && r.out().contains(" s;"), r.out());
         for (String f : new String[] {"weight_movement.csv", "weight_movement_final.csv", "kernel_drift.csv",
                 "ntk_convergence_summary.csv", "lazy_score_summary.csv", "training_fits.csv"}) {
