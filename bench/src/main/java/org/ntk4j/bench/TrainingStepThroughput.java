@@ -20,7 +20,8 @@ import org.ntk4j.model.Parameters;
  * (m = N, n = k = width), timed alternately with the steps so both see the same machine load (the cores may be
  * shared), and the square 2048³ one once before. Reports the step's wall-clock GFLOP/s (nominal
  * 6·N·Σ n_l·n_{l+1}) and the GFLOP/s of its GEMM phases (the backend's profile: useful flops over time inside
- * BLAS), each as a fraction of the median same-shape sgemm. Usage: {@code java -cp bench/target/benchmarks.jar org.ntk4j.bench.TrainingStepThroughput
+ * BLAS), each as a fraction of the median same-shape sgemm. Usage:
+ * {@code java -cp bench/target/benchmarks.jar org.ntk4j.bench.TrainingStepThroughput
  * [steps] [width…]}.
  */
 public final class TrainingStepThroughput {

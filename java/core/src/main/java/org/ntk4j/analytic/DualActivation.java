@@ -11,7 +11,7 @@ import org.ntk4j.model.Activation;
  * <p>relu, erf and identity use their closed forms (DESIGN.md §1, as neural-tangents). tanh and gelu are integrated
  * numerically on the Cholesky factor of the covariance: u ~ N(0, q11), then v | u ~ N(q12/q11·u,
  * q22 − q12²/q11), each 1-D Gaussian expectation by a composite Gauss–Legendre rule graded around 0, where the
- * activations bend ({@link GradedGaussianRule}). A plain Gauss–Hermite product rule (also offered, as
+ * activations bend (the package's {@code GradedGaussianRule}). A plain Gauss–Hermite product rule (also offered, as
  * neural-tangents' {@code ElementwiseNumerical} does) spreads its nodes with the standard deviation and steps over
  * the bend once the variance grows: at q = 4 its 96-point rule is off by 1e-4 for tanh, at q = 16 by 1e-2.
  *

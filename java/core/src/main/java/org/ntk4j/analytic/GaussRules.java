@@ -89,7 +89,8 @@ final class GaussRules {
 
     private static void tridiagonalEigen(String jobz, int n, double[] d, double[] e, double[] z) {
         intW info = new intW(0);
-        LAPACK.getInstance().dstev(jobz, n, d, e, z, Math.max(1, jobz.equals("V") ? n : 1), new double[Math.max(1, 2 * n - 2)], info);
+        int ldz = jobz.equals("V") ? Math.max(1, n) : 1;
+        LAPACK.getInstance().dstev(jobz, n, d, e, z, ldz, new double[Math.max(1, 2 * n - 2)], info);
         if (info.val != 0) {
             throw new NtkException("LAPACK dstev failed for a quadrature rule of order " + n + " (info " + info.val + ")");
         }

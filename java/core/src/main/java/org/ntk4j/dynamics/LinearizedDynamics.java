@@ -37,7 +37,6 @@ public final class LinearizedDynamics {
     private final int n;          // N·O
     private final int rows;       // kernel size: N (trace) or N·O (full)
     private final int cols;       // residual columns: O (trace) or 1 (full)
-    private final int outputs;
     private final double lr;
     private final Flow flow;
     private final LinearAlgebra.Eigen eigen;
@@ -47,16 +46,14 @@ public final class LinearizedDynamics {
     private final Matrix y;             // (N, O)
     private final Matrix f0Test;        // (Nt, O), or null
     private final Matrix coeff;         // Vᵀ·(f0 − y): rows × cols
-    private final Matrix testBasis;     // Θ_test,train·V: testRows × rows, or null
 
-    private LinearizedDynamics(Matrix kernel, Matrix testKernel, Matrix f0, Matrix y, Matrix f0Test, int outputs,
-                               double lr, Flow flow, double fraction) {
+    private LinearizedDynamics(Matrix kernel, Matrix testKernel, Matrix f0, Matrix y, Matrix f0Test, double lr,
+                               Flow flow, double fraction) {
         this.kernel = kernel;
         this.testKernel = testKernel;
         this.f0 = f0;
         this.y = y;
         this.f0Test = f0Test;
-        this.outputs = outputs;
         this.flow = flow;
         this.n = f0.rows() * f0.cols();
         this.rows = kernel.rows();
@@ -65,7 +62,6 @@ public final class LinearizedDynamics {
         this.lr = Double.isNaN(lr) ? LearningRates.fromEigenvalue(eigen.max(), n, fraction) : lr;
         Matrix r0 = residualAsColumns(f0, y);
         this.coeff = LinearAlgebra.multiply(eigen.vectors(), false, r0, false);
-        this.testBasis = testKernel == null ? null : LinearAlgebra.multiply(testKernel, false, eigen.vectors(), true);
     }
 
     /**
@@ -112,7 +108,7 @@ public final class LinearizedDynamics {
         } else if (f0Test != null) {
             throw new InvalidInputException("initial test outputs were given without the test-train kernel");
         }
-        return new LinearizedDynamics(k, kt, f0Train, yTrain, f0Test, o, learningRate, flow, fraction);
+        return new LinearizedDynamics(k, kt, f0Train, yTrain, f0Test, learningRate, flow, fraction);
     }
 
     private static Matrix kernelMatrix(Tensor k, int n1, int n2, int o, String what) {
@@ -173,7 +169,9 @@ public final class LinearizedDynamics {
             delta = LinearAlgebra.multiply(testKernel, false, alpha, false);
             negate(delta);
         } else {
-            delta = LinearAlgebra.multiply(testBasis, false, scaledCoefficients(t, true), false);
+            // Right to left, Θ_ts·(V·(diag(g/λ)·C)): two thin products, not the (testRows × rows × rows) Θ_ts·V.
+            Matrix alpha = LinearAlgebra.multiply(eigen.vectors(), true, scaledCoefficients(t, true), false);
+            delta = LinearAlgebra.multiply(testKernel, false, alpha, false);
         }
         return plusColumns(f0Test, delta);
     }

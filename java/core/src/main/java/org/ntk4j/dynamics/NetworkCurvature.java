@@ -20,6 +20,7 @@ import org.ntk4j.model.Parameters;
  * width 2048 and N = 256 that happens for some unit at any step size that rounding allows. Here φ'' comes from
  * {@link Activation#secondDerivative} (0 for relu: the Hessian almost everywhere). Cost per product about 12·N·P
  * flops (six GEMM-shaped passes) after one cached forward pass; memory a few N×width arrays plus one P-vector.
+ * Not thread-safe (it caches the last backward pass).
  */
 public final class NetworkCurvature {
     private final Architecture arch;
@@ -29,6 +30,9 @@ public final class NetworkCurvature {
     private final Matrix[] w;    // W^l as (n_{l+1}, n_l), sharing the parameter arrays
     private final Matrix[] h;    // h^l (N, n_l): h^0 = X, h^l = φ(z^l)
     private final Matrix[] z;    // z^l (N, n_l) for l ≥ 1
+    private Matrix cachedWeights;   // the output weights w of the cached backward pass
+    private Matrix[] cachedDelta;   // [l] = δ^{l+1} = ∂⟨w,f⟩/∂z^{l+1}
+    private Matrix[] cachedPre;     // [l] = c_l·δ^{l+1}·W^l (before φ'), l ≥ 1
 
     public NetworkCurvature(Parameters params, Matrix x) {
         Validation.requireParameters(params);
@@ -105,7 +109,8 @@ public final class NetworkCurvature {
     }
 
     /**
-     * (Σ_{n,a} w_{na}·∇²f_a(x_n))·v as a flat P-vector in the parameter order, for weights w of shape (N, O).
+     * (Σ_{n,a} w_{na}·∇²f_a(x_n))·v as a flat P-vector in the parameter order, for weights w of shape (N, O). The
+     * backward pass of w is kept for the next call with the same w instance (do not modify its values in between).
      */
     public double[] hessianVectorProduct(Matrix weights, double[] v) {
         if (weights == null || weights.rows() != n || weights.cols() != arch.outputDim()) {
@@ -114,10 +119,11 @@ public final class NetworkCurvature {
         Matrix[] zd = tangentForward(v);
         Activation act = arch.activation();
         double[] out = new double[checkedP()];
-        Matrix delta = weights;      // ∂⟨w,f⟩/∂z^{l+1}
-        Matrix deltaDot = null;      // its directional derivative along v (0 at the output)
+        backward(weights);
+        Matrix deltaDot = null;      // d δ^{l+1} along v (0 at the output)
         for (int l = layers - 1; l >= 0; l--) {
             double c = arch.weightScale(l);
+            Matrix delta = cachedDelta[l];
             // d(grad W^l) = c·(δ̇ᵀ h^l + δᵀ ḣ^l)
             Matrix gw = new Matrix(arch.width(l + 1), arch.width(l), new double[(int) arch.weightCount(l)]);
             if (deltaDot != null) {
@@ -142,9 +148,8 @@ public final class NetworkCurvature {
             if (l == 0) {
                 break;
             }
-            // a = c·δ W^l, ȧ = c·(δ̇ W^l + δ V^l); δ^l = φ'(z^l)⊙a, δ̇^l = φ''(z^l)⊙ż^l⊙a + φ'(z^l)⊙ȧ
-            Matrix a = Matrix.zeros(n, arch.width(l));
-            LinearAlgebra.gemm(c, delta, false, w[l], false, 0.0, a);
+            // a = c·δ W^l (cached), ȧ = c·(δ̇ W^l + δ V^l); δ̇^l = φ''(z^l)⊙ż^l⊙a + φ'(z^l)⊙ȧ
+            Matrix a = cachedPre[l];
             Matrix ad = Matrix.zeros(n, arch.width(l));
             LinearAlgebra.gemm(c, delta, false, directionWeights(v, l), false, 0.0, ad);
             if (deltaDot != null) {
@@ -154,17 +159,42 @@ public final class NetworkCurvature {
             double[] zdv = zd[l].data();
             double[] av = a.data();
             double[] adv = ad.data();
-            double[] nd = new double[av.length];
             double[] ndd = new double[av.length];
             for (int k = 0; k < av.length; k++) {
-                double d1 = act.derivative(zv[k]);
-                nd[k] = d1 * av[k];
-                ndd[k] = act.secondDerivative(zv[k]) * zdv[k] * av[k] + d1 * adv[k];
+                ndd[k] = act.secondDerivative(zv[k]) * zdv[k] * av[k] + act.derivative(zv[k]) * adv[k];
             }
-            delta = new Matrix(n, arch.width(l), nd);
             deltaDot = new Matrix(n, arch.width(l), ndd);
         }
         return out;
+    }
+
+    /**
+     * δ^{l+1} for every layer and the pre-φ' products c_l·δ^{l+1}·W^l for the output weights w — independent of
+     * the direction, so computed once per w (a Lanczos run reuses them for every product).
+     */
+    private void backward(Matrix weights) {
+        if (weights == cachedWeights) {
+            return;
+        }
+        Activation act = arch.activation();
+        Matrix[] delta = new Matrix[layers];
+        Matrix[] pre = new Matrix[layers];
+        delta[layers - 1] = weights;
+        for (int l = layers - 1; l >= 1; l--) {
+            Matrix a = Matrix.zeros(n, arch.width(l));
+            LinearAlgebra.gemm(arch.weightScale(l), delta[l], false, w[l], false, 0.0, a);
+            pre[l] = a;
+            double[] zv = z[l].data();
+            double[] av = a.data();
+            double[] nd = new double[av.length];
+            for (int k = 0; k < av.length; k++) {
+                nd[k] = act.derivative(zv[k]) * av[k];
+            }
+            delta[l - 1] = new Matrix(n, arch.width(l), nd);
+        }
+        cachedDelta = delta;
+        cachedPre = pre;
+        cachedWeights = weights;
     }
 
     /** ż^l for l = 1 … L along v (entry 0 unused). */

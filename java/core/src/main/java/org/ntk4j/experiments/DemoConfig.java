@@ -16,15 +16,17 @@ import org.ntk4j.dynamics.LazyScore;
  * @param lazyPoints        inputs for the lazy-training score (experiment 5; the full (N·O)² kernel is formed)
  * @param lazySeeds         initialisations per width for experiment 5
  * @param lazyOptions       the Hessian-norm estimator's effort
+ * @param lazyMaxWidth      widest network for experiment 5 (its Hessian products run on the host in fp64 and hold a
+ *                          few P-vectors: ~0.5 GB each at width 8192)
  * @param measureGemm       whether to time a GEMM of the widest step's shape as the throughput ceiling
  */
 public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long splitSeed, int convergencePoints,
                          int convergenceSeeds, int lazyPoints, int lazySeeds, LazyScore.Options lazyOptions,
-                         boolean measureGemm) {
+                         int lazyMaxWidth, boolean measureGemm) {
 
     public DemoConfig {
         if (sweep == null || lazyOptions == null || trainSize < 1 || testSize < 0 || convergencePoints < 1
-                || convergenceSeeds < 1 || lazyPoints < 1 || lazySeeds < 1) {
+                || convergenceSeeds < 1 || lazyPoints < 1 || lazySeeds < 1 || lazyMaxWidth < 1) {
             throw new InvalidInputException("demo sizes must be positive (test size may be 0)");
         }
     }
@@ -36,19 +38,20 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
      */
     public static DemoConfig cpu() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128, 256, 512, 1024, 2048).withSteps(200)
-                .withTracking(64, 8, true), 256, 128, 1, 64, 3, 32, 1, new LazyScore.Options(2, 15, 1e-2, 7, 0), true);
+                .withTracking(64, 8, true), 256, 128, 1, 64, 3, 32, 1, new LazyScore.Options(2, 15, 1e-2, 7, 0), 2048,
+                true);
     }
 
     /** For a GPU: widths 16 … 8192, 512 training digits, 300 steps. */
     public static DemoConfig gpu() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192).withSteps(300),
-                512, 256, 1, 64, 3, 32, 1, new LazyScore.Options(2, 20, 1e-3, 7, 0), true);
+                512, 256, 1, 64, 3, 32, 1, new LazyScore.Options(2, 20, 1e-3, 7, 0), 4096, true);
     }
 
     /** For CI: widths 16 … 128, 48 training digits, 60 steps — seconds on any backend. */
     public static DemoConfig quick() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128).withSteps(60).withTracking(16, 6, true), 48, 16, 1,
-                12, 2, 6, 1, new LazyScore.Options(2, 12, 1e-3, 7, 0), false);
+                12, 2, 6, 1, new LazyScore.Options(2, 12, 1e-3, 7, 0), 128, false);
     }
 
     /** {@link #gpu()} when the backend is CUDA, else {@link #cpu()}. */

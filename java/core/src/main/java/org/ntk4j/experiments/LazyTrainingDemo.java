@@ -54,8 +54,9 @@ public final class LazyTrainingDemo {
         int lp = Math.min(cfg.lazyPoints(), split.train().size());
         int[] rows = new int[lp];
         Arrays.setAll(rows, i -> i);
-        Report lazy = LazyTrainingExperiments.lazyScore(backend, split.train().select(rows), cfg.sweep(),
-                cfg.lazySeeds(), cfg.lazyOptions(), listener);
+        int[] lazyWidths = Arrays.stream(cfg.sweep().widths()).filter(w -> w <= cfg.lazyMaxWidth()).toArray();
+        Report lazy = LazyTrainingExperiments.lazyScore(backend, split.train().select(rows),
+                cfg.sweep().withWidths(lazyWidths), cfg.lazySeeds(), cfg.lazyOptions(), listener);
         timing.add("lazy-training score (experiment 5)", seconds(t2));
         timing.add("total", seconds(t0));
 

@@ -106,7 +106,8 @@ class CudaBackendTest {
         for (Precision prec : new Precision[] {Precision.FP32, Precision.FP64}) {
             CudaBackend b = backend(prec);
             double tol = Tolerances.of(prec);
-            Compare.assertClose("cuda " + prec + " forward, " + c, b.forward(p, c.x1()), f, tol);
+            Compare.assertCloseScaled("cuda " + prec + " forward, " + c, b.forward(p, c.x1()).data(), f.data(),
+                    Compare.forwardScale(p, c.x1()), tol);
             Compare.assertClose("cuda " + prec + " jacobian, " + c, b.jacobian(p, c.x1()), j, tol);
             LossGradient got = b.mseLossGradient(p, c.x1(), y);
             Compare.assertCloseScaled("cuda " + prec + " mse gradient, " + c, got.gradient(), g.gradient(),

@@ -47,7 +47,8 @@ class LinearAlgebraTest {
         }
         LinearAlgebra.gemm(2, NtkCase.gaussianInputs(3, 6, 3), false, NtkCase.gaussianInputs(6, 4, 4), false, 0.5, c);
         Compare.assertClose("gemm alpha/beta", c, expected, 1e-14);
-        assertThrows(InvalidInputException.class, () -> LinearAlgebra.multiply(Matrix.zeros(2, 3), false, Matrix.zeros(2, 3), false));
+        assertThrows(InvalidInputException.class,
+                () -> LinearAlgebra.multiply(Matrix.zeros(2, 3), false, Matrix.zeros(2, 3), false));
     }
 
     private static Matrix spd(int n, long seed) {

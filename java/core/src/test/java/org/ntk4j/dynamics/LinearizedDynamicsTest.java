@@ -55,7 +55,8 @@ class LinearizedDynamicsTest {
             Tensor kts = REF.ntk(P, XT, X, mode, Implementation.AUTO);
             Matrix f0 = REF.forward(P, X);
             Matrix ft0 = REF.forward(P, XT);
-            double lr = LearningRates.fromEigenvalue(LinearAlgebra.symmetricEigenvalues(asMatrix(k))[asMatrix(k).rows() - 1], 21, 0.4);
+            double[] ev = LinearAlgebra.symmetricEigenvalues(asMatrix(k));
+            double lr = LearningRates.fromEigenvalue(ev[ev.length - 1], 21, 0.4);
             LinearizedDynamics lin = LinearizedDynamics.of(k, kts, f0, Y, ft0, lr, LinearizedDynamics.Flow.GRADIENT_DESCENT);
             for (int steps : new int[] {0, 1, 5, 40}) {
                 Matrix[] e = euler(asMatrix(k), asMatrix(kts), f0, ft0, Y, lr, steps);

@@ -87,6 +87,47 @@ public final class Compare {
         return scale;
     }
 
+    /**
+     * The cancellation-free size of f(x): the forward pass run on absolute values, u^{l+1} = c_l·|W^l|·g^l +
+     * s_l·|b^l| with g^0 = |x| and g^l = L_φ·u^l (L_φ = max|φ'|), the usual running bound on how far rounding
+     * in each sum can move the output. Where f is a sum of terms that cancel, this, not |f|, is what an fp32
+     * forward pass can be held to.
+     */
+    public static double[] forwardScale(org.ntk4j.model.Parameters p, Matrix x) {
+        org.ntk4j.model.Architecture a = p.architecture();
+        double lip = switch (a.activation()) {
+            case ERF -> 2 / Math.sqrt(Math.PI);
+            case GELU -> 1.13;
+            default -> 1.0;
+        };
+        int o = a.outputDim();
+        double[] out = new double[x.rows() * o];
+        for (int n = 0; n < x.rows(); n++) {
+            double[] g = x.row(n);
+            for (int i = 0; i < g.length; i++) {
+                g[i] = Math.abs(g[i]);
+            }
+            for (int l = 0; l < a.layers(); l++) {
+                int in = a.width(l);
+                double[] w = p.weights(l);
+                double[] u = new double[a.width(l + 1)];
+                for (int i = 0; i < u.length; i++) {
+                    double acc = 0;
+                    for (int j = 0; j < in; j++) {
+                        acc += Math.abs(w[i * in + j]) * g[j];
+                    }
+                    u[i] = a.weightScale(l) * acc + (a.bias() ? a.biasScale(l) * Math.abs(p.bias(l)[i]) : 0);
+                    if (l + 1 < a.layers()) {
+                        u[i] *= lip;
+                    }
+                }
+                g = u;
+            }
+            System.arraycopy(g, 0, out, n * o, o);
+        }
+        return out;
+    }
+
     public static void assertClose(String what, Tensor actual, Tensor expected, double tol) {
         if (!Arrays.equals(actual.shape(), expected.shape())) {
             fail(what + ": shape " + Arrays.toString(actual.shape()) + ", expected " + Arrays.toString(expected.shape()));
