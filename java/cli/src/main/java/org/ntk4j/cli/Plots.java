@@ -181,12 +181,17 @@ final class Plots {
         }
 
         XYChart render() {
-            XYChart c = new XYChartBuilder().width(legendRight ? 1100 : 760).height(540).title(title)
+            // Many entries do not fit in one row below the plot: then they go in a column to its right.
+            long entries = series.stream().filter(Series::legend).count();
+            int longest = series.stream().filter(Series::legend).mapToInt(d -> d.name().length()).max().orElse(0);
+            boolean right = legendRight || entries > 6;
+            int width = !right ? 760 : longest <= 16 ? 900 : 1100;
+            XYChart c = new XYChartBuilder().width(width).height(540).title(title)
                     .xAxisTitle(xTitle + (logX ? " (log scale)" : "")).yAxisTitle(yTitle + (logY ? " (log scale)" : ""))
                     .build();
             XYStyler s = c.getStyler();
-            s.setLegendPosition(legendRight ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.OutsideS);
-            s.setLegendLayout(legendRight ? Styler.LegendLayout.Vertical : Styler.LegendLayout.Horizontal);
+            s.setLegendPosition(right ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.OutsideS);
+            s.setLegendLayout(right ? Styler.LegendLayout.Vertical : Styler.LegendLayout.Horizontal);
             s.setChartBackgroundColor(Color.WHITE);
             s.setPlotBackgroundColor(Color.WHITE);
             s.setPlotGridLinesColor(new Color(0xdddddd));
