@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.Locale;
 import org.ntk4j.Backend;
 import org.ntk4j.Matrix;
-import org.ntk4j.NtkException;
 import org.ntk4j.NtkMode;
+import org.ntk4j.dynamics.DivergedException;
 import org.ntk4j.dynamics.GradientDescent;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Parameters;
@@ -95,11 +95,8 @@ final class TrainCommand extends BaseCommand {
         try (Backend backend = compute.openBackend(); Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "steps")) {
             backendName = backend.name();
             run = GradientDescent.train(backend, init, x, y, options, bars);
-        } catch (NtkException e) {
-            if (e.getMessage() != null && e.getMessage().contains("diverged")) {
-                throw new UsageError(e.getMessage().replace("use a smaller learning rate", "lower --lr"));
-            }
-            throw e;
+        } catch (DivergedException e) {
+            throw new UsageError(e.getMessage().replace("use a smaller learning rate", "lower --lr"));
         }
         writeCsv(csv, run);
         plot(png, run);
