@@ -10,6 +10,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
+import org.ntk4j.cpu.BlasChoice;
 import org.ntk4j.cpu.CpuBackend;
 import org.ntk4j.cpu.CpuProfile;
 import org.ntk4j.io.Npy;
@@ -23,22 +24,33 @@ import org.ntk4j.model.Parameters;
  * the peer script, times ntk4j's structured and Jacobian-contraction NTK (fp32) and the sgemm ceiling in the same
  * JVM, saves the kernels ({@code kernel.npy}, {@code kernel_jc.npy}) and prints one JSON line.
  *
- * <pre>java -cp benchmarks.jar org.ntk4j.bench.PeerCompare OUT_DIR [config=peer] [mode=trace] [repeats=7] [jcRepeats=3]</pre>
+ * <pre>java -cp benchmarks.jar org.ntk4j.bench.PeerCompare out=DIR [config=peer|small] [mode=trace|full|diagonal]
+ *      [repeats=9] [jcRepeats=3] [threads=N] [blas=auto|native|java]</pre>
+ * Each implementation is warmed up (at least 1 s and 3 calls); then {@code repeats} rounds each time one sgemm 2048³,
+ * two structured calls and (in the first {@code jcRepeats} rounds) one Jacobian contraction, interleaved so that a
+ * change of load on a shared machine affects all of them alike. Best and median times are reported.
  */
 public final class PeerCompare {
     private PeerCompare() {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 1) {
-            System.err.println("usage: PeerCompare OUT_DIR [peer|small] [trace|full|diagonal] [repeats] [jcRepeats]");
-            System.exit(2);
+        java.util.Map<String, String> opt = new java.util.HashMap<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (eq < 0) {
+                System.err.println("arguments are key=value: out=DIR config=peer mode=trace repeats=9 jcRepeats=3 threads=N");
+                System.exit(2);
+            }
+            opt.put(a.substring(0, eq), a.substring(eq + 1));
         }
-        Path out = Path.of(args[0]);
-        String config = args.length > 1 ? args[1] : "peer";
-        NtkMode mode = NtkMode.parse(args.length > 2 ? args[2] : "trace");
-        int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 7;
-        int jcRepeats = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+        Path out = Path.of(opt.getOrDefault("out", "bench/target/peer-cpu"));
+        String config = opt.getOrDefault("config", "peer");
+        NtkMode mode = NtkMode.parse(opt.getOrDefault("mode", "trace"));
+        int repeats = Integer.parseInt(opt.getOrDefault("repeats", "9"));
+        int jcRepeats = Integer.parseInt(opt.getOrDefault("jcRepeats", "3"));
+        int threads = Integer.parseInt(opt.getOrDefault("threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
+        BlasChoice blas = BlasChoice.valueOf(opt.getOrDefault("blas", "auto").toUpperCase(Locale.ROOT));
         Files.createDirectories(out);
         Architecture arch = BenchModels.architecture(config);
         Parameters params = BenchModels.parameters(arch);
@@ -46,11 +58,25 @@ public final class PeerCompare {
         ParametersIO.save(params, out.resolve("weights.npz"));
         Npy.write(out.resolve("x.npy"), NpyArray.of(x, false));
 
-        try (CpuBackend fp32 = CpuBackend.open(Precision.FP32); CpuBackend fp64 = CpuBackend.open(Precision.FP64)) {
-            Run structured = time(fp32, params, x, mode, Implementation.STRUCTURED, repeats);
-            Run jc = time(fp32, params, x, mode, Implementation.JACOBIAN_CONTRACTION, jcRepeats);
+        try (CpuBackend fp32 = CpuBackend.builder().precision(Precision.FP32).threads(threads).blas(blas).build();
+             CpuBackend fp64 = CpuBackend.builder().precision(Precision.FP64).threads(threads).build()) {
+            Timed structured = new Timed(fp32, params, x, mode, Implementation.STRUCTURED);
+            Timed jc = new Timed(fp32, params, x, mode, Implementation.JACOBIAN_CONTRACTION);
+            structured.warmUp();
+            jc.warmUp();
+            SgemmCeiling sgemm = SgemmCeiling.prepared(2048);
+            // interleaved rounds, so that a change of load on a shared machine hits all three alike
+            double[] sgemmRates = new double[repeats];
+            for (int r = 0; r < repeats; r++) {
+                sgemmRates[r] = sgemm.rate();
+                structured.run();
+                structured.run();
+                if (r < jcRepeats) {
+                    jc.run();
+                }
+            }
+            Arrays.sort(sgemmRates);
             Tensor exact = fp64.ntk(params, x, null, mode, Implementation.STRUCTURED);
-            double[] sgemm = SgemmCeiling.measure(2048, 10);
             Npy.write(out.resolve("kernel.npy"), NpyArray.of(structured.result, false));
             Npy.write(out.resolve("kernel_jc.npy"), NpyArray.of(jc.result, false));
             String json = String.format(Locale.ROOT, "{\"backend\": \"%s\", \"config\": \"%s\", \"mode\": \"%s\", "
@@ -61,10 +87,10 @@ public final class PeerCompare {
                             + "\"structured_fp32_vs_fp64_rel\": %.3e, \"jc_fp32_vs_fp64_rel\": %.3e, "
                             + "\"structured_profile\": \"%s\", \"jc_profile\": \"%s\"}",
                     fp32.name(), config, mode.name().toLowerCase(Locale.ROOT), x.rows(), arch.parameterCount(),
-                    structured.median(), structured.best(), structured.profile.blasGflops(), jc.median(), jc.best(),
-                    jc.profile.blasGflops(), gramGflops(jc.profile, x.rows(), arch, mode), sgemm[0], sgemm[1],
-                    rel(structured.result, jc.result), rel(structured.result, exact), rel(jc.result, exact),
-                    structured.profile, jc.profile);
+                    structured.median(), structured.best(), structured.bestProfile.blasGflops(), jc.median(), jc.best(),
+                    jc.bestProfile.blasGflops(), gramGflops(jc.bestProfile, x.rows(), arch, mode),
+                    sgemmRates[repeats - 1], sgemmRates[repeats / 2], rel(structured.result, jc.result),
+                    rel(structured.result, exact), rel(jc.result, exact), structured.bestProfile, jc.bestProfile);
             Files.writeString(out.resolve("ntk4j.json"), json + "\n");
             System.out.println(json);
         }
@@ -81,32 +107,51 @@ public final class PeerCompare {
         return flops / p.gramNanos();
     }
 
-    private record Run(Tensor result, double[] millis, CpuProfile profile) {
-        double median() {
-            return millis[millis.length / 2];
+    /** Repeated timings of one implementation; keeps the profile of the fastest call. */
+    private static final class Timed {
+        private final CpuBackend backend;
+        private final Parameters params;
+        private final Matrix x;
+        private final NtkMode mode;
+        private final Implementation impl;
+        private final java.util.List<Double> millis = new java.util.ArrayList<>();
+        Tensor result;
+        CpuProfile bestProfile;
+
+        Timed(CpuBackend backend, Parameters params, Matrix x, NtkMode mode, Implementation impl) {
+            this.backend = backend;
+            this.params = params;
+            this.x = x;
+            this.mode = mode;
+            this.impl = impl;
+        }
+
+        /** At least 3 calls and 1 s. */
+        void warmUp() {
+            long start = System.nanoTime();
+            for (int w = 0; w < 3 || System.nanoTime() - start < 1_000_000_000L; w++) {
+                result = backend.ntk(params, x, null, mode, impl);
+            }
+        }
+
+        void run() {
+            long t = System.nanoTime();
+            result = backend.ntk(params, x, null, mode, impl);
+            double ms = (System.nanoTime() - t) / 1e6;
+            if (millis.isEmpty() || ms < best()) {
+                bestProfile = backend.lastProfile();
+            }
+            millis.add(ms);
         }
 
         double best() {
-            return millis[0];
+            return millis.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
         }
-    }
 
-    private static Run time(CpuBackend b, Parameters p, Matrix x, NtkMode mode, Implementation impl, int repeats) {
-        Tensor result = b.ntk(p, x, null, mode, impl); // warm-up
-        double[] ms = new double[repeats];
-        CpuProfile best = null;
-        double bestMs = Double.MAX_VALUE;
-        for (int i = 0; i < repeats; i++) {
-            long t = System.nanoTime();
-            result = b.ntk(p, x, null, mode, impl);
-            ms[i] = (System.nanoTime() - t) / 1e6;
-            if (ms[i] < bestMs) {
-                bestMs = ms[i];
-                best = b.lastProfile();
-            }
+        double median() {
+            double[] m = millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            return m[m.length / 2];
         }
-        Arrays.sort(ms);
-        return new Run(result, ms, best);
     }
 
     private static double rel(Tensor a, Tensor b) {

@@ -57,18 +57,29 @@ public class SgemmCeiling {
         return v;
     }
 
-    /** Best and median GFLOP/s of {@code repeats} sgemm calls after two warm-up calls. */
-    public static double[] measure(int n, int repeats) {
+    /** A ready instance at n³, warmed up by two calls. */
+    public static SgemmCeiling prepared(int n) {
         SgemmCeiling s = new SgemmCeiling();
         s.n = n;
         s.setUp();
         s.sgemm();
         s.sgemm();
+        return s;
+    }
+
+    /** GFLOP/s of one call. */
+    public double rate() {
+        long t = System.nanoTime();
+        sgemm();
+        return 2.0 * n * n * n / (System.nanoTime() - t);
+    }
+
+    /** Best and median GFLOP/s of {@code repeats} sgemm calls after two warm-up calls. */
+    public static double[] measure(int n, int repeats) {
+        SgemmCeiling s = prepared(n);
         double[] rates = new double[repeats];
         for (int i = 0; i < repeats; i++) {
-            long t = System.nanoTime();
-            s.sgemm();
-            rates[i] = 2.0 * n * n * n / (System.nanoTime() - t);
+            rates[i] = s.rate();
         }
         java.util.Arrays.sort(rates);
         return new double[] {rates[repeats - 1], rates[repeats / 2]};

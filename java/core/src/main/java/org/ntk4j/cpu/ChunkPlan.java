@@ -1,5 +1,6 @@
 package org.ntk4j.cpu;
 
+import org.ntk4j.InvalidInputException;
 import org.ntk4j.NtkMode;
 import org.ntk4j.model.Architecture;
 
@@ -37,21 +38,23 @@ record ChunkPlan(int exampleChunk, int parameterChunk) {
             acts += arch.width(l) + (l > 0 ? arch.width(l) : 0);
         }
         long linear = 2 * (acts + 2L * o * maxWidth + (structured ? 0 : maxAug));
-        long fixedMaxAug = maxAug;
-        long maxWidthF = maxWidth;
         long limit = structured ? budget : budget / 2;
         int n = Math.max(n1, n2);
         int lo = 1;
         int hi = n;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (fits(mid, o, mode, linear, bytes, threads, limit, maxWidthF, fixedMaxAug)) {
+            if (fits(mid, o, mode, linear, bytes, threads, limit, maxWidth, maxAug)) {
                 lo = mid;
             } else {
                 hi = mid - 1;
             }
         }
         int b = lo;
+        if (b == 1 && !fits(1, o, mode, linear, bytes, threads, Long.MAX_VALUE, maxWidth, maxAug)) {
+            throw new InvalidInputException("one example's δ for all outputs (O·width = " + o + "·" + maxWidth
+                    + " values) does not fit one array; the cpu backend cannot hold this model");
+        }
         int pc = 0;
         if (!structured) {
             long used = bytes(b, o, mode, linear, bytes, threads);
@@ -66,15 +69,20 @@ record ChunkPlan(int exampleChunk, int parameterChunk) {
 
     /** Forward, Jacobian and gradient: chunks of examples only, {@code perExample} elements each. */
     static ChunkPlan forRows(long perExample, int rows, long budget, int bytes) {
+        if (2 * perExample > ARRAY) {
+            throw new InvalidInputException("one example needs " + perExample + " working values, more than one array"
+                    + " holds; the cpu backend cannot hold this model");
+        }
         long b = Math.max(1, budget / Math.max(1, perExample * bytes));
-        b = Math.min(b, ARRAY / Math.max(1, perExample));
+        b = Math.min(b, ARRAY / Math.max(1, perExample) - 1);
         return new ChunkPlan((int) Math.max(1, Math.min(rows, b)), 0);
     }
 
     private static boolean fits(int b, int o, NtkMode mode, long linear, int bytes, int threads, long limit,
                                 long maxWidth, long maxAug) {
         long bo = (long) b * o;
-        if (bo * maxWidth + maxWidth > ARRAY || bo * o > ARRAY || (long) b * maxAug > ARRAY) {
+        // δ buffers hold (B + 1)·O·W elements (one row of slack), Δ^L B·O·O, h̃ (B + 1)·(max n_l + 1)
+        if ((bo + o) * maxWidth > ARRAY || bo * o > ARRAY || (b + 1L) * maxAug > ARRAY) {
             return false;
         }
         if (mode == NtkMode.FULL && bo * bo + bo > ARRAY) {

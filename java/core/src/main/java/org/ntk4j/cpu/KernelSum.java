@@ -41,18 +41,29 @@ final class KernelSum {
         return mode == NtkMode.DIAGONAL ? a * n1 * n2 : 0;
     }
 
+    /** Copies the upper triangle of a side × side matrix onto the lower, in tiles (a column walk misses cache). */
+    static void mirror(double[] a, int base, int side) {
+        final int t = 64;
+        for (int i0 = 0; i0 < side; i0 += t) {
+            int i1 = Math.min(side, i0 + t);
+            for (int j0 = i0; j0 < side; j0 += t) {
+                int j1 = Math.min(side, j0 + t);
+                for (int i = i0; i < i1; i++) {
+                    for (int j = Math.max(j0, i + 1); j < j1; j++) {
+                        a[base + j * side + i] = a[base + i * side + j];
+                    }
+                }
+            }
+        }
+    }
+
     /** Mirrors (symmetric case), divides (trace), reorders to the mode's shape and rounds each value. */
     Tensor finish(Arith<?> ar) {
         int side = mode == NtkMode.FULL ? n1 * o : n1;
         int slices = mode == NtkMode.DIAGONAL ? o : 1;
         if (symmetric) {
             for (int q = 0; q < slices; q++) {
-                int base = q * side * side;
-                for (int i = 0; i < side; i++) {
-                    for (int j = i + 1; j < side; j++) {
-                        acc[base + j * side + i] = acc[base + i * side + j];
-                    }
-                }
+                mirror(acc, q * side * side, side);
             }
         }
         double[] out;

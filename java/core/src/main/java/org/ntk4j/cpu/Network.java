@@ -188,6 +188,16 @@ final class Network<A> {
             return a.h[layer];
         }
 
+        /** φ'(z^{layer+1}), rows × n_{layer+1} (hidden layers only). */
+        A phiPrime() {
+            return a.d[layer + 1];
+        }
+
+        /** Examples in this chunk. */
+        int rows() {
+            return a.rows;
+        }
+
         /** Moves one layer down; false when layer 0 was the last. */
         boolean advance() {
             if (layer == 0) {
@@ -215,6 +225,28 @@ final class Network<A> {
 
     Backprop newBackprop(Acts a) {
         return new Backprop(a);
+    }
+
+    /**
+     * v_i = c_{L-1}·(Σ_a (W^{L-1}_{a,i})²)^½ for the last hidden layer, from the working-precision weights: because
+     * δ^L_a = e_a, δ^{L-1}_a = φ'(z^{L-1}) ⊙ c_{L-1}·W^{L-1}_{a,:}, so Σ_a ⟨δ^{L-1}_a(x), δ^{L-1}_a(x')⟩ =
+     * ⟨φ'(z^{L-1}(x)) ⊙ v, φ'(z^{L-1}(x')) ⊙ v⟩ — the trace over outputs of that layer's δ Gram in one width-long
+     * product instead of an O·width-long one.
+     */
+    double[] topTraceScale() {
+        int l = layers - 1;
+        int in = n[l];
+        double[] v = new double[in];
+        for (int a = 0; a < outputs; a++) {
+            for (int i = 0; i < in; i++) {
+                double wv = ar.get(w[l], a * in + i);
+                v[i] += wv * wv;
+            }
+        }
+        for (int i = 0; i < in; i++) {
+            v[i] = c[l] * Math.sqrt(v[i]);
+        }
+        return v;
     }
 
     /** Columns of layer l's parameter block in the augmented view [W^l | b^l]: n_l, plus one with bias. */

@@ -11,7 +11,9 @@ import org.ntk4j.Tensor;
  *
  * <p><b>Structured</b>: per layer l, F = c_l²·H_I·H_Jᵀ + s_l² (fp64) and the δ Gram G = Δ_I·Δ_Jᵀ with the
  * contraction the mode needs (FULL: rows (n, a) by n_{l+1}; TRACE: Δ viewed as N × (O·n_{l+1}), so the sum over a is
- * inside one GEMM; DIAGONAL: one Gram per a over a strided view); then Θ += F ⊙ G in fp64.
+ * inside one GEMM; DIAGONAL: one Gram per a over a strided view); then Θ += F ⊙ G in fp64. In TRACE mode the last
+ * hidden layer's δ needs no output dimension at all: δ^{L-1}_a = φ' ⊙ c·W^{L-1}_{a,:}, so its trace Gram is the
+ * Gram of φ' ⊙ (c·‖W^{L-1}_{:,i}‖)_i over the width alone ({@link Network#topTraceScale}), O times cheaper.
  *
  * <p><b>Jacobian contraction</b>: per layer, the parameter block [W^l | b^l] is cut into chunks of at most
  * {@code parameterChunk} columns; for each chunk the Jacobian columns ∂f_a(x_n)/∂θ = δ^{l+1}_{a,i}·h̃_j are written
@@ -41,7 +43,8 @@ final class NtkCompute<A> {
         Network<A>.Acts actsJ = symmetric && b >= n1 ? actsI : net.newActs(Math.min(b, n2));
         Network<A>.Backprop bpI = net.newBackprop(actsI);
         Network<A>.Backprop bpJ = actsJ == actsI ? bpI : net.newBackprop(actsJ);
-        Block blk = new Block(structured, mode, Math.min(b, Math.max(n1, n2)), plan.parameterChunk());
+        Block blk = new Block(structured, mode, Math.min(b, Math.max(n1, n2)), plan.parameterChunk(),
+                !symmetric || b < n1);
         for (int i0 = 0; i0 < n1; i0 += b) {
             int i1 = Math.min(n1, i0 + b);
             long t = System.nanoTime();
@@ -75,14 +78,24 @@ final class NtkCompute<A> {
         private final A hAugJ;
         private final A jI;
         private final A jJ;
+        /** TRACE, structured, L ≥ 2: v of Network.topTraceScale and the scratch for φ' ⊙ v. */
+        private final double[] topScale;
+        private final A uBufI;
+        private A uBufJ;
+        private final int uRows;
 
-        Block(boolean structured, NtkMode mode, int b, int pc) {
+        /** @param crossBlocks whether any block pairs two different chunks (then J's side needs its own buffers) */
+        Block(boolean structured, NtkMode mode, int b, int pc, boolean crossBlocks) {
             this.structured = structured;
             this.mode = mode;
             this.o = net.outputs;
             this.pc = pc;
             int gSide = mode == NtkMode.FULL ? b * o : b;
             this.g = ar.matrix(gSide, gSide);
+            boolean top = structured && mode == NtkMode.TRACE && net.layers >= 2;
+            this.topScale = top ? net.topTraceScale() : null;
+            this.uRows = b;
+            this.uBufI = top ? ar.matrix(b, net.n[net.layers - 1]) : null;
             if (structured) {
                 hg = ar.matrix(b, b);
                 f = new double[b * b];
@@ -95,10 +108,10 @@ final class NtkCompute<A> {
                     wa = Math.max(wa, net.augmentedWidth(l));
                 }
                 hAugI = ar.matrix(b, wa);
-                hAugJ = ar.matrix(b, wa);
+                hAugJ = crossBlocks ? ar.matrix(b, wa) : null;
                 // viewed as b × (O·pc) in TRACE and DIAGONAL mode
                 jI = ar.matrix(b, o * pc);
-                jJ = ar.matrix(b, o * pc);
+                jJ = crossBlocks ? ar.matrix(b, o * pc) : null;
             }
         }
 
@@ -148,7 +161,14 @@ final class NtkCompute<A> {
             A dJ = bpJ.delta();
             switch (mode) {
                 case TRACE -> {
-                    product(diagonal, bI, bJ, o * width, dI, 0, dJ, 0, o * width, g, bJ);
+                    if (l == net.layers - 2) {
+                        // the last hidden layer: Σ_a of its δ Gram is the Gram of φ' ⊙ v (Network.topTraceScale)
+                        A uI = scaledPhiPrime(bpI, uBufI);
+                        A uJ = diagonal ? uI : scaledPhiPrime(bpJ, uBufJ());
+                        product(diagonal, bI, bJ, width, uI, 0, uJ, 0, width, g, bJ);
+                    } else {
+                        product(diagonal, bI, bJ, o * width, dI, 0, dJ, 0, o * width, g, bJ);
+                    }
                     timer.gram += System.nanoTime() - t;
                     t = System.nanoTime();
                     accumulateScaled(sum, sum.slice(0) + i0 * sum.rowLength() + j0, bI, bJ, diagonal);
@@ -172,6 +192,27 @@ final class NtkCompute<A> {
                 }
             }
             timer.accumulate += System.nanoTime() - t;
+        }
+
+        /** φ'(z^{L-1}) ⊙ v per row, into buf. */
+        private A scaledPhiPrime(Network<A>.Backprop bp, A buf) {
+            int width = net.n[net.layers - 1];
+            A d = bp.phiPrime();
+            ar.pool.parallelFor(bp.rows(), width, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = 0; i < width; i++) {
+                        ar.set(buf, r * width + i, ar.get(d, r * width + i) * topScale[i]);
+                    }
+                }
+            });
+            return buf;
+        }
+
+        private A uBufJ() {
+            if (uBufJ == null) {
+                uBufJ = ar.matrix(uRows, net.n[net.layers - 1]);
+            }
+            return uBufJ;
         }
 
         /** acc[base + r·rowLength + col] += F[r, col]·G[r, col] (upper part only on diagonal blocks). */

@@ -26,6 +26,27 @@ public final class Tolerances {
      */
     public static final double TF32 = 5e-3;
 
+    /**
+     * The fp32 bar for one result, from two measures of how much error fp32 arithmetic cannot avoid on this
+     * particular problem (both 1 for a well-conditioned one, where the bar is {@link #FP32}):
+     * <ul>
+     *   <li>{@code sensitivity}: the relative change of the fp64 result when every input and parameter is moved by
+     *       one fp32 rounding ({@link Conditioning#perturbed}) — an fp32 computation rounds its inputs that much,
+     *       and its internal roundings add a small multiple (the CPU backend stayed below 16× over 3000 cases): the
+     *       bar allows 50×;</li>
+     *   <li>{@code magnitudeRatio}: ‖Σ|terms|‖/‖Σ terms‖ of the final sum (e.g. Σ_p |J1||J2| for a kernel): where
+     *       terms cancel, independent fp32 roundings of the terms (≈ u each) no longer cancel with them, so the
+     *       relative error grows by that ratio ({@link Conditioning#kernelMagnitude}, {@link Compare#forwardScale},
+     *       {@link Compare#gradientScale}).</li>
+     * </ul>
+     * Hence max(FP32, 50·sensitivity, FP32·magnitudeRatio). Both widen the bar only for cases where cancellation
+     * makes fp32 itself inexact (a cross kernel that nearly cancels, a gradient whose per-example terms cancel, a
+     * bottleneck layer fed a cancelling sum). With these bars the CPU backend passed 8000 generated cases in fp32.
+     */
+    public static double fp32(double sensitivity, double magnitudeRatio) {
+        return Math.max(FP32, Math.max(50 * sensitivity, FP32 * magnitudeRatio));
+    }
+
     /** The tolerance for a precision. */
     public static double of(Precision p) {
         return switch (p) {
