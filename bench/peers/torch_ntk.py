@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch peer for ntk4j's CPU benchmarks: the empirical NTK of the same MLP by Jacobian contraction.
+"""PyTorch peer for ntk4j's benchmarks (CPU and GPU): the empirical NTK of the same MLP by Jacobian contraction.
 
 Follows PyTorch's "Neural Tangent Kernels" tutorial: per-example Jacobians with vmap(jacrev(...)) (functorch),
 contracted with one einsum per parameter tensor and summed. The network and its parameters are ntk4j's: weights
@@ -8,6 +8,7 @@ z = c_l W h + s_l b with c_l = sigma_w/sqrt(n_l), s_l = sigma_b (ntk parameteriz
 
 Checks the kernel against ntk4j's (relative Frobenius error <= --rtol) and prints one JSON line with the timings.
 Run with /usr/bin/python3 (Debian's python3-torch); threads are pinned with --threads (OMP_NUM_THREADS too).
+Works with torch.func (PyTorch >= 2) or functorch (1.13); --device auto uses the GPU when torch sees one.
 """
 import argparse
 import json
@@ -31,23 +32,28 @@ def main():
     ap.add_argument("--expect", help=".npy kernel computed by ntk4j, to compare against")
     ap.add_argument("--rtol", type=float, default=1e-5)
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    ap.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
     args = ap.parse_args()
 
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     import numpy as np
     import torch
-    from functorch import jacrev, vmap
+    try:
+        from torch.func import jacrev, vmap
+    except ImportError:  # PyTorch 1.13
+        from functorch import jacrev, vmap
 
     torch.set_num_threads(args.threads)
     dtype = torch.float32 if args.dtype == "float32" else torch.float64
+    device = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     npz = np.load(args.weights)
     layers = 0
     while f"W{layers}" in npz:
         layers += 1
     has_bias = "b0" in npz
-    weights = [torch.tensor(npz[f"W{l}"], dtype=dtype) for l in range(layers)]
-    biases = [torch.tensor(npz[f"b{l}"], dtype=dtype) for l in range(layers)] if has_bias else []
-    x = torch.tensor(np.load(args.x), dtype=dtype)
+    weights = [torch.tensor(npz[f"W{l}"], dtype=dtype, device=device) for l in range(layers)]
+    biases = [torch.tensor(npz[f"b{l}"], dtype=dtype, device=device) for l in range(layers)] if has_bias else []
+    x = torch.tensor(np.load(args.x), dtype=dtype, device=device)
     widths = [weights[0].shape[1]] + [w.shape[0] for w in weights]
     if args.parameterization == "ntk":
         c = [args.sigma_w / math.sqrt(widths[l]) for l in range(layers)]
@@ -93,17 +99,31 @@ def main():
             result = result / jac1[0].shape[1]  # ntk4j's TRACE is the mean over outputs
         return result
 
+    def sync():
+        if device == "cuda":
+            torch.cuda.synchronize()
+
     times = []
     result = None
-    for rep in range(args.repeats + 1):
-        t0 = time.perf_counter()
-        result = ntk_jacobian_contraction(x, None, args.mode)
-        t = time.perf_counter() - t0
-        if rep > 0:
-            times.append(t)
+    failure = None
+    try:
+        for rep in range(args.repeats + 1):
+            t0 = time.perf_counter()
+            result = ntk_jacobian_contraction(x, None, args.mode)
+            sync()
+            t = time.perf_counter() - t0
+            if rep > 0:
+                times.append(t)
+    except RuntimeError as e:  # out of memory, typically: the whole Jacobian must fit
+        failure = str(e).splitlines()[0]
+    if failure is not None:
+        print(json.dumps({"peer": "pytorch " + torch.__version__, "device": device, "dtype": args.dtype,
+                          "mode": args.mode, "error": failure, "agrees": False}))
+        return 1
     times.sort()
     out = {
         "peer": "pytorch " + torch.__version__ + " functorch vmap(jacrev)+einsum",
+        "device": device,
         "threads": torch.get_num_threads(),
         "dtype": args.dtype,
         "mode": args.mode,
@@ -116,7 +136,7 @@ def main():
     ok = True
     if args.expect:
         expected = np.load(args.expect)
-        got = result.double().numpy()
+        got = result.double().cpu().numpy()
         if got.shape != expected.shape:
             out["error"] = f"shape {got.shape} vs ntk4j {expected.shape}"
             ok = False

@@ -12,6 +12,9 @@ public interface Backend extends AutoCloseable {
     /** Short human-readable description, e.g. "cpu fp32 (OpenBLAS, Vector API, 2 threads)". */
     String name();
 
+    /** Which kind of backend this is (never {@link BackendKind#AUTO}). */
+    BackendKind kind();
+
     /** The precision this instance computes in. */
     Precision precision();
 

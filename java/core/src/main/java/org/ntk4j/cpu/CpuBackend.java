@@ -1,6 +1,7 @@
 package org.ntk4j.cpu;
 
 import org.ntk4j.Backend;
+import org.ntk4j.BackendKind;
 import org.ntk4j.BackendUnavailableException;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
@@ -106,6 +107,11 @@ public final class CpuBackend implements Backend {
     public String name() {
         return "cpu " + precision.name().toLowerCase() + " (" + la.description() + ", " + kernels.description() + ", "
                 + pool.threads() + (pool.threads() == 1 ? " thread)" : " threads)");
+    }
+
+    @Override
+    public BackendKind kind() {
+        return BackendKind.CPU;
     }
 
     @Override

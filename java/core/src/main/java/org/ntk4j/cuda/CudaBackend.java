@@ -3,6 +3,7 @@ package org.ntk4j.cuda;
 import java.util.ArrayList;
 import java.util.List;
 import org.ntk4j.Backend;
+import org.ntk4j.BackendKind;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.LossGradient;
@@ -77,6 +78,11 @@ public final class CudaBackend implements Backend {
     @Override
     public String name() {
         return "cuda " + precision.name().toLowerCase() + " (" + dev.describe() + ", " + dev.driver().description() + ")";
+    }
+
+    @Override
+    public BackendKind kind() {
+        return BackendKind.CUDA;
     }
 
     @Override

@@ -199,8 +199,7 @@ public final class GradientDescent {
                         + " values for " + arch.parameterCount() + " parameters");
             }
             if (!Double.isFinite(lg.loss())) {
-                throw new NtkException("gradient descent diverged at step " + t + " (loss " + lg.loss()
-                        + ") with learning rate " + lr + "; use a smaller learning rate");
+                throw new DivergedException(t, lg.loss(), lr);
             }
             double sq = 0;
             for (int l = 0; l < layers; l++) {
@@ -212,8 +211,7 @@ public final class GradientDescent {
             listener.report(options.task(), t + 1, steps, String.format("loss %.4g", lg.loss()));
         }
         if (!Double.isFinite(loss[steps])) {
-            throw new NtkException("gradient descent diverged by the last step (loss " + loss[steps]
-                    + ") with learning rate " + lr + "; use a smaller learning rate");
+            throw new DivergedException(steps, loss[steps], lr);
         }
         double flops = 6.0 * x.rows() * arch.forwardMultiplyAdds();
         return new Run(arch, lr, steps, loss, change, layerChange, kSteps, drift, k0, oSteps, trainOut, testOut,

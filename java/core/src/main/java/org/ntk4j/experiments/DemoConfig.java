@@ -56,6 +56,6 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
 
     /** {@link #gpu()} when the backend is CUDA, else {@link #cpu()}. */
     public static DemoConfig forBackend(Backend backend) {
-        return backend.name().toLowerCase(java.util.Locale.ROOT).contains("cuda") ? gpu() : cpu();
+        return backend.kind() == org.ntk4j.BackendKind.CUDA ? gpu() : cpu();
     }
 }

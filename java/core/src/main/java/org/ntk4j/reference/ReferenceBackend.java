@@ -1,6 +1,7 @@
 package org.ntk4j.reference;
 
 import org.ntk4j.Backend;
+import org.ntk4j.BackendKind;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.LossGradient;
@@ -23,6 +24,11 @@ public final class ReferenceBackend implements Backend {
     @Override
     public String name() {
         return "reference fp64";
+    }
+
+    @Override
+    public BackendKind kind() {
+        return BackendKind.REFERENCE;
     }
 
     @Override

@@ -12,7 +12,6 @@ import org.ntk4j.Backend;
 import org.ntk4j.Implementation;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
-import org.ntk4j.NtkException;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.model.Architecture;
@@ -94,8 +93,9 @@ class GradientDescentTest {
         Parameters p0 = Parameters.init(Architecture.builder(6).hidden(8).activation(org.ntk4j.model.Activation.IDENTITY)
                 .output(2).build(), 7);
         double lr = LearningRates.safe(REF, p0, X, 0.5) * 5;
-        NtkException e = assertThrows(NtkException.class,
+        DivergedException e = assertThrows(DivergedException.class,
                 () -> GradientDescent.train(REF, p0, X, Y, GradientDescent.Options.of(400).withLearningRate(lr), null));
+        assertEquals(lr, e.learningRate());
         assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("learning rate"), e.getMessage());
     }
 }

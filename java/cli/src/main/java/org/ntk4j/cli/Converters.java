@@ -1,0 +1,110 @@
+package org.ntk4j.cli;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.ntk4j.NtkException;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Parameterization;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Lower-case option values with one-line messages for the ones not understood. */
+final class Converters {
+    private Converters() {
+    }
+
+    private static <T> T convert(java.util.function.Function<String, T> f, String s) {
+        try {
+            return f.apply(s);
+        } catch (NtkException e) {
+            throw new TypeConversionException(e.getMessage());
+        }
+    }
+
+    static final class ActivationConverter implements ITypeConverter<Activation> {
+        @Override
+        public Activation convert(String s) {
+            return Converters.convert(Activation::parse, s);
+        }
+    }
+
+    static final class ActivationCandidates implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return List.of("relu", "erf", "tanh", "gelu", "identity").iterator();
+        }
+    }
+
+    static final class ParameterizationConverter implements ITypeConverter<Parameterization> {
+        @Override
+        public Parameterization convert(String s) {
+            return Converters.convert(Parameterization::parse, s);
+        }
+    }
+
+    static final class PrecisionConverter implements ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String s) {
+            return Converters.convert(Precision::parse, s);
+        }
+    }
+
+    static final class ModeConverter implements ITypeConverter<NtkMode> {
+        @Override
+        public NtkMode convert(String s) {
+            return Converters.convert(NtkMode::parse, s);
+        }
+    }
+
+    /** Byte sizes such as 2g, 512m, 64k or a plain number of bytes. */
+    static final class ByteSizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String s) {
+            return parseBytes(s);
+        }
+    }
+
+    static long parseBytes(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        if (t.endsWith("ib")) {
+            t = t.substring(0, t.length() - 2);
+        } else if (t.endsWith("b")) {
+            t = t.substring(0, t.length() - 1);
+        }
+        long mult = 1;
+        if (!t.isEmpty()) {
+            switch (t.charAt(t.length() - 1)) {
+                case 'k' -> mult = 1L << 10;
+                case 'm' -> mult = 1L << 20;
+                case 'g' -> mult = 1L << 30;
+                case 't' -> mult = 1L << 40;
+                default -> mult = 1;
+            }
+        }
+        String num = mult == 1 ? t : t.substring(0, t.length() - 1);
+        try {
+            double v = Double.parseDouble(num);
+            if (!(v > 0) || v * mult > Long.MAX_VALUE / 2) {
+                throw new TypeConversionException("'" + s + "' is not a positive size (e.g. 2g, 512m, 64k)");
+            }
+            return (long) (v * mult);
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + s + "' is not a size (e.g. 2g, 512m, 64k)");
+        }
+    }
+
+    /** Sizes for messages: 1.5 GiB, 640 KiB. */
+    static String formatBytes(long b) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = b;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? b + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,114 @@
+package org.ntk4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.ntk4j.Backend;
+import org.ntk4j.BackendKind;
+import org.ntk4j.Backends;
+import org.ntk4j.Precision;
+import org.ntk4j.experiments.DemoConfig;
+import org.ntk4j.experiments.LazyTrainingDemo;
+import org.ntk4j.experiments.Report;
+import org.ntk4j.experiments.Table;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ntk demo}: the lazy-training experiments on the digits data, as plots, tables and a summary. */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "The lazy-training experiments on digits: plots, tables, slopes.",
+        description = {"Run the lazy-training experiments on the shipped digits data set (on the GPU when there is"
+                + " one, else the CPU): how far weights move in training, how the kernel drifts, how close the"
+                + " network stays to its linearisation, how fast the empirical NTK approaches the infinite-width one,"
+                + " and the lazy-training score — each against the hidden width.",
+                "Writes PNG plots (log-log with fitted slopes where it fits), CSV tables and a Markdown report to DIR,"
+                        + " and prints the backend, each fitted slope and the total time."},
+        footer = {"", "Examples:", "  ntk demo", "  ntk demo --quick --out /tmp/demo", "  ntk demo --device cpu --precision fp64"})
+final class DemoCommand extends BaseCommand {
+    @Option(names = "--out", defaultValue = "ntk-demo", paramLabel = "DIR",
+            description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path outDir;
+
+    @Option(names = "--quick", description = "Small sizes (widths 16…128, 48 digits): seconds, for tests and CI.")
+    boolean quick;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda|reference",
+            description = "Backend (default: ${DEFAULT-VALUE}: the GPU if usable, else the CPU).")
+    String device;
+
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp64|tf32",
+            converter = Converters.PrecisionConverter.class, description = "Precision (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
+    @Override
+    protected int execute() throws Exception {
+        long start = System.nanoTime();
+        BackendKind kind;
+        try {
+            kind = BackendKind.parse(device.trim());
+        } catch (org.ntk4j.InvalidInputException e) {
+            throw new UsageError(e.getMessage());
+        }
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new UsageError("--out " + outDir + " exists and is not a folder");
+        }
+        Report report;
+        String backendName;
+        try (Backend backend = Backends.open(kind, precision);
+             Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "steps")) {
+            backendName = backend.name();
+            DemoConfig cfg = quick ? DemoConfig.quick() : DemoConfig.forBackend(backend);
+            info("ntk demo: " + (quick ? "quick sizes" : "full sizes") + " on " + backendName);
+            report = LazyTrainingDemo.run(backend, cfg, bars);
+        }
+        Files.createDirectories(outDir);
+        report.writeTo(outDir);
+        List<DemoPlots.Slope> slopes = new ArrayList<>();
+        List<Path> pngs = DemoPlots.write(report, outDir, slopes);
+        Path md = outDir.resolve(report.name().replaceAll("[^A-Za-z0-9_.-]", "_") + ".md");
+        appendPlots(md, pngs, slopes);
+
+        var out = out();
+        out.println("backend: " + backendName);
+        out.println("slopes vs hidden width (log-log fits; all widths, then the widest three where present):");
+        // One line per quantity: its fit over all widths and, when the report has it, over the widest three.
+        java.util.Map<String, List<String>> lines = new java.util.LinkedHashMap<>();
+        for (Table t : report.tables()) {
+            if (t.name().endsWith("_fits")) {
+                for (int i = 0; i < t.rowCount(); i++) {
+                    String q = String.valueOf(t.get(i, "quantity"));
+                    String key = q.replace(" (widest 3)", "");
+                    lines.computeIfAbsent(key, k -> new ArrayList<>()).add(String.format(Locale.ROOT,
+                            "%+.3f (r² %.2f, %s…%s)", ((Number) t.get(i, "slope")).doubleValue(),
+                            ((Number) t.get(i, "r2")).doubleValue(), fmt(t.get(i, "width_min")),
+                            fmt(t.get(i, "width_max"))));
+                }
+            }
+        }
+        lines.forEach((q, fits) -> out.printf(Locale.ROOT, "  %-38s %s%n", q, String.join("   ", fits)));
+        out.printf(Locale.ROOT, "total %.1f s; wrote %d tables, %d plots and %s to %s%n",
+                (System.nanoTime() - start) / 1e9, report.tables().size(), pngs.size(), md.getFileName(), outDir);
+        return 0;
+    }
+
+    private static String fmt(Object v) {
+        return v instanceof Number n ? String.valueOf((long) n.doubleValue()) : String.valueOf(v);
+    }
+
+    private static void appendPlots(Path md, List<Path> pngs, List<DemoPlots.Slope> slopes) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder("\n## Plots\n\n");
+        if (!slopes.isEmpty()) {
+            sb.append("| quantity (in scaling.png) | slope vs width | r² |\n|---|---|---|\n");
+            for (DemoPlots.Slope s : slopes) {
+                sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f |%n", s.label(), s.fit().slope(), s.fit().r2()));
+            }
+            sb.append('\n');
+        }
+        for (Path p : pngs) {
+            sb.append("![").append(p.getFileName()).append("](").append(p.getFileName()).append(")\n\n");
+        }
+        Files.writeString(md, sb.toString(), java.nio.file.StandardOpenOption.APPEND);
+    }
+}

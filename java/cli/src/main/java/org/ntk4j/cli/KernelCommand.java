@@ -1,0 +1,110 @@
+package org.ntk4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.model.Parameters;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ntk kernel}: Θ(X1, X2) of a network (or its infinite-width limit) into a .npy file. */
+@Command(name = "kernel", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "The NTK of a network, or its infinite-width limit, as a .npy file.",
+        description = {"Compute the NTK Θ(X1, X2) (X2 defaults to X1) and write it as .npy.",
+                "Shapes: full (N1, N2, O, O), trace (N1, N2) = mean over outputs of Θ_aa, diagonal (N1, N2, O).",
+                "Kernels larger than --memory are computed in tiles and streamed into the file (upper-triangle tiles"
+                        + " only when X2 is X1), with a progress bar; the file appears under its name only when complete."},
+        footer = {"", "Examples:",
+                "  ntk kernel --x X.npy --arch 64,512,512,10 --seed 1 --out K.npy",
+                "  ntk kernel --x A.npy --x2 B.npy --params P.npz --act erf --mode full --out K.npy",
+                "  ntk kernel --x X.npy --arch 64,1,10 --impl analytic --out Kinf.npy"})
+final class KernelCommand extends BaseCommand {
+    @Option(names = "--x", required = true, paramLabel = "X1.npy", description = "Inputs (N1, d), float32 or float64.")
+    Path x1File;
+
+    @Option(names = "--x2", paramLabel = "X2.npy", description = "Second inputs (N2, d); default: X1 (symmetric kernel).")
+    Path x2File;
+
+    @Option(names = "--out", required = true, paramLabel = "K.npy", description = "Output .npy file.")
+    Path outFile;
+
+    @Option(names = "--mode", defaultValue = "trace", paramLabel = "full|trace|diagonal",
+            converter = Converters.ModeConverter.class, description = "Which output pairs (default: ${DEFAULT-VALUE}).")
+    NtkMode mode;
+
+    @Option(names = "--memory", defaultValue = "2g", paramLabel = "SIZE", converter = Converters.ByteSizeConverter.class,
+            description = "Memory budget for inputs, tiles and the mapped output window, e.g. 512m, 8g (default: 2g).")
+    long memory;
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    ComputeOptions compute;
+
+    @Override
+    protected int execute() throws Exception {
+        long start = System.nanoTime();
+        Inputs.requireWritable(outFile);
+        Parameters params = model.parameters();
+        int d = params.architecture().inputDim();
+        Matrix x1 = Inputs.examples(x1File, d, "X1");
+        boolean symmetric = x2File == null || sameFile(x1File, x2File);
+        Matrix x2 = symmetric ? null : Inputs.examples(x2File, d, "X2");
+        if (Files.exists(outFile) && (sameFile(outFile, x1File) || (x2File != null && sameFile(outFile, x2File)))) {
+            throw new UsageError("--out " + outFile + " would overwrite an input");
+        }
+        int n1 = x1.rows();
+        int n2 = symmetric ? n1 : x2.rows();
+        long budget = effectiveBudget();
+        long fixed = 2L * 8 * ((long) x1.data().length + (x2 == null ? 0 : x2.data().length) + params.size());
+        try (KernelSource source = compute.kernelSource(params);
+             PartialFile part = new PartialFile(outFile)) {
+            int o = source.outputDim();
+            TiledKernel.Plan plan = TiledKernel.plan(n1, n2, symmetric, mode.valuesPerPair(o),
+                    source.workingBytesPerExample(), source.workingBytesPerPair(), budget, fixed);
+            if (!plan.inMemory()) {
+                info(String.format(Locale.ROOT, "kernel of %s values does not fit %s: %d tiles of %d×%d rows",
+                        Arrays.toString(mode.shape(n1, n2, o)), Converters.formatBytes(budget), plan.tiles(),
+                        plan.tile1(), plan.tile2()));
+            }
+            TiledKernel.write(source, x1, x2, mode, plan, part.path(), compute.float32Output(), quiet ? null : err());
+            part.commit();
+            info(String.format(Locale.ROOT, "wrote %s: %s %s %s kernel in %.2f s [%s]", outFile,
+                    compute.float32Output() ? "float32" : "float64", shapeString(mode.shape(n1, n2, o)),
+                    mode.name().toLowerCase(Locale.ROOT), (System.nanoTime() - start) / 1e9, source.description()));
+        }
+        return 0;
+    }
+
+    private long effectiveBudget() {
+        long heap = Runtime.getRuntime().maxMemory();
+        long usable = heap == Long.MAX_VALUE ? memory : (long) (heap * 0.8);
+        if (memory > usable) {
+            info("note: --memory " + Converters.formatBytes(memory) + " is more than this JVM may use; planning for "
+                    + Converters.formatBytes(usable) + " (raise it with NTK_JAVA_OPTS=-Xmx…)");
+            return usable;
+        }
+        return memory;
+    }
+
+    static String shapeString(int[] shape) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        return sb.append(')').toString();
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        }
+    }
+}

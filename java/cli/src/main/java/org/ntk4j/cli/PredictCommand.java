@@ -1,0 +1,208 @@
+package org.ntk4j.cli;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import org.ntk4j.Backend;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.dynamics.GradientDescent;
+import org.ntk4j.dynamics.KernelMatrices;
+import org.ntk4j.dynamics.LearningRates;
+import org.ntk4j.dynamics.LinearAlgebra;
+import org.ntk4j.dynamics.LinearizedDynamics;
+import org.ntk4j.io.Npy;
+import org.ntk4j.io.NpyArray;
+import org.ntk4j.model.Parameters;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ntk predict}: the linearised network's (or the infinite-width kernel's) predictions after training time t. */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Predictions of the linearised network at time t (or t = ∞).",
+        description = {"Predict test outputs of the network linearised at its initialisation and trained on MSE for time"
+                + " t (closed form, no training run): f_test(t) = f_test,0 + Θ_test,train Θ⁻¹ (e^{−ηΘt/n} − I)(f_0 − y)."
+                + " At --t inf this is kernel regression, f_test,0 + Θ_test,train (Θ + ridge·I)⁻¹ (y − f_0).",
+                "With --impl analytic the kernel is the infinite-width NTK and f_0 = 0: the mean prediction of the"
+                        + " infinite ensemble of such networks.",
+                "Writes the predictions (N_test, O) as .npy; with --y-test it also prints the test loss and accuracy."},
+        footer = {"", "Examples:",
+                "  ntk predict --x train.npy --y y.npy --x-test test.npy --arch 64,2048,10 --t inf --out pred.npy",
+                "  ntk predict --x train.npy --y y.npy --x-test test.npy --arch 64,1,10 --impl analytic --t 500 --lr 1"
+                        + " --y-test ytest.npy --out pred.npy"})
+final class PredictCommand extends BaseCommand {
+    @Option(names = "--x", required = true, paramLabel = "X.npy", description = "Training inputs (N, d).")
+    Path xFile;
+
+    @Option(names = "--y", required = true, paramLabel = "Y.npy", description = "Training targets (N, O).")
+    Path yFile;
+
+    @Option(names = "--x-test", required = true, paramLabel = "XT.npy", description = "Test inputs (N_test, d).")
+    Path xTestFile;
+
+    @Option(names = "--y-test", paramLabel = "YT.npy", description = "Test targets (N_test, O), to report loss and accuracy.")
+    Path yTestFile;
+
+    @Option(names = "--out", required = true, paramLabel = "PRED.npy", description = "Predictions (N_test, O).")
+    Path outFile;
+
+    @Option(names = "--t", defaultValue = "inf", paramLabel = "T|inf",
+            description = "Training time: gradient steps (--flow gd) or time in units of η (--flow continuous);"
+                    + " inf = trained to convergence (default: ${DEFAULT-VALUE}).")
+    String time;
+
+    @Option(names = "--lr", defaultValue = "auto", paramLabel = "η|auto",
+            description = "Learning rate η; auto = n/λ_max(Θ), as 'ntk train' picks it (default: ${DEFAULT-VALUE}).")
+    String lr;
+
+    @Option(names = "--flow", defaultValue = "gd", paramLabel = "gd|continuous",
+            description = "gd: t discrete steps, (1 − ηλ/n)^t, matching 'ntk train --steps t'; continuous: gradient"
+                    + " flow e^{−ηλt/n} (neural-tangents' gradient_descent_mse) (default: ${DEFAULT-VALUE}).")
+    String flow;
+
+    @Option(names = "--kernel", defaultValue = "trace", paramLabel = "trace|full",
+            description = "trace: Θ_trace ⊗ I_O (each output alone); full: the (N·O)×(N·O) kernel, exact for the"
+                    + " linearised finite network but O³ times the cost (default: ${DEFAULT-VALUE}).")
+    String kernel;
+
+    @Option(names = "--ridge", defaultValue = "0", description = "Added to Θ's diagonal at t = inf (default: ${DEFAULT-VALUE}).")
+    double ridge;
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    ComputeOptions compute;
+
+    @Override
+    protected int execute() throws Exception {
+        long start = System.nanoTime();
+        double t = parseTime(time);
+        double eta = TrainCommand.parseLearningRate(lr);
+        LinearizedDynamics.Flow f = switch (flow.trim().toLowerCase(Locale.ROOT)) {
+            case "gd", "steps" -> LinearizedDynamics.Flow.GRADIENT_DESCENT;
+            case "continuous", "flow", "gf" -> LinearizedDynamics.Flow.GRADIENT_FLOW;
+            default -> throw new UsageError("--flow must be gd or continuous, got '" + flow + "'");
+        };
+        NtkMode mode = switch (kernel.trim().toLowerCase(Locale.ROOT)) {
+            case "trace" -> NtkMode.TRACE;
+            case "full" -> NtkMode.FULL;
+            default -> throw new UsageError("--kernel must be trace or full, got '" + kernel + "'");
+        };
+        if (!(ridge >= 0) || !Double.isFinite(ridge)) {
+            throw new UsageError("--ridge must be ≥ 0, got " + ridge);
+        }
+        if (ridge > 0 && t != Double.POSITIVE_INFINITY) {
+            throw new UsageError("--ridge applies only at --t inf");
+        }
+        boolean analytic = compute.impl == ComputeOptions.Impl.ANALYTIC;
+        if (analytic) {
+            mode = NtkMode.TRACE; // the infinite-width kernel is Θ ⊗ I_O: full adds nothing
+        }
+        Inputs.requireWritable(outFile);
+        Parameters params = model.parameters();
+        int d = params.architecture().inputDim();
+        int o = params.architecture().outputDim();
+        Matrix x = Inputs.examples(xFile, d, "X");
+        Matrix y = Inputs.targets(yFile, x.rows(), o);
+        Matrix xt = Inputs.examples(xTestFile, d, "X-test");
+        Matrix yt = yTestFile == null ? null : Inputs.targets(yTestFile, xt.rows(), o);
+
+        Tensor k;
+        Tensor kt;
+        Matrix f0;
+        Matrix f0t;
+        String who;
+        try (KernelSource source = compute.kernelSource(params)) {
+            who = source.description();
+            k = source.compute(x, null, mode);
+            kt = source.compute(xt, x, mode);
+        }
+        if (analytic) {
+            f0 = Matrix.zeros(x.rows(), o);
+            f0t = Matrix.zeros(xt.rows(), o);
+        } else {
+            try (Backend b = compute.openBackend()) {
+                f0 = b.forward(params, x);
+                f0t = b.forward(params, xt);
+            }
+        }
+        Matrix pred;
+        if (t == Double.POSITIVE_INFINITY) {
+            Matrix residual = minus(y, f0);
+            pred = plus(f0t, LinearizedDynamics.kernelRegression(k, kt, residual, ridge));
+        } else {
+            if (Double.isNaN(eta)) {
+                Matrix gram = mode == NtkMode.FULL ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
+                double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
+                eta = LearningRates.fromEigenvalue(ev[ev.length - 1], x.rows() * o, LearningRates.DEFAULT_FRACTION);
+            }
+            pred = LinearizedDynamics.of(k, kt, f0, y, f0t, eta, f).predictTest(t);
+        }
+        Npy.write(outFile, NpyArray.of(pred, compute.float32Output()));
+        String score = "";
+        if (yt != null) {
+            score = String.format(Locale.ROOT, "; test loss %.4g", GradientDescent.mse(pred, yt));
+            if (o > 1) {
+                score += String.format(Locale.ROOT, ", accuracy %.1f%%", 100 * accuracy(pred, yt));
+            }
+        }
+        info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions at t = %s%s in %.2f s [%s]%s", outFile,
+                pred.rows(), pred.cols(), t == Double.POSITIVE_INFINITY ? "∞" : time.trim(),
+                t == Double.POSITIVE_INFINITY ? "" : String.format(Locale.ROOT, " (η = %.4g)", eta),
+                (System.nanoTime() - start) / 1e9, who, score));
+        return 0;
+    }
+
+    static double parseTime(String s) {
+        String v = s.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("inf") || v.equals("infinity") || v.equals("∞")) {
+            return Double.POSITIVE_INFINITY;
+        }
+        try {
+            double t = Double.parseDouble(v);
+            if (t >= 0 && Double.isFinite(t)) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UsageError("--t must be a non-negative number or inf, got '" + s + "'");
+    }
+
+    /** Fraction of rows whose largest prediction is where the target's largest value is (one-hot targets). */
+    static double accuracy(Matrix pred, Matrix target) {
+        int hits = 0;
+        for (int i = 0; i < pred.rows(); i++) {
+            hits += argmax(pred, i) == argmax(target, i) ? 1 : 0;
+        }
+        return (double) hits / pred.rows();
+    }
+
+    private static int argmax(Matrix m, int row) {
+        int best = 0;
+        for (int j = 1; j < m.cols(); j++) {
+            if (m.get(row, j) > m.get(row, best)) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    private static Matrix minus(Matrix a, Matrix b) {
+        double[] r = a.data().clone();
+        for (int i = 0; i < r.length; i++) {
+            r[i] -= b.data()[i];
+        }
+        return new Matrix(a.rows(), a.cols(), r);
+    }
+
+    private static Matrix plus(Matrix a, Matrix b) {
+        double[] r = a.data().clone();
+        for (int i = 0; i < r.length; i++) {
+            r[i] += b.data()[i];
+        }
+        return new Matrix(a.rows(), a.cols(), r);
+    }
+}

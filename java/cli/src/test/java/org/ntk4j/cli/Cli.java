@@ -1,0 +1,49 @@
+package org.ntk4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.ntk4j.Matrix;
+import org.ntk4j.io.Npy;
+import org.ntk4j.io.NpyArray;
+
+/** Runs the command line in-process and captures what it prints. */
+final class Cli {
+    private Cli() {
+    }
+
+    record Result(int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    static Result run(Object... args) {
+        String[] a = new String[args.length];
+        for (int i = 0; i < args.length; i++) {
+            a[i] = String.valueOf(args[i]);
+        }
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), a);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** Random Gaussian inputs (N, d) with a fixed seed, saved as .npy. */
+    static Matrix randomInputs(Path file, int n, int d, long seed, boolean float32) throws IOException {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] v = new double[n * d];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = rng.nextGaussian();
+            if (float32) {
+                v[i] = (float) v[i];
+            }
+        }
+        Matrix m = new Matrix(n, d, v);
+        Npy.write(file, NpyArray.of(m, float32));
+        return m;
+    }
+}

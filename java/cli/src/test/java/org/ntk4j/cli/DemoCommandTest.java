@@ -1,0 +1,48 @@
+package org.ntk4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.BackendKind;
+import org.ntk4j.Backends;
+
+class DemoCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void quickDemoWritesPlotsTablesAndASummary() throws IOException {
+        // The default device when a fast backend exists; the slow reference only on a build without one.
+        boolean fast = Backends.providers().stream().anyMatch(p -> p.kind() != BackendKind.REFERENCE
+                && p.unavailableReason() == null);
+        Path out = dir.resolve("demo");
+        Cli.Result r = fast ? Cli.run("demo", "--quick", "--out", out, "-q")
+                : Cli.run("demo", "--quick", "--out", out, "-q", "--device", "reference");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().startsWith("backend: "), r.out());
+        assertTrue(r.out().contains("slopes vs hidden width") && r.out().contains("change_total "), r.out());
+        assertTrue(r.out().contains("total ") && r.out().contains(" s;"), r.out());
+        for (String f : new String[] {"weight_movement.csv", "weight_movement_final.csv", "kernel_drift.csv",
+                "ntk_convergence_summary.csv", "lazy_score_summary.csv", "training_fits.csv"}) {
+            assertTrue(Files.size(out.resolve(f)) > 20, f);
+        }
+        TrainAndDevicesTest.assertPng(out.resolve("scaling.png"), 1000);
+        TrainAndDevicesTest.assertPng(out.resolve("weight_movement.png"), 700);
+        TrainAndDevicesTest.assertPng(out.resolve("ntk_convergence_summary.png"), 700);
+        String md = Files.readString(out.resolve("lazy-training_demo.md"));
+        assertTrue(md.contains("| width |") && md.contains("## Plots") && md.contains("![scaling.png](scaling.png)"), md);
+    }
+
+    @Test
+    void outputThatIsAFileIsAUsageError() throws IOException {
+        Path file = Files.writeString(dir.resolve("taken"), "x");
+        Cli.Result r = Cli.run("demo", "--quick", "--out", file);
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("not a folder"), r.err());
+    }
+}

@@ -1,0 +1,154 @@
+package org.ntk4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.BackendKind;
+import org.ntk4j.BackendProvider;
+import org.ntk4j.Backends;
+import org.ntk4j.io.Npy;
+import org.ntk4j.io.NpyArray;
+
+/** The mistakes users make get one line naming the problem, exit code 2, and no stack trace. */
+class ErrorMessagesTest {
+    @TempDir
+    Path dir;
+    Path x;
+
+    @BeforeEach
+    void inputs() throws IOException {
+        x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 6, 4, 1, false);
+    }
+
+    private void assertUserError(Cli.Result r, String... fragments) {
+        assertEquals(2, r.code(), r.toString());
+        String err = r.err().strip();
+        assertEquals(1, err.lines().count(), "one line: " + err);
+        assertFalse(err.contains("Exception") || err.contains("\tat "), "no stack trace: " + err);
+        for (String f : fragments) {
+            assertTrue(err.contains(f), "'" + f + "' missing in: " + err);
+        }
+        assertFalse(Files.exists(dir.resolve("k.npy")), "no output on error");
+        assertFalse(Files.exists(dir.resolve("k.npy.partial")), "no partial output on error");
+    }
+
+    @Test
+    void missingInputFile() {
+        assertUserError(Cli.run("kernel", "--x", dir.resolve("nope.npy"), "--arch", "4,5,2", "--out", dir.resolve("k.npy")),
+                "file not found", "nope.npy");
+    }
+
+    @Test
+    void notAnNpyFile() throws IOException {
+        Path bad = dir.resolve("bad.npy");
+        Files.writeString(bad, "hello");
+        assertUserError(Cli.run("kernel", "--x", bad, "--arch", "4,5,2", "--out", dir.resolve("k.npy")),
+                "bad.npy", "not a .npy file");
+    }
+
+    @Test
+    void wrongShape() throws IOException {
+        Path cube = dir.resolve("cube.npy");
+        Npy.write(cube, new NpyArray(new int[] {2, 2, 4}, new double[16], false));
+        assertUserError(Cli.run("kernel", "--x", cube, "--arch", "4,5,2", "--out", dir.resolve("k.npy")),
+                "cube.npy", "2-D", "[2, 2, 4]");
+    }
+
+    @Test
+    void inputDimensionNotMatchingTheModel() {
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "7,5,2", "--out", dir.resolve("k.npy")),
+                "x.npy", "4 features", "input dimension is 7");
+    }
+
+    @Test
+    void inputDimensionNotMatchingTheParamsFile() {
+        Path p = dir.resolve("p.npz");
+        assertEquals(0, Cli.run("kernel", "--x", x, "--arch", "4,3,2", "--impl", "reference", "--out",
+                dir.resolve("ok.npy"), "--save-params", p, "-q").code());
+        Path x5 = dir.resolve("x5.npy");
+        try {
+            Cli.randomInputs(x5, 3, 5, 2, false);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        assertUserError(Cli.run("kernel", "--x", x5, "--params", p, "--out", dir.resolve("k.npy")),
+                "x5.npy", "5 features", "input dimension is 4");
+    }
+
+    @Test
+    void nanInInputs() throws IOException {
+        double[] v = new double[12];
+        v[7] = Double.NaN;
+        Path nan = dir.resolve("nan.npy");
+        Npy.write(nan, new NpyArray(new int[] {3, 4}, v, true));
+        assertUserError(Cli.run("kernel", "--x", nan, "--arch", "4,5,2", "--out", dir.resolve("k.npy")),
+                "nan.npy", "NaN", "row 1, column 3");
+    }
+
+    @Test
+    void unknownFlagAndBadValues() {
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("k.npy"), "--frobnicate"),
+                "Unknown option", "--frobnicate");
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("k.npy"), "--act", "swish"),
+                "swish", "relu");
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,x,2", "--out", dir.resolve("k.npy")), "'x'");
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("k.npy"), "--memory", "lots"),
+                "lots");
+        assertUserError(Cli.run("kernel", "--x", x, "--out", dir.resolve("k.npy")), "--arch", "--params");
+        assertUserError(Cli.run("kernel", "--arch", "4,5,2", "--out", dir.resolve("k.npy")), "--x");
+        assertUserError(Cli.run("frobnicate"), "frobnicate");
+    }
+
+    @Test
+    void outputFolderMissing() {
+        Cli.Result r = Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("no/such/k.npy"));
+        assertUserError(r, "does not exist");
+    }
+
+    @Test
+    void cudaWithoutAGpuIsOneLineElseItWorks() {
+        boolean cuda = false;
+        for (BackendProvider p : Backends.providers()) {
+            cuda |= p.kind() == BackendKind.CUDA && p.unavailableReason() == null;
+        }
+        Cli.Result r = Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--device", "cuda", "--out", dir.resolve("k.npy"));
+        if (cuda) {
+            assertEquals(0, r.code(), r.toString());
+        } else {
+            assertUserError(r, "cuda");
+        }
+    }
+
+    @Test
+    void verbosePrintsTheStackTrace() {
+        Cli.Result r = Cli.run("kernel", "--x", dir.resolve("nope.npy"), "--arch", "4,5,2", "--out", dir.resolve("k.npy"),
+                "--verbose");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("NoSuchFileException") && r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void unfinishedOutputIsRemovedAndCommittedOutputRenamed() throws IOException {
+        Path out = dir.resolve("big.npy");
+        try (PartialFile part = new PartialFile(out)) {
+            Files.writeString(part.path(), "half");
+            assertTrue(part.path().getFileName().toString().endsWith(".partial"));
+        }
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(dir.resolve("big.npy.partial")));
+        try (PartialFile part = new PartialFile(out)) {
+            Files.writeString(part.path(), "whole");
+            part.commit();
+        }
+        assertEquals("whole", Files.readString(out));
+        assertFalse(Files.exists(dir.resolve("big.npy.partial")));
+    }
+}

@@ -1,0 +1,244 @@
+package org.ntk4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.Backend;
+import org.ntk4j.BackendKind;
+import org.ntk4j.BackendProvider;
+import org.ntk4j.Backends;
+import org.ntk4j.Implementation;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
+import org.ntk4j.analytic.AnalyticKernel;
+import org.ntk4j.io.Npy;
+import org.ntk4j.io.NpyArray;
+import org.ntk4j.io.ParametersIO;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameterization;
+import org.ntk4j.model.Parameters;
+
+class KernelCommandTest {
+    @TempDir
+    Path dir;
+
+    /** Every backend that can run here, as (CLI flags, library kind). */
+    private static List<Object[]> backendsHere() {
+        List<Object[]> list = new ArrayList<>();
+        list.add(new Object[] {new String[] {"--impl", "reference"}, BackendKind.REFERENCE});
+        for (BackendProvider p : Backends.providers()) {
+            if (p.unavailableReason() == null && (p.kind() == BackendKind.CPU || p.kind() == BackendKind.CUDA)) {
+                list.add(new Object[] {new String[] {"--device", p.kind().name().toLowerCase()}, p.kind()});
+            }
+        }
+        return list;
+    }
+
+    private static String[] concat(String[] a, Object... b) {
+        String[] r = new String[a.length + b.length];
+        System.arraycopy(a, 0, r, 0, a.length);
+        for (int i = 0; i < b.length; i++) {
+            r[a.length + i] = String.valueOf(b[i]);
+        }
+        return r;
+    }
+
+    @Test
+    void kernelFileEqualsTheLibrarysResultBitForBit() throws IOException {
+        Matrix x1 = Cli.randomInputs(dir.resolve("x1.npy"), 13, 5, 1, false);
+        Matrix x2 = Cli.randomInputs(dir.resolve("x2.npy"), 7, 5, 2, false);
+        Architecture arch = Architecture.parseWidths("5,11,9,3").activation(Activation.ERF).sigmaW(1.3).sigmaB(0.2).build();
+        Parameters params = Parameters.init(arch, 17);
+        for (Object[] b : backendsHere()) {
+            String[] flags = (String[]) b[0];
+            for (Precision precision : List.of(Precision.FP32, Precision.FP64)) {
+                try (Backend lib = Backends.open((BackendKind) b[1], precision)) {
+                    for (NtkMode mode : NtkMode.values()) {
+                        for (boolean second : List.of(false, true)) {
+                            Path out = dir.resolve("k.npy");
+                            String[] args = concat(concat(new String[] {"kernel"}, (Object[]) flags), "--x", dir.resolve("x1.npy"), "--arch", "5,11,9,3",
+                                    "--seed", 17, "--act", "erf", "--wstd", 1.3, "--bstd", 0.2, "--mode", mode.name(),
+                                    "--precision", precision.name(), "--out", out, "-q");
+                            if (second) {
+                                args = concat(args, "--x2", dir.resolve("x2.npy"));
+                            }
+                            Cli.Result r = Cli.run((Object[]) args);
+                            assertEquals(0, r.code(), r.toString());
+                            assertEquals("", r.err(), "--quiet prints nothing");
+                            NpyArray got = Npy.read(out);
+                            Tensor want = lib.ntk(params, x1, second ? x2 : null, mode, Implementation.AUTO);
+                            String what = b[1] + " " + precision + " " + mode + (second ? " x1,x2" : " x1,x1");
+                            assertArrayEquals(want.shape(), got.shape(), what);
+                            assertEquals(precision == Precision.FP32, got.float32(), what + " dtype");
+                            double[] w = want.data();
+                            if (got.float32()) {
+                                w = w.clone();
+                                for (int i = 0; i < w.length; i++) {
+                                    w[i] = (float) w[i];
+                                }
+                            }
+                            assertArrayEquals(w, got.data(), 0.0, what);
+                            assertFalse(Files.exists(dir.resolve("k.npy.partial")));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void tiledStreamingEqualsInMemoryForEveryModeAndShape() throws IOException {
+        Cli.randomInputs(dir.resolve("x1.npy"), 29, 4, 3, true);
+        Cli.randomInputs(dir.resolve("x2.npy"), 17, 4, 4, true);
+        for (Object[] b : backendsHere()) {
+            String[] flags = (String[]) b[0];
+            for (NtkMode mode : NtkMode.values()) {
+                for (boolean second : List.of(false, true)) {
+                    for (String precision : List.of("fp32", "fp64")) {
+                        String[] base = {"kernel", "--x", dir.resolve("x1.npy").toString(), "--arch", "4,6,5,3", "--seed",
+                                "5", "--mode", mode.name().toLowerCase(), "--precision", precision};
+                        if (second) {
+                            base = concat(base, "--x2", dir.resolve("x2.npy"));
+                        }
+                        base = concat(base, (Object[]) flags);
+                        Path whole = dir.resolve("whole.npy");
+                        Path tiled = dir.resolve("tiled.npy");
+                        Cli.Result r1 = Cli.run((Object[]) concat(base, "--out", whole));
+                        assertEquals(0, r1.code(), r1.toString());
+                        assertFalse(r1.err().contains("tiles"), "small kernels are computed in one call");
+                        Cli.Result r2 = Cli.run((Object[]) concat(base, "--out", tiled, "--memory", "48k"));
+                        assertEquals(0, r2.code(), r2.toString());
+                        assertTrue(r2.err().contains("tiles of"), "tiny budget must tile: " + r2.err());
+                        String what = b[1] + " " + mode + " " + precision + (second ? " x1,x2" : " x1,x1");
+                        if (b[1] == BackendKind.REFERENCE) {
+                            // Per-pair arithmetic whatever the block: tiles must reproduce every bit.
+                            assertArrayEquals(Files.readAllBytes(whole), Files.readAllBytes(tiled), what);
+                        } else {
+                            // BLAS-blocked backends round differently for other block shapes; same values otherwise.
+                            NpyArray w = Npy.read(whole);
+                            NpyArray t = Npy.read(tiled);
+                            assertArrayEquals(w.shape(), t.shape(), what);
+                            assertEquals(w.float32(), t.float32(), what);
+                            assertTrue(relativeError(t.data(), w.data()) <= (precision.equals("fp32") ? 1e-5 : 1e-12),
+                                    what + ": relative error " + relativeError(t.data(), w.data()));
+                        }
+                        if (!second) {
+                            assertSymmetric(Npy.read(tiled), what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void analyticImplementationIsTheInfiniteWidthKernelAndTilesTheSame() throws IOException {
+        Matrix x1 = Cli.randomInputs(dir.resolve("x1.npy"), 23, 4, 8, false);
+        Matrix x2 = Cli.randomInputs(dir.resolve("x2.npy"), 9, 4, 9, false);
+        Architecture arch = Architecture.parseWidths("4,1,1,3").activation(Activation.ERF).sigmaW(1.5).sigmaB(0.1).build();
+        AnalyticKernel lib = AnalyticKernel.of(arch);
+        for (NtkMode mode : NtkMode.values()) {
+            for (boolean second : List.of(false, true)) {
+                String[] base = {"kernel", "--x", dir.resolve("x1.npy").toString(), "--arch", "4,1,1,3", "--act", "erf",
+                        "--wstd", "1.5", "--bstd", "0.1", "--impl", "analytic", "--precision", "fp64", "--mode",
+                        mode.name()};
+                if (second) {
+                    base = concat(base, "--x2", dir.resolve("x2.npy"));
+                }
+                Cli.Result r = Cli.run((Object[]) concat(base, "--out", dir.resolve("a.npy"), "-q"));
+                assertEquals(0, r.code(), r.toString());
+                NpyArray got = Npy.read(dir.resolve("a.npy"));
+                Tensor want = lib.ntk(x1, second ? x2 : null, mode);
+                assertArrayEquals(want.shape(), got.shape());
+                assertArrayEquals(want.data(), got.data(), 0.0, mode + (second ? " x1,x2" : " x1,x1"));
+                Cli.Result t = Cli.run((Object[]) concat(base, "--out", dir.resolve("t.npy"), "--memory", "10k"));
+                assertEquals(0, t.code(), t.toString());
+                assertTrue(t.err().contains("tiles of"), t.err());
+                assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")), Files.readAllBytes(dir.resolve("t.npy")),
+                        "analytic tiled " + mode + (second ? " x1,x2" : " x1,x1"));
+            }
+        }
+    }
+
+    static double relativeError(double[] got, double[] want) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < want.length; i++) {
+            num += (got[i] - want[i]) * (got[i] - want[i]);
+            den += want[i] * want[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    /** Θ_ab(x_i, x_j) = Θ_ba(x_j, x_i) exactly, as a kernel of X with itself must be. */
+    static void assertSymmetric(NpyArray k, String what) {
+        int[] s = k.shape();
+        int n = s[0];
+        int v = k.data().length / (n * n);
+        int o = s.length == 4 ? s[2] : 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int a = 0; a < v; a++) {
+                    int mirrored = o > 0 ? (a % o) * o + a / o : a;
+                    assertEquals(k.data()[(i * n + j) * v + a], k.data()[(j * n + i) * v + mirrored], 0.0,
+                            what + " symmetry at " + i + "," + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void paramsFileGivesTheSameKernelAsTheArchitectureItWasSavedFrom() throws IOException {
+        Cli.randomInputs(dir.resolve("x.npy"), 9, 3, 7, false);
+        Path saved = dir.resolve("p.npz");
+        Cli.Result r1 = Cli.run("kernel", "--x", dir.resolve("x.npy"), "--arch", "3,8,2", "--seed", 4, "--bstd", "none",
+                "--act", "tanh", "--param", "standard", "--impl", "reference", "--precision", "fp64", "--out",
+                dir.resolve("a.npy"), "--save-params", saved);
+        assertEquals(0, r1.code(), r1.toString());
+        Parameters p = ParametersIO.load(saved, Activation.TANH, Parameterization.STANDARD, 1.0, 0.0);
+        assertFalse(p.architecture().bias());
+        assertArrayEquals(Parameters.init(Architecture.parseWidths("3,8,2").activation(Activation.TANH)
+                .parameterization(Parameterization.STANDARD).noBias().build(), 4).toFlat(), p.toFlat(), 0.0);
+        Cli.Result r2 = Cli.run("kernel", "--x", dir.resolve("x.npy"), "--params", saved, "--act", "tanh", "--param",
+                "standard", "--impl", "reference", "--precision", "fp64", "--out", dir.resolve("b.npy"));
+        assertEquals(0, r2.code(), r2.toString());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")), Files.readAllBytes(dir.resolve("b.npy")));
+        Cli.Result r3 = Cli.run("kernel", "--x", dir.resolve("x.npy"), "--params", saved, "--bstd", "0.5",
+                "--impl", "reference", "--out", dir.resolve("c.npy"));
+        assertEquals(2, r3.code());
+        assertTrue(r3.err().contains("has no biases"), r3.err());
+    }
+
+    @Test
+    void tilePlansStayWithinTheBudget() {
+        for (boolean symmetric : List.of(true, false)) {
+            for (int v : new int[] {1, 10, 100}) {
+                long budget = 64L << 20;
+                long perExample = 40_000;
+                TiledKernel.Plan p = TiledKernel.plan(100_000, symmetric ? 100_000 : 3_000, symmetric, v, perExample,
+                        48, budget, 1 << 20);
+                assertFalse(p.inMemory());
+                long used = (long) p.tile1() * p.tile2() * (v * 16 + 48) + (long) (p.tile1() + p.tile2()) * perExample
+                        + p.windowBytes() + (1 << 20);
+                assertTrue(used <= budget, "plan " + p + " uses " + used);
+                assertTrue(p.tile1() >= 1 && p.tile2() >= 1);
+                assertTrue(!symmetric || p.tile1() == p.tile2());
+            }
+        }
+        TiledKernel.Plan small = TiledKernel.plan(100, 100, true, 1, 1000, 16, 64L << 20, 0);
+        assertTrue(small.inMemory());
+        assertEquals(1, small.tiles());
+    }
+}

@@ -1,0 +1,51 @@
+package org.ntk4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.io.Npy;
+import org.ntk4j.io.NpyArray;
+
+class MappedNpyWriterTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void piecesWrittenInAnyOrderThroughASmallWindowReadBackAsNumpyWould() throws IOException {
+        for (boolean float32 : new boolean[] {true, false}) {
+            int rows = 37;
+            int cols = 1301; // a row is wider than the 4 KiB window in float64
+            double[] want = new double[rows * cols];
+            SplittableRandom rng = new SplittableRandom(3);
+            for (int i = 0; i < want.length; i++) {
+                want[i] = float32 ? (float) rng.nextGaussian() : rng.nextGaussian();
+            }
+            Path f = dir.resolve("m" + float32 + ".npy");
+            try (MappedNpyWriter w = new MappedNpyWriter(f, new int[] {rows, cols}, float32, 4096)) {
+                // Backwards, in uneven pieces, so the window moves in both directions and pieces straddle it.
+                int pos = want.length;
+                while (pos > 0) {
+                    int len = Math.min(pos, 1 + rng.nextInt(3000));
+                    pos -= len;
+                    w.write(pos, want, pos, len);
+                }
+            }
+            NpyArray got = Npy.read(f);
+            assertArrayEquals(new int[] {rows, cols}, got.shape());
+            assertArrayEquals(want, got.data(), 0.0, float32 ? "float32" : "float64");
+        }
+    }
+
+    @Test
+    void writesOutsideTheArrayAreRefused() throws IOException {
+        try (MappedNpyWriter w = new MappedNpyWriter(dir.resolve("s.npy"), new int[] {2, 3}, true, 4096)) {
+            assertThrows(IllegalArgumentException.class, () -> w.write(4, new double[3], 0, 3));
+            assertThrows(IllegalArgumentException.class, () -> w.write(-1, new double[1], 0, 1));
+        }
+    }
+}
