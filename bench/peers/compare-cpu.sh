@@ -6,7 +6,7 @@
 #   2. the peer loads the same files, times its contraction and checks its kernel against ntk4j's (rel <= 1e-5);
 #   3. a table of times and ratios is printed (and saved as table.txt).
 # Usage: bench/peers/compare-cpu.sh [peer|small] [trace|full|diagonal]   Environment: THREADS (2), ROUNDS (2: the
-# Java and PyTorch sides alternate), OUT, MVN_ARGS, JAVA, PYTHON (/usr/bin/python3: Debian's python3-torch).
+# Java and PyTorch sides alternate), OUT, MVN_ARGS, JAVA_HOME, PYTHON (/usr/bin/python3: Debian's python3-torch).
 set -euo pipefail
 source "$(dirname "$0")/../java-env.sh"
 CONFIG=${1:-peer}
