@@ -80,6 +80,7 @@ final class Linalg {
     }
 
     /** "OpenBLAS 0.3.21 …" when the loaded library is OpenBLAS (asked through FFM), else the library's name. */
+    @SuppressWarnings("restricted")
     private static String nativeDescription() {
         String lib = nativeLibraryName();
         if (!Linalg.class.getModule().isNativeAccessEnabled()) {
