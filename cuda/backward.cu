@@ -46,19 +46,7 @@ struct EpiBackward {
 template <typename T>
 __device__ __forceinline__ void backward_delta(int R, int n_in, int n_out, const T* Dnext, const T* Wt, const T* Z,
                                                int rpe, T c, int act, T* Dout) {
-    NtProblem<T> p;
-    p.M = R;
-    p.N = n_in;
-    p.K = n_out;
-    p.A = Dnext;
-    p.lda = n_out;
-    p.strideA = 0;
-    p.B = Wt;
-    p.ldb = n_out;
-    p.strideB = 0;
-    p.splits = 1;
-    p.ws = nullptr;
-    p.upper = 0;
+    const NtProblem<T> p = make_problem<T>(R, n_in, n_out, Dnext, n_out, 0, Wt, n_out, 0, 1, nullptr, 0);
     EpiBackward<T> e;
     e.Dout = Dout;
     e.Z = Z;

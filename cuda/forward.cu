@@ -38,19 +38,7 @@ struct EpiForward {
 template <typename T>
 __device__ __forceinline__ void forward(int N, int n_out, int n_in, const T* H, i64 ldh, const T* W, const T* b, T c,
                                         T s, int act, T* Z, T* Hn) {
-    NtProblem<T> p;
-    p.M = N;
-    p.N = n_out;
-    p.K = n_in;
-    p.A = H;
-    p.lda = ldh;
-    p.strideA = 0;
-    p.B = W;
-    p.ldb = n_in;
-    p.strideB = 0;
-    p.splits = 1;
-    p.ws = nullptr;
-    p.upper = 0;
+    const NtProblem<T> p = make_problem<T>(N, n_out, n_in, H, ldh, 0, W, n_in, 0, 1, nullptr, 0);
     EpiForward<T> e;
     e.Z = Z;
     e.Hn = Hn;

@@ -61,6 +61,27 @@ struct NtProblem {
     int upper;   // nonzero: skip tiles strictly below the diagonal
 };
 
+// A problem from its fields; splits below 1 mean no split.
+template <typename T>
+__device__ __forceinline__ NtProblem<T> make_problem(int M, int N, i64 K, const T* A, i64 lda, i64 strideA,
+                                                     const T* B, i64 ldb, i64 strideB, int splits, T* ws,
+                                                     int upper) {
+    NtProblem<T> p;
+    p.M = M;
+    p.N = N;
+    p.K = K;
+    p.A = A;
+    p.lda = lda;
+    p.strideA = strideA;
+    p.B = B;
+    p.ldb = ldb;
+    p.strideB = strideB;
+    p.splits = splits < 1 ? 1 : splits;
+    p.ws = ws;
+    p.upper = upper;
+    return p;
+}
+
 // Loads a ROWS x BK tile of X (rows row0.., columns k0..) into shared memory laid out [ROWS][LDS].
 template <typename T, int ROWS, int BK, int LDS, int THREADS>
 __device__ __forceinline__ void load_tile(T* __restrict__ s, const T* __restrict__ X, i64 ld, int rows,

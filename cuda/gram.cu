@@ -29,26 +29,6 @@ using namespace ntk;
 namespace ntk_gram_impl {
 
 template <typename T>
-__device__ __forceinline__ NtProblem<T> make_problem(int M, int N, i64 K, const T* A, i64 lda, i64 strideA,
-                                                     const T* B, i64 ldb, i64 strideB, int splits, T* ws,
-                                                     int upper) {
-    NtProblem<T> p;
-    p.M = M;
-    p.N = N;
-    p.K = K;
-    p.A = A;
-    p.lda = lda;
-    p.strideA = strideA;
-    p.B = B;
-    p.ldb = ldb;
-    p.strideB = strideB;
-    p.splits = splits < 1 ? 1 : splits;
-    p.ws = ws;
-    p.upper = upper;
-    return p;
-}
-
-template <typename T>
 __device__ __forceinline__ EpiGram<T> make_epi(T* C, i64 ldc, i64 strideC, T alpha, T beta) {
     EpiGram<T> e;
     e.C = C;

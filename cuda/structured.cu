@@ -117,19 +117,7 @@ __device__ __forceinline__ void struct_layer(int mode, int N1, int N2, int O, in
                                              const T* Gh, i64 ldgh, T c2, T s2, T beta, T* Theta, int splits,
                                              T* ws) {
     const StructShape s = struct_shape(mode, N1, N2, O, width);
-    NtProblem<T> p;
-    p.M = s.M;
-    p.N = s.N;
-    p.K = s.K;
-    p.A = D1;
-    p.lda = s.ld;
-    p.strideA = s.stride;
-    p.B = D2;
-    p.ldb = s.ld;
-    p.strideB = s.stride;
-    p.splits = splits < 1 ? 1 : splits;
-    p.ws = ws;
-    p.upper = 0;
+    const NtProblem<T> p = make_problem<T>(s.M, s.N, s.K, D1, s.ld, s.stride, D2, s.ld, s.stride, splits, ws, 0);
     simt_nt_body(p, make_epi(mode, N2, O, Gh, ldgh, c2, s2, beta, Theta));
 }
 
