@@ -267,6 +267,21 @@ static int expect(const char* what, double err, double tol, int& passes) {
     return ok ? 0 : 1;
 }
 
+// A copy of net with flat parameter p moved by delta (W^l row-major, then b^l, layer by layer).
+static Mlp shifted(const Mlp& net, int64_t p, double delta) {
+    Mlp out = net;
+    int l = 0;
+    while (p >= net.offset(l + 1)) ++l;
+    const int64_t q = p - net.offset(l);
+    const int64_t nW = static_cast<int64_t>(net.n[l + 1]) * net.n[l];
+    if (q < nW) {
+        out.W[l][q] += delta;
+    } else {
+        out.b[l][q - nW] += delta;
+    }
+    return out;
+}
+
 int self_check(int& passes) {
     int fails = 0;
     const int acts[] = {IDENTITY, RELU, ERF, TANH, GELU};
@@ -291,18 +306,7 @@ int self_check(int& passes) {
         Vec Jfd(J.size());
         const double eps = 1e-6;
         for (int64_t p = 0; p < P; ++p) {
-            Mlp plus = net, minus = net;
-            int l = 0;
-            while (p >= net.offset(l + 1)) ++l;
-            const int64_t q = p - net.offset(l);
-            const int64_t nW = static_cast<int64_t>(net.n[l + 1]) * net.n[l];
-            if (q < nW) {
-                plus.W[l][q] += eps;
-                minus.W[l][q] -= eps;
-            } else {
-                plus.b[l][q - nW] += eps;
-                minus.b[l][q - nW] -= eps;
-            }
+            const Mlp plus = shifted(net, p, eps), minus = shifted(net, p, -eps);
             std::vector<Vec> hp, zp, hm, zm;
             forward(plus, X1, N1, hp, zp);
             forward(minus, X1, N1, hm, zm);
@@ -322,18 +326,7 @@ int self_check(int& passes) {
         const Vec g = mse_grad(net, X1, Y, N1);
         Vec gfd(P);
         for (int64_t p = 0; p < P; ++p) {
-            Mlp plus = net, minus = net;
-            int l = 0;
-            while (p >= net.offset(l + 1)) ++l;
-            const int64_t q = p - net.offset(l);
-            const int64_t nW = static_cast<int64_t>(net.n[l + 1]) * net.n[l];
-            if (q < nW) {
-                plus.W[l][q] += eps;
-                minus.W[l][q] -= eps;
-            } else {
-                plus.b[l][q - nW] += eps;
-                minus.b[l][q - nW] -= eps;
-            }
+            const Mlp plus = shifted(net, p, eps), minus = shifted(net, p, -eps);
             gfd[p] = (mse_loss(plus, X1, Y, N1) - mse_loss(minus, X1, Y, N1)) / (2 * eps);
         }
         name = std::string("mse gradient vs finite differences (") + act_name(act) + ")";
