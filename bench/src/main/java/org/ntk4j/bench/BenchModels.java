@@ -2,6 +2,7 @@ package org.ntk4j.bench;
 
 import java.util.SplittableRandom;
 import org.ntk4j.Matrix;
+import org.ntk4j.Tensor;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 
@@ -38,5 +39,17 @@ public final class BenchModels {
             v[i] = rng.nextGaussian();
         }
         return new Matrix(n, d, v);
+    }
+
+    /** ‖a − b‖_F / ‖b‖_F. */
+    public static double relativeError(Tensor a, Tensor b) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < a.size(); i++) {
+            double d = a.data()[i] - b.data()[i];
+            num += d * d;
+            den += b.data()[i] * b.data()[i];
+        }
+        return Math.sqrt(num / den);
     }
 }

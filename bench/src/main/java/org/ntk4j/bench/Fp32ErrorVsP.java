@@ -37,26 +37,15 @@ public final class Fp32ErrorVsP {
                 Parameters p = Parameters.init(arch, 42);
                 for (NtkMode m : new NtkMode[] {NtkMode.TRACE, NtkMode.FULL}) {
                     Tensor exact = f64.ntk(p, x, null, m, Implementation.STRUCTURED);
-                    double s = rel(f32.ntk(p, x, null, m, Implementation.STRUCTURED), exact);
-                    double jc = rel(f32.ntk(p, x, null, m, Implementation.JACOBIAN_CONTRACTION), exact);
+                    double s = BenchModels.relativeError(f32.ntk(p, x, null, m, Implementation.STRUCTURED), exact);
+                    double jc = BenchModels.relativeError(f32.ntk(p, x, null, m, Implementation.JACOBIAN_CONTRACTION), exact);
                     String whole = w <= 1024
-                            ? String.format(Locale.ROOT, "%.1e", rel(f32whole.ntk(p, x, null, m,
+                            ? String.format(Locale.ROOT, "%.1e", BenchModels.relativeError(f32whole.ntk(p, x, null, m,
                             Implementation.JACOBIAN_CONTRACTION), exact)) : "—";
                     System.out.printf(Locale.ROOT, "| %d | %d | %s | %.1e | %.1e | %s |%n", w, arch.parameterCount(),
                             m.name().toLowerCase(Locale.ROOT), s, jc, whole);
                 }
             }
         }
-    }
-
-    private static double rel(Tensor a, Tensor b) {
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < a.size(); i++) {
-            double d = a.data()[i] - b.data()[i];
-            num += d * d;
-            den += b.data()[i] * b.data()[i];
-        }
-        return Math.sqrt(num / den);
     }
 }

@@ -89,8 +89,8 @@ public final class PeerCompare {
                     fp32.name(), config, mode.name().toLowerCase(Locale.ROOT), x.rows(), arch.parameterCount(),
                     structured.median(), structured.best(), structured.bestProfile.blasGflops(), jc.median(), jc.best(),
                     jc.bestProfile.blasGflops(), gramGflops(jc.bestProfile, x.rows(), arch, mode),
-                    sgemmRates[repeats - 1], sgemmRates[repeats / 2], rel(structured.result, jc.result),
-                    rel(structured.result, exact), rel(jc.result, exact), structured.bestProfile, jc.bestProfile);
+                    sgemmRates[repeats - 1], sgemmRates[repeats / 2], BenchModels.relativeError(structured.result, jc.result),
+                    BenchModels.relativeError(structured.result, exact), BenchModels.relativeError(jc.result, exact), structured.bestProfile, jc.bestProfile);
             Files.writeString(out.resolve("ntk4j.json"), json + "\n");
             System.out.println(json);
         }
@@ -152,16 +152,5 @@ public final class PeerCompare {
             double[] m = millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             return m[m.length / 2];
         }
-    }
-
-    private static double rel(Tensor a, Tensor b) {
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < a.size(); i++) {
-            double d = a.data()[i] - b.data()[i];
-            num += d * d;
-            den += b.data()[i] * b.data()[i];
-        }
-        return Math.sqrt(num / den);
     }
 }
