@@ -2,7 +2,7 @@ package org.ntk4j.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import org.ntk4j.Backend;
+import org.ntk4j.Ntk;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
@@ -123,7 +123,7 @@ final class PredictCommand extends BaseCommand {
             f0 = Matrix.zeros(x.rows(), o);
             f0t = Matrix.zeros(xt.rows(), o);
         } else {
-            try (Backend b = compute.openBackend()) {
+            try (Ntk b = compute.openBackend()) {
                 f0 = b.forward(params, x);
                 f0t = b.forward(params, xt);
             }

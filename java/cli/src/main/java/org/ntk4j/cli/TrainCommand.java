@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import org.ntk4j.Backend;
+import org.ntk4j.Ntk;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.dynamics.DivergedException;
@@ -92,8 +92,8 @@ final class TrainCommand extends BaseCommand {
         }
         GradientDescent.Run run;
         String backendName;
-        try (Backend backend = compute.openBackend(); Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "steps")) {
-            backendName = backend.name();
+        try (Ntk backend = compute.openBackend(); Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "steps")) {
+            backendName = backend.description();
             run = GradientDescent.train(backend, init, x, y, options, bars);
         } catch (DivergedException e) {
             throw new UsageError(e.getMessage().replace("use a smaller learning rate", "lower --lr"));

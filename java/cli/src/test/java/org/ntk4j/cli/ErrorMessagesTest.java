@@ -10,9 +10,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ntk4j.BackendKind;
-import org.ntk4j.BackendProvider;
-import org.ntk4j.Backends;
+import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.Ntk;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
 
@@ -116,8 +115,8 @@ class ErrorMessagesTest {
     @Test
     void cudaWithoutAGpuIsOneLineElseItWorks() {
         boolean cuda = false;
-        for (BackendProvider p : Backends.providers()) {
-            cuda |= p.kind() == BackendKind.CUDA && p.unavailableReason() == null;
+        for (BackendProvider p : Ntk.providers()) {
+            cuda |= p.name().equals("cuda") && p.unavailableReason() == null;
         }
         Cli.Result r = Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--device", "cuda", "--out", dir.resolve("k.npy"));
         if (cuda) {

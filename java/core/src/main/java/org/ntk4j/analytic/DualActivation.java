@@ -25,6 +25,10 @@ import org.ntk4j.model.Activation;
 public abstract sealed class DualActivation permits DualActivation.Relu, DualActivation.Erf, DualActivation.Identity,
         DualActivation.GaussHermite, DualActivation.Graded {
 
+    /** For the permitted subclasses only. */
+    DualActivation() {
+    }
+
     /** Gauss–Legendre points per panel of the graded rule used for activations without a closed form. */
     public static final int DEFAULT_ORDER = 10;
 
