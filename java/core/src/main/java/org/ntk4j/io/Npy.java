@@ -36,8 +36,28 @@ public final class Npy {
         }
     }
 
-    /** Reads one array from a stream; {@code name} is used in error messages. */
-    public static NpyArray read(InputStream stream, String name) throws IOException {
+    /**
+     * Where an array's values lie in a .npy file: its shape, element type and byte order, and the offset of the first
+     * value (C order follows). For readers that fetch only some rows, e.g. by seeking in a distributed file system.
+     */
+    public record Layout(int[] shape, boolean float32, ByteOrder order, long dataOffset) {
+        public Layout {
+            shape = shape.clone();
+        }
+
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+
+        /** Bytes per value: 4 or 8. */
+        public int width() {
+            return float32 ? 4 : 8;
+        }
+    }
+
+    /** Reads the header at the start of {@code stream} (leaving it at the first value); {@code name} for messages. */
+    public static Layout readLayout(InputStream stream, String name) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         byte[] magic = new byte[6];
         try {
@@ -64,9 +84,21 @@ public final class Npy {
             throw new NpyFormatException(name + ": implausible .npy header length " + headerLen);
         }
         byte[] hb = new byte[(int) headerLen];
-        in.readFully(hb);
+        try {
+            in.readFully(hb);
+        } catch (EOFException e) {
+            throw new NpyFormatException(name + ": not a .npy file (header cut short)");
+        }
         String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Header h = parseHeader(header, name);
+        return new Layout(h.shape, h.float32, h.order, (major == 1 ? 10 : 12) + headerLen);
+    }
+
+    /** Reads one array from a stream; {@code name} is used in error messages. */
+    public static NpyArray read(InputStream stream, String name) throws IOException {
+        DataInputStream in = new DataInputStream(stream);
+        Layout l = readLayout(in, name);
+        Header h = new Header(l.shape(), l.float32(), l.order());
         double[] data = new double[checkedCount(h.shape, name)];
         int width = h.float32 ? 4 : 8;
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(h.order);

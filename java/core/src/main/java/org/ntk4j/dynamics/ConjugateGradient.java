@@ -1,0 +1,182 @@
+package org.ntk4j.dynamics;
+
+import java.util.Arrays;
+import java.util.Locale;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkException;
+
+/**
+ * Preconditioned conjugate gradients for A·X = B with a symmetric positive definite {@link SymmetricOperator} A and
+ * several right-hand sides at once (the O output columns of kernel regression in trace mode). Each column runs its
+ * own CG recurrence, but every iteration applies A to all unconverged columns in one call — one pass over the
+ * kernel's tiles per iteration, however many columns. A column stops when ‖r‖ ≤ tol·‖b‖ (the recursively updated
+ * residual); the solve stops when every column has.
+ *
+ * <p>This is the t = ∞ limit of neural-tangents' {@code gradient_descent_mse} (with A = Θ + λI, λ → 0) computed
+ * without holding Θ, as Adlam et al. (2023) do for millions of examples; with a dense A it agrees with the Cholesky
+ * solve of {@link LinearizedDynamics#kernelRegression} to the tolerance times A's condition number.
+ */
+public final class ConjugateGradient {
+
+    /**
+     * The outcome: X, the iterations taken, the largest relative residual max_j ‖r_j‖/‖b_j‖ before the first
+     * iteration (index 0, = 1) and after each one, and whether every column reached the tolerance.
+     */
+    public record Result(Matrix solution, int iterations, double[] residuals, boolean converged) {
+        public double finalResidual() {
+            return residuals[residuals.length - 1];
+        }
+    }
+
+    private ConjugateGradient() {
+    }
+
+    /**
+     * Solves A·X = B from X = 0. {@code progress} gets one report per iteration (task "pcg", done = iteration,
+     * total = maxIterations, detail = the residual). Throws {@link NtkException} when A turns out not to be
+     * positive definite (a non-positive pᵀAp).
+     */
+    public static Result solve(SymmetricOperator a, Matrix b, Preconditioner m, double tolerance, int maxIterations,
+                               ProgressListener progress) {
+        int n = a.size();
+        if (b.rows() != n || b.cols() < 1) {
+            throw new InvalidInputException("right-hand sides have shape (" + b.rows() + ", " + b.cols() + "); the operator is "
+                    + n + "×" + n);
+        }
+        if (!(tolerance > 0) || !(tolerance < 1)) {
+            throw new InvalidInputException("tolerance must be in (0, 1), got " + tolerance);
+        }
+        if (maxIterations < 1) {
+            throw new InvalidInputException("at least one iteration must be allowed, got " + maxIterations);
+        }
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        int k = b.cols();
+        double[] bNorm = columnNorms(b);
+        double[] x = new double[n * k];
+        double[] r = b.data().clone();
+        double[] z = m.apply(b).data().clone();
+        double[] p = z.clone();
+        double[] rz = columnDots(r, z, n, k);
+        boolean[] done = new boolean[k];
+        double[] history = new double[maxIterations + 1];
+        history[0] = 1.0;
+        for (int j = 0; j < k; j++) {
+            done[j] = bNorm[j] == 0; // x = 0 solves a zero column exactly
+        }
+        int it = 0;
+        double worst = allDone(done) ? 0 : 1;
+        while (it < maxIterations && !allDone(done)) {
+            int[] active = activeColumns(done);
+            Matrix ap = a.apply(gather(p, n, k, active));
+            for (int c = 0; c < active.length; c++) {
+                int j = active[c];
+                double pap = 0;
+                for (int i = 0; i < n; i++) {
+                    pap += p[i * k + j] * ap.data()[i * active.length + c];
+                }
+                if (!(pap > 0)) {
+                    throw new NtkException(String.format(Locale.ROOT, "conjugate gradients broke down at iteration %d,"
+                            + " column %d (pᵀAp = %.3g): the kernel plus ridge is not positive definite; raise the ridge",
+                            it + 1, j, pap));
+                }
+                double alpha = rz[j] / pap;
+                for (int i = 0; i < n; i++) {
+                    x[i * k + j] += alpha * p[i * k + j];
+                    r[i * k + j] -= alpha * ap.data()[i * active.length + c];
+                }
+            }
+            it++;
+            worst = 0;
+            for (int j : active) {
+                double rel = columnNorm(r, n, k, j) / bNorm[j];
+                worst = Math.max(worst, rel);
+                done[j] = rel <= tolerance;
+            }
+            history[it] = worst;
+            listener.report("pcg", it, maxIterations, String.format(Locale.ROOT, "residual %.3e", worst));
+            int[] next = activeColumns(done);
+            if (next.length == 0) {
+                break;
+            }
+            Matrix zn = m.apply(gather(r, n, k, next));
+            for (int c = 0; c < next.length; c++) {
+                int j = next[c];
+                double rzNew = 0;
+                for (int i = 0; i < n; i++) {
+                    double zi = zn.data()[i * next.length + c];
+                    z[i * k + j] = zi;
+                    rzNew += r[i * k + j] * zi;
+                }
+                double beta = rzNew / rz[j];
+                rz[j] = rzNew;
+                for (int i = 0; i < n; i++) {
+                    p[i * k + j] = z[i * k + j] + beta * p[i * k + j];
+                }
+            }
+        }
+        return new Result(new Matrix(n, k, x), it, Arrays.copyOf(history, it + 1), allDone(done));
+    }
+
+    private static boolean allDone(boolean[] done) {
+        for (boolean d : done) {
+            if (!d) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int[] activeColumns(boolean[] done) {
+        int count = 0;
+        for (boolean d : done) {
+            count += d ? 0 : 1;
+        }
+        int[] a = new int[count];
+        int c = 0;
+        for (int j = 0; j < done.length; j++) {
+            if (!done[j]) {
+                a[c++] = j;
+            }
+        }
+        return a;
+    }
+
+    /** The columns {@code cols} of a row-major n×k array as an n×|cols| matrix. */
+    private static Matrix gather(double[] v, int n, int k, int[] cols) {
+        int w = cols.length;
+        double[] out = new double[n * w];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < w; c++) {
+                out[i * w + c] = v[i * k + cols[c]];
+            }
+        }
+        return new Matrix(n, w, out);
+    }
+
+    private static double[] columnNorms(Matrix m) {
+        double[] s = new double[m.cols()];
+        for (int j = 0; j < m.cols(); j++) {
+            s[j] = columnNorm(m.data(), m.rows(), m.cols(), j);
+        }
+        return s;
+    }
+
+    private static double columnNorm(double[] v, int n, int k, int j) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += v[i * k + j] * v[i * k + j];
+        }
+        return Math.sqrt(s);
+    }
+
+    private static double[] columnDots(double[] a, double[] b, int n, int k) {
+        double[] s = new double[k];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                s[j] += a[i * k + j] * b[i * k + j];
+            }
+        }
+        return s;
+    }
+}

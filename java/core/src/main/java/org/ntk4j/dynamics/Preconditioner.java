@@ -1,0 +1,17 @@
+package org.ntk4j.dynamics;
+
+import org.ntk4j.Matrix;
+
+/**
+ * M⁻¹ for preconditioned conjugate gradients: a symmetric positive definite approximation of A⁻¹ applied to a
+ * block of residuals. {@link Preconditioners} builds the ones kernel regression uses (block-Jacobi, Nyström).
+ */
+@FunctionalInterface
+public interface Preconditioner {
+
+    /** M⁻¹·R for R of shape (n, k); R is not modified. */
+    Matrix apply(Matrix r);
+
+    /** M = I: plain conjugate gradients. */
+    Preconditioner IDENTITY = Matrix::copy;
+}
