@@ -18,19 +18,17 @@ import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.RegressionProblem;
 
 /** PCG against the dense Cholesky solve and against the linearised dynamics at t = ∞. */
 class ConjugateGradientTest {
-    private static final int N = 2000;
-    private static final int N_TEST = 301;
-    private static final int O = 3;
-    /** The infinite-width ReLU NTK (fp64, exact to rounding) of Gaussian inputs: a realistic spectrum, fast. */
-    private static final Architecture ARCH = Architecture.builder(8).hidden(1, 1).activation(Activation.RELU).output(O)
-            .sigmaW(1.4).sigmaB(0.1).build();
-    /** Ridge: about the mean diagonal (κ(Θ + λI) ≈ 2e3 here), so CG at 1e-12 bounds the error of α by ~1e-9. */
-    private static final double LAMBDA = 1.0;
+    private static final RegressionProblem PROBLEM = RegressionProblem.clustered();
+    private static final int N = RegressionProblem.N;
+    private static final int N_TEST = RegressionProblem.N_TEST;
+    private static final int O = RegressionProblem.O;
+    private static final Architecture ARCH = PROBLEM.arch();
+    private static final double LAMBDA = PROBLEM.lambda();
     private static final double TOL = 1e-12;
-    private static final int CLUSTERS = 6;
     /**
      * Stated iteration counts: measured 239 (plain), 138 (block-Jacobi, tiles of 333), 42 (Nyström, m = 200); the
      * bounds are ~10% above, for rounding differences between BLAS builds.
@@ -48,37 +46,17 @@ class ConjugateGradientTest {
 
     @BeforeAll
     static void kernels() {
-        Matrix x = clustered(N, 11);
-        Matrix xt = clustered(N_TEST, 12);
+        Matrix x = PROBLEM.x();
+        Matrix xt = PROBLEM.xTest();
         AnalyticKernel k = AnalyticKernel.of(ARCH);
         theta = k.ntk(x, null, NtkMode.TRACE).asMatrix();
         thetaTest = k.ntk(xt, x, NtkMode.TRACE).asMatrix();
-        y = NtkCase.gaussianInputs(N, O, 13);
+        y = PROBLEM.y();
         // Each solve once (a 2000×2000 operator is ~30 MB read per iteration): the tests below look at the results.
         plain = solve(Preconditioner.IDENTITY, 3000);
         blockJacobi = solve(Preconditioners.blockJacobi(diagonalBlocks(333), LAMBDA), 3000);
         int[] s = Preconditioners.landmarks(N, 200, 5);
         nystrom = solve(Preconditioners.nystrom(columns(s), s, LAMBDA), 3000);
-    }
-
-    /**
-     * Inputs in {@value #CLUSTERS} clusters of consecutive rows (as data sorted by class is), each row scaled by e^u,
-     * u uniform in (−0.7, 0.7) (unnormalised data): a kernel whose diagonal blocks hold most of its structure — the
-     * case block-Jacobi is for.
-     */
-    private static Matrix clustered(int n, long seed) {
-        Matrix centres = NtkCase.gaussianInputs(CLUSTERS, 8, 99);
-        Matrix noise = NtkCase.gaussianInputs(n, 8, seed);
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
-        double[] d = new double[n * 8];
-        for (int i = 0; i < n; i++) {
-            int c = (int) ((long) i * CLUSTERS / n);
-            double s = Math.exp(rnd.nextDouble(-0.7, 0.7));
-            for (int j = 0; j < 8; j++) {
-                d[i * 8 + j] = s * (centres.get(c, j) + 0.6 * noise.get(i, j));
-            }
-        }
-        return new Matrix(n, 8, d);
     }
 
     private static Matrix cholesky() {

@@ -1,0 +1,185 @@
+package org.ntk4j.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.SparkConf;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.dynamics.ProgressListener;
+
+/**
+ * Θ(X1, X2) as tiles on a shared file system, one Spark task per tile (the upper triangle only when X2 is X1). Each
+ * task reads its two blocks of rows, computes the tile on its executor's backend ({@link KernelSpec}) and writes
+ * it atomically into a {@link TileStore}. Tiles already complete in the directory are skipped, so a failed or
+ * killed job resumes where it stopped; a directory that holds another kernel is refused.
+ */
+public final class DistributedKernel {
+
+    /** The outcome: the store, and how many tiles there are, were computed, were already there, were corrupt. */
+    public record Result(TileStore store, long total, long computed, long skipped, long corrupt) {
+    }
+
+    private DistributedKernel() {
+    }
+
+    /**
+     * Computes the missing tiles of Θ(x1, x2) (x2 null: Θ(x1, x1)) into {@code dir}; {@code progress} (may be null)
+     * gets the finished tiles as they come.
+     */
+    public static Result compute(SparkSession spark, KernelFunction kernel, RowSource x1, RowSource x2, int tile,
+                                 String dir, ProgressListener progress) {
+        requireDims(kernel, x1, "X1");
+        if (x2 != null) {
+            requireDims(kernel, x2, "X2");
+        }
+        TileGrid grid = new TileGrid(x1.rows(), x2 == null ? x1.rows() : x2.rows(), tile, x2 == null);
+        HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+        TileStore store;
+        TileStore.Listing listing;
+        try {
+            store = TileStore.open(dir, conf, grid, kernel, manifest(kernel, x1, x2, grid));
+            store.clearTemporary();
+            listing = store.list();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot use the tile directory " + dir + ": " + e.getMessage(), e);
+        }
+        List<TileGrid.Tile> missing = new ArrayList<>(grid.tiles());
+        missing.removeAll(listing.complete());
+        long computed = 0;
+        if (!missing.isEmpty()) {
+            computed = run(spark, kernel, x1, x2, grid, store, missing, progress);
+        }
+        return new Result(store, grid.tileCount(), computed, listing.complete().size(), listing.corrupt().size());
+    }
+
+    private static long run(SparkSession spark, KernelFunction kernel, RowSource x1, RowSource x2, TileGrid grid,
+                            TileStore store, List<TileGrid.Tile> missing, ProgressListener progress) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<KernelFunction> k = jsc.broadcast(kernel);
+        LongAccumulator done = jsc.sc().longAccumulator("ntk4j tiles computed");
+        String group = "ntk4j-kernel-" + UUID.randomUUID();
+        TaskCounter counter = new TaskCounter(group, missing.size(), progress);
+        spark.sparkContext().addSparkListener(counter);
+        jsc.setJobGroup(group, "ntk4j kernel tiles into " + store.directory(), true);
+        try {
+            Jobs.run(() -> {
+                jsc.parallelize(missing, missing.size()).foreach(t -> {
+                    Matrix a = x1.read(grid.from1(t.i()), grid.to1(t.i()));
+                    boolean diagonal = grid.symmetric() && t.onDiagonal();
+                    Matrix b = diagonal ? null : (grid.symmetric() ? x1 : x2).read(grid.from2(t.j()), grid.to2(t.j()));
+                    Tensor values = k.value().compute(a, b);
+                    TaskContext tc = TaskContext.get();
+                    store.write(t, values, tc == null ? "driver" : tc.stageId() + "-" + tc.partitionId() + "-"
+                            + tc.attemptNumber());
+                    done.add(1);
+                });
+                return null;
+            });
+        } finally {
+            jsc.clearJobGroup();
+            spark.sparkContext().removeSparkListener(counter);
+            k.destroy();
+        }
+        return done.value();
+    }
+
+    /** Counts the finished tasks of one job group and reports them (Spark calls this on its listener thread). */
+    private static final class TaskCounter extends SparkListener {
+        private final String group;
+        private final long total;
+        private final ProgressListener progress;
+        private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
+        private final AtomicLong finished = new AtomicLong();
+
+        TaskCounter(String group, long total, ProgressListener progress) {
+            this.group = group;
+            this.total = total;
+            this.progress = progress == null ? ProgressListener.NONE : progress;
+        }
+
+        @Override
+        public void onJobStart(SparkListenerJobStart job) {
+            if (job.properties() != null && group.equals(job.properties().getProperty("spark.jobGroup.id"))) {
+                job.stageInfos().foreach(s -> stages.add(s.stageId()));
+            }
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd end) {
+            if (stages.contains(end.stageId()) && end.taskInfo().successful()) {
+                progress.report("tiles", finished.incrementAndGet(), total, "");
+            }
+        }
+    }
+
+    static void requireDims(KernelFunction kernel, RowSource x, String role) {
+        if (x.dim() != kernel.inputDim()) {
+            throw new InvalidInputException(role + " " + x.describe() + " has " + x.dim()
+                    + " features per example but the model's input dimension is " + kernel.inputDim());
+        }
+    }
+
+    /** The manifest: readable fields, and the SHA-256 of everything that determines the tiles. */
+    static Map<String, String> manifest(KernelFunction kernel, RowSource x1, RowSource x2, TileGrid grid) {
+        MessageDigest md = TileStore.sha256();
+        md.update("ntk4j-tiles-v1".getBytes(StandardCharsets.UTF_8));
+        kernel.digest(md);
+        try {
+            x1.digest(md);
+            md.update((byte) (x2 == null ? 0 : 1));
+            if (x2 != null) {
+                x2.digest(md);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the inputs to identify them: " + e.getMessage(), e);
+        }
+        md.update(ByteBuffer.allocate(12).putInt(grid.n1()).putInt(grid.n2()).putInt(grid.tile()).array());
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("kernel", kernel.describe());
+        m.put("mode", kernel.mode().name());
+        m.put("outputs", Integer.toString(kernel.outputDim()));
+        m.put("dtype", kernel.float32() ? "float32" : "float64");
+        m.put("n1", Integer.toString(grid.n1()));
+        m.put("n2", Integer.toString(grid.n2()));
+        m.put("d", Integer.toString(x1.dim()));
+        m.put("symmetric", Boolean.toString(grid.symmetric()));
+        m.put("tile", Integer.toString(grid.tile()));
+        m.put("identity", TileStore.hex(md.digest()));
+        return m;
+    }
+
+    /**
+     * A tile size for these executors: a tile's values (as doubles, ×4 for the backend's copy, the written file and
+     * the cached operator block) take at most a quarter of the memory of one task slot, and at most 8192 rows.
+     */
+    public static int defaultTile(SparkSession spark, NtkMode mode, int outputs) {
+        SparkConf c = spark.sparkContext().getConf();
+        boolean local = spark.sparkContext().isLocal();
+        long memory = local ? Runtime.getRuntime().maxMemory() : c.getSizeAsBytes("spark.executor.memory", "1g");
+        int slots = local ? spark.sparkContext().defaultParallelism() : c.getInt("spark.executor.cores", 1);
+        long perSlot = memory / Math.max(1, slots);
+        long values = perSlot / 4 / (4L * 8 * mode.valuesPerPair(outputs));
+        return (int) Math.max(1, Math.min(8192, (long) Math.sqrt((double) values)));
+    }
+}

@@ -1,0 +1,280 @@
+package org.ntk4j.spark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.dynamics.ConjugateGradient;
+import org.ntk4j.dynamics.KernelMatrices;
+import org.ntk4j.dynamics.LinearAlgebra;
+import org.ntk4j.dynamics.Preconditioner;
+import org.ntk4j.dynamics.Preconditioners;
+import org.ntk4j.dynamics.ProgressListener;
+import org.ntk4j.dynamics.SymmetricOperator;
+import scala.Tuple2;
+
+/**
+ * Kernel regression on a cluster: solves (Θ(X, X) + λI)·α = Y by preconditioned conjugate gradients
+ * ({@link ConjugateGradient}, the same solver as in one process) whose products Θ·V are Spark jobs over the kernel's
+ * upper-triangle tiles, then predicts Θ(X_test, X)·α with one more job over the cross tiles. Θ is never held in
+ * one place: its tiles are either computed once and cached on the executors (memory, spilling to disk) or recomputed
+ * in every product when they do not fit. In trace mode one N×N system serves all O columns of Y; in full mode the
+ * system is (N·O)×(N·O) with Y flattened row by row.
+ */
+public final class DistributedRegression {
+
+    /** M⁻¹ for the solve. */
+    public enum Preconditioning {
+        NONE, BLOCK_JACOBI, NYSTROM
+    }
+
+    /**
+     * Settings: the ridge λ (absolute, ≥ 0), the relative residual to stop at, the iteration limit, the
+     * preconditioner (block-Jacobi uses the diagonal tiles; Nyström {@code nystromRank} landmark examples), whether
+     * tiles are cached on the executors, and the tile size.
+     */
+    public record Options(double lambda, double tolerance, int maxIterations, Preconditioning preconditioning,
+                          int nystromRank, boolean cacheTiles, int tile) {
+        public Options {
+            if (!(lambda >= 0) || !Double.isFinite(lambda)) {
+                throw new InvalidInputException("λ must be non-negative and finite, got " + lambda);
+            }
+            if (tile < 1) {
+                throw new InvalidInputException("tile size must be at least 1, got " + tile);
+            }
+        }
+    }
+
+    /** α (N, O), the predictions (N_test, O) and the solver's record (iterations, residual per iteration). */
+    public record Result(Matrix alpha, Matrix predictions, ConjugateGradient.Result solve) {
+    }
+
+    private DistributedRegression() {
+    }
+
+    /** Fits on (x, y) and predicts at xTest. */
+    public static Result fit(SparkSession spark, KernelFunction kernel, RowSource x, Matrix y, RowSource xTest,
+                             Options options, ProgressListener progress) {
+        NtkMode mode = kernel.mode();
+        if (mode == NtkMode.DIAGONAL) {
+            throw new InvalidInputException("kernel regression needs the trace or the full kernel, not the diagonal one");
+        }
+        DistributedKernel.requireDims(kernel, x, "X");
+        DistributedKernel.requireDims(kernel, xTest, "X-test");
+        int o = kernel.outputDim();
+        if (y.rows() != x.rows() || y.cols() != o) {
+            throw new InvalidInputException("targets have shape (" + y.rows() + ", " + y.cols() + ") but (" + x.rows()
+                    + ", " + o + ") is needed (one row of " + o + " outputs per training example)");
+        }
+        int per = mode == NtkMode.FULL ? o : 1;   // operator rows per example
+        Matrix b = new Matrix(x.rows() * per, o / per, y.data());
+        try (TiledOperator op = new TiledOperator(spark, kernel, x, options.tile(), options.lambda(), options.cacheTiles())) {
+            Preconditioner m = switch (options.preconditioning()) {
+                case NONE -> Preconditioner.IDENTITY;
+                case BLOCK_JACOBI -> Preconditioners.blockJacobi(op.diagonalBlocks(), options.lambda());
+                case NYSTROM -> op.nystrom(Math.min(options.nystromRank(), x.rows()), options.lambda());
+            };
+            ConjugateGradient.Result solve = ConjugateGradient.solve(op, b, m, options.tolerance(),
+                    options.maxIterations(), progress);
+            Matrix alpha = solve.solution();
+            Matrix pred = op.crossProduct(xTest, alpha);
+            return new Result(new Matrix(x.rows(), o, alpha.data()), new Matrix(xTest.rows(), o, pred.data()), solve);
+        }
+    }
+
+    /** A tile in operator layout: (rows·per) × (cols·per), row-major. */
+    static Matrix operatorBlock(Tensor t) {
+        return t.rank() == 4 ? KernelMatrices.fullToMatrix(t) : t.asMatrix();
+    }
+
+    /** Θ + λI as a {@link SymmetricOperator} whose products are Spark jobs over the upper-triangle tiles. */
+    static final class TiledOperator implements SymmetricOperator, AutoCloseable {
+        private final SparkSession spark;
+        private final JavaSparkContext jsc;
+        private final KernelFunction kernel;
+        private final RowSource x;
+        private final TileGrid grid;
+        private final double lambda;
+        private final int per;
+        private final Broadcast<KernelFunction> k;
+        private final JavaPairRDD<TileGrid.Tile, Matrix> tiles;
+
+        TiledOperator(SparkSession spark, KernelFunction kernel, RowSource x, int tile, double lambda, boolean cache) {
+            this.spark = spark;
+            this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            this.kernel = kernel;
+            this.x = x;
+            this.grid = new TileGrid(x.rows(), x.rows(), tile, true);
+            this.lambda = lambda;
+            this.per = kernel.mode() == NtkMode.FULL ? kernel.outputDim() : 1;
+            this.k = jsc.broadcast(kernel);
+            Broadcast<KernelFunction> kb = k;
+            TileGrid g = grid;
+            List<TileGrid.Tile> all = grid.tiles();
+            JavaPairRDD<TileGrid.Tile, Matrix> t = jsc.parallelize(all, all.size()).mapToPair(tl -> {
+                Matrix a = x.read(g.from1(tl.i()), g.to1(tl.i()));
+                Matrix bm = tl.onDiagonal() ? null : x.read(g.from2(tl.j()), g.to2(tl.j()));
+                return new Tuple2<>(tl, operatorBlock(kb.value().compute(a, bm)));
+            });
+            if (cache) {
+                t = t.persist(StorageLevel.MEMORY_AND_DISK());
+                JavaPairRDD<TileGrid.Tile, Matrix> cached = t;
+                Jobs.run(cached::count); // computed once, here; later products read the cache
+            }
+            this.tiles = t;
+        }
+
+        @Override
+        public int size() {
+            return grid.n1() * per;
+        }
+
+        /** (Θ + λI)·V: each tile (i, j) adds T·V_j to block i and, off the diagonal, Tᵀ·V_i to block j. */
+        @Override
+        public Matrix apply(Matrix v) {
+            int cols = v.cols();
+            Broadcast<double[]> vb = jsc.broadcast(v.data());
+            TileGrid g = grid;
+            int p = per;
+            try {
+                Map<Integer, double[]> sums = Jobs.run(() -> tiles.flatMapToPair(e -> {
+                    TileGrid.Tile tl = e._1();
+                    Matrix m = e._2();
+                    List<Tuple2<Integer, double[]>> out = new ArrayList<>(2);
+                    out.add(new Tuple2<>(tl.i(), LinearAlgebra.multiply(m, false,
+                            slice(vb.value(), g.from2(tl.j()) * p, g.to2(tl.j()) * p, cols), false).data()));
+                    if (!tl.onDiagonal()) {
+                        out.add(new Tuple2<>(tl.j(), LinearAlgebra.multiply(m, true,
+                                slice(vb.value(), g.from1(tl.i()) * p, g.to1(tl.i()) * p, cols), false).data()));
+                    }
+                    return out.iterator();
+                }).reduceByKey(DistributedRegression::add, Math.max(1, g.blocks1())).collectAsMap());
+                double[] out = new double[v.data().length];
+                for (Map.Entry<Integer, double[]> e : sums.entrySet()) {
+                    System.arraycopy(e.getValue(), 0, out, grid.from1(e.getKey()) * per * cols, e.getValue().length);
+                }
+                for (int i = 0; i < out.length; i++) {
+                    out[i] += lambda * v.data()[i];
+                }
+                return new Matrix(v.rows(), cols, out);
+            } finally {
+                vb.destroy();
+            }
+        }
+
+        /** The diagonal tiles Θ_ii, in order, for block-Jacobi. */
+        List<Matrix> diagonalBlocks() {
+            List<Tuple2<TileGrid.Tile, Matrix>> d = Jobs.run(() -> tiles.filter(e -> e._1().onDiagonal()).collect());
+            List<Tuple2<TileGrid.Tile, Matrix>> sorted = new ArrayList<>(d);
+            sorted.sort((a, b) -> Integer.compare(a._1().i(), b._1().i()));
+            List<Matrix> blocks = new ArrayList<>();
+            sorted.forEach(e -> blocks.add(e._2()));
+            return blocks;
+        }
+
+        /** The Nyström preconditioner from Θ(X, X_S) for m landmark examples S (all O columns of each in full mode). */
+        Preconditioner nystrom(int m, double ridge) {
+            int[] examples = Preconditioners.landmarks(x.rows(), m, 20230101L);
+            double[] rows = new double[m * x.dim()];
+            try {
+                for (int a = 0; a < m; a++) {
+                    System.arraycopy(x.read(examples[a], examples[a] + 1).data(), 0, rows, a * x.dim(), x.dim());
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            Matrix landmarks = new Matrix(m, x.dim(), rows);
+            Matrix columns = crossColumns(landmarks);
+            int[] s = new int[m * per];
+            for (int a = 0; a < m; a++) {
+                for (int c = 0; c < per; c++) {
+                    s[a * per + c] = examples[a] * per + c;
+                }
+            }
+            return Preconditioners.nystrom(columns, s, ridge);
+        }
+
+        /** Θ(X, L) in operator layout, one task per row block of X. */
+        private Matrix crossColumns(Matrix landmarks) {
+            Broadcast<Matrix> lb = jsc.broadcast(landmarks);
+            TileGrid g = grid;
+            RowSource xs = x;
+            Broadcast<KernelFunction> kb = k;
+            List<Integer> blocks = new ArrayList<>();
+            for (int i = 0; i < g.blocks1(); i++) {
+                blocks.add(i);
+            }
+            try {
+                Map<Integer, Matrix> parts = Jobs.run(() -> jsc.parallelize(blocks, blocks.size()).mapToPair(i ->
+                        new Tuple2<>(i, operatorBlock(kb.value().compute(xs.read(g.from1(i), g.to1(i)), lb.value()))))
+                        .collectAsMap());
+                int width = landmarks.rows() * per;
+                double[] out = new double[size() * width];
+                parts.forEach((i, mtx) -> System.arraycopy(mtx.data(), 0, out, g.from1(i) * per * width, mtx.data().length));
+                return new Matrix(size(), width, out);
+            } finally {
+                lb.destroy();
+            }
+        }
+
+        /** Θ(X_test, X)·α over the cross tiles (test blocks × train blocks), computed on the fly. */
+        Matrix crossProduct(RowSource xt, Matrix alpha) {
+            TileGrid cross = new TileGrid(xt.rows(), x.rows(), grid.tile(), false);
+            Broadcast<double[]> ab = jsc.broadcast(alpha.data());
+            int cols = alpha.cols();
+            int p = per;
+            RowSource xs = x;
+            Broadcast<KernelFunction> kb = k;
+            List<TileGrid.Tile> all = cross.tiles();
+            try {
+                Map<Integer, double[]> sums = Jobs.run(() -> jsc.parallelize(all, all.size()).mapToPair(tl -> {
+                    Matrix m = operatorBlock(kb.value().compute(xt.read(cross.from1(tl.i()), cross.to1(tl.i())),
+                            xs.read(cross.from2(tl.j()), cross.to2(tl.j()))));
+                    Matrix part = LinearAlgebra.multiply(m, false,
+                            slice(ab.value(), cross.from2(tl.j()) * p, cross.to2(tl.j()) * p, cols), false);
+                    return new Tuple2<>(tl.i(), part.data());
+                }).reduceByKey(DistributedRegression::add, Math.max(1, cross.blocks1())).collectAsMap());
+                double[] out = new double[xt.rows() * per * cols];
+                sums.forEach((i, v) -> System.arraycopy(v, 0, out, cross.from1(i) * per * cols, v.length));
+                return new Matrix(xt.rows() * per, cols, out);
+            } finally {
+                ab.destroy();
+            }
+        }
+
+        @Override
+        public void close() {
+            tiles.unpersist(false);
+            k.destroy();
+        }
+
+        SparkSession session() {
+            return spark;
+        }
+
+        KernelFunction kernel() {
+            return kernel;
+        }
+    }
+
+    private static Matrix slice(double[] v, int from, int to, int cols) {
+        return new Matrix(to - from, cols, Arrays.copyOfRange(v, from * cols, to * cols));
+    }
+
+    private static double[] add(double[] a, double[] b) {
+        double[] s = a.clone();
+        for (int i = 0; i < s.length; i++) {
+            s[i] += b[i];
+        }
+        return s;
+    }
+}

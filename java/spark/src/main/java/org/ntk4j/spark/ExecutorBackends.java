@@ -1,0 +1,30 @@
+package org.ntk4j.spark;
+
+import java.util.concurrent.ConcurrentHashMap;
+import org.ntk4j.Ntk;
+import org.ntk4j.Precision;
+
+/**
+ * One open backend per (name, precision, threads) in each executor JVM, shared by the tasks that run there: opening
+ * a CUDA context or a CPU thread pool per tile would cost more than many tiles. Closed when the JVM exits.
+ */
+final class ExecutorBackends {
+    private static final ConcurrentHashMap<String, Ntk> OPEN = new ConcurrentHashMap<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.values().forEach(Ntk::close), "ntk4j-backends-close"));
+    }
+
+    private ExecutorBackends() {
+    }
+
+    static Ntk get(String backend, Precision precision, int threads) {
+        return OPEN.computeIfAbsent(backend + "/" + precision + "/" + threads, k -> {
+            Ntk.Builder b = Ntk.builder().backend(backend).precision(precision);
+            if (threads > 0 && backend.equals("cpu")) {
+                b.threads(threads);
+            }
+            return b.open();
+        });
+    }
+}

@@ -1,0 +1,12 @@
+package org.ntk4j.spark;
+
+import org.ntk4j.InvalidInputException;
+
+/** A tile directory holds (part of) another kernel, or something that is not a tile directory at all. */
+public final class KernelMismatchException extends InvalidInputException {
+    private static final long serialVersionUID = 1L;
+
+    public KernelMismatchException(String message) {
+        super(message);
+    }
+}

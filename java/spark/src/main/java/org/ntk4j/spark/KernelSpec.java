@@ -1,0 +1,186 @@
+package org.ntk4j.spark;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Locale;
+import org.apache.spark.TaskContext;
+import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
+import org.ntk4j.analytic.AnalyticKernel;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameterization;
+import org.ntk4j.model.Parameters;
+
+/**
+ * The kernels ntk4j computes, as a serializable description: the empirical NTK of one network (its architecture and
+ * every parameter) by an implementation in a precision, or the infinite-width NTK of an architecture. On an
+ * executor the empirical kernel runs on the best backend there: CUDA when Spark's resource scheduling gave the task
+ * a GPU ({@code spark.task.resource.gpu.amount}), else the CPU with {@code spark.task.cpus} threads — unless a
+ * device was forced. Distributed jobs broadcast it, so each executor deserializes the parameters once.
+ */
+public final class KernelSpec implements KernelFunction {
+    private static final long serialVersionUID = 1L;
+
+    private final int[] widths;
+    private final Activation activation;
+    private final Parameterization parameterization;
+    private final double sigmaW;
+    private final double sigmaB;
+    private final boolean bias;
+    private final double[] flatParameters; // null for the infinite-width kernel
+    private final NtkMode mode;
+    private final Precision precision;
+    private final Implementation implementation;
+    private final String device;               // auto | cpu | cuda | reference
+    private transient Parameters parameters;
+
+    private KernelSpec(Architecture a, double[] flat, NtkMode mode, Precision precision, Implementation impl,
+                       String device) {
+        this.widths = a.widths();
+        this.activation = a.activation();
+        this.parameterization = a.parameterization();
+        this.sigmaW = a.sigmaW();
+        this.sigmaB = a.sigmaB();
+        this.bias = a.bias();
+        this.flatParameters = flat;
+        this.mode = mode;
+        this.precision = precision;
+        this.implementation = impl;
+        this.device = device;
+    }
+
+    /**
+     * The empirical NTK of {@code params}; {@code device} is auto (GPU where the task has one, else CPU), cpu, cuda
+     * or reference (the fp64 oracle).
+     */
+    public static KernelSpec empirical(Parameters params, NtkMode mode, Precision precision, Implementation impl,
+                                       String device) {
+        String d = device.trim().toLowerCase(Locale.ROOT);
+        if (!d.equals("auto") && !d.equals("cpu") && !d.equals("cuda") && !d.equals("reference")) {
+            throw new InvalidInputException("device must be auto, cpu, cuda or reference, got '" + device + "'");
+        }
+        return new KernelSpec(params.architecture(), params.toFlat(), mode, d.equals("reference") ? Precision.FP64 : precision,
+                impl, d);
+    }
+
+    /** The infinite-width NTK Θ^L ⊗ I_O of the architecture, in fp64 (tiles stored as float64 or float32). */
+    public static KernelSpec analytic(Architecture arch, NtkMode mode, boolean float32) {
+        return new KernelSpec(arch, null, mode, float32 ? Precision.FP32 : Precision.FP64, Implementation.AUTO, "analytic");
+    }
+
+    public boolean isAnalytic() {
+        return flatParameters == null;
+    }
+
+    public Architecture architecture() {
+        Architecture.Builder b = Architecture.builder(widths[0]);
+        int[] hidden = java.util.Arrays.copyOfRange(widths, 1, widths.length - 1);
+        b.hidden(hidden).output(widths[widths.length - 1]).activation(activation).parameterization(parameterization)
+                .sigmaW(sigmaW);
+        if (bias) {
+            b.sigmaB(sigmaB);
+        } else {
+            b.noBias();
+        }
+        return b.build();
+    }
+
+    /** The network (rebuilt once per deserialized copy, i.e. once per executor for a broadcast spec). */
+    public synchronized Parameters parameters() {
+        if (isAnalytic()) {
+            throw new IllegalStateException("the infinite-width kernel has no parameters");
+        }
+        if (parameters == null) {
+            Parameters p = Parameters.zeros(architecture());
+            p.setFlat(flatParameters);
+            parameters = p;
+        }
+        return parameters;
+    }
+
+    @Override
+    public Tensor compute(Matrix x1, Matrix x2) {
+        if (isAnalytic()) {
+            return AnalyticKernel.of(architecture()).ntk(x1, x2, mode);
+        }
+        TaskContext task = TaskContext.get();
+        String backend = backendHere(task);
+        int threads = task == null ? 0 : Math.max(1, task.cpus());
+        var ntk = ExecutorBackends.get(backend, precision, threads);
+        Parameters p = parameters();
+        return x2 == null ? ntk.kernel(p, x1, mode, implementation) : ntk.kernel(p, x1, x2, mode, implementation);
+    }
+
+    /** The backend for a task: a forced device, else CUDA when the task was given a GPU, else the CPU. */
+    String backendHere(TaskContext task) {
+        if (!device.equals("auto")) {
+            return device;
+        }
+        if (task == null) {
+            return "auto";
+        }
+        return task.resourcesJMap().containsKey("gpu") ? "cuda" : "cpu";
+    }
+
+    @Override
+    public NtkMode mode() {
+        return mode;
+    }
+
+    @Override
+    public int outputDim() {
+        return widths[widths.length - 1];
+    }
+
+    @Override
+    public int inputDim() {
+        return widths[0];
+    }
+
+    @Override
+    public boolean float32() {
+        return precision != Precision.FP64;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    @Override
+    public String describe() {
+        StringBuilder w = new StringBuilder();
+        for (int i = 0; i < widths.length; i++) {
+            w.append(i == 0 ? "" : "-").append(widths[i]);
+        }
+        String model = w + " " + activation.id() + " " + parameterization.name().toLowerCase(Locale.ROOT);
+        String m = mode.name().toLowerCase(Locale.ROOT);
+        return isAnalytic() ? "infinite-width " + m + " NTK of " + model + " (fp64, stored " + (float32() ? "float32)" : "float64)")
+                : "empirical " + m + " NTK of " + model + ", " + precision.name().toLowerCase(Locale.ROOT) + ", "
+                        + implementation.name().toLowerCase(Locale.ROOT) + ", device " + device;
+    }
+
+    @Override
+    public void digest(MessageDigest md) {
+        md.update(describe().getBytes(StandardCharsets.UTF_8));
+        ByteBuffer b = ByteBuffer.allocate(16);
+        b.putDouble(sigmaW).putDouble(sigmaB);
+        md.update(b.array());
+        if (flatParameters != null) {
+            ByteBuffer p = ByteBuffer.allocate(8 * 4096);
+            for (int i = 0; i < flatParameters.length; i++) {
+                if (!p.hasRemaining()) {
+                    md.update(p.array(), 0, p.position());
+                    p.clear();
+                }
+                p.putDouble(flatParameters[i]);
+            }
+            md.update(p.array(), 0, p.position());
+        }
+    }
+}

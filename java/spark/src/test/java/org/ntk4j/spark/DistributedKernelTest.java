@@ -1,0 +1,257 @@
+package org.ntk4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
+import org.ntk4j.NtkException;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
+import org.ntk4j.analytic.AnalyticKernel;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameters;
+import org.ntk4j.testing.Compare;
+import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.Tolerances;
+
+/** The distributed kernel against the single-process CPU kernel, and its behaviour under faults and bad input. */
+class DistributedKernelTest {
+    private static final Architecture ARCH = Architecture.builder(6).hidden(17, 11).activation(Activation.ERF).output(3)
+            .sigmaW(1.3).sigmaB(0.2).build();
+    private static final Parameters P = Parameters.init(ARCH, 7);
+    private static final Matrix X1 = NtkCase.gaussianInputs(37, 6, 1);
+    private static final Matrix X2 = NtkCase.gaussianInputs(23, 6, 2);
+
+    @TempDir
+    Path dir;
+
+    private static Tensor single(Precision precision, Matrix a, Matrix b, NtkMode mode) {
+        try (Ntk cpu = Ntk.builder().backend("cpu").precision(precision).open()) {
+            return b == null ? cpu.kernel(P, a, mode, Implementation.STRUCTURED)
+                    : cpu.kernel(P, a, b, mode, Implementation.STRUCTURED);
+        }
+    }
+
+    private Tensor distributed(KernelFunction k, Matrix a, Matrix b, int tile, String name) throws IOException {
+        DistributedKernel.Result r = DistributedKernel.compute(SparkTests.spark(), k, SparkTests.rows(dir, name + "-x1", a),
+                b == null ? null : SparkTests.rows(dir, name + "-x2", b), tile, SparkTests.fresh(dir, name), null);
+        assertEquals(r.total(), r.computed(), "a fresh directory computes every tile");
+        return r.store().toTensor();
+    }
+
+    @Test
+    void fp64TilesOfOddSizesEqualTheSingleProcessKernelSymmetricAndCross() throws IOException {
+        for (NtkMode mode : NtkMode.values()) {
+            KernelSpec k = KernelSpec.empirical(P, mode, Precision.FP64, Implementation.STRUCTURED, "cpu");
+            Compare.assertClose("symmetric " + mode, distributed(k, X1, null, 10, "s" + mode), single(Precision.FP64, X1,
+                    null, mode), Tolerances.FP64);
+            Compare.assertClose("cross " + mode, distributed(k, X1, X2, 9, "c" + mode), single(Precision.FP64, X1, X2, mode),
+                    Tolerances.FP64);
+        }
+    }
+
+    @Test
+    void fp32TilesEqualTheSingleProcessKernel() throws IOException {
+        KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP32, Implementation.AUTO, "auto");
+        Compare.assertClose("symmetric fp32", distributed(k, X1, null, 8, "s32"), single(Precision.FP32, X1, null,
+                NtkMode.TRACE), 1e-6);
+        Compare.assertClose("cross fp32", distributed(k, X2, X1, 7, "c32"), single(Precision.FP32, X2, X1, NtkMode.TRACE),
+                1e-6);
+    }
+
+    @Test
+    void analyticTilesEqualTheInfiniteWidthKernel() throws IOException {
+        AnalyticKernel ak = AnalyticKernel.of(ARCH);
+        for (NtkMode mode : new NtkMode[] {NtkMode.TRACE, NtkMode.FULL}) {
+            KernelSpec k = KernelSpec.analytic(ARCH, mode, false);
+            Compare.assertClose("analytic symmetric " + mode, distributed(k, X1, null, 11, "as" + mode),
+                    ak.ntk(X1, null, mode), Tolerances.FP64);
+            Compare.assertClose("analytic cross " + mode, distributed(k, X1, X2, 5, "ac" + mode), ak.ntk(X1, X2, mode),
+                    Tolerances.FP64);
+        }
+    }
+
+    @Test
+    void aDatasetOfVectorsGivesTheSameKernelAsTheFile() throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < X1.rows(); i++) {
+            List<Double> v = new ArrayList<>();
+            for (double d : X1.row(i)) {
+                v.add(d);
+            }
+            rows.add(RowFactory.create(i, v));
+        }
+        StructType schema = new StructType().add("id", DataTypes.IntegerType)
+                .add("features", DataTypes.createArrayType(DataTypes.DoubleType));
+        // Three partitions, so blocks of 10 rows straddle them.
+        Dataset<Row> ds = SparkTests.spark().createDataFrame(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+                SparkTests.spark().sparkContext()).parallelize(rows, 3), schema);
+        DatasetRows staged = DatasetRows.stage(ds, "features", dir.resolve("staged").toString(), 10);
+        assertEquals(37, staged.rows());
+        KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64, Implementation.STRUCTURED, "cpu");
+        DistributedKernel.Result r = DistributedKernel.compute(SparkTests.spark(), k, staged, null, 10,
+                dir.resolve("ds").toString(), null);
+        Compare.assertClose("Dataset input", r.store().toTensor(), single(Precision.FP64, X1, null, NtkMode.TRACE),
+                Tolerances.FP64);
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> DatasetRows.stage(ds, "id", dir.resolve("bad").toString(), 10));
+        assertTrue(e.getMessage().contains("array<double>"), e.getMessage());
+    }
+
+    /** Throws on the first attempt of every task: Spark retries it (local[2,2]). */
+    static final class FirstAttemptFails implements KernelFunction {
+        private static final long serialVersionUID = 1L;
+        private final KernelFunction inner;
+
+        FirstAttemptFails(KernelFunction inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Tensor compute(Matrix x1, Matrix x2) {
+            if (TaskContext.get().attemptNumber() == 0) {
+                throw new IllegalStateException("injected failure on the first attempt");
+            }
+            return inner.compute(x1, x2);
+        }
+
+        @Override public NtkMode mode() { return inner.mode(); }
+        @Override public int outputDim() { return inner.outputDim(); }
+        @Override public int inputDim() { return inner.inputDim(); }
+        @Override public boolean float32() { return inner.float32(); }
+        @Override public String describe() { return inner.describe(); }
+        @Override public void digest(java.security.MessageDigest md) { inner.digest(md); }
+    }
+
+    /** Fails every attempt of the tasks at partition ≥ 4: the job aborts partway, as if killed. */
+    static final class DiesPartway implements KernelFunction {
+        private static final long serialVersionUID = 1L;
+        private final KernelFunction inner;
+
+        DiesPartway(KernelFunction inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Tensor compute(Matrix x1, Matrix x2) {
+            if (TaskContext.get().partitionId() >= 4) {
+                throw new IllegalStateException("injected: executor lost");
+            }
+            return inner.compute(x1, x2);
+        }
+
+        @Override public NtkMode mode() { return inner.mode(); }
+        @Override public int outputDim() { return inner.outputDim(); }
+        @Override public int inputDim() { return inner.inputDim(); }
+        @Override public boolean float32() { return inner.float32(); }
+        @Override public String describe() { return inner.describe(); }
+        @Override public void digest(java.security.MessageDigest md) { inner.digest(md); }
+    }
+
+    @Test
+    void aTaskThatFailsOnceIsRetriedAndTheResultIsIdentical() throws IOException {
+        KernelSpec k = KernelSpec.empirical(P, NtkMode.FULL, Precision.FP64, Implementation.STRUCTURED, "cpu");
+        Tensor clean = distributed(k, X1, null, 13, "clean");
+        Tensor retried = distributed(new FirstAttemptFails(k), X1, null, 13, "retried");
+        assertArrayEquals(clean.data(), retried.data(), "bit-identical after retries");
+    }
+
+    @Test
+    void aJobKilledPartwayResumesWithOnlyTheMissingTiles() throws IOException {
+        KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64, Implementation.STRUCTURED, "cpu");
+        NpyRows x = SparkTests.rows(dir, "x", X1);
+        String out = dir.resolve("resume").toString();
+        NtkException e = assertThrows(NtkException.class,
+                () -> DistributedKernel.compute(SparkTests.spark(), new DiesPartway(k), x, null, 6, out, null));
+        assertTrue(e.getMessage().contains("Spark job failed"), e.getMessage());
+        long before;
+        try (var files = Files.list(Path.of(out))) {
+            before = files.filter(f -> f.getFileName().toString().startsWith("tile-")).count();
+        }
+        DistributedKernel.Result r = DistributedKernel.compute(SparkTests.spark(), k, x, null, 6, out, null);
+        assertEquals(28, r.total(), "7 row blocks: 7·8/2 upper-triangle tiles");
+        assertTrue(before >= 1 && before <= 4 && before < r.total(), "tiles finished before the failure: " + before);
+        assertEquals(before, r.skipped(), "finished tiles are kept");
+        assertEquals(r.total() - before, r.computed(), "only the missing tiles are computed");
+        Compare.assertClose("resumed", r.store().toTensor(), single(Precision.FP64, X1, null, NtkMode.TRACE), Tolerances.FP64);
+        DistributedKernel.Result again = DistributedKernel.compute(SparkTests.spark(), k, x, null, 6, out, null);
+        assertEquals(0, again.computed(), "a complete directory needs nothing");
+    }
+
+    @Test
+    void aCorruptedTileIsDetectedAndRecomputedNeverUsed() throws IOException {
+        KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP32, Implementation.STRUCTURED, "cpu");
+        NpyRows x = SparkTests.rows(dir, "x", X1);
+        String out = dir.resolve("corrupt").toString();
+        DistributedKernel.Result first = DistributedKernel.compute(SparkTests.spark(), k, x, null, 10, out, null);
+        Tensor good = first.store().toTensor();
+        Path tile = Path.of(out, "tile-1-2.npy");
+        try (RandomAccessFile f = new RandomAccessFile(tile.toFile(), "rw")) {
+            f.setLength(f.length() - 4); // one float short
+        }
+        CorruptTileException bad = assertThrows(CorruptTileException.class, first.store()::toTensor);
+        assertTrue(bad.getMessage().contains("tile-1-2.npy"), bad.getMessage());
+        DistributedKernel.Result r = DistributedKernel.compute(SparkTests.spark(), k, x, null, 10, out, null);
+        assertEquals(1, r.corrupt());
+        assertEquals(1, r.computed());
+        assertEquals(r.total() - 1, r.skipped());
+        assertArrayEquals(good.data(), r.store().toTensor().data());
+    }
+
+    @Test
+    void badInputGivesOneClearError() throws IOException {
+        KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64, Implementation.STRUCTURED, "cpu");
+        NpyRows wrongDim = SparkTests.rows(dir, "x5", NtkCase.gaussianInputs(9, 5, 3));
+        InvalidInputException dims = assertThrows(InvalidInputException.class, () -> DistributedKernel.compute(
+                SparkTests.spark(), k, wrongDim, null, 4, dir.resolve("a").toString(), null));
+        assertTrue(dims.getMessage().contains("5 features per example") && dims.getMessage().contains("is 6"),
+                dims.getMessage());
+
+        InvalidInputException missing = assertThrows(InvalidInputException.class,
+                () -> NpyRows.open(SparkTests.spark(), dir.resolve("nope.npy").toString(), "X1"));
+        assertTrue(missing.getMessage().contains("cannot read X1"), missing.getMessage());
+        Files.writeString(dir.resolve("text.npy"), "not an array");
+        InvalidInputException garbage = assertThrows(InvalidInputException.class,
+                () -> NpyRows.open(SparkTests.spark(), dir.resolve("text.npy").toString(), "X1"));
+        assertTrue(garbage.getMessage().contains("not a .npy file"), garbage.getMessage());
+
+        NpyRows x = SparkTests.rows(dir, "x", X1);
+        String out = dir.resolve("taken").toString();
+        DistributedKernel.compute(SparkTests.spark(), k, x, null, 12, out, null);
+        KernelSpec other = KernelSpec.empirical(Parameters.init(ARCH, 8), NtkMode.TRACE, Precision.FP64,
+                Implementation.STRUCTURED, "cpu");
+        KernelMismatchException taken = assertThrows(KernelMismatchException.class,
+                () -> DistributedKernel.compute(SparkTests.spark(), other, x, null, 12, out, null));
+        assertTrue(taken.getMessage().contains("another kernel"), taken.getMessage());
+        KernelMismatchException tiling = assertThrows(KernelMismatchException.class,
+                () -> DistributedKernel.compute(SparkTests.spark(), k, x, null, 11, out, null));
+        assertTrue(tiling.getMessage().contains("tile 12 there, 11 here"), tiling.getMessage());
+
+        Files.createDirectories(dir.resolve("stuff"));
+        Files.writeString(dir.resolve("stuff/notes.txt"), "mine");
+        KernelMismatchException foreign = assertThrows(KernelMismatchException.class, () -> DistributedKernel.compute(
+                SparkTests.spark(), k, x, null, 12, dir.resolve("stuff").toString(), null));
+        assertTrue(foreign.getMessage().contains("not a tile directory"), foreign.getMessage());
+    }
+}
