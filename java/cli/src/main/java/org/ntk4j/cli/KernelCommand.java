@@ -46,6 +46,9 @@ final class KernelCommand extends BaseCommand {
     @Mixin
     ComputeOptions compute;
 
+    @Mixin
+    SparkOptions spark;
+
     @Override
     protected int execute() throws Exception {
         long start = System.nanoTime();
@@ -57,6 +60,10 @@ final class KernelCommand extends BaseCommand {
         Matrix x2 = symmetric ? null : Inputs.examples(x2File, d, "X2");
         if (Files.exists(outFile) && (sameFile(outFile, x1File) || (x2File != null && sameFile(outFile, x2File)))) {
             throw new UsageError("--out " + outFile + " would overwrite an input");
+        }
+        spark.validate();
+        if (spark.enabled()) {
+            return onSpark(params, symmetric, start);
         }
         int n1 = x1.rows();
         int n2 = symmetric ? n1 : x2.rows();
@@ -77,6 +84,24 @@ final class KernelCommand extends BaseCommand {
             info(String.format(Locale.ROOT, "wrote %s: %s %s %s kernel in %.2f s [%s]", outFile,
                     compute.float32Output() ? "float32" : "float64", shapeString(mode.shape(n1, n2, o)),
                     mode.name().toLowerCase(Locale.ROOT), (System.nanoTime() - start) / 1e9, source.description()));
+        }
+        return 0;
+    }
+
+    /** The same file, from tiles computed by Spark tasks (kept in --tiles, or OUT.tiles until the file is written). */
+    private int onSpark(Parameters params, boolean symmetric, long start) throws Exception {
+        Path tiles = spark.tiles != null ? null : outFile.resolveSibling(outFile.getFileName() + ".tiles");
+        try (PartialFile part = new PartialFile(outFile)) {
+            String master = SparkRun.kernel(spark.master, spark.tile, SparkRun.spec(compute, params, mode), x1File,
+                    symmetric ? null : x2File, tiles != null ? tiles : Path.of(spark.tiles), spark.tiles, part.path(),
+                    quiet ? null : err(), this::info);
+            part.commit();
+            if (tiles != null) {
+                SparkRun.deleteTree(tiles);
+            }
+            info(String.format(Locale.ROOT, "wrote %s: %s %s kernel in %.2f s [spark %s]", outFile,
+                    compute.float32Output() ? "float32" : "float64", mode.name().toLowerCase(Locale.ROOT),
+                    (System.nanoTime() - start) / 1e9, master));
         }
         return 0;
     }

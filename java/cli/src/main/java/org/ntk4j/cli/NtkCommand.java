@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** The top-level {@code ntk} command: only dispatches to its subcommands. */
 @Command(name = "ntk", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Neural Tangent Kernels of dense networks: compute them, train, predict, and see lazy training.",
-        subcommands = {KernelCommand.class, TrainCommand.class, PredictCommand.class, DevicesCommand.class,
+        subcommands = {KernelCommand.class, TrainCommand.class, PredictCommand.class, RegressCommand.class, DevicesCommand.class,
                 BenchCommand.class, DemoCommand.class},
         footer = {"", "Run 'ntk COMMAND --help' for a command's options and an example.",
                 "Errors print one line and exit with code 2; add --verbose for the stack trace."})
@@ -18,6 +18,6 @@ public final class NtkCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is needed (kernel, train, predict, devices, bench, demo)");
+        throw new ParameterException(spec.commandLine(), "a command is needed (kernel, train, predict, regress, devices, bench, demo)");
     }
 }

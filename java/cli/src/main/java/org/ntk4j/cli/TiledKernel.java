@@ -117,7 +117,7 @@ final class TiledKernel {
         }
     }
 
-    private static void writeTile(MappedNpyWriter out, double[] tile, int i0, int rows, int j0, int cols, int n2, int v)
+    static void writeTile(MappedNpyWriter out, double[] tile, int i0, int rows, int j0, int cols, int n2, int v)
             throws IOException {
         for (int r = 0; r < rows; r++) {
             out.write(((long) (i0 + r) * n2 + j0) * v, tile, r * cols * v, cols * v);
@@ -131,7 +131,7 @@ final class TiledKernel {
      * Row j0+c of the file gets column c of the tile; in full mode each O×O block is transposed too. Columns are
      * gathered {@link #TRANSPOSE_BLOCK} at a time so the tile is read row by row.
      */
-    private static void writeTransposed(MappedNpyWriter out, double[] tile, int i0, int rows, int j0, int cols, int n2,
+    static void writeTransposed(MappedNpyWriter out, double[] tile, int i0, int rows, int j0, int cols, int n2,
                                         int v, int fullO, double[] buf) throws IOException {
         int stride = rows * v;
         for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_BLOCK) {

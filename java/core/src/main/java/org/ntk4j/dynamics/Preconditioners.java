@@ -156,6 +156,9 @@ public final class Preconditioners {
         };
     }
 
+    /** The seed landmarks are drawn from by default, so every caller (one process, a cluster) picks the same ones. */
+    public static final long LANDMARK_SEED = 20230101L;
+
     /** m distinct landmark indices out of n, uniformly at random from a fixed seed (sorted). */
     public static int[] landmarks(int n, int m, long seed) {
         if (m < 1 || m > n) {

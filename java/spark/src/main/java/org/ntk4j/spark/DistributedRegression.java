@@ -106,7 +106,7 @@ public final class DistributedRegression {
         private final double lambda;
         private final int per;
         private final Broadcast<KernelFunction> k;
-        private final JavaPairRDD<TileGrid.Tile, Matrix> tiles;
+        private final JavaPairRDD<TileGrid.Tile, Block> tiles;
 
         TiledOperator(SparkSession spark, KernelFunction kernel, RowSource x, int tile, double lambda, boolean cache) {
             this.spark = spark;
@@ -120,14 +120,17 @@ public final class DistributedRegression {
             Broadcast<KernelFunction> kb = k;
             TileGrid g = grid;
             List<TileGrid.Tile> all = grid.tiles();
-            JavaPairRDD<TileGrid.Tile, Matrix> t = jsc.parallelize(all, all.size()).mapToPair(tl -> {
+            // One partition per core, each holding several tiles: a task sums its tiles' contributions locally, so a
+            // product costs one n×k vector per core to combine.
+            int partitions = Math.max(1, Math.min(all.size(), jsc.defaultParallelism()));
+            JavaPairRDD<TileGrid.Tile, Block> t = jsc.parallelize(all, partitions).mapToPair(tl -> {
                 Matrix a = x.read(g.from1(tl.i()), g.to1(tl.i()));
                 Matrix bm = tl.onDiagonal() ? null : x.read(g.from2(tl.j()), g.to2(tl.j()));
-                return new Tuple2<>(tl, operatorBlock(kb.value().compute(a, bm)));
+                return new Tuple2<>(tl, Block.of(operatorBlock(kb.value().compute(a, bm))));
             });
             if (cache) {
                 t = t.persist(StorageLevel.MEMORY_AND_DISK());
-                JavaPairRDD<TileGrid.Tile, Matrix> cached = t;
+                JavaPairRDD<TileGrid.Tile, Block> cached = t;
                 Jobs.run(cached::count); // computed once, here; later products read the cache
             }
             this.tiles = t;
@@ -138,30 +141,35 @@ public final class DistributedRegression {
             return grid.n1() * per;
         }
 
-        /** (Θ + λI)·V: each tile (i, j) adds T·V_j to block i and, off the diagonal, Tᵀ·V_i to block j. */
+        /**
+         * (Θ + λI)·V: each tile (i, j) adds T·V_j to block i and, off the diagonal, Tᵀ·V_i to block j; each task sums
+         * into one n×k vector and a tree aggregation adds those up.
+         */
         @Override
         public Matrix apply(Matrix v) {
             int cols = v.cols();
+            int n = size();
+            // Up to 32 partial vectors are summed on the driver (one stage, the lowest latency); more in a tree.
+            int depth = tiles.getNumPartitions() <= 32 ? 1 : 2;
             Broadcast<double[]> vb = jsc.broadcast(v.data());
             TileGrid g = grid;
             int p = per;
             try {
-                Map<Integer, double[]> sums = Jobs.run(() -> tiles.flatMapToPair(e -> {
+                double[] sum = Jobs.run(() -> tiles.treeAggregate(new double[0], (acc, e) -> {
+                    double[] out = acc.length == 0 ? new double[n * cols] : acc;
                     TileGrid.Tile tl = e._1();
-                    Matrix m = e._2();
-                    List<Tuple2<Integer, double[]>> out = new ArrayList<>(2);
-                    out.add(new Tuple2<>(tl.i(), LinearAlgebra.multiply(m, false,
-                            slice(vb.value(), g.from2(tl.j()) * p, g.to2(tl.j()) * p, cols), false).data()));
+                    Matrix m = e._2().matrix();
+                    Matrix part = LinearAlgebra.multiply(m, false,
+                            slice(vb.value(), g.from2(tl.j()) * p, g.to2(tl.j()) * p, cols), false);
+                    addInto(out, g.from1(tl.i()) * p * cols, part.data());
                     if (!tl.onDiagonal()) {
-                        out.add(new Tuple2<>(tl.j(), LinearAlgebra.multiply(m, true,
-                                slice(vb.value(), g.from1(tl.i()) * p, g.to1(tl.i()) * p, cols), false).data()));
+                        Matrix back = LinearAlgebra.multiply(m, true,
+                                slice(vb.value(), g.from1(tl.i()) * p, g.to1(tl.i()) * p, cols), false);
+                        addInto(out, g.from2(tl.j()) * p * cols, back.data());
                     }
-                    return out.iterator();
-                }).reduceByKey(DistributedRegression::add, Math.max(1, g.blocks1())).collectAsMap());
-                double[] out = new double[v.data().length];
-                for (Map.Entry<Integer, double[]> e : sums.entrySet()) {
-                    System.arraycopy(e.getValue(), 0, out, grid.from1(e.getKey()) * per * cols, e.getValue().length);
-                }
+                    return out;
+                }, DistributedRegression::combine, depth));
+                double[] out = sum.length == 0 ? new double[n * cols] : sum;
                 for (int i = 0; i < out.length; i++) {
                     out[i] += lambda * v.data()[i];
                 }
@@ -173,17 +181,17 @@ public final class DistributedRegression {
 
         /** The diagonal tiles Θ_ii, in order, for block-Jacobi. */
         List<Matrix> diagonalBlocks() {
-            List<Tuple2<TileGrid.Tile, Matrix>> d = Jobs.run(() -> tiles.filter(e -> e._1().onDiagonal()).collect());
-            List<Tuple2<TileGrid.Tile, Matrix>> sorted = new ArrayList<>(d);
+            List<Tuple2<TileGrid.Tile, Block>> d = Jobs.run(() -> tiles.filter(e -> e._1().onDiagonal()).collect());
+            List<Tuple2<TileGrid.Tile, Block>> sorted = new ArrayList<>(d);
             sorted.sort((a, b) -> Integer.compare(a._1().i(), b._1().i()));
             List<Matrix> blocks = new ArrayList<>();
-            sorted.forEach(e -> blocks.add(e._2()));
+            sorted.forEach(e -> blocks.add(e._2().matrix()));
             return blocks;
         }
 
         /** The Nyström preconditioner from Θ(X, X_S) for m landmark examples S (all O columns of each in full mode). */
         Preconditioner nystrom(int m, double ridge) {
-            int[] examples = Preconditioners.landmarks(x.rows(), m, 20230101L);
+            int[] examples = Preconditioners.landmarks(x.rows(), m, Preconditioners.LANDMARK_SEED);
             double[] rows = new double[m * x.dim()];
             try {
                 for (int a = 0; a < m; a++) {
@@ -205,7 +213,7 @@ public final class DistributedRegression {
 
         /** Θ(X, L) in operator layout, one task per row block of X. */
         private Matrix crossColumns(Matrix landmarks) {
-            Broadcast<Matrix> lb = jsc.broadcast(landmarks);
+            Broadcast<Block> lb = jsc.broadcast(Block.of(landmarks));
             TileGrid g = grid;
             RowSource xs = x;
             Broadcast<KernelFunction> kb = k;
@@ -214,9 +222,9 @@ public final class DistributedRegression {
                 blocks.add(i);
             }
             try {
-                Map<Integer, Matrix> parts = Jobs.run(() -> jsc.parallelize(blocks, blocks.size()).mapToPair(i ->
-                        new Tuple2<>(i, operatorBlock(kb.value().compute(xs.read(g.from1(i), g.to1(i)), lb.value()))))
-                        .collectAsMap());
+                Map<Integer, Block> parts = Jobs.run(() -> jsc.parallelize(blocks, blocks.size()).mapToPair(i ->
+                        new Tuple2<>(i, Block.of(operatorBlock(kb.value().compute(xs.read(g.from1(i), g.to1(i)),
+                                lb.value().matrix()))))).collectAsMap());
                 int width = landmarks.rows() * per;
                 double[] out = new double[size() * width];
                 parts.forEach((i, mtx) -> System.arraycopy(mtx.data(), 0, out, g.from1(i) * per * width, mtx.data().length));
@@ -268,6 +276,24 @@ public final class DistributedRegression {
 
     private static Matrix slice(double[] v, int from, int to, int cols) {
         return new Matrix(to - from, cols, Arrays.copyOfRange(v, from * cols, to * cols));
+    }
+
+    private static void addInto(double[] out, int offset, double[] part) {
+        for (int i = 0; i < part.length; i++) {
+            out[offset + i] += part[i];
+        }
+    }
+
+    /** Sums two partial products; an empty array is a task that held no tile. */
+    private static double[] combine(double[] a, double[] b) {
+        if (a.length == 0) {
+            return b;
+        }
+        if (b.length == 0) {
+            return a;
+        }
+        addInto(a, 0, b);
+        return a;
     }
 
     private static double[] add(double[] a, double[] b) {

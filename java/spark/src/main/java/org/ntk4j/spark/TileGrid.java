@@ -35,7 +35,7 @@ public record TileGrid(int n1, int n2, int tile, boolean symmetric) implements S
             return "tile-" + i + "-" + j + ".npy";
         }
 
-        boolean onDiagonal() {
+        public boolean onDiagonal() {
             return i == j;
         }
     }

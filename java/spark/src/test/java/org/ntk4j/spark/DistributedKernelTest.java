@@ -96,11 +96,7 @@ class DistributedKernelTest {
     void aDatasetOfVectorsGivesTheSameKernelAsTheFile() throws IOException {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < X1.rows(); i++) {
-            List<Double> v = new ArrayList<>();
-            for (double d : X1.row(i)) {
-                v.add(d);
-            }
-            rows.add(RowFactory.create(i, v));
+            rows.add(RowFactory.create(i, X1.row(i)));
         }
         StructType schema = new StructType().add("id", DataTypes.IntegerType)
                 .add("features", DataTypes.createArrayType(DataTypes.DoubleType));

@@ -1,0 +1,225 @@
+package org.ntk4j.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.dynamics.ConjugateGradient;
+import org.ntk4j.dynamics.GradientDescent;
+import org.ntk4j.dynamics.KernelMatrices;
+import org.ntk4j.dynamics.LinearAlgebra;
+import org.ntk4j.dynamics.Preconditioner;
+import org.ntk4j.dynamics.Preconditioners;
+import org.ntk4j.dynamics.SymmetricOperator;
+import org.ntk4j.io.Npy;
+import org.ntk4j.io.NpyArray;
+import org.ntk4j.model.Parameters;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ntk regress}: kernel regression by preconditioned conjugate gradients, in one process or on Spark. */
+@Command(name = "regress", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Kernel regression (the wide network trained to t = ∞) by preconditioned conjugate gradients.",
+        description = {"Solves (Θ(X, X) + λ·I)·α = Y and writes the predictions Θ(XT, X)·α, shape (N_test, O), as .npy."
+                + " In trace mode one N×N system serves all O columns of Y; in full mode the system is (N·O)×(N·O).",
+                "The solver never factors Θ: each iteration is one product with it. With --spark the products are Spark"
+                        + " jobs over the kernel's tiles (cached on the executors, or recomputed each time with"
+                        + " --recompute-tiles), so Θ need not fit anywhere; without, Θ is computed in memory.",
+                "λ → 0 gives neural-tangents' gradient_descent_mse at t = ∞ (ntk predict --t inf)."},
+        footer = {"", "Examples:",
+                "  ntk regress --x X.npy --y Y.npy --x-test XT.npy --arch 64,1,10 --impl analytic --lambda 1e-3 --out P.npy",
+                "  ntk regress --x X.npy --y Y.npy --x-test XT.npy --arch 64,2048,10 --lambda 1e-2 --spark local[*] --out P.npy"})
+final class RegressCommand extends BaseCommand {
+    @Option(names = "--x", required = true, paramLabel = "X.npy", description = "Training inputs (N, d).")
+    Path xFile;
+
+    @Option(names = "--y", required = true, paramLabel = "Y.npy", description = "Training targets (N, O).")
+    Path yFile;
+
+    @Option(names = "--x-test", required = true, paramLabel = "XT.npy", description = "Test inputs (N_test, d).")
+    Path xTestFile;
+
+    @Option(names = "--y-test", paramLabel = "YT.npy", description = "Test targets (N_test, O), to report RMSE and accuracy.")
+    Path yTestFile;
+
+    @Option(names = "--out", required = true, paramLabel = "PRED.npy", description = "Predictions (N_test, O).")
+    Path outFile;
+
+    @Option(names = "--mode", defaultValue = "trace", paramLabel = "trace|full", converter = Converters.ModeConverter.class,
+            description = "trace: Θ_trace ⊗ I_O; full: the (N·O)×(N·O) kernel (default: ${DEFAULT-VALUE}).")
+    NtkMode mode;
+
+    @Option(names = "--lambda", required = true, paramLabel = "λ", description = "Ridge added to Θ's diagonal (absolute, ≥ 0).")
+    double lambda;
+
+    @Option(names = "--tol", defaultValue = "1e-6", paramLabel = "T",
+            description = "Stop when every column's residual ‖r‖/‖y‖ ≤ T (default: ${DEFAULT-VALUE}).")
+    double tolerance;
+
+    @Option(names = "--max-iter", defaultValue = "1000", paramLabel = "M", description = "Iteration limit (default: ${DEFAULT-VALUE}).")
+    int maxIterations;
+
+    @Option(names = "--precond", defaultValue = "nystrom", paramLabel = "none|block-jacobi|nystrom",
+            description = "Preconditioner: nystrom (landmark columns of Θ; removes the large eigenvalues), block-jacobi"
+                    + " (the diagonal tiles) or none (default: ${DEFAULT-VALUE}).")
+    String precond;
+
+    @Option(names = "--rank", defaultValue = "500", paramLabel = "M",
+            description = "Landmark examples of the Nyström preconditioner (default: ${DEFAULT-VALUE}).")
+    int rank;
+
+    @Option(names = "--recompute-tiles", description = "With --spark: recompute the tiles in every product instead of"
+            + " caching them on the executors (for kernels larger than the cluster's memory).")
+    boolean recompute;
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    ComputeOptions compute;
+
+    @Mixin
+    SparkOptions spark;
+
+    /** The preconditioner choice. */
+    enum Precond {
+        NONE, BLOCK_JACOBI, NYSTROM
+    }
+
+    @Override
+    protected int execute() throws Exception {
+        long start = System.nanoTime();
+        if (spark.tiles != null) {
+            throw new UsageError("--tiles applies to 'ntk kernel'; regress keeps its tiles on the executors");
+        }
+        if (spark.tile != null && spark.tile < 1) {
+            throw new UsageError("--tile must be at least 1, got " + spark.tile);
+        }
+        if (recompute && !spark.enabled()) {
+            throw new UsageError("--recompute-tiles applies only with --spark");
+        }
+        if (!(lambda >= 0) || !Double.isFinite(lambda)) {
+            throw new UsageError("--lambda must be ≥ 0 and finite, got " + lambda);
+        }
+        if (!(tolerance > 0 && tolerance < 1)) {
+            throw new UsageError("--tol must be in (0, 1), got " + tolerance);
+        }
+        if (maxIterations < 1 || rank < 1) {
+            throw new UsageError(maxIterations < 1 ? "--max-iter must be at least 1" : "--rank must be at least 1");
+        }
+        if (mode == NtkMode.DIAGONAL) {
+            throw new UsageError("--mode must be trace or full");
+        }
+        Precond pre = switch (precond.trim().toLowerCase(Locale.ROOT)) {
+            case "none" -> Precond.NONE;
+            case "block-jacobi", "jacobi", "bj" -> Precond.BLOCK_JACOBI;
+            case "nystrom", "nyström" -> Precond.NYSTROM;
+            default -> throw new UsageError("--precond must be none, block-jacobi or nystrom, got '" + precond + "'");
+        };
+        if (compute.impl == ComputeOptions.Impl.ANALYTIC && mode == NtkMode.FULL) {
+            throw new UsageError("the infinite-width kernel is Θ ⊗ I_O: use --mode trace with --impl analytic");
+        }
+        Inputs.requireWritable(outFile);
+        Parameters params = model.parameters();
+        int d = params.architecture().inputDim();
+        int o = params.architecture().outputDim();
+        Matrix x = Inputs.examples(xFile, d, "X");
+        Matrix y = Inputs.targets(yFile, x.rows(), o);
+        Matrix xt = Inputs.examples(xTestFile, d, "X-test");
+        Matrix yt = yTestFile == null ? null : Inputs.targets(yTestFile, xt.rows(), o);
+
+        Solved s;
+        try (Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "it")) {
+            s = spark.enabled()
+                    ? SparkRun.regress(spark.master, spark.tile, SparkRun.spec(compute, params, mode), xFile, xTestFile, y,
+                            lambda, tolerance, maxIterations, pre, rank, !recompute, bars)
+                    : inProcess(params, x, y, xt, pre, bars);
+        }
+        Matrix pred = s.predictions();
+        try (PartialFile part = new PartialFile(outFile)) {
+            Npy.write(part.path(), NpyArray.of(pred, compute.float32Output()));
+            part.commit();
+        }
+        ConjugateGradient.Result r = s.solve();
+        if (!r.converged()) {
+            info(String.format(Locale.ROOT, "warning: not converged after %d iterations (residual %.3e > --tol %.1e);"
+                    + " raise --max-iter or --lambda", r.iterations(), r.finalResidual(), tolerance));
+        }
+        String score = "";
+        if (yt != null) {
+            score = String.format(Locale.ROOT, "; test RMSE %.4g", Math.sqrt(2 * GradientDescent.mse(pred, yt)));
+            if (o > 1) {
+                score += String.format(Locale.ROOT, ", accuracy %.1f%%", 100 * PredictCommand.accuracy(pred, yt));
+            }
+        }
+        info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions; PCG (%s) %d iterations, residual %.2e, in %.2f s"
+                        + " [%s]%s", outFile, pred.rows(), pred.cols(), pre.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                r.iterations(), r.finalResidual(), (System.nanoTime() - start) / 1e9, s.where(), score));
+        return 0;
+    }
+
+    /** The predictions, the solver's record, and where it ran. */
+    record Solved(Matrix predictions, ConjugateGradient.Result solve, String where) {
+    }
+
+    /** Θ in memory, the same solver and preconditioners as on Spark. */
+    private Solved inProcess(Parameters params, Matrix x, Matrix y, Matrix xt, Precond pre, Progress.Bars bars) {
+        int o = y.cols();
+        int per = mode == NtkMode.FULL ? o : 1;
+        Tensor k;
+        Tensor kt;
+        String who;
+        try (KernelSource source = compute.kernelSource(params)) {
+            who = source.description();
+            k = source.compute(x, null, mode);
+            kt = source.compute(xt, x, mode);
+        }
+        Matrix theta = mode == NtkMode.FULL ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
+        Matrix thetaTest = mode == NtkMode.FULL ? KernelMatrices.fullToMatrix(kt) : kt.asMatrix();
+        int n = theta.rows();
+        Preconditioner m = switch (pre) {
+            case NONE -> Preconditioner.IDENTITY;
+            case BLOCK_JACOBI -> Preconditioners.blockJacobi(diagonalBlocks(theta, (spark.tile == null ? 1024 : spark.tile)
+                    * per), lambda);
+            case NYSTROM -> {
+                int[] ex = Preconditioners.landmarks(x.rows(), Math.min(rank, x.rows()), Preconditioners.LANDMARK_SEED);
+                int[] s = new int[ex.length * per];
+                Matrix cols = Matrix.zeros(n, s.length);
+                for (int a = 0; a < ex.length; a++) {
+                    for (int c = 0; c < per; c++) {
+                        s[a * per + c] = ex[a] * per + c;
+                    }
+                }
+                for (int i = 0; i < n; i++) {
+                    for (int c = 0; c < s.length; c++) {
+                        cols.set(i, c, theta.get(i, s[c]));
+                    }
+                }
+                yield Preconditioners.nystrom(cols, s, lambda);
+            }
+        };
+        Matrix b = new Matrix(n, o / per, y.data());
+        ConjugateGradient.Result r = ConjugateGradient.solve(SymmetricOperator.dense(theta, lambda), b, m, tolerance,
+                maxIterations, bars);
+        Matrix pred = LinearAlgebra.multiply(thetaTest, false, r.solution(), false);
+        return new Solved(new Matrix(xt.rows(), o, pred.data()), r, "in-process, " + who);
+    }
+
+    private static List<Matrix> diagonalBlocks(Matrix a, int size) {
+        List<Matrix> blocks = new ArrayList<>();
+        int n = a.rows();
+        for (int i0 = 0; i0 < n; i0 += size) {
+            int t = Math.min(size, n - i0);
+            Matrix b = Matrix.zeros(t, t);
+            for (int i = 0; i < t; i++) {
+                System.arraycopy(a.data(), (i0 + i) * n + i0, b.data(), i * t, t);
+            }
+            blocks.add(b);
+        }
+        return blocks;
+    }
+}

@@ -1,0 +1,144 @@
+package org.ntk4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import me.tongfei.progressbar.ProgressBar;
+import org.apache.spark.sql.SparkSession;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
+import org.ntk4j.model.Parameters;
+import org.ntk4j.spark.DistributedKernel;
+import org.ntk4j.spark.DistributedRegression;
+import org.ntk4j.spark.KernelSpec;
+import org.ntk4j.spark.SparkSessions;
+import org.ntk4j.spark.TileGrid;
+import org.ntk4j.spark.TileStore;
+
+/**
+ * The Spark side of the commands, kept in one class so that Spark's classes are loaded only when --spark is given
+ * (the launcher puts Spark on the class path only then).
+ */
+final class SparkRun {
+    private SparkRun() {
+    }
+
+    static SparkSession session(String master) {
+        try {
+            return SparkSessions.start(master, "ntk4j");
+        } catch (NoClassDefFoundError e) {
+            throw new UsageError("Spark is not on the class path (run through ./ntk, or spark-submit with the"
+                    + " ntk4j-spark-submit jar)", e);
+        }
+    }
+
+    /** The kernel these flags describe, as executors compute it. */
+    static KernelSpec spec(ComputeOptions compute, Parameters params, NtkMode mode) {
+        if (compute.impl == ComputeOptions.Impl.ANALYTIC) {
+            return KernelSpec.analytic(params.architecture(), mode, compute.float32Output());
+        }
+        String device = compute.impl == ComputeOptions.Impl.REFERENCE ? "reference"
+                : compute.device.name().toLowerCase(java.util.Locale.ROOT);
+        Precision p = compute.precision;
+        return KernelSpec.empirical(params, mode, p, compute.implementation(), device);
+    }
+
+    /**
+     * {@code ntk kernel --spark}: tiles into {@code tiles} (kept for a rerun to resume until the file is written),
+     * then assembled into the .npy at {@code part}.
+     */
+    static String kernel(String master, Integer tile, KernelSpec spec, Path x1, Path x2, Path tiles, String tilesUri,
+                         Path part, PrintWriter progress, java.util.function.Consumer<String> info) throws IOException {
+        SparkSession spark = session(master);
+        try {
+            var rows1 = org.ntk4j.spark.NpyRows.open(spark, x1.toAbsolutePath().toUri().toString(), "X1");
+            var rows2 = x2 == null ? null : org.ntk4j.spark.NpyRows.open(spark, x2.toAbsolutePath().toUri().toString(), "X2");
+            int t = tile != null ? tile : DistributedKernel.defaultTile(spark, spec.mode(), spec.outputDim());
+            ProgressBar[] bar = new ProgressBar[1];
+            DistributedKernel.Result r;
+            try {
+                r = DistributedKernel.compute(spark, spec, rows1, rows2, t,
+                        tilesUri != null ? tilesUri : tiles.toAbsolutePath().toUri().toString(),
+                        progress == null ? null : p -> {
+                            if (bar[0] == null) {
+                                bar[0] = Progress.bar(progress, "tiles", p.total(), "tiles");
+                            }
+                            bar[0].stepTo(p.done());
+                        });
+            } finally {
+                if (bar[0] != null) {
+                    bar[0].close();
+                }
+            }
+            info.accept(String.format(java.util.Locale.ROOT, "spark %s: %d tiles of %d rows (%d computed, %d already"
+                    + " there%s)", spark.sparkContext().master(), r.total(), t, r.computed(), r.skipped(),
+                    r.corrupt() > 0 ? ", " + r.corrupt() + " corrupt and recomputed" : ""));
+            assemble(r.store(), part);
+            return spark.sparkContext().master();
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** {@code ntk regress --spark}: PCG over the tiles of Θ(X, X) on the cluster, then Θ(XT, X)·α. */
+    static RegressCommand.Solved regress(String master, Integer tile, KernelSpec spec, Path x, Path xt,
+                                         org.ntk4j.Matrix y, double lambda, double tol, int maxIter,
+                                         RegressCommand.Precond pre, int rank, boolean cache,
+                                         org.ntk4j.dynamics.ProgressListener progress) {
+        SparkSession spark = session(master);
+        try {
+            var rows = org.ntk4j.spark.NpyRows.open(spark, x.toAbsolutePath().toUri().toString(), "X");
+            var test = org.ntk4j.spark.NpyRows.open(spark, xt.toAbsolutePath().toUri().toString(), "X-test");
+            int t = tile != null ? tile : DistributedKernel.defaultTile(spark, spec.mode(), spec.outputDim());
+            DistributedRegression.Preconditioning m = switch (pre) {
+                case NONE -> DistributedRegression.Preconditioning.NONE;
+                case BLOCK_JACOBI -> DistributedRegression.Preconditioning.BLOCK_JACOBI;
+                case NYSTROM -> DistributedRegression.Preconditioning.NYSTROM;
+            };
+            DistributedRegression.Result r = DistributedRegression.fit(spark, spec, rows, y, test,
+                    new DistributedRegression.Options(lambda, tol, maxIter, m, rank, cache, t), progress);
+            return new RegressCommand.Solved(r.predictions(), r.solve(), "spark " + spark.sparkContext().master() + ", "
+                    + t + "-row tiles " + (cache ? "cached" : "recomputed") + ", " + spec.describe());
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Writes every tile of {@code store} into the .npy at {@code file}, through a mapped window. */
+    static void assemble(TileStore store, Path file) throws IOException {
+        TileGrid g = store.grid();
+        NtkMode mode = store.mode();
+        int o = store.outputs();
+        int v = mode.valuesPerPair(o);
+        try (MappedNpyWriter out = new MappedNpyWriter(file, mode.shape(g.n1(), g.n2(), o), store.float32(), 64L << 20)) {
+            double[] mirror = g.symmetric() ? new double[Math.min(32, g.tile()) * g.tile() * v] : null;
+            for (TileGrid.Tile t : g.tiles()) {
+                Tensor tile = store.read(t);
+                int i0 = g.from1(t.i());
+                int rows = g.to1(t.i()) - i0;
+                int j0 = g.from2(t.j());
+                int cols = g.to2(t.j()) - j0;
+                TiledKernel.writeTile(out, tile.data(), i0, rows, j0, cols, g.n2(), v);
+                if (g.symmetric() && !t.onDiagonal()) {
+                    TiledKernel.writeTransposed(out, tile.data(), i0, rows, j0, cols, g.n2(), v,
+                            mode == NtkMode.FULL ? o : 0, mirror);
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+}

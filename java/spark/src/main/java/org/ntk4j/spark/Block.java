@@ -1,0 +1,15 @@
+package org.ntk4j.spark;
+
+import java.io.Serializable;
+import org.ntk4j.Matrix;
+
+/** A row-major matrix as tasks ship and cache it (core's {@link Matrix} is not {@link Serializable}). */
+record Block(int rows, int cols, double[] data) implements Serializable {
+    static Block of(Matrix m) {
+        return new Block(m.rows(), m.cols(), m.data());
+    }
+
+    Matrix matrix() {
+        return new Matrix(rows, cols, data);
+    }
+}

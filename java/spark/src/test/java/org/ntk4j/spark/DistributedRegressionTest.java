@@ -1,0 +1,141 @@
+package org.ntk4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
+import org.ntk4j.analytic.AnalyticKernel;
+import org.ntk4j.dynamics.LinearAlgebra;
+import org.ntk4j.dynamics.LinearizedDynamics;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameters;
+import org.ntk4j.testing.Compare;
+import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.RegressionProblem;
+
+/** PCG over Spark tiles against the dense Cholesky solve and the linearised dynamics at t = ∞. */
+class DistributedRegressionTest {
+    private static final RegressionProblem PROBLEM = RegressionProblem.clustered();
+    /** Three row blocks (667, 667, 666): six tiles, one task each, per product. */
+    private static final int TILE = 667;
+    /**
+     * Stated iteration counts at tolerance 1e-12 (measured: plain 239–241 — as in one process, the operator being the
+     * same up to rounding — Nyström with 150 landmarks 46, block-Jacobi over the 667-row diagonal tiles 111); bounds
+     * ~10% above.
+     */
+    private static final int PLAIN_MAX = 265;
+    private static final int NYSTROM_MAX = 52;
+    private static final int BLOCK_JACOBI_MAX = 125;
+
+    @TempDir
+    static Path dir;
+
+    private static NpyRows x;
+    private static NpyRows xTest;
+    private static Matrix alphaCholesky;
+    private static Matrix predCholesky;
+
+    @BeforeAll
+    static void data() throws IOException {
+        x = SparkTests.rows(dir, "x", PROBLEM.x());
+        xTest = SparkTests.rows(dir, "xt", PROBLEM.xTest());
+        AnalyticKernel k = AnalyticKernel.of(PROBLEM.arch());
+        Tensor theta = k.ntk(PROBLEM.x(), null, NtkMode.TRACE);
+        Tensor thetaTest = k.ntk(PROBLEM.xTest(), PROBLEM.x(), NtkMode.TRACE);
+        Matrix reg = theta.asMatrix().copy();
+        for (int i = 0; i < reg.rows(); i++) {
+            reg.set(i, i, reg.get(i, i) + PROBLEM.lambda());
+        }
+        alphaCholesky = LinearAlgebra.choleskySolve(reg, PROBLEM.y());
+        predCholesky = LinearizedDynamics.kernelRegression(theta, thetaTest, PROBLEM.y(), PROBLEM.lambda());
+    }
+
+    private static DistributedRegression.Result fit(DistributedRegression.Preconditioning m, boolean cache) {
+        List<Double> residuals = new ArrayList<>();
+        DistributedRegression.Result r = DistributedRegression.fit(SparkTests.spark(),
+                KernelSpec.analytic(PROBLEM.arch(), NtkMode.TRACE, false), x, PROBLEM.y(), xTest,
+                new DistributedRegression.Options(PROBLEM.lambda(), 1e-12, 1000, m, 150, cache, TILE),
+                p -> residuals.add(Double.parseDouble(p.detail().substring("residual ".length()))));
+        assertTrue(r.solve().converged(), m + ": residual " + r.solve().finalResidual());
+        assertEquals(r.solve().iterations(), residuals.size(), "a residual reported per iteration");
+        Compare.assertClose(m + " α", r.alpha(), alphaCholesky, 1e-8);
+        Compare.assertClose(m + " predictions", r.predictions(), predCholesky, 1e-8);
+        return r;
+    }
+
+    @Test
+    void plainConjugateGradientsOverCachedTilesMatchCholesky() {
+        int it = fit(DistributedRegression.Preconditioning.NONE, true).solve().iterations();
+        assertTrue(it <= PLAIN_MAX, "plain CG took " + it + ", stated ≤ " + PLAIN_MAX);
+    }
+
+    @Test
+    void nystromMatchesCholeskyInFewIterations() {
+        int it = fit(DistributedRegression.Preconditioning.NYSTROM, true).solve().iterations();
+        assertTrue(it <= NYSTROM_MAX, "Nyström PCG took " + it + ", stated ≤ " + NYSTROM_MAX);
+    }
+
+    @Test
+    void blockJacobiOverCachedTilesMatchesCholesky() {
+        int it = fit(DistributedRegression.Preconditioning.BLOCK_JACOBI, true).solve().iterations();
+        assertTrue(it <= BLOCK_JACOBI_MAX, "block-Jacobi PCG took " + it + ", stated ≤ " + BLOCK_JACOBI_MAX);
+    }
+
+    @Test
+    void theFullEmpiricalKernelRecomputedPerProductAtZeroRidgeIsGradientDescentMseAtInfiniteTime() {
+        // 9 examples × 2 outputs: an 18×18 system, well conditioned for a network of 151 parameters.
+        Architecture arch = Architecture.builder(4).hidden(25).activation(Activation.TANH).output(2).sigmaB(0.3).build();
+        Parameters p = Parameters.init(arch, 4);
+        Matrix xs = NtkCase.gaussianInputs(9, 4, 5);
+        Matrix xt = NtkCase.gaussianInputs(6, 4, 6);
+        Matrix y = NtkCase.gaussianInputs(9, 2, 7);
+        Matrix expected;
+        try (Ntk ref = Ntk.builder().backend("reference").precision(Precision.FP64).open()) {
+            Tensor k = ref.kernel(p, xs, NtkMode.FULL);
+            Tensor kt = ref.kernel(p, xt, xs, NtkMode.FULL);
+            expected = LinearizedDynamics.of(k, kt, Matrix.zeros(9, 2), y, Matrix.zeros(6, 2), Double.NaN,
+                    LinearizedDynamics.Flow.GRADIENT_FLOW).predictTest(Double.POSITIVE_INFINITY);
+        }
+        DistributedRegression.Result r;
+        try {
+            r = DistributedRegression.fit(SparkTests.spark(),
+                    KernelSpec.empirical(p, NtkMode.FULL, Precision.FP64, Implementation.STRUCTURED, "cpu"),
+                    SparkTests.rows(dir, "xs", xs), y, SparkTests.rows(dir, "xst", xt),
+                    new DistributedRegression.Options(0, 1e-13, 500, DistributedRegression.Preconditioning.NONE, 0, false, 4),
+                    null);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue(r.solve().converged(), "residual " + r.solve().finalResidual());
+        Compare.assertClose("full-mode PCG(λ = 0) vs gradient_descent_mse(t = ∞)", r.predictions(), expected, 1e-8);
+    }
+
+    @Test
+    void badTargetsAndModesAreRefused() {
+        KernelSpec k = KernelSpec.analytic(PROBLEM.arch(), NtkMode.TRACE, false);
+        DistributedRegression.Options o = new DistributedRegression.Options(1, 1e-8, 10,
+                DistributedRegression.Preconditioning.NONE, 0, false, TILE);
+        InvalidInputException shape = assertThrows(InvalidInputException.class, () -> DistributedRegression.fit(
+                SparkTests.spark(), k, x, Matrix.zeros(5, 3), xTest, o, null));
+        assertTrue(shape.getMessage().contains("targets have shape (5, 3)"), shape.getMessage());
+        assertThrows(InvalidInputException.class, () -> DistributedRegression.fit(SparkTests.spark(),
+                KernelSpec.analytic(PROBLEM.arch(), NtkMode.DIAGONAL, false), x, PROBLEM.y(), xTest, o, null));
+        assertThrows(InvalidInputException.class, () -> new DistributedRegression.Options(-1, 1e-8, 10,
+                DistributedRegression.Preconditioning.NONE, 0, false, TILE));
+    }
+}
