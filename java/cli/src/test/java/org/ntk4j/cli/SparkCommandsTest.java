@@ -1,0 +1,90 @@
+package org.ntk4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.Matrix;
+import org.ntk4j.io.Npy;
+import org.ntk4j.io.NpyArray;
+import org.ntk4j.testing.Compare;
+
+/** {@code ntk kernel --spark} writes the file the single-process command writes; {@code ntk regress} on both paths. */
+class SparkCommandsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void kernelOnSparkWritesTheSameFileAsWithoutIt() throws IOException {
+        Path x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 29, 5, 1, false);
+        Object[] model = {"--arch", "5,13,3", "--seed", "2", "--act", "erf", "--mode", "full", "--precision", "fp64",
+                "--device", "cpu", "--impl", "structured"};
+        Cli.Result plain = Cli.run(concat(new Object[] {"kernel", "--x", x, "--out", dir.resolve("k.npy")}, model));
+        assertEquals(0, plain.code(), plain.toString());
+        Cli.Result spark = Cli.run(concat(new Object[] {"kernel", "--x", x, "--out", dir.resolve("ks.npy"), "--spark",
+                "local[2]", "--tile", "8"}, model));
+        assertEquals(0, spark.code(), spark.toString());
+        assertTrue(spark.err().contains("10 tiles of 8 rows (10 computed"), spark.err());
+        NpyArray a = Npy.read(dir.resolve("k.npy"));
+        NpyArray b = Npy.read(dir.resolve("ks.npy"));
+        assertArrayEquals(a.shape(), b.shape());
+        Compare.assertClose("kernel --spark", b.data(), a.data(), 1e-12);
+        assertFalse(Files.exists(dir.resolve("ks.npy.tiles")), "the default tile folder is removed once the file is written");
+    }
+
+    @Test
+    void regressAgreesInProcessOnSparkAndWithPredict() throws IOException {
+        Path x = dir.resolve("x.npy");
+        Path xt = dir.resolve("xt.npy");
+        Path y = dir.resolve("y.npy");
+        Cli.randomInputs(x, 40, 4, 3, false);
+        Cli.randomInputs(xt, 11, 4, 4, false);
+        Cli.randomInputs(y, 40, 2, 5, false);
+        Object[] common = {"--x", x, "--y", y, "--x-test", xt, "--arch", "4,1,2", "--impl", "analytic", "--precision",
+                "fp64", "--lambda", "0.01", "--tol", "1e-12"};
+        Cli.Result local = Cli.run(concat(new Object[] {"regress", "--out", dir.resolve("p.npy")}, common));
+        assertEquals(0, local.code(), local.toString());
+        Cli.Result spark = Cli.run(concat(new Object[] {"regress", "--out", dir.resolve("ps.npy"), "--spark", "local[2]",
+                "--tile", "15", "--recompute-tiles"}, common));
+        assertEquals(0, spark.code(), spark.toString());
+        Cli.Result predict = Cli.run("predict", "--x", x, "--y", y, "--x-test", xt, "--arch", "4,1,2", "--impl", "analytic",
+                "--precision", "fp64", "--t", "inf", "--ridge", "0.01", "--out", dir.resolve("pp.npy"));
+        assertEquals(0, predict.code(), predict.toString());
+        Matrix expected = Npy.read(dir.resolve("pp.npy")).toMatrix("p");
+        Compare.assertClose("regress in-process vs predict --t inf", Npy.read(dir.resolve("p.npy")).toMatrix("p"), expected,
+                1e-8);
+        Compare.assertClose("regress --spark vs predict --t inf", Npy.read(dir.resolve("ps.npy")).toMatrix("p"), expected,
+                1e-8);
+        assertTrue(spark.err().contains("PCG (nystrom)"), spark.err());
+    }
+
+    @Test
+    void badFlagsGiveOneLine() throws IOException {
+        Path x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 5, 4, 3, false);
+        Cli.Result r = Cli.run("regress", "--x", x, "--y", x, "--x-test", x, "--arch", "4,3,2", "--lambda", "-1", "--out",
+                dir.resolve("p.npy"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--lambda must be ≥ 0"), r.err());
+        Cli.Result t = Cli.run("kernel", "--x", x, "--arch", "4,3,2", "--tile", "3", "--out", dir.resolve("k.npy"));
+        assertEquals(2, t.code(), t.toString());
+        assertTrue(t.err().contains("--tile applies only with --spark"), t.err());
+        Cli.Result dims = Cli.run("kernel", "--x", x, "--arch", "4,3,2", "--out", dir.resolve("k.npy"), "--spark", "local[2]",
+                "--x2", dir.resolve("missing.npy"));
+        assertEquals(2, dims.code(), dims.toString());
+    }
+
+    private static Object[] concat(Object[] a, Object[] b) {
+        Object[] r = new Object[a.length + b.length];
+        System.arraycopy(a, 0, r, 0, a.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
