@@ -54,16 +54,16 @@ final class KernelCommand extends BaseCommand {
         long start = System.nanoTime();
         Inputs.requireWritable(outFile);
         Parameters params = model.parameters();
+        spark.validate();
+        if (spark.enabled()) { // the executors read and check the inputs, a block at a time
+            return onSpark(params, x2File == null || sameFile(x1File, x2File), start);
+        }
         int d = params.architecture().inputDim();
         Matrix x1 = Inputs.examples(x1File, d, "X1");
         boolean symmetric = x2File == null || sameFile(x1File, x2File);
         Matrix x2 = symmetric ? null : Inputs.examples(x2File, d, "X2");
         if (Files.exists(outFile) && (sameFile(outFile, x1File) || (x2File != null && sameFile(outFile, x2File)))) {
             throw new UsageError("--out " + outFile + " would overwrite an input");
-        }
-        spark.validate();
-        if (spark.enabled()) {
-            return onSpark(params, symmetric, start);
         }
         int n1 = x1.rows();
         int n2 = symmetric ? n1 : x2.rows();
@@ -90,6 +90,9 @@ final class KernelCommand extends BaseCommand {
 
     /** The same file, from tiles computed by Spark tasks (kept in --tiles, or OUT.tiles until the file is written). */
     private int onSpark(Parameters params, boolean symmetric, long start) throws Exception {
+        if (Files.exists(outFile) && (sameFile(outFile, x1File) || (x2File != null && sameFile(outFile, x2File)))) {
+            throw new UsageError("--out " + outFile + " would overwrite an input");
+        }
         Path tiles = spark.tiles != null ? null : outFile.resolveSibling(outFile.getFileName() + ".tiles");
         try (PartialFile part = new PartialFile(outFile)) {
             String master = SparkRun.kernel(spark.master, spark.tile, SparkRun.spec(compute, params, mode), x1File,
