@@ -21,7 +21,7 @@ if [[ "$WHAT" == all || "$WHAT" == digits ]]; then
       timed "$NTK" regress --x x.npy --y y.npy --x-test xt.npy --y-test yt.npy "${M[@]}" "$@" --lambda 1e-3 \
         --tol 1e-6 --precond nystrom --rank 300 "${extra[@]}" --out "pred-$name-$where.npy" 2>&1 | grep -E "wrote|warning|ntk" || true
       "$NTK" regress --x x.npy --y y.npy --x-test xt.npy --y-test yt.npy "${M[@]}" "$@" --lambda 1e-3 --tol 1e-6 \
-        --precond none --out "pred-$name-$where-none.npy" 2>&1 | grep wrote | sed 's/^/no preconditioner: /' || true
+        --precond none "${extra[@]}" --out "pred-$name-$where-none.npy" 2>&1 | grep wrote | sed 's/^/no preconditioner: /' || true
       python3 "$ROOT/bench/spark/score.py" "pred-$name-$where.npy" yt.npy
     done
   done
@@ -34,7 +34,7 @@ fi
 if [[ "$WHAT" == all || "$WHAT" == overhead ]]; then
   python3 -c "import numpy as np; np.save('x16k.npy', np.random.default_rng(1).standard_normal((16384, 64)).astype(np.float32))"
   K=(--x x16k.npy --arch 64,256,10 --seed 1 --device cpu -q)
-  for rep in 1 2; do
+  for rep in $(seq "${REPS:-1}"); do
     stamp; timed "$NTK" kernel "${K[@]}" --memory 6g --out k-single.npy
     stamp; timed "$NTK" kernel "${K[@]}" --spark 'local[2]' --tile 2048 --out k-local2.npy
     stamp; timed "$NTK" kernel "${K[@]}" --spark 'local[1]' --tile 2048 --out k-local1.npy
