@@ -53,7 +53,9 @@ final class SparkRun {
      */
     static String kernel(String master, Integer tile, KernelSpec spec, Path x1, Path x2, Path tiles, String tilesUri,
                          Path part, PrintWriter progress, java.util.function.Consumer<String> info) throws IOException {
+        long t0 = System.nanoTime();
         SparkSession spark = session(master);
+        long t1 = System.nanoTime();
         try {
             var rows1 = org.ntk4j.spark.NpyRows.open(spark, x1.toAbsolutePath().toUri().toString(), "X1");
             var rows2 = x2 == null ? null : org.ntk4j.spark.NpyRows.open(spark, x2.toAbsolutePath().toUri().toString(), "X2");
@@ -74,10 +76,12 @@ final class SparkRun {
                     bar[0].close();
                 }
             }
-            info.accept(String.format(java.util.Locale.ROOT, "spark %s: %d tiles of %d rows (%d computed, %d already"
-                    + " there%s)", spark.sparkContext().master(), r.total(), t, r.computed(), r.skipped(),
-                    r.corrupt() > 0 ? ", " + r.corrupt() + " corrupt and recomputed" : ""));
+            long t2 = System.nanoTime();
             assemble(r.store(), part);
+            info.accept(String.format(java.util.Locale.ROOT, "spark %s: %d tiles of %d rows (%d computed, %d already"
+                    + " there%s); Spark started in %.1f s, tiles %.1f s, assembled in %.1f s", spark.sparkContext().master(),
+                    r.total(), t, r.computed(), r.skipped(), r.corrupt() > 0 ? ", " + r.corrupt() + " corrupt and recomputed"
+                            : "", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9));
             return spark.sparkContext().master();
         } finally {
             spark.stop();
