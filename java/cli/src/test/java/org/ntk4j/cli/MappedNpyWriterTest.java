@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
+import org.ntk4j.io.OutputFile;
 
 class MappedNpyWriterTest {
     @TempDir
@@ -26,14 +27,18 @@ class MappedNpyWriterTest {
                 want[i] = float32 ? (float) rng.nextGaussian() : rng.nextGaussian();
             }
             Path f = dir.resolve("m" + float32 + ".npy");
-            try (MappedNpyWriter w = new MappedNpyWriter(f, new int[] {rows, cols}, float32, 4096)) {
-                // Backwards, in uneven pieces, so the window moves in both directions and pieces straddle it.
-                int pos = want.length;
-                while (pos > 0) {
-                    int len = Math.min(pos, 1 + rng.nextInt(3000));
-                    pos -= len;
-                    w.write(pos, want, pos, len);
+            int[] shape = {rows, cols};
+            try (OutputFile out = OutputFile.open(f, MappedNpyWriter.fileSize(shape, float32))) {
+                try (MappedNpyWriter w = new MappedNpyWriter(out, shape, float32, 4096)) {
+                    // Backwards, in uneven pieces, so the window moves in both directions and pieces straddle it.
+                    int pos = want.length;
+                    while (pos > 0) {
+                        int len = Math.min(pos, 1 + rng.nextInt(3000));
+                        pos -= len;
+                        w.write(pos, want, pos, len);
+                    }
                 }
+                out.commit();
             }
             NpyArray got = Npy.read(f);
             assertArrayEquals(new int[] {rows, cols}, got.shape());
@@ -43,7 +48,8 @@ class MappedNpyWriterTest {
 
     @Test
     void writesOutsideTheArrayAreRefused() throws IOException {
-        try (MappedNpyWriter w = new MappedNpyWriter(dir.resolve("s.npy"), new int[] {2, 3}, true, 4096)) {
+        try (OutputFile out = OutputFile.open(dir.resolve("s.npy"));
+             MappedNpyWriter w = new MappedNpyWriter(out, new int[] {2, 3}, true, 4096)) {
             assertThrows(IllegalArgumentException.class, () -> w.write(4, new double[3], 0, 3));
             assertThrows(IllegalArgumentException.class, () -> w.write(-1, new double[1], 0, 1));
         }
