@@ -70,8 +70,9 @@ record NpyHeader(boolean float32, ByteOrder order, int[] shape) {
         boolean float32;
         ByteOrder order;
         if (!(dict.get("descr") instanceof String descr)) {
-            throw new NpyFormatException(name, "dtype " + show(dict.get("descr"))
-                    + " is not supported (a structured array?); save a plain float32 or float64 array");
+            Object d = dict.get("descr");
+            throw new NpyFormatException(name, "dtype " + show(d) + " is not supported"
+                    + (d instanceof List<?> ? " (a structured array)" : "") + "; save a plain float32 or float64 array");
         }
         switch (descr) {
             case "<f4", "=f4" -> { float32 = true; order = ByteOrder.LITTLE_ENDIAN; }
@@ -93,6 +94,10 @@ record NpyHeader(boolean float32, ByteOrder order, int[] shape) {
         int[] shape = new int[t.items().size()];
         for (int i = 0; i < shape.length; i++) {
             Object d = t.items().get(i);
+            if (d instanceof BigInt b) {
+                throw new NpyFormatException(name, "'shape' has dimension " + b.digits() + " (must be 0 … "
+                        + Integer.MAX_VALUE + ")");
+            }
             if (!(d instanceof Long v)) {
                 throw new NpyFormatException(name, "'shape' has " + show(d) + ", not an int");
             }
@@ -117,11 +122,21 @@ record NpyHeader(boolean float32, ByteOrder order, int[] shape) {
         if (v instanceof Map<?, ?>) {
             return "a dictionary";
         }
+        if (v instanceof Boolean b) {
+            return b ? "True" : "False";
+        }
+        if (v instanceof BigInt b) {
+            return b.digits();
+        }
         return v == NONE ? "None" : String.valueOf(v);
     }
 
     /** A Python tuple (a list is a different type to NumPy: 'shape' must be a tuple). */
     record Tuple(List<Object> items) {
+    }
+
+    /** An int too large for a long (no shape can have it). */
+    record BigInt(String digits) {
     }
 
     /** Python's None. */
@@ -296,7 +311,7 @@ record NpyHeader(boolean float32, ByteOrder order, int[] shape) {
                 return Long.parseLong(digits);
             }
             if (digits.matches("[+-]?[0-9]+")) {
-                return Long.MAX_VALUE; // an int, too large for any shape
+                return new BigInt(digits);
             }
             if (t.matches("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?")) {
                 return Double.parseDouble(t);

@@ -34,6 +34,8 @@ public final class Npz {
     static final int BOMB_FLOOR_MIB = 64;
     static final int MAX_EXPANSION = 100;
     private static final long BOMB_FLOOR = (long) BOMB_FLOOR_MIB << 20;
+    /** Deflate expands at most ~1032× (a 258-byte match per ~2 bits); more is a lie, whatever the size. */
+    private static final long DEFLATE_LIMIT = 1100;
 
     private Npz() {
     }
@@ -136,7 +138,7 @@ public final class Npz {
                 }
                 return a;
             } catch (ZipException | EOFException ex) {
-                throw corrupt(key, "damaged data: " + ex.getMessage());
+                throw corrupt(key, "damaged data: " + reason(ex));
             }
         }
 
@@ -154,7 +156,7 @@ public final class Npz {
                 }
                 return b;
             } catch (ZipException | EOFException ex) {
-                throw corrupt(key, "damaged data: " + ex.getMessage());
+                throw corrupt(key, "damaged data: " + reason(ex));
             }
         }
 
@@ -177,6 +179,10 @@ public final class Npz {
                 return size;
             }
             long stored = Math.max(1, e.getCompressedSize());
+            if (size / stored > DEFLATE_LIMIT) {
+                throw corrupt(key, "it declares " + size + " bytes from " + e.getCompressedSize() + " compressed, more than"
+                        + " deflate can expand");
+            }
             if (size > BOMB_FLOOR && size / stored >= MAX_EXPANSION) {
                 throw new NpyFormatException(file.toString(), String.format(Locale.ROOT, "member %s would expand %d×"
                                 + " (%d → %d bytes); refusing it as a likely zip bomb (honest arrays this repetitive can"
@@ -195,7 +201,7 @@ public final class Npz {
                     crc.update(buf, 0, n);
                 }
             } catch (ZipException | EOFException ex) {
-                throw corrupt(key, "damaged compressed data: " + ex.getMessage());
+                throw corrupt(key, "damaged compressed data: " + reason(ex));
             }
             if (total != size) {
                 throw corrupt(key, "it inflates to " + total + " of the " + size + " bytes the archive says");
@@ -204,6 +210,10 @@ public final class Npz {
                 throw corrupt(key, "CRC-32 mismatch");
             }
             return size;
+        }
+
+        private static String reason(IOException e) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         }
 
         private NpyFormatException corrupt(String key, String why) {
