@@ -68,9 +68,10 @@ final class KernelCommand extends BaseCommand {
         int n1 = x1.rows();
         int n2 = symmetric ? n1 : x2.rows();
         int o = params.architecture().outputDim();
-        if (mode.valuesPerPair(o) > MAX_ARRAY) {
+        long perPair = mode == NtkMode.FULL ? (long) o * o : mode.valuesPerPair(o);
+        if (perPair > MAX_ARRAY) {
             throw new UsageError("--mode " + mode.name().toLowerCase(Locale.ROOT) + " with " + o + " outputs has "
-                    + (long) o * o + " values per pair of examples, more than one Java array holds; tiles cannot split a"
+                    + perPair + " values per pair of examples, more than one Java array holds; tiles cannot split a"
                     + " pair: use --mode diagonal or trace");
         }
         long budget = effectiveBudget();

@@ -117,7 +117,7 @@ final class PredictCommand extends BaseCommand {
         Matrix y = Inputs.targets(yFile, x.rows(), o);
         Matrix xt = Inputs.examples(xTestFile, d, "X-test");
         Matrix yt = yTestFile == null ? null : Inputs.targets(yTestFile, xt.rows(), o);
-        long kernelValues = (long) x.rows() * x.rows() * mode.valuesPerPair(o);
+        long kernelValues = (long) x.rows() * x.rows() * (mode == NtkMode.FULL ? (long) o * o : 1);
         if (kernelValues > Integer.MAX_VALUE - 8) {
             throw new UsageError("the training kernel would have " + kernelValues + " values, more than one Java array"
                     + " holds, and prediction needs it whole: use fewer training examples"

@@ -62,9 +62,14 @@ final class Progress {
                 }
             }, true, StandardCharsets.UTF_8));
         } else {
+            String[] last = {""};
             consumer = new DelegatingProgressBarConsumer(line -> {
-                err.println(line.strip());
-                err.flush();
+                // the closing refresh repeats the last state; a log needs it once
+                if (!line.strip().equals(last[0])) {
+                    last[0] = line.strip();
+                    err.println(last[0]);
+                    err.flush();
+                }
             }, 100);
         }
         ProgressBar pb = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" " + unit, 1)

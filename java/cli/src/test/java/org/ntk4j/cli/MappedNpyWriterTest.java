@@ -1,7 +1,9 @@
 package org.ntk4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -53,5 +55,21 @@ class MappedNpyWriterTest {
             assertThrows(IllegalArgumentException.class, () -> w.write(4, new double[3], 0, 3));
             assertThrows(IllegalArgumentException.class, () -> w.write(-1, new double[1], 0, 1));
         }
+    }
+
+    @Test
+    void aFaultOnAMappedPageIsAnIoErrorNamingTheFileNotAnInternalError() throws IOException {
+        Path f = dir.resolve("k.npy");
+        int[] shape = {64, 1024};
+        try (OutputFile out = OutputFile.open(f, MappedNpyWriter.fileSize(shape, false));
+             MappedNpyWriter w = new MappedNpyWriter(out, shape, false, 1 << 20)) {
+            w.write(0, new double[8], 0, 8); // maps the window
+            out.channel().truncate(4096); // the pages behind the window are gone: the next store faults (SIGBUS)
+            java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
+                    () -> w.write(60_000, new double[64], 0, 64));
+            assertEquals(f.toString(), e.getFile());
+            assertTrue(e.getMessage().contains("memory-mapped"), e.getMessage());
+        }
+        assertEquals(java.util.List.of(), Cli.leftovers(dir));
     }
 }

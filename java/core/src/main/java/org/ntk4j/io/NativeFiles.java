@@ -96,7 +96,7 @@ final class NativeFiles {
         Files.deleteIfExists(file);
         return switch (err) {
             case ENOSPC, EDQUOT -> throw new FileSystemException(target.toString(), null,
-                    "no space left on device for " + size + " bytes");
+                    "No space left on device (" + size + " bytes needed)");
             case EFBIG -> throw new FileSystemException(target.toString(), null,
                     "file too large (" + size + " bytes) for this file system");
             default -> false; // not supported here (EOPNOTSUPP, EINVAL, …): zeros are written instead
