@@ -39,9 +39,9 @@ final class KernelCommand extends BaseCommand {
     @Option(names = "--memory", defaultValue = "2g", paramLabel = "SIZE", converter = Converters.ByteSizeConverter.class,
             description = {"Memory budget for inputs, tiles and working memory, e.g. 512m, 8g (default: 2g): it bounds the Java"
                     + " heap this command uses. The ntk launcher sets the JVM's heap from it (-Xmx = 1.25 × SIZE + 64m)"
-                    + " unless NTK_JAVA_OPTS sets -Xmx. The process's resident size adds the JVM's own code and"
-                    + " libraries (about 150–250 MB) and the pages of the memory-mapped output window (≤ SIZE/8, at"
-                    + " most 256m), which the OS can reclaim."})
+                    + " unless NTK_JAVA_OPTS sets -Xmx. The process's resident size adds the JVM itself (about"
+                    + " 80–150 MB) and the pages of the memory-mapped output window (≤ SIZE/8, at most 256m), which"
+                    + " the OS can reclaim."})
     long memory;
 
     @Mixin
