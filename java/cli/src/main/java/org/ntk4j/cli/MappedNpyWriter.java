@@ -96,10 +96,18 @@ final class MappedNpyWriter implements AutoCloseable {
                 MemorySegment.copy(values, from, w, F64, off, count);
             }
         } catch (InternalError e) {
-            // SIGBUS on a mapped page: the file system could not back it (full, or the file shrank)
-            throw out.failure(new IOException("the file system could not store a page of the memory-mapped file"
-                    + " (no space left on device?)", e));
+            throw pageFault(out, e);
         }
+    }
+
+    /**
+     * The I/O error to report for a fault on a mapped page (SIGBUS: the file system could not back it — full, or
+     * the file shrank). The JVM raises it as an {@link InternalError}, sometimes only after the faulting store has
+     * returned, so callers that loop over writes catch it too.
+     */
+    static IOException pageFault(OutputFile out, InternalError e) {
+        return out.failure(new IOException("the file system could not store a page of the memory-mapped file"
+                + " (no space left on device, or the file was truncated)", e));
     }
 
     private MemorySegment windowFor(long pos, long len) throws IOException {

@@ -121,6 +121,10 @@ final class TiledKernel {
                     }
                 }
             }
+        } catch (InternalError e) {
+            // A fault on a mapped page (SIGBUS) reaches Java as an InternalError, possibly after the store that
+            // caused it returned: caught here, around every store, rather than only in MappedNpyWriter.write.
+            throw MappedNpyWriter.pageFault(out, e);
         }
     }
 

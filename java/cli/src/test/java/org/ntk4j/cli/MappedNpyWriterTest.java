@@ -60,13 +60,53 @@ class MappedNpyWriterTest {
     @Test
     void aFaultOnAMappedPageIsAnIoErrorNamingTheFileNotAnInternalError() throws IOException {
         Path f = dir.resolve("k.npy");
-        int[] shape = {64, 1024};
-        try (OutputFile out = OutputFile.open(f, MappedNpyWriter.fileSize(shape, false));
-             MappedNpyWriter w = new MappedNpyWriter(out, shape, false, 1 << 20)) {
-            w.write(0, new double[8], 0, 8); // maps the window
-            out.channel().truncate(4096); // the pages behind the window are gone: the next store faults (SIGBUS)
+        int n = 256;
+        TiledKernel.Plan plan = new TiledKernel.Plan(false, n, n, 32, 32, false, 1 << 16);
+        int[] shape = {n, n};
+        try (OutputFile out = OutputFile.open(f, MappedNpyWriter.fileSize(shape, false))) {
+            // A source that truncates the file under the map after the first tile: later stores fault (SIGBUS).
+            KernelSource shrinking = new KernelSource() {
+                private int calls;
+
+                @Override
+                public String description() {
+                    return "test";
+                }
+
+                @Override
+                public int outputDim() {
+                    return 1;
+                }
+
+                @Override
+                public org.ntk4j.Tensor compute(org.ntk4j.Matrix a, org.ntk4j.Matrix b, org.ntk4j.NtkMode mode) {
+                    if (calls++ == 1) {
+                        try {
+                            out.channel().truncate(4096);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    return new org.ntk4j.Tensor(new int[] {a.rows(), b.rows()}, new double[a.rows() * b.rows()]);
+                }
+
+                @Override
+                public long workingBytesPerExample() {
+                    return 0;
+                }
+
+                @Override
+                public long workingBytesPerPair() {
+                    return 0;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            org.ntk4j.Matrix x = org.ntk4j.Matrix.zeros(n, 2);
             java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
-                    () -> w.write(60_000, new double[64], 0, 64));
+                    () -> TiledKernel.write(shrinking, x, x, org.ntk4j.NtkMode.TRACE, plan, out, false, null, ""));
             assertEquals(f.toString(), e.getFile());
             assertTrue(e.getMessage().contains("memory-mapped"), e.getMessage());
         }

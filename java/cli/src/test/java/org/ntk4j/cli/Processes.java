@@ -77,10 +77,10 @@ final class Processes {
         }
     }
 
-    /** Waits (at most a minute) until {@code folder} has a temporary file of an unfinished output. */
+    /** Waits (at most a minute) until {@code folder} has the (locked) temporary file of an unfinished output. */
     static void awaitTemporaryFile(Path folder, Process p) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (Cli.leftovers(folder).isEmpty()) {
+        while (Cli.leftovers(folder).stream().noneMatch(n -> n.endsWith(".tmp"))) {
             if (!p.isAlive()) {
                 throw new AssertionError("the process ended (exit " + p.exitValue() + ") before writing: "
                         + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
@@ -88,7 +88,7 @@ final class Processes {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no temporary file appeared in " + folder);
             }
-            Thread.sleep(20);
+            Thread.sleep(5);
         }
     }
 }

@@ -64,11 +64,24 @@ class ReliabilityTest {
 
     // ---- 1: concurrent runs and kills ------------------------------------------------------------------------
 
+    /**
+     * A run that takes a second or two after it has opened its output (a tiled full kernel on the reference
+     * backend), so that it can be caught while writing: the temporary file appears, then the process is stopped.
+     */
+    private Object[] slowKernel(Path out) throws IOException {
+        Path slow = dir.resolve("slow.npy");
+        if (!Files.exists(slow)) {
+            Cli.randomInputs(slow, 48, 16, 3, false);
+        }
+        return new Object[] {"kernel", "--x", slow, "--arch", "16,64,64,4", "--impl", "reference", "--mode", "full",
+            "--memory", "4m", "-q", "--out", out};
+    }
+
     @Test
     void aSecondRunWritingTheSameOutputIsRefusedAndTheFirstFinishesWithItsOwnData() throws Exception {
         Path out = dir.resolve("k.npy");
-        assertEquals(0, kernel("--out", dir.resolve("want.npy")).code());
-        Process first = Processes.java("kernel", "--x", x, "--arch", "4,7,3", "--seed", 2, "-q", "--out", out).start();
+        assertEquals(0, Cli.run(slowKernel(dir.resolve("want.npy"))).code());
+        Process first = Processes.java(slowKernel(out)).start();
         try {
             Processes.awaitTemporaryFile(dir, first);
             Processes.signal(first, "STOP"); // holds its output while stopped
@@ -89,11 +102,12 @@ class ReliabilityTest {
     void aKilledRunLeavesTheOldOutputAndTheNextRunCleansUp() throws Exception {
         Path out = dir.resolve("k.npy");
         Files.writeString(out, "previous result");
-        Process run = Processes.java("kernel", "--x", x, "--arch", "4,7,3", "-q", "--out", out).start();
+        Process run = Processes.java(slowKernel(out)).start();
         Processes.awaitTemporaryFile(dir, run);
         Processes.signal(run, "STOP");
         run.destroyForcibly().waitFor(); // SIGKILL: no cleanup of its own
         assertEquals("previous result", Files.readString(out));
+        assertEquals(1, Cli.leftovers(dir).size(), "the killed run's temporary file: " + Cli.leftovers(dir));
         assertEquals(0, kernel("--out", out).code());
         assertEquals(List.of(), Cli.leftovers(dir), "the dead run's temporary file is gone");
         assertArrayEquals(new int[] {9, 9}, Npy.read(out).shape());

@@ -76,6 +76,9 @@ final class NativeFiles {
         int err;
         try (Arena arena = Arena.ofConfined()) {
             Charset cs = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+            if (!cs.newEncoder().canEncode(file.toString())) {
+                return false; // the name's bytes would differ from Java's; let Java create the file
+            }
             MemorySegment name = arena.allocateFrom(file.toString(), cs);
             int fd = (int) OPEN.invokeExact(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
             if (fd < 0) {

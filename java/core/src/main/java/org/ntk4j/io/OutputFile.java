@@ -11,7 +11,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -51,12 +50,16 @@ public final class OutputFile implements AutoCloseable {
     private static final Set<OutputFile> OPEN = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // Only unlink: another thread may still be writing (or have the file mapped) until the JVM halts.
-            for (OutputFile f : OPEN) {
-                f.deleteTemporaryQuietly();
-            }
-        }, "ntk4j-output-cleanup"));
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // Only unlink: another thread may still be writing (or have the file mapped) until the JVM halts.
+                for (OutputFile f : OPEN) {
+                    f.deleteTemporaryQuietly();
+                }
+            }, "ntk4j-output-cleanup"));
+        } catch (IllegalStateException e) {
+            // first used while the JVM shuts down: close() still removes unfinished files
+        }
     }
 
     private final Path target;
@@ -275,62 +278,65 @@ public final class OutputFile implements AutoCloseable {
         Path folder = destination.getParent();
         String name = destination.getFileName().toString();
         String family = hint(name) + MARK + hash(name) + "-";
-        for (int attempt = 0; attempt < 8; attempt++) {
-            Path temp = folder.resolve(family + HexFormat.of().toHexDigits(RANDOM.nextLong()) + ".tmp");
-            FileChannel ch = null;
-            try {
-                boolean reserved = size > 0 && NativeFiles.createReserved(temp, size, target);
-                ch = FileChannel.open(temp, reserved
-                        ? new StandardOpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE}
-                        : new StandardOpenOption[] {StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                            StandardOpenOption.WRITE});
-                FileLock lock = ch.tryLock();
-                if (lock == null || !Files.exists(temp, LinkOption.NOFOLLOW_LINKS)) {
-                    // another writer removed it as stale between creation and lock: try a fresh name
-                    ch.close();
-                    continue;
-                }
-                copyPermissions(destination, temp);
-                String busy = otherWriter(folder, family, temp);
-                if (busy != null) {
-                    throw new OutputInUseException(target.toString(), "another process is writing it (" + busy
-                            + "); wait for it to finish or choose another output");
-                }
-                if (size > 0 && !reserved) {
-                    zeroFill(ch, size);
-                }
-                return new OutputFile(target, destination, temp, ch);
-            } catch (IOException | RuntimeException | Error e) {
-                if (ch != null) {
-                    try {
-                        ch.close();
-                    } catch (IOException suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
-                }
+        String id = HexFormat.of().toHexDigits(RANDOM.nextLong());
+        // Created and locked under a name other writers ignore, then renamed into the family they look at: a
+        // writer's temporary file is never seen unlocked, so it cannot be taken for a dead one's.
+        Path fresh = folder.resolve(family + id + ".new");
+        Path temp = folder.resolve(family + id + ".tmp");
+        FileChannel ch = null;
+        try {
+            boolean reserved = size > 0 && NativeFiles.createReserved(fresh, size, target);
+            ch = FileChannel.open(fresh, reserved
+                    ? new StandardOpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE}
+                    : new StandardOpenOption[] {StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE});
+            if (ch.tryLock() == null) {
+                throw new FileSystemException(target.toString(), null, "could not lock a new file in " + folder);
+            }
+            Files.move(fresh, temp, StandardCopyOption.ATOMIC_MOVE);
+            copyPermissions(destination, temp);
+            String busy = otherWriter(folder, family, temp);
+            if (busy != null) {
+                throw new OutputInUseException(target.toString(), "another process is writing it (" + busy
+                        + "); wait for it to finish or choose another output");
+            }
+            if (size > 0 && !reserved) {
+                zeroFill(ch, size);
+            }
+            return new OutputFile(target, destination, temp, ch);
+        } catch (IOException | RuntimeException | Error e) {
+            if (ch != null) {
                 try {
-                    Files.deleteIfExists(temp);
+                    ch.close();
                 } catch (IOException suppressed) {
                     e.addSuppressed(suppressed);
                 }
-                if (e instanceof IOException io) {
-                    throw named(target, io);
-                }
-                throw e;
             }
+            for (Path p : new Path[] {fresh, temp}) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            if (e instanceof IOException io) {
+                throw named(target, io);
+            }
+            throw e;
         }
-        throw new FileSystemException(target.toString(), null, "could not create a temporary file in " + folder);
     }
 
     /**
      * The name of a live temporary file of another writer of the same target, or null. Temporary files nobody holds
-     * locked were left by a process that died; they are removed.
+     * locked were left by a process that died; they are removed (a {@code .new} file only once it is an hour old:
+     * until it is renamed it is unlocked even while its writer lives).
      */
     private static String otherWriter(Path folder, String family, Path mine) throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder,
-                p -> p.getFileName().toString().startsWith(family) && p.getFileName().toString().endsWith(".tmp"))) {
+                p -> p.getFileName().toString().startsWith(family))) {
             for (Path p : ds) {
-                if (p.equals(mine)) {
+                String n = p.getFileName().toString();
+                if (p.equals(mine) || !(n.endsWith(".tmp") || n.endsWith(".new") && isOld(p))) {
                     continue;
                 }
                 try (FileChannel other = FileChannel.open(p, StandardOpenOption.WRITE)) {
@@ -350,6 +356,14 @@ public final class OutputFile implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    private static boolean isOld(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toMillis() < System.currentTimeMillis() - 3_600_000L;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void copyPermissions(Path from, Path to) {
