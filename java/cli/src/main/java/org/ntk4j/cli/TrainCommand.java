@@ -12,6 +12,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.dynamics.DivergedException;
 import org.ntk4j.dynamics.GradientDescent;
+import org.ntk4j.dynamics.NonFiniteKernelException;
 import org.ntk4j.io.OutputFile;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Parameters;
@@ -105,6 +106,9 @@ final class TrainCommand extends BaseCommand {
         try (Ntk backend = compute.openBackend(); Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "steps")) {
             backendName = backend.description();
             run = GradientDescent.train(backend, init, x, y, options, bars);
+        } catch (NonFiniteKernelException e) {
+            throw new UsageError("the kernel at initialisation (for --lr auto) overflowed; " + Overflow.advice(
+                    compute.precision != org.ntk4j.Precision.FP64, Overflow.largest(x, y), init.architecture()));
         } catch (DivergedException e) {
             if (e.step() == 0) {
                 throw new UsageError("the loss at initialisation is not finite: the network's outputs overflow; "

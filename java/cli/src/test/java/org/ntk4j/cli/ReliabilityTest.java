@@ -273,6 +273,12 @@ class ReliabilityTest {
         Cli.randomInputs(y, 2, 3, 7, false);
         assertRefused(Cli.run("predict", "--x", huge, "--y", y, "--x-test", huge, "--arch", "4,7,3", "--out", out),
                 "overflowed");
+        Path yx = dir.resolve("yx.npy");
+        Cli.randomInputs(yx, 9, 3, 8, false);
+        assertRefused(Cli.run("train", "--x", x, "--y", yx, "--arch", "4,7,3", "--wstd", "1e200", "--steps", 2, "--out",
+                dir.resolve("run")), "overflowed", "σ_w = 1.00e+200");
+        assertRefused(Cli.run("train", "--x", x, "--y", yx, "--arch", "4,7,3", "--wstd", "1e200", "--lr", "0.1",
+                "--steps", 2, "--out", dir.resolve("run")), "overflow", "σ_w = 1.00e+200");
         assertFalse(Files.exists(out));
     }
 
