@@ -123,6 +123,10 @@ final class RegressCommand extends BaseCommand {
         if (compute.impl == ComputeOptions.Impl.ANALYTIC && mode == NtkMode.FULL) {
             throw new UsageError("the infinite-width kernel is Θ ⊗ I_O: use --mode trace with --impl analytic");
         }
+        Inputs.requireDistinct(Inputs.Role.in("--x", xFile), Inputs.Role.in("--y", yFile),
+                Inputs.Role.in("--x-test", xTestFile), Inputs.Role.in("--y-test", yTestFile),
+                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", outFile),
+                Inputs.Role.out("--save-params", model.saveParams));
         Inputs.requireWritable(outFile);
         Parameters params = model.parameters();
         int d = params.architecture().inputDim();
@@ -140,10 +144,7 @@ final class RegressCommand extends BaseCommand {
                     : inProcess(params, x, y, xt, pre, bars);
         }
         Matrix pred = s.predictions();
-        try (PartialFile part = new PartialFile(outFile)) {
-            Npy.write(part.path(), NpyArray.of(pred, compute.float32Output()));
-            part.commit();
-        }
+        Npy.write(outFile, NpyArray.of(pred, compute.float32Output()));
         ConjugateGradient.Result r = s.solve();
         if (!r.converged()) {
             info(String.format(Locale.ROOT, "warning: not converged after %d iterations (residual %.3e > --tol %.1e);"

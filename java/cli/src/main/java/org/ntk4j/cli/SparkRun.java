@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import me.tongfei.progressbar.ProgressBar;
 import org.apache.spark.sql.SparkSession;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
@@ -52,7 +51,8 @@ final class SparkRun {
      * then assembled into the .npy at {@code part}.
      */
     static String kernel(String master, Integer tile, KernelSpec spec, Path x1, Path x2, Path tiles, String tilesUri,
-                         Path part, PrintWriter progress, java.util.function.Consumer<String> info) throws IOException {
+                         org.ntk4j.io.OutputFile part, PrintWriter progress, java.util.function.Consumer<String> info)
+            throws IOException {
         long t0 = System.nanoTime();
         SparkSession spark = session(master);
         long t1 = System.nanoTime();
@@ -60,7 +60,7 @@ final class SparkRun {
             var rows1 = org.ntk4j.spark.NpyRows.open(spark, x1.toAbsolutePath().toUri().toString(), "X1");
             var rows2 = x2 == null ? null : org.ntk4j.spark.NpyRows.open(spark, x2.toAbsolutePath().toUri().toString(), "X2");
             int t = tile != null ? tile : DistributedKernel.defaultTile(spark, spec.mode(), spec.outputDim());
-            ProgressBar[] bar = new ProgressBar[1];
+            Progress.Bar[] bar = new Progress.Bar[1];
             DistributedKernel.Result r;
             try {
                 r = DistributedKernel.compute(spark, spec, rows1, rows2, t,
@@ -112,8 +112,8 @@ final class SparkRun {
         }
     }
 
-    /** Writes every tile of {@code store} into the .npy at {@code file}, through a mapped window. */
-    static void assemble(TileStore store, Path file) throws IOException {
+    /** Writes every tile of {@code store} into the .npy output {@code file}, through a mapped window. */
+    static void assemble(TileStore store, org.ntk4j.io.OutputFile file) throws IOException {
         TileGrid g = store.grid();
         NtkMode mode = store.mode();
         int o = store.outputs();

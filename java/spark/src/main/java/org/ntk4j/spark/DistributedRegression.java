@@ -98,9 +98,7 @@ public final class DistributedRegression {
 
     /** Θ + λI as a {@link SymmetricOperator} whose products are Spark jobs over the upper-triangle tiles. */
     static final class TiledOperator implements SymmetricOperator, AutoCloseable {
-        private final SparkSession spark;
         private final JavaSparkContext jsc;
-        private final KernelFunction kernel;
         private final RowSource x;
         private final TileGrid grid;
         private final double lambda;
@@ -109,9 +107,7 @@ public final class DistributedRegression {
         private final JavaPairRDD<TileGrid.Tile, Block> tiles;
 
         TiledOperator(SparkSession spark, KernelFunction kernel, RowSource x, int tile, double lambda, boolean cache) {
-            this.spark = spark;
             this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            this.kernel = kernel;
             this.x = x;
             this.grid = new TileGrid(x.rows(), x.rows(), tile, true);
             this.lambda = lambda;
@@ -263,14 +259,6 @@ public final class DistributedRegression {
         public void close() {
             tiles.unpersist(false);
             k.destroy();
-        }
-
-        SparkSession session() {
-            return spark;
-        }
-
-        KernelFunction kernel() {
-            return kernel;
         }
     }
 
