@@ -13,10 +13,10 @@ import org.ntk4j.model.Activation;
  */
 abstract sealed class Arith<A> permits Arith32, Arith64 {
     final Linalg la;
-    final Kernels k;
+    final ElementwiseOps k;
     final Pool pool;
 
-    Arith(Linalg la, Kernels k, Pool pool) {
+    Arith(Linalg la, ElementwiseOps k, Pool pool) {
         this.la = la;
         this.k = k;
         this.pool = pool;
@@ -73,7 +73,7 @@ abstract sealed class Arith<A> permits Arith32, Arith64 {
 
     abstract void gramUpper(int n, int kk, double alpha, A a, int aOff, int lda, A c, int cOff, int ldc);
 
-    // elementwise (see Kernels)
+    // elementwise (see ElementwiseOps)
 
     abstract void mul(A t, int tOff, A m, int mOff, int n);
 

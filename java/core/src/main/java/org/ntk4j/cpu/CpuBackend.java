@@ -65,7 +65,7 @@ public final class CpuBackend extends Backend {
     private final Precision precision;
     private final Pool pool;
     private final Linalg la;
-    private final Kernels kernels;
+    private final ElementwiseOps kernels;
     private final Arith<?> ar;
     private final long budget;
     private final int maxParameterChunk;
@@ -80,7 +80,7 @@ public final class CpuBackend extends Backend {
             pool.close();
             throw e;
         }
-        this.kernels = Kernels.best(b.vectorApi);
+        this.kernels = ElementwiseOps.best(b.vectorApi);
         this.ar = precision == Precision.FP64 ? new Arith64(la, kernels, pool) : new Arith32(la, kernels, pool);
         this.budget = b.memoryBudget;
         this.maxParameterChunk = b.maxParameterChunk;

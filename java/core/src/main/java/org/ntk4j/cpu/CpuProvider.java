@@ -37,7 +37,7 @@ public final class CpuProvider implements BackendProvider {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
         p.put("blas", Linalg.describeAvailable());
-        p.put("vector api", Kernels.best(true).description());
+        p.put("vector api", ElementwiseOps.best(true).description());
         return p;
     }
 
