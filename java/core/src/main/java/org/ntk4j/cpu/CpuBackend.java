@@ -64,7 +64,7 @@ public final class CpuBackend extends Backend {
 
     private final Precision precision;
     private final Pool pool;
-    private final Linalg la;
+    private final MatrixProducts la;
     private final ElementwiseOps kernels;
     private final Arith<?> ar;
     private final long budget;
@@ -75,7 +75,7 @@ public final class CpuBackend extends Backend {
         this.precision = b.precision;
         this.pool = new Pool(b.threads);
         try {
-            this.la = Linalg.open(b.blas, pool);
+            this.la = MatrixProducts.open(b.blas, pool);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -98,7 +98,7 @@ public final class CpuBackend extends Backend {
 
     /** Whether the system BLAS loads through JNI here. */
     public static boolean nativeBlasAvailable() {
-        return Linalg.nativeAvailable();
+        return MatrixProducts.nativeAvailable();
     }
 
     @Override
