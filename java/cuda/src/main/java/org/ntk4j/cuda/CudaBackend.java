@@ -38,9 +38,9 @@ public final class CudaBackend extends Backend {
     private static final int MODE_DIAG = 2;
 
     private final CudaDevice dev;
-    private final Kernels k;
+    private final KernelLaunches k;
     private final Precision precision;
-    private final Kernels.Elem elem;
+    private final KernelLaunches.Elem elem;
     private final boolean tf32;
     private final double memoryFraction;
     private long budgetOverride = -1;
@@ -61,9 +61,9 @@ public final class CudaBackend extends Backend {
     CudaBackend(CudaDevice dev, BackendConfig config) {
         config.requireOnly("cuda", "memoryFraction", "gram", "poison");
         this.dev = dev;
-        this.k = new Kernels(dev);
+        this.k = new KernelLaunches(dev);
         this.precision = config.precision();
-        this.elem = precision == Precision.FP64 ? Kernels.Elem.F64 : Kernels.Elem.F32;
+        this.elem = precision == Precision.FP64 ? KernelLaunches.Elem.F64 : KernelLaunches.Elem.F32;
         this.tf32 = precision == Precision.TF32;
         this.memoryFraction = config.doubleOption("memoryFraction", 0.8, Double.MIN_VALUE, 1);
         this.useCublas = config.choiceOption("gram", "native", "native", "cublas").equals("cublas");
@@ -234,7 +234,7 @@ public final class CudaBackend extends Backend {
     private Acts forwardTile(Net net, Matrix x, int row0, int rows) {
         Architecture a = net.a;
         int layers = a.layers();
-        int act = Kernels.activationCode(a.activation());
+        int act = KernelLaunches.activationCode(a.activation());
         Acts t = new Acts(rows, layers);
         try {
             t.h[0] = alloc((long) rows * a.inputDim());
@@ -248,7 +248,7 @@ public final class CudaBackend extends Backend {
                     t.h[l + 1] = output((long) rows * out);
                 }
                 k.forward(elem, rows, out, in, t.h[l].address(), in, net.w[l].address(), net.bias(l),
-                        a.weightScale(l), a.biasScale(l), hidden ? act : Kernels.ACT_IDENTITY, t.z[l + 1].address(),
+                        a.weightScale(l), a.biasScale(l), hidden ? act : KernelLaunches.ACT_IDENTITY, t.z[l + 1].address(),
                         hidden ? t.h[l + 1].address() : 0L);
             }
             return t;
@@ -264,7 +264,7 @@ public final class CudaBackend extends Backend {
         int layers = a.layers();
         int o = a.outputDim();
         int r = t.rows * o;
-        int act = Kernels.activationCode(a.activation());
+        int act = KernelLaunches.activationCode(a.activation());
         t.d[layers] = output((long) r * o);
         k.deltaSeedIdentity(elem, t.rows, o, t.d[layers].address());
         for (int l = layers - 1; l >= 1; l--) {
@@ -321,7 +321,7 @@ public final class CudaBackend extends Backend {
         int n = x.rows();
         int o = a.outputDim();
         int layers = a.layers();
-        int act = Kernels.activationCode(a.activation());
+        int act = KernelLaunches.activationCode(a.activation());
         long budget = budget();
         long maxW = 0;
         for (int l = 0; l < layers; l++) {
@@ -582,7 +582,7 @@ public final class CudaBackend extends Backend {
         long wsNeed = 0;
         int[] sg = new int[a.layers()];
         int[] sp = new int[a.layers()];
-        int[] d = Kernels.structDims(mode, t1, t2, o);
+        int[] d = KernelLaunches.structDims(mode, t1, t2, o);
         for (int l = 0; l < a.layers(); l++) {
             sg[l] = k.chooseSplits(t1, t2, 1, a.width(l), elem.bm, elem.bn, wsCap);
             sp[l] = k.structSplits(elem, mode, t1, t2, o, a.width(l + 1), wsCap);
