@@ -11,7 +11,7 @@ interface ElementwiseOps {
     /** Short description for the backend description. */
     String description();
 
-    /** Whether these are the Vector API kernels. */
+    /** Whether these are the Vector API loops. */
     boolean vectorized();
 
     /** t[i] *= m[i] for i in [0, n). */
@@ -44,7 +44,7 @@ interface ElementwiseOps {
     void widen(float[] src, int sOff, double[] dst, int dOff, int n);
 
     /**
-     * The Vector API kernels when allowed and the module is present, else the scalar ones. The first time the module
+     * The Vector API loops when allowed and the module is present, else the scalar ones. The first time the module
      * is missing it says so on stderr in one line, so that a slower run is never a silent one.
      */
     static ElementwiseOps best(boolean allowVector) {
@@ -52,14 +52,14 @@ interface ElementwiseOps {
             try {
                 return (ElementwiseOps) Class.forName("org.ntk4j.cpu.VectorOps").getDeclaredConstructor().newInstance();
             } catch (ReflectiveOperationException | LinkageError e) {
-                return new ScalarOps("scalar kernels (Vector API failed to load: " + e + ")");
+                return new ScalarOps("scalar loops (Vector API failed to load: " + e + ")");
             }
         }
         if (!vectorAvailable()) {
             MissingVectorModule.warnOnce();
-            return new ScalarOps("scalar kernels (no jdk.incubator.vector)");
+            return new ScalarOps("scalar loops (no jdk.incubator.vector)");
         }
-        return new ScalarOps("scalar kernels");
+        return new ScalarOps("scalar loops");
     }
 
     /** Whether the module is in the boot layer. */

@@ -118,7 +118,7 @@ final class VectorOps implements ElementwiseOps {
         int i = 0;
         for (int bound = FH.loopBound(n); i < bound; i += FH.length()) {
             DoubleVector w = (DoubleVector) FloatVector.fromArray(FH, src, sOff + i).convertShape(VectorOperators.F2D, DS, 0);
-            // a separate multiply and add (not an FMA) so the result is bit-identical to the scalar kernels
+            // a separate multiply and add (not an FMA) so the result is bit-identical to the scalar loops
             DoubleVector.fromArray(DS, acc, aOff + i).add(DoubleVector.fromArray(DS, f, fOff + i).mul(w)).intoArray(acc, aOff + i);
         }
         for (; i < n; i++) {

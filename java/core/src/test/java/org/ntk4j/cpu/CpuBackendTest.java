@@ -350,7 +350,7 @@ class CpuBackendTest {
         assertTrue(FP32.description().startsWith("cpu fp32 (") && FP64.description().startsWith("cpu fp64 ("));
         assertTrue(FP32.vectorApi() == ElementwiseOps.vectorAvailable(), FP32.description());
         assertFalse(FP32_SCALAR.vectorApi());
-        assertTrue(FP32_SCALAR.description().contains("scalar kernels"), FP32_SCALAR.description());
+        assertTrue(FP32_SCALAR.description().contains("scalar loops"), FP32_SCALAR.description());
         assertThrows(BackendUnavailableException.class, () -> CpuBackend.open(Precision.TF32));
         assertThrows(InvalidInputException.class, () -> CpuBackend.builder().threads(0));
     }
