@@ -115,6 +115,30 @@ public final class Ntk implements AutoCloseable {
         return backend.ntk(params, x1, x2, mode, implementation);
     }
 
+    /**
+     * The full Θ(x, x) as the (N·O)×(N·O) matrix with Θ_ab(x_i, x_j) at row i·O + a, column j·O + b (see
+     * {@link KernelLayout}), exactly symmetric, by {@link Implementation#AUTO}: the form linear algebra wants, without
+     * reordering a (N, N, O, O) tensor.
+     */
+    public Matrix kernelMatrix(Parameters params, Matrix x) {
+        return backend.ntkMatrix(params, x, Implementation.AUTO);
+    }
+
+    /** {@link #kernelMatrix(Parameters, Matrix)} by the given implementation. */
+    public Matrix kernelMatrix(Parameters params, Matrix x, Implementation implementation) {
+        return backend.ntkMatrix(params, x, implementation);
+    }
+
+    /** The full Θ(x1, x2) as the (N1·O)×(N2·O) matrix of {@link #kernelMatrix(Parameters, Matrix)}. */
+    public Matrix kernelMatrix(Parameters params, Matrix x1, Matrix x2) {
+        return backend.ntkMatrix(params, x1, x2, Implementation.AUTO);
+    }
+
+    /** {@link #kernelMatrix(Parameters, Matrix, Matrix)} by the given implementation. */
+    public Matrix kernelMatrix(Parameters params, Matrix x1, Matrix x2, Implementation implementation) {
+        return backend.ntkMatrix(params, x1, x2, implementation);
+    }
+
     /** The network's outputs f(x), (N, O). */
     public Matrix forward(Parameters params, Matrix x) {
         return backend.forward(params, x);

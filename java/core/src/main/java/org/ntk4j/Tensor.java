@@ -88,6 +88,29 @@ public final class Tensor {
         return new Matrix(shape[0], shape[1], data);
     }
 
+    /**
+     * ‖this − reference‖_F / ‖reference‖_F, the relative Frobenius distance (e.g. a kernel's drift from its value at
+     * initialisation); ‖this − reference‖_F when the reference is zero.
+     *
+     * @param reference a tensor of the same shape
+     * @return the relative distance, ≥ 0
+     */
+    public double relativeDistance(Tensor reference) {
+        if (reference == null || !Arrays.equals(reference.shape, shape)) {
+            throw new InvalidInputException("tensors of shapes " + Arrays.toString(shape) + " and "
+                    + (reference == null ? "null" : Arrays.toString(reference.shape)) + " cannot be compared");
+        }
+        double num = 0;
+        double den = 0;
+        double[] y = reference.data;
+        for (int i = 0; i < data.length; i++) {
+            double d = data[i] - y[i];
+            num += d * d;
+            den += y[i] * y[i];
+        }
+        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Tensor t && Arrays.equals(t.shape, shape) && Arrays.equals(t.data, data);

@@ -7,7 +7,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.dynamics.GradientDescent;
-import org.ntk4j.dynamics.KernelMatrices;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.LinearizedDynamics;
@@ -134,7 +134,7 @@ final class PredictCommand extends BaseCommand {
             pred = plus(f0t, LinearizedDynamics.kernelRegression(k, kt, residual, ridge));
         } else {
             if (Double.isNaN(eta)) {
-                Matrix gram = mode == NtkMode.FULL ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
+                Matrix gram = mode == NtkMode.FULL ? KernelLayout.fullToMatrix(k) : k.asMatrix();
                 double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
                 eta = LearningRates.fromEigenvalue(ev[ev.length - 1], x.rows() * o, LearningRates.DEFAULT_FRACTION);
             }

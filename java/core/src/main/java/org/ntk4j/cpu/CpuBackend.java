@@ -179,6 +179,19 @@ public final class CpuBackend extends Backend {
         return t;
     }
 
+    /** The FULL kernel straight from the Gram layout the products come out in: no reordering. */
+    @Override
+    protected Matrix computeNtkMatrix(Parameters params, Matrix x1, Matrix x2r, boolean symmetric,
+                                      Implementation implementation) {
+        boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
+        ChunkPlan plan = ChunkPlan.forNtk(params.architecture(), x1.rows(), x2r.rows(), NtkMode.FULL, structured,
+                budget, ar.bytes(), maxParameterChunk, pool.threads());
+        CpuProfile.Timer timer = begin("ntk-matrix " + (structured ? "structured" : "jacobian_contraction"));
+        Matrix m = ntkMatrix(ar, params, x1, x2r, symmetric, structured, plan, timer);
+        end(timer);
+        return m;
+    }
+
     /**
      * The Gram product J1·J2ᵀ of two row-major matrices with the same number of columns — the Jacobian-contraction
      * kernel for Jacobians that come from elsewhere (any model; rows (n, a) as {@link #jacobian} lays them out).
@@ -273,6 +286,11 @@ public final class CpuBackend extends Backend {
     private static <A> Tensor ntk(Arith<A> ar, Parameters params, Matrix x1, Matrix x2, boolean symmetric,
                                   NtkMode mode, boolean structured, ChunkPlan plan, CpuProfile.Timer timer) {
         return new NtkCompute<>(new Network<>(ar, params), timer).compute(x1, x2, symmetric, mode, structured, plan);
+    }
+
+    private static <A> Matrix ntkMatrix(Arith<A> ar, Parameters params, Matrix x1, Matrix x2, boolean symmetric,
+                                        boolean structured, ChunkPlan plan, CpuProfile.Timer timer) {
+        return new NtkCompute<>(new Network<>(ar, params), timer).computeMatrix(x1, x2, symmetric, structured, plan);
     }
 
     private <A> Derivatives<A> derivatives(Arith<A> arith, Parameters params, CpuProfile.Timer timer) {

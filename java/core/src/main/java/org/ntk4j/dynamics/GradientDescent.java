@@ -179,7 +179,7 @@ public final class GradientDescent {
                 if (k0 == null) {
                     k0 = k;
                 }
-                drift[nextKernel++] = KernelMatrices.relativeDistance(k, k0);
+                drift[nextKernel++] = k.relativeDistance(k0);
             }
             if (nextOutput < oSteps.length && oSteps[nextOutput] == t) {
                 trainOut[nextOutput] = ntk.forward(theta, x);

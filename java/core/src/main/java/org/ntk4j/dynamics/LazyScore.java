@@ -2,11 +2,8 @@ package org.ntk4j.dynamics;
 
 import java.util.SplittableRandom;
 import org.ntk4j.Ntk;
-import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
-import org.ntk4j.NtkMode;
-import org.ntk4j.Tensor;
 import org.ntk4j.spi.Validation;
 import org.ntk4j.model.Parameters;
 
@@ -88,8 +85,7 @@ public final class LazyScore {
             r[i] -= y.data()[i];
         }
         double residual = norm(r);
-        Tensor full = ntk.kernel(params, x, NtkMode.FULL, Implementation.AUTO);
-        double[] ev = LinearAlgebra.symmetricEigenvalues(KernelMatrices.fullToMatrix(full));
+        double[] ev = LinearAlgebra.symmetricEigenvalues(ntk.kernelMatrix(params, x));
         double gradSq = ev[ev.length - 1];
 
         NetworkCurvature curv = new NetworkCurvature(params, x);

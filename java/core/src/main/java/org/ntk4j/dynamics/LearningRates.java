@@ -5,7 +5,6 @@ import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
-import org.ntk4j.Tensor;
 import org.ntk4j.model.Parameters;
 
 /**
@@ -46,8 +45,8 @@ public final class LearningRates {
     public static double largestEigenvalue(Ntk ntk, Parameters params, Matrix x) {
         int o = params.architecture().outputDim();
         boolean full = (long) x.rows() * o <= FULL_KERNEL_LIMIT;
-        Tensor k = ntk.kernel(params, x, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO);
-        Matrix gram = full ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
+        Matrix gram = full ? ntk.kernelMatrix(params, x)
+                : ntk.kernel(params, x, NtkMode.TRACE, Implementation.AUTO).asMatrix();
         double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
         return ev[ev.length - 1];
     }

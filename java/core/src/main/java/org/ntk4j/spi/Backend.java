@@ -2,6 +2,7 @@ package org.ntk4j.spi;
 
 import org.ntk4j.BackendClosedException;
 import org.ntk4j.Implementation;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
@@ -116,6 +117,34 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
+     * The full empirical NTK Θ(x, x) as the (N·O)×(N·O) matrix of {@link org.ntk4j.KernelLayout}'s matrix layout,
+     * exactly symmetric.
+     */
+    public final Matrix ntkMatrix(Parameters params, Matrix x, Implementation implementation) {
+        enter();
+        try {
+            Validation.requireNtkArguments(params, x, x, NtkMode.FULL, implementation);
+            return computeNtkMatrix(params, x, x, true, implementation);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * The full empirical NTK Θ(x1, x2) as the (N1·O)×(N2·O) matrix of {@link org.ntk4j.KernelLayout}'s matrix
+     * layout. Passing the same instance twice is {@link #ntkMatrix(Parameters, Matrix, Implementation)}.
+     */
+    public final Matrix ntkMatrix(Parameters params, Matrix x1, Matrix x2, Implementation implementation) {
+        enter();
+        try {
+            Validation.requireNtkArguments(params, x1, x2, NtkMode.FULL, implementation);
+            return computeNtkMatrix(params, x1, x2, x1 == x2, implementation);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
      * Holds a copy of these parameters in this backend for repeated calls (see {@link PreparedModel}). The model
      * must be closed before the backend; it fails with {@link BackendClosedException} once the backend is closed.
      */
@@ -152,6 +181,15 @@ public abstract class Backend implements AutoCloseable {
      */
     protected abstract Tensor computeNtk(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
                                          Implementation implementation);
+
+    /**
+     * {@link #ntkMatrix} after validation. The default reorders {@link #computeNtk}'s full kernel once; a backend whose
+     * products come out in matrix layout overrides it to skip that.
+     */
+    protected Matrix computeNtkMatrix(Parameters params, Matrix x1, Matrix x2, boolean symmetric,
+                                      Implementation implementation) {
+        return KernelLayout.fullToMatrix(computeNtk(params, x1, x2, symmetric, NtkMode.FULL, implementation));
+    }
 
     /** Releases threads, native and device memory; called once, after every running call has returned. */
     protected abstract void release();

@@ -11,7 +11,6 @@ import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.dynamics.GradientDescent;
-import org.ntk4j.dynamics.KernelMatrices;
 import org.ntk4j.dynamics.LazyScore;
 import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearizedDynamics;
@@ -122,8 +121,11 @@ public final class LazyTrainingExperiments {
             LinearizedDynamics linear = null;
             double lr = cfg.learningRate();
             if (linearize) {
-                Tensor k = backend.kernel(p0, x, linMode, Implementation.AUTO);
-                Tensor kts = backend.kernel(p0, xt, x, linMode, Implementation.AUTO);
+                // The full kernel in matrix layout, as the dynamics use it; the trace-mode one is (N, N) already.
+                Matrix k = linMode == NtkMode.FULL ? backend.kernelMatrix(p0, x)
+                        : backend.kernel(p0, x, NtkMode.TRACE).asMatrix();
+                Matrix kts = linMode == NtkMode.FULL ? backend.kernelMatrix(p0, xt, x)
+                        : backend.kernel(p0, xt, x, NtkMode.TRACE).asMatrix();
                 linear = LinearizedDynamics.of(k, kts, backend.forward(p0, x), y, backend.forward(p0, xt), lr,
                         LinearizedDynamics.Flow.GRADIENT_DESCENT, cfg.lrFraction());
                 lr = linear.learningRate();
@@ -257,7 +259,7 @@ public final class LazyTrainingExperiments {
             double[] e = new double[seeds];
             for (int s = 0; s < seeds; s++) {
                 Tensor emp = backend.kernel(Parameters.init(arch, cfg.seed() + s), x, mode, Implementation.AUTO);
-                e[s] = KernelMatrices.relativeDistance(emp, inf);
+                e[s] = emp.relativeDistance(inf);
                 per.add(width, cfg.seed() + s, e[s]);
                 listener.report("ntk convergence", ++done, total, "width " + width);
             }
