@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.ntk4j.spi.Backend;
 import org.ntk4j.Implementation;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
@@ -506,9 +507,9 @@ public final class CudaBackend extends Backend {
                             long left = avail - 2L * tile * per;
                             double[] tileOut = jc ? jcTile(net, a1, a2, same, m, left) : structuredTile(net, a1, a2, same,
                                     m, left);
-                            scatter(tileOut, out, i0, j0, t1, t2, n2, m, o, false);
+                            KernelLayout.copyPairs(tileOut, t2, 0, 0, t1, t2, vpp, out, n2, i0, j0);
                             if (symmetric && !same) {
-                                scatter(tileOut, out, i0, j0, t1, t2, n2, m, o, true);
+                                KernelLayout.transposePairs(tileOut, t2, 0, 0, t1, t2, mode, o, out, n2, j0, i0);
                             }
                         } finally {
                             if (!same) {
@@ -520,54 +521,9 @@ public final class CudaBackend extends Backend {
             }
         }
         if (symmetric) {
-            symmetrize(out, n1, o, m);
+            KernelLayout.mirrorUpperPairs(out, n1, mode, o);
         }
         return new Tensor(mode.shape(n1, n2, o), out);
-    }
-
-    /** Copies a (t1, t2, values) tile to (i0.., j0..) of the output, or transposed (Θ_ab(x,x') = Θ_ba(x',x)). */
-    private static void scatter(double[] tile, double[] out, int i0, int j0, int t1, int t2, int n2, int mode, int o,
-                                boolean transposed) {
-        int vpp = mode == MODE_FULL ? o * o : mode == MODE_DIAG ? o : 1;
-        for (int i = 0; i < t1; i++) {
-            for (int j = 0; j < t2; j++) {
-                int src = (i * t2 + j) * vpp;
-                if (!transposed) {
-                    System.arraycopy(tile, src, out, ((i0 + i) * n2 + j0 + j) * vpp, vpp);
-                } else {
-                    int dst = ((j0 + j) * n2 + i0 + i) * vpp;
-                    if (mode == MODE_FULL) {
-                        for (int a = 0; a < o; a++) {
-                            for (int b = 0; b < o; b++) {
-                                out[dst + b * o + a] = tile[src + a * o + b];
-                            }
-                        }
-                    } else {
-                        System.arraycopy(tile, src, out, dst, vpp);
-                    }
-                }
-            }
-        }
-    }
-
-    /** Makes Θ(x, x) exactly symmetric: Θ[j][i][b][a] := Θ[i][j][a][b] for i < j, and within i = j for a < b. */
-    private static void symmetrize(double[] out, int n, int o, int mode) {
-        int vpp = mode == MODE_FULL ? o * o : mode == MODE_DIAG ? o : 1;
-        for (int i = 0; i < n; i++) {
-            for (int j = i; j < n; j++) {
-                int src = (i * n + j) * vpp;
-                int dst = (j * n + i) * vpp;
-                if (mode == MODE_FULL) {
-                    for (int a = 0; a < o; a++) {
-                        for (int b = (i == j ? a + 1 : 0); b < o; b++) {
-                            out[dst + b * o + a] = out[src + a * o + b];
-                        }
-                    }
-                } else if (i != j) {
-                    System.arraycopy(out, src, out, dst, vpp);
-                }
-            }
-        }
     }
 
     private double[] structuredTile(Net net, Acts a1, Acts a2, boolean same, int mode, long availBytes) {
