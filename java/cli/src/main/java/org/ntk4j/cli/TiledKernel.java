@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import me.tongfei.progressbar.ProgressBar;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
@@ -106,8 +107,7 @@ final class TiledKernel {
                     Tensor t = source.compute(xi, diagonal ? null : xs.rowRange(j0, j1), mode);
                     writeTile(out, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), v);
                     if (plan.symmetric() && !diagonal) {
-                        writeTransposed(out, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), v, mode == NtkMode.FULL ? o : 0,
-                                mirror);
+                        writeTransposed(out, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), mode, o, mirror);
                     }
                     if (bar != null) {
                         bar.step();
@@ -128,31 +128,17 @@ final class TiledKernel {
     private static final int TRANSPOSE_BLOCK = 32;
 
     /**
-     * Row j0+c of the file gets column c of the tile; in full mode each O×O block is transposed too. Columns are
-     * gathered {@link #TRANSPOSE_BLOCK} at a time so the tile is read row by row.
+     * Row j0+c of the file gets column c of the tile, transposed by {@link KernelLayout#transposePairs} (each O×O
+     * block too in full mode). Columns are gathered {@link #TRANSPOSE_BLOCK} at a time so the tile is read row by row.
      */
     private static void writeTransposed(MappedNpyWriter out, double[] tile, int i0, int rows, int j0, int cols, int n2,
-                                        int v, int fullO, double[] buf) throws IOException {
-        int stride = rows * v;
+                                        NtkMode mode, int o, double[] buf) throws IOException {
+        int stride = rows * mode.valuesPerPair(o);
         for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_BLOCK) {
             int cn = Math.min(TRANSPOSE_BLOCK, cols - c0);
-            for (int r = 0; r < rows; r++) {
-                for (int cc = 0; cc < cn; cc++) {
-                    int src = (r * cols + c0 + cc) * v;
-                    int dst = cc * stride + r * v;
-                    if (fullO > 0) {
-                        for (int a = 0; a < fullO; a++) {
-                            for (int b = 0; b < fullO; b++) {
-                                buf[dst + a * fullO + b] = tile[src + b * fullO + a];
-                            }
-                        }
-                    } else {
-                        System.arraycopy(tile, src, buf, dst, v);
-                    }
-                }
-            }
+            KernelLayout.transposePairs(tile, cols, 0, c0, rows, cn, mode, o, buf, rows, 0, 0);
             for (int cc = 0; cc < cn; cc++) {
-                out.write(((long) (j0 + c0 + cc) * n2 + i0) * v, buf, cc * stride, stride);
+                out.write(((long) (j0 + c0 + cc) * n2 + i0) * mode.valuesPerPair(o), buf, cc * stride, stride);
             }
         }
     }
