@@ -32,8 +32,8 @@ import org.ntk4j.model.Parameterization;
  * same holds for the NNGP Σ^L.
  *
  * <p>Activations: relu, erf and identity in closed form; tanh and gelu by quadrature (see {@link DualActivation}
- * for its accuracy). Symmetric kernels (x2 null) are computed on one triangle and mirrored, so they are exactly
- * symmetric. Quadrature kernels run their rows in parallel on the common pool.
+ * for its accuracy). Symmetric kernels ({@link #compute(Matrix)}, {@link #ntk(Matrix, NtkMode)}, …) are computed on
+ * one triangle and mirrored, so they are exactly symmetric. Quadrature kernels run their rows in parallel on the common pool.
  */
 public final class AnalyticKernel {
     private final Architecture arch;
@@ -68,8 +68,19 @@ public final class AnalyticKernel {
     public record Kernels(Matrix nngp, Matrix ntk) {
     }
 
-    /** Σ^L(x1, x2) and Θ^L(x1, x2) per output (N1, N2); x2 null means x1 (then exactly symmetric). */
+    /** Σ^L(x, x) and Θ^L(x, x) per output (N, N), exactly symmetric. */
+    public Kernels compute(Matrix x) {
+        return compute(x, x);
+    }
+
+    /**
+     * Σ^L(x1, x2) and Θ^L(x1, x2) per output (N1, N2); the same instance twice is {@link #compute(Matrix)}, exactly
+     * symmetric.
+     */
     public Kernels compute(Matrix x1, Matrix x2) {
+        if (x2 == null) {
+            throw new InvalidInputException("x2 is missing (for Θ(x, x) call the one-argument form)");
+        }
         Validation.requireInputs(arch, x1, "x1");
         boolean symmetric = x2 == null || x2 == x1;
         Matrix x2r = symmetric ? x1 : x2;
@@ -171,12 +182,22 @@ public final class AnalyticKernel {
         return new Kernels(new Matrix(n, 1, s), new Matrix(n, 1, t));
     }
 
-    /** The infinite-width NTK Θ^L ⊗ I_O in the layout of {@code mode}; x2 null means x1. */
+    /** The infinite-width NTK Θ^L(x, x) ⊗ I_O in the layout of {@code mode}, exactly symmetric. */
+    public Tensor ntk(Matrix x, NtkMode mode) {
+        return ntk(x, x, mode);
+    }
+
+    /** The infinite-width NTK Θ^L(x1, x2) ⊗ I_O in the layout of {@code mode}. */
     public Tensor ntk(Matrix x1, Matrix x2, NtkMode mode) {
         return expand(compute(x1, x2).ntk(), arch.outputDim(), mode);
     }
 
-    /** The NNGP Σ^L ⊗ I_O in the layout of {@code mode}; x2 null means x1. */
+    /** The NNGP Σ^L(x, x) ⊗ I_O in the layout of {@code mode}, exactly symmetric. */
+    public Tensor nngp(Matrix x, NtkMode mode) {
+        return nngp(x, x, mode);
+    }
+
+    /** The NNGP Σ^L(x1, x2) ⊗ I_O in the layout of {@code mode}. */
     public Tensor nngp(Matrix x1, Matrix x2, NtkMode mode) {
         return expand(compute(x1, x2).nngp(), arch.outputDim(), mode);
     }

@@ -255,7 +255,7 @@ public final class LazyTrainingExperiments {
         int total = cfg.widths().length * seeds;
         for (int width : cfg.widths()) {
             Architecture arch = cfg.architecture(width, x.cols(), outputs);
-            Tensor inf = AnalyticKernel.of(arch).ntk(x, null, mode);
+            Tensor inf = AnalyticKernel.of(arch).ntk(x, mode);
             double[] e = new double[seeds];
             for (int s = 0; s < seeds; s++) {
                 Tensor emp = backend.kernel(Parameters.init(arch, cfg.seed() + s), x, mode, Implementation.AUTO);

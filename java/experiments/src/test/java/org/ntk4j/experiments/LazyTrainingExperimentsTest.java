@@ -178,7 +178,7 @@ class LazyTrainingExperimentsTest {
         // One cell by hand.
         Architecture arch = cfg.architecture(64, 8, 2);
         Tensor emp = REF.kernel(Parameters.init(arch, cfg.seed() + 1), x, NtkMode.FULL, Implementation.AUTO);
-        Tensor inf = AnalyticKernel.of(arch).ntk(x, null, NtkMode.FULL);
+        Tensor inf = AnalyticKernel.of(arch).ntk(x, NtkMode.FULL);
         double d2 = 0;
         double n2 = 0;
         for (int i = 0; i < emp.size(); i++) {
