@@ -116,7 +116,7 @@ final class PredictCommand extends BaseCommand {
         String who;
         try (KernelSource source = compute.kernelSource(params)) {
             who = source.description();
-            k = source.compute(x, null, mode);
+            k = source.compute(x, mode);
             kt = source.compute(xt, x, mode);
         }
         if (analytic) {

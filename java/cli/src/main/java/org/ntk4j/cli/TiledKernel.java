@@ -79,7 +79,7 @@ final class TiledKernel {
     }
 
     /**
-     * Computes Θ(x1, x2) (x2 null: Θ(x1, x1)) by the plan and writes it to {@code file} as .npy; progress (tiles,
+     * Computes Θ(x1, x2) (Θ(x1, x1) when the plan is symmetric; x2 is then not read) by the plan and writes it to {@code file} as .npy; progress (tiles,
      * rate, ETA) goes to {@code progress} when not null and there is more than one tile.
      */
     static void write(KernelSource source, Matrix x1, Matrix x2, NtkMode mode, Plan plan, Path file, boolean float32,
@@ -88,7 +88,7 @@ final class TiledKernel {
         int v = mode.valuesPerPair(o);
         int[] shape = mode.shape(plan.n1(), plan.n2(), o);
         if (plan.inMemory()) {
-            Tensor k = source.compute(x1, plan.symmetric() ? null : x2, mode);
+            Tensor k = plan.symmetric() ? source.compute(x1, mode) : source.compute(x1, x2, mode);
             Npy.write(file, NpyArray.of(k, float32));
             return;
         }
@@ -104,7 +104,7 @@ final class TiledKernel {
                     int j0 = bj * plan.tile2();
                     int j1 = Math.min(plan.n2(), j0 + plan.tile2());
                     boolean diagonal = plan.symmetric() && bi == bj;
-                    Tensor t = source.compute(xi, diagonal ? null : xs.rowRange(j0, j1), mode);
+                    Tensor t = diagonal ? source.compute(xi, mode) : source.compute(xi, xs.rowRange(j0, j1), mode);
                     writeTile(out, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), v);
                     if (plan.symmetric() && !diagonal) {
                         writeTransposed(out, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), mode, o, mirror);
