@@ -2,6 +2,7 @@ package org.ntk4j.analytic;
 
 import java.util.stream.IntStream;
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
@@ -144,8 +145,8 @@ public final class AnalyticKernel {
                 }
             });
             if (symmetric) {
-                mirror(s12, n1);
-                mirror(t12, n1);
+                KernelLayout.mirrorUpper(s12, 0, n1);
+                KernelLayout.mirrorUpper(t12, 0, n1);
             }
             s11 = n11;
             s22 = n22;
@@ -293,16 +294,8 @@ public final class AnalyticKernel {
             }
         }
         if (symmetric) {
-            mirror(out, n1);
+            KernelLayout.mirrorUpper(out, 0, n1);
         }
         return out;
-    }
-
-    private static void mirror(double[] m, int n) {
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < i; j++) {
-                m[i * n + j] = m[j * n + i];
-            }
-        }
     }
 }
