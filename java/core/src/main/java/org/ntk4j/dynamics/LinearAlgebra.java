@@ -138,9 +138,10 @@ public final class LinearAlgebra {
         // dpotrs works column-major: solve on Bᵀ's columns, i.e. transpose B in and X out.
         int c = b.cols();
         double[] x = new double[n * c];
+        double[] bv = b.data();
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < c; j++) {
-                x[j * n + i] = b.get(i, j);
+                x[j * n + i] = bv[i * c + j];
             }
         }
         lapack.dpotrs("U", n, c, l, Math.max(1, n), x, Math.max(1, n), info);
@@ -148,9 +149,10 @@ public final class LinearAlgebra {
             throw new NtkException("LAPACK dpotrs rejected argument " + (-info.val));
         }
         Matrix out = Matrix.zeros(n, c);
+        double[] ov = out.data();
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < c; j++) {
-                out.set(i, j, x[j * n + i]);
+                ov[i * c + j] = x[j * n + i];
             }
         }
         return out;

@@ -259,10 +259,11 @@ public final class LinearizedDynamics {
     private Matrix scaledCoefficients(double t, boolean overLambda) {
         double[] lam = eigen.values();
         Matrix out = coeff.copy();
+        double[] v = out.data();
         for (int i = 0; i < rows; i++) {
             double f = overLambda ? gOverLambda(lam[i], t) : g(lam[i], t);
             for (int j = 0; j < cols; j++) {
-                out.set(i, j, out.get(i, j) * f);
+                v[i * cols + j] *= f;
             }
         }
         return out;
