@@ -29,14 +29,29 @@ public final class Npy {
     private Npy() {
     }
 
-    /** Reads a file; a missing file gives {@link java.nio.file.NoSuchFileException} naming the path. */
+    /**
+     * Reads a file; a missing file gives {@link java.nio.file.NoSuchFileException} naming the path.
+     *
+     * @param file the .npy file
+     * @return the array, values widened to double in a new array
+     * @throws NpyFormatException when the file is not a little- or big-endian float32/float64 .npy array
+     * @throws java.io.IOException when the file cannot be read
+     */
     public static NpyArray read(Path file) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             return read(in, file.toString());
         }
     }
 
-    /** Reads one array from a stream; {@code name} is used in error messages. */
+    /**
+     * Reads one array from a stream; {@code name} is used in error messages.
+     *
+     * @param stream the stream, positioned at the magic; read up to the array's end, not closed
+     * @param name   the source's name for messages
+     * @return the array, values in a new array
+     * @throws NpyFormatException when the bytes are not a float32/float64 .npy array
+     * @throws java.io.IOException when the stream cannot be read
+     */
     public static NpyArray read(InputStream stream, String name) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         byte[] magic = new byte[6];
@@ -88,14 +103,28 @@ public final class Npy {
         return new NpyArray(h.shape, data, h.float32);
     }
 
-    /** Writes an array, as float32 or float64 per {@link NpyArray#float32()}. */
+    /**
+     * Writes an array, as float32 or float64 per {@link NpyArray#float32()}.
+     * Writes one array to a file (replacing it), little-endian, C order.
+     *
+     * @param file  the file
+     * @param array the array; read, not kept
+     * @throws java.io.IOException when the file cannot be read or written
+     */
     public static void write(Path file, NpyArray array) throws IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             write(out, array);
         }
     }
 
-    /** Writes one array to a stream. */
+    /**
+     * Writes one array to a stream.
+     * Writes one array to a stream, little-endian, C order; the stream is not closed.
+     *
+     * @param out   the stream
+     * @param array the array; read, not kept
+     * @throws java.io.IOException when the stream cannot be written
+     */
     public static void write(OutputStream out, NpyArray array) throws IOException {
         out.write(header(array.shape(), array.float32()));
         int width = array.float32() ? 4 : 8;
@@ -118,6 +147,10 @@ public final class Npy {
     /**
      * The complete header (magic, version, length, dict, padding) of a little-endian C-order array of this shape;
      * the data starts right after it. For writers that fill the data in place (memory-mapped, in tiles).
+     *
+     * @param shape   the array's shape
+     * @param float32 whether the values are stored as {@code <f4} (else {@code <f8})
+     * @return the header bytes, a multiple of 64 long
      */
     public static byte[] header(int[] shape, boolean float32) {
         StringBuilder sb = new StringBuilder("{'descr': '").append(float32 ? "<f4" : "<f8")

@@ -20,7 +20,14 @@ public final class Npz {
     private Npz() {
     }
 
-    /** Reads every array, in archive order, keyed by name without the {@code .npy} suffix. */
+    /**
+     * Reads every array, in archive order, keyed by name without the {@code .npy} suffix.
+     *
+     * @param file the .npz file
+     * @return an unmodifiable map in archive order
+     * @throws NpyFormatException when the file is not a zip of .npy arrays
+     * @throws java.io.IOException when the file cannot be read or written
+     */
     public static Map<String, NpyArray> read(Path file) throws IOException {
         if (!Files.exists(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such file");
@@ -44,7 +51,13 @@ public final class Npz {
         return Collections.unmodifiableMap(out);
     }
 
-    /** Writes the arrays (deflated) in map order. */
+    /**
+     * Writes the arrays (deflated) in map order.
+     *
+     * @param file   the .npz file, replaced
+     * @param arrays the arrays by name (written as name.npy); read, not kept
+     * @throws java.io.IOException when the file cannot be read or written
+     */
     public static void write(Path file, Map<String, NpyArray> arrays) throws IOException {
         try (ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
             for (Map.Entry<String, NpyArray> e : arrays.entrySet()) {

@@ -19,7 +19,13 @@ public final class ParametersIO {
     private ParametersIO() {
     }
 
-    /** Saves in float64 (exact). */
+    /**
+     * Saves in float64 (exact).
+     *
+     * @param p    the parameters; read
+     * @param file the .npz file, replaced
+     * @throws java.io.IOException when the file cannot be read or written
+     */
     public static void save(Parameters p, Path file) throws IOException {
         Architecture a = p.architecture();
         Map<String, NpyArray> arrays = new LinkedHashMap<>();
@@ -36,6 +42,14 @@ public final class ParametersIO {
      * Loads parameters; the widths come from the shapes, bias presence from whether {@code b0} exists.
      *
      * @param sigmaB used only when the file has biases
+     *
+     * @param file             the .npz file
+     * @param activation       the network's activation
+     * @param parameterization how the weights are scaled
+     * @param sigmaW           σ_w
+     * @return new parameters over the arrays read
+     * @throws NpyFormatException when an array is missing or its shape does not chain
+     * @throws java.io.IOException when the file cannot be read or written
      */
     public static Parameters load(Path file, Activation activation, Parameterization parameterization, double sigmaW,
                                   double sigmaB) throws IOException {
