@@ -45,7 +45,12 @@ public final class AnalyticKernel {
         this.dual = dual;
     }
 
-    /** The kernels of this architecture with the library's default evaluator of its activation. */
+    /**
+     * The kernels of this architecture with the library's default evaluator of its activation.
+     *
+     * @param arch the architecture (its widths matter only in the standard parameterization)
+     * @return the kernels
+     */
     public static AnalyticKernel of(Architecture arch) {
         if (arch == null) {
             throw new InvalidInputException("architecture must be given");
@@ -53,7 +58,13 @@ public final class AnalyticKernel {
         return new AnalyticKernel(arch, DualActivation.of(arch.activation()));
     }
 
-    /** The kernels with a caller-chosen evaluator of E[φφ], E[φ'φ'] (e.g. a quadrature for a closed-form φ). */
+    /**
+     * The kernels with a caller-chosen evaluator of E[φφ], E[φ'φ'] (e.g. a quadrature for a closed-form φ).
+     *
+     * @param arch the architecture
+     * @param dual the evaluator of the activation's dual
+     * @return the kernels
+     */
     public static AnalyticKernel of(Architecture arch, DualActivation dual) {
         if (arch == null || dual == null) {
             throw new InvalidInputException("architecture and activation evaluator must be given");
@@ -61,15 +72,31 @@ public final class AnalyticKernel {
         return new AnalyticKernel(arch, dual);
     }
 
+    /**
+     * The architecture these kernels belong to.
+     *
+     * @return the architecture
+     */
     public Architecture architecture() {
         return arch;
     }
 
-    /** Σ^L and Θ^L for one output, each (N1, N2). */
+    /**
+     * Σ^L and Θ^L for one output, each (N1, N2).
+     *
+     * @param nngp Σ^L, (N1, N2)
+     * @param ntk  Θ^L, (N1, N2)
+     */
     public record Kernels(Matrix nngp, Matrix ntk) {
     }
 
-    /** Σ^L(x, x) and Θ^L(x, x) per output (N, N), exactly symmetric. */
+    /**
+     * Σ^L(x, x) and Θ^L(x, x) per output (N, N), exactly symmetric.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @return new (N, N) matrices
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Kernels compute(Matrix x) {
         return compute(x, x);
     }
@@ -77,6 +104,11 @@ public final class AnalyticKernel {
     /**
      * Σ^L(x1, x2) and Θ^L(x1, x2) per output (N1, N2); the same instance twice is {@link #compute(Matrix)}, exactly
      * symmetric.
+     *
+     * @param x1 the first inputs, (N1, d); read, not kept
+     * @param x2 the second inputs, (N2, d); read, not kept
+     * @return new (N1, N2) matrices
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
      */
     public Kernels compute(Matrix x1, Matrix x2) {
         if (x2 == null) {
@@ -154,7 +186,13 @@ public final class AnalyticKernel {
         return new Kernels(new Matrix(n1, n2, s12), new Matrix(n1, n2, t12));
     }
 
-    /** Σ^L(x, x) and Θ^L(x, x) for each row of x, as (N, 1) matrices. */
+    /**
+     * Σ^L(x, x) and Θ^L(x, x) for each row of x, as (N, 1) matrices.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @return new (N, 1) matrices
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Kernels computeDiagonal(Matrix x) {
         Validation.requireInputs(arch, x, "x");
         int n = x.rows();
@@ -183,32 +221,76 @@ public final class AnalyticKernel {
         return new Kernels(new Matrix(n, 1, s), new Matrix(n, 1, t));
     }
 
-    /** The infinite-width NTK Θ^L(x, x) ⊗ I_O in the layout of {@code mode}, exactly symmetric. */
+    /**
+     * The infinite-width NTK Θ^L(x, x) ⊗ I_O in the layout of {@code mode}, exactly symmetric.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Tensor ntk(Matrix x, NtkMode mode) {
         return ntk(x, x, mode);
     }
 
-    /** The infinite-width NTK Θ^L(x1, x2) ⊗ I_O in the layout of {@code mode}. */
+    /**
+     * The infinite-width NTK Θ^L(x1, x2) ⊗ I_O in the layout of {@code mode}.
+     *
+     * @param x1 the first inputs, (N1, d); read, not kept
+     * @param x2 the second inputs, (N2, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Tensor ntk(Matrix x1, Matrix x2, NtkMode mode) {
         return expand(compute(x1, x2).ntk(), arch.outputDim(), mode);
     }
 
-    /** The NNGP Σ^L(x, x) ⊗ I_O in the layout of {@code mode}, exactly symmetric. */
+    /**
+     * The NNGP Σ^L(x, x) ⊗ I_O in the layout of {@code mode}, exactly symmetric.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Tensor nngp(Matrix x, NtkMode mode) {
         return nngp(x, x, mode);
     }
 
-    /** The NNGP Σ^L(x1, x2) ⊗ I_O in the layout of {@code mode}. */
+    /**
+     * The NNGP Σ^L(x1, x2) ⊗ I_O in the layout of {@code mode}.
+     *
+     * @param x1 the first inputs, (N1, d); read, not kept
+     * @param x2 the second inputs, (N2, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Tensor nngp(Matrix x1, Matrix x2, NtkMode mode) {
         return expand(compute(x1, x2).nngp(), arch.outputDim(), mode);
     }
 
-    /** Θ^L(x, x) ⊗ I_O per example: shape (N) for TRACE, (N, O) for DIAGONAL, (N, O, O) for FULL. */
+    /**
+     * Θ^L(x, x) ⊗ I_O per example: shape (N) for TRACE, (N, O) for DIAGONAL, (N, O, O) for FULL.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Tensor ntkDiagonal(Matrix x, NtkMode mode) {
         return expandDiagonal(computeDiagonal(x).ntk(), arch.outputDim(), mode);
     }
 
-    /** Σ^L(x, x) ⊗ I_O per example, laid out as {@link #ntkDiagonal}. */
+    /**
+     * Σ^L(x, x) ⊗ I_O per example, laid out as {@link #ntkDiagonal}.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Tensor nngpDiagonal(Matrix x, NtkMode mode) {
         return expandDiagonal(computeDiagonal(x).nngp(), arch.outputDim(), mode);
     }
@@ -216,6 +298,11 @@ public final class AnalyticKernel {
     /**
      * A per-output kernel k (N1, N2) as k ⊗ I_O in a mode's layout: TRACE → k itself (N1, N2), DIAGONAL → k for
      * each output (N1, N2, O), FULL → k·δ_ab (N1, N2, O, O).
+     *
+     * @param k       the per-output kernel, (N1, N2); read, not kept
+     * @param outputs O, ≥ 1
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
      */
     public static Tensor expand(Matrix k, int outputs, NtkMode mode) {
         if (mode == null) {
@@ -230,7 +317,14 @@ public final class AnalyticKernel {
         return t;
     }
 
-    /** Per-example values (N, 1) as (N), (N, O) or (N, O, O) for TRACE, DIAGONAL, FULL. */
+    /**
+     * Per-example values (N, 1) as (N), (N, O) or (N, O, O) for TRACE, DIAGONAL, FULL.
+     *
+     * @param k       the per-example values, (N, 1); read, not kept
+     * @param outputs O, ≥ 1
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     */
     public static Tensor expandDiagonal(Matrix k, int outputs, NtkMode mode) {
         if (k.cols() != 1) {
             throw new InvalidInputException("expected an (N, 1) column of diagonal values, got (" + k.rows() + ", "
