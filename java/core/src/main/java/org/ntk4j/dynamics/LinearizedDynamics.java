@@ -68,10 +68,18 @@ public final class LinearizedDynamics {
     /**
      * Builds the linearised model from backend kernels: {@code trainKernel} Θ(x_train, x_train) in TRACE (N, N) or
      * FULL (N, N, O, O) layout, {@code testTrainKernel} Θ(x_test, x_train) in the same layout (or null), the
-     * initial outputs f_0 on train (N, O) and test (or null) and the targets y (N, O).
+     * initial outputs f_0 on train (N, O) and test (or null) and the targets y (N, O). The kernels are read, not kept.
      *
-     * @param learningRate η (the same as the network's gradient descent, so t counts steps), or NaN for
-     *                     {@link LearningRates#DEFAULT_FRACTION}·2n/λ_max of this kernel
+     * @param trainKernel     Θ(x_train, x_train), (N, N) in TRACE or (N, N, O, O) in FULL mode
+     * @param testTrainKernel Θ(x_test, x_train) in the same mode, or null
+     * @param f0Train         f_0(x_train), (N, O); kept by reference
+     * @param yTrain          the targets y, (N, O); kept by reference
+     * @param f0Test          f_0(x_test), (Nt, O), or null (then the test kernel must be null too); kept by reference
+     * @param learningRate    η (the same as the network's gradient descent, so t counts steps), or NaN for
+     *                        {@link LearningRates#DEFAULT_FRACTION}·2n/λ_max of this kernel
+     * @param flow            gradient flow or discrete gradient-descent steps
+     * @return the model, its eigendecomposition done
+     * @throws InvalidInputException when shapes do not match or the learning rate is not positive and finite
      */
     public static LinearizedDynamics of(Tensor trainKernel, Tensor testTrainKernel, Matrix f0Train, Matrix yTrain,
                                         Matrix f0Test, double learningRate, Flow flow) {
@@ -81,6 +89,18 @@ public final class LinearizedDynamics {
     /**
      * As {@link #of(Tensor, Tensor, Matrix, Matrix, Matrix, double, Flow)}, with the fraction of the stability limit
      * 2n/λ_max(Θ) taken when learningRate is NaN (read it back with {@link #learningRate()}).
+     *
+     * @param trainKernel     Θ(x_train, x_train), (N, N) in TRACE or (N, N, O, O) in FULL mode; read, not kept
+     * @param testTrainKernel Θ(x_test, x_train) in the same mode, or null; read, not kept
+     * @param f0Train         f_0(x_train), (N, O); kept by reference
+     * @param yTrain          the targets y, (N, O); kept by reference
+     * @param f0Test          f_0(x_test), (Nt, O), or null (then the test kernel must be null too); kept by reference
+     * @param learningRate    η (the same as the network's gradient descent, so t counts steps), or NaN for
+     *                        fraction·2n/λ_max of this kernel
+     * @param flow            gradient flow or discrete gradient-descent steps
+     * @param fraction        the fraction of the stability limit, in (0, 1)
+     * @return the model, its eigendecomposition done
+     * @throws InvalidInputException when shapes do not match or a number is out of range
      */
     public static LinearizedDynamics of(Tensor trainKernel, Tensor testTrainKernel, Matrix f0Train, Matrix yTrain,
                                         Matrix f0Test, double learningRate, Flow flow, double fraction) {
@@ -98,6 +118,18 @@ public final class LinearizedDynamics {
      * {@link org.ntk4j.Ntk#kernelMatrix} returns it (no reordering); Θ(x_test, x_train) (Nt, N) or (Nt·O, N·O)
      * alike, or null. The matrices are kept by reference and never written: do not change them while this object is
      * in use.
+     *
+     * @param trainKernel     Θ(x_train, x_train), (N, N) or (N·O, N·O)
+     * @param testTrainKernel Θ(x_test, x_train), (Nt, N) or (Nt·O, N·O) to match, or null
+     * @param f0Train         f_0(x_train), (N, O); kept by reference
+     * @param yTrain          the targets y, (N, O); kept by reference
+     * @param f0Test          f_0(x_test), (Nt, O), or null (then the test kernel must be null too); kept by reference
+     * @param learningRate    η (the same as the network's gradient descent, so t counts steps), or NaN for
+     *                        fraction·2n/λ_max of this kernel
+     * @param flow            gradient flow or discrete gradient-descent steps
+     * @param fraction        the fraction of the stability limit, in (0, 1)
+     * @return the model, its eigendecomposition done
+     * @throws InvalidInputException when shapes do not match or a number is out of range
      */
     public static LinearizedDynamics of(Matrix trainKernel, Matrix testTrainKernel, Matrix f0Train, Matrix yTrain,
                                         Matrix f0Test, double learningRate, Flow flow, double fraction) {
@@ -156,30 +188,57 @@ public final class LinearizedDynamics {
                 + ", " + n2 + ") in trace mode or (" + (long) n1 * o + ", " + (long) n2 * o + ") in full mode");
     }
 
-    /** Eigenvalues of the kernel matrix, ascending. */
+    /**
+     * Eigenvalues of the kernel matrix, ascending.
+     *
+     * @return a new array, N or N·O values
+     */
     public double[] eigenvalues() {
         return eigen.values().clone();
     }
 
-    /** λ_max/λ_min of the kernel matrix (infinite if not positive definite). */
+    /**
+     * λ_max/λ_min of the kernel matrix (infinite if not positive definite).
+     *
+     * @return λ_max/λ_min, or ∞
+     */
     public double conditionNumber() {
         return eigen.conditionNumber();
     }
 
-    /** Whether the kernel is used as Θ ⊗ I_O (trace mode) rather than in full. */
+    /**
+     * Whether the kernel is used as Θ ⊗ I_O (trace mode) rather than in full.
+     *
+     * @return true for a trace-mode kernel
+     */
     public boolean traceMode() {
         return rows == f0.rows();
     }
 
+    /**
+     * The learning rate η in use (the one given, or the one chosen from λ_max).
+     *
+     * @return η
+     */
     public double learningRate() {
         return lr;
     }
 
+    /**
+     * The flow in use.
+     *
+     * @return gradient flow or gradient descent
+     */
     public Flow flow() {
         return flow;
     }
 
-    /** f_train at time t (steps for GRADIENT_DESCENT, time in units of η for GRADIENT_FLOW); t may be ∞. */
+    /**
+     * f_train at time t (steps for GRADIENT_DESCENT, time in units of η for GRADIENT_FLOW); t may be ∞.
+     *
+     * @param t the time: steps for GRADIENT_DESCENT, units of η for GRADIENT_FLOW; ≥ 0, may be ∞
+     * @return a new (N, O) matrix
+     */
     public Matrix predictTrain(double t) {
         requireTime(t);
         if (t == Double.POSITIVE_INFINITY) {
@@ -190,7 +249,13 @@ public final class LinearizedDynamics {
         return plusColumns(f0, delta);
     }
 
-    /** f_test at time t; t = ∞ uses a Cholesky solve. */
+    /**
+     * f_test at time t; t = ∞ uses a Cholesky solve.
+     *
+     * @param t the time: steps for GRADIENT_DESCENT, units of η for GRADIENT_FLOW; ≥ 0, may be ∞
+     * @return a new (Nt, O) matrix
+     * @throws InvalidInputException when no test kernel was given
+     */
     public Matrix predictTest(double t) {
         requireTime(t);
         if (testKernel == null) {
@@ -209,7 +274,12 @@ public final class LinearizedDynamics {
         return plusColumns(f0Test, delta);
     }
 
-    /** ½·mean((f_train(t) − y)²). */
+    /**
+     * ½·mean((f_train(t) − y)²).
+     *
+     * @param t the time: steps for GRADIENT_DESCENT, units of η for GRADIENT_FLOW; ≥ 0, may be ∞
+     * @return the loss of the linearised model on the training set
+     */
     public double trainLoss(double t) {
         return GradientDescent.mse(predictTrain(t), y);
     }
@@ -217,6 +287,13 @@ public final class LinearizedDynamics {
     /**
      * NTK kernel regression, the mean prediction of the infinite ensemble trained to convergence:
      * Θ_test,train·(Θ + ridge·I)⁻¹·y by Cholesky. Kernels as in {@link #of}; ridge ≥ 0.
+     *
+     * @param trainKernel     Θ(x_train, x_train), (N, N) or (N, N, O, O); read, not kept
+     * @param testTrainKernel Θ(x_test, x_train) in the same mode; read, not kept
+     * @param yTrain          the targets, (N, O)
+     * @param ridge           added to Θ's diagonal, ≥ 0
+     * @return the predictions on the test inputs, a new (Nt, O) matrix
+     * @throws InvalidInputException when shapes do not match or ridge is negative
      */
     public static Matrix kernelRegression(Tensor trainKernel, Tensor testTrainKernel, Matrix yTrain, double ridge) {
         if (trainKernel == null || testTrainKernel == null || yTrain == null) {
@@ -229,6 +306,13 @@ public final class LinearizedDynamics {
     /**
      * {@link #kernelRegression(Tensor, Tensor, Matrix, double)} with the kernels as matrices, as in
      * {@link #of(Matrix, Matrix, Matrix, Matrix, Matrix, double, Flow, double)}; they are read, not changed.
+     *
+     * @param trainKernel     Θ(x_train, x_train), (N, N) or (N·O, N·O)
+     * @param testTrainKernel Θ(x_test, x_train), (Nt, N) or (Nt·O, N·O) to match
+     * @param yTrain          the targets, (N, O)
+     * @param ridge           added to Θ's diagonal, ≥ 0
+     * @return the predictions on the test inputs, a new (Nt, O) matrix
+     * @throws InvalidInputException when shapes do not match or ridge is negative
      */
     public static Matrix kernelRegression(Matrix trainKernel, Matrix testTrainKernel, Matrix yTrain, double ridge) {
         if (trainKernel == null || testTrainKernel == null || yTrain == null) {
