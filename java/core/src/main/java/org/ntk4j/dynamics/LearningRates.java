@@ -56,17 +56,24 @@ public final class LearningRates {
      * λ_max of the empirical NTK Gram on x. For N·O ≤ {@value #FULL_KERNEL_LIMIT} the full (N·O)×(N·O) kernel is
      * used; above, the trace-mode (N×N) kernel: Θ ≈ Θ_trace ⊗ I_O for wide networks (the cross-output blocks are
      * O(width^−½)), so its λ_max approximates the full one's from below — the default fraction leaves room.
+     * A kernel that overflowed is a {@link NonFiniteKernelException}.
      *
      * @param ntk    the backend that computes the kernel
      * @param params the network
      * @param x      the training inputs
      * @return λ_max
+     * @throws NonFiniteKernelException when the kernel has a NaN or infinite value
      */
     public static double largestEigenvalue(Ntk ntk, Parameters params, Matrix x) {
         int o = params.architecture().outputDim();
         boolean full = (long) x.rows() * o <= FULL_KERNEL_LIMIT;
         Matrix gram = full ? ntk.kernelMatrix(params, x)
                 : ntk.kernel(params, x, NtkMode.TRACE, Implementation.AUTO).asMatrix();
+        for (double v : gram.data()) {
+            if (!Double.isFinite(v)) {
+                throw new NonFiniteKernelException("the NTK at θ_0 (for the learning rate)");
+            }
+        }
         double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
         return ev[ev.length - 1];
     }

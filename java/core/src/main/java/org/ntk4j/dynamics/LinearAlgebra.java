@@ -162,12 +162,13 @@ public final class LinearAlgebra {
 
     /**
      * Solves A·X = B for symmetric positive definite A by Cholesky ({@code dpotrf}, {@code dpotrs}); B may have
-     * several columns. Throws {@link NtkException} naming the failing pivot when A is not positive definite.
+     * several columns. Throws {@link NotPositiveDefiniteException} naming the failing pivot when A is not positive
+     * definite.
      *
      * @param a the symmetric positive definite A; not modified
      * @param b the right-hand sides B; not modified
      * @return a new matrix X
-     * @throws NtkException when A is not positive definite
+     * @throws NotPositiveDefiniteException when A is not positive definite
      */
     public static Matrix choleskySolve(Matrix a, Matrix b) {
         requireSquare(a, "Cholesky solve");
@@ -181,8 +182,7 @@ public final class LinearAlgebra {
         LAPACK lapack = LAPACK.getInstance();
         lapack.dpotrf("U", n, l, Math.max(1, n), info);
         if (info.val > 0) {
-            throw new NtkException("the " + n + "×" + n + " kernel matrix is not positive definite (Cholesky pivot "
-                    + info.val + " is not positive); add a ridge to its diagonal or use fewer, distinct inputs");
+            throw new NotPositiveDefiniteException(n, info.val);
         }
         if (info.val < 0) {
             throw new NtkException("LAPACK dpotrf rejected argument " + (-info.val));
