@@ -1,4 +1,4 @@
-# Sourced by the bench scripts: builds benchmarks.jar and finds a JDK >= 25 the way ./mvnw and ./ntk do
+# Sourced by the bench scripts: builds benchmarks.jar and finds the JDK 25 the way ./mvnw and ./ntk do
 # (JAVA_HOME, then /usr/lib/jvm/* and the usual folders). MVN_ARGS (e.g. "-o") is passed to Maven.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/.mvn/jdk.sh"

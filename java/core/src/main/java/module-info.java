@@ -1,17 +1,29 @@
 /**
- * ntk4j-core: empirical Neural Tangent Kernels of dense networks on the CPU (and any backend a provider adds), the
+ * ntk4j-core: empirical Neural Tangent Kernels of dense networks on the CPU (and on any backend a provider adds), the
  * fp64 reference, the infinite-width kernels, the training dynamics and NumPy file I/O.
  *
- * <p>The API is {@link org.ntk4j.Ntk} and the exported packages below; {@code org.ntk4j.cpu} and
- * {@code org.ntk4j.reference} are implementations reached through {@code Ntk.builder().backend("cpu" | "reference")}.
- * The Vector API ({@code jdk.incubator.vector}) is optional: without {@code --add-modules jdk.incubator.vector} the
- * CPU backend uses plain loops and says so once.
+ * <p>The API is {@link org.ntk4j.Ntk} and the exported packages; {@code org.ntk4j.cpu} and {@code org.ntk4j.reference}
+ * stay internal and are reached through {@code Ntk.builder().backend("cpu")} or {@code backend("reference")}.
+ * Backends come from {@link org.ntk4j.spi.BackendProvider} services: this module provides {@code "cpu"} and
+ * {@code "reference"}, ntk4j-cuda adds {@code "cuda"}.
+ *
+ * <p>CPU backend options ({@code Ntk.Builder.option(key, value)}): {@code blas} = {@code auto} | {@code native} |
+ * {@code java} (the system BLAS through JNI, else the pure-Java one); {@code vector} = {@code true} | {@code false}
+ * (the Vector API's elementwise loops when its module is present); {@code maxParameterChunk}, Jacobian columns per
+ * chunk in the Jacobian contraction (default 8192). The reference backend takes none.
+ *
+ * <p>JVM flags: {@code --add-modules jdk.incubator.vector} for the Vector API (optional: without it the CPU backend
+ * uses plain loops and says so once, in one line, on stderr); {@code --enable-native-access=org.ntk4j.core,
+ * dev.ludovic.netlib.blas} on the module path ({@code =ALL-UNNAMED} on the class path) for the native BLAS, which
+ * otherwise works but makes the JVM print a warning.
  */
 module org.ntk4j.core {
     requires dev.ludovic.netlib.blas;
     requires dev.ludovic.netlib.lapack;
     requires org.apache.commons.numbers.gamma;
-    requires arpack.combined.all; // org.netlib.util.intW, LAPACK's output arguments (no module name of its own)
+    // org.netlib.util.intW, LAPACK's output arguments: the jar has no module name of its own, so this is the name
+    // derived from its file name (arpack_combined_all-0.1.jar), as dev.ludovic.netlib's LAPACK needs it anyway.
+    requires arpack.combined.all;
     requires static jdk.incubator.vector;
 
     exports org.ntk4j;

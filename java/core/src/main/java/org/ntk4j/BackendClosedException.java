@@ -5,7 +5,11 @@ package org.ntk4j;
  * running when {@code close()} was called finish normally; only calls that start afterwards get this exception.
  */
 public class BackendClosedException extends NtkException {
-    /** @param message names what is closed, e.g. "the cpu backend is closed" */
+    /**
+     * An exception with a message.
+     *
+     * @param message names what is closed, e.g. "the cpu backend is closed"
+     */
     public BackendClosedException(String message) {
         super(message);
     }

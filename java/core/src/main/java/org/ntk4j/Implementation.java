@@ -22,7 +22,14 @@ public enum Implementation {
      */
     STRUCTURED;
 
-    /** Parses {@code auto}, {@code jacobian} / {@code jacobian_contraction} or {@code structured} (any case). */
+    /**
+     * Parses {@code auto}, {@code jacobian} / {@code jacobian_contraction} / {@code jc} or {@code structured} (any
+     * case).
+     *
+     * @param s the name
+     * @return the implementation
+     * @throws InvalidInputException for any other name
+     */
     public static Implementation parse(String s) {
         String k = s.trim().toLowerCase(java.util.Locale.ROOT);
         return switch (k) {

@@ -42,12 +42,21 @@ public final class Ntk implements AutoCloseable {
         this.backend = backend;
     }
 
-    /** The best available backend in fp32 with its default settings. */
+    /**
+     * Opens the best available backend in fp32 with its default settings ({@code builder().open()}).
+     *
+     * @return an open instance; close it when done
+     * @throws BackendUnavailableException when no backend can run here
+     */
     public static Ntk open() {
         return builder().open();
     }
 
-    /** A builder with the defaults: backend {@code "auto"}, fp32, all cores, the backend's default memory budget. */
+    /**
+     * A builder with the defaults: backend {@code "auto"}, fp32, all cores, the backend's default memory budget.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -55,6 +64,9 @@ public final class Ntk implements AutoCloseable {
     /**
      * Wraps a backend that was opened directly through its provider (for backend implementers and their tests);
      * closing the result closes the backend.
+     *
+     * @param backend an open backend, kept (not copied) by the result
+     * @return an instance that hands every call to {@code backend}
      */
     public static Ntk wrap(Backend backend) {
         if (backend == null) {
@@ -63,7 +75,11 @@ public final class Ntk implements AutoCloseable {
         return new Ntk(backend);
     }
 
-    /** Every backend provider found, highest rank first. */
+    /**
+     * Every backend provider found on the class path or module path, highest rank first.
+     *
+     * @return a new list the caller owns
+     */
     public static List<BackendProvider> providers() {
         List<BackendProvider> list = new ArrayList<>();
         ServiceLoader.load(BackendProvider.class, Ntk.class.getClassLoader()).forEach(list::add);
@@ -75,57 +91,199 @@ public final class Ntk implements AutoCloseable {
         return list;
     }
 
-    /** The backend's name, e.g. {@code "cpu"} or {@code "cuda"} (never {@code "auto"}). */
+    /**
+     * The backend's name, e.g. {@code "cpu"} or {@code "cuda"} (never {@code "auto"}).
+     *
+     * @return the provider name of the backend in use
+     */
     public String backendName() {
         return backend.name();
     }
 
-    /** A one-line description of the backend, e.g. "cpu fp32 (OpenBLAS 0.3.31, Vector API, 2 threads)". */
+    /**
+     * A one-line description of the backend, e.g. "cpu fp32 (OpenBLAS 0.3.31, Vector API, 2 threads)".
+     *
+     * @return the description, for logs and reports
+     */
     public String description() {
         return backend.description();
     }
 
-    /** The precision this instance computes in. */
+    /**
+     * The precision this instance computes in.
+     *
+     * @return the precision asked for when it was opened
+     */
     public Precision precision() {
         return backend.precision();
     }
 
-    /** The backend behind this instance (for code that implements or extends backends). */
+    /**
+     * The backend behind this instance (for code that implements or extends backends).
+     *
+     * @return the backend, owned by this instance
+     */
     public Backend backend() {
         return backend;
     }
 
-    /** Θ(x, x) in {@code mode}, exactly symmetric, by {@link Implementation#AUTO}. */
+    /**
+     * The empirical NTK Θ(x, x) in {@code mode}, exactly symmetric, by {@link Implementation#AUTO}.
+     *
+     * @param params the network
+     * @param x      the inputs, (N, d)
+     * @param mode   which values: (N, N, O, O), (N, N) or (N, N, O)
+     * @return a new tensor in the mode's shape (see {@link KernelLayout} for the layout)
+     * @throws InvalidInputException  when the inputs do not match the network, contain NaN or ∞, or the result would
+     *                                not fit one array
+     * @throws BackendClosedException after {@link #close()}
+     */
     public Tensor kernel(Parameters params, Matrix x, NtkMode mode) {
         return backend.ntk(params, x, mode, Implementation.AUTO);
     }
 
-    /** Θ(x, x) in {@code mode}, exactly symmetric, by the given implementation. */
+    /**
+     * The empirical NTK Θ(x, x) in {@code mode}, exactly symmetric, by the given implementation.
+     *
+     * @param params         the network
+     * @param x              the inputs, (N, d)
+     * @param mode           which values: (N, N, O, O), (N, N) or (N, N, O)
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException  when an argument is invalid (see {@link #kernel(Parameters, Matrix, NtkMode)})
+     * @throws BackendClosedException after {@link #close()}
+     */
     public Tensor kernel(Parameters params, Matrix x, NtkMode mode, Implementation implementation) {
         return backend.ntk(params, x, mode, implementation);
     }
 
-    /** Θ(x1, x2) in {@code mode} by {@link Implementation#AUTO}. */
+    /**
+     * The empirical NTK Θ(x1, x2) in {@code mode} by {@link Implementation#AUTO}. The same instance twice is the
+     * symmetric {@link #kernel(Parameters, Matrix, NtkMode)}.
+     *
+     * @param params the network
+     * @param x1     the first inputs, (N1, d)
+     * @param x2     the second inputs, (N2, d)
+     * @param mode   which values: (N1, N2, O, O), (N1, N2) or (N1, N2, O)
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException  when an argument is invalid (see {@link #kernel(Parameters, Matrix, NtkMode)})
+     * @throws BackendClosedException after {@link #close()}
+     */
     public Tensor kernel(Parameters params, Matrix x1, Matrix x2, NtkMode mode) {
         return backend.ntk(params, x1, x2, mode, Implementation.AUTO);
     }
 
-    /** Θ(x1, x2) in {@code mode} by the given implementation. */
+    /**
+     * The empirical NTK Θ(x1, x2) in {@code mode} by the given implementation.
+     *
+     * @param params         the network
+     * @param x1             the first inputs, (N1, d)
+     * @param x2             the second inputs, (N2, d)
+     * @param mode           which values: (N1, N2, O, O), (N1, N2) or (N1, N2, O)
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException  when an argument is invalid (see {@link #kernel(Parameters, Matrix, NtkMode)})
+     * @throws BackendClosedException after {@link #close()}
+     */
     public Tensor kernel(Parameters params, Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
         return backend.ntk(params, x1, x2, mode, implementation);
     }
 
-    /** The network's outputs f(x), (N, O). */
+    /**
+     * The full Θ(x, x) as the (N·O)×(N·O) matrix with Θ_ab(x_i, x_j) at row i·O + a, column j·O + b (see
+     * {@link KernelLayout}), exactly symmetric, by {@link Implementation#AUTO}: the form linear algebra wants, without
+     * reordering a (N, N, O, O) tensor.
+     *
+     * @param params the network
+     * @param x      the inputs, (N, d)
+     * @return a new (N·O, N·O) matrix
+     * @throws InvalidInputException  when an argument is invalid (see {@link #kernel(Parameters, Matrix, NtkMode)})
+     * @throws BackendClosedException after {@link #close()}
+     */
+    public Matrix kernelMatrix(Parameters params, Matrix x) {
+        return backend.ntkMatrix(params, x, Implementation.AUTO);
+    }
+
+    /**
+     * {@link #kernelMatrix(Parameters, Matrix)} by the given implementation.
+     *
+     * @param params         the network
+     * @param x              the inputs, (N, d)
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new (N·O, N·O) matrix
+     * @throws InvalidInputException  when an argument is invalid
+     * @throws BackendClosedException after {@link #close()}
+     */
+    public Matrix kernelMatrix(Parameters params, Matrix x, Implementation implementation) {
+        return backend.ntkMatrix(params, x, implementation);
+    }
+
+    /**
+     * The full Θ(x1, x2) as the (N1·O)×(N2·O) matrix of {@link #kernelMatrix(Parameters, Matrix)}.
+     *
+     * @param params the network
+     * @param x1     the first inputs, (N1, d)
+     * @param x2     the second inputs, (N2, d)
+     * @return a new (N1·O, N2·O) matrix
+     * @throws InvalidInputException  when an argument is invalid
+     * @throws BackendClosedException after {@link #close()}
+     */
+    public Matrix kernelMatrix(Parameters params, Matrix x1, Matrix x2) {
+        return backend.ntkMatrix(params, x1, x2, Implementation.AUTO);
+    }
+
+    /**
+     * {@link #kernelMatrix(Parameters, Matrix, Matrix)} by the given implementation.
+     *
+     * @param params         the network
+     * @param x1             the first inputs, (N1, d)
+     * @param x2             the second inputs, (N2, d)
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new (N1·O, N2·O) matrix
+     * @throws InvalidInputException  when an argument is invalid
+     * @throws BackendClosedException after {@link #close()}
+     */
+    public Matrix kernelMatrix(Parameters params, Matrix x1, Matrix x2, Implementation implementation) {
+        return backend.ntkMatrix(params, x1, x2, implementation);
+    }
+
+    /**
+     * The network's outputs f(x).
+     *
+     * @param params the network
+     * @param x      the inputs, (N, d)
+     * @return a new (N, O) matrix
+     * @throws InvalidInputException  when the inputs do not match the network or contain NaN or ∞
+     * @throws BackendClosedException after {@link #close()}
+     */
     public Matrix forward(Parameters params, Matrix x) {
         return backend.forward(params, x);
     }
 
-    /** The per-example Jacobian, (N·O, P); see {@link Backend#jacobian}. */
+    /**
+     * The per-example Jacobian, row n·O + a = ∂f_a(x_n)/∂θ in the parameter order of {@link Parameters}; see
+     * {@link Backend#jacobian}.
+     *
+     * @param params the network
+     * @param x      the inputs, (N, d)
+     * @return a new (N·O, P) matrix
+     * @throws InvalidInputException  when an argument is invalid or N·O·P values do not fit one array
+     * @throws BackendClosedException after {@link #close()}
+     */
     public Matrix jacobian(Parameters params, Matrix x) {
         return backend.jacobian(params, x);
     }
 
-    /** The MSE loss ½·mean((f(x) − y)²) and its gradient; see {@link Backend#mseLossGradient}. */
+    /**
+     * The MSE loss ½·mean((f(x) − y)²) over all N·O entries and its gradient; see {@link Backend#mseLossGradient}.
+     *
+     * @param params the network
+     * @param x      the inputs, (N, d)
+     * @param y      the targets, (N, O)
+     * @return the loss and a new gradient array of P values
+     * @throws InvalidInputException  when an argument is invalid
+     * @throws BackendClosedException after {@link #close()}
+     */
     public LossGradient mseLossGradient(Parameters params, Matrix x, Matrix y) {
         return backend.mseLossGradient(params, x, y);
     }
@@ -134,6 +292,10 @@ public final class Ntk implements AutoCloseable {
      * The parameters (copied) held by the backend for repeated forward passes, gradients, kernels and in-place
      * gradient steps without converting or uploading them each time; see {@link PreparedModel}. Close the model
      * before this {@code Ntk}.
+     *
+     * @param params the network; copied, so later changes to it do not reach the model
+     * @return an open model; close it when done
+     * @throws BackendClosedException after {@link #close()}
      */
     public PreparedModel prepare(Parameters params) {
         return backend.prepare(params);
@@ -145,6 +307,7 @@ public final class Ntk implements AutoCloseable {
         backend.close();
     }
 
+    /** {@code Ntk[}the backend's description{@code ]}. */
     @Override
     public String toString() {
         return "Ntk[" + backend.description() + "]";
@@ -164,6 +327,9 @@ public final class Ntk implements AutoCloseable {
         /**
          * The backend by provider name ({@code "auto"}, {@code "cpu"}, {@code "cuda"}, {@code "reference"}, or any
          * other provider's), any case. Default {@code "auto"}.
+         *
+         * @param name the provider name
+         * @return this builder
          */
         public Builder backend(String name) {
             if (name == null || name.isBlank()) {
@@ -173,7 +339,12 @@ public final class Ntk implements AutoCloseable {
             return this;
         }
 
-        /** FP32 (default), FP64, or TF32 (CUDA only). */
+        /**
+         * The arithmetic precision: FP32 (default), FP64, or TF32 (CUDA only).
+         *
+         * @param precision the precision
+         * @return this builder
+         */
         public Builder precision(Precision precision) {
             if (precision == null) {
                 throw new InvalidInputException("precision must be given");
@@ -182,7 +353,12 @@ public final class Ntk implements AutoCloseable {
             return this;
         }
 
-        /** Worker threads for backends that use the CPU (default: all cores). */
+        /**
+         * Worker threads for backends that use the CPU (default: all cores).
+         *
+         * @param threads at least 1
+         * @return this builder
+         */
         public Builder threads(int threads) {
             if (threads < 1) {
                 throw new InvalidInputException("threads must be at least 1, got " + threads);
@@ -191,7 +367,13 @@ public final class Ntk implements AutoCloseable {
             return this;
         }
 
-        /** The working-memory budget in bytes (default: the backend's; the CPU's is documented on its class). */
+        /**
+         * The working-memory budget: how much memory the backend may use for one call's intermediate results (default:
+         * the backend's; the CPU backend takes the smaller of 1 GiB and a quarter of the maximum heap).
+         *
+         * @param bytes the budget in bytes, positive
+         * @return this builder
+         */
         public Builder memoryBudget(long bytes) {
             if (bytes < 1) {
                 throw new InvalidInputException("memory budget must be positive, got " + bytes);
@@ -202,7 +384,12 @@ public final class Ntk implements AutoCloseable {
 
         /**
          * A backend-specific option, e.g. {@code option("blas", "java")} for the CPU backend. A backend refuses
-         * options it does not know when it is opened (under {@code "auto"}, the chosen backend decides).
+         * options it does not know when it is opened (under {@code "auto"}, the chosen backend decides). README lists
+         * each backend's options.
+         *
+         * @param key   the option's name, e.g. {@code "blas"}
+         * @param value its value, e.g. {@code "java"}
+         * @return this builder
          */
         public Builder option(String key, String value) {
             if (key == null || key.isBlank() || value == null) {
@@ -216,6 +403,8 @@ public final class Ntk implements AutoCloseable {
          * Opens the backend. Throws {@link BackendUnavailableException} naming the reason when the asked-for backend
          * (or, for {@code "auto"}, every backend) cannot run here, and {@link InvalidInputException} for an unknown
          * backend name or option.
+         *
+         * @return an open instance; close it when done
          */
         public Ntk open() {
             BackendConfig config = new BackendConfig(precision, threads, memoryBudget, options);

@@ -11,7 +11,14 @@ public enum NtkMode {
     /** Θ_aa for every output a: shape (N1, N2, O). */
     DIAGONAL;
 
-    /** The result's shape for these sizes. */
+    /**
+     * The result's shape for these sizes.
+     *
+     * @param n1      examples on the first side
+     * @param n2      examples on the second side
+     * @param outputs O
+     * @return a new shape array
+     */
     public int[] shape(int n1, int n2, int outputs) {
         return switch (this) {
             case FULL -> new int[] {n1, n2, outputs, outputs};
@@ -20,7 +27,12 @@ public enum NtkMode {
         };
     }
 
-    /** Number of output values per (x, x') pair. */
+    /**
+     * Number of output values per (x, x') pair.
+     *
+     * @param outputs O
+     * @return O², 1 or O
+     */
     public int valuesPerPair(int outputs) {
         return switch (this) {
             case FULL -> outputs * outputs;
@@ -32,6 +44,9 @@ public enum NtkMode {
     /**
      * This mode's values from a full kernel of shape (N1, N2, O, O): the identity for FULL, Θ_aa for DIAGONAL, their
      * mean for TRACE. Used by implementations that only produce full kernels.
+     *
+     * @param full a kernel of shape (N1, N2, O, O); read, not kept (FULL returns it itself)
+     * @return the kernel in this mode
      */
     public Tensor fromFull(Tensor full) {
         int[] s = full.shape();
@@ -61,7 +76,13 @@ public enum NtkMode {
         return new Tensor(shape(s[0], s[1], o), out);
     }
 
-    /** Parses {@code full}, {@code trace} or {@code diagonal} (any case). */
+    /**
+     * Parses {@code full}, {@code trace} or {@code diagonal} (any case).
+     *
+     * @param s the name
+     * @return the mode
+     * @throws InvalidInputException for any other name
+     */
     public static NtkMode parse(String s) {
         for (NtkMode m : values()) {
             if (m.name().equalsIgnoreCase(s)) {

@@ -12,7 +12,13 @@ public enum Precision {
      */
     TF32;
 
-    /** Parses {@code fp32}, {@code fp64} or {@code tf32} (any case). */
+    /**
+     * Parses {@code fp32}, {@code fp64} or {@code tf32} (any case).
+     *
+     * @param s the name
+     * @return the precision
+     * @throws InvalidInputException for any other name
+     */
     public static Precision parse(String s) {
         for (Precision p : values()) {
             if (p.name().equalsIgnoreCase(s)) {

@@ -27,30 +27,58 @@ public abstract class PreparedModel implements AutoCloseable {
     private final Architecture arch;
     private boolean closed;
 
-    /** For backends: a model of this architecture. */
+    /**
+     * For backends: a model of this architecture.
+     *
+     * @param arch the network's architecture
+     */
     protected PreparedModel(Architecture arch) {
         this.arch = arch;
     }
 
-    /** The network's architecture. */
+    /**
+     * The network's architecture.
+     *
+     * @return the architecture
+     */
     public final Architecture architecture() {
         return arch;
     }
 
-    /** A host copy (fp64) of the current parameters; after {@link #step} they differ from the prepared ones. */
+    /**
+     * A host copy (fp64) of the current parameters; after {@link #step} they differ from the prepared ones.
+     *
+     * @return a new fp64 copy
+     * @throws BackendClosedException once this model or its backend is closed
+     */
     public final synchronized Parameters parameters() {
         requireOpen();
         return currentParameters();
     }
 
-    /** f(x), (N, O), at the current parameters. */
+    /**
+     * f(x), (N, O), at the current parameters.
+     *
+     * @param x the inputs, (N, d)
+     * @return a new (N, O) matrix
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
     public final synchronized Matrix forward(Matrix x) {
         requireOpen();
         Validation.requireInputs(arch, x, "x");
         return computeForward(x);
     }
 
-    /** The MSE loss ½·mean((f(x) − y)²) and its gradient at the current parameters, as {@link Ntk#mseLossGradient}. */
+    /**
+     * The MSE loss ½·mean((f(x) − y)²) and its gradient at the current parameters, as {@link Ntk#mseLossGradient}.
+     *
+     * @param x the inputs, (N, d)
+     * @param y the targets, (N, O)
+     * @return the loss and a new gradient array
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
     public final synchronized LossGradient mseLossGradient(Matrix x, Matrix y) {
         requireOpen();
         Validation.requireInputs(arch, x, "x");
@@ -61,6 +89,13 @@ public abstract class PreparedModel implements AutoCloseable {
     /**
      * One full-batch gradient-descent step on the MSE loss, in place: θ ← θ − learningRate·∇L(θ). Returns the loss
      * at θ before the step. The gradient stays in the backend (on a GPU it never crosses to the host).
+     *
+     * @param x            the inputs, (N, d)
+     * @param y            the targets, (N, O)
+     * @param learningRate η, positive and finite
+     * @return the loss before the step
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
      */
     public final synchronized double step(Matrix x, Matrix y, double learningRate) {
         requireOpen();
@@ -75,29 +110,68 @@ public abstract class PreparedModel implements AutoCloseable {
     /**
      * How far each layer has moved since {@code prepare}: for l = 0 … L−1, ‖θ_l − θ_l(prepared)‖₂ over W^l and b^l
      * together (the numerator of the relative weight change of lazy training), computed where the parameters live.
+     *
+     * @return a new array of L distances
+     * @throws BackendClosedException once this model or its backend is closed
      */
     public final synchronized double[] layerDistancesFromStart() {
         requireOpen();
         return computeLayerDistancesFromStart();
     }
 
-    /** Θ(x, x) at the current parameters, exactly symmetric, by {@link Implementation#AUTO}. */
+    /**
+     * Θ(x, x) at the current parameters, exactly symmetric, by {@link Implementation#AUTO}.
+     *
+     * @param x    the inputs, (N, d)
+     * @param mode which values
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
     public final Tensor kernel(Matrix x, NtkMode mode) {
         return kernel(x, mode, Implementation.AUTO);
     }
 
-    /** Θ(x, x) at the current parameters, exactly symmetric. */
+    /**
+     * Θ(x, x) at the current parameters, exactly symmetric.
+     *
+     * @param x              the inputs, (N, d)
+     * @param mode           which values
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
     public final synchronized Tensor kernel(Matrix x, NtkMode mode, Implementation implementation) {
         requireOpen();
         return computeKernel(x, x, true, mode, implementation);
     }
 
-    /** Θ(x1, x2) at the current parameters by {@link Implementation#AUTO}. */
+    /**
+     * Θ(x1, x2) at the current parameters by {@link Implementation#AUTO}.
+     *
+     * @param x1   the first inputs, (N1, d)
+     * @param x2   the second inputs, (N2, d)
+     * @param mode which values
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
     public final Tensor kernel(Matrix x1, Matrix x2, NtkMode mode) {
         return kernel(x1, x2, mode, Implementation.AUTO);
     }
 
-    /** Θ(x1, x2) at the current parameters. */
+    /**
+     * Θ(x1, x2) at the current parameters.
+     *
+     * @param x1             the first inputs, (N1, d)
+     * @param x2             the second inputs, (N2, d)
+     * @param mode           which values
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
     public final synchronized Tensor kernel(Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
         requireOpen();
         return computeKernel(x1, x2, x1 == x2, mode, implementation);
@@ -112,24 +186,57 @@ public abstract class PreparedModel implements AutoCloseable {
         }
     }
 
-    /** The current parameters as an fp64 host copy. */
+    /**
+     * The current parameters as an fp64 host copy.
+     *
+     * @return a new fp64 copy
+     */
     protected abstract Parameters currentParameters();
 
-    /** {@link #forward} after validation. */
+    /**
+     * {@link #forward} after validation.
+     *
+     * @param x valid inputs
+     * @return f(x), (N, O)
+     */
     protected abstract Matrix computeForward(Matrix x);
 
-    /** {@link #mseLossGradient} after validation. */
+    /**
+     * {@link #mseLossGradient} after validation.
+     *
+     * @param x valid inputs
+     * @param y valid targets
+     * @return the loss and its gradient
+     */
     protected abstract LossGradient computeMseLossGradient(Matrix x, Matrix y);
 
-    /** {@link #step} after validation. */
+    /**
+     * {@link #step} after validation.
+     *
+     * @param x            valid inputs
+     * @param y            valid targets
+     * @param learningRate a positive, finite η
+     * @return the loss before the step
+     */
     protected abstract double computeStep(Matrix x, Matrix y, double learningRate);
 
-    /** {@link #layerDistancesFromStart}. */
+    /**
+     * {@link #layerDistancesFromStart}.
+     *
+     * @return one distance per layer
+     */
     protected abstract double[] computeLayerDistancesFromStart();
 
     /**
      * {@link #kernel} — validation included: implementations usually hand over to their backend's validated
      * {@code ntk}, or call {@link Validation#requireNtkArguments} themselves.
+     *
+     * @param x1             the first inputs (not yet validated)
+     * @param x2             the second inputs, the same instance as x1 when symmetric
+     * @param symmetric      whether x2 is x1
+     * @param mode           the layout to return
+     * @param implementation the implementation asked for
+     * @return Θ(x1, x2) in the mode's shape
      */
     protected abstract Tensor computeKernel(Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
                                             Implementation implementation);

@@ -20,7 +20,10 @@ interface KernelSource extends AutoCloseable {
 
     int outputDim();
 
-    /** Θ(x1, x2) in the mode's shape; x2 null means Θ(x1, x1) (exactly symmetric). */
+    /** Θ(x, x) in the mode's shape, exactly symmetric. */
+    Tensor compute(Matrix x, NtkMode mode);
+
+    /** Θ(x1, x2) in the mode's shape (x2 must be given). */
     Tensor compute(Matrix x1, Matrix x2, NtkMode mode);
 
     /** Bytes of working memory one example needs while its block is computed (an estimate, for tile sizing). */
@@ -72,8 +75,13 @@ interface KernelSource extends AutoCloseable {
         }
 
         @Override
+        public Tensor compute(Matrix x, NtkMode mode) {
+            return backend.kernel(params, x, mode, impl);
+        }
+
+        @Override
         public Tensor compute(Matrix x1, Matrix x2, NtkMode mode) {
-            return x2 == null || x2 == x1 ? backend.kernel(params, x1, mode, impl) : backend.kernel(params, x1, x2, mode, impl);
+            return backend.kernel(params, x1, x2, mode, impl);
         }
 
         @Override
@@ -124,6 +132,11 @@ interface KernelSource extends AutoCloseable {
         @Override
         public int outputDim() {
             return kernel.architecture().outputDim();
+        }
+
+        @Override
+        public Tensor compute(Matrix x, NtkMode mode) {
+            return kernel.ntk(x, mode);
         }
 
         @Override

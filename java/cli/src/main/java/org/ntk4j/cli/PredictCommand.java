@@ -10,7 +10,7 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.dynamics.GradientDescent;
-import org.ntk4j.dynamics.KernelMatrices;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.LinearizedDynamics;
@@ -164,7 +164,7 @@ final class PredictCommand extends BaseCommand {
         String who;
         try (KernelSource source = compute.kernelSource(params)) {
             who = source.description();
-            k = source.compute(x, null, mode);
+            k = source.compute(x, mode);
             kt = source.compute(xt, x, mode);
         }
         Overflow.checkKernel(k.data(), 0, 0, x.rows(), mode.valuesPerPair(o), advice);
@@ -191,7 +191,7 @@ final class PredictCommand extends BaseCommand {
             }
         } else {
             if (Double.isNaN(eta)) {
-                Matrix gram = mode == NtkMode.FULL ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
+                Matrix gram = mode == NtkMode.FULL ? KernelLayout.fullToMatrix(k) : k.asMatrix();
                 double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
                 eta = LearningRates.fromEigenvalue(ev[ev.length - 1], x.rows() * o, LearningRates.DEFAULT_FRACTION);
             }

@@ -9,7 +9,7 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.dynamics.ConjugateGradient;
 import org.ntk4j.dynamics.GradientDescent;
-import org.ntk4j.dynamics.KernelMatrices;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.Preconditioner;
 import org.ntk4j.dynamics.Preconditioners;
@@ -179,8 +179,8 @@ final class RegressCommand extends BaseCommand {
             k = source.compute(x, null, mode);
             kt = source.compute(xt, x, mode);
         }
-        Matrix theta = mode == NtkMode.FULL ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
-        Matrix thetaTest = mode == NtkMode.FULL ? KernelMatrices.fullToMatrix(kt) : kt.asMatrix();
+        Matrix theta = mode == NtkMode.FULL ? KernelLayout.fullToMatrix(k) : k.asMatrix();
+        Matrix thetaTest = mode == NtkMode.FULL ? KernelLayout.fullToMatrix(kt) : kt.asMatrix();
         int n = theta.rows();
         Preconditioner m = switch (pre) {
             case NONE -> Preconditioner.IDENTITY;

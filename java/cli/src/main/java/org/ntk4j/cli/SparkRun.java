@@ -128,8 +128,7 @@ final class SparkRun {
                 int cols = g.to2(t.j()) - j0;
                 TiledKernel.writeTile(out, tile.data(), i0, rows, j0, cols, g.n2(), v);
                 if (g.symmetric() && !t.onDiagonal()) {
-                    TiledKernel.writeTransposed(out, tile.data(), i0, rows, j0, cols, g.n2(), v,
-                            mode == NtkMode.FULL ? o : 0, mirror);
+                    TiledKernel.writeTransposed(out, tile.data(), i0, rows, j0, cols, g.n2(), mode, o, mirror);
                 }
             }
         }

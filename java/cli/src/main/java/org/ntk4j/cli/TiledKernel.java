@@ -4,6 +4,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
@@ -79,10 +80,10 @@ final class TiledKernel {
     }
 
     /**
-     * Computes Θ(x1, x2) (x2 null: Θ(x1, x1)) by the plan and writes it into {@code out} as .npy; progress (tiles,
-     * rate, ETA) goes to {@code progress} when not null and there is more than one tile. Every block is checked
-     * for overflow before it is written ({@code overflowAdvice} says what to change). A tiled plan needs a regular
-     * file (it is memory-mapped).
+     * Computes Θ(x1, x2) (Θ(x1, x1) when the plan is symmetric; x2 is then not read) by the plan and writes it into
+     * {@code out} as .npy; progress (tiles, rate, ETA) goes to {@code progress} when not null and there is more than
+     * one tile. Every block is checked for overflow before it is written ({@code overflowAdvice} says what to change).
+     * A tiled plan needs a regular file (it is memory-mapped).
      */
     static void write(KernelSource source, Matrix x1, Matrix x2, NtkMode mode, Plan plan, OutputFile out,
                       boolean float32, PrintWriter progress, String overflowAdvice) throws IOException {
@@ -90,7 +91,7 @@ final class TiledKernel {
         int v = mode.valuesPerPair(o);
         int[] shape = mode.shape(plan.n1(), plan.n2(), o);
         if (plan.inMemory()) {
-            Tensor k = source.compute(x1, plan.symmetric() ? null : x2, mode);
+            Tensor k = plan.symmetric() ? source.compute(x1, mode) : source.compute(x1, x2, mode);
             Overflow.checkKernel(k.data(), 0, 0, plan.n2(), v, overflowAdvice);
             try (OutputStream s = new BufferedOutputStream(out.stream(), 1 << 16)) {
                 Npy.write(s, NpyArray.of(k, float32));
@@ -109,12 +110,11 @@ final class TiledKernel {
                     int j0 = bj * plan.tile2();
                     int j1 = Math.min(plan.n2(), j0 + plan.tile2());
                     boolean diagonal = plan.symmetric() && bi == bj;
-                    Tensor t = source.compute(xi, diagonal ? null : xs.rowRange(j0, j1), mode);
+                    Tensor t = diagonal ? source.compute(xi, mode) : source.compute(xi, xs.rowRange(j0, j1), mode);
                     Overflow.checkKernel(t.data(), i0, j0, j1 - j0, v, overflowAdvice);
                     writeTile(w, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), v);
                     if (plan.symmetric() && !diagonal) {
-                        writeTransposed(w, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), v, mode == NtkMode.FULL ? o : 0,
-                                mirror);
+                        writeTransposed(w, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), mode, o, mirror);
                     }
                     if (bar != null) {
                         bar.step();
@@ -139,31 +139,17 @@ final class TiledKernel {
     private static final int TRANSPOSE_BLOCK = 32;
 
     /**
-     * Row j0+c of the file gets column c of the tile; in full mode each O×O block is transposed too. Columns are
-     * gathered {@link #TRANSPOSE_BLOCK} at a time so the tile is read row by row.
+     * Row j0+c of the file gets column c of the tile, transposed by {@link KernelLayout#transposePairs} (each O×O
+     * block too in full mode). Columns are gathered {@link #TRANSPOSE_BLOCK} at a time so the tile is read row by row.
      */
     static void writeTransposed(MappedNpyWriter out, double[] tile, int i0, int rows, int j0, int cols, int n2,
-                                        int v, int fullO, double[] buf) throws IOException {
-        int stride = rows * v;
+                                NtkMode mode, int o, double[] buf) throws IOException {
+        int stride = rows * mode.valuesPerPair(o);
         for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_BLOCK) {
             int cn = Math.min(TRANSPOSE_BLOCK, cols - c0);
-            for (int r = 0; r < rows; r++) {
-                for (int cc = 0; cc < cn; cc++) {
-                    int src = (r * cols + c0 + cc) * v;
-                    int dst = cc * stride + r * v;
-                    if (fullO > 0) {
-                        for (int a = 0; a < fullO; a++) {
-                            for (int b = 0; b < fullO; b++) {
-                                buf[dst + a * fullO + b] = tile[src + b * fullO + a];
-                            }
-                        }
-                    } else {
-                        System.arraycopy(tile, src, buf, dst, v);
-                    }
-                }
-            }
+            KernelLayout.transposePairs(tile, cols, 0, c0, rows, cn, mode, o, buf, rows, 0, 0);
             for (int cc = 0; cc < cn; cc++) {
-                out.write(((long) (j0 + c0 + cc) * n2 + i0) * v, buf, cc * stride, stride);
+                out.write(((long) (j0 + c0 + cc) * n2 + i0) * mode.valuesPerPair(o), buf, cc * stride, stride);
             }
         }
     }

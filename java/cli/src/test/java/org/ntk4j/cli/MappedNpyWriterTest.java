@@ -79,6 +79,11 @@ class MappedNpyWriterTest {
                 }
 
                 @Override
+                public org.ntk4j.Tensor compute(org.ntk4j.Matrix a, org.ntk4j.NtkMode mode) {
+                    return compute(a, a, mode);
+                }
+
+                @Override
                 public org.ntk4j.Tensor compute(org.ntk4j.Matrix a, org.ntk4j.Matrix b, org.ntk4j.NtkMode mode) {
                     if (calls++ == 1) {
                         try {

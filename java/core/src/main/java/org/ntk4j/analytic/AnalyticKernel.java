@@ -2,6 +2,7 @@ package org.ntk4j.analytic;
 
 import java.util.stream.IntStream;
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
@@ -32,8 +33,8 @@ import org.ntk4j.model.Parameterization;
  * same holds for the NNGP Σ^L.
  *
  * <p>Activations: relu, erf and identity in closed form; tanh and gelu by quadrature (see {@link DualActivation}
- * for its accuracy). Symmetric kernels (x2 null) are computed on one triangle and mirrored, so they are exactly
- * symmetric. Quadrature kernels run their rows in parallel on the common pool.
+ * for its accuracy). Symmetric kernels ({@link #compute(Matrix)}, {@link #ntk(Matrix, NtkMode)}, …) are computed on
+ * one triangle and mirrored, so they are exactly symmetric. Quadrature kernels run their rows in parallel on the common pool.
  */
 public final class AnalyticKernel {
     private final Architecture arch;
@@ -44,7 +45,12 @@ public final class AnalyticKernel {
         this.dual = dual;
     }
 
-    /** The kernels of this architecture with the library's default evaluator of its activation. */
+    /**
+     * The kernels of this architecture with the library's default evaluator of its activation.
+     *
+     * @param arch the architecture (its widths matter only in the standard parameterization)
+     * @return the kernels
+     */
     public static AnalyticKernel of(Architecture arch) {
         if (arch == null) {
             throw new InvalidInputException("architecture must be given");
@@ -52,7 +58,13 @@ public final class AnalyticKernel {
         return new AnalyticKernel(arch, DualActivation.of(arch.activation()));
     }
 
-    /** The kernels with a caller-chosen evaluator of E[φφ], E[φ'φ'] (e.g. a quadrature for a closed-form φ). */
+    /**
+     * The kernels with a caller-chosen evaluator of E[φφ], E[φ'φ'] (e.g. a quadrature for a closed-form φ).
+     *
+     * @param arch the architecture
+     * @param dual the evaluator of the activation's dual
+     * @return the kernels
+     */
     public static AnalyticKernel of(Architecture arch, DualActivation dual) {
         if (arch == null || dual == null) {
             throw new InvalidInputException("architecture and activation evaluator must be given");
@@ -60,16 +72,48 @@ public final class AnalyticKernel {
         return new AnalyticKernel(arch, dual);
     }
 
+    /**
+     * The architecture these kernels belong to.
+     *
+     * @return the architecture
+     */
     public Architecture architecture() {
         return arch;
     }
 
-    /** Σ^L and Θ^L for one output, each (N1, N2). */
+    /**
+     * Σ^L and Θ^L for one output, each (N1, N2).
+     *
+     * @param nngp Σ^L, (N1, N2)
+     * @param ntk  Θ^L, (N1, N2)
+     */
     public record Kernels(Matrix nngp, Matrix ntk) {
     }
 
-    /** Σ^L(x1, x2) and Θ^L(x1, x2) per output (N1, N2); x2 null means x1 (then exactly symmetric). */
+    /**
+     * Σ^L(x, x) and Θ^L(x, x) per output (N, N), exactly symmetric.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @return new (N, N) matrices
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
+    public Kernels compute(Matrix x) {
+        return compute(x, x);
+    }
+
+    /**
+     * Σ^L(x1, x2) and Θ^L(x1, x2) per output (N1, N2); the same instance twice is {@link #compute(Matrix)}, exactly
+     * symmetric.
+     *
+     * @param x1 the first inputs, (N1, d); read, not kept
+     * @param x2 the second inputs, (N2, d); read, not kept
+     * @return new (N1, N2) matrices
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Kernels compute(Matrix x1, Matrix x2) {
+        if (x2 == null) {
+            throw new InvalidInputException("x2 is missing (for Θ(x, x) call the one-argument form)");
+        }
         Validation.requireInputs(arch, x1, "x1");
         boolean symmetric = x2 == null || x2 == x1;
         Matrix x2r = symmetric ? x1 : x2;
@@ -133,8 +177,8 @@ public final class AnalyticKernel {
                 }
             });
             if (symmetric) {
-                mirror(s12, n1);
-                mirror(t12, n1);
+                KernelLayout.mirrorUpper(s12, 0, n1);
+                KernelLayout.mirrorUpper(t12, 0, n1);
             }
             s11 = n11;
             s22 = n22;
@@ -142,7 +186,13 @@ public final class AnalyticKernel {
         return new Kernels(new Matrix(n1, n2, s12), new Matrix(n1, n2, t12));
     }
 
-    /** Σ^L(x, x) and Θ^L(x, x) for each row of x, as (N, 1) matrices. */
+    /**
+     * Σ^L(x, x) and Θ^L(x, x) for each row of x, as (N, 1) matrices.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @return new (N, 1) matrices
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Kernels computeDiagonal(Matrix x) {
         Validation.requireInputs(arch, x, "x");
         int n = x.rows();
@@ -171,22 +221,76 @@ public final class AnalyticKernel {
         return new Kernels(new Matrix(n, 1, s), new Matrix(n, 1, t));
     }
 
-    /** The infinite-width NTK Θ^L ⊗ I_O in the layout of {@code mode}; x2 null means x1. */
+    /**
+     * The infinite-width NTK Θ^L(x, x) ⊗ I_O in the layout of {@code mode}, exactly symmetric.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
+    public Tensor ntk(Matrix x, NtkMode mode) {
+        return ntk(x, x, mode);
+    }
+
+    /**
+     * The infinite-width NTK Θ^L(x1, x2) ⊗ I_O in the layout of {@code mode}.
+     *
+     * @param x1 the first inputs, (N1, d); read, not kept
+     * @param x2 the second inputs, (N2, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Tensor ntk(Matrix x1, Matrix x2, NtkMode mode) {
         return expand(compute(x1, x2).ntk(), arch.outputDim(), mode);
     }
 
-    /** The NNGP Σ^L ⊗ I_O in the layout of {@code mode}; x2 null means x1. */
+    /**
+     * The NNGP Σ^L(x, x) ⊗ I_O in the layout of {@code mode}, exactly symmetric.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
+    public Tensor nngp(Matrix x, NtkMode mode) {
+        return nngp(x, x, mode);
+    }
+
+    /**
+     * The NNGP Σ^L(x1, x2) ⊗ I_O in the layout of {@code mode}.
+     *
+     * @param x1 the first inputs, (N1, d); read, not kept
+     * @param x2 the second inputs, (N2, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Tensor nngp(Matrix x1, Matrix x2, NtkMode mode) {
         return expand(compute(x1, x2).nngp(), arch.outputDim(), mode);
     }
 
-    /** Θ^L(x, x) ⊗ I_O per example: shape (N) for TRACE, (N, O) for DIAGONAL, (N, O, O) for FULL. */
+    /**
+     * Θ^L(x, x) ⊗ I_O per example: shape (N) for TRACE, (N, O) for DIAGONAL, (N, O, O) for FULL.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Tensor ntkDiagonal(Matrix x, NtkMode mode) {
         return expandDiagonal(computeDiagonal(x).ntk(), arch.outputDim(), mode);
     }
 
-    /** Σ^L(x, x) ⊗ I_O per example, laid out as {@link #ntkDiagonal}. */
+    /**
+     * Σ^L(x, x) ⊗ I_O per example, laid out as {@link #ntkDiagonal}.
+     *
+     * @param x the inputs, (N, d); read, not kept
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     */
     public Tensor nngpDiagonal(Matrix x, NtkMode mode) {
         return expandDiagonal(computeDiagonal(x).nngp(), arch.outputDim(), mode);
     }
@@ -194,6 +298,11 @@ public final class AnalyticKernel {
     /**
      * A per-output kernel k (N1, N2) as k ⊗ I_O in a mode's layout: TRACE → k itself (N1, N2), DIAGONAL → k for
      * each output (N1, N2, O), FULL → k·δ_ab (N1, N2, O, O).
+     *
+     * @param k       the per-output kernel, (N1, N2); read, not kept
+     * @param outputs O, ≥ 1
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
      */
     public static Tensor expand(Matrix k, int outputs, NtkMode mode) {
         if (mode == null) {
@@ -208,7 +317,14 @@ public final class AnalyticKernel {
         return t;
     }
 
-    /** Per-example values (N, 1) as (N), (N, O) or (N, O, O) for TRACE, DIAGONAL, FULL. */
+    /**
+     * Per-example values (N, 1) as (N), (N, O) or (N, O, O) for TRACE, DIAGONAL, FULL.
+     *
+     * @param k       the per-example values, (N, 1); read, not kept
+     * @param outputs O, ≥ 1
+     * @param mode which values: (·, ·, O, O), (·, ·) or (·, ·, O)
+     * @return a new tensor
+     */
     public static Tensor expandDiagonal(Matrix k, int outputs, NtkMode mode) {
         if (k.cols() != 1) {
             throw new InvalidInputException("expected an (N, 1) column of diagonal values, got (" + k.rows() + ", "
@@ -272,16 +388,8 @@ public final class AnalyticKernel {
             }
         }
         if (symmetric) {
-            mirror(out, n1);
+            KernelLayout.mirrorUpper(out, 0, n1);
         }
         return out;
-    }
-
-    private static void mirror(double[] m, int n) {
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < i; j++) {
-                m[i * n + j] = m[j * n + i];
-            }
-        }
     }
 }

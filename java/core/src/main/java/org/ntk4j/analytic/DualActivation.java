@@ -35,6 +35,9 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
     /**
      * The evaluator the library uses for this activation: the closed form where one exists, else the graded
      * quadrature with {@value #DEFAULT_ORDER} points per panel.
+     *
+     * @param activation the activation
+     * @return its evaluator
      */
     public static DualActivation of(Activation activation) {
         return switch (activation) {
@@ -45,33 +48,68 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
         };
     }
 
-    /** Product Gauss–Hermite integration for any activation (order m per direction, 1 … 200). */
+    /**
+     * Product Gauss–Hermite integration for any activation (order m per direction, 1 … 200).
+     *
+     * @param activation the activation
+     * @param order      points per direction, 1 … 200
+     * @return the evaluator
+     */
     public static DualActivation gaussHermite(Activation activation, int order) {
         return new GaussHermite(activation, order);
     }
 
-    /** Graded composite Gauss–Legendre integration for any activation (points per panel, 1 … 64). */
+    /**
+     * Graded composite Gauss–Legendre integration for any activation (points per panel, 1 … 64).
+     *
+     * @param activation     the activation
+     * @param pointsPerPanel Gauss–Legendre points per panel, 1 … 64
+     * @return the evaluator
+     */
     public static DualActivation graded(Activation activation, int pointsPerPanel) {
         return new Graded(activation, pointsPerPanel);
     }
 
-    /** Whether this evaluator is a closed form (cheap) rather than a quadrature. */
+    /**
+     * Whether this evaluator is a closed form (cheap) rather than a quadrature.
+     *
+     * @return true for a closed form
+     */
     public abstract boolean closedForm();
 
     /**
      * Writes {@code out[0] = K = E[φ(u)φ(v)]} and {@code out[1] = K̇ = E[φ'(u)φ'(v)]}. Requires q11, q22 ≥ 0 and
      * q12² ≤ q11·q22 up to rounding (a correlation slightly outside [−1, 1] from rounding is clipped).
+     *
+     * @param q11 Var(u)
+     * @param q22 Var(v)
+     * @param q12 Cov(u, v)
+     * @param out receives K and K̇ (at least two values)
      */
     public abstract void evaluate(double q11, double q22, double q12, double[] out);
 
-    /** E[φ(u)φ(v)]. */
+    /**
+     * E[φ(u)φ(v)].
+     *
+     * @param q11 Var(u)
+     * @param q22 Var(v)
+     * @param q12 Cov(u, v)
+     * @return K
+     */
     public double k(double q11, double q22, double q12) {
         double[] out = new double[2];
         evaluate(q11, q22, q12, out);
         return out[0];
     }
 
-    /** E[φ'(u)φ'(v)]. */
+    /**
+     * E[φ'(u)φ'(v)].
+     *
+     * @param q11 Var(u)
+     * @param q22 Var(v)
+     * @param q12 Cov(u, v)
+     * @return K̇
+     */
     public double kDot(double q11, double q22, double q12) {
         double[] out = new double[2];
         evaluate(q11, q22, q12, out);

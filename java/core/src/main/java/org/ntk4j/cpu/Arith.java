@@ -9,14 +9,14 @@ import org.ntk4j.model.Activation;
  * this class; {@link Arith32} and {@link Arith64} are the two instances.
  *
  * <p>Arrays that reach BLAS are allocated with one leading dimension of slack past their last row (see
- * {@link Linalg}); {@link #matrix} does that.
+ * {@link MatrixProducts}); {@link #matrix} does that.
  */
 abstract sealed class Arith<A> permits Arith32, Arith64 {
-    final Linalg la;
-    final Kernels k;
+    final MatrixProducts la;
+    final ElementwiseOps k;
     final Pool pool;
 
-    Arith(Linalg la, Kernels k, Pool pool) {
+    Arith(MatrixProducts la, ElementwiseOps k, Pool pool) {
         this.la = la;
         this.k = k;
         this.pool = pool;
@@ -73,7 +73,7 @@ abstract sealed class Arith<A> permits Arith32, Arith64 {
 
     abstract void gramUpper(int n, int kk, double alpha, A a, int aOff, int lda, A c, int cOff, int ldc);
 
-    // elementwise (see Kernels)
+    // elementwise (see ElementwiseOps)
 
     abstract void mul(A t, int tOff, A m, int mOff, int n);
 

@@ -6,7 +6,7 @@ import org.ntk4j.model.Activation;
 /** FP32: float storage and arithmetic; results leave as exactly representable floats. */
 final class Arith32 extends Arith<float[]> {
 
-    Arith32(Linalg la, Kernels k, Pool pool) {
+    Arith32(MatrixProducts la, ElementwiseOps k, Pool pool) {
         super(la, k, pool);
     }
 

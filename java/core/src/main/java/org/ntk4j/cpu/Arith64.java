@@ -6,7 +6,7 @@ import org.ntk4j.model.Activation;
 /** FP64: double storage and arithmetic. */
 final class Arith64 extends Arith<double[]> {
 
-    Arith64(Linalg la, Kernels k, Pool pool) {
+    Arith64(MatrixProducts la, ElementwiseOps k, Pool pool) {
         super(la, k, pool);
     }
 

@@ -64,8 +64,8 @@ public final class CpuBackend extends Backend {
 
     private final Precision precision;
     private final Pool pool;
-    private final Linalg la;
-    private final Kernels kernels;
+    private final MatrixProducts la;
+    private final ElementwiseOps kernels;
     private final Arith<?> ar;
     private final long budget;
     private final int maxParameterChunk;
@@ -75,12 +75,12 @@ public final class CpuBackend extends Backend {
         this.precision = b.precision;
         this.pool = new Pool(b.threads);
         try {
-            this.la = Linalg.open(b.blas, pool);
+            this.la = MatrixProducts.open(b.blas, pool);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
         }
-        this.kernels = Kernels.best(b.vectorApi);
+        this.kernels = ElementwiseOps.best(b.vectorApi);
         this.ar = precision == Precision.FP64 ? new Arith64(la, kernels, pool) : new Arith32(la, kernels, pool);
         this.budget = b.memoryBudget;
         this.maxParameterChunk = b.maxParameterChunk;
@@ -98,7 +98,7 @@ public final class CpuBackend extends Backend {
 
     /** Whether the system BLAS loads through JNI here. */
     public static boolean nativeBlasAvailable() {
-        return Linalg.nativeAvailable();
+        return MatrixProducts.nativeAvailable();
     }
 
     @Override
@@ -177,6 +177,19 @@ public final class CpuBackend extends Backend {
         Tensor t = ntk(ar, params, x1, x2r, symmetric, mode, structured, plan, timer);
         end(timer);
         return t;
+    }
+
+    /** The FULL kernel straight from the Gram layout the products come out in: no reordering. */
+    @Override
+    protected Matrix computeNtkMatrix(Parameters params, Matrix x1, Matrix x2r, boolean symmetric,
+                                      Implementation implementation) {
+        boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
+        ChunkPlan plan = ChunkPlan.forNtk(params.architecture(), x1.rows(), x2r.rows(), NtkMode.FULL, structured,
+                budget, ar.bytes(), maxParameterChunk, pool.threads());
+        CpuProfile.Timer timer = begin("ntk-matrix " + (structured ? "structured" : "jacobian_contraction"));
+        Matrix m = ntkMatrix(ar, params, x1, x2r, symmetric, structured, plan, timer);
+        end(timer);
+        return m;
     }
 
     /**
@@ -273,6 +286,11 @@ public final class CpuBackend extends Backend {
     private static <A> Tensor ntk(Arith<A> ar, Parameters params, Matrix x1, Matrix x2, boolean symmetric,
                                   NtkMode mode, boolean structured, ChunkPlan plan, CpuProfile.Timer timer) {
         return new NtkCompute<>(new Network<>(ar, params), timer).compute(x1, x2, symmetric, mode, structured, plan);
+    }
+
+    private static <A> Matrix ntkMatrix(Arith<A> ar, Parameters params, Matrix x1, Matrix x2, boolean symmetric,
+                                        boolean structured, ChunkPlan plan, CpuProfile.Timer timer) {
+        return new NtkCompute<>(new Network<>(ar, params), timer).computeMatrix(x1, x2, symmetric, structured, plan);
     }
 
     private <A> Derivatives<A> derivatives(Arith<A> arith, Parameters params, CpuProfile.Timer timer) {

@@ -55,7 +55,7 @@ public record CpuProfile(String operation, long wallNanos, long forwardNanos, lo
             this.operation = operation;
         }
 
-        CpuProfile finish(Linalg la) {
+        CpuProfile finish(MatrixProducts la) {
             return new CpuProfile(operation, System.nanoTime() - start, forward, backward, gram, fill, accumulate,
                     la.nanos(), la.flops(), exampleChunk, parameterChunk, blocks, parameterChunks);
         }

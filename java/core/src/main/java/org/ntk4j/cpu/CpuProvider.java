@@ -36,8 +36,8 @@ public final class CpuProvider implements BackendProvider {
     public Map<String, String> properties() {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        p.put("blas", Linalg.describeAvailable());
-        p.put("vector api", Kernels.best(true).description());
+        p.put("blas", MatrixProducts.describeAvailable());
+        p.put("vector api", ElementwiseOps.best(true).description());
         return p;
     }
 

@@ -135,7 +135,7 @@ final class Derivatives<A> {
             t = System.nanoTime();
             for (int r = 0; r < chunkRows; r++) {
                 for (int a = 0; a < o; a++) {
-                    double res = ar.get(acts.out, r * o + a) - y.get(from + r, a);
+                    double res = ar.get(acts.out, r * o + a) - y.data()[(from + r) * o + a];
                     squares += res * res;
                     ar.set(gCur, r * o + a, res / count);
                 }

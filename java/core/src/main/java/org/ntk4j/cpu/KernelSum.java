@@ -1,5 +1,7 @@
 package org.ntk4j.cpu;
 
+import org.ntk4j.KernelLayout;
+import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 
@@ -41,25 +43,10 @@ final class KernelSum {
         return mode == NtkMode.DIAGONAL ? a * n1 * n2 : 0;
     }
 
-    /** Copies the upper triangle of a side × side matrix onto the lower, in tiles (a column walk misses cache). */
+    /** Copies the upper triangle of a side × side matrix onto the lower, rows spread over the pool. */
     static void mirror(double[] a, int base, int side, Pool pool) {
-        final int t = 64;
-        int tiles = (side + t - 1) / t;
-        // tile row i0 writes only columns [i0, i0 + t) of the lower triangle: tile rows are independent
-        pool.parallelFor(tiles, (long) t * side / 2, (q0, q1) -> {
-            for (int q = q0; q < q1; q++) {
-                int i0 = q * t;
-                int i1 = Math.min(side, i0 + t);
-                for (int j0 = i0; j0 < side; j0 += t) {
-                    int j1 = Math.min(side, j0 + t);
-                    for (int i = i0; i < i1; i++) {
-                        for (int j = Math.max(j0, i + 1); j < j1; j++) {
-                            a[base + j * side + i] = a[base + i * side + j];
-                        }
-                    }
-                }
-            }
-        });
+        // KernelLayout walks in cache-sized blocks; disjoint row ranges write disjoint entries.
+        pool.parallelFor(side, side / 2 + 1, (r0, r1) -> KernelLayout.mirrorUpperRows(a, base, side, r0, r1));
     }
 
     /** Mirrors (symmetric case), divides (trace), reorders to the mode's shape and rounds each value. */
@@ -96,23 +83,36 @@ final class KernelSum {
                 });
             }
             default -> {
+                roundInPlace(ar);
                 out = new double[acc.length];
                 double[] t = out;
-                pool.parallelFor(n1, (long) n2 * o * o, (r0, r1) -> {
-                    for (int n = r0; n < r1; n++) {
-                        for (int a = 0; a < o; a++) {
-                            int src = (n * o + a) * n2 * o;
-                            for (int m = 0; m < n2; m++) {
-                                int dst = ((n * n2 + m) * o + a) * o;
-                                for (int b = 0; b < o; b++) {
-                                    t[dst + b] = ar.round(acc[src + m * o + b]);
-                                }
-                            }
-                        }
-                    }
-                });
+                pool.parallelFor(n1, (long) n2 * o * o, (r0, r1) -> KernelLayout.matrixToFull(acc, n1, n2, o, t, r0, r1));
             }
         }
         return new Tensor(mode.shape(n1, n2, o), out);
+    }
+
+    /**
+     * A FULL accumulator as the kernel in matrix layout, (N1·O)×(N2·O): mirrored (symmetric case) and rounded in
+     * place, never reordered (the layout the Gram products come out in is the matrix layout).
+     */
+    Matrix finishMatrix(Arith<?> ar) {
+        if (mode != NtkMode.FULL) {
+            throw new IllegalStateException("a kernel matrix is a FULL kernel, this one is " + mode);
+        }
+        if (symmetric) {
+            mirror(acc, 0, n1 * o, ar.pool);
+        }
+        roundInPlace(ar);
+        return new Matrix(n1 * o, n2 * o, acc);
+    }
+
+    private void roundInPlace(Arith<?> ar) {
+        int cols = n2 * o;
+        ar.pool.parallelFor(n1 * o, cols, (r0, r1) -> {
+            for (int i = r0 * cols; i < r1 * cols; i++) {
+                acc[i] = ar.round(acc[i]);
+            }
+        });
     }
 }

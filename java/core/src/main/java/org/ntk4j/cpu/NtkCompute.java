@@ -32,6 +32,16 @@ final class NtkCompute<A> {
     }
 
     Tensor compute(Matrix x1, Matrix x2, boolean symmetric, NtkMode mode, boolean structured, ChunkPlan plan) {
+        return accumulate(x1, x2, symmetric, mode, structured, plan).finish(ar);
+    }
+
+    /** The FULL kernel in matrix layout, (N1·O)×(N2·O), as the Gram products leave it (no reordering). */
+    Matrix computeMatrix(Matrix x1, Matrix x2, boolean symmetric, boolean structured, ChunkPlan plan) {
+        return accumulate(x1, x2, symmetric, NtkMode.FULL, structured, plan).finishMatrix(ar);
+    }
+
+    private KernelSum accumulate(Matrix x1, Matrix x2, boolean symmetric, NtkMode mode, boolean structured,
+                                 ChunkPlan plan) {
         int n1 = x1.rows();
         int n2 = x2.rows();
         int o = net.outputs;
@@ -62,7 +72,7 @@ final class NtkCompute<A> {
                 timer.blocks++;
             }
         }
-        return sum.finish(ar);
+        return sum;
     }
 
     /** Scratch of one block computation, reused across blocks. */

@@ -38,6 +38,11 @@ public final class GradientDescent {
      */
     public record Options(int steps, double learningRate, int[] outputSteps, int[] kernelSteps, Matrix kernelInputs,
                           NtkMode kernelMode, Matrix testInputs, String task) {
+        /**
+         * Checks the numbers, sorts and de-duplicates the step lists (copies), fills in the defaults for a null mode or task.
+         *
+         * @throws InvalidInputException naming the first invalid setting
+         */
         public Options {
             if (steps < 0) {
                 throw new InvalidInputException("steps must be non-negative, got " + steps);
@@ -52,23 +57,55 @@ public final class GradientDescent {
             task = task == null ? "train" : task;
         }
 
-        /** Just train: no outputs, no kernels, default learning rate. */
+        /**
+         * Just train: no outputs, no kernels, default learning rate.
+         *
+         * @param steps number of gradient steps (≥ 0)
+         * @return the options
+         */
         public static Options of(int steps) {
             return new Options(steps, Double.NaN, new int[0], new int[0], null, NtkMode.TRACE, null, "train");
         }
 
+        /**
+         * These options with another learning rate.
+         *
+         * @param lr η, positive and finite, or NaN for the default
+         * @return new options
+         */
         public Options withLearningRate(double lr) {
             return new Options(steps, lr, outputSteps, kernelSteps, kernelInputs, kernelMode, testInputs, task);
         }
 
+        /**
+         * These options recording the outputs at some steps.
+         *
+         * @param atSteps steps in [0, steps] (copied)
+         * @param test    held-out inputs whose outputs are recorded too, or null; kept by reference
+         * @return new options
+         */
         public Options withOutputs(int[] atSteps, Matrix test) {
             return new Options(steps, learningRate, atSteps, kernelSteps, kernelInputs, kernelMode, test, task);
         }
 
+        /**
+         * These options tracking the kernel at some steps.
+         *
+         * @param atSteps steps in [0, steps] (copied)
+         * @param inputs  the kernel's inputs; kept by reference
+         * @param mode    the kernel's layout
+         * @return new options
+         */
         public Options withKernel(int[] atSteps, Matrix inputs, NtkMode mode) {
             return new Options(steps, learningRate, outputSteps, atSteps, inputs, mode, testInputs, task);
         }
 
+        /**
+         * These options under another name for progress reports.
+         *
+         * @param name the name
+         * @return new options
+         */
         public Options withTask(String name) {
             return new Options(steps, learningRate, outputSteps, kernelSteps, kernelInputs, kernelMode, testInputs, name);
         }
@@ -99,13 +136,25 @@ public final class GradientDescent {
      * @param testOutputs    f(x_test) at {@code outputSteps} (null entries without test inputs)
      * @param gradientSeconds wall time of every gradient call, for throughput
      * @param flopsPerStep   nominal 6·N·Σ_l n_l·n_{l+1} (forward 2, backward 4 multiply-add units per weight)
+     *
+     * @param architecture   the network trained
+     * @param learningRate   η used
+     * @param steps          gradient steps taken
+     * @param loss           the loss at θ_0 … θ_steps
+     * @param weightChange   ‖θ_t − θ_0‖/‖θ_0‖ for t = 0 … steps
+     * @param outputSteps    the steps where outputs were recorded
+     * @param finalParameters θ_steps
      */
     public record Run(Architecture architecture, double learningRate, int steps, double[] loss, double[] weightChange,
                       double[][] layerChange, int[] kernelSteps, double[] kernelDrift, Tensor initialKernel,
                       int[] outputSteps, Matrix[] trainOutputs, Matrix[] testOutputs, Parameters finalParameters,
                       double[] gradientSeconds, double flopsPerStep) {
 
-        /** Median seconds of one gradient call (NaN for 0 steps). */
+        /**
+         * Median seconds of one gradient call (NaN for 0 steps).
+         *
+         * @return the median, in seconds
+         */
         public double medianStepSeconds() {
             if (gradientSeconds.length == 0) {
                 return Double.NaN;
@@ -115,18 +164,38 @@ public final class GradientDescent {
             return s[s.length / 2];
         }
 
-        /** Nominal GFLOP/s of the gradient calls at the median step time. */
+        /**
+         * Nominal GFLOP/s of the gradient calls at the median step time.
+         *
+         * @return the rate in GFLOP/s
+         */
         public double gflops() {
             return flopsPerStep / medianStepSeconds() / 1e9;
         }
 
-        /** loss[0] / loss[steps]. */
+        /**
+         * loss[0] / loss[steps].
+         *
+         * @return the factor by which the loss fell
+         */
         public double lossReduction() {
             return loss[0] / loss[steps];
         }
     }
 
-    /** Trains a copy of {@code initial} (which is not modified). */
+    /**
+     * Trains a copy of {@code initial} (which is not modified).
+     *
+     * @param ntk      the backend that computes gradients and kernels
+     * @param initial  θ_0; copied
+     * @param x        the training inputs, (N, d)
+     * @param y        the targets, (N, O)
+     * @param options  what to run and record
+     * @param progress receives one update per step, or null
+     * @return the record of the run
+     * @throws DivergedException when the loss stops being finite
+     * @throws InvalidInputException when an argument is invalid
+     */
     public static Run train(Ntk ntk, Parameters initial, Matrix x, Matrix y, Options options,
                             ProgressListener progress) {
         if (ntk == null || options == null) {
@@ -179,7 +248,7 @@ public final class GradientDescent {
                 if (k0 == null) {
                     k0 = k;
                 }
-                drift[nextKernel++] = KernelMatrices.relativeDistance(k, k0);
+                drift[nextKernel++] = k.relativeDistance(k0);
             }
             if (nextOutput < oSteps.length && oSteps[nextOutput] == t) {
                 trainOut[nextOutput] = ntk.forward(theta, x);
@@ -248,7 +317,13 @@ public final class GradientDescent {
         return s;
     }
 
-    /** ½·mean((f − y)²). */
+    /**
+     * ½·mean((f − y)²).
+     *
+     * @param f outputs
+     * @param y targets of the same shape
+     * @return the loss
+     */
     public static double mse(Matrix f, Matrix y) {
         double s = 0;
         double[] a = f.data();

@@ -2,11 +2,8 @@ package org.ntk4j.dynamics;
 
 import java.util.SplittableRandom;
 import org.ntk4j.Ntk;
-import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
-import org.ntk4j.NtkMode;
-import org.ntk4j.Tensor;
 import org.ntk4j.spi.Validation;
 import org.ntk4j.model.Parameters;
 
@@ -38,6 +35,8 @@ public final class LazyScore {
     }
 
     /**
+     * How hard {@link #estimate} tries.
+     *
      * @param rounds        alternations between w and v (≥ 1)
      * @param maxIterations Lanczos steps per round (≥ 1); each costs two Hessian-vector products (two passes)
      * @param tolerance     relative Ritz residual |β_k·y_k|/|θ| that ends a Lanczos run
@@ -45,6 +44,11 @@ public final class LazyScore {
      * @param restarts      extra starts from random w (the first start is always the residual direction)
      */
     public record Options(int rounds, int maxIterations, double tolerance, long seed, int restarts) {
+        /**
+         * Checks the numbers.
+         *
+         * @throws InvalidInputException when one is out of range
+         */
         public Options {
             if (rounds < 1 || maxIterations < 1 || !(tolerance > 0) || restarts < 0) {
                 throw new InvalidInputException("lazy score needs rounds ≥ 1, iterations ≥ 1, a positive tolerance and"
@@ -52,13 +56,19 @@ public final class LazyScore {
             }
         }
 
-        /** 3 rounds, up to 30 Lanczos steps each, tolerance 1e-3, one random restart. */
+        /**
+         * 3 rounds, up to 30 Lanczos steps each, tolerance 1e-3, one random restart.
+         *
+         * @return the defaults
+         */
         public static Options defaults() {
             return new Options(3, 30, 1e-3, 7, 1);
         }
     }
 
     /**
+     * The score and its parts.
+     *
      * @param residualNorm     ‖f(θ_0) − y‖
      * @param gradientNormSq   ‖∇f(θ_0)‖² = λ_max of the full NTK Gram
      * @param hessianNorm      the ‖∇²f(θ_0)‖ estimate (a lower bound, see the class notes)
@@ -70,6 +80,17 @@ public final class LazyScore {
                          int hessianProducts, double[] roundEstimates) {
     }
 
+    /**
+     * Estimates k(θ_0) as the class describes.
+     *
+     * @param ntk     the backend for the forward pass and the kernel
+     * @param params  θ_0
+     * @param x       the inputs, (N, d), with N·O ≤ 8192
+     * @param y       the targets, (N, O)
+     * @param options how hard to try
+     * @return the score and its parts
+     * @throws InvalidInputException when an argument is invalid or N·O is above 8192
+     */
     public static Result estimate(Ntk ntk, Parameters params, Matrix x, Matrix y, Options options) {
         if (ntk == null || options == null) {
             throw new InvalidInputException("an Ntk and options must be given");
@@ -88,8 +109,7 @@ public final class LazyScore {
             r[i] -= y.data()[i];
         }
         double residual = norm(r);
-        Tensor full = ntk.kernel(params, x, NtkMode.FULL, Implementation.AUTO);
-        double[] ev = LinearAlgebra.symmetricEigenvalues(KernelMatrices.fullToMatrix(full));
+        double[] ev = LinearAlgebra.symmetricEigenvalues(ntk.kernelMatrix(params, x));
         double gradSq = ev[ev.length - 1];
 
         NetworkCurvature curv = new NetworkCurvature(params, x);

@@ -5,7 +5,6 @@ import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
-import org.ntk4j.Tensor;
 import org.ntk4j.model.Parameters;
 
 /**
@@ -22,7 +21,15 @@ public final class LearningRates {
     private LearningRates() {
     }
 
-    /** fraction·2n/λ_max(Θ) for these parameters and training inputs (λ_max per {@link #largestEigenvalue}). */
+    /**
+     * fraction·2n/λ_max(Θ) for these parameters and training inputs (λ_max per {@link #largestEigenvalue}).
+     *
+     * @param ntk      the backend that computes the kernel
+     * @param params   the network
+     * @param x        the training inputs
+     * @param fraction the fraction of the stability limit, in (0, 1)
+     * @return η
+     */
     public static double safe(Ntk ntk, Parameters params, Matrix x, double fraction) {
         if (!(fraction > 0) || !(fraction < 1)) {
             throw new InvalidInputException("learning-rate fraction must be in (0, 1), got " + fraction);
@@ -30,7 +37,14 @@ public final class LearningRates {
         return fromEigenvalue(largestEigenvalue(ntk, params, x), x.rows() * params.architecture().outputDim(), fraction);
     }
 
-    /** fraction·2n/λ_max. */
+    /**
+     * fraction·2n/λ_max.
+     *
+     * @param lambdaMax λ_max of the kernel, positive
+     * @param n         N·O, the number of training targets
+     * @param fraction  the fraction of the stability limit
+     * @return η
+     */
     public static double fromEigenvalue(double lambdaMax, int n, double fraction) {
         if (!(lambdaMax > 0)) {
             throw new InvalidInputException("λ_max must be positive, got " + lambdaMax);
@@ -43,17 +57,23 @@ public final class LearningRates {
      * used; above, the trace-mode (N×N) kernel: Θ ≈ Θ_trace ⊗ I_O for wide networks (the cross-output blocks are
      * O(width^−½)), so its λ_max approximates the full one's from below — the default fraction leaves room.
      * A kernel that overflowed is a {@link NonFiniteKernelException}.
+     *
+     * @param ntk    the backend that computes the kernel
+     * @param params the network
+     * @param x      the training inputs
+     * @return λ_max
+     * @throws NonFiniteKernelException when the kernel has a NaN or infinite value
      */
     public static double largestEigenvalue(Ntk ntk, Parameters params, Matrix x) {
         int o = params.architecture().outputDim();
         boolean full = (long) x.rows() * o <= FULL_KERNEL_LIMIT;
-        Tensor k = ntk.kernel(params, x, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO);
-        for (double v : k.data()) {
+        Matrix gram = full ? ntk.kernelMatrix(params, x)
+                : ntk.kernel(params, x, NtkMode.TRACE, Implementation.AUTO).asMatrix();
+        for (double v : gram.data()) {
             if (!Double.isFinite(v)) {
                 throw new NonFiniteKernelException("the NTK at θ_0 (for the learning rate)");
             }
         }
-        Matrix gram = full ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
         double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
         return ev[ev.length - 1];
     }

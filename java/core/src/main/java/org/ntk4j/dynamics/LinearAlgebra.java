@@ -20,25 +20,51 @@ public final class LinearAlgebra {
     /**
      * Eigenvalues in ascending order and the orthonormal eigenvectors as the rows of {@code vectors} (so
      * {@code vectors} is Vᵀ and A = Vᵀᵀ·diag(values)·Vᵀ).
+     *
+     * @param values  the eigenvalues, ascending; kept, not copied
+     * @param vectors Vᵀ, eigenvector k in row k; kept, not copied
      */
     public record Eigen(double[] values, Matrix vectors) {
-        /** λ_max / λ_min; infinite when λ_min ≤ 0. */
+        /**
+         * λ_max / λ_min; infinite when λ_min ≤ 0.
+         *
+         * @return the condition number
+         */
         public double conditionNumber() {
             double min = values[0];
             double max = values[values.length - 1];
             return min > 0 ? max / min : Double.POSITIVE_INFINITY;
         }
 
+        /**
+         * The largest eigenvalue.
+         *
+         * @return λ_max
+         */
         public double max() {
             return values[values.length - 1];
         }
 
+        /**
+         * The smallest eigenvalue.
+         *
+         * @return λ_min
+         */
         public double min() {
             return values[0];
         }
     }
 
-    /** C = op(A)·op(B) with op = transpose when the flag is set. */
+    /**
+     * C = op(A)·op(B) with op = transpose when the flag is set.
+     *
+     * @param a      A; read
+     * @param transA whether to use Aᵀ
+     * @param b      B; read
+     * @param transB whether to use Bᵀ
+     * @return a new matrix C
+     * @throws InvalidInputException when the inner dimensions differ
+     */
     public static Matrix multiply(Matrix a, boolean transA, Matrix b, boolean transB) {
         int m = transA ? a.cols() : a.rows();
         int k = transA ? a.rows() : a.cols();
@@ -52,7 +78,18 @@ public final class LinearAlgebra {
         return c;
     }
 
-    /** C ← alpha·op(A)·op(B) + beta·C, row-major. */
+    /**
+     * C ← alpha·op(A)·op(B) + beta·C, row-major.
+     *
+     * @param alpha  the factor of the product
+     * @param a      A; read
+     * @param transA whether to use Aᵀ
+     * @param b      B; read
+     * @param transB whether to use Bᵀ
+     * @param beta   the factor of C's old values (0: they are not read)
+     * @param c      C, overwritten
+     * @throws InvalidInputException when the shapes do not fit
+     */
     public static void gemm(double alpha, Matrix a, boolean transA, Matrix b, boolean transB, double beta, Matrix c) {
         int m = transA ? a.cols() : a.rows();
         int k = transA ? a.rows() : a.cols();
@@ -79,12 +116,22 @@ public final class LinearAlgebra {
         }
     }
 
-    /** The symmetric eigendecomposition of A (A's lower triangle is read; A is not modified). */
+    /**
+     * The symmetric eigendecomposition of A (A's lower triangle is read; A is not modified).
+     *
+     * @param a a symmetric matrix
+     * @return the eigenvalues and eigenvectors
+     */
     public static Eigen symmetricEigen(Matrix a) {
         return eigen(a, true);
     }
 
-    /** Eigenvalues of the symmetric A only, ascending. */
+    /**
+     * Eigenvalues of the symmetric A only, ascending.
+     *
+     * @param a a symmetric matrix; not modified
+     * @return a new array of eigenvalues, ascending
+     */
     public static double[] symmetricEigenvalues(Matrix a) {
         return eigen(a, false).values();
     }
@@ -115,7 +162,13 @@ public final class LinearAlgebra {
 
     /**
      * Solves A·X = B for symmetric positive definite A by Cholesky ({@code dpotrf}, {@code dpotrs}); B may have
-     * several columns. Throws {@link NotPositiveDefiniteException} naming the failing pivot when A is not positive definite.
+     * several columns. Throws {@link NotPositiveDefiniteException} naming the failing pivot when A is not positive
+     * definite.
+     *
+     * @param a the symmetric positive definite A; not modified
+     * @param b the right-hand sides B; not modified
+     * @return a new matrix X
+     * @throws NotPositiveDefiniteException when A is not positive definite
      */
     public static Matrix choleskySolve(Matrix a, Matrix b) {
         requireSquare(a, "Cholesky solve");
@@ -137,9 +190,10 @@ public final class LinearAlgebra {
         // dpotrs works column-major: solve on Bᵀ's columns, i.e. transpose B in and X out.
         int c = b.cols();
         double[] x = new double[n * c];
+        double[] bv = b.data();
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < c; j++) {
-                x[j * n + i] = b.get(i, j);
+                x[j * n + i] = bv[i * c + j];
             }
         }
         lapack.dpotrs("U", n, c, l, Math.max(1, n), x, Math.max(1, n), info);
@@ -147,9 +201,10 @@ public final class LinearAlgebra {
             throw new NtkException("LAPACK dpotrs rejected argument " + (-info.val));
         }
         Matrix out = Matrix.zeros(n, c);
+        double[] ov = out.data();
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < c; j++) {
-                out.set(i, j, x[j * n + i]);
+                ov[i * c + j] = x[j * n + i];
             }
         }
         return out;

@@ -1,6 +1,7 @@
 package org.ntk4j.dynamics;
 
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.Tensor;
 
@@ -67,10 +68,18 @@ public final class LinearizedDynamics {
     /**
      * Builds the linearised model from backend kernels: {@code trainKernel} Θ(x_train, x_train) in TRACE (N, N) or
      * FULL (N, N, O, O) layout, {@code testTrainKernel} Θ(x_test, x_train) in the same layout (or null), the
-     * initial outputs f_0 on train (N, O) and test (or null) and the targets y (N, O).
+     * initial outputs f_0 on train (N, O) and test (or null) and the targets y (N, O). The kernels are read, not kept.
      *
-     * @param learningRate η (the same as the network's gradient descent, so t counts steps), or NaN for
-     *                     {@link LearningRates#DEFAULT_FRACTION}·2n/λ_max of this kernel
+     * @param trainKernel     Θ(x_train, x_train), (N, N) in TRACE or (N, N, O, O) in FULL mode
+     * @param testTrainKernel Θ(x_test, x_train) in the same mode, or null
+     * @param f0Train         f_0(x_train), (N, O); kept by reference
+     * @param yTrain          the targets y, (N, O); kept by reference
+     * @param f0Test          f_0(x_test), (Nt, O), or null (then the test kernel must be null too); kept by reference
+     * @param learningRate    η (the same as the network's gradient descent, so t counts steps), or NaN for
+     *                        {@link LearningRates#DEFAULT_FRACTION}·2n/λ_max of this kernel
+     * @param flow            gradient flow or discrete gradient-descent steps
+     * @return the model, its eigendecomposition done
+     * @throws InvalidInputException when shapes do not match or the learning rate is not positive and finite
      */
     public static LinearizedDynamics of(Tensor trainKernel, Tensor testTrainKernel, Matrix f0Train, Matrix yTrain,
                                         Matrix f0Test, double learningRate, Flow flow) {
@@ -80,8 +89,49 @@ public final class LinearizedDynamics {
     /**
      * As {@link #of(Tensor, Tensor, Matrix, Matrix, Matrix, double, Flow)}, with the fraction of the stability limit
      * 2n/λ_max(Θ) taken when learningRate is NaN (read it back with {@link #learningRate()}).
+     *
+     * @param trainKernel     Θ(x_train, x_train), (N, N) in TRACE or (N, N, O, O) in FULL mode; read, not kept
+     * @param testTrainKernel Θ(x_test, x_train) in the same mode, or null; read, not kept
+     * @param f0Train         f_0(x_train), (N, O); kept by reference
+     * @param yTrain          the targets y, (N, O); kept by reference
+     * @param f0Test          f_0(x_test), (Nt, O), or null (then the test kernel must be null too); kept by reference
+     * @param learningRate    η (the same as the network's gradient descent, so t counts steps), or NaN for
+     *                        fraction·2n/λ_max of this kernel
+     * @param flow            gradient flow or discrete gradient-descent steps
+     * @param fraction        the fraction of the stability limit, in (0, 1)
+     * @return the model, its eigendecomposition done
+     * @throws InvalidInputException when shapes do not match or a number is out of range
      */
     public static LinearizedDynamics of(Tensor trainKernel, Tensor testTrainKernel, Matrix f0Train, Matrix yTrain,
+                                        Matrix f0Test, double learningRate, Flow flow, double fraction) {
+        if (trainKernel == null) {
+            throw new InvalidInputException("train kernel must be given");
+        }
+        int o = f0Train == null ? 1 : f0Train.cols();
+        return of(asMatrix(trainKernel, o), testTrainKernel == null ? null : asMatrix(testTrainKernel, o), f0Train,
+                yTrain, f0Test, learningRate, flow, fraction);
+    }
+
+    /**
+     * As {@link #of(Tensor, Tensor, Matrix, Matrix, Matrix, double, Flow, double)}, with the kernels as matrices:
+     * Θ(x_train, x_train) either (N, N), used as Θ ⊗ I_O, or the full kernel in matrix layout (N·O, N·O) as
+     * {@link org.ntk4j.Ntk#kernelMatrix} returns it (no reordering); Θ(x_test, x_train) (Nt, N) or (Nt·O, N·O)
+     * alike, or null. The matrices are kept by reference and never written: do not change them while this object is
+     * in use.
+     *
+     * @param trainKernel     Θ(x_train, x_train), (N, N) or (N·O, N·O)
+     * @param testTrainKernel Θ(x_test, x_train), (Nt, N) or (Nt·O, N·O) to match, or null
+     * @param f0Train         f_0(x_train), (N, O); kept by reference
+     * @param yTrain          the targets y, (N, O); kept by reference
+     * @param f0Test          f_0(x_test), (Nt, O), or null (then the test kernel must be null too); kept by reference
+     * @param learningRate    η (the same as the network's gradient descent, so t counts steps), or NaN for
+     *                        fraction·2n/λ_max of this kernel
+     * @param flow            gradient flow or discrete gradient-descent steps
+     * @param fraction        the fraction of the stability limit, in (0, 1)
+     * @return the model, its eigendecomposition done
+     * @throws InvalidInputException when shapes do not match or a number is out of range
+     */
+    public static LinearizedDynamics of(Matrix trainKernel, Matrix testTrainKernel, Matrix f0Train, Matrix yTrain,
                                         Matrix f0Test, double learningRate, Flow flow, double fraction) {
         if (trainKernel == null || f0Train == null || yTrain == null || flow == null) {
             throw new InvalidInputException("train kernel, initial outputs, targets and flow must be given");
@@ -98,55 +148,97 @@ public final class LinearizedDynamics {
             throw new InvalidInputException("targets (" + yTrain.rows() + ", " + yTrain.cols() + ") do not match the "
                     + "initial outputs (" + nTrain + ", " + o + ")");
         }
-        Matrix k = kernelMatrix(trainKernel, nTrain, nTrain, o, "train kernel");
-        Matrix kt = null;
+        boolean trace = requireKernel(trainKernel, nTrain, nTrain, o, "train kernel");
         if (testTrainKernel != null) {
             if (f0Test == null || f0Test.cols() != o) {
                 throw new InvalidInputException("a test kernel needs the initial test outputs with " + o + " columns");
             }
-            kt = kernelMatrix(testTrainKernel, f0Test.rows(), nTrain, o, "test-train kernel");
+            if (requireKernel(testTrainKernel, f0Test.rows(), nTrain, o, "test-train kernel") != trace) {
+                throw new InvalidInputException("the train kernel and the test-train kernel must both be trace-mode "
+                        + "(N, N) kernels or both full kernels");
+            }
         } else if (f0Test != null) {
             throw new InvalidInputException("initial test outputs were given without the test-train kernel");
         }
-        return new LinearizedDynamics(k, kt, f0Train, yTrain, f0Test, learningRate, flow, fraction);
+        return new LinearizedDynamics(trainKernel, testTrainKernel, f0Train, yTrain, f0Test, learningRate, flow,
+                fraction);
     }
 
-    private static Matrix kernelMatrix(Tensor k, int n1, int n2, int o, String what) {
-        int[] s = k.shape();
-        if (s.length == 2 && s[0] == n1 && s[1] == n2) {
+    /** A trace-mode (N1, N2) kernel as is, a full (N1, N2, O, O) one in matrix layout. */
+    private static Matrix asMatrix(Tensor k, int o) {
+        if (k.rank() == 2) {
             return k.asMatrix();
         }
-        if (s.length == 4 && s[0] == n1 && s[1] == n2 && s[2] == o && s[3] == o) {
-            return KernelMatrices.fullToMatrix(k);
+        if (k.rank() == 4 && k.dim(2) == o && k.dim(3) == o) {
+            return KernelLayout.fullToMatrix(k);
         }
-        throw new InvalidInputException(what + " has shape " + java.util.Arrays.toString(s) + "; expected (" + n1
-                + ", " + n2 + ") in trace mode or (" + n1 + ", " + n2 + ", " + o + ", " + o + ") in full mode");
+        throw new InvalidInputException("a kernel of shape " + java.util.Arrays.toString(k.shape()) + " is neither a "
+                + "trace-mode (N1, N2) kernel nor a full (N1, N2, " + o + ", " + o + ") one");
     }
 
-    /** Eigenvalues of the kernel matrix, ascending. */
+    /** Checks the shape; true for a trace-mode kernel (n1, n2), false for a full one (n1·o, n2·o). */
+    private static boolean requireKernel(Matrix k, int n1, int n2, int o, String what) {
+        if (k.rows() == n1 && k.cols() == n2) {
+            return true;
+        }
+        if ((long) k.rows() == (long) n1 * o && (long) k.cols() == (long) n2 * o) {
+            return false;
+        }
+        throw new InvalidInputException(what + " has shape (" + k.rows() + ", " + k.cols() + "); expected (" + n1
+                + ", " + n2 + ") in trace mode or (" + (long) n1 * o + ", " + (long) n2 * o + ") in full mode");
+    }
+
+    /**
+     * Eigenvalues of the kernel matrix, ascending.
+     *
+     * @return a new array, N or N·O values
+     */
     public double[] eigenvalues() {
         return eigen.values().clone();
     }
 
-    /** λ_max/λ_min of the kernel matrix (infinite if not positive definite). */
+    /**
+     * λ_max/λ_min of the kernel matrix (infinite if not positive definite).
+     *
+     * @return λ_max/λ_min, or ∞
+     */
     public double conditionNumber() {
         return eigen.conditionNumber();
     }
 
-    /** Whether the kernel is used as Θ ⊗ I_O (trace mode) rather than in full. */
+    /**
+     * Whether the kernel is used as Θ ⊗ I_O (trace mode) rather than in full.
+     *
+     * @return true for a trace-mode kernel
+     */
     public boolean traceMode() {
         return rows == f0.rows();
     }
 
+    /**
+     * The learning rate η in use (the one given, or the one chosen from λ_max).
+     *
+     * @return η
+     */
     public double learningRate() {
         return lr;
     }
 
+    /**
+     * The flow in use.
+     *
+     * @return gradient flow or gradient descent
+     */
     public Flow flow() {
         return flow;
     }
 
-    /** f_train at time t (steps for GRADIENT_DESCENT, time in units of η for GRADIENT_FLOW); t may be ∞. */
+    /**
+     * f_train at time t (steps for GRADIENT_DESCENT, time in units of η for GRADIENT_FLOW); t may be ∞.
+     *
+     * @param t the time: steps for GRADIENT_DESCENT, units of η for GRADIENT_FLOW; ≥ 0, may be ∞
+     * @return a new (N, O) matrix
+     */
     public Matrix predictTrain(double t) {
         requireTime(t);
         if (t == Double.POSITIVE_INFINITY) {
@@ -157,7 +249,13 @@ public final class LinearizedDynamics {
         return plusColumns(f0, delta);
     }
 
-    /** f_test at time t; t = ∞ uses a Cholesky solve. */
+    /**
+     * f_test at time t; t = ∞ uses a Cholesky solve.
+     *
+     * @param t the time: steps for GRADIENT_DESCENT, units of η for GRADIENT_FLOW; ≥ 0, may be ∞
+     * @return a new (Nt, O) matrix
+     * @throws InvalidInputException when no test kernel was given
+     */
     public Matrix predictTest(double t) {
         requireTime(t);
         if (testKernel == null) {
@@ -176,7 +274,12 @@ public final class LinearizedDynamics {
         return plusColumns(f0Test, delta);
     }
 
-    /** ½·mean((f_train(t) − y)²). */
+    /**
+     * ½·mean((f_train(t) − y)²).
+     *
+     * @param t the time: steps for GRADIENT_DESCENT, units of η for GRADIENT_FLOW; ≥ 0, may be ∞
+     * @return the loss of the linearised model on the training set
+     */
     public double trainLoss(double t) {
         return GradientDescent.mse(predictTrain(t), y);
     }
@@ -184,22 +287,55 @@ public final class LinearizedDynamics {
     /**
      * NTK kernel regression, the mean prediction of the infinite ensemble trained to convergence:
      * Θ_test,train·(Θ + ridge·I)⁻¹·y by Cholesky. Kernels as in {@link #of}; ridge ≥ 0.
+     *
+     * @param trainKernel     Θ(x_train, x_train), (N, N) or (N, N, O, O); read, not kept
+     * @param testTrainKernel Θ(x_test, x_train) in the same mode; read, not kept
+     * @param yTrain          the targets, (N, O)
+     * @param ridge           added to Θ's diagonal, ≥ 0
+     * @return the predictions on the test inputs, a new (Nt, O) matrix
+     * @throws InvalidInputException when shapes do not match or ridge is negative
      */
     public static Matrix kernelRegression(Tensor trainKernel, Tensor testTrainKernel, Matrix yTrain, double ridge) {
+        if (trainKernel == null || testTrainKernel == null || yTrain == null) {
+            throw new InvalidInputException("train kernel, test-train kernel and targets must be given");
+        }
+        return kernelRegression(asMatrix(trainKernel, yTrain.cols()), asMatrix(testTrainKernel, yTrain.cols()), yTrain,
+                ridge);
+    }
+
+    /**
+     * {@link #kernelRegression(Tensor, Tensor, Matrix, double)} with the kernels as matrices, as in
+     * {@link #of(Matrix, Matrix, Matrix, Matrix, Matrix, double, Flow, double)}; they are read, not changed.
+     *
+     * @param trainKernel     Θ(x_train, x_train), (N, N) or (N·O, N·O)
+     * @param testTrainKernel Θ(x_test, x_train), (Nt, N) or (Nt·O, N·O) to match
+     * @param yTrain          the targets, (N, O)
+     * @param ridge           added to Θ's diagonal, ≥ 0
+     * @return the predictions on the test inputs, a new (Nt, O) matrix
+     * @throws InvalidInputException when shapes do not match or ridge is negative
+     */
+    public static Matrix kernelRegression(Matrix trainKernel, Matrix testTrainKernel, Matrix yTrain, double ridge) {
+        if (trainKernel == null || testTrainKernel == null || yTrain == null) {
+            throw new InvalidInputException("train kernel, test-train kernel and targets must be given");
+        }
         if (!(ridge >= 0) || !Double.isFinite(ridge)) {
             throw new InvalidInputException("ridge must be non-negative and finite, got " + ridge);
         }
         int nTrain = yTrain.rows();
         int o = yTrain.cols();
-        Matrix k = kernelMatrix(trainKernel, nTrain, nTrain, o, "train kernel");
-        int testRows = testTrainKernel.dim(0);
-        Matrix kt = kernelMatrix(testTrainKernel, testRows, nTrain, o, "test-train kernel");
-        Matrix reg = k.copy();
+        boolean trace = requireKernel(trainKernel, nTrain, nTrain, o, "train kernel");
+        int testRows = trace ? testTrainKernel.rows() : testTrainKernel.rows() / o;
+        if (requireKernel(testTrainKernel, testRows, nTrain, o, "test-train kernel") != trace) {
+            throw new InvalidInputException("the train kernel and the test-train kernel must both be trace-mode "
+                    + "(N, N) kernels or both full kernels");
+        }
+        Matrix reg = trainKernel.copy();
+        double[] r = reg.data();
         for (int i = 0; i < reg.rows(); i++) {
-            reg.set(i, i, reg.get(i, i) + ridge);
+            r[i * reg.cols() + i] += ridge;
         }
         Matrix alpha = LinearAlgebra.choleskySolve(reg, residualAsColumns(yTrain, null, reg.rows()));
-        Matrix pred = LinearAlgebra.multiply(kt, false, alpha, false);
+        Matrix pred = LinearAlgebra.multiply(testTrainKernel, false, alpha, false);
         return new Matrix(testRows, o, pred.data());
     }
 
@@ -207,10 +343,11 @@ public final class LinearizedDynamics {
     private Matrix scaledCoefficients(double t, boolean overLambda) {
         double[] lam = eigen.values();
         Matrix out = coeff.copy();
+        double[] v = out.data();
         for (int i = 0; i < rows; i++) {
             double f = overLambda ? gOverLambda(lam[i], t) : g(lam[i], t);
             for (int j = 0; j < cols; j++) {
-                out.set(i, j, out.get(i, j) * f);
+                v[i * cols + j] *= f;
             }
         }
         return out;

@@ -34,6 +34,13 @@ public final class NetworkCurvature {
     private Matrix[] cachedDelta;   // [l] = δ^{l+1} = ∂⟨w,f⟩/∂z^{l+1}
     private Matrix[] cachedPre;     // [l] = c_l·δ^{l+1}·W^l (before φ'), l ≥ 1
 
+    /**
+     * Runs and caches the forward pass of these parameters on these inputs.
+     *
+     * @param params the network; its arrays are shared, not copied (do not change them while this object is in use)
+     * @param x      the inputs, (N, d); kept by reference
+     * @throws InvalidInputException when an argument is invalid
+     */
     public NetworkCurvature(Parameters params, Matrix x) {
         Validation.requireParameters(params);
         this.arch = params.architecture();
@@ -59,18 +66,32 @@ public final class NetworkCurvature {
         }
     }
 
-    /** f(θ) on the inputs, (N, O). */
+    /**
+     * f(θ) on the inputs, (N, O).
+     *
+     * @return a new (N, O) matrix
+     */
     public Matrix outputs() {
         return z[layers].copy();
     }
 
-    /** ∇f·v as (N, O). */
+    /**
+     * ∇f·v as (N, O).
+     *
+     * @param v a direction in parameter space, P values; read
+     * @return a new (N, O) matrix
+     */
     public Matrix jacobianVectorProduct(double[] v) {
         Matrix[] zd = tangentForward(v);
         return zd[layers];
     }
 
-    /** ∇²f[v, v] as (N, O). */
+    /**
+     * ∇²f[v, v] as (N, O).
+     *
+     * @param v a direction in parameter space, P values; read
+     * @return a new (N, O) matrix
+     */
     public Matrix secondDirectional(double[] v) {
         requireDirection(v);
         Matrix hd = null;
@@ -111,6 +132,11 @@ public final class NetworkCurvature {
     /**
      * (Σ_{n,a} w_{na}·∇²f_a(x_n))·v as a flat P-vector in the parameter order, for weights w of shape (N, O). The
      * backward pass of w is kept for the next call with the same w instance (do not modify its values in between).
+     *
+     * @param weights w, (N, O); kept for the next call
+     * @param v       a direction in parameter space, P values; read
+     * @return a new array of P values
+     * @throws InvalidInputException when a shape does not match
      */
     public double[] hessianVectorProduct(Matrix weights, double[] v) {
         if (weights == null || weights.rows() != n || weights.cols() != arch.outputDim()) {

@@ -7,6 +7,11 @@ import org.ntk4j.InvalidInputException;
  * scales too large for the precision). A property of the inputs, so a bad-input exception.
  */
 public class NonFiniteKernelException extends InvalidInputException {
+    /**
+     * An exception naming the kernel and the advice.
+     *
+     * @param what the kernel, e.g. "the NTK at θ_0"
+     */
     public NonFiniteKernelException(String what) {
         super(what + " is not finite (an overflow): rescale the inputs or the weight scales, or use fp64");
     }

@@ -18,12 +18,24 @@ public interface ProgressListener {
     record Progress(String task, long done, long total, String detail) {
     }
 
+    /**
+     * Receives one update.
+     *
+     * @param progress the update
+     */
     void onProgress(Progress progress);
 
     /** Ignores updates. */
     ProgressListener NONE = p -> { };
 
-    /** Convenience for emitters. */
+    /**
+     * Convenience for emitters.
+     *
+     * @param task   what is running
+     * @param done   units finished
+     * @param total  units in all
+     * @param detail a short status, or null
+     */
     default void report(String task, long done, long total, String detail) {
         onProgress(new Progress(task, done, total, detail == null ? "" : detail));
     }

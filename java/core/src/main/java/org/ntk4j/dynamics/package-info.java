@@ -1,5 +1,5 @@
 /**
- * Training dynamics on any {@link org.ntk4j.Backend}: full-batch gradient descent on MSE with weight and kernel
+ * Training dynamics on any backend ({@link org.ntk4j.Ntk}): full-batch gradient descent on MSE with weight and kernel
  * tracking ({@link org.ntk4j.dynamics.GradientDescent}), the linearized model's closed-form trajectory
  * ({@link org.ntk4j.dynamics.LinearizedDynamics}, LAPACK eigendecomposition and Cholesky), step sizes from the
  * NTK's spectrum ({@link org.ntk4j.dynamics.LearningRates}) and the lazy-training score

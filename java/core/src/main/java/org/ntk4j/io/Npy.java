@@ -39,6 +39,11 @@ public final class Npy {
      * Reads a file. Failures name the file: a missing one is a {@link java.nio.file.NoSuchFileException}, one that
      * is not a readable array a {@link NpyFormatException}, other I/O errors a
      * {@link java.nio.file.FileSystemException}.
+     *
+     * @param file the .npy file
+     * @return the array, its values in a new array
+     * @throws NpyFormatException when the file is not a .npy array ntk4j reads
+     * @throws java.io.IOException when the file cannot be read
      */
     public static NpyArray read(Path file) throws IOException {
         String name = file.toString();
@@ -54,7 +59,15 @@ public final class Npy {
         }
     }
 
-    /** Reads one array from a stream of unknown length; {@code name} is used in error messages. */
+    /**
+     * Reads one array from a stream of unknown length; {@code name} is used in error messages.
+     *
+     * @param stream the stream, at the magic; read up to the array's end, not closed
+     * @param name   the source's name for messages
+     * @return the array, its values in a new array
+     * @throws NpyFormatException when the bytes are not a .npy array ntk4j reads
+     * @throws java.io.IOException when the stream cannot be read
+     */
     public static NpyArray read(InputStream stream, String name) throws IOException {
         return read(stream, name, -1);
     }
@@ -196,12 +209,25 @@ public final class Npy {
         }
     }
 
-    /** Writes an array, as float32 or float64 per {@link NpyArray#float32()}: completely, or not at all. */
+    /**
+     * Writes an array, as float32 or float64 per {@link NpyArray#float32()}: completely, or not at all.
+     *
+     * @param file  the file, replaced only once it is complete
+     * @param array the array; read, not kept
+     * @throws java.io.IOException when the file cannot be written (nothing is left behind)
+     */
     public static void write(Path file, NpyArray array) throws IOException {
         OutputFile.write(file, out -> write(out, array));
     }
 
-    /** Writes one array to a stream. */
+    /**
+     * Writes one array to a stream.
+     * Little-endian, C order; the stream is not closed.
+     *
+     * @param out   the stream
+     * @param array the array; read, not kept
+     * @throws java.io.IOException when the stream cannot be written
+     */
     public static void write(OutputStream out, NpyArray array) throws IOException {
         out.write(header(array.shape(), array.float32()));
         int width = array.float32() ? 4 : 8;
@@ -224,6 +250,10 @@ public final class Npy {
     /**
      * The complete header (magic, version, length, dict, padding) of a little-endian C-order array of this shape;
      * the data starts right after it. For writers that fill the data in place (memory-mapped, in tiles).
+     *
+     * @param shape   the array's shape
+     * @param float32 whether the values are {@code <f4} (else {@code <f8})
+     * @return the header bytes, a multiple of 64 long
      */
     public static byte[] header(int[] shape, boolean float32) {
         StringBuilder sb = new StringBuilder("{'descr': '").append(float32 ? "<f4" : "<f8")

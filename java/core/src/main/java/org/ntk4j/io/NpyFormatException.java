@@ -9,9 +9,17 @@ import java.io.IOException;
  * characters: a hostile file must not write escape sequences to a terminal or flood a log.
  */
 public class NpyFormatException extends IOException {
+    /**
+     * The file (or "archive:member") the problem is in.
+     */
     private final String file;
 
-    /** {@code file} names the file (or "archive:member"); {@code problem} says what is wrong with it. */
+    /**
+     * {@code file} names the file (or "archive:member"); {@code problem} says what is wrong with it.
+     *
+     * @param file    the file's name
+     * @param problem what is wrong, quoted printable and cut short
+     */
     public NpyFormatException(String file, String problem) {
         super(file + ": " + printable(problem));
         this.file = file;
@@ -33,7 +41,11 @@ public class NpyFormatException extends IOException {
         return i < s.length() ? sb.append("...").toString() : sb.toString();
     }
 
-    /** The file (or "archive:member") the problem is in. */
+    /**
+     * The file (or "archive:member") the problem is in.
+     *
+     * @return the name
+     */
     public String file() {
         return file;
     }

@@ -40,7 +40,14 @@ public final class Npz {
     private Npz() {
     }
 
-    /** Reads every array, in archive order, keyed by name without the {@code .npy} suffix. */
+    /**
+     * Reads every array, in archive order, keyed by name without the {@code .npy} suffix.
+     *
+     * @param file the .npz file
+     * @return an unmodifiable map in archive order
+     * @throws NpyFormatException when the file is not a zip of .npy arrays ntk4j reads
+     * @throws java.io.IOException when the file cannot be read
+     */
     public static Map<String, NpyArray> read(Path file) throws IOException {
         try (Archive a = open(file)) {
             Map<String, NpyArray> out = new LinkedHashMap<>();
@@ -53,7 +60,14 @@ public final class Npz {
         }
     }
 
-    /** Opens an archive, reading its directory only. */
+    /**
+     * Opens an archive, reading its directory only.
+     *
+     * @param file the .npz file
+     * @return the open archive; close it
+     * @throws NpyFormatException when the file is not a zip archive
+     * @throws java.io.IOException when the file cannot be read
+     */
     public static Archive open(Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new FileSystemException(file.toString(), null, "is a directory, not a .npz file");
@@ -108,22 +122,44 @@ public final class Npz {
             }
         }
 
-        /** Member names without the {@code .npy} suffix, in archive order. */
+        /**
+         * Member names without the {@code .npy} suffix, in archive order.
+         *
+         * @return an unmodifiable list
+         */
         public List<String> names() {
             return new ArrayList<>(members.keySet());
         }
 
+        /**
+         * Whether the archive has a member of this name.
+         *
+         * @param key the name without {@code .npy}
+         * @return true when there is one
+         */
         public boolean contains(String key) {
             return members.containsKey(key);
         }
 
-        /** Whether a member is a .npy array (by name; np.savez names every array {@code key.npy}). */
+        /**
+         * Whether a member is a .npy array (by name; np.savez names every array {@code key.npy}).
+         *
+         * @param key the name without {@code .npy}
+         * @return true for an array member
+         */
         public boolean isArray(String key) {
             ZipEntry e = members.get(key);
             return e != null && e.getName().endsWith(".npy");
         }
 
-        /** Decodes one array member, checked as the class comment says. */
+        /**
+         * Decodes one array member, checked as the class comment says.
+         *
+         * @param key the name without {@code .npy}
+         * @return the array, its values in a new array
+         * @throws NpyFormatException when the member is missing or not an array ntk4j reads
+         * @throws java.io.IOException when the file cannot be read
+         */
         public NpyArray array(String key) throws IOException {
             ZipEntry e = entry(key);
             String name = file + ":" + e.getName();
@@ -226,7 +262,13 @@ public final class Npz {
         }
     }
 
-    /** Writes the arrays (deflated) in map order: completely, or not at all. */
+    /**
+     * Writes the arrays (deflated) in map order: completely, or not at all.
+     *
+     * @param file   the .npz file, replaced only once it is complete
+     * @param arrays the arrays by name (written as name.npy); read, not kept
+     * @throws java.io.IOException when the file cannot be written (nothing is left behind)
+     */
     public static void write(Path file, Map<String, NpyArray> arrays) throws IOException {
         write(file, arrays, Map.of());
     }

@@ -39,6 +39,12 @@ public final class OutputFile implements AutoCloseable {
     /** A consumer of the output stream that may fail. */
     @FunctionalInterface
     public interface Body {
+        /**
+         * Writes the file's content.
+         *
+         * @param out the stream to write to (buffered; not to be closed)
+         * @throws IOException when writing fails
+         */
         void write(OutputStream out) throws IOException;
     }
 
@@ -76,7 +82,14 @@ public final class OutputFile implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Opens {@code target} for writing; see the class comment. */
+    /**
+     * Opens {@code target} for writing; see the class comment.
+     *
+     * @param target the file to write
+     * @return the open output; commit it, then close it
+     * @throws OutputInUseException when another writer is writing the same file
+     * @throws java.io.IOException when the folder cannot be written
+     */
     public static OutputFile open(Path target) throws IOException {
         return open(target, 0);
     }
@@ -84,6 +97,12 @@ public final class OutputFile implements AutoCloseable {
     /**
      * Opens {@code target} for writing, reserving {@code size} bytes on disk first for a regular target, so that a
      * full disk is reported here rather than as a fault while a memory-mapped file is filled.
+     *
+     * @param target the file to write
+     * @param size   bytes to reserve
+     * @return the open output; commit it, then close it
+     * @throws OutputInUseException when another writer is writing the same file
+     * @throws java.io.IOException when the folder cannot be written or the disk has no room
      */
     public static OutputFile open(Path target, long size) throws IOException {
         if (Files.isDirectory(target)) {
@@ -114,7 +133,13 @@ public final class OutputFile implements AutoCloseable {
         }
     }
 
-    /** Writes a file through {@code body} and commits it; nothing is left behind if {@code body} fails. */
+    /**
+     * Writes a file through {@code body} and commits it; nothing is left behind if {@code body} fails.
+     *
+     * @param target the file to write
+     * @param body   what writes its content
+     * @throws java.io.IOException when the file cannot be written (nothing is left behind)
+     */
     public static void write(Path target, Body body) throws IOException {
         try (OutputFile f = open(target)) {
             try (OutputStream out = new java.io.BufferedOutputStream(f.stream(), 1 << 16)) {
@@ -124,7 +149,13 @@ public final class OutputFile implements AutoCloseable {
         }
     }
 
-    /** Text (UTF-8) written as one file. */
+    /**
+     * Text (UTF-8) written as one file.
+     *
+     * @param target the file to write
+     * @param text   its content
+     * @throws java.io.IOException when the file cannot be written (nothing is left behind)
+     */
     public static void writeString(Path target, CharSequence text) throws IOException {
         write(target, out -> out.write(text.toString().getBytes(StandardCharsets.UTF_8)));
     }
@@ -133,6 +164,10 @@ public final class OutputFile implements AutoCloseable {
      * Whether two paths name the same file — through symbolic links, {@code ..} and hard links; a path that does
      * not exist yet is compared by its real folder and its name. For checking a program's outputs against its
      * inputs and against each other before anything is written.
+     *
+     * @param a one path
+     * @param b another path
+     * @return true when both name the same file
      */
     public static boolean sameFile(Path a, Path b) {
         try {
@@ -157,22 +192,38 @@ public final class OutputFile implements AutoCloseable {
         return (Files.isDirectory(parent) ? parent.toRealPath() : parent).resolve(abs.getFileName());
     }
 
-    /** The path the caller asked for (what messages name). */
+    /**
+     * The path the caller asked for (what messages name).
+     *
+     * @return the target
+     */
     public Path target() {
         return target;
     }
 
-    /** Whether the output goes to a regular file (temporary file + rename); false when written through to a device. */
+    /**
+     * Whether the output goes to a regular file (temporary file + rename); false when written through to a device.
+     *
+     * @return true for a regular file
+     */
     public boolean isRegularFile() {
         return temp != null;
     }
 
-    /** The channel to write (readable and writable for a regular file, so it can be memory-mapped). */
+    /**
+     * The channel to write (readable and writable for a regular file, so it can be memory-mapped).
+     *
+     * @return the channel
+     */
     public FileChannel channel() {
         return channel;
     }
 
-    /** A stream onto {@link #channel()} whose failures name the target; closing it does not close the file. */
+    /**
+     * A stream onto {@link #channel()} whose failures name the target; closing it does not close the file.
+     *
+     * @return a new stream
+     */
     public OutputStream stream() {
         return new OutputStream() {
             @Override
@@ -194,12 +245,21 @@ public final class OutputFile implements AutoCloseable {
         };
     }
 
-    /** The exception to report for a failure while writing: {@code e}'s reason, naming the target. */
+    /**
+     * The exception to report for a failure while writing: {@code e}'s reason, naming the target.
+     *
+     * @param e the failure
+     * @return an exception naming the target
+     */
     public IOException failure(IOException e) {
         return named(target, e);
     }
 
-    /** Flushes the data to disk and renames the file into place (for a device: closes it). */
+    /**
+     * Flushes the data to disk and renames the file into place (for a device: closes it).
+     *
+     * @throws java.io.IOException when the data cannot be flushed or the file renamed
+     */
     public void commit() throws IOException {
         if (committed || closed) {
             throw new IllegalStateException(target + " is already " + (committed ? "committed" : "closed"));

@@ -40,27 +40,54 @@ public final class ParametersIO {
     /**
      * How a network uses its weights: everything of an {@link Architecture} but the widths. {@code bias} is whether
      * the layers have biases; σ_b means nothing without them.
+     *
+     * @param activation       the hidden activation
+     * @param parameterization ntk or standard
+     * @param sigmaW           σ_w
+     * @param sigmaB           σ_b (0 without bias)
+     * @param bias             whether the layers have biases
      */
     public record Settings(Activation activation, Parameterization parameterization, double sigmaW, double sigmaB,
                            boolean bias) {
+        /**
+         * The settings of an architecture.
+         *
+         * @param a the architecture
+         * @return its settings
+         */
         public static Settings of(Architecture a) {
             return new Settings(a.activation(), a.parameterization(), a.sigmaW(), a.bias() ? a.sigmaB() : 0.0, a.bias());
         }
 
-        /** E.g. "activation tanh, ntk parameterization, σ_w 1.5, σ_b 0.5" (or "no bias"). */
+        /**
+         * E.g. "activation tanh, ntk parameterization, σ_w 1.5, σ_b 0.5" (or "no bias").
+         *
+         * @return the description
+         */
         public String describe() {
             return "activation " + activation.id() + ", " + parameterization.id() + " parameterization, σ_w " + sigmaW
                     + (bias ? ", σ_b " + sigmaB : ", no bias");
         }
 
-        /** Whether these describe the same network (σ_b matters only with bias). */
+        /**
+         * Whether these describe the same network (σ_b matters only with bias).
+         *
+         * @param o other settings
+         * @return true when they describe the same network
+         */
         public boolean sameAs(Settings o) {
             return activation == o.activation && parameterization == o.parameterization && bias == o.bias
                     && Double.compare(sigmaW, o.sigmaW) == 0 && (!bias || Double.compare(sigmaB, o.sigmaB) == 0);
         }
     }
 
-    /** Saves in float64 (exact), with the {@link Settings}: completely, or not at all. */
+    /**
+     * Saves in float64 (exact), with the {@link Settings}: completely, or not at all.
+     *
+     * @param p    the parameters; read
+     * @param file the .npz file, replaced only once it is complete
+     * @throws java.io.IOException when the file cannot be written (nothing is left behind)
+     */
     public static void save(Parameters p, Path file) throws IOException {
         Architecture a = p.architecture();
         Map<String, NpyArray> arrays = new LinkedHashMap<>();
@@ -81,6 +108,11 @@ public final class ParametersIO {
     /**
      * The settings stored in a file saved by {@link #save}; empty for files without them. Either way the file's
      * layer members are checked (names, gaps) but not decoded.
+     *
+     * @param file the .npz file
+     * @return the stored settings, or empty
+     * @throws NpyFormatException when the file is not a parameters archive ntk4j reads
+     * @throws java.io.IOException when the file cannot be read
      */
     public static Optional<Settings> settings(Path file) throws IOException {
         try (Npz.Archive a = Npz.open(file)) {
@@ -88,7 +120,14 @@ public final class ParametersIO {
         }
     }
 
-    /** Loads with the settings stored in the file; a file without them is refused (say how to use its weights). */
+    /**
+     * Loads with the settings stored in the file; a file without them is refused (say how to use its weights).
+     *
+     * @param file the .npz file
+     * @return new parameters over the arrays read
+     * @throws NpyFormatException when the file stores no settings, or is not a parameters archive ntk4j reads
+     * @throws java.io.IOException when the file cannot be read
+     */
     public static Parameters load(Path file) throws IOException {
         try (Npz.Archive a = Npz.open(file)) {
             Layers layers = layers(file, a);
@@ -104,6 +143,14 @@ public final class ParametersIO {
      * exists. A file that stores other settings is refused: the same weights would be a different network.
      *
      * @param sigmaB used only when the file has biases
+     *
+     * @param file             the .npz file
+     * @param activation       the network's activation
+     * @param parameterization how the weights are scaled
+     * @param sigmaW           σ_w
+     * @return new parameters over the arrays read
+     * @throws NpyFormatException when the file stores other settings or is not a parameters archive ntk4j reads
+     * @throws java.io.IOException when the file cannot be read
      */
     public static Parameters load(Path file, Activation activation, Parameterization parameterization, double sigmaW,
                                   double sigmaB) throws IOException {

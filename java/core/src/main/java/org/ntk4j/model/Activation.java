@@ -9,6 +9,9 @@ import org.ntk4j.InvalidInputException;
  * paths round the result), so there is one definition of each function in the project.
  */
 public enum Activation {
+    /**
+     * The rectifier, φ(z) = max(z, 0).
+     */
     RELU {
         @Override
         public double apply(double z) {
@@ -42,6 +45,9 @@ public enum Activation {
             return -2 * z * TWO_OVER_SQRT_PI * Math.exp(-z * z);
         }
     },
+    /**
+     * The hyperbolic tangent, φ(z) = tanh(z).
+     */
     TANH {
         @Override
         public double apply(double z) {
@@ -77,6 +83,9 @@ public enum Activation {
             return (2.0 - z * z) * INV_SQRT_2PI * Math.exp(-0.5 * z * z);
         }
     },
+    /**
+     * No nonlinearity, φ(z) = z: the network is linear in its input.
+     */
     IDENTITY {
         @Override
         public double apply(double z) {
@@ -98,24 +107,47 @@ public enum Activation {
     static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
     static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
-    /** φ(z). */
+    /**
+     * φ(z).
+     *
+     * @param z the pre-activation
+     * @return φ(z)
+     */
     public abstract double apply(double z);
 
-    /** φ'(z); for relu the derivative at 0 is taken as 0 (as autodiff frameworks do). */
+    /**
+     * φ'(z); for relu the derivative at 0 is taken as 0 (as autodiff frameworks do).
+     *
+     * @param z the pre-activation
+     * @return φ'(z)
+     */
     public abstract double derivative(double z);
 
     /**
      * φ''(z), for second-order quantities (Hessian-vector products); relu's is 0 away from the kink (the Hessian
      * almost everywhere, as autodiff frameworks give it).
+     *
+     * @param z the pre-activation
+     * @return φ''(z)
      */
     public abstract double secondDerivative(double z);
 
-    /** Lower-case name as used on the command line and in files. */
+    /**
+     * Lower-case name as used on the command line and in files.
+     *
+     * @return e.g. {@code "relu"}
+     */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses {@code relu, erf, tanh, gelu, identity} (any case). */
+    /**
+     * Parses {@code relu, erf, tanh, gelu, identity} (any case).
+     *
+     * @param s the name
+     * @return the activation
+     * @throws InvalidInputException for any other name
+     */
     public static Activation parse(String s) {
         for (Activation a : values()) {
             if (a.name().equalsIgnoreCase(s.trim())) {

@@ -21,6 +21,11 @@ import org.ntk4j.InvalidInputException;
 public record Architecture(int[] widths, Activation activation, Parameterization parameterization,
                            double sigmaW, double sigmaB, boolean bias) {
 
+    /**
+     * Checks every component and copies {@code widths}; without bias σ_b is stored as 0.
+     *
+     * @throws InvalidInputException naming the first invalid component
+     */
     public Architecture {
         if (widths == null || widths.length < 2) {
             throw new InvalidInputException("an architecture needs at least an input and an output size, got "
@@ -47,12 +52,23 @@ public record Architecture(int[] widths, Activation activation, Parameterization
         }
     }
 
-    /** Starts a builder for a network with this input dimension. */
+    /**
+     * Starts a builder for a network with this input dimension.
+     *
+     * @param inputDim n_0, the number of features per example
+     * @return a builder with the defaults of {@link Builder}
+     */
     public static Builder builder(int inputDim) {
         return new Builder(inputDim);
     }
 
-    /** Parses "64,512,512,10" (input, hidden…, output) into a builder. */
+    /**
+     * Parses "64,512,512,10" (input, hidden…, output) into a builder.
+     *
+     * @param csv comma-separated widths, input first and output last
+     * @return a builder with these widths and the defaults of {@link Builder}
+     * @throws InvalidInputException when there are fewer than two widths or one is not a positive integer
+     */
     public static Builder parseWidths(String csv) {
         String[] parts = csv.split(",", -1); // -1: a trailing comma is an empty width, not nothing
         if (parts.length < 2) {
@@ -73,40 +89,78 @@ public record Architecture(int[] widths, Activation activation, Parameterization
         return b;
     }
 
+    /**
+     * All widths, n_0 … n_L.
+     *
+     * @return a copy
+     */
     @Override
     public int[] widths() {
         return widths.clone();
     }
 
-    /** Number of dense layers L. */
+    /**
+     * Number of dense layers L.
+     *
+     * @return L, at least 1
+     */
     public int layers() {
         return widths.length - 1;
     }
 
-    /** n_l (n_0 = input dimension, n_L = outputs). */
+    /**
+     * n_l (n_0 = input dimension, n_L = outputs).
+     *
+     * @param l the layer index, in [0, L]
+     * @return n_l
+     */
     public int width(int l) {
         return widths[l];
     }
 
+    /**
+     * The input dimension d = n_0.
+     *
+     * @return n_0
+     */
     public int inputDim() {
         return widths[0];
     }
 
+    /**
+     * The output dimension O = n_L.
+     *
+     * @return n_L
+     */
     public int outputDim() {
         return widths[widths.length - 1];
     }
 
-    /** Largest n_l, input and output included. */
+    /**
+     * Largest n_l, input and output included.
+     *
+     * @return max_l n_l
+     */
     public int maxWidth() {
         return Arrays.stream(widths).max().orElseThrow();
     }
 
-    /** c_l, the multiplier of W^l h^l. */
+    /**
+     * c_l, the multiplier of W^l h^l.
+     *
+     * @param l the layer, in [0, L)
+     * @return σ_w/√n_l in the ntk parameterization, 1 in the standard one
+     */
     public double weightScale(int l) {
         return parameterization == Parameterization.NTK ? sigmaW / Math.sqrt(widths[l]) : 1.0;
     }
 
-    /** s_l, the multiplier of b^l (0 without bias). */
+    /**
+     * s_l, the multiplier of b^l (0 without bias).
+     *
+     * @param l the layer, in [0, L)
+     * @return σ_b in the ntk parameterization, 1 in the standard one, 0 without bias
+     */
     public double biasScale(int l) {
         if (!bias) {
             return 0.0;
@@ -114,27 +168,52 @@ public record Architecture(int[] widths, Activation activation, Parameterization
         return parameterization == Parameterization.NTK ? sigmaB : 1.0;
     }
 
-    /** Standard deviation of the initial W^l entries. */
+    /**
+     * Standard deviation of the initial W^l entries.
+     *
+     * @param l the layer, in [0, L)
+     * @return 1 in the ntk parameterization, σ_w/√n_l in the standard one
+     */
     public double weightInitStd(int l) {
         return parameterization == Parameterization.NTK ? 1.0 : sigmaW / Math.sqrt(widths[l]);
     }
 
-    /** Standard deviation of the initial b^l entries. */
+    /**
+     * Standard deviation of the initial b^l entries.
+     *
+     * @param l the layer, in [0, L)
+     * @return 1 in the ntk parameterization, σ_b in the standard one (unused without bias)
+     */
     public double biasInitStd(int l) {
         return parameterization == Parameterization.NTK ? 1.0 : sigmaB;
     }
 
-    /** Number of entries in W^l. */
+    /**
+     * Number of entries in W^l.
+     *
+     * @param l the layer, in [0, L)
+     * @return n_{l+1}·n_l
+     */
     public long weightCount(int l) {
         return (long) widths[l + 1] * widths[l];
     }
 
-    /** Number of entries in b^l (0 without bias). */
+    /**
+     * Number of entries in b^l (0 without bias).
+     *
+     * @param l the layer, in [0, L)
+     * @return n_{l+1}, or 0 without bias
+     */
     public int biasCount(int l) {
         return bias ? widths[l + 1] : 0;
     }
 
-    /** Offset of W^l in the flat parameter vector. */
+    /**
+     * Offset of W^l in the flat parameter vector.
+     *
+     * @param l the layer, in [0, L)
+     * @return the index of W^l_00 in [W^0, b^0, W^1, b^1, …]
+     */
     public long weightOffset(int l) {
         long off = 0;
         for (int k = 0; k < l; k++) {
@@ -143,17 +222,30 @@ public record Architecture(int[] widths, Activation activation, Parameterization
         return off;
     }
 
-    /** Offset of b^l in the flat parameter vector. */
+    /**
+     * Offset of b^l in the flat parameter vector.
+     *
+     * @param l the layer, in [0, L)
+     * @return the index of b^l_0 in [W^0, b^0, W^1, b^1, …]
+     */
     public long biasOffset(int l) {
         return weightOffset(l) + weightCount(l);
     }
 
-    /** P, the number of parameters. */
+    /**
+     * P, the number of parameters.
+     *
+     * @return P
+     */
     public long parameterCount() {
         return weightOffset(layers());
     }
 
-    /** Σ_l n_{l+1}·(n_l + 1): multiply-adds of one forward pass per example (for FLOP counts). */
+    /**
+     * Σ_l n_{l+1}·(n_l + 1): multiply-adds of one forward pass per example (for FLOP counts).
+     *
+     * @return the multiply-adds per example
+     */
     public long forwardMultiplyAdds() {
         long s = 0;
         for (int l = 0; l < layers(); l++) {
@@ -162,14 +254,24 @@ public record Architecture(int[] widths, Activation activation, Parameterization
         return s;
     }
 
-    /** The same network with another output dimension. */
+    /**
+     * The same network with another output dimension.
+     *
+     * @param o the new output dimension, ≥ 1
+     * @return a new architecture
+     */
     public Architecture withOutputDim(int o) {
         int[] w = widths.clone();
         w[w.length - 1] = o;
         return new Architecture(w, activation, parameterization, sigmaW, sigmaB, bias);
     }
 
-    /** The same network with every hidden width replaced. */
+    /**
+     * The same network with every hidden width replaced.
+     *
+     * @param width the new width of every hidden layer, ≥ 1
+     * @return a new architecture
+     */
     public Architecture withHiddenWidth(int width) {
         int[] w = widths.clone();
         for (int l = 1; l < w.length - 1; l++) {
@@ -178,18 +280,27 @@ public record Architecture(int[] widths, Activation activation, Parameterization
         return new Architecture(w, activation, parameterization, sigmaW, sigmaB, bias);
     }
 
+    /**
+     * Equal widths, activation, parameterization, σ_w, σ_b and bias.
+     */
     @Override
     public boolean equals(Object o) {
         return o instanceof Architecture a && Arrays.equals(a.widths, widths) && a.activation == activation
                 && a.parameterization == parameterization && a.sigmaW == sigmaW && a.sigmaB == sigmaB && a.bias == bias;
     }
 
+    /**
+     * A hash consistent with {@link #equals}.
+     */
     @Override
     public int hashCode() {
         return Arrays.hashCode(widths) * 31 + activation.hashCode() * 7 + parameterization.hashCode()
                 + Double.hashCode(sigmaW) + 3 * Double.hashCode(sigmaB) + (bias ? 1 : 0);
     }
 
+    /**
+     * e.g. {@code Architecture[64,512,10 relu ntk σw=1.0 σb=0.0]}.
+     */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Architecture[");
@@ -215,7 +326,12 @@ public record Architecture(int[] widths, Activation activation, Parameterization
             widths.add(inputDim);
         }
 
-        /** Appends hidden layers of these widths. */
+        /**
+         * Appends hidden layers of these widths.
+         *
+         * @param hiddenWidths n_1, n_2, … in order, each ≥ 1
+         * @return this builder
+         */
         public Builder hidden(int... hiddenWidths) {
             for (int w : hiddenWidths) {
                 widths.add(w);
@@ -223,39 +339,78 @@ public record Architecture(int[] widths, Activation activation, Parameterization
             return this;
         }
 
+        /**
+         * Sets the output dimension O (required).
+         *
+         * @param outputDim O, ≥ 1
+         * @return this builder
+         */
         public Builder output(int outputDim) {
             this.output = outputDim;
             return this;
         }
 
+        /**
+         * Sets the activation of every hidden layer (default relu).
+         *
+         * @param a the activation
+         * @return this builder
+         */
         public Builder activation(Activation a) {
             this.activation = a;
             return this;
         }
 
+        /**
+         * Sets the parameterization (default ntk).
+         *
+         * @param p the parameterization
+         * @return this builder
+         */
         public Builder parameterization(Parameterization p) {
             this.parameterization = p;
             return this;
         }
 
+        /**
+         * Sets σ_w (default 1).
+         *
+         * @param s σ_w, positive and finite
+         * @return this builder
+         */
         public Builder sigmaW(double s) {
             this.sigmaW = s;
             return this;
         }
 
-        /** Sets σ_b and turns the bias on. */
+        /**
+         * Sets σ_b and turns the bias on.
+         *
+         * @param s σ_b, ≥ 0 and finite
+         * @return this builder
+         */
         public Builder sigmaB(double s) {
             this.sigmaB = s;
             this.bias = true;
             return this;
         }
 
-        /** No bias parameters at all. */
+        /**
+         * No bias parameters at all.
+         *
+         * @return this builder
+         */
         public Builder noBias() {
             this.bias = false;
             return this;
         }
 
+        /**
+         * The architecture, checked as the record's constructor checks it.
+         *
+         * @return a new architecture
+         * @throws InvalidInputException naming the first invalid setting
+         */
         public Architecture build() {
             if (output == null) {
                 throw new InvalidInputException("the output dimension was not set");

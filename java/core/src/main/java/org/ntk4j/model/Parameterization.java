@@ -13,10 +13,22 @@ public enum Parameterization {
     /** W ~ N(0, σ_w²/n_in), b ~ N(0, σ_b²); c = s = 1 (PyTorch's {@code Linear} convention). The NTK grows with width. */
     STANDARD;
 
+    /**
+     * Lower-case name as used on the command line and in files.
+     *
+     * @return {@code "ntk"} or {@code "standard"}
+     */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * Parses {@code ntk} or {@code standard} (any case).
+     *
+     * @param s the name
+     * @return the parameterization
+     * @throws InvalidInputException for any other name
+     */
     public static Parameterization parse(String s) {
         for (Parameterization p : values()) {
             if (p.name().equalsIgnoreCase(s.trim())) {

@@ -23,7 +23,13 @@ public final class Parameters {
         this.biases = biases;
     }
 
-    /** Zero parameters (to be filled). */
+    /**
+     * Zero parameters (to be filled).
+     *
+     * @param arch the architecture
+     * @return new parameters, all zero
+     * @throws InvalidInputException when a weight matrix has 2^31 entries or more
+     */
     public static Parameters zeros(Architecture arch) {
         int layers = arch.layers();
         double[][] w = new double[layers][];
@@ -40,7 +46,13 @@ public final class Parameters {
         return new Parameters(arch, w, b);
     }
 
-    /** The initial parameters for this seed: the same values on every backend and machine. */
+    /**
+     * The initial parameters for this seed: the same values on every backend and machine.
+     *
+     * @param arch the architecture
+     * @param seed the seed
+     * @return new parameters
+     */
     public static Parameters init(Architecture arch, long seed) {
         Parameters p = zeros(arch);
         for (int l = 0; l < arch.layers(); l++) {
@@ -60,6 +72,13 @@ public final class Parameters {
     /**
      * Fills {@code out} (length n_l) with the initial row i of W^l for this seed and returns the initial b^l_i
      * (0 without bias). Identical to what {@link #init} stores.
+     *
+     * @param arch the architecture
+     * @param seed the seed
+     * @param l    the layer, in [0, L)
+     * @param i    the row, in [0, n_{l+1})
+     * @param out  receives the row, n_l values (written, not kept)
+     * @return b^l_i, or 0 without bias
      */
     public static double initialRow(Architecture arch, long seed, int l, int i, double[] out) {
         SplittableRandom rng = new SplittableRandom(mix(seed, l, i));
@@ -79,7 +98,15 @@ public final class Parameters {
         return z ^ (z >>> 31) ^ (long) l * 0xD6E8FEB86659FD93L;
     }
 
-    /** Wraps existing arrays (not copied); shapes are checked. */
+    /**
+     * Wraps existing arrays (not copied); shapes are checked.
+     *
+     * @param arch    the architecture
+     * @param weights W^0 … W^{L-1}, each row-major (n_{l+1}, n_l); kept, not copied
+     * @param biases  b^0 … b^{L-1}, kept, not copied; ignored (may be null) without bias
+     * @return parameters over these arrays: changes to either side are visible in the other
+     * @throws InvalidInputException when a shape does not match the architecture
+     */
     public static Parameters of(Architecture arch, double[][] weights, double[][] biases) {
         int layers = arch.layers();
         if (weights.length != layers) {
@@ -99,26 +126,50 @@ public final class Parameters {
         return new Parameters(arch, weights, arch.bias() ? biases : new double[layers][]);
     }
 
+    /**
+     * The architecture these parameters belong to.
+     *
+     * @return the architecture
+     */
     public Architecture architecture() {
         return arch;
     }
 
-    /** W^l, row-major (n_{l+1}, n_l); the live array. */
+    /**
+     * W^l, row-major (n_{l+1}, n_l); the live array.
+     *
+     * @param l the layer, in [0, L)
+     * @return the array itself (writes change the parameters)
+     */
     public double[] weights(int l) {
         return weights[l];
     }
 
-    /** b^l; the live array, or null without bias. */
+    /**
+     * b^l; the live array, or null without bias.
+     *
+     * @param l the layer, in [0, L)
+     * @return the array itself, or null
+     */
     public double[] bias(int l) {
         return biases[l];
     }
 
-    /** P. */
+    /**
+     * P.
+     *
+     * @return P, the number of parameters
+     */
     public long size() {
         return arch.parameterCount();
     }
 
-    /** The flat vector [W^0, b^0, W^1, b^1, …] (P must be below 2^31). */
+    /**
+     * The flat vector [W^0, b^0, W^1, b^1, …] (P must be below 2^31).
+     *
+     * @return a new array of P values
+     * @throws InvalidInputException when P is 2^31 or more
+     */
     public double[] toFlat() {
         double[] flat = new double[checkedFlatSize()];
         for (int l = 0; l < arch.layers(); l++) {
@@ -131,7 +182,12 @@ public final class Parameters {
         return flat;
     }
 
-    /** Sets every parameter from a flat vector in the documented order. */
+    /**
+     * Sets every parameter from a flat vector in the documented order.
+     *
+     * @param flat P values in the order of {@link #toFlat()}; read, not kept
+     * @throws InvalidInputException when its length is not P
+     */
     public void setFlat(double[] flat) {
         if (flat.length != arch.parameterCount()) {
             throw new InvalidInputException("flat parameter vector has " + flat.length + " values, expected " + arch.parameterCount());
@@ -144,7 +200,13 @@ public final class Parameters {
         }
     }
 
-    /** θ ← θ + alpha·v for a flat vector v (a gradient step is {@code addScaled(-lr, grad)}). */
+    /**
+     * θ ← θ + alpha·v for a flat vector v (a gradient step is {@code addScaled(-lr, grad)}).
+     *
+     * @param alpha the factor
+     * @param flat  v, P values in the order of {@link #toFlat()}; read, not kept
+     * @throws InvalidInputException when its length is not P
+     */
     public void addScaled(double alpha, double[] flat) {
         if (flat.length != arch.parameterCount()) {
             throw new InvalidInputException("update has " + flat.length + " values, expected " + arch.parameterCount());
@@ -165,7 +227,11 @@ public final class Parameters {
         }
     }
 
-    /** A deep copy. */
+    /**
+     * A deep copy.
+     *
+     * @return new parameters with their own arrays
+     */
     public Parameters copy() {
         double[][] w = new double[weights.length][];
         double[][] b = new double[biases.length][];
@@ -176,7 +242,11 @@ public final class Parameters {
         return new Parameters(arch, w, b);
     }
 
-    /** ‖θ‖₂ over all parameters. */
+    /**
+     * ‖θ‖₂ over all parameters.
+     *
+     * @return the Euclidean norm of the flat vector
+     */
     public double norm() {
         double s = 0;
         for (int l = 0; l < arch.layers(); l++) {
@@ -185,7 +255,13 @@ public final class Parameters {
         return Math.sqrt(s);
     }
 
-    /** ‖θ − other‖₂ over all parameters. */
+    /**
+     * ‖θ − other‖₂ over all parameters.
+     *
+     * @param other parameters of the same architecture
+     * @return the Euclidean distance of the flat vectors
+     * @throws InvalidInputException when the architectures differ
+     */
     public double distance(Parameters other) {
         requireSameArchitecture(other);
         double s = 0;
@@ -195,18 +271,34 @@ public final class Parameters {
         return Math.sqrt(s);
     }
 
-    /** ‖(W^l, b^l)‖₂ for one layer. */
+    /**
+     * ‖(W^l, b^l)‖₂ for one layer.
+     *
+     * @param l the layer, in [0, L)
+     * @return the Euclidean norm of W^l and b^l together
+     */
     public double layerNorm(int l) {
         return Math.sqrt(layerSquaredNorm(l, null));
     }
 
-    /** ‖(W^l, b^l) − other's‖₂ for one layer. */
+    /**
+     * ‖(W^l, b^l) − other's‖₂ for one layer.
+     *
+     * @param l     the layer, in [0, L)
+     * @param other parameters of the same architecture
+     * @return the Euclidean distance of W^l and b^l together
+     * @throws InvalidInputException when the architectures differ
+     */
     public double layerDistance(int l, Parameters other) {
         requireSameArchitecture(other);
         return Math.sqrt(layerSquaredNorm(l, other));
     }
 
-    /** The first non-finite parameter as "W1[3]" or "b0[2]", or null when all are finite. */
+    /**
+     * The first non-finite parameter as "W1[3]" or "b0[2]", or null when all are finite.
+     *
+     * @return the name, or null
+     */
     public String firstNonFinite() {
         for (int l = 0; l < arch.layers(); l++) {
             for (int k = 0; k < weights[l].length; k++) {

@@ -2,6 +2,7 @@ package org.ntk4j.spi;
 
 import org.ntk4j.BackendClosedException;
 import org.ntk4j.Implementation;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
@@ -37,16 +38,36 @@ public abstract class Backend implements AutoCloseable {
     protected Backend() {
     }
 
-    /** The provider's name of this backend, e.g. {@code "cpu"} or {@code "cuda"} (see {@link BackendProvider#name}). */
+    /**
+     * The provider's name of this backend, e.g. {@code "cpu"} or {@code "cuda"} (see {@link BackendProvider#name}).
+     *
+     * @return the name, lower case
+     */
     public abstract String name();
 
-    /** A one-line description of this instance, e.g. "cpu fp32 (OpenBLAS 0.3.31, Vector API, 2 threads)". */
+    /**
+     * A one-line description of this instance, e.g. "cpu fp32 (OpenBLAS 0.3.31, Vector API, 2 threads)".
+     *
+     * @return the description
+     */
     public abstract String description();
 
-    /** The precision this instance computes in. */
+    /**
+     * The precision this instance computes in.
+     *
+     * @return the precision
+     */
     public abstract Precision precision();
 
-    /** f(x) for a batch: (N, d) → (N, O). The input is read, not kept. */
+    /**
+     * f(x) for a batch: (N, d) → (N, O). The input is read, not kept.
+     *
+     * @param params the network
+     * @param x      the inputs, (N, d)
+     * @return a new (N, O) matrix
+     * @throws org.ntk4j.InvalidInputException when an argument is invalid
+     * @throws BackendClosedException after {@link #close()}
+     */
     public final Matrix forward(Parameters params, Matrix x) {
         enter();
         try {
@@ -61,6 +82,13 @@ public abstract class Backend implements AutoCloseable {
     /**
      * The MSE loss L = ½·mean((f(x) − y)²) over all N·O entries and its gradient ∂L/∂θ as a flat vector in the
      * parameter order of {@link Parameters} (neural-tangents' {@code gradient_descent_mse} convention).
+     *
+     * @param params the network
+     * @param x      the inputs, (N, d)
+     * @param y      the targets, (N, O)
+     * @return the loss and a new gradient array of P values
+     * @throws org.ntk4j.InvalidInputException when an argument is invalid
+     * @throws BackendClosedException after {@link #close()}
      */
     public final LossGradient mseLossGradient(Parameters params, Matrix x, Matrix y) {
         enter();
@@ -77,6 +105,12 @@ public abstract class Backend implements AutoCloseable {
     /**
      * The per-example Jacobian J ∈ R^{(N·O)×P}, row (n·O + a) = ∂f_a(x_n)/∂θ. Only for models where N·O·P fits one
      * array; the NTK methods never need it whole.
+     *
+     * @param params the network
+     * @param x      the inputs, (N, d)
+     * @return a new (N·O, P) matrix
+     * @throws org.ntk4j.InvalidInputException when an argument is invalid or N·O·P values do not fit one array
+     * @throws BackendClosedException after {@link #close()}
      */
     public final Matrix jacobian(Parameters params, Matrix x) {
         enter();
@@ -90,7 +124,17 @@ public abstract class Backend implements AutoCloseable {
         }
     }
 
-    /** The empirical NTK Θ(x, x), exactly symmetric, in the layout of {@code mode}. */
+    /**
+     * The empirical NTK Θ(x, x), exactly symmetric, in the layout of {@code mode}.
+     *
+     * @param params         the network
+     * @param x              the inputs, (N, d)
+     * @param mode           which values
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new tensor in the mode's shape
+     * @throws org.ntk4j.InvalidInputException when an argument is invalid
+     * @throws BackendClosedException after {@link #close()}
+     */
     public final Tensor ntk(Parameters params, Matrix x, NtkMode mode, Implementation implementation) {
         enter();
         try {
@@ -104,6 +148,15 @@ public abstract class Backend implements AutoCloseable {
     /**
      * The empirical NTK Θ(x1, x2) in the layout of {@code mode}. Passing the same instance twice is the symmetric
      * kernel {@link #ntk(Parameters, Matrix, NtkMode, Implementation)}.
+     *
+     * @param params         the network
+     * @param x1             the first inputs, (N1, d)
+     * @param x2             the second inputs, (N2, d)
+     * @param mode           which values
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new tensor in the mode's shape
+     * @throws org.ntk4j.InvalidInputException when an argument is invalid
+     * @throws BackendClosedException after {@link #close()}
      */
     public final Tensor ntk(Parameters params, Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
         enter();
@@ -116,8 +169,55 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
+     * The full empirical NTK Θ(x, x) as the (N·O)×(N·O) matrix of {@link org.ntk4j.KernelLayout}'s matrix layout,
+     * exactly symmetric.
+     *
+     * @param params         the network
+     * @param x              the inputs, (N, d)
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new (N·O, N·O) matrix
+     * @throws org.ntk4j.InvalidInputException when an argument is invalid
+     * @throws BackendClosedException after {@link #close()}
+     */
+    public final Matrix ntkMatrix(Parameters params, Matrix x, Implementation implementation) {
+        enter();
+        try {
+            Validation.requireNtkArguments(params, x, x, NtkMode.FULL, implementation);
+            return computeNtkMatrix(params, x, x, true, implementation);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * The full empirical NTK Θ(x1, x2) as the (N1·O)×(N2·O) matrix of {@link org.ntk4j.KernelLayout}'s matrix
+     * layout. Passing the same instance twice is {@link #ntkMatrix(Parameters, Matrix, Implementation)}.
+     *
+     * @param params         the network
+     * @param x1             the first inputs, (N1, d)
+     * @param x2             the second inputs, (N2, d)
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new (N1·O, N2·O) matrix
+     * @throws org.ntk4j.InvalidInputException when an argument is invalid
+     * @throws BackendClosedException after {@link #close()}
+     */
+    public final Matrix ntkMatrix(Parameters params, Matrix x1, Matrix x2, Implementation implementation) {
+        enter();
+        try {
+            Validation.requireNtkArguments(params, x1, x2, NtkMode.FULL, implementation);
+            return computeNtkMatrix(params, x1, x2, x1 == x2, implementation);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
      * Holds a copy of these parameters in this backend for repeated calls (see {@link PreparedModel}). The model
      * must be closed before the backend; it fails with {@link BackendClosedException} once the backend is closed.
+     *
+     * @param params the network; copied
+     * @return an open model; close it before the backend
+     * @throws BackendClosedException after {@link #close()}
      */
     public final PreparedModel prepare(Parameters params) {
         enter();
@@ -132,31 +232,81 @@ public abstract class Backend implements AutoCloseable {
     /**
      * A prepared model of these parameters (a copy the model may keep). The default keeps them on the host and calls
      * this backend's methods; backends that can keep them closer to the hardware override it.
+     *
+     * @param params a copy of the caller's parameters, the model's to keep
+     * @return the model
      */
     protected PreparedModel createPreparedModel(Parameters params) {
         return new HostPreparedModel(this, params);
     }
 
-    /** {@link #forward} after validation. */
+    /**
+     * {@link #forward} after validation.
+     *
+     * @param params valid parameters
+     * @param x      valid inputs for them
+     * @return f(x), (N, O)
+     */
     protected abstract Matrix computeForward(Parameters params, Matrix x);
 
-    /** {@link #mseLossGradient} after validation. */
+    /**
+     * {@link #mseLossGradient} after validation.
+     *
+     * @param params valid parameters
+     * @param x      valid inputs for them
+     * @param y      valid targets, (N, O)
+     * @return the loss and its gradient
+     */
     protected abstract LossGradient computeMseLossGradient(Parameters params, Matrix x, Matrix y);
 
-    /** {@link #jacobian} after validation. */
+    /**
+     * {@link #jacobian} after validation.
+     *
+     * @param params valid parameters
+     * @param x      valid inputs, whose Jacobian fits one array
+     * @return J, (N·O, P)
+     */
     protected abstract Matrix computeJacobian(Parameters params, Matrix x);
 
     /**
      * {@link #ntk} after validation; {@code symmetric} means x2 is x1 and the result must be exactly symmetric.
      * {@code implementation} may be {@link Implementation#AUTO}: the backend picks.
+     *
+     * @param params         valid parameters
+     * @param x1             valid inputs
+     * @param x2             valid inputs; the same instance as x1 when symmetric
+     * @param symmetric      whether x2 is x1
+     * @param mode           the layout to return
+     * @param implementation the implementation asked for, possibly AUTO
+     * @return Θ(x1, x2) in the mode's shape
      */
     protected abstract Tensor computeNtk(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
                                          Implementation implementation);
 
+    /**
+     * {@link #ntkMatrix} after validation. The default reorders {@link #computeNtk}'s full kernel once; a backend whose
+     * products come out in matrix layout overrides it to skip that.
+     *
+     * @param params         valid parameters
+     * @param x1             valid inputs
+     * @param x2             valid inputs; the same instance as x1 when symmetric
+     * @param symmetric      whether x2 is x1
+     * @param implementation the implementation asked for, possibly AUTO
+     * @return Θ(x1, x2) in matrix layout, (N1·O, N2·O)
+     */
+    protected Matrix computeNtkMatrix(Parameters params, Matrix x1, Matrix x2, boolean symmetric,
+                                      Implementation implementation) {
+        return KernelLayout.fullToMatrix(computeNtk(params, x1, x2, symmetric, NtkMode.FULL, implementation));
+    }
+
     /** Releases threads, native and device memory; called once, after every running call has returned. */
     protected abstract void release();
 
-    /** Whether {@link #close()} has been called. */
+    /**
+     * Whether {@link #close()} has been called.
+     *
+     * @return true once {@link #close()} has been called
+     */
     public final boolean isClosed() {
         synchronized (lock) {
             return closed;

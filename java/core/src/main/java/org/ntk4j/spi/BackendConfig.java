@@ -35,12 +35,22 @@ public record BackendConfig(Precision precision, int threads, long memoryBudget,
         options = Collections.unmodifiableMap(new LinkedHashMap<>(options == null ? Map.of() : options));
     }
 
-    /** The defaults in this precision. */
+    /**
+     * The defaults in this precision.
+     *
+     * @param precision the precision
+     * @return a configuration with no options and the defaults for threads and memory
+     */
     public static BackendConfig of(Precision precision) {
         return new BackendConfig(precision, 0, 0, Map.of());
     }
 
-    /** Throws naming the first option the backend does not know, and the ones it does. */
+    /**
+     * Throws naming the first option the backend does not know, and the ones it does.
+     *
+     * @param backend the backend's name, for the message
+     * @param known   the option names it knows
+     */
     public void requireOnly(String backend, String... known) {
         Set<String> ok = Set.of(known);
         for (String k : options.keySet()) {
@@ -51,12 +61,25 @@ public record BackendConfig(Precision precision, int threads, long memoryBudget,
         }
     }
 
-    /** The option's value, or {@code fallback} when it is not set. */
+    /**
+     * The option's value, or {@code fallback} when it is not set.
+     *
+     * @param key      the option's name
+     * @param fallback the value when it is not set
+     * @return the value as given
+     */
     public String option(String key, String fallback) {
         return options.getOrDefault(key, fallback);
     }
 
-    /** A boolean option ({@code true}/{@code false}, any case). */
+    /**
+     * A boolean option ({@code true}/{@code false}, any case).
+     *
+     * @param key      the option's name
+     * @param fallback the value when it is not set
+     * @return the value
+     * @throws org.ntk4j.InvalidInputException when the value is neither true nor false
+     */
     public boolean booleanOption(String key, boolean fallback) {
         String v = options.get(key);
         if (v == null) {
@@ -69,7 +92,16 @@ public record BackendConfig(Precision precision, int threads, long memoryBudget,
         };
     }
 
-    /** An integer option within [min, max]. */
+    /**
+     * An integer option within [min, max].
+     *
+     * @param key      the option's name
+     * @param fallback the value when it is not set
+     * @param min      the smallest value allowed
+     * @param max      the largest value allowed
+     * @return the value
+     * @throws org.ntk4j.InvalidInputException when the value is not an integer in range
+     */
     public int intOption(String key, int fallback, int min, int max) {
         String v = options.get(key);
         if (v == null) {
@@ -86,7 +118,16 @@ public record BackendConfig(Precision precision, int threads, long memoryBudget,
         }
     }
 
-    /** A decimal option within [min, max]. */
+    /**
+     * A decimal option within [min, max].
+     *
+     * @param key      the option's name
+     * @param fallback the value when it is not set
+     * @param min      the smallest value allowed
+     * @param max      the largest value allowed
+     * @return the value
+     * @throws org.ntk4j.InvalidInputException when the value is not a number in range
+     */
     public double doubleOption(String key, double fallback, double min, double max) {
         String v = options.get(key);
         if (v == null) {
@@ -103,7 +144,15 @@ public record BackendConfig(Precision precision, int threads, long memoryBudget,
         }
     }
 
-    /** One of the given choices (any case), returned lower case. */
+    /**
+     * One of the given choices (any case), returned lower case.
+     *
+     * @param key      the option's name
+     * @param fallback the value when it is not set
+     * @param choices  the values allowed, lower case
+     * @return the value, lower case
+     * @throws org.ntk4j.InvalidInputException when the value is not one of the choices
+     */
     public String choiceOption(String key, String fallback, String... choices) {
         String v = options.get(key);
         if (v == null) {

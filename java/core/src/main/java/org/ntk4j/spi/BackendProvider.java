@@ -10,13 +10,25 @@ package org.ntk4j.spi;
  */
 public interface BackendProvider {
 
-    /** The name users ask for, lower case, unique among providers: e.g. {@code "cpu"}, {@code "cuda"}. */
+    /**
+     * The name users ask for, lower case, unique among providers: e.g. {@code "cpu"}, {@code "cuda"}.
+     *
+     * @return the name
+     */
     String name();
 
-    /** Higher wins under {@code "auto"}: CUDA 100, CPU 10. */
+    /**
+     * Higher wins under {@code "auto"}: CUDA 100, CPU 10.
+     *
+     * @return the rank
+     */
     int rank();
 
-    /** Whether {@code "auto"} may pick this backend (false for the slow fp64 reference). */
+    /**
+     * Whether {@code "auto"} may pick this backend (false for the slow fp64 reference).
+     *
+     * @return true unless {@code "auto"} must pass this backend over
+     */
     default boolean autoSelectable() {
         return true;
     }
@@ -24,12 +36,16 @@ public interface BackendProvider {
     /**
      * Null when this backend can run here, else a one-line reason (e.g. "no CUDA driver (libcuda.so.1)"). Must be
      * cheap after the first call and must never crash the JVM.
+     *
+     * @return null, or why not
      */
     String unavailableReason();
 
     /**
      * Facts about this backend on this machine for display (device name, memory, BLAS in use, …), in display order;
      * empty when unavailable. Must not open a backend if that is expensive.
+     *
+     * @return name → value, in display order
      */
     default java.util.Map<String, String> properties() {
         return java.util.Map.of();
@@ -39,6 +55,9 @@ public interface BackendProvider {
      * Opens an instance. Throws {@link org.ntk4j.BackendUnavailableException} if it cannot run here and
      * {@link org.ntk4j.InvalidInputException} for a configuration it does not support (an unknown option, a
      * precision it lacks), naming the problem.
+     *
+     * @param config the precision, the common settings and the backend's options
+     * @return an open backend
      */
     Backend open(BackendConfig config);
 }

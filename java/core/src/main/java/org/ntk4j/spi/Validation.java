@@ -13,7 +13,14 @@ public final class Validation {
     private Validation() {
     }
 
-    /** Checks a batch of inputs for this model: non-empty, matching dimension, finite. */
+    /**
+     * Checks a batch of inputs for this model: non-empty, matching dimension, finite.
+     *
+     * @param arch the model
+     * @param x    the inputs
+     * @param name how the message names them, e.g. "x1"
+     * @throws InvalidInputException naming the problem
+     */
     public static void requireInputs(Architecture arch, Matrix x, String name) {
         if (x == null) {
             throw new InvalidInputException(name + " is missing");
@@ -28,7 +35,13 @@ public final class Validation {
         requireFinite(x, name);
     }
 
-    /** Checks that every value is finite. */
+    /**
+     * Checks that every value is finite.
+     *
+     * @param m    the values
+     * @param name how the message names them
+     * @throws InvalidInputException naming the problem and where
+     */
     public static void requireFinite(Matrix m, String name) {
         double[] d = m.data();
         for (int k = 0; k < d.length; k++) {
@@ -39,7 +52,12 @@ public final class Validation {
         }
     }
 
-    /** Checks that every parameter is finite. */
+    /**
+     * Checks that every parameter is finite.
+     *
+     * @param p the parameters
+     * @throws InvalidInputException naming the problem
+     */
     public static void requireParameters(Parameters p) {
         if (p == null) {
             throw new InvalidInputException("parameters are missing");
@@ -50,7 +68,14 @@ public final class Validation {
         }
     }
 
-    /** Checks targets for a batch of N inputs. */
+    /**
+     * Checks targets for a batch of N inputs.
+     *
+     * @param arch the model
+     * @param x    the inputs the targets belong to
+     * @param y    the targets, (N, O)
+     * @throws InvalidInputException naming the problem
+     */
     public static void requireTargets(Architecture arch, Matrix x, Matrix y) {
         if (y == null) {
             throw new InvalidInputException("targets are missing");
@@ -62,7 +87,16 @@ public final class Validation {
         requireFinite(y, "targets");
     }
 
-    /** Checks the arguments of an NTK call Θ(x1, x2); x2 may be x1 itself (the symmetric kernel). */
+    /**
+     * Checks the arguments of an NTK call Θ(x1, x2); x2 may be x1 itself (the symmetric kernel).
+     *
+     * @param p    the parameters
+     * @param x1   the first inputs
+     * @param x2   the second inputs, or x1 itself
+     * @param mode the kernel's mode
+     * @param impl the implementation
+     * @throws InvalidInputException naming the problem
+     */
     public static void requireNtkArguments(Parameters p, Matrix x1, Matrix x2, NtkMode mode, Implementation impl) {
         requireParameters(p);
         requireInputs(p.architecture(), x1, x2 == x1 ? "x" : "x1");
@@ -83,7 +117,13 @@ public final class Validation {
         }
     }
 
-    /** Checks that the whole Jacobian of N examples, (N·O) × P, fits one array. */
+    /**
+     * Checks that the whole Jacobian of N examples, (N·O) × P, fits one array.
+     *
+     * @param arch the model
+     * @param n    the number of examples
+     * @throws InvalidInputException naming the problem
+     */
     public static void requireJacobianSize(Architecture arch, int n) {
         long values = (long) n * arch.outputDim() * arch.parameterCount();
         if (values > Integer.MAX_VALUE - 8) {

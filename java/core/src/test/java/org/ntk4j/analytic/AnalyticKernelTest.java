@@ -42,7 +42,7 @@ class AnalyticKernelTest {
         assertTrue(full.get(1, 2, 2, 2) != 0.0);
         Tensor diag = k.ntkDiagonal(x1, NtkMode.FULL);
         assertArrayEquals(new int[] {4, 3, 3}, diag.shape());
-        Tensor sym = k.ntk(x1, null, NtkMode.FULL);
+        Tensor sym = k.ntk(x1, NtkMode.FULL);
         for (int i = 0; i < 4; i++) {
             assertEquals(sym.get(i, i, 1, 1), diag.get(i, 1, 1), 1e-14 * Math.abs(diag.get(i, 1, 1)));
         }
@@ -54,7 +54,7 @@ class AnalyticKernelTest {
             Architecture arch = net(5, act, Parameterization.STANDARD, 7, 11).output(1).sigmaW(1.3).sigmaB(0.4).build();
             AnalyticKernel k = AnalyticKernel.of(arch);
             Matrix x = NtkCase.gaussianInputs(6, 5, 3);
-            AnalyticKernel.Kernels sym = k.compute(x, null);
+            AnalyticKernel.Kernels sym = k.compute(x);
             AnalyticKernel.Kernels cross = k.compute(x, x.copy());
             for (int i = 0; i < 6; i++) {
                 for (int j = 0; j < 6; j++) {
@@ -77,7 +77,7 @@ class AnalyticKernelTest {
         double r = Math.sqrt(2);
         Matrix x = Matrix.of(new double[][] {{r, 0}, {0, r}, {-r, 0}});
         Architecture ntkArch = net(2, Activation.RELU, Parameterization.NTK, 50).output(1).noBias().build();
-        AnalyticKernel.Kernels k = AnalyticKernel.of(ntkArch).compute(x, null);
+        AnalyticKernel.Kernels k = AnalyticKernel.of(ntkArch).compute(x);
         assertEquals(1.0, k.ntk().get(0, 0), 1e-15);
         assertEquals(1 / (2 * Math.PI), k.ntk().get(0, 1), 1e-15);
         assertEquals(0.0, k.ntk().get(0, 2), 1e-15);
@@ -86,7 +86,7 @@ class AnalyticKernelTest {
         assertEquals(0.0, k.nngp().get(0, 2), 1e-15);
         // Standard parameterization at width 50: Θ¹ = x·x' = 2 cos θ, Θ² = 50·K + K̇·Θ¹.
         Architecture std = net(2, Activation.RELU, Parameterization.STANDARD, 50).output(1).noBias().build();
-        AnalyticKernel.Kernels s = AnalyticKernel.of(std).compute(x, null);
+        AnalyticKernel.Kernels s = AnalyticKernel.of(std).compute(x);
         assertEquals(50 * 0.5 + 0.5 * 2, s.ntk().get(0, 0), 1e-13);
         assertEquals(50 / (2 * Math.PI), s.ntk().get(0, 1), 1e-13);
         assertEquals(0.0, s.ntk().get(0, 2), 1e-13);
@@ -95,7 +95,7 @@ class AnalyticKernelTest {
 
     /** Mean over seeds of ‖Θ_emp − Θ_∞‖_F/‖Θ_∞‖_F (full mode, so the vanishing cross-output blocks count). */
     private static double meanRelativeError(Architecture arch, Matrix x, int seeds, long seed0) {
-        Tensor inf = AnalyticKernel.of(arch).ntk(x, null, NtkMode.FULL);
+        Tensor inf = AnalyticKernel.of(arch).ntk(x, NtkMode.FULL);
         double sum = 0;
         for (int s = 0; s < seeds; s++) {
             Tensor emp = REF.ntk(Parameters.init(arch, seed0 + s), x, NtkMode.FULL, Implementation.AUTO);
@@ -157,7 +157,7 @@ class AnalyticKernelTest {
         for (boolean bias : new boolean[] {true, false}) {
             Architecture.Builder b = net(6, Activation.RELU, Parameterization.STANDARD, 8).output(1).sigmaW(1.5);
             Architecture arch = bias ? b.sigmaB(0.5).build() : b.noBias().build();
-            double[] limit = AnalyticKernel.of(arch).ntk(x, null, NtkMode.TRACE).data();
+            double[] limit = AnalyticKernel.of(arch).ntk(x, NtkMode.TRACE).data();
             double dev = deviationInStandardErrors(arch, x, 1500, 5000, limit);
             assertTrue(dev < 3, "bias=" + bias + ": mean empirical kernel is " + dev + " standard errors from the limit");
             if (bias) {
@@ -178,7 +178,7 @@ class AnalyticKernelTest {
         for (Activation act : Activation.values()) {
             for (Parameterization p : Parameterization.values()) {
                 Architecture arch = net(5, act, p, 256, 256).output(1).sigmaW(1.3).sigmaB(0.2).build();
-                double[] limit = AnalyticKernel.of(arch).ntk(x, null, NtkMode.TRACE).data();
+                double[] limit = AnalyticKernel.of(arch).ntk(x, NtkMode.TRACE).data();
                 double dev = deviationInStandardErrors(arch, x, 8, 40, limit);
                 assertTrue(dev < 4, act + " " + p + ": mean empirical kernel is " + dev + " standard errors from the limit");
             }
@@ -190,11 +190,16 @@ class AnalyticKernelTest {
         Architecture arch = net(3, Activation.RELU, Parameterization.NTK, 4).output(1).build();
         AnalyticKernel k = AnalyticKernel.of(arch);
         InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> k.compute(NtkCase.gaussianInputs(2, 4, 1), null));
+                () -> k.compute(NtkCase.gaussianInputs(2, 4, 1)));
         assertTrue(e.getMessage().contains("input dimension"), e.getMessage());
         Matrix bad = NtkCase.gaussianInputs(2, 3, 1);
         bad.set(1, 2, Double.NaN);
-        assertThrows(InvalidInputException.class, () -> k.ntk(bad, null, NtkMode.TRACE));
+        assertThrows(InvalidInputException.class, () -> k.ntk(bad, NtkMode.TRACE));
         assertThrows(InvalidInputException.class, () -> AnalyticKernel.of(null));
+        Matrix x = NtkCase.gaussianInputs(2, 3, 1);
+        e = assertThrows(InvalidInputException.class, () -> k.compute(x, null));
+        assertTrue(e.getMessage().contains("x2 is missing"), e.getMessage());
+        assertThrows(InvalidInputException.class, () -> k.ntk(x, null, NtkMode.FULL));
+        assertThrows(InvalidInputException.class, () -> k.nngp(x, null, NtkMode.FULL));
     }
 }

@@ -348,9 +348,9 @@ class CpuBackendTest {
             assertTrue(e.getMessage().contains("pure-Java"), e.getMessage());
         }
         assertTrue(FP32.description().startsWith("cpu fp32 (") && FP64.description().startsWith("cpu fp64 ("));
-        assertTrue(FP32.vectorApi() == Kernels.vectorAvailable(), FP32.description());
+        assertTrue(FP32.vectorApi() == ElementwiseOps.vectorAvailable(), FP32.description());
         assertFalse(FP32_SCALAR.vectorApi());
-        assertTrue(FP32_SCALAR.description().contains("scalar kernels"), FP32_SCALAR.description());
+        assertTrue(FP32_SCALAR.description().contains("scalar loops"), FP32_SCALAR.description());
         assertThrows(BackendUnavailableException.class, () -> CpuBackend.open(Precision.TF32));
         assertThrows(InvalidInputException.class, () -> CpuBackend.builder().threads(0));
     }

@@ -29,7 +29,7 @@ import org.ntk4j.testing.Tolerances;
  */
 class CpuBatteryTest {
     private static final ReferenceBackend REF = new ReferenceBackend();
-    /** Variants run on every case: both precisions on both BLAS, Vector API kernels. */
+    /** Variants run on every case: both precisions on both BLAS, Vector API loops. */
     private static final List<CpuBackend> MAIN = new ArrayList<>();
     /** The plain-loop kernels, on fewer cases. */
     private static final List<CpuBackend> SCALAR = new ArrayList<>();

@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
@@ -65,7 +66,7 @@ class GradientDescentTest {
         assertEquals(3, run.kernelSteps().length);
         Tensor k0 = REF.kernel(p0, X, NtkMode.TRACE, Implementation.AUTO);
         Tensor k12 = REF.kernel(run.finalParameters(), X, NtkMode.TRACE, Implementation.AUTO);
-        assertEquals(KernelMatrices.relativeDistance(k12, k0), run.kernelDrift()[2], 1e-13);
+        assertEquals(k12.relativeDistance(k0), run.kernelDrift()[2], 1e-13);
         assertTrue(run.kernelDrift()[2] > 0);
         Compare.assertClose("final outputs", run.trainOutputs()[0], REF.forward(run.finalParameters(), X), 0);
         assertEquals(12, seen.size());
@@ -79,7 +80,7 @@ class GradientDescentTest {
         Parameters p0 = Parameters.init(ARCH, 6);
         GradientDescent.Run run = GradientDescent.train(REF, p0, X, Y, GradientDescent.Options.of(30), null);
         Tensor full = REF.kernel(p0, X, NtkMode.FULL, Implementation.AUTO);
-        double[] ev = LinearAlgebra.symmetricEigenvalues(KernelMatrices.fullToMatrix(full));
+        double[] ev = LinearAlgebra.symmetricEigenvalues(KernelLayout.fullToMatrix(full));
         assertEquals(0.5 * 2 * 18 / ev[ev.length - 1], run.learningRate(), 1e-12 * run.learningRate());
         for (int t = 1; t <= 30; t++) {
             assertTrue(run.loss()[t] < run.loss()[t - 1], "loss rose at step " + t);

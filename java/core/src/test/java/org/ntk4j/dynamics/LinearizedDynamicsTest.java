@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
@@ -45,7 +46,7 @@ class LinearizedDynamicsTest {
     }
 
     private static Matrix asMatrix(Tensor k) {
-        return k.rank() == 2 ? k.asMatrix() : KernelMatrices.fullToMatrix(k);
+        return k.rank() == 2 ? k.asMatrix() : KernelLayout.fullToMatrix(k);
     }
 
     @Test
@@ -98,7 +99,7 @@ class LinearizedDynamicsTest {
         Tensor kts = REF.kernel(P, XT, X, NtkMode.FULL, Implementation.AUTO);
         Matrix pred = LinearizedDynamics.kernelRegression(k, kts, Y, 0.1);
         // Independent: α from the eigendecomposition, α = V (Λ + 0.1)⁻¹ Vᵀ y.
-        Matrix km = KernelMatrices.fullToMatrix(k);
+        Matrix km = KernelLayout.fullToMatrix(k);
         LinearAlgebra.Eigen e = LinearAlgebra.symmetricEigen(km);
         Matrix yc = new Matrix(21, 1, Y.data());
         Matrix c = LinearAlgebra.multiply(e.vectors(), false, yc, false);
@@ -106,7 +107,7 @@ class LinearizedDynamicsTest {
             c.set(i, 0, c.get(i, 0) / (e.values()[i] + 0.1));
         }
         Matrix alpha = LinearAlgebra.multiply(e.vectors(), true, c, false);
-        Matrix expected = LinearAlgebra.multiply(KernelMatrices.fullToMatrix(kts), false, alpha, false);
+        Matrix expected = LinearAlgebra.multiply(KernelLayout.fullToMatrix(kts), false, alpha, false);
         Compare.assertClose("kernel regression", pred.data(), expected.data(), 1e-10);
     }
 

@@ -176,7 +176,7 @@ public final class Cublas implements AutoCloseable {
      * Row-major C (M×N, ldc) = alpha·A·Bᵀ + beta·C with A (M×K, lda), B (N×K, ldb) device matrices, through
      * cublasSgemm / cublasDgemm, or cublasGemmEx with CUBLAS_COMPUTE_32F_FAST_TF32 when {@code tf32}.
      */
-    void gemmNT(CudaDevice dev, Kernels.Elem e, boolean tf32, long m, long n, long k, long a, long lda, long b, long ldb,
+    void gemmNT(CudaDevice dev, KernelLaunches.Elem e, boolean tf32, long m, long n, long k, long a, long lda, long b, long ldb,
                 long c, long ldc, double alpha, double beta) {
         dev.synchronize();
         int im = checkedInt(m, "M");
@@ -188,7 +188,7 @@ public final class Cublas implements AutoCloseable {
             MemorySegment pb = MemorySegment.ofAddress(b);
             MemorySegment pc = MemorySegment.ofAddress(c);
             int st;
-            if (e == Kernels.Elem.F64) {
+            if (e == KernelLaunches.Elem.F64) {
                 MemorySegment al = call.allocateFrom(JAVA_DOUBLE, alpha);
                 MemorySegment be = call.allocateFrom(JAVA_DOUBLE, beta);
                 st = (int) dgemm.invokeExact(handle, OP_T, OP_N, in, im, ik, al, pb, checkedInt(ldb, "ldb"), pa,
@@ -206,7 +206,7 @@ public final class Cublas implements AutoCloseable {
                 }
             }
             if (st != 0) {
-                throw new CudaException(tf32 ? "cublasGemmEx" : e == Kernels.Elem.F64 ? "cublasDgemm" : "cublasSgemm", st,
+                throw new CudaException(tf32 ? "cublasGemmEx" : e == KernelLaunches.Elem.F64 ? "cublasDgemm" : "cublasSgemm", st,
                         "CUBLAS_STATUS_" + st);
             }
         } catch (CudaException | IllegalArgumentException ex) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.ntk4j.spi.Backend;
 import org.ntk4j.Implementation;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
@@ -38,9 +39,9 @@ public final class CudaBackend extends Backend {
     private static final int MODE_DIAG = 2;
 
     private final CudaDevice dev;
-    private final Kernels k;
+    private final KernelLaunches k;
     private final Precision precision;
-    private final Kernels.Elem elem;
+    private final KernelLaunches.Elem elem;
     private final boolean tf32;
     private final double memoryFraction;
     private long budgetOverride = -1;
@@ -61,9 +62,9 @@ public final class CudaBackend extends Backend {
     CudaBackend(CudaDevice dev, BackendConfig config) {
         config.requireOnly("cuda", "memoryFraction", "gram", "poison");
         this.dev = dev;
-        this.k = new Kernels(dev);
+        this.k = new KernelLaunches(dev);
         this.precision = config.precision();
-        this.elem = precision == Precision.FP64 ? Kernels.Elem.F64 : Kernels.Elem.F32;
+        this.elem = precision == Precision.FP64 ? KernelLaunches.Elem.F64 : KernelLaunches.Elem.F32;
         this.tf32 = precision == Precision.TF32;
         this.memoryFraction = config.doubleOption("memoryFraction", 0.8, Double.MIN_VALUE, 1);
         this.useCublas = config.choiceOption("gram", "native", "native", "cublas").equals("cublas");
@@ -234,7 +235,7 @@ public final class CudaBackend extends Backend {
     private Acts forwardTile(Net net, Matrix x, int row0, int rows) {
         Architecture a = net.a;
         int layers = a.layers();
-        int act = Kernels.activationCode(a.activation());
+        int act = KernelLaunches.activationCode(a.activation());
         Acts t = new Acts(rows, layers);
         try {
             t.h[0] = alloc((long) rows * a.inputDim());
@@ -248,7 +249,7 @@ public final class CudaBackend extends Backend {
                     t.h[l + 1] = output((long) rows * out);
                 }
                 k.forward(elem, rows, out, in, t.h[l].address(), in, net.w[l].address(), net.bias(l),
-                        a.weightScale(l), a.biasScale(l), hidden ? act : Kernels.ACT_IDENTITY, t.z[l + 1].address(),
+                        a.weightScale(l), a.biasScale(l), hidden ? act : KernelLaunches.ACT_IDENTITY, t.z[l + 1].address(),
                         hidden ? t.h[l + 1].address() : 0L);
             }
             return t;
@@ -264,7 +265,7 @@ public final class CudaBackend extends Backend {
         int layers = a.layers();
         int o = a.outputDim();
         int r = t.rows * o;
-        int act = Kernels.activationCode(a.activation());
+        int act = KernelLaunches.activationCode(a.activation());
         t.d[layers] = output((long) r * o);
         k.deltaSeedIdentity(elem, t.rows, o, t.d[layers].address());
         for (int l = layers - 1; l >= 1; l--) {
@@ -321,7 +322,7 @@ public final class CudaBackend extends Backend {
         int n = x.rows();
         int o = a.outputDim();
         int layers = a.layers();
-        int act = Kernels.activationCode(a.activation());
+        int act = KernelLaunches.activationCode(a.activation());
         long budget = budget();
         long maxW = 0;
         for (int l = 0; l < layers; l++) {
@@ -506,9 +507,9 @@ public final class CudaBackend extends Backend {
                             long left = avail - 2L * tile * per;
                             double[] tileOut = jc ? jcTile(net, a1, a2, same, m, left) : structuredTile(net, a1, a2, same,
                                     m, left);
-                            scatter(tileOut, out, i0, j0, t1, t2, n2, m, o, false);
+                            KernelLayout.copyPairs(tileOut, t2, 0, 0, t1, t2, vpp, out, n2, i0, j0);
                             if (symmetric && !same) {
-                                scatter(tileOut, out, i0, j0, t1, t2, n2, m, o, true);
+                                KernelLayout.transposePairs(tileOut, t2, 0, 0, t1, t2, mode, o, out, n2, j0, i0);
                             }
                         } finally {
                             if (!same) {
@@ -520,54 +521,9 @@ public final class CudaBackend extends Backend {
             }
         }
         if (symmetric) {
-            symmetrize(out, n1, o, m);
+            KernelLayout.mirrorUpperPairs(out, n1, mode, o);
         }
         return new Tensor(mode.shape(n1, n2, o), out);
-    }
-
-    /** Copies a (t1, t2, values) tile to (i0.., j0..) of the output, or transposed (Θ_ab(x,x') = Θ_ba(x',x)). */
-    private static void scatter(double[] tile, double[] out, int i0, int j0, int t1, int t2, int n2, int mode, int o,
-                                boolean transposed) {
-        int vpp = mode == MODE_FULL ? o * o : mode == MODE_DIAG ? o : 1;
-        for (int i = 0; i < t1; i++) {
-            for (int j = 0; j < t2; j++) {
-                int src = (i * t2 + j) * vpp;
-                if (!transposed) {
-                    System.arraycopy(tile, src, out, ((i0 + i) * n2 + j0 + j) * vpp, vpp);
-                } else {
-                    int dst = ((j0 + j) * n2 + i0 + i) * vpp;
-                    if (mode == MODE_FULL) {
-                        for (int a = 0; a < o; a++) {
-                            for (int b = 0; b < o; b++) {
-                                out[dst + b * o + a] = tile[src + a * o + b];
-                            }
-                        }
-                    } else {
-                        System.arraycopy(tile, src, out, dst, vpp);
-                    }
-                }
-            }
-        }
-    }
-
-    /** Makes Θ(x, x) exactly symmetric: Θ[j][i][b][a] := Θ[i][j][a][b] for i < j, and within i = j for a < b. */
-    private static void symmetrize(double[] out, int n, int o, int mode) {
-        int vpp = mode == MODE_FULL ? o * o : mode == MODE_DIAG ? o : 1;
-        for (int i = 0; i < n; i++) {
-            for (int j = i; j < n; j++) {
-                int src = (i * n + j) * vpp;
-                int dst = (j * n + i) * vpp;
-                if (mode == MODE_FULL) {
-                    for (int a = 0; a < o; a++) {
-                        for (int b = (i == j ? a + 1 : 0); b < o; b++) {
-                            out[dst + b * o + a] = out[src + a * o + b];
-                        }
-                    }
-                } else if (i != j) {
-                    System.arraycopy(out, src, out, dst, vpp);
-                }
-            }
-        }
     }
 
     private double[] structuredTile(Net net, Acts a1, Acts a2, boolean same, int mode, long availBytes) {
@@ -582,7 +538,7 @@ public final class CudaBackend extends Backend {
         long wsNeed = 0;
         int[] sg = new int[a.layers()];
         int[] sp = new int[a.layers()];
-        int[] d = Kernels.structDims(mode, t1, t2, o);
+        int[] d = KernelLaunches.structDims(mode, t1, t2, o);
         for (int l = 0; l < a.layers(); l++) {
             sg[l] = k.chooseSplits(t1, t2, 1, a.width(l), elem.bm, elem.bn, wsCap);
             sp[l] = k.structSplits(elem, mode, t1, t2, o, a.width(l + 1), wsCap);

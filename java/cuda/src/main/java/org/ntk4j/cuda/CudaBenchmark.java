@@ -96,9 +96,9 @@ public final class CudaBenchmark {
                 out.println("cuBLAS unavailable: " + e.getMessage());
             }
             for (Shape s : grams) {
-                gram(out, f32.device(), cublas, s, Kernels.Elem.F32, false, reps);
-                gram(out, f32.device(), cublas, s, Kernels.Elem.F32, true, reps);
-                gram(out, f32.device(), cublas, s, Kernels.Elem.F64, false, reps);
+                gram(out, f32.device(), cublas, s, KernelLaunches.Elem.F32, false, reps);
+                gram(out, f32.device(), cublas, s, KernelLaunches.Elem.F32, true, reps);
+                gram(out, f32.device(), cublas, s, KernelLaunches.Elem.F64, false, reps);
             }
             if (cublas != null) {
                 cublas.close();
@@ -116,7 +116,7 @@ public final class CudaBenchmark {
         return c[c.length / 2];
     }
 
-    private static void gram(PrintStream out, CudaDevice dev, Cublas cublas, Shape s, Kernels.Elem e, boolean tf32,
+    private static void gram(PrintStream out, CudaDevice dev, Cublas cublas, Shape s, KernelLaunches.Elem e, boolean tf32,
                              int reps) {
         String kind = tf32 ? "tf32" : e.suffix;
         long es = e.bytes;
@@ -127,7 +127,7 @@ public final class CudaBenchmark {
                     s.k(), need / 1073741824.0, free / 1073741824.0);
             return;
         }
-        Kernels k = new Kernels(dev);
+        KernelLaunches k = new KernelLaunches(dev);
         int bm = tf32 ? 128 : e.bm;
         int bn = tf32 ? 128 : e.bn;
         int splits = k.chooseSplits(s.m(), s.n(), 1, s.k(), bm, bn, 256L << 20);

@@ -6,6 +6,6 @@
  * <p>{@link org.ntk4j.cuda.CudaProvider} reports the backend unavailable, with a reason and without touching native
  * code that could end the process, when the jar was built without nvcc, when {@code libcuda.so.1} is missing, when no
  * device exists, or when the device is older than compute capability 8.0. {@link org.ntk4j.cuda.CudaBackend}
- * implements {@link org.ntk4j.Backend}; {@link org.ntk4j.cuda.CudaBenchmark} times the kernels on a GPU host.
+ * implements {@link org.ntk4j.spi.Backend}; {@link org.ntk4j.cuda.CudaBenchmark} times the kernels on a GPU host.
  */
 package org.ntk4j.cuda;

@@ -6,9 +6,19 @@ import org.ntk4j.Matrix;
 
 /**
  * Inputs (N, d), regression targets (N, O) and, for classification data, the class of each row (else null).
+ *
+ * @param name   what the data is, for reports
+ * @param x      the inputs, (N, d); kept by reference
+ * @param y      the targets, (N, O); kept by reference
+ * @param labels the class of each row, or null; kept by reference
  */
 public record Dataset(String name, Matrix x, Matrix y, int[] labels) {
 
+    /**
+     * Checks that the parts have the same number of rows.
+     *
+     * @throws InvalidInputException when they do not
+     */
     public Dataset {
         if (x == null || y == null || x.rows() != y.rows()) {
             throw new InvalidInputException("a dataset needs inputs and targets with the same number of rows");
@@ -18,11 +28,22 @@ public record Dataset(String name, Matrix x, Matrix y, int[] labels) {
         }
     }
 
+    /**
+     * The number of rows.
+     *
+     * @return N
+     */
     public int size() {
         return x.rows();
     }
 
-    /** The rows at these indices, in this order. */
+    /**
+     * The rows at these indices, in this order.
+     *
+     * @param rows row indices, in [0, N); repeats allowed
+     * @return a new dataset with its own arrays
+     * @throws InvalidInputException when an index is out of range
+     */
     public Dataset select(int[] rows) {
         int d = x.cols();
         int o = y.cols();
@@ -43,7 +64,15 @@ public record Dataset(String name, Matrix x, Matrix y, int[] labels) {
         return new Dataset(name, new Matrix(rows.length, d, xs), new Matrix(rows.length, o, ys), ls);
     }
 
-    /** A seeded random split into disjoint train and test sets of the given sizes. */
+    /**
+     * A seeded random split into disjoint train and test sets of the given sizes.
+     *
+     * @param train rows in the training part, ≥ 1
+     * @param test  rows in the test part, ≥ 0
+     * @param seed  the shuffle's seed
+     * @return the two parts, each with its own arrays
+     * @throws InvalidInputException when the sizes do not fit
+     */
     public Split split(int train, int test, long seed) {
         if (train < 1 || test < 0 || (long) train + test > size()) {
             throw new InvalidInputException("cannot split " + size() + " rows of " + name + " into " + train
@@ -64,7 +93,12 @@ public record Dataset(String name, Matrix x, Matrix y, int[] labels) {
                 select(java.util.Arrays.copyOfRange(perm, train, train + test)));
     }
 
-    /** Train and test parts of a dataset. */
+    /**
+     * Train and test parts of a dataset.
+     *
+     * @param train the training part
+     * @param test  the held-out part
+     */
     public record Split(Dataset train, Dataset test) {
     }
 }

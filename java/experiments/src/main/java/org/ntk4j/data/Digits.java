@@ -24,8 +24,17 @@ import org.ntk4j.NtkException;
  * the best constant prediction.
  */
 public final class Digits {
+    /**
+     * Images in the data set.
+     */
     public static final int ROWS = 1797;
+    /**
+     * Pixels per image (8×8).
+     */
     public static final int FEATURES = 64;
+    /**
+     * Classes (the digits 0 … 9), hence outputs.
+     */
     public static final int CLASSES = 10;
     private static final String RESOURCE = "/org/ntk4j/data/digits.csv.gz";
 
@@ -40,12 +49,21 @@ public final class Digits {
         ONE_HOT
     }
 
-    /** All 1797 images, normalised as described in the class notes, with centred one-hot targets. */
+    /**
+     * All 1797 images, normalised as described in the class notes, with centred one-hot targets.
+     *
+     * @return a new dataset of 1797 rows, 64 inputs and 10 outputs
+     */
     public static Dataset load() {
         return load(Targets.CENTRED_ONE_HOT);
     }
 
-    /** All 1797 images, normalised as described in the class notes. */
+    /**
+     * All 1797 images, normalised as described in the class notes.
+     *
+     * @param targets how the class becomes the 10 targets
+     * @return a new dataset of 1797 rows, 64 inputs and 10 outputs
+     */
     public static Dataset load(Targets targets) {
         double[][] raw = readRaw();
         int n = raw.length;

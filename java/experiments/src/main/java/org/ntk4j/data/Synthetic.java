@@ -13,6 +13,12 @@ public final class Synthetic {
      * n inputs uniform on the sphere of radius √d (so x·x/d = 1, like {@link Digits}) and O smooth targets
      * y_a = sin(2·u_a·x/√d) + cos(3·v_a·x/√d)/(2√2) with random unit directions u_a, v_a: bounded, nonlinear,
      * learnable. The same seed gives the same data.
+     *
+     * @param n       the number of examples, ≥ 1
+     * @param d       the input dimension, ≥ 1
+     * @param outputs O, ≥ 1
+     * @param seed    the seed
+     * @return a new dataset
      */
     public static Dataset sphere(int n, int d, int outputs, long seed) {
         if (n < 1 || d < 1 || outputs < 1) {

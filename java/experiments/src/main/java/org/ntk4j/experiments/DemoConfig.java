@@ -24,6 +24,11 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
                          int convergenceSeeds, int lazyPoints, int lazySeeds, LazyScore.Options lazyOptions,
                          int lazyMaxWidth, boolean measureGemm) {
 
+    /**
+     * Checks the sizes.
+     *
+     * @throws InvalidInputException when one is not positive
+     */
     public DemoConfig {
         if (sweep == null || lazyOptions == null || trainSize < 1 || testSize < 0 || convergencePoints < 1
                 || convergenceSeeds < 1 || lazyPoints < 1 || lazySeeds < 1 || lazyMaxWidth < 1) {
@@ -35,6 +40,8 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
      * For a CPU: widths 16 … 2048, 256 training and 128 test digits, 200 steps at half the stability limit of each
      * width's empirical NTK (the loss falls 30–70× at every width), kernel drift on 64 points at 8 steps, 3 seeds of
      * 64 points for experiment 2, 32 points for the lazy score (Lanczos residual 1e-2: Ritz values to ~1e-4).
+     *
+     * @return the configuration
      */
     public static DemoConfig cpu() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128, 256, 512, 1024, 2048).withSteps(200)
@@ -42,19 +49,32 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
                 true);
     }
 
-    /** For a GPU: widths 16 … 8192, 512 training digits, 300 steps. */
+    /**
+     * For a GPU: widths 16 … 8192, 512 training digits, 300 steps.
+     *
+     * @return the configuration
+     */
     public static DemoConfig gpu() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192).withSteps(300),
                 512, 256, 1, 64, 3, 32, 1, new LazyScore.Options(2, 20, 1e-3, 7, 0), 4096, true);
     }
 
-    /** For CI: widths 16 … 128, 48 training digits, 60 steps — seconds on any backend. */
+    /**
+     * For CI: widths 16 … 128, 48 training digits, 60 steps — seconds on any backend.
+     *
+     * @return the configuration
+     */
     public static DemoConfig quick() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128).withSteps(60).withTracking(16, 6, true), 48, 16, 1,
                 12, 2, 6, 1, new LazyScore.Options(2, 12, 1e-3, 7, 0), 128, false);
     }
 
-    /** {@link #gpu()} when the backend is CUDA, else {@link #cpu()}. */
+    /**
+     * {@link #gpu()} when the backend is CUDA, else {@link #cpu()}.
+     *
+     * @param backend the backend the demo will run on
+     * @return {@link #gpu()} on CUDA, else {@link #cpu()}
+     */
     public static DemoConfig forBackend(Ntk backend) {
         return backend.backendName().equals("cuda") ? gpu() : cpu();
     }

@@ -29,6 +29,15 @@ public final class LazyTrainingDemo {
     private LazyTrainingDemo() {
     }
 
+    /**
+     * Runs the five experiments of the demo with these sizes, on this backend.
+     *
+     * @param backend  the backend for training and kernels
+     * @param cfg      the sizes
+     * @param progress receives progress, or null
+     * @return every table and a summary
+     * @throws InvalidInputException when an argument is missing
+     */
     public static Report run(Ntk backend, DemoConfig cfg, ProgressListener progress) {
         if (backend == null || cfg == null) {
             throw new InvalidInputException("backend and configuration must be given");
@@ -89,7 +98,15 @@ public final class LazyTrainingDemo {
         return t;
     }
 
-    /** Best-of-3 GFLOP/s of C(m×n) = A(m×k)·B(k×n) through BLAS. */
+    /**
+     * Best-of-3 GFLOP/s of C(m×n) = A(m×k)·B(k×n) through BLAS.
+     *
+     * @param fp64 dgemm rather than sgemm
+     * @param m    rows of A and C
+     * @param n    columns of B and C
+     * @param k    the inner dimension
+     * @return the best rate of three runs, in GFLOP/s
+     */
     public static double gemmGflops(boolean fp64, int m, int n, int k) {
         java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
         BLAS blas = BLAS.getInstance();

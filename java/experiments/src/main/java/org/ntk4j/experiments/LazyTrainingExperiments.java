@@ -11,7 +11,6 @@ import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.dynamics.GradientDescent;
-import org.ntk4j.dynamics.KernelMatrices;
 import org.ntk4j.dynamics.LazyScore;
 import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearizedDynamics;
@@ -35,7 +34,15 @@ public final class LazyTrainingExperiments {
     private LazyTrainingExperiments() {
     }
 
-    /** Experiment 1 alone: training runs without kernel tracking or linearization. */
+    /**
+     * Experiment 1 alone: training runs without kernel tracking or linearization.
+     *
+     * @param backend  the backend that trains and computes kernels
+     * @param data     the training and test split
+     * @param cfg      the sweep
+     * @param progress receives progress, or null
+     * @return the tables
+     */
     public static Report weightMovement(Ntk backend, Dataset.Split data, SweepConfig cfg, ProgressListener progress) {
         return trainingSweep(backend, data, cfg.withTracking(0, cfg.kernelChecks(), false), progress);
     }
@@ -52,6 +59,12 @@ public final class LazyTrainingExperiments {
      * {@code linearization} (gaps are RMS differences divided by the RMS of the initial training residual
      * f_0 − y), {@code ntk_spectrum} and {@code ntk_conditioning} (of the kernel the linearization uses),
      * {@code training_throughput}, {@code training_fits}.
+     *
+     * @param backend  the backend that trains and computes kernels
+     * @param data     the training and test split
+     * @param cfg      the sweep
+     * @param progress receives progress, or null
+     * @return the tables
      */
     public static Report trainingSweep(Ntk backend, Dataset.Split data, SweepConfig cfg, ProgressListener progress) {
         if (backend == null || data == null || cfg == null) {
@@ -122,8 +135,11 @@ public final class LazyTrainingExperiments {
             LinearizedDynamics linear = null;
             double lr = cfg.learningRate();
             if (linearize) {
-                Tensor k = backend.kernel(p0, x, linMode, Implementation.AUTO);
-                Tensor kts = backend.kernel(p0, xt, x, linMode, Implementation.AUTO);
+                // The full kernel in matrix layout, as the dynamics use it; the trace-mode one is (N, N) already.
+                Matrix k = linMode == NtkMode.FULL ? backend.kernelMatrix(p0, x)
+                        : backend.kernel(p0, x, NtkMode.TRACE).asMatrix();
+                Matrix kts = linMode == NtkMode.FULL ? backend.kernelMatrix(p0, xt, x)
+                        : backend.kernel(p0, xt, x, NtkMode.TRACE).asMatrix();
                 linear = LinearizedDynamics.of(k, kts, backend.forward(p0, x), y, backend.forward(p0, xt), lr,
                         LinearizedDynamics.Flow.GRADIENT_DESCENT, cfg.lrFraction());
                 lr = linear.learningRate();
@@ -234,6 +250,15 @@ public final class LazyTrainingExperiments {
      * ‖Θ_emp − Θ_∞‖_F/‖Θ_∞‖_F in the given mode (TRACE compares the output-averaged kernel; FULL also counts the
      * cross-output blocks, which vanish in the limit). Tables {@code ntk_convergence} (per seed),
      * {@code ntk_convergence_summary} (mean, sample std) and {@code ntk_convergence_fits}.
+     *
+     * @param backend  the backend that computes the empirical kernels
+     * @param x        the inputs, (N, d)
+     * @param outputs  O
+     * @param cfg      the sweep (its network settings and widths)
+     * @param seeds    initialisations per width, ≥ 1
+     * @param mode     TRACE or FULL
+     * @param progress receives progress, or null
+     * @return the tables
      */
     public static Report kernelConvergence(Ntk backend, Matrix x, int outputs, SweepConfig cfg, int seeds,
                                            NtkMode mode, ProgressListener progress) {
@@ -253,11 +278,11 @@ public final class LazyTrainingExperiments {
         int total = cfg.widths().length * seeds;
         for (int width : cfg.widths()) {
             Architecture arch = cfg.architecture(width, x.cols(), outputs);
-            Tensor inf = AnalyticKernel.of(arch).ntk(x, null, mode);
+            Tensor inf = AnalyticKernel.of(arch).ntk(x, mode);
             double[] e = new double[seeds];
             for (int s = 0; s < seeds; s++) {
                 Tensor emp = backend.kernel(Parameters.init(arch, cfg.seed() + s), x, mode, Implementation.AUTO);
-                e[s] = KernelMatrices.relativeDistance(emp, inf);
+                e[s] = emp.relativeDistance(inf);
                 per.add(width, cfg.seed() + s, e[s]);
                 listener.report("ntk convergence", ++done, total, "width " + width);
             }
@@ -283,6 +308,14 @@ public final class LazyTrainingExperiments {
      * Experiment 5: the lazy-training score k(θ_0) ({@link LazyScore}) per width and seed on the given data (keep
      * N·O moderate: the full NTK Gram is formed). Tables {@code lazy_score} (per seed), {@code lazy_score_summary}
      * and {@code lazy_score_fits}.
+     *
+     * @param backend  the backend for the forward pass and the kernel
+     * @param data     the inputs and targets
+     * @param cfg      the sweep (its network settings and widths)
+     * @param seeds    initialisations per width, ≥ 1
+     * @param options  the Hessian-norm estimator's effort
+     * @param progress receives progress, or null
+     * @return the tables
      */
     public static Report lazyScore(Ntk backend, Dataset data, SweepConfig cfg, int seeds, LazyScore.Options options,
                                    ProgressListener progress) {
@@ -331,7 +364,13 @@ public final class LazyTrainingExperiments {
         return r;
     }
 
-    /** The slope of a named fit (NaN if absent). */
+    /**
+     * The slope of a named fit (NaN if absent).
+     *
+     * @param fits     a fits table (columns quantity, slope, …)
+     * @param quantity the fitted quantity
+     * @return its slope
+     */
     public static double fitSlope(Table fits, String quantity) {
         for (int i = 0; i < fits.rowCount(); i++) {
             if (fits.get(i, "quantity").equals(quantity)) {

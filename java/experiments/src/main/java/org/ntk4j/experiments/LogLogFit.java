@@ -5,10 +5,24 @@ import org.ntk4j.InvalidInputException;
 /**
  * A least-squares line through (log x, log y): y ≈ e^intercept · x^slope. Natural logarithms; r² is the fraction of
  * the variance of log y the line explains.
+ *
+ * @param slope     the exponent
+ * @param intercept log of the prefactor
+ * @param r2        the coefficient of determination in log space
+ * @param points    the number of points fitted
+ * @param xMin      the smallest x fitted
+ * @param xMax      the largest x fitted
  */
 public record LogLogFit(double slope, double intercept, double r2, int points, double xMin, double xMax) {
 
-    /** Fits all points; x and y must be positive and finite, at least two distinct x. */
+    /**
+     * Fits all points; x and y must be positive and finite, at least two distinct x.
+     *
+     * @param x the abscissae; read
+     * @param y the ordinates; read
+     * @return the fit
+     * @throws InvalidInputException when a value is not positive and finite or fewer than two distinct x remain
+     */
     public static LogLogFit of(double[] x, double[] y) {
         if (x.length != y.length) {
             throw new InvalidInputException("log-log fit needs as many y as x values, got " + x.length + " and " + y.length);
@@ -51,7 +65,16 @@ public record LogLogFit(double slope, double intercept, double r2, int points, d
         return new LogLogFit(slope, my - slope * mx, r2, n, xMin, xMax);
     }
 
-    /** Fits the points whose x lies in [from, to]. */
+    /**
+     * Fits the points whose x lies in [from, to].
+     *
+     * @param x    the abscissae; read
+     * @param y    the ordinates; read
+     * @param from the smallest x kept
+     * @param to   the largest x kept
+     * @return the fit
+     * @throws InvalidInputException when fewer than two distinct x remain
+     */
     public static LogLogFit of(double[] x, double[] y, double from, double to) {
         int k = 0;
         for (double v : x) {
@@ -71,7 +94,12 @@ public record LogLogFit(double slope, double intercept, double r2, int points, d
         return of(xs, ys);
     }
 
-    /** The fitted y at x. */
+    /**
+     * The fitted y at x.
+     *
+     * @param x a positive abscissa
+     * @return e^intercept · x^slope
+     */
     public double predict(double x) {
         return Math.exp(intercept + slope * Math.log(x));
     }

@@ -15,14 +15,31 @@ public final class Report {
     private final List<Table> tables = new ArrayList<>();
     private final StringBuilder summary = new StringBuilder();
 
+    /**
+     * An empty report.
+     *
+     * @param name its name, also the Markdown file's
+     */
     public Report(String name) {
         this.name = name;
     }
 
+    /**
+     * The report's name.
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * Appends a table.
+     *
+     * @param t the table; kept by reference
+     * @return this report
+     * @throws InvalidInputException when a table of that name is already there
+     */
     public Report add(Table t) {
         for (Table existing : tables) {
             if (existing.name().equals(t.name())) {
@@ -33,7 +50,12 @@ public final class Report {
         return this;
     }
 
-    /** Appends every table of another report. */
+    /**
+     * Appends every table of another report.
+     *
+     * @param other the other report; its tables are kept by reference
+     * @return this report
+     */
     public Report addAll(Report other) {
         other.tables.forEach(this::add);
         if (!other.summary.isEmpty()) {
@@ -42,28 +64,53 @@ public final class Report {
         return this;
     }
 
+    /**
+     * The tables, in order.
+     *
+     * @return an unmodifiable view
+     */
     public List<Table> tables() {
         return Collections.unmodifiableList(tables);
     }
 
-    /** The table of this name. */
+    /**
+     * The table of this name.
+     *
+     * @param tableName the name
+     * @return the table
+     * @throws InvalidInputException when there is none
+     */
     public Table table(String tableName) {
         return tables.stream().filter(t -> t.name().equals(tableName)).findFirst().orElseThrow(
                 () -> new InvalidInputException("report " + name + " has no table " + tableName + " (has "
                         + tables.stream().map(Table::name).toList() + ")"));
     }
 
-    /** Appends a line to the summary. */
+    /**
+     * Appends a line to the summary.
+     *
+     * @param line the line
+     * @return this report
+     */
     public Report summary(String line) {
         summary.append(line.strip()).append('\n');
         return this;
     }
 
+    /**
+     * The summary so far.
+     *
+     * @return the lines, newline-separated
+     */
     public String summary() {
         return summary.toString();
     }
 
-    /** Markdown: the summary, then every table. */
+    /**
+     * Markdown: the summary, then every table.
+     *
+     * @return the Markdown text
+     */
     public String toMarkdown() {
         StringBuilder sb = new StringBuilder("## ").append(name).append("\n\n");
         if (!summary.isEmpty()) {
@@ -75,7 +122,12 @@ public final class Report {
         return sb.toString();
     }
 
-    /** Writes every table as {@code <table>.csv} and the Markdown as {@code <report>.md} into a directory. */
+    /**
+     * Writes every table as {@code <table>.csv} and the Markdown as {@code <report>.md} into a directory.
+     *
+     * @param dir the directory, created when missing
+     * @throws java.io.UncheckedIOException when a file cannot be written
+     */
     public void writeTo(Path dir) {
         try {
             Files.createDirectories(dir);

@@ -32,6 +32,11 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
                           double sigmaW, double sigmaB, int steps, double learningRate, double lrFraction,
                           int kernelPoints, int kernelChecks, boolean linearize, int linearizeFullLimit, long seed) {
 
+    /**
+     * Checks the settings and copies {@code widths}.
+     *
+     * @throws InvalidInputException naming the first invalid setting
+     */
     public SweepConfig {
         if (widths == null || widths.length == 0) {
             throw new InvalidInputException("a sweep needs at least one width");
@@ -50,6 +55,11 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
         }
     }
 
+    /**
+     * The hidden widths.
+     *
+     * @return a copy
+     */
     @Override
     public int[] widths() {
         return widths.clone();
@@ -60,43 +70,94 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      * kernel drift on 64 points at 12 steps; the linearization uses the full kernel up to N·O = 4096 (an
      * eigendecomposition of 4096² takes ~7 s on 2 cores; the trace kernel's O(width^−½) cross-output error would
      * otherwise blur the comparison: on 256 digits at width 2048 it doubles the measured gap).
+     *
+     * @param widths the hidden widths, ascending
+     * @return the configuration
      */
     public static SweepConfig defaults(int... widths) {
         return new SweepConfig(widths, 2, Activation.RELU, Parameterization.NTK, Math.sqrt(2), 0.1, 300, Double.NaN,
                 0.5, 64, 12, true, 4096, 0);
     }
 
+    /**
+     * This sweep with another number of steps.
+     *
+     * @param s gradient-descent steps per width
+     * @return a new configuration
+     */
     public SweepConfig withSteps(int s) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, s, learningRate,
                 lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
     }
 
+    /**
+     * This sweep with other widths.
+     *
+     * @param w hidden widths, ascending
+     * @return a new configuration
+     */
     public SweepConfig withWidths(int... w) {
         return new SweepConfig(w, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
                 lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
     }
 
+    /**
+     * This sweep with other tracking settings.
+     *
+     * @param points training points for the kernel drift (0: none)
+     * @param checks steps that get a drift kernel or output snapshot
+     * @param lin    whether to compare against the linearized model
+     * @return a new configuration
+     */
     public SweepConfig withTracking(int points, int checks, boolean lin) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
                 lrFraction, points, checks, lin, linearizeFullLimit, seed);
     }
 
+    /**
+     * This sweep with a fixed learning rate.
+     *
+     * @param lr η, or NaN for the per-width default
+     * @return a new configuration
+     */
     public SweepConfig withLearningRate(double lr) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, lr,
                 lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
     }
 
+    /**
+     * This sweep with another initialisation seed.
+     *
+     * @param s the seed
+     * @return a new configuration
+     */
     public SweepConfig withSeed(long s) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
                 lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, s);
     }
 
+    /**
+     * This sweep with other network settings.
+     *
+     * @param act the hidden activation
+     * @param p   the parameterization
+     * @param sw  σ_w
+     * @param sb  σ_b, or NaN for no bias
+     * @return a new configuration
+     */
     public SweepConfig withNetwork(Activation act, Parameterization p, double sw, double sb) {
         return new SweepConfig(widths, hiddenLayers, act, p, sw, sb, steps, learningRate, lrFraction, kernelPoints,
                 kernelChecks, linearize, linearizeFullLimit, seed);
     }
 
-    /** The network of this hidden width for inputs of dimension d and O outputs. */
+    /**
+     * The network of this hidden width for inputs of dimension d and O outputs.
+     *
+     * @param width    the hidden width
+     * @param inputDim d
+     * @param outputs  O
+     * @return the architecture
+     */
     public Architecture architecture(int width, int inputDim, int outputs) {
         int[] hidden = new int[hiddenLayers];
         Arrays.fill(hidden, width);
@@ -105,7 +166,11 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
         return Double.isNaN(sigmaB) ? b.noBias().build() : b.sigmaB(sigmaB).build();
     }
 
-    /** 0, the last step and kernelChecks − 2 log-spaced steps between (distinct, ascending). */
+    /**
+     * 0, the last step and kernelChecks − 2 log-spaced steps between (distinct, ascending).
+     *
+     * @return a new array of steps
+     */
     public int[] checkSteps() {
         java.util.TreeSet<Integer> s = new java.util.TreeSet<>();
         s.add(0);

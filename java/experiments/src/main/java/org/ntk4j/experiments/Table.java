@@ -28,6 +28,13 @@ public final class Table {
     private final List<Object[]> rows = new ArrayList<>();
     private final Map<String, String> meta = new LinkedHashMap<>();
 
+    /**
+     * An empty table.
+     *
+     * @param name    its name, also its CSV file's
+     * @param columns the column names (copied)
+     * @throws InvalidInputException when the name or the columns are missing
+     */
     public Table(String name, String... columns) {
         if (name == null || name.isBlank() || columns.length == 0) {
             throw new InvalidInputException("a table needs a name and at least one column");
@@ -39,19 +46,40 @@ public final class Table {
         this.columns = List.of(columns);
     }
 
+    /**
+     * The table's name.
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * The column names.
+     *
+     * @return an unmodifiable list
+     */
     public List<String> columns() {
         return columns;
     }
 
+    /**
+     * The number of rows.
+     *
+     * @return the count
+     */
     public int rowCount() {
         return rows.size();
     }
 
-    /** Appends a row: one value per column, each a Number or a String. */
+    /**
+     * Appends a row: one value per column, each a Number or a String.
+     *
+     * @param values the row (the array is copied)
+     * @return this table
+     * @throws InvalidInputException when the count does not match or a value is neither number nor text
+     */
     public Table add(Object... values) {
         if (values.length != columns.size()) {
             throw new InvalidInputException("table " + name + " has " + columns.size() + " columns, the row has "
@@ -75,22 +103,44 @@ public final class Table {
         return this;
     }
 
-    /** Sets a metadata entry (insertion order is kept). */
+    /**
+     * Sets a metadata entry (insertion order is kept).
+     *
+     * @param key   the entry's name
+     * @param value its value
+     * @return this table
+     */
     public Table meta(String key, String value) {
         meta.put(key, value);
         return this;
     }
 
+    /**
+     * The metadata, in insertion order.
+     *
+     * @return an unmodifiable view
+     */
     public Map<String, String> meta() {
         return Collections.unmodifiableMap(meta);
     }
 
-    /** The cell at (row, column). */
+    /**
+     * The cell at (row, column).
+     *
+     * @param row    the row, in [0, rowCount)
+     * @param column the column's name
+     * @return the Number or String stored
+     */
     public Object get(int row, String column) {
         return rows.get(row)[index(column)];
     }
 
-    /** A numeric column as doubles (text cells are an error). */
+    /**
+     * A numeric column as doubles (text cells are an error).
+     *
+     * @param column the column's name
+     * @return a new array, one value per row
+     */
     public double[] numbers(String column) {
         int c = index(column);
         double[] out = new double[rows.size()];
@@ -103,7 +153,12 @@ public final class Table {
         return out;
     }
 
-    /** The distinct values of a column in first-seen order (series keys). */
+    /**
+     * The distinct values of a column in first-seen order (series keys).
+     *
+     * @param column the column's name
+     * @return a new list
+     */
     public List<Object> distinct(String column) {
         int c = index(column);
         LinkedHashSet<Object> s = new LinkedHashSet<>();
@@ -113,7 +168,13 @@ public final class Table {
         return new ArrayList<>(s);
     }
 
-    /** The rows whose column equals the value (numbers compared by value), as a new table with the same metadata. */
+    /**
+     * The rows whose column equals the value (numbers compared by value), as a new table with the same metadata.
+     *
+     * @param column the column's name
+     * @param value  the value to match
+     * @return a new table
+     */
     public Table where(String column, Object value) {
         int c = index(column);
         Table t = new Table(name, columns.toArray(new String[0]));
@@ -141,7 +202,11 @@ public final class Table {
         return c;
     }
 
-    /** CSV with a header row; doubles in full precision, text quoted when needed. Metadata is not included. */
+    /**
+     * CSV with a header row; doubles in full precision, text quoted when needed. Metadata is not included.
+     *
+     * @return the CSV text
+     */
     public String toCsv() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.join(",", columns.stream().map(Table::csvText).toList())).append('\n');
@@ -164,7 +229,11 @@ public final class Table {
         return s;
     }
 
-    /** A Markdown section: heading, metadata as a list, then the table (numbers to 4 significant digits). */
+    /**
+     * A Markdown section: heading, metadata as a list, then the table (numbers to 4 significant digits).
+     *
+     * @return the Markdown text
+     */
     public String toMarkdown() {
         StringBuilder sb = new StringBuilder("### ").append(meta.getOrDefault("title", name)).append("\n\n");
         for (Map.Entry<String, String> e : meta.entrySet()) {
@@ -197,7 +266,12 @@ public final class Table {
         return v.toString().replace("|", "\\|");
     }
 
-    /** Writes {@link #toCsv()} to a file. */
+    /**
+     * Writes {@link #toCsv()} to a file.
+     *
+     * @param file the file, replaced
+     * @throws java.io.UncheckedIOException when it cannot be written
+     */
     public void writeCsv(Path file) {
         try {
             org.ntk4j.io.OutputFile.writeString(file, toCsv());

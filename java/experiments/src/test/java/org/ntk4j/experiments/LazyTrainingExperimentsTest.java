@@ -20,7 +20,7 @@ import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.data.Synthetic;
-import org.ntk4j.dynamics.KernelMatrices;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.dynamics.LazyScore;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.ProgressListener;
@@ -93,7 +93,7 @@ class LazyTrainingExperimentsTest {
         Table finals = sweep.table("weight_movement_final").where("width", width);
         double lr = finals.numbers("learning_rate")[0];
         // The learning rate: half the stability limit of the full empirical NTK (N·O = 40 is below the full limit).
-        Matrix k0 = KernelMatrices.fullToMatrix(REF.kernel(p0, DATA.train().x(), NtkMode.FULL, Implementation.AUTO));
+        Matrix k0 = KernelLayout.fullToMatrix(REF.kernel(p0, DATA.train().x(), NtkMode.FULL, Implementation.AUTO));
         double[] ev = LinearAlgebra.symmetricEigenvalues(k0);
         assertEquals(0.5 * 2 * 40 / ev[ev.length - 1], lr, 1e-12 * lr);
         Table cond = sweep.table("ntk_conditioning").where("width", width);
@@ -178,7 +178,7 @@ class LazyTrainingExperimentsTest {
         // One cell by hand.
         Architecture arch = cfg.architecture(64, 8, 2);
         Tensor emp = REF.kernel(Parameters.init(arch, cfg.seed() + 1), x, NtkMode.FULL, Implementation.AUTO);
-        Tensor inf = AnalyticKernel.of(arch).ntk(x, null, NtkMode.FULL);
+        Tensor inf = AnalyticKernel.of(arch).ntk(x, NtkMode.FULL);
         double d2 = 0;
         double n2 = 0;
         for (int i = 0; i < emp.size(); i++) {

@@ -14,7 +14,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.dynamics.ConjugateGradient;
-import org.ntk4j.dynamics.KernelMatrices;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.Preconditioner;
 import org.ntk4j.dynamics.Preconditioners;
@@ -93,7 +93,7 @@ public final class DistributedRegression {
 
     /** A tile in operator layout: (rows·per) × (cols·per), row-major. */
     static Matrix operatorBlock(Tensor t) {
-        return t.rank() == 4 ? KernelMatrices.fullToMatrix(t) : t.asMatrix();
+        return t.rank() == 4 ? KernelLayout.fullToMatrix(t) : t.asMatrix();
     }
 
     /** Θ + λI as a {@link SymmetricOperator} whose products are Spark jobs over the upper-triangle tiles. */

@@ -9,16 +9,16 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The elementwise loops with the Vector API at the preferred width (AVX-512 here: 16 floats, 8 doubles). Mixed
  * fp32→fp64 loops use a float species of half the bit size, so one float vector widens into one double vector.
- * Loaded reflectively by {@link Kernels#best} only when {@code jdk.incubator.vector} is present.
+ * Loaded reflectively by {@link ElementwiseOps#best} only when {@code jdk.incubator.vector} is present.
  */
-final class VectorKernels implements Kernels {
+final class VectorOps implements ElementwiseOps {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
     /** Floats in half of a preferred vector: as many lanes as DS. */
     private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class,
             VectorShape.forBitSize(Math.max(64, DS.vectorBitSize() / 2)));
 
-    VectorKernels() {
+    VectorOps() {
         if (FH.length() != DS.length()) {
             throw new IllegalStateException("no float species with " + DS.length() + " lanes");
         }
@@ -118,7 +118,7 @@ final class VectorKernels implements Kernels {
         int i = 0;
         for (int bound = FH.loopBound(n); i < bound; i += FH.length()) {
             DoubleVector w = (DoubleVector) FloatVector.fromArray(FH, src, sOff + i).convertShape(VectorOperators.F2D, DS, 0);
-            // a separate multiply and add (not an FMA) so the result is bit-identical to the scalar kernels
+            // a separate multiply and add (not an FMA) so the result is bit-identical to the scalar loops
             DoubleVector.fromArray(DS, acc, aOff + i).add(DoubleVector.fromArray(DS, f, fOff + i).mul(w)).intoArray(acc, aOff + i);
         }
         for (; i < n; i++) {

@@ -1,10 +1,10 @@
 package org.ntk4j.cpu;
 
 /** Plain loops (C2 auto-vectorizes the simplest of them); used when the Vector API is absent or switched off. */
-final class ScalarKernels implements Kernels {
+final class ScalarOps implements ElementwiseOps {
     private final String description;
 
-    ScalarKernels(String description) {
+    ScalarOps(String description) {
         this.description = description;
     }
 

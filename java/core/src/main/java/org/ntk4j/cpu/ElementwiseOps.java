@@ -2,16 +2,16 @@ package org.ntk4j.cpu;
 
 /**
  * The elementwise inner loops of the CPU backend, in fp32 and fp64: the δ products, filling Jacobian chunks, the
- * Hadamard accumulation into fp64 and the precision conversions. Two implementations: {@link ScalarKernels} (plain
- * loops, always available) and {@code VectorKernels} (the incubating Vector API), which is loaded by name only
+ * Hadamard accumulation into fp64 and the precision conversions. Two implementations: {@link ScalarOps} (plain
+ * loops, always available) and {@code VectorOps} (the incubating Vector API), which is loaded by name only
  * when the {@code jdk.incubator.vector} module is in the boot layer, so core runs without it.
  */
-interface Kernels {
+interface ElementwiseOps {
 
     /** Short description for the backend description. */
     String description();
 
-    /** Whether these are the Vector API kernels. */
+    /** Whether these are the Vector API loops. */
     boolean vectorized();
 
     /** t[i] *= m[i] for i in [0, n). */
@@ -44,22 +44,22 @@ interface Kernels {
     void widen(float[] src, int sOff, double[] dst, int dOff, int n);
 
     /**
-     * The Vector API kernels when allowed and the module is present, else the scalar ones. The first time the module
+     * The Vector API loops when allowed and the module is present, else the scalar ones. The first time the module
      * is missing it says so on stderr in one line, so that a slower run is never a silent one.
      */
-    static Kernels best(boolean allowVector) {
+    static ElementwiseOps best(boolean allowVector) {
         if (allowVector && vectorAvailable()) {
             try {
-                return (Kernels) Class.forName("org.ntk4j.cpu.VectorKernels").getDeclaredConstructor().newInstance();
+                return (ElementwiseOps) Class.forName("org.ntk4j.cpu.VectorOps").getDeclaredConstructor().newInstance();
             } catch (ReflectiveOperationException | LinkageError e) {
-                return new ScalarKernels("scalar kernels (Vector API failed to load: " + e + ")");
+                return new ScalarOps("scalar loops (Vector API failed to load: " + e + ")");
             }
         }
         if (!vectorAvailable()) {
             MissingVectorModule.warnOnce();
-            return new ScalarKernels("scalar kernels (no jdk.incubator.vector)");
+            return new ScalarOps("scalar loops (no jdk.incubator.vector)");
         }
-        return new ScalarKernels("scalar kernels");
+        return new ScalarOps("scalar loops");
     }
 
     /** Whether the module is in the boot layer. */

@@ -26,7 +26,7 @@ import org.ntk4j.BackendUnavailableException;
  * handed here must carry one leading dimension of slack past its last row; {@link Arith} allocates that way.
  * Gram products define only the upper triangle (row-major i ≤ j); the other triangle is scratch.
  */
-final class Linalg {
+final class MatrixProducts {
     private static final int TILE = 256;
     private static final int PANEL = 256;
     /** Below this output size OpenBLAS runs a symmetric rank-k update on one thread. */
@@ -40,18 +40,18 @@ final class Linalg {
     private final LongAdder nanos = new LongAdder();
     private final LongAdder flops = new LongAdder();
 
-    private Linalg(BLAS blas, boolean nativeBlas, String description, Pool pool) {
+    private MatrixProducts(BLAS blas, boolean nativeBlas, String description, Pool pool) {
         this.blas = blas;
         this.nativeBlas = nativeBlas;
         this.description = description;
         this.pool = pool;
     }
 
-    static Linalg open(BlasChoice choice, Pool pool) {
+    static MatrixProducts open(BlasChoice choice, Pool pool) {
         if (choice != BlasChoice.JAVA) {
             BLAS nat = loadNative();
             if (nat != null) {
-                return new Linalg(nat, true, nativeDescription(), pool);
+                return new MatrixProducts(nat, true, nativeDescription(), pool);
             }
             if (choice == BlasChoice.NATIVE) {
                 throw new BackendUnavailableException("the system BLAS (" + nativeLibraryName() + ") did not load through"
@@ -59,7 +59,7 @@ final class Linalg {
             }
         }
         BLAS java = JavaBLAS.getInstance();
-        return new Linalg(java, false, "pure-Java BLAS (" + java.getClass().getSimpleName() + ")", pool);
+        return new MatrixProducts(java, false, "pure-Java BLAS (" + java.getClass().getSimpleName() + ")", pool);
     }
 
     /** What {@link BlasChoice#AUTO} would use here. */
@@ -88,7 +88,7 @@ final class Linalg {
     @SuppressWarnings("restricted")
     private static String nativeDescription() {
         String lib = nativeLibraryName();
-        if (!Linalg.class.getModule().isNativeAccessEnabled()) {
+        if (!MatrixProducts.class.getModule().isNativeAccessEnabled()) {
             return "native BLAS " + lib + " (JNI)";
         }
         try {

@@ -5,7 +5,7 @@ package org.ntk4j.cuda;
  * blocks, and the split-K heuristic, exactly as {@code cuda/README.md} documents them (native/kernels.h is the C++
  * twin of this class). Device pointers are passed as {@code long} addresses (0 for null).
  */
-final class Kernels {
+final class KernelLaunches {
 
     /** Storage type of a kernel instantiation. */
     enum Elem {
@@ -38,7 +38,7 @@ final class Kernels {
     private final CudaDevice dev;
     private final int sms;
 
-    Kernels(CudaDevice dev) {
+    KernelLaunches(CudaDevice dev) {
         this.dev = dev;
         this.sms = dev.info().multiprocessors();
     }
