@@ -49,7 +49,7 @@ class ConjugateGradientTest {
         Matrix x = PROBLEM.x();
         Matrix xt = PROBLEM.xTest();
         AnalyticKernel k = AnalyticKernel.of(ARCH);
-        theta = k.ntk(x, null, NtkMode.TRACE).asMatrix();
+        theta = k.ntk(x, NtkMode.TRACE).asMatrix();
         thetaTest = k.ntk(xt, x, NtkMode.TRACE).asMatrix();
         y = PROBLEM.y();
         // Each solve once (a 2000×2000 operator is ~30 MB read per iteration): the tests below look at the results.
@@ -138,7 +138,7 @@ class ConjugateGradientTest {
         Matrix xt = NtkCase.gaussianInputs(9, 8, 22);
         Matrix yy = NtkCase.gaussianInputs(n, O, 23);
         AnalyticKernel k = AnalyticKernel.of(ARCH);
-        Tensor kk = k.ntk(x, null, NtkMode.TRACE);
+        Tensor kk = k.ntk(x, NtkMode.TRACE);
         Tensor kt = k.ntk(xt, x, NtkMode.TRACE);
         Matrix expected = LinearizedDynamics.of(kk, kt, Matrix.zeros(n, O), yy, Matrix.zeros(9, O), Double.NaN,
                 LinearizedDynamics.Flow.GRADIENT_FLOW).predictTest(Double.POSITIVE_INFINITY);

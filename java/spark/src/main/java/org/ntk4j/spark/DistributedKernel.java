@@ -87,8 +87,8 @@ public final class DistributedKernel {
                 jsc.parallelize(missing, missing.size()).foreach(t -> {
                     Matrix a = x1.read(grid.from1(t.i()), grid.to1(t.i()));
                     boolean diagonal = grid.symmetric() && t.onDiagonal();
-                    Matrix b = diagonal ? null : (grid.symmetric() ? x1 : x2).read(grid.from2(t.j()), grid.to2(t.j()));
-                    Tensor values = k.value().compute(a, b);
+                    Tensor values = diagonal ? k.value().compute(a)
+                            : k.value().compute(a, (grid.symmetric() ? x1 : x2).read(grid.from2(t.j()), grid.to2(t.j())));
                     TaskContext tc = TaskContext.get();
                     store.write(t, values, tc == null ? "driver" : tc.stageId() + "-" + tc.partitionId() + "-"
                             + tc.attemptNumber());

@@ -121,8 +121,9 @@ public final class DistributedRegression {
             int partitions = Math.max(1, Math.min(all.size(), jsc.defaultParallelism()));
             JavaPairRDD<TileGrid.Tile, Block> t = jsc.parallelize(all, partitions).mapToPair(tl -> {
                 Matrix a = x.read(g.from1(tl.i()), g.to1(tl.i()));
-                Matrix bm = tl.onDiagonal() ? null : x.read(g.from2(tl.j()), g.to2(tl.j()));
-                return new Tuple2<>(tl, Block.of(operatorBlock(kb.value().compute(a, bm))));
+                Tensor tile = tl.onDiagonal() ? kb.value().compute(a)
+                        : kb.value().compute(a, x.read(g.from2(tl.j()), g.to2(tl.j())));
+                return new Tuple2<>(tl, Block.of(operatorBlock(tile)));
             });
             if (cache) {
                 t = t.persist(StorageLevel.MEMORY_AND_DISK());

@@ -13,7 +13,10 @@ import org.ntk4j.Tensor;
  */
 public interface KernelFunction extends Serializable {
 
-    /** Θ(x1, x2) in the mode's layout; x2 null means Θ(x1, x1), exactly symmetric. */
+    /** Θ(x, x) in the mode's layout, exactly symmetric (a tile on the diagonal). */
+    Tensor compute(Matrix x);
+
+    /** Θ(x1, x2) in the mode's layout. */
     Tensor compute(Matrix x1, Matrix x2);
 
     NtkMode mode();

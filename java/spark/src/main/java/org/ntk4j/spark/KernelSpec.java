@@ -105,16 +105,23 @@ public final class KernelSpec implements KernelFunction {
     }
 
     @Override
+    public Tensor compute(Matrix x) {
+        return compute(x, x);
+    }
+
+    @Override
     public Tensor compute(Matrix x1, Matrix x2) {
+        boolean symmetric = x1 == x2;
         if (isAnalytic()) {
-            return AnalyticKernel.of(architecture()).ntk(x1, x2, mode);
+            AnalyticKernel k = AnalyticKernel.of(architecture());
+            return symmetric ? k.ntk(x1, mode) : k.ntk(x1, x2, mode);
         }
         TaskContext task = TaskContext.get();
         String backend = backendHere(task);
         int threads = task == null ? 0 : Math.max(1, task.cpus());
         var ntk = ExecutorBackends.get(backend, precision, threads);
         Parameters p = parameters();
-        return x2 == null ? ntk.kernel(p, x1, mode, implementation) : ntk.kernel(p, x1, x2, mode, implementation);
+        return symmetric ? ntk.kernel(p, x1, mode, implementation) : ntk.kernel(p, x1, x2, mode, implementation);
     }
 
     /** The backend for a task: a forced device, else CUDA when the task was given a GPU, else the CPU. */

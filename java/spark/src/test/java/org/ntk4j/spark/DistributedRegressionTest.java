@@ -55,7 +55,7 @@ class DistributedRegressionTest {
         x = SparkTests.rows(dir, "x", PROBLEM.x());
         xTest = SparkTests.rows(dir, "xt", PROBLEM.xTest());
         AnalyticKernel k = AnalyticKernel.of(PROBLEM.arch());
-        Tensor theta = k.ntk(PROBLEM.x(), null, NtkMode.TRACE);
+        Tensor theta = k.ntk(PROBLEM.x(), NtkMode.TRACE);
         Tensor thetaTest = k.ntk(PROBLEM.xTest(), PROBLEM.x(), NtkMode.TRACE);
         Matrix reg = theta.asMatrix().copy();
         for (int i = 0; i < reg.rows(); i++) {
