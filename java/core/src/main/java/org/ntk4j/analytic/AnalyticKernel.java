@@ -98,8 +98,8 @@ public final class AnalyticKernel {
         double one = arch.bias() ? 1.0 : 0.0;
 
         if ((long) n1 * n2 > MAX_BLOCK) {
-            throw new InvalidInputException("a " + n1 + "×" + n2 + " kernel does not fit one array (at most " + MAX_BLOCK
-                    + " pairs): compute it in blocks of rows, compute(x1[i0:i1], x2[j0:j1])");
+            throw new InvalidInputException("a " + n1 + "×" + n2 + " kernel does not fit one array (at most "
+                    + MAX_BLOCK + " pairs): compute it in blocks of rows, compute(x1[i0:i1], x2[j0:j1])");
         }
         // Layer 1: Σ¹ = σ_w² x·x'/d + σ_b²; Θ¹ = Σ¹ (ntk) or x·x' + 1 (standard).
         double[] s11 = firstLayer(selfDots(x1), sw2, sb2, d);
@@ -120,8 +120,9 @@ public final class AnalyticKernel {
         });
         for (int l = 1; l < arch.layers(); l++) {
             int width = arch.width(l);
-            DualActivation.Side rows = dual.side(s11);
-            DualActivation.Side cols = symmetric ? rows : dual.side(s22);
+            DualActivation.Side[] both = symmetric ? null : dual.sides(s11, s22);
+            DualActivation.Side rows = symmetric ? dual.side(s11) : both[0];
+            DualActivation.Side cols = symmetric ? rows : both[1];
             final double[] k12 = s12;
             final double[] th = t12;
             forEachRowBlock(n1, n2, symmetric, dual.closedForm() ? 1 : 8, (from, to) -> {

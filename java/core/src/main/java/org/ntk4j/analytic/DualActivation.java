@@ -115,6 +115,15 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
     }
 
     /**
+     * The sides of a block's rows and columns, prepared together: for the series both get the same order, so that
+     * every pair across them can use the whole series (two separate {@link #side} calls may stop at different
+     * orders, and a pair then gets only the shorter one).
+     */
+    public Side[] sides(double[] rowVariances, double[] columnVariances) {
+        return new Side[] {side(rowVariances), side(columnVariances)};
+    }
+
+    /**
      * K and K̇ of the pairs (row i of {@code rows}, column j of {@code columns}) for j in [from, to): the covariance
      * of pair j is {@code q12[offset + j − from]}, the results go to {@code k[j − from]} and {@code kDot[j − from]}.
      * Both sides must come from this evaluator's {@link #side}.
@@ -157,6 +166,11 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
         final double[] q;
 
         Side(DualActivation owner, double[] variances) {
+            this.owner = owner;
+            this.q = requireVariances(variances).clone();
+        }
+
+        static double[] requireVariances(double[] variances) {
             if (variances == null) {
                 throw new InvalidInputException("variances must be given");
             }
@@ -166,8 +180,7 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
                     throw new InvalidInputException("variance " + i + " is " + v + ", not a finite number ≥ 0");
                 }
             }
-            this.owner = owner;
-            this.q = variances.clone();
+            return variances;
         }
 
         public int size() {

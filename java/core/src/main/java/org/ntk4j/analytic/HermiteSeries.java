@@ -84,7 +84,12 @@ final class HermiteSeries extends DualActivation {
 
     @Override
     public Coefficients side(double[] variances) {
-        return new Coefficients(this, variances);
+        return Coefficients.of(this, variances)[0];
+    }
+
+    @Override
+    public Side[] sides(double[] rowVariances, double[] columnVariances) {
+        return Coefficients.of(this, rowVariances, columnVariances);
     }
 
     @Override
@@ -224,7 +229,8 @@ final class HermiteSeries extends DualActivation {
     /**
      * The Hermite coefficients c_n(q_i), d_n(q_i) of a set of inputs up to a common order (so any two inputs' series
      * can be paired), with E[φ²], E[φ'²] and the relative tails at each ladder length. The order is the smallest of
-     * 128, 256, …, {@value #MAX_ORDER} at which every input's relative tails fall to the tolerance (or the last).
+     * the ladder's from 127 up to {@value #MAX_ORDER} at which every input's relative tails fall to the tolerance
+     * (or the last).
      */
     static final class Coefficients extends Side {
         /** Coefficients stored per input (a ladder length), zero beyond the order computed. */
@@ -242,9 +248,22 @@ final class HermiteSeries extends DualActivation {
         final int cParity;
         final int dParity;
 
-        Coefficients(HermiteSeries owner, double[] variances) {
-            super(owner, variances);
-            int n = q.length;
+        /**
+         * The coefficients of several sets of inputs (a block's rows and columns) at one common order and length,
+         * so that every pair across them can use the full series: the smallest ladder order at which every input
+         * of every set converges (or the last).
+         */
+        static Coefficients[] of(HermiteSeries owner, double[]... sets) {
+            int n = 0;
+            for (double[] set : sets) {
+                n += Side.requireVariances(set).length;
+            }
+            double[] q = new double[n];
+            int at = 0;
+            for (double[] set : sets) {
+                System.arraycopy(set, 0, q, at, set.length);
+                at += set.length;
+            }
             double qmax = 0;
             int argmax = 0;
             for (int i = 0; i < n; i++) {
@@ -267,37 +286,52 @@ final class HermiteSeries extends DualActivation {
                 stage++;
                 p = new Projection(owner.f, q, LADDER[stage], qmax);
             }
-            int order = LADDER[stage];
-            int topIndex = stage;
+            int top = stage;
             if (p.converged) {
                 int needed = 0;
                 for (int i = 0; i < n; i++) {
                     needed = Math.max(needed, Math.max(p.neededC[i], p.neededD[i]));
                 }
                 int k = 0;
-                while (k < topIndex && LADDER[k] < needed) {
+                while (k < top && LADDER[k] < needed) {
                     k++;
                 }
-                topIndex = k;
+                top = k;
             }
-            this.top = topIndex;
-            this.len = LADDER[topIndex] + 1;
+            Coefficients[] out = new Coefficients[sets.length];
+            at = 0;
+            for (int s = 0; s < sets.length; s++) {
+                out[s] = new Coefficients(owner, sets[s], p, at, LADDER[stage], top);
+                at += sets[s].length;
+            }
+            return out;
+        }
+
+        /** Inputs [from, from + variances.length) of a projection at the given order, kept to the ladder's top. */
+        private Coefficients(HermiteSeries owner, double[] variances, Projection p, int from, int order, int top) {
+            super(owner, variances);
+            int n = q.length;
+            this.top = top;
+            this.len = LADDER[top] + 1;
             this.c = new double[n * len];
             this.d = new double[n * len];
+            this.e = new double[n];
+            this.ed = new double[n];
             this.tailC = new double[n * (top + 1)];
             this.tailD = new double[n * (top + 1)];
             int cols = order + 1;
             int keep = Math.min(len, cols);
             for (int i = 0; i < n; i++) {
-                System.arraycopy(p.c, i * cols, c, i * len, keep);
-                System.arraycopy(p.d, i * cols, d, i * len, keep);
+                int src = from + i;
+                System.arraycopy(p.c, src * cols, c, i * len, keep);
+                System.arraycopy(p.d, src * cols, d, i * len, keep);
+                e[i] = p.e[src];
+                ed[i] = p.ed[src];
                 for (int k = 0; k <= top; k++) {
-                    tailC[i * (top + 1) + k] = halfLogTail(p.tailsC[i * LADDER.length + k], p.e[i]);
-                    tailD[i * (top + 1) + k] = halfLogTail(p.tailsD[i * LADDER.length + k], p.ed[i]);
+                    tailC[i * (top + 1) + k] = halfLogTail(p.tailsC[src * LADDER.length + k], p.e[src]);
+                    tailD[i * (top + 1) + k] = halfLogTail(p.tailsD[src * LADDER.length + k], p.ed[src]);
                 }
             }
-            this.e = p.e;
-            this.ed = p.ed;
             this.cParity = p.cParity;
             this.dParity = p.dParity;
         }
@@ -338,7 +372,8 @@ final class HermiteSeries extends DualActivation {
             HermiteProjection rule = HermiteProjection.of(order, qmax);
             int h = rule.half();
             int cols = order + 1;
-            Matrix[] basis = {new Matrix(h, rule.orders(0), rule.basis(0)), new Matrix(h, rule.orders(1), rule.basis(1))};
+            Matrix[] basis = {new Matrix(h, rule.orders(0), rule.basis(0)),
+                    new Matrix(h, rule.orders(1), rule.basis(1))};
             c = new double[n * cols];
             d = new double[n * cols];
             e = new double[n];

@@ -100,6 +100,35 @@ class HermiteSeriesTest {
     }
 
     @Test
+    void aBlocksRowsAndColumnsShareOneOrder() {
+        // Rows of small variance converge by order 127, columns of variance 3–4 need ~500 terms; a pair with
+        // |ρ| near 1 across them needs the columns' length on both sides.
+        HermiteSeries tanh = (HermiteSeries) DualActivation.numerical(Activation.TANH);
+        DualActivation graded = DualActivation.graded(Activation.TANH, DualActivation.DEFAULT_ORDER);
+        double[] rows = {0.3, 0.5};
+        double[] cols = {3.0, 4.0};
+        DualActivation.Side[] together = tanh.sides(rows, cols);
+        DualActivation.Side apartRows = tanh.side(rows);
+        DualActivation.Side apartCols = tanh.side(cols);
+        double[] k = new double[1];
+        double[] kd = new double[1];
+        double[] expected = new double[2];
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < cols.length; j++) {
+                double[] q12 = {0.995 * Math.sqrt(rows[i] * cols[j])};
+                tanh.evaluateRow(together[0], i, together[1], j, j + 1, q12, 0, k, kd);
+                graded.evaluate(rows[i], cols[j], q12[0], expected);
+                assertEquals(expected[0], k[0], Tolerances.DUAL_SERIES);
+                assertEquals(expected[1], kd[0], Tolerances.DUAL_SERIES);
+            }
+        }
+        assertEquals(0, tanh.pathCounts()[2], "pairs sent to the quadrature: " + Arrays.toString(tanh.pathCounts()));
+        // Prepared apart, the rows stop at the shorter order and the same pairs cannot meet the bound.
+        tanh.evaluateRow(apartRows, 0, apartCols, 0, 1, new double[] {0.995 * Math.sqrt(0.3 * 3.0)}, 0, k, kd);
+        assertEquals(1, tanh.pathCounts()[2]);
+    }
+
+    @Test
     void tanhGivenAsLambdasMatchesTheBuiltIn() {
         DualActivation custom = DualActivation.numerical(Math::tanh, x -> 1 - Math.tanh(x) * Math.tanh(x));
         DualActivation builtIn = DualActivation.numerical(Activation.TANH);
