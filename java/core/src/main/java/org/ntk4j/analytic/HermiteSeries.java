@@ -135,9 +135,9 @@ final class HermiteSeries extends DualActivation {
         if (!Double.isFinite(q12)) {
             throw new InvalidInputException("not a covariance: q11 = " + qi + ", q22 = " + qj + ", q12 = " + q12);
         }
-        double prod = qi * qj;
-        // One variance 0: that side is the constant φ(0), independent of the other; ρ = 0 gives c_0·c_0' exactly.
-        double rho = prod > 0 ? Math.max(-1.0, Math.min(1.0, q12 / Math.sqrt(prod))) : 0.0;
+        // One variance 0 (inverse root 0): that side is the constant φ(0), independent of the other, and ρ = 0
+        // gives c_0·c_0' exactly. On the diagonal ρ lands within an ulp or two of 1, inside DEGENERATE.
+        double rho = Math.max(-1.0, Math.min(1.0, q12 * a.inverseRoot[i] * b.inverseRoot[j]));
         if (1 - Math.abs(rho) <= DEGENERATE) {
             degenerate(a, i, b, j, rho > 0, out);
             return DEGENERATE_PATH;
@@ -241,6 +241,8 @@ final class HermiteSeries extends DualActivation {
         final double[] d;
         final double[] e;
         final double[] ed;
+        /** 1/√q_i (0 where q_i = 0). */
+        final double[] inverseRoot;
         /** ½·ln(max(T(N)/E, floor)) per input at each ladder length N ≤ top, for c and for d. */
         final double[] tailC;
         final double[] tailD;
@@ -334,6 +336,10 @@ final class HermiteSeries extends DualActivation {
             }
             this.cParity = p.cParity;
             this.dParity = p.dParity;
+            this.inverseRoot = new double[n];
+            for (int i = 0; i < n; i++) {
+                inverseRoot[i] = q[i] > 0 ? 1 / Math.sqrt(q[i]) : 0.0;
+            }
         }
 
         private static double halfLogTail(double tail, double total) {
