@@ -4,28 +4,27 @@
 # Builds ntk4j_kernels.fatbin with CMake (kernels only, no harness) and copies it to
 # OUT_DIR/org/ntk4j/cuda/ntk4j_kernels.fatbin, where the Java build packages it as a resource, and the
 # entry points' PTX to TEST_OUT_DIR/org/ntk4j/cuda/ntk4j_kernels.ptx for the launch-contract test. Without nvcc
-# (on PATH or in /usr/local/cuda/bin) or cmake it prints why and succeeds, and the jar is built without
-# CUDA kernels (NTK4J_NO_CUDA=1 forces that). With nvcc, any compiler error or warning fails the build.
+# (on PATH or in /usr/local/cuda/bin) or cmake it fails, so that no ntk4j-cuda jar is ever built without kernels by
+# accident; building without them takes an explicit -Dntk4j.cuda.skip=true (Maven skips this script). Any compiler
+# error or warning fails the build.
 set -euo pipefail
 out="${1:?usage: build-fatbin.sh OUT_DIR [TEST_OUT_DIR]}"
 test_out="${2:-}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-if [ "${NTK4J_NO_CUDA:-0}" = "1" ]; then
-  echo "ntk4j: NTK4J_NO_CUDA=1: building without CUDA kernels"
-  exit 0
-fi
 nvcc_bin="$(command -v nvcc || true)"
 if [ -z "$nvcc_bin" ] && [ -x /usr/local/cuda/bin/nvcc ]; then
   nvcc_bin=/usr/local/cuda/bin/nvcc
 fi
 if [ -z "$nvcc_bin" ]; then
-  echo "ntk4j: nvcc not found (PATH, /usr/local/cuda/bin): building without CUDA kernels"
-  exit 0
+  echo "ntk4j: nvcc not found (PATH, /usr/local/cuda/bin): the CUDA kernels cannot be built. Install the CUDA" \
+       "toolkit, or build without kernels on purpose with -Dntk4j.cuda.skip=true" >&2
+  exit 1
 fi
 if ! command -v cmake >/dev/null 2>&1; then
-  echo "ntk4j: cmake not found: building without CUDA kernels"
-  exit 0
+  echo "ntk4j: cmake not found: the CUDA kernels cannot be built. Install cmake, or build without kernels on" \
+       "purpose with -Dntk4j.cuda.skip=true" >&2
+  exit 1
 fi
 
 build="$root/build/maven"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# make-bundle.sh CORE_TARGET_DIR VERSION REPO_ROOT
+# make-bundle.sh CUDA_TARGET_DIR VERSION REPO_ROOT
 #
 # Assembles the GPU bundle (run by `./mvnw -Pbundle package` after the jars and dependencies are in place):
-#   CORE_TARGET_DIR/bundle/ntk4j-gpu/         jre/ (jlink), lib/ (ntk4j-core and its runtime jars), test-lib/
+#   CUDA_TARGET_DIR/bundle/ntk4j-gpu/         jre/ (jlink), lib/ (ntk4j-cuda, ntk4j-core and their jars), test-lib/
 #                                             (test jar, jqwik), tools/ (JUnit console launcher), native/ (harness),
 #                                             src/ (kernel and harness sources), peers/, bin/gpu-check, README.txt
-#   CORE_TARGET_DIR/bundle/ntk4j-gpu.tar.gz   the same, at most 60 MiB
+#   CUDA_TARGET_DIR/bundle/ntk4j-gpu.tar.gz   the same, at most 60 MiB
 set -euo pipefail
 target="$1"
 version="$2"
@@ -37,7 +37,7 @@ if command -v strip >/dev/null 2>&1; then
 fi
 
 # Jars: runtime class path, then the test-only ones the console launcher does not already contain.
-cp "$target/ntk4j-core-$version.jar" "$b/lib/"
+cp "$target/ntk4j-cuda-$version.jar" "$b/lib/"
 for j in "$deps"/runtime/*.jar; do
   name=$(basename "$j")
   case "$name" in
@@ -56,7 +56,7 @@ PY
     *) cp "$j" "$b/lib/" ;;
   esac
 done
-cp "$target/ntk4j-core-$version-tests.jar" "$b/test-lib/"
+cp "$target/ntk4j-cuda-$version-tests.jar" "$b/test-lib/"
 for j in "$deps"/test/*.jar; do
   name=$(basename "$j")
   [ -e "$b/lib/$name" ] && continue

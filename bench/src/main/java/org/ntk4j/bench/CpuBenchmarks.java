@@ -64,7 +64,7 @@ public class CpuBenchmarks {
         Matrix chunk = BenchModels.inputs(n * o, c, 3);
         chunkFull = chunk;
         chunkTrace = new Matrix(n, o * c, chunk.data());
-        System.out.println("# " + backend.name() + ", P = " + arch.parameterCount());
+        System.out.println("# " + backend.description() + ", P = " + arch.parameterCount());
     }
 
     @TearDown(Level.Trial)
@@ -97,11 +97,11 @@ public class CpuBenchmarks {
 
     @Benchmark
     public Tensor ntkStructuredTrace() {
-        return backend.ntk(params, x, null, NtkMode.TRACE, Implementation.STRUCTURED);
+        return backend.ntk(params, x, NtkMode.TRACE, Implementation.STRUCTURED);
     }
 
     @Benchmark
     public Tensor ntkJacobianContractionTrace() {
-        return backend.ntk(params, x, null, NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION);
+        return backend.ntk(params, x, NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION);
     }
 }

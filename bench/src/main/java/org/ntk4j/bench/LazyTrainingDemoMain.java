@@ -2,9 +2,7 @@ package org.ntk4j.bench;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import org.ntk4j.Backend;
-import org.ntk4j.BackendKind;
-import org.ntk4j.Backends;
+import org.ntk4j.Ntk;
 import org.ntk4j.Precision;
 import org.ntk4j.experiments.DemoConfig;
 import org.ntk4j.experiments.LazyTrainingDemo;
@@ -23,8 +21,8 @@ public final class LazyTrainingDemoMain {
     public static void main(String[] args) {
         String size = args.length > 0 ? args[0] : "cpu";
         Path out = Path.of(args.length > 1 ? args[1] : "ntk-demo");
-        BackendKind kind = args.length > 2 ? BackendKind.parse(args[2]) : BackendKind.AUTO;
-        try (Backend b = Backends.open(kind, Precision.FP32)) {
+        String backend = args.length > 2 ? args[2] : Ntk.AUTO;
+        try (Ntk b = Ntk.builder().backend(backend).precision(Precision.FP32).open()) {
             DemoConfig cfg = switch (size) {
                 case "quick" -> DemoConfig.quick();
                 case "gpu" -> DemoConfig.gpu();

@@ -76,7 +76,7 @@ public final class PeerCompare {
                 }
             }
             Arrays.sort(sgemmRates);
-            Tensor exact = fp64.ntk(params, x, null, mode, Implementation.STRUCTURED);
+            Tensor exact = fp64.ntk(params, x, mode, Implementation.STRUCTURED);
             Npy.write(out.resolve("kernel.npy"), NpyArray.of(structured.result, false));
             Npy.write(out.resolve("kernel_jc.npy"), NpyArray.of(jc.result, false));
             String json = String.format(Locale.ROOT, "{\"backend\": \"%s\", \"config\": \"%s\", \"mode\": \"%s\", "
@@ -86,7 +86,7 @@ public final class PeerCompare {
                             + "\"sgemm2048_median_gflops\": %.1f, \"structured_vs_jc_rel\": %.3e, "
                             + "\"structured_fp32_vs_fp64_rel\": %.3e, \"jc_fp32_vs_fp64_rel\": %.3e, "
                             + "\"structured_profile\": \"%s\", \"jc_profile\": \"%s\"}",
-                    fp32.name(), config, mode.name().toLowerCase(Locale.ROOT), x.rows(), arch.parameterCount(),
+                    fp32.description(), config, mode.name().toLowerCase(Locale.ROOT), x.rows(), arch.parameterCount(),
                     structured.median(), structured.best(), structured.bestProfile.blasGflops(), jc.median(), jc.best(),
                     jc.bestProfile.blasGflops(), gramGflops(jc.bestProfile, x.rows(), arch, mode),
                     sgemmRates[repeats - 1], sgemmRates[repeats / 2], BenchModels.relativeError(structured.result, jc.result),
@@ -130,13 +130,13 @@ public final class PeerCompare {
         void warmUp() {
             long start = System.nanoTime();
             for (int w = 0; w < 3 || System.nanoTime() - start < 1_000_000_000L; w++) {
-                result = backend.ntk(params, x, null, mode, impl);
+                result = backend.ntk(params, x, mode, impl);
             }
         }
 
         void run() {
             long t = System.nanoTime();
-            result = backend.ntk(params, x, null, mode, impl);
+            result = backend.ntk(params, x, mode, impl);
             double ms = (System.nanoTime() - t) / 1e6;
             if (millis.isEmpty() || ms < best()) {
                 bestProfile = backend.lastProfile();

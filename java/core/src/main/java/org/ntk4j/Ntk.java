@@ -1,69 +1,247 @@
 package org.ntk4j;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
 import org.ntk4j.model.Parameters;
+import org.ntk4j.spi.Backend;
+import org.ntk4j.spi.BackendConfig;
+import org.ntk4j.spi.BackendProvider;
 
 /**
- * The entry point: empirical NTKs, forward passes, Jacobians and MSE gradients on the best backend available (or
- * the one asked for).
+ * The entry point: empirical NTKs, forward passes, Jacobians and MSE gradients of a dense network on the best
+ * backend available, or the one asked for.
  *
  * <pre>{@code
  * Architecture arch = Architecture.builder(64).hidden(512, 512).output(10).build();
  * Parameters params = Parameters.init(arch, 42);
- * try (Ntk ntk = Ntk.open(BackendKind.AUTO, Precision.FP32)) {
- *     Tensor k = ntk.kernel(params, x, null, NtkMode.TRACE);   // (N, N)
+ * try (Ntk ntk = Ntk.open()) {                               // CUDA if a GPU is usable, else CPU; fp32
+ *     Tensor k = ntk.kernel(params, x, NtkMode.TRACE);        // Θ(x, x), (N, N)
  * }
+ * try (Ntk ntk = Ntk.builder().backend("cpu").precision(Precision.FP64).threads(4).open()) { ... }
  * }</pre>
+ *
+ * <p>Backends come from {@link BackendProvider}s found by {@link ServiceLoader}: ntk4j-core brings {@code "cpu"}
+ * and {@code "reference"} (the fp64 oracle), ntk4j-cuda brings {@code "cuda"}. {@code "auto"} (the default) takes
+ * the available provider of highest rank. An instance holds threads and native or device memory until
+ * {@link #close()}; calls may come from several threads.
+ *
+ * <p>Arrays: inputs are read during the call and never kept; results are new objects the caller owns.
  */
 public final class Ntk implements AutoCloseable {
+    /** The backend name that picks the best available backend. */
+    public static final String AUTO = "auto";
+
     private final Backend backend;
 
     private Ntk(Backend backend) {
         this.backend = backend;
     }
 
-    /** The best available backend in fp32. */
+    /** The best available backend in fp32 with its default settings. */
     public static Ntk open() {
-        return open(BackendKind.AUTO, Precision.FP32);
+        return builder().open();
     }
 
-    /** A backend of this kind and precision; see {@link Backends#open}. */
-    public static Ntk open(BackendKind kind, Precision precision) {
-        return new Ntk(Backends.open(kind, precision));
+    /** A builder with the defaults: backend {@code "auto"}, fp32, all cores, the backend's default memory budget. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** Wraps a backend the caller opened. */
-    public static Ntk using(Backend backend) {
+    /**
+     * Wraps a backend that was opened directly through its provider (for backend implementers and their tests);
+     * closing the result closes the backend.
+     */
+    public static Ntk wrap(Backend backend) {
+        if (backend == null) {
+            throw new InvalidInputException("backend must be given");
+        }
         return new Ntk(backend);
     }
 
+    /** Every backend provider found, highest rank first. */
+    public static List<BackendProvider> providers() {
+        List<BackendProvider> list = new ArrayList<>();
+        ServiceLoader.load(BackendProvider.class, Ntk.class.getClassLoader()).forEach(list::add);
+        if (list.isEmpty()) {
+            // On the module path a caller's layer may hold the providers: ask the context loader too.
+            ServiceLoader.load(BackendProvider.class).forEach(list::add);
+        }
+        list.sort(Comparator.comparingInt(BackendProvider::rank).reversed().thenComparing(BackendProvider::name));
+        return list;
+    }
+
+    /** The backend's name, e.g. {@code "cpu"} or {@code "cuda"} (never {@code "auto"}). */
+    public String backendName() {
+        return backend.name();
+    }
+
+    /** A one-line description of the backend, e.g. "cpu fp32 (OpenBLAS 0.3.31, Vector API, 2 threads)". */
+    public String description() {
+        return backend.description();
+    }
+
+    /** The precision this instance computes in. */
+    public Precision precision() {
+        return backend.precision();
+    }
+
+    /** The backend behind this instance (for code that implements or extends backends). */
     public Backend backend() {
         return backend;
     }
 
-    /** Θ(x1, x2) with {@link Implementation#AUTO}; x2 null means x1. */
+    /** Θ(x, x) in {@code mode}, exactly symmetric, by {@link Implementation#AUTO}. */
+    public Tensor kernel(Parameters params, Matrix x, NtkMode mode) {
+        return backend.ntk(params, x, mode, Implementation.AUTO);
+    }
+
+    /** Θ(x, x) in {@code mode}, exactly symmetric, by the given implementation. */
+    public Tensor kernel(Parameters params, Matrix x, NtkMode mode, Implementation implementation) {
+        return backend.ntk(params, x, mode, implementation);
+    }
+
+    /** Θ(x1, x2) in {@code mode} by {@link Implementation#AUTO}. */
     public Tensor kernel(Parameters params, Matrix x1, Matrix x2, NtkMode mode) {
         return backend.ntk(params, x1, x2, mode, Implementation.AUTO);
     }
 
-    /** Θ(x1, x2) by the given implementation; x2 null means x1. */
+    /** Θ(x1, x2) in {@code mode} by the given implementation. */
     public Tensor kernel(Parameters params, Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
         return backend.ntk(params, x1, x2, mode, implementation);
     }
 
+    /** The network's outputs f(x), (N, O). */
     public Matrix forward(Parameters params, Matrix x) {
         return backend.forward(params, x);
     }
 
+    /** The per-example Jacobian, (N·O, P); see {@link Backend#jacobian}. */
     public Matrix jacobian(Parameters params, Matrix x) {
         return backend.jacobian(params, x);
     }
 
+    /** The MSE loss ½·mean((f(x) − y)²) and its gradient; see {@link Backend#mseLossGradient}. */
     public LossGradient mseLossGradient(Parameters params, Matrix x, Matrix y) {
         return backend.mseLossGradient(params, x, y);
     }
 
+    /**
+     * The parameters (copied) held by the backend for repeated forward passes, gradients, kernels and in-place
+     * gradient steps without converting or uploading them each time; see {@link PreparedModel}. Close the model
+     * before this {@code Ntk}.
+     */
+    public PreparedModel prepare(Parameters params) {
+        return backend.prepare(params);
+    }
+
+    /** Releases the backend; calls already running finish first. Idempotent. */
     @Override
     public void close() {
         backend.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Ntk[" + backend.description() + "]";
+    }
+
+    /** How to open an {@link Ntk}: which backend, in which precision, with which settings. */
+    public static final class Builder {
+        private String backend = AUTO;
+        private Precision precision = Precision.FP32;
+        private int threads;
+        private long memoryBudget;
+        private final Map<String, String> options = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * The backend by provider name ({@code "auto"}, {@code "cpu"}, {@code "cuda"}, {@code "reference"}, or any
+         * other provider's), any case. Default {@code "auto"}.
+         */
+        public Builder backend(String name) {
+            if (name == null || name.isBlank()) {
+                throw new InvalidInputException("backend name must be given (e.g. auto, cpu, cuda, reference)");
+            }
+            this.backend = name.trim().toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /** FP32 (default), FP64, or TF32 (CUDA only). */
+        public Builder precision(Precision precision) {
+            if (precision == null) {
+                throw new InvalidInputException("precision must be given");
+            }
+            this.precision = precision;
+            return this;
+        }
+
+        /** Worker threads for backends that use the CPU (default: all cores). */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new InvalidInputException("threads must be at least 1, got " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** The working-memory budget in bytes (default: the backend's; the CPU's is documented on its class). */
+        public Builder memoryBudget(long bytes) {
+            if (bytes < 1) {
+                throw new InvalidInputException("memory budget must be positive, got " + bytes);
+            }
+            this.memoryBudget = bytes;
+            return this;
+        }
+
+        /**
+         * A backend-specific option, e.g. {@code option("blas", "java")} for the CPU backend. A backend refuses
+         * options it does not know when it is opened (under {@code "auto"}, the chosen backend decides).
+         */
+        public Builder option(String key, String value) {
+            if (key == null || key.isBlank() || value == null) {
+                throw new InvalidInputException("an option needs a key and a value");
+            }
+            options.put(key.trim(), value);
+            return this;
+        }
+
+        /**
+         * Opens the backend. Throws {@link BackendUnavailableException} naming the reason when the asked-for backend
+         * (or, for {@code "auto"}, every backend) cannot run here, and {@link InvalidInputException} for an unknown
+         * backend name or option.
+         */
+        public Ntk open() {
+            BackendConfig config = new BackendConfig(precision, threads, memoryBudget, options);
+            List<BackendProvider> all = providers();
+            StringBuilder reasons = new StringBuilder();
+            boolean known = false;
+            for (BackendProvider p : all) {
+                boolean candidate = backend.equals(AUTO) ? p.autoSelectable() : p.name().equals(backend);
+                if (!candidate) {
+                    continue;
+                }
+                known = true;
+                String why = p.unavailableReason();
+                if (why == null) {
+                    return new Ntk(p.open(config));
+                }
+                reasons.append(reasons.isEmpty() ? "" : "; ").append(p.name()).append(": ").append(why);
+            }
+            if (!known && !backend.equals(AUTO)) {
+                List<String> names = new ArrayList<>();
+                all.forEach(p -> names.add(p.name()));
+                throw new InvalidInputException("unknown backend '" + backend + "' (available here: auto, "
+                        + String.join(", ", names) + ")");
+            }
+            throw new BackendUnavailableException("no " + backend + " backend can run here"
+                    + (reasons.isEmpty() ? " (none is on the class path)" : " (" + reasons + ")"));
+        }
     }
 }

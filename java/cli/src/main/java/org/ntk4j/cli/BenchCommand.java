@@ -15,10 +15,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.ntk4j.Backend;
-import org.ntk4j.BackendKind;
-import org.ntk4j.BackendProvider;
-import org.ntk4j.Backends;
+import org.ntk4j.Ntk;
+import org.ntk4j.spi.BackendProvider;
 import org.ntk4j.Implementation;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
@@ -91,7 +89,7 @@ final class BenchCommand extends BaseCommand {
         if (!peer.equals("auto") && !peer.equals("off")) {
             throw new UsageError("--peer must be auto or off, got '" + peer + "'");
         }
-        List<BackendKind> kinds = kinds();
+        List<String> kinds = kinds();
         String python = peer.equals("off") ? null : torchPython();
         var out = out();
         out.printf(Locale.ROOT, "%-22s %-6s %-58s %12s %10s%n", "case", "mode", "implementation", "median", "vs first");
@@ -103,18 +101,18 @@ final class BenchCommand extends BaseCommand {
                 Parameters params = Parameters.init(arch, 1);
                 Matrix x = gaussian(c.n(), arch.inputDim(), 2);
                 Tensor first = null;
-                for (BackendKind k : kinds) {
-                    try (Backend b = Backends.open(k, precision)) {
+                for (String k : kinds) {
+                    try (Ntk b = Ntk.builder().backend(k).precision(precision).open()) {
                         double[] t = new double[repeats];
-                        Tensor r = b.ntk(params, x, null, c.mode(), Implementation.AUTO);
+                        Tensor r = b.kernel(params, x, c.mode(), Implementation.AUTO);
                         for (int i = 0; i < repeats; i++) {
                             long t0 = System.nanoTime();
-                            r = b.ntk(params, x, null, c.mode(), Implementation.AUTO);
+                            r = b.kernel(params, x, c.mode(), Implementation.AUTO);
                             t[i] = (System.nanoTime() - t0) / 1e9;
                         }
                         double err = first == null ? Double.NaN : relErr(r.data(), first.data());
                         first = first == null ? r : first;
-                        rows.add(print(new Row(c, b.name(), median(t), err)));
+                        rows.add(print(new Row(c, b.description(), median(t), err)));
                     }
                 }
                 // Trace mode only: PyTorch's full-mode einsum over the Jacobians takes minutes at these sizes.
@@ -158,18 +156,18 @@ final class BenchCommand extends BaseCommand {
         return r;
     }
 
-    private List<BackendKind> kinds() {
-        List<BackendKind> kinds = new ArrayList<>();
+    private List<String> kinds() {
+        List<String> kinds = new ArrayList<>();
         switch (device.toLowerCase(Locale.ROOT)) {
             case "all" -> {
                 List<String> reasons = new ArrayList<>();
-                for (BackendProvider p : Backends.providers()) {
-                    if (p.kind() == BackendKind.CPU || p.kind() == BackendKind.CUDA) {
+                for (BackendProvider p : Ntk.providers()) {
+                    if (p.autoSelectable()) {
                         String why = p.unavailableReason();
                         if (why == null) {
-                            kinds.add(p.kind());
+                            kinds.add(p.name());
                         } else {
-                            reasons.add(p.kind().name().toLowerCase(Locale.ROOT) + ": " + why);
+                            reasons.add(p.name() + ": " + why);
                         }
                     }
                 }
@@ -178,11 +176,11 @@ final class BenchCommand extends BaseCommand {
                             : " (" + String.join("; ", reasons) + ")") + "; try --device reference");
                 }
                 // CPU first: it is the baseline the GPU is compared with.
-                kinds.sort((a, b) -> a == BackendKind.CPU ? -1 : b == BackendKind.CPU ? 1 : 0);
+                kinds.sort((a, b) -> a.equals("cpu") ? -1 : b.equals("cpu") ? 1 : 0);
             }
-            case "cpu" -> kinds.add(BackendKind.CPU);
-            case "cuda", "gpu" -> kinds.add(BackendKind.CUDA);
-            case "reference" -> kinds.add(BackendKind.REFERENCE);
+            case "cpu" -> kinds.add("cpu");
+            case "cuda", "gpu" -> kinds.add("cuda");
+            case "reference" -> kinds.add("reference");
             default -> throw new UsageError("unknown --device '" + device + "' (expected all, cpu, cuda or reference)");
         }
         return kinds;

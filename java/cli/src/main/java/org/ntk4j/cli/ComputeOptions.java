@@ -1,9 +1,7 @@
 package org.ntk4j.cli;
 
 import java.util.Locale;
-import org.ntk4j.Backend;
-import org.ntk4j.BackendKind;
-import org.ntk4j.Backends;
+import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.Precision;
 import org.ntk4j.model.Parameters;
@@ -74,14 +72,15 @@ final class ComputeOptions {
         return precision != Precision.FP64;
     }
 
-    BackendKind backendKind() {
+    /** The backend's provider name for these flags. */
+    String backendName() {
         if (impl == Impl.REFERENCE) {
-            return BackendKind.REFERENCE;
+            return "reference";
         }
         return switch (device) {
-            case AUTO -> BackendKind.AUTO;
-            case CPU -> BackendKind.CPU;
-            case CUDA -> BackendKind.CUDA;
+            case AUTO -> Ntk.AUTO;
+            case CPU -> "cpu";
+            case CUDA -> "cuda";
         };
     }
 
@@ -94,8 +93,8 @@ final class ComputeOptions {
     }
 
     /** Opens the backend these flags ask for (not for --impl analytic). */
-    Backend openBackend() {
-        return Backends.open(backendKind(), precision);
+    Ntk openBackend() {
+        return Ntk.builder().backend(backendName()).precision(precision).open();
     }
 
     /** The kernel these flags describe, for this network. */

@@ -5,9 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.ntk4j.Backend;
-import org.ntk4j.BackendKind;
-import org.ntk4j.Backends;
+import org.ntk4j.Ntk;
 import org.ntk4j.Precision;
 import org.ntk4j.experiments.DemoConfig;
 import org.ntk4j.experiments.LazyTrainingDemo;
@@ -45,20 +43,14 @@ final class DemoCommand extends BaseCommand {
     @Override
     protected int execute() throws Exception {
         long start = System.nanoTime();
-        BackendKind kind;
-        try {
-            kind = BackendKind.parse(device.trim());
-        } catch (org.ntk4j.InvalidInputException e) {
-            throw new UsageError(e.getMessage());
-        }
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
             throw new UsageError("--out " + outDir + " exists and is not a folder");
         }
         Report report;
         String backendName;
-        try (Backend backend = Backends.open(kind, precision);
+        try (Ntk backend = openDemoBackend();
              Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "steps")) {
-            backendName = backend.name();
+            backendName = backend.description();
             DemoConfig cfg = quick ? DemoConfig.quick() : DemoConfig.forBackend(backend);
             info("ntk demo: " + (quick ? "quick sizes" : "full sizes") + " on " + backendName);
             report = LazyTrainingDemo.run(backend, cfg, bars);
@@ -109,6 +101,16 @@ final class DemoCommand extends BaseCommand {
         for (Path p : pngs) {
             sb.append("![").append(p.getFileName()).append("](").append(p.getFileName()).append(")\n\n");
         }
-        Files.writeString(md, sb.toString(), java.nio.file.StandardOpenOption.APPEND);
+        // Rewritten whole (a small file) so that it, too, is replaced atomically.
+        org.ntk4j.io.OutputFile.writeString(md, Files.readString(md) + sb);
+    }
+
+    /** The backend --device names; an unknown name is a usage error. */
+    private Ntk openDemoBackend() {
+        try {
+            return Ntk.builder().backend(device).precision(precision).open();
+        } catch (org.ntk4j.InvalidInputException e) {
+            throw new UsageError(e.getMessage());
+        }
     }
 }

@@ -3,9 +3,8 @@ package org.ntk4j.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.ntk4j.Backend;
-import org.ntk4j.BackendProvider;
-import org.ntk4j.Backends;
+import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.Ntk;
 import org.ntk4j.Precision;
 import picocli.CommandLine.Command;
 
@@ -28,28 +27,31 @@ final class DevicesCommand extends BaseCommand {
         out.printf(Locale.ROOT, "blas     %s%n", blasDescription());
         out.println("backends:");
         String auto = null;
-        for (BackendProvider p : Backends.providers()) {
+        for (BackendProvider p : Ntk.providers()) {
             String why = p.unavailableReason();
-            String kind = p.kind().name().toLowerCase(Locale.ROOT);
             if (why != null) {
-                out.printf(Locale.ROOT, "  %-9s unavailable: %s%n", kind, why);
+                out.printf(Locale.ROOT, "  %-9s unavailable: %s%n", p.name(), why);
+                printProperties(out, p);
                 continue;
             }
-            try (Backend b = p.open(Precision.FP32)) {
-                out.printf(Locale.ROOT, "  %-9s %s%n", kind, b.name());
-                if (auto == null && p.kind() != org.ntk4j.BackendKind.REFERENCE) {
-                    auto = kind;
+            try (Ntk b = Ntk.builder().backend(p.name()).open()) {
+                out.printf(Locale.ROOT, "  %-9s %s%n", p.name(), b.description());
+                if (auto == null && p.autoSelectable()) {
+                    auto = p.name();
                 }
-                for (String line : DeviceInfo.details(b)) {
-                    out.printf(Locale.ROOT, "  %-9s   %s%n", "", line);
-                }
+                printProperties(out, p);
             } catch (RuntimeException e) {
-                out.printf(Locale.ROOT, "  %-9s failed to open: %s%n", kind, Errors.describe(e));
+                out.printf(Locale.ROOT, "  %-9s failed to open: %s%n", p.name(), Errors.describe(e));
             }
         }
-        out.println("cuda kernels in this build: " + DeviceInfo.kernelImage());
         out.println("--device auto uses: " + (auto == null ? "none (no cpu or cuda backend can run)" : auto));
         return 0;
+    }
+
+    private static void printProperties(java.io.PrintWriter out, BackendProvider p) {
+        for (var e : p.properties().entrySet()) {
+            out.printf(Locale.ROOT, "  %-9s   %-10s %s%n", "", e.getKey(), e.getValue());
+        }
     }
 
     /** Which BLAS implementation dev.ludovic.netlib picked, and the native library behind it when there is one. */

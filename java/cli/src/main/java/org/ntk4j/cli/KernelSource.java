@@ -1,6 +1,6 @@
 package org.ntk4j.cli;
 
-import org.ntk4j.Backend;
+import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
@@ -36,7 +36,7 @@ interface KernelSource extends AutoCloseable {
      * The empirical NTK on a backend; {@code wholeJacobian} says the backend builds each example's O×P Jacobian
      * rows (the reference does, whatever implementation is asked for), which sizes the tiles.
      */
-    static KernelSource empirical(Backend backend, Parameters params, Implementation impl, boolean wholeJacobian) {
+    static KernelSource empirical(Ntk backend, Parameters params, Implementation impl, boolean wholeJacobian) {
         return new Empirical(backend, params, impl, wholeJacobian);
     }
 
@@ -46,12 +46,12 @@ interface KernelSource extends AutoCloseable {
 
     /** The empirical NTK of one network on one backend. */
     final class Empirical implements KernelSource {
-        private final Backend backend;
+        private final Ntk backend;
         private final Parameters params;
         private final Implementation impl;
         private final boolean wholeJacobian;
 
-        Empirical(Backend backend, Parameters params, Implementation impl, boolean wholeJacobian) {
+        Empirical(Ntk backend, Parameters params, Implementation impl, boolean wholeJacobian) {
             this.backend = backend;
             this.params = params;
             this.impl = impl;
@@ -60,8 +60,10 @@ interface KernelSource extends AutoCloseable {
 
         @Override
         public String description() {
-            return wholeJacobian ? backend.name()
-                    : backend.name() + ", " + impl.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+            // AUTO is STRUCTURED for every dense MLP on every backend (Implementation.AUTO's contract): say which ran.
+            Implementation used = impl == Implementation.AUTO ? Implementation.STRUCTURED : impl;
+            return wholeJacobian ? backend.description()
+                    : backend.description() + ", " + used.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
         }
 
         @Override
@@ -71,7 +73,7 @@ interface KernelSource extends AutoCloseable {
 
         @Override
         public Tensor compute(Matrix x1, Matrix x2, NtkMode mode) {
-            return backend.ntk(params, x1, x2, mode, impl);
+            return x2 == null || x2 == x1 ? backend.kernel(params, x1, mode, impl) : backend.kernel(params, x1, x2, mode, impl);
         }
 
         @Override

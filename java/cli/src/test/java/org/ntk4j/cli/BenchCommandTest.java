@@ -9,8 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ntk4j.BackendKind;
-import org.ntk4j.Backends;
+import org.ntk4j.Ntk;
 
 class BenchCommandTest {
     @TempDir
@@ -18,8 +17,8 @@ class BenchCommandTest {
 
     @Test
     void quickBenchTimesABackendAndWritesCsv() throws IOException {
-        boolean cpu = Backends.providers().stream()
-                .anyMatch(p -> p.kind() == BackendKind.CPU && p.unavailableReason() == null);
+        boolean cpu = Ntk.providers().stream()
+                .anyMatch(p -> p.name().equals("cpu") && p.unavailableReason() == null);
         Path csv = dir.resolve("bench.csv");
         Cli.Result r = Cli.run("bench", "--quick", "--device", cpu ? "cpu" : "reference", "--repeats", 1, "--peer", "off",
                 "--csv", csv);

@@ -8,8 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ntk4j.BackendKind;
-import org.ntk4j.Backends;
+import org.ntk4j.Ntk;
 
 class DemoCommandTest {
     @TempDir
@@ -18,8 +17,7 @@ class DemoCommandTest {
     @Test
     void quickDemoWritesPlotsTablesAndASummary() throws IOException {
         // The default device when a fast backend exists; the slow reference only on a build without one.
-        boolean fast = Backends.providers().stream().anyMatch(p -> p.kind() != BackendKind.REFERENCE
-                && p.unavailableReason() == null);
+        boolean fast = Ntk.providers().stream().anyMatch(p -> p.autoSelectable() && p.unavailableReason() == null);
         Path out = dir.resolve("demo");
         Cli.Result r = fast ? Cli.run("demo", "--quick", "--out", out, "-q")
                 : Cli.run("demo", "--quick", "--out", out, "-q", "--device", "reference");

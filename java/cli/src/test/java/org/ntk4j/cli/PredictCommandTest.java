@@ -16,7 +16,7 @@ import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.reference.ReferenceBackend;
+import org.ntk4j.testing.Reference;
 
 class PredictCommandTest {
     @TempDir
@@ -59,7 +59,7 @@ class PredictCommandTest {
                 dir.resolve("x.npy"), "--arch", "3,40,2", "--seed", 5, "--impl", "reference", "--t", 0, "--lr", 1,
                 "--precision", "fp64", "--out", dir.resolve("p0.npy"), "-q");
         assertEquals(0, r0.code(), r0.toString());
-        Matrix f0 = new ReferenceBackend().forward(Parameters.init(Architecture.parseWidths("3,40,2").build(), 5), x);
+        Matrix f0 = Reference.backend().forward(Parameters.init(Architecture.parseWidths("3,40,2").build(), 5), x);
         assertArrayEquals(f0.data(), read(dir.resolve("p0.npy")).data(), 1e-12);
     }
 
@@ -77,10 +77,10 @@ class PredictCommandTest {
 
         // The linearised model f_lin(θ) = f_0 + J_0 (θ − θ_0) under the same gradient steps: in output space the
         // train residual moves by −(η/n)·Θ·r and the test outputs by −(η/n)·Θ_test,train·r.
-        ReferenceBackend ref = new ReferenceBackend();
+        org.ntk4j.spi.Backend ref = Reference.backend();
         Parameters p = Parameters.init(Architecture.parseWidths("3,16,2").build(), 9);
         int n = 6 * 2;
-        double[][] k = asMatrix(ref.ntk(p, x, null, NtkMode.FULL, Implementation.AUTO), 6, 6, 2);
+        double[][] k = asMatrix(ref.ntk(p, x, NtkMode.FULL, Implementation.AUTO), 6, 6, 2);
         double[][] kt = asMatrix(ref.ntk(p, xt, x, NtkMode.FULL, Implementation.AUTO), 4, 6, 2);
         double[] f = ref.forward(p, x).data().clone();
         double[] ft = ref.forward(p, xt).data().clone();

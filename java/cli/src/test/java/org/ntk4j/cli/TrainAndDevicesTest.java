@@ -22,7 +22,7 @@ import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.reference.ReferenceBackend;
+import org.ntk4j.testing.Reference;
 
 class TrainAndDevicesTest {
     @TempDir
@@ -50,7 +50,7 @@ class TrainAndDevicesTest {
         // The same steps by hand on the reference backend.
         Parameters p = Parameters.init(Architecture.parseWidths("3,16,2").build(), 3);
         Parameters p0 = p.copy();
-        ReferenceBackend ref = new ReferenceBackend();
+        org.ntk4j.spi.Backend ref = Reference.backend();
         for (int t = 0; t <= 6; t++) {
             LossGradient g = ref.mseLossGradient(p, x, y);
             String[] f = lines.get(t + 1).split(",", -1);

@@ -6,7 +6,7 @@ import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
-import org.ntk4j.Validation;
+import org.ntk4j.spi.Validation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
 
@@ -29,7 +29,7 @@ import org.ntk4j.model.Parameterization;
  *
  * <p>The network's outputs are independent in the limit, so the full kernel is Θ^L ⊗ I_O: {@link NtkMode#TRACE}
  * gives Θ^L (N1, N2), {@link NtkMode#DIAGONAL} gives Θ^L for every output (N1, N2, O), {@link NtkMode#FULL} gives
- * Θ^L on the diagonal of each output pair and 0 off it (N1, N2, O, O) — the layouts of {@code Backend.ntk}. The
+ * Θ^L on the diagonal of each output pair and 0 off it (N1, N2, O, O) — the layouts of {@code Ntk.kernel}. The
  * same holds for the NNGP Σ^L.
  *
  * <p>Activations: relu, erf, identity and gelu in closed form; tanh and caller-supplied activations by a Hermite

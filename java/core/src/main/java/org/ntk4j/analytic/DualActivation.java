@@ -31,6 +31,10 @@ import org.ntk4j.model.Activation;
 public abstract sealed class DualActivation permits DualActivation.Relu, DualActivation.Erf, DualActivation.Identity,
         DualActivation.Gelu, DualActivation.GaussHermite, DualActivation.Graded, HermiteSeries {
 
+    /** For the permitted subclasses only. */
+    DualActivation() {
+    }
+
     /** Gauss–Legendre points per panel of the graded reference rule. */
     public static final int DEFAULT_ORDER = 10;
 

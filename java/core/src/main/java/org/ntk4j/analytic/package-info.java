@@ -2,7 +2,7 @@
  * Infinite-width kernels of the dense MLPs the library builds: the NNGP Σ^L and the NTK Θ^L of
  * {@link org.ntk4j.analytic.AnalyticKernel}, in fp64, by the layer recursion of neural-tangents (DESIGN.md §1), for
  * both parameterizations, with and without bias, as full matrices K(x1, x2) or diagonals K(x, x), laid out like
- * {@code Backend.ntk} results (the limit is Θ^L ⊗ I_O).
+ * {@code Ntk.kernel} results (the limit is Θ^L ⊗ I_O).
  *
  * <p>Each hidden layer needs two Gaussian expectations per pair of inputs, K = E[φ(u)φ(v)] and K̇ = E[φ'(u)φ'(v)]
  * ({@link org.ntk4j.analytic.DualActivation}). relu, erf, identity and gelu have closed forms (gelu's derived in

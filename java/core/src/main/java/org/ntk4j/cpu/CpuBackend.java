@@ -1,17 +1,16 @@
 package org.ntk4j.cpu;
 
-import org.ntk4j.Backend;
-import org.ntk4j.BackendKind;
 import org.ntk4j.BackendUnavailableException;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
-import org.ntk4j.NtkException;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
-import org.ntk4j.Validation;
+import org.ntk4j.spi.Backend;
+import org.ntk4j.spi.BackendConfig;
+import org.ntk4j.spi.Validation;
 import org.ntk4j.model.Parameters;
 
 /**
@@ -59,7 +58,7 @@ import org.ntk4j.model.Parameters;
  * {@code OPENBLAS_NUM_THREADS}, default all cores); the backend's pool runs the elementwise work and the pieces of
  * products it splits itself. {@link #lastProfile()} reports the most recent call.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend extends Backend {
     /** Default cap on the Jacobian columns per chunk (see the class comment). */
     public static final int DEFAULT_MAX_PARAMETER_CHUNK = 8192;
 
@@ -71,7 +70,6 @@ public final class CpuBackend implements Backend {
     private final long budget;
     private final int maxParameterChunk;
     private volatile CpuProfile last;
-    private volatile boolean closed;
 
     private CpuBackend(Builder b) {
         this.precision = b.precision;
@@ -105,13 +103,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String name() {
-        return "cpu " + precision.name().toLowerCase() + " (" + la.description() + ", " + kernels.description() + ", "
-                + pool.threads() + (pool.threads() == 1 ? " thread)" : " threads)");
+        return "cpu";
     }
 
     @Override
-    public BackendKind kind() {
-        return BackendKind.CPU;
+    public String description() {
+        return "cpu " + precision.name().toLowerCase() + " (" + la.description() + ", " + kernels.description() + ", "
+                + pool.threads() + (pool.threads() == 1 ? " thread)" : " threads)");
     }
 
     @Override
@@ -145,9 +143,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Matrix forward(Parameters params, Matrix x) {
-        Validation.requireParameters(params);
-        Validation.requireInputs(params.architecture(), x, "x");
+    protected Matrix computeForward(Parameters params, Matrix x) {
         CpuProfile.Timer timer = begin("forward");
         Matrix out = derivatives(ar, params, timer).forward(x);
         end(timer);
@@ -155,10 +151,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public LossGradient mseLossGradient(Parameters params, Matrix x, Matrix y) {
-        Validation.requireParameters(params);
-        Validation.requireInputs(params.architecture(), x, "x");
-        Validation.requireTargets(params.architecture(), x, y);
+    protected LossGradient computeMseLossGradient(Parameters params, Matrix x, Matrix y) {
         CpuProfile.Timer timer = begin("mse-gradient");
         LossGradient g = derivatives(ar, params, timer).mseLossGradient(x, y);
         end(timer);
@@ -166,9 +159,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Matrix jacobian(Parameters params, Matrix x) {
-        Validation.requireParameters(params);
-        Validation.requireInputs(params.architecture(), x, "x");
+    protected Matrix computeJacobian(Parameters params, Matrix x) {
         CpuProfile.Timer timer = begin("jacobian");
         Matrix j = derivatives(ar, params, timer).jacobian(x);
         end(timer);
@@ -176,10 +167,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Tensor ntk(Parameters params, Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
-        Matrix x2r = Validation.requireNtkArguments(params, x1, x2, mode, implementation);
+    protected Tensor computeNtk(Parameters params, Matrix x1, Matrix x2r, boolean symmetric, NtkMode mode,
+                                Implementation implementation) {
         boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
-        boolean symmetric = x2r == x1;
         ChunkPlan plan = ChunkPlan.forNtk(params.architecture(), x1.rows(), x2r.rows(), mode, structured, budget,
                 ar.bytes(), maxParameterChunk, pool.threads());
         CpuProfile.Timer timer = begin("ntk " + (structured ? "structured" : "jacobian_contraction") + " "
@@ -193,12 +183,21 @@ public final class CpuBackend implements Backend {
      * The Gram product J1·J2ᵀ of two row-major matrices with the same number of columns — the Jacobian-contraction
      * kernel for Jacobians that come from elsewhere (any model; rows (n, a) as {@link #jacobian} lays them out).
      * Columns are converted to the working precision in chunks that fit the memory budget and each chunk's product
-     * is added into an fp64 accumulator. With {@code j2} null (or j1 itself) only the upper triangle is formed and
-     * then mirrored, so the result is exactly symmetric.
+     * is added into an fp64 accumulator. With {@code j2} the same instance as j1 only the upper triangle is formed
+     * and then mirrored, so the result is exactly symmetric.
      */
     public Matrix gram(Matrix j1, Matrix j2) {
+        enter();
+        try {
+            return checkedGram(j1, j2);
+        } finally {
+            exit();
+        }
+    }
+
+    private Matrix checkedGram(Matrix j1, Matrix j2) {
         requireMatrix(j1, "j1");
-        if (j2 != null && j2 != j1) {
+        if (j2 != j1) {
             requireMatrix(j2, "j2");
             if (j2.cols() != j1.cols()) {
                 throw new InvalidInputException("j1 has " + j1.cols() + " columns but j2 has " + j2.cols()
@@ -206,7 +205,7 @@ public final class CpuBackend implements Backend {
             }
         }
         CpuProfile.Timer timer = begin("gram");
-        Matrix g = gram(ar, j1, j2 == null ? j1 : j2, timer);
+        Matrix g = gram(ar, j1, j2, timer);
         end(timer);
         return g;
     }
@@ -281,9 +280,6 @@ public final class CpuBackend implements Backend {
     }
 
     private CpuProfile.Timer begin(String operation) {
-        if (closed) {
-            throw new NtkException("this cpu backend is closed");
-        }
         la.resetCounters();
         return new CpuProfile.Timer(operation);
     }
@@ -293,14 +289,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void close() {
-        closed = true;
+    protected void release() {
         pool.close();
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 
     /** Options of a {@link CpuBackend}. */

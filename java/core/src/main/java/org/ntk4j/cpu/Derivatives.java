@@ -37,16 +37,11 @@ final class Derivatives<A> {
         return new Matrix(rows, o, out);
     }
 
-    /** J, (N·O) × P in the flat parameter order; N·O·P must fit one array. */
+    /** J, (N·O) × P in the flat parameter order; N·O·P fits one array (checked by the caller's validation). */
     Matrix jacobian(Matrix x) {
         int rows = x.rows();
         int o = net.outputs;
         long p = net.arch.parameterCount();
-        long size = (long) rows * o * p;
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new InvalidInputException("the Jacobian has N·O·P = " + rows + "·" + o + "·" + p + " = " + size
-                    + " entries, more than one array holds; ntk() never builds it whole (it works in chunks of P)");
-        }
         int maxAug = 0;
         for (int l = 0; l < net.layers; l++) {
             maxAug = Math.max(maxAug, net.augmentedWidth(l));
@@ -58,7 +53,7 @@ final class Derivatives<A> {
         Network<A>.Acts acts = net.newActs(b);
         Network<A>.Backprop bp = net.newBackprop(acts);
         A hAug = ar.matrix(b, maxAug);
-        double[] out = new double[(int) size];
+        double[] out = new double[rows * o * (int) p];
         int pi = (int) p;
         for (int from = 0; from < rows; from += b) {
             int to = Math.min(rows, from + b);

@@ -8,10 +8,7 @@ package org.ntk4j.cpu;
  */
 interface Kernels {
 
-    /** System property that turns the Vector API off even when its module is present ({@code -Dntk4j.cpu.vector=false}). */
-    String VECTOR_PROPERTY = "ntk4j.cpu.vector";
-
-    /** Short description for {@code Backend.name()}. */
+    /** Short description for the backend description. */
     String description();
 
     /** Whether these are the Vector API kernels. */
@@ -47,8 +44,8 @@ interface Kernels {
     void widen(float[] src, int sOff, double[] dst, int dOff, int n);
 
     /**
-     * The Vector API kernels when the module is present and not disabled by {@link #VECTOR_PROPERTY}, else the
-     * scalar ones.
+     * The Vector API kernels when allowed and the module is present, else the scalar ones. The first time the module
+     * is missing it says so on stderr in one line, so that a slower run is never a silent one.
      */
     static Kernels best(boolean allowVector) {
         if (allowVector && vectorAvailable()) {
@@ -58,12 +55,30 @@ interface Kernels {
                 return new ScalarKernels("scalar kernels (Vector API failed to load: " + e + ")");
             }
         }
-        return new ScalarKernels(vectorAvailable() ? "scalar kernels" : "scalar kernels (no jdk.incubator.vector)");
+        if (!vectorAvailable()) {
+            MissingVectorModule.warnOnce();
+            return new ScalarKernels("scalar kernels (no jdk.incubator.vector)");
+        }
+        return new ScalarKernels("scalar kernels");
     }
 
-    /** Whether the module is in the boot layer and not switched off by the system property. */
+    /** Whether the module is in the boot layer. */
     static boolean vectorAvailable() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                && !"false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "true"));
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** The one-line warning, printed at most once per JVM. */
+    final class MissingVectorModule {
+        private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+
+        private MissingVectorModule() {
+        }
+
+        static void warnOnce() {
+            if (WARNED.compareAndSet(false, true)) {
+                System.err.println("ntk4j: jdk.incubator.vector is not available (start the JVM with --add-modules "
+                        + "jdk.incubator.vector); the CPU backend uses its slower scalar loops");
+            }
+        }
     }
 }

@@ -62,6 +62,11 @@ final class Linalg {
         return new Linalg(java, false, "pure-Java BLAS (" + java.getClass().getSimpleName() + ")", pool);
     }
 
+    /** What {@link BlasChoice#AUTO} would use here. */
+    static String describeAvailable() {
+        return nativeAvailable() ? nativeDescription() : "pure-Java BLAS (" + JavaBLAS.getInstance().getClass().getSimpleName() + ")";
+    }
+
     /** Whether the system BLAS loads here. */
     static boolean nativeAvailable() {
         return loadNative() != null;

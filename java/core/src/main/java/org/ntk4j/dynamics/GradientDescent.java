@@ -1,7 +1,7 @@
 package org.ntk4j.dynamics;
 
 import java.util.Arrays;
-import org.ntk4j.Backend;
+import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.LossGradient;
@@ -9,12 +9,12 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkException;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
-import org.ntk4j.Validation;
+import org.ntk4j.spi.Validation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 
 /**
- * Full-batch gradient descent on L = ½·mean((f − y)²) (the loss and gradient of {@link Backend#mseLossGradient}),
+ * Full-batch gradient descent on L = ½·mean((f − y)²) (the loss and gradient of {@link Ntk#mseLossGradient}),
  * θ_{t+1} = θ_t − η·∇L(θ_t), on any backend. Parameters stay in fp64 on the host; each step hands them to the
  * backend, which computes in its own precision. Records per step the loss and the relative weight change
  * ‖θ_t − θ_0‖/‖θ_0‖ in total and per layer (W^l and b^l together), and at chosen steps the network's outputs and
@@ -127,10 +127,10 @@ public final class GradientDescent {
     }
 
     /** Trains a copy of {@code initial} (which is not modified). */
-    public static Run train(Backend backend, Parameters initial, Matrix x, Matrix y, Options options,
+    public static Run train(Ntk ntk, Parameters initial, Matrix x, Matrix y, Options options,
                             ProgressListener progress) {
-        if (backend == null || options == null) {
-            throw new InvalidInputException("backend and options must be given");
+        if (ntk == null || options == null) {
+            throw new InvalidInputException("an Ntk and options must be given");
         }
         Validation.requireParameters(initial);
         Architecture arch = initial.architecture();
@@ -146,7 +146,7 @@ public final class GradientDescent {
         int steps = options.steps();
         int layers = arch.layers();
         double lr = Double.isNaN(options.learningRate())
-                ? LearningRates.safe(backend, initial, x, LearningRates.DEFAULT_FRACTION)
+                ? LearningRates.safe(ntk, initial, x, LearningRates.DEFAULT_FRACTION)
                 : options.learningRate();
 
         Parameters theta = initial.copy();
@@ -175,27 +175,27 @@ public final class GradientDescent {
 
         for (int t = 0; t <= steps; t++) {
             if (nextKernel < kSteps.length && kSteps[nextKernel] == t) {
-                Tensor k = backend.ntk(theta, options.kernelInputs(), null, options.kernelMode(), Implementation.AUTO);
+                Tensor k = ntk.kernel(theta, options.kernelInputs(), options.kernelMode(), Implementation.AUTO);
                 if (k0 == null) {
                     k0 = k;
                 }
                 drift[nextKernel++] = KernelMatrices.relativeDistance(k, k0);
             }
             if (nextOutput < oSteps.length && oSteps[nextOutput] == t) {
-                trainOut[nextOutput] = backend.forward(theta, x);
-                testOut[nextOutput] = options.testInputs() == null ? null : backend.forward(theta, options.testInputs());
+                trainOut[nextOutput] = ntk.forward(theta, x);
+                testOut[nextOutput] = options.testInputs() == null ? null : ntk.forward(theta, options.testInputs());
                 nextOutput++;
             }
             if (t == steps) {
-                loss[t] = mse(backend.forward(theta, x), y);
+                loss[t] = mse(ntk.forward(theta, x), y);
                 break;
             }
             long t0 = System.nanoTime();
-            LossGradient lg = backend.mseLossGradient(theta, x, y);
+            LossGradient lg = ntk.mseLossGradient(theta, x, y);
             seconds[t] = (System.nanoTime() - t0) / 1e9;
             loss[t] = lg.loss();
             if (lg.gradient().length != arch.parameterCount()) {
-                throw new NtkException(backend.name() + " returned a gradient of " + lg.gradient().length
+                throw new NtkException(ntk.description() + " returned a gradient of " + lg.gradient().length
                         + " values for " + arch.parameterCount() + " parameters");
             }
             if (!Double.isFinite(lg.loss())) {

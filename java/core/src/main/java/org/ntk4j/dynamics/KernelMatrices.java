@@ -4,7 +4,7 @@ import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.Tensor;
 
-/** Reshapes kernels between the {@code Backend.ntk} layouts and the matrices the dynamics work with. */
+/** Reshapes kernels between the {@code Ntk.kernel} layouts and the matrices the dynamics work with. */
 public final class KernelMatrices {
     private KernelMatrices() {
     }

@@ -1,13 +1,13 @@
 package org.ntk4j.dynamics;
 
 import java.util.SplittableRandom;
-import org.ntk4j.Backend;
+import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
-import org.ntk4j.Validation;
+import org.ntk4j.spi.Validation;
 import org.ntk4j.model.Parameters;
 
 /**
@@ -70,9 +70,9 @@ public final class LazyScore {
                          int hessianProducts, double[] roundEstimates) {
     }
 
-    public static Result estimate(Backend backend, Parameters params, Matrix x, Matrix y, Options options) {
-        if (backend == null || options == null) {
-            throw new InvalidInputException("backend and options must be given");
+    public static Result estimate(Ntk ntk, Parameters params, Matrix x, Matrix y, Options options) {
+        if (ntk == null || options == null) {
+            throw new InvalidInputException("an Ntk and options must be given");
         }
         Validation.requireParameters(params);
         Validation.requireInputs(params.architecture(), x, "x");
@@ -82,13 +82,13 @@ public final class LazyScore {
             throw new InvalidInputException("the lazy score forms the full (N·O)² kernel: N·O = " + (long) x.rows() * o
                     + " is above 8192; use a subset of the inputs");
         }
-        Matrix f = backend.forward(params, x);
+        Matrix f = ntk.forward(params, x);
         double[] r = f.data().clone();
         for (int i = 0; i < r.length; i++) {
             r[i] -= y.data()[i];
         }
         double residual = norm(r);
-        Tensor full = backend.ntk(params, x, null, NtkMode.FULL, Implementation.AUTO);
+        Tensor full = ntk.kernel(params, x, NtkMode.FULL, Implementation.AUTO);
         double[] ev = LinearAlgebra.symmetricEigenvalues(KernelMatrices.fullToMatrix(full));
         double gradSq = ev[ev.length - 1];
 

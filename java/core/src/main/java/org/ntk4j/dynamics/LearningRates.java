@@ -1,6 +1,6 @@
 package org.ntk4j.dynamics;
 
-import org.ntk4j.Backend;
+import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
@@ -23,11 +23,11 @@ public final class LearningRates {
     }
 
     /** fraction·2n/λ_max(Θ) for these parameters and training inputs (λ_max per {@link #largestEigenvalue}). */
-    public static double safe(Backend backend, Parameters params, Matrix x, double fraction) {
+    public static double safe(Ntk ntk, Parameters params, Matrix x, double fraction) {
         if (!(fraction > 0) || !(fraction < 1)) {
             throw new InvalidInputException("learning-rate fraction must be in (0, 1), got " + fraction);
         }
-        return fromEigenvalue(largestEigenvalue(backend, params, x), x.rows() * params.architecture().outputDim(), fraction);
+        return fromEigenvalue(largestEigenvalue(ntk, params, x), x.rows() * params.architecture().outputDim(), fraction);
     }
 
     /** fraction·2n/λ_max. */
@@ -42,11 +42,17 @@ public final class LearningRates {
      * λ_max of the empirical NTK Gram on x. For N·O ≤ {@value #FULL_KERNEL_LIMIT} the full (N·O)×(N·O) kernel is
      * used; above, the trace-mode (N×N) kernel: Θ ≈ Θ_trace ⊗ I_O for wide networks (the cross-output blocks are
      * O(width^−½)), so its λ_max approximates the full one's from below — the default fraction leaves room.
+     * A kernel that overflowed is a {@link NonFiniteKernelException}.
      */
-    public static double largestEigenvalue(Backend backend, Parameters params, Matrix x) {
+    public static double largestEigenvalue(Ntk ntk, Parameters params, Matrix x) {
         int o = params.architecture().outputDim();
         boolean full = (long) x.rows() * o <= FULL_KERNEL_LIMIT;
-        Tensor k = backend.ntk(params, x, null, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO);
+        Tensor k = ntk.kernel(params, x, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO);
+        for (double v : k.data()) {
+            if (!Double.isFinite(v)) {
+                throw new NonFiniteKernelException("the NTK at θ_0 (for the learning rate)");
+            }
+        }
         Matrix gram = full ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
         double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
         return ev[ev.length - 1];

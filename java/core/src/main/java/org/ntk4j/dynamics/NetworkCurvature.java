@@ -2,7 +2,7 @@ package org.ntk4j.dynamics;
 
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
-import org.ntk4j.Validation;
+import org.ntk4j.spi.Validation;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;

@@ -1,7 +1,5 @@
 package org.ntk4j.reference;
 
-import org.ntk4j.Backend;
-import org.ntk4j.BackendKind;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.LossGradient;
@@ -9,7 +7,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
-import org.ntk4j.Validation;
+import org.ntk4j.spi.Backend;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
@@ -19,16 +17,20 @@ import org.ntk4j.model.Parameters;
  * fast. Jacobians come from explicit backpropagation; every NTK is J1·J2ᵀ whatever implementation is asked for
  * (the implementation choice is accepted and ignored). Sized for tests: N·O·P must fit one array.
  */
-public final class ReferenceBackend implements Backend {
+public final class ReferenceBackend extends Backend {
 
-    @Override
-    public String name() {
-        return "reference fp64";
+    /** The reference backend (fp64, nothing to release). */
+    public ReferenceBackend() {
     }
 
     @Override
-    public BackendKind kind() {
-        return BackendKind.REFERENCE;
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public String description() {
+        return "reference fp64";
     }
 
     @Override
@@ -37,9 +39,7 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public Matrix forward(Parameters params, Matrix x) {
-        Validation.requireParameters(params);
-        Validation.requireInputs(params.architecture(), x, "x");
+    protected Matrix computeForward(Parameters params, Matrix x) {
         Architecture arch = params.architecture();
         Matrix out = Matrix.zeros(x.rows(), arch.outputDim());
         for (int n = 0; n < x.rows(); n++) {
@@ -50,11 +50,8 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public LossGradient mseLossGradient(Parameters params, Matrix x, Matrix y) {
-        Validation.requireParameters(params);
+    protected LossGradient computeMseLossGradient(Parameters params, Matrix x, Matrix y) {
         Architecture arch = params.architecture();
-        Validation.requireInputs(arch, x, "x");
-        Validation.requireTargets(arch, x, y);
         int o = arch.outputDim();
         int count = x.rows() * o;
         double[] grad = new double[flatSize(arch, 1)];
@@ -75,10 +72,8 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public Matrix jacobian(Parameters params, Matrix x) {
-        Validation.requireParameters(params);
+    protected Matrix computeJacobian(Parameters params, Matrix x) {
         Architecture arch = params.architecture();
-        Validation.requireInputs(arch, x, "x");
         int o = arch.outputDim();
         int size = flatSize(arch, x.rows() * o);
         int p = size / (x.rows() * o);
@@ -93,11 +88,11 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public Tensor ntk(Parameters params, Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
-        Matrix x2r = Validation.requireNtkArguments(params, x1, x2, mode, implementation);
+    protected Tensor computeNtk(Parameters params, Matrix x1, Matrix x2r, boolean symmetric, NtkMode mode,
+                                Implementation implementation) {
         int o = params.architecture().outputDim();
-        Matrix j1 = jacobian(params, x1);
-        Matrix j2 = x2r == x1 ? j1 : jacobian(params, x2r);
+        Matrix j1 = computeJacobian(params, x1);
+        Matrix j2 = symmetric ? j1 : computeJacobian(params, x2r);
         int n1 = x1.rows();
         int n2 = x2r.rows();
         Tensor full = Tensor.zeros(n1, n2, o, o);
@@ -117,7 +112,7 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void close() {
+    protected void release() {
         // nothing held
     }
 

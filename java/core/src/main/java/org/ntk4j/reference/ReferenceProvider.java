@@ -1,20 +1,31 @@
 package org.ntk4j.reference;
 
-import org.ntk4j.Backend;
-import org.ntk4j.BackendKind;
-import org.ntk4j.BackendProvider;
-import org.ntk4j.Precision;
+import org.ntk4j.spi.Backend;
+import org.ntk4j.spi.BackendConfig;
+import org.ntk4j.spi.BackendProvider;
 
-/** The reference backend is always available and always computes in fp64, whatever precision is asked for. */
+/**
+ * The fp64 reference, {@code "reference"}: always available, never picked by {@code "auto"}, and always fp64 whatever
+ * precision is asked for (it is the oracle the others are held to). It takes no options.
+ */
 public final class ReferenceProvider implements BackendProvider {
-    @Override
-    public BackendKind kind() {
-        return BackendKind.REFERENCE;
+    /** For the service loader. */
+    public ReferenceProvider() {
     }
 
     @Override
-    public int priority() {
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public int rank() {
         return 0;
+    }
+
+    @Override
+    public boolean autoSelectable() {
+        return false;
     }
 
     @Override
@@ -23,7 +34,8 @@ public final class ReferenceProvider implements BackendProvider {
     }
 
     @Override
-    public Backend open(Precision precision) {
+    public Backend open(BackendConfig config) {
+        config.requireOnly("reference");
         return new ReferenceBackend();
     }
 }

@@ -6,18 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.ntk4j.Backend;
+import org.ntk4j.spi.Backend;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
-import org.ntk4j.experiments.LogLogFit;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.reference.ReferenceBackend;
+import org.ntk4j.testing.LogLogSlope;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
 import org.ntk4j.testing.Tolerances;
@@ -163,7 +163,7 @@ class AnalyticKernelTest {
         Tensor inf = AnalyticKernel.of(arch).ntk(x, null, NtkMode.FULL);
         double sum = 0;
         for (int s = 0; s < seeds; s++) {
-            Tensor emp = REF.ntk(Parameters.init(arch, seed0 + s), x, null, NtkMode.FULL, Implementation.AUTO);
+            Tensor emp = REF.ntk(Parameters.init(arch, seed0 + s), x, NtkMode.FULL, Implementation.AUTO);
             sum += Compare.relativeError(emp.data(), inf.data());
         }
         return sum / seeds;
@@ -179,7 +179,7 @@ class AnalyticKernelTest {
         double[] mean = new double[m];
         double[] sq = new double[m];
         for (int s = 0; s < seeds; s++) {
-            double[] e = REF.ntk(Parameters.init(arch, seed0 + 7L * s), x, null, NtkMode.TRACE, Implementation.AUTO).data();
+            double[] e = REF.ntk(Parameters.init(arch, seed0 + 7L * s), x, NtkMode.TRACE, Implementation.AUTO).data();
             for (int k = 0; k < m; k++) {
                 mean[k] += e[k] / seeds;
                 sq[k] += e[k] * e[k] / seeds;
@@ -206,9 +206,9 @@ class AnalyticKernelTest {
             w[i] = widths[i];
             err[i] = meanRelativeError(arch, x, 6, 100);
         }
-        LogLogFit fit = LogLogFit.of(w, err);
+        double slope = LogLogSlope.of(w, err);
         // Fluctuations of a sum of n independent terms: slope −½. The band allows for 6 seeds' noise.
-        assertTrue(fit.slope() > -0.75 && fit.slope() < -0.3, "slope " + fit + " errors " + java.util.Arrays.toString(err));
+        assertTrue(slope > -0.75 && slope < -0.3, "slope " + slope + " errors " + java.util.Arrays.toString(err));
         assertTrue(err[err.length - 1] < 0.15, "error at width 512: " + err[err.length - 1]);
     }
 

@@ -19,15 +19,14 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import org.junit.jupiter.api.Test;
 import org.netlib.util.intW;
-import org.ntk4j.Backend;
-import org.ntk4j.BackendKind;
-import org.ntk4j.BackendProvider;
+import org.ntk4j.spi.Backend;
+import org.ntk4j.spi.BackendProvider;
 import org.ntk4j.BackendUnavailableException;
-import org.ntk4j.Backends;
+import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
-import org.ntk4j.NtkException;
+import org.ntk4j.BackendClosedException;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
@@ -113,8 +112,8 @@ class CpuBackendTest {
                 double[] eig = eigenvalues(m, n * o);
                 double max = eig[eig.length - 1];
                 assertTrue(eig[0] >= -1e-6 * Math.abs(max), what + ": λ_min = " + eig[0] + ", λ_max = " + max);
-                Tensor trace = b.ntk(p, c.x1(), null, NtkMode.TRACE, impl);
-                Tensor diag = b.ntk(p, c.x1(), null, NtkMode.DIAGONAL, impl);
+                Tensor trace = b.ntk(p, c.x1(), NtkMode.TRACE, impl);
+                Tensor diag = b.ntk(p, c.x1(), NtkMode.DIAGONAL, impl);
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < n; j++) {
                         assertEquals(trace.get(i, j), trace.get(j, i), 0.0, what + ": trace not symmetric");
@@ -141,7 +140,7 @@ class CpuBackendTest {
     @Property(tries = 25)
     void tinyMemoryBudgetSplitsTheWorkAndChangesNothing(@ForAll("smallCases") NtkCase c) {
         Parameters p = c.params();
-        int n = Math.max(c.x1().rows(), c.x2() == null ? 0 : c.x2().rows());
+        int n = Math.max(c.x1().rows(), c.x2().rows());
         for (Implementation impl : IMPLS) {
             for (NtkMode m : NtkMode.values()) {
                 boolean structured = impl == Implementation.STRUCTURED;
@@ -178,7 +177,7 @@ class CpuBackendTest {
 
     /** The smallest power-of-two budget at which the planner takes at least {@code target} examples per chunk. */
     private static long budgetForChunk(NtkCase c, NtkMode m, boolean structured, int target) {
-        int n2 = c.x2() == null ? c.x1().rows() : c.x2().rows();
+        int n2 = c.x2().rows();
         for (long budget = 64; ; budget *= 2) {
             ChunkPlan plan = ChunkPlan.forNtk(c.arch(), c.x1().rows(), n2, m, structured, budget, 8, 37, FP64.threads());
             if (plan.exampleChunk() >= target) {
@@ -207,7 +206,7 @@ class CpuBackendTest {
         Matrix x2 = NtkCase.gaussianInputs(40, 37, 2);
         try (CpuBackend java64 = CpuBackend.builder().precision(Precision.FP64).blas(BlasChoice.JAVA).build()) {
             for (NtkMode m : NtkMode.values()) {
-                for (Matrix x2m : new Matrix[] {null, x2}) {
+                for (Matrix x2m : new Matrix[] {x1, x2}) {
                     Tensor expected = FP64.ntk(p, x1, x2m, m, Implementation.STRUCTURED);
                     Compare.assertClose("pure-Java fp64 structured " + m, java64.ntk(p, x1, x2m, m, Implementation.STRUCTURED),
                             expected, Tolerances.FP64);
@@ -222,8 +221,8 @@ class CpuBackendTest {
         }
         // and the fp64 path itself against the reference on a few of those examples
         Matrix x = x1.rowRange(0, 3);
-        Compare.assertClose("fp64 vs reference at width 613", FP64.ntk(p, x, null, NtkMode.FULL, Implementation.STRUCTURED),
-                REF.ntk(p, x, null, NtkMode.FULL, Implementation.AUTO), Tolerances.FP64);
+        Compare.assertClose("fp64 vs reference at width 613", FP64.ntk(p, x, NtkMode.FULL, Implementation.STRUCTURED),
+                REF.ntk(p, x, NtkMode.FULL, Implementation.AUTO), Tolerances.FP64);
     }
 
     @Test
@@ -235,8 +234,8 @@ class CpuBackendTest {
             Matrix x = NtkCase.gaussianInputs(6, 20, 4);
             for (Implementation impl : IMPLS) {
                 for (NtkMode m : new NtkMode[] {NtkMode.FULL, NtkMode.TRACE}) {
-                    Tensor exact = FP64.ntk(p, x, null, m, impl);
-                    Tensor single = FP32.ntk(p, x, null, m, impl);
+                    Tensor exact = FP64.ntk(p, x, m, impl);
+                    Tensor single = FP32.ntk(p, x, m, impl);
                     double rel = Compare.relativeError(single.data(), exact.data());
                     assertTrue(rel <= Tolerances.FP32, "P = " + arch.parameterCount() + " " + impl + " " + m + ": " + rel);
                 }
@@ -252,7 +251,7 @@ class CpuBackendTest {
         for (CpuBackend b : List.of(FP32, FP64)) {
             assertEquals(9.5, b.forward(p, x).get(0, 0), 0.0);
             for (Implementation impl : IMPLS) {
-                assertEquals(42.5, b.ntk(p, x, null, NtkMode.FULL, impl).get(0, 0, 0, 0), 1e-5, b.name() + " " + impl);
+                assertEquals(42.5, b.ntk(p, x, NtkMode.FULL, impl).get(0, 0, 0, 0), 1e-5, b.name() + " " + impl);
             }
         }
     }
@@ -282,10 +281,11 @@ class CpuBackendTest {
         Matrix j1 = REF.jacobian(p, x1);
         Matrix j2 = REF.jacobian(p, x2);
         for (CpuBackend b : List.of(FP32, FP64)) {
-            for (Matrix other : new Matrix[] {null, j2}) {
+            for (Matrix other : new Matrix[] {j1, j2}) {
                 Matrix g = b.gram(j1, other);
-                Tensor full = REF.ntk(p, x1, other == null ? null : x2, NtkMode.FULL, Implementation.AUTO);
-                int n2 = other == null ? 5 : 3;
+                Tensor full = other == j1 ? REF.ntk(p, x1, NtkMode.FULL, Implementation.AUTO)
+                        : REF.ntk(p, x1, x2, NtkMode.FULL, Implementation.AUTO);
+                int n2 = other == j1 ? 5 : 3;
                 double[] expected = new double[g.data().length];
                 for (int n = 0; n < 5; n++) {
                     for (int m = 0; m < n2; m++) {
@@ -311,18 +311,19 @@ class CpuBackendTest {
         Matrix x = NtkCase.gaussianInputs(9, 7, 3);
         Matrix expected = REF.forward(p, x);
         for (Precision prec : new Precision[] {Precision.FP32, Precision.FP64}) {
-            try (Backend b = Backends.open(BackendKind.CPU, prec)) {
-                assertInstanceOf(CpuBackend.class, b);
+            try (Ntk b = Ntk.builder().backend("CPU").precision(prec).open()) {
+                assertInstanceOf(CpuBackend.class, b.backend());
+                assertEquals("cpu", b.backendName());
                 assertEquals(prec, b.precision());
-                Compare.assertClose(b.name() + " forward", b.forward(p, x), expected, Tolerances.of(prec));
+                Compare.assertClose(b.description() + " forward", b.forward(p, x), expected, Tolerances.of(prec));
             }
         }
-        BackendProvider cpu = Backends.providers().stream().filter(pr -> pr.kind() == BackendKind.CPU).findFirst()
+        BackendProvider cpu = Ntk.providers().stream().filter(pr -> pr.name().equals("cpu")).findFirst()
                 .orElseThrow();
-        assertEquals(10, cpu.priority());
+        assertEquals(10, cpu.rank());
         assertEquals(null, cpu.unavailableReason());
-        try (Backend auto = Backends.open(BackendKind.AUTO, Precision.FP32)) {
-            assertNotEquals(BackendKind.REFERENCE, auto.kind(), "AUTO never picks the reference");
+        try (Ntk auto = Ntk.open()) {
+            assertNotEquals("reference", auto.backendName(), "auto never picks the reference");
         }
     }
 
@@ -330,7 +331,7 @@ class CpuBackendTest {
     void blasChoiceIsHonouredAndNamed() {
         try (CpuBackend j = CpuBackend.builder().blas(BlasChoice.JAVA).threads(1).build()) {
             assertFalse(j.nativeBlas());
-            assertTrue(j.name().contains("pure-Java BLAS") && j.name().contains("1 thread)"), j.name());
+            assertTrue(j.description().contains("pure-Java BLAS") && j.description().contains("1 thread)"), j.description());
         }
         // where the system OpenBLAS is installed it must load; elsewhere NATIVE must say why not
         boolean installed = Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libblas.so.3"))
@@ -339,17 +340,17 @@ class CpuBackendTest {
             assertTrue(CpuBackend.nativeBlasAvailable(), "libblas.so.3 is installed but did not load");
             try (CpuBackend n = CpuBackend.builder().blas(BlasChoice.NATIVE).build()) {
                 assertTrue(n.nativeBlas());
-                assertTrue(n.name().contains("JNI"), n.name());
+                assertTrue(n.description().contains("JNI"), n.description());
             }
         } else if (!CpuBackend.nativeBlasAvailable()) {
             BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                     () -> CpuBackend.builder().blas(BlasChoice.NATIVE).build());
             assertTrue(e.getMessage().contains("pure-Java"), e.getMessage());
         }
-        assertTrue(FP32.name().startsWith("cpu fp32 (") && FP64.name().startsWith("cpu fp64 ("));
-        assertTrue(FP32.vectorApi() == Kernels.vectorAvailable(), FP32.name());
+        assertTrue(FP32.description().startsWith("cpu fp32 (") && FP64.description().startsWith("cpu fp64 ("));
+        assertTrue(FP32.vectorApi() == Kernels.vectorAvailable(), FP32.description());
         assertFalse(FP32_SCALAR.vectorApi());
-        assertTrue(FP32_SCALAR.name().contains("scalar kernels"), FP32_SCALAR.name());
+        assertTrue(FP32_SCALAR.description().contains("scalar kernels"), FP32_SCALAR.description());
         assertThrows(BackendUnavailableException.class, () -> CpuBackend.open(Precision.TF32));
         assertThrows(InvalidInputException.class, () -> CpuBackend.builder().threads(0));
     }
@@ -373,18 +374,21 @@ class CpuBackendTest {
             expect("input dimension is 3", () -> b.mseLossGradient(p, wrongDim, y));
             expect("targets have shape (2, 3)", () -> b.mseLossGradient(p, good, new Matrix(2, 3, new double[6])));
             expect("targets contains NaN", () -> b.mseLossGradient(p, good, new Matrix(2, 2, new double[] {0, 0, Double.NaN, 0})));
-            expect("x1 has 4 features", () -> b.ntk(p, wrongDim, null, NtkMode.TRACE, Implementation.AUTO));
+            expect("x has 4 features", () -> b.ntk(p, wrongDim, NtkMode.TRACE, Implementation.AUTO));
+            expect("x1 has 4 features", () -> b.ntk(p, wrongDim, good, NtkMode.TRACE, Implementation.AUTO));
             expect("x2 has 4 features", () -> b.ntk(p, good, wrongDim, NtkMode.TRACE, Implementation.STRUCTURED));
             expect("x2 is an empty batch", () -> b.ntk(p, good, empty, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION));
-            expect("x1 contains NaN", () -> b.ntk(p, nan, null, NtkMode.DIAGONAL, Implementation.AUTO));
-            expect("mode and implementation", () -> b.ntk(p, good, null, null, Implementation.AUTO));
+            expect("x contains NaN", () -> b.ntk(p, nan, NtkMode.DIAGONAL, Implementation.AUTO));
+            expect("x2 is missing", () -> b.ntk(p, good, null, NtkMode.DIAGONAL, Implementation.AUTO));
+            expect("kernel mode must be given", () -> b.ntk(p, good, null, Implementation.AUTO));
+            expect("implementation must be given", () -> b.ntk(p, good, NtkMode.FULL, null));
             expect("parameters are missing", () -> b.forward(null, good));
-            expect("j1 is missing", () -> b.gram(null, null));
+            expect("j1 is missing", () -> b.gram(null, good));
             expect("j2 contains Infinity", () -> b.gram(good, new Matrix(1, 3, new double[] {0, Double.POSITIVE_INFINITY, 0})));
             Parameters bad = p.copy();
             bad.weights(1)[3] = Double.NaN;
             expect("W1[3]", () -> b.forward(bad, good));
-            expect("W1[3]", () -> b.ntk(bad, good, null, NtkMode.TRACE, Implementation.AUTO));
+            expect("W1[3]", () -> b.ntk(bad, good, NtkMode.TRACE, Implementation.AUTO));
             expect("W1[3]", () -> b.jacobian(bad, good));
             expect("W1[3]", () -> b.mseLossGradient(bad, good, y));
             Parameters badBias = p.copy();
@@ -394,11 +398,13 @@ class CpuBackendTest {
         // a Jacobian too large for one array is refused before anything is allocated
         Architecture wide = Architecture.builder(1000).hidden(1000).output(1000).build();
         Parameters pw = Parameters.zeros(wide);
-        expect("ntk() never builds it whole", () -> FP32.jacobian(pw, new Matrix(2, 1000, new double[2000])));
+        expect("more than one Java array holds", () -> FP32.jacobian(pw, new Matrix(2, 1000, new double[2000])));
         CpuBackend closed = CpuBackend.open(Precision.FP32);
         closed.close();
-        NtkException e = assertThrows(NtkException.class, () -> closed.forward(p, good));
-        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        BackendClosedException e = assertThrows(BackendClosedException.class, () -> closed.forward(p, good));
+        assertTrue(e.getMessage().contains("cpu backend is closed"), e.getMessage());
+        assertThrows(BackendClosedException.class, () -> closed.ntk(p, good, NtkMode.TRACE, Implementation.AUTO));
+        closed.close(); // idempotent
     }
 
     private static void expect(String fragment, Runnable call) {

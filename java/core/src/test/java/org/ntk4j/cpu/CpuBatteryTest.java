@@ -112,10 +112,11 @@ class CpuBatteryTest {
     static double fp32Bar(NtkCase c, NtkMode m) {
         var p = c.params();
         Tensor exact = REF.ntk(p, c.x1(), c.x2(), m, Implementation.AUTO);
-        Tensor moved = REF.ntk(Conditioning.perturbed(p, c.seed() + 1), Conditioning.perturbed(c.x1(), c.seed() + 2),
-                Conditioning.perturbed(c.x2(), c.seed() + 3), m, Implementation.AUTO);
+        Matrix x1p = Conditioning.perturbed(c.x1(), c.seed() + 2);
+        Matrix x2p = c.symmetric() ? x1p : Conditioning.perturbed(c.x2(), c.seed() + 3);
+        Tensor moved = REF.ntk(Conditioning.perturbed(p, c.seed() + 1), x1p, x2p, m, Implementation.AUTO);
         Matrix j1 = REF.jacobian(p, c.x1());
-        Matrix j2 = c.x2() == null ? j1 : REF.jacobian(p, c.x2());
+        Matrix j2 = c.symmetric() ? j1 : REF.jacobian(p, c.x2());
         double[] magnitude = Conditioning.kernelMagnitude(j1, j2, c.arch().outputDim(), m);
         return Tolerances.fp32(Compare.relativeError(moved.data(), exact.data()),
                 Conditioning.ratio(magnitude, exact.data()));

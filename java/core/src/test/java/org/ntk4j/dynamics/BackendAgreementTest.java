@@ -3,10 +3,8 @@ package org.ntk4j.dynamics;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.ntk4j.Backend;
-import org.ntk4j.BackendKind;
-import org.ntk4j.BackendProvider;
-import org.ntk4j.Backends;
+import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.Ntk;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
@@ -29,24 +27,24 @@ class BackendAgreementTest {
         Parameters p0 = Parameters.init(ARCH, 4);
         GradientDescent.Options opt = GradientDescent.Options.of(20).withLearningRate(0.4)
                 .withKernel(new int[] {10, 20}, X, NtkMode.TRACE).withOutputs(new int[] {0, 20}, XT);
-        GradientDescent.Run ref = GradientDescent.train(new ReferenceBackend(), p0, X, Y, opt, null);
+        GradientDescent.Run ref = GradientDescent.train(Ntk.wrap(new ReferenceBackend()), p0, X, Y, opt, null);
         int checked = 0;
-        for (BackendProvider provider : Backends.providers()) {
-            if (provider.kind() == BackendKind.REFERENCE || provider.unavailableReason() != null) {
+        for (BackendProvider provider : Ntk.providers()) {
+            if (!provider.autoSelectable() || provider.unavailableReason() != null) {
                 continue;
             }
             for (Precision precision : new Precision[] {Precision.FP64, Precision.FP32}) {
-                try (Backend b = provider.open(precision)) {
+                try (Ntk b = Ntk.builder().backend(provider.name()).precision(precision).open()) {
                     // Twenty steps amplify rounding a little: allow 20× the single-call tolerance.
                     double tol = 20 * Tolerances.of(precision);
                     GradientDescent.Run run = GradientDescent.train(b, p0, X, Y, opt, null);
-                    String what = b.name() + " " + precision;
+                    String what = b.description();
                     Compare.assertClose(what + " loss", run.loss(), ref.loss(), tol);
                     Compare.assertClose(what + " weight change", run.weightChange(), ref.weightChange(), tol);
                     Compare.assertClose(what + " kernel drift", run.kernelDrift(), ref.kernelDrift(), tol * 10);
                     Compare.assertClose(what + " test outputs", run.testOutputs()[1], ref.testOutputs()[1], tol);
                     LazyScore.Options lo = new LazyScore.Options(2, 30, 1e-8, 1, 0);
-                    double kRef = LazyScore.estimate(new ReferenceBackend(), p0, X, Y, lo).score();
+                    double kRef = LazyScore.estimate(Ntk.wrap(new ReferenceBackend()), p0, X, Y, lo).score();
                     double k = LazyScore.estimate(b, p0, X, Y, lo).score();
                     assertTrue(Math.abs(k - kRef) <= 10 * tol * kRef, what + " lazy score " + k + " vs " + kRef);
                     checked++;

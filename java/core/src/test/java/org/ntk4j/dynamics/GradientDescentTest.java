@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.ntk4j.Backend;
+import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
@@ -21,7 +21,7 @@ import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
 
 class GradientDescentTest {
-    private static final Backend REF = new ReferenceBackend();
+    private static final Ntk REF = Ntk.wrap(new ReferenceBackend());
     private static final Architecture ARCH = Architecture.builder(6).hidden(11, 9).output(2).sigmaW(1.4).sigmaB(0.1).build();
     private static final Matrix X = NtkCase.gaussianInputs(9, 6, 1);
     private static final Matrix Y = NtkCase.gaussianInputs(9, 2, 2);
@@ -63,8 +63,8 @@ class GradientDescentTest {
         }
         assertEquals(0.0, run.kernelDrift()[0]);
         assertEquals(3, run.kernelSteps().length);
-        Tensor k0 = REF.ntk(p0, X, null, NtkMode.TRACE, Implementation.AUTO);
-        Tensor k12 = REF.ntk(run.finalParameters(), X, null, NtkMode.TRACE, Implementation.AUTO);
+        Tensor k0 = REF.kernel(p0, X, NtkMode.TRACE, Implementation.AUTO);
+        Tensor k12 = REF.kernel(run.finalParameters(), X, NtkMode.TRACE, Implementation.AUTO);
         assertEquals(KernelMatrices.relativeDistance(k12, k0), run.kernelDrift()[2], 1e-13);
         assertTrue(run.kernelDrift()[2] > 0);
         Compare.assertClose("final outputs", run.trainOutputs()[0], REF.forward(run.finalParameters(), X), 0);
@@ -78,7 +78,7 @@ class GradientDescentTest {
     void defaultLearningRateIsHalfTheStabilityLimitAndDecreasesTheLoss() {
         Parameters p0 = Parameters.init(ARCH, 6);
         GradientDescent.Run run = GradientDescent.train(REF, p0, X, Y, GradientDescent.Options.of(30), null);
-        Tensor full = REF.ntk(p0, X, null, NtkMode.FULL, Implementation.AUTO);
+        Tensor full = REF.kernel(p0, X, NtkMode.FULL, Implementation.AUTO);
         double[] ev = LinearAlgebra.symmetricEigenvalues(KernelMatrices.fullToMatrix(full));
         assertEquals(0.5 * 2 * 18 / ev[ev.length - 1], run.learningRate(), 1e-12 * run.learningRate());
         for (int t = 1; t <= 30; t++) {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.ntk4j.Backend;
+import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
@@ -18,7 +18,7 @@ import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
 
 class LinearizedDynamicsTest {
-    private static final Backend REF = new ReferenceBackend();
+    private static final Ntk REF = Ntk.wrap(new ReferenceBackend());
     private static final Architecture ARCH = Architecture.builder(5).hidden(13).activation(Activation.TANH).output(3)
             .sigmaW(1.3).sigmaB(0.2).build();
     private static final Parameters P = Parameters.init(ARCH, 3);
@@ -51,8 +51,8 @@ class LinearizedDynamicsTest {
     @Test
     void discreteStepsMatchExplicitEulerStepsOfTheLinearModel() {
         for (NtkMode mode : new NtkMode[] {NtkMode.TRACE, NtkMode.FULL}) {
-            Tensor k = REF.ntk(P, X, null, mode, Implementation.AUTO);
-            Tensor kts = REF.ntk(P, XT, X, mode, Implementation.AUTO);
+            Tensor k = REF.kernel(P, X, mode, Implementation.AUTO);
+            Tensor kts = REF.kernel(P, XT, X, mode, Implementation.AUTO);
             Matrix f0 = REF.forward(P, X);
             Matrix ft0 = REF.forward(P, XT);
             double[] ev = LinearAlgebra.symmetricEigenvalues(asMatrix(k));
@@ -68,8 +68,8 @@ class LinearizedDynamicsTest {
 
     @Test
     void gradientFlowIsTheSmallStepLimitAndConvergesToTheCholeskySolution() {
-        Tensor k = REF.ntk(P, X, null, NtkMode.TRACE, Implementation.AUTO);
-        Tensor kts = REF.ntk(P, XT, X, NtkMode.TRACE, Implementation.AUTO);
+        Tensor k = REF.kernel(P, X, NtkMode.TRACE, Implementation.AUTO);
+        Tensor kts = REF.kernel(P, XT, X, NtkMode.TRACE, Implementation.AUTO);
         Matrix f0 = REF.forward(P, X);
         Matrix ft0 = REF.forward(P, XT);
         double lr = 0.7;
@@ -94,8 +94,8 @@ class LinearizedDynamicsTest {
 
     @Test
     void kernelRegressionSolvesTheRidgeSystem() {
-        Tensor k = REF.ntk(P, X, null, NtkMode.FULL, Implementation.AUTO);
-        Tensor kts = REF.ntk(P, XT, X, NtkMode.FULL, Implementation.AUTO);
+        Tensor k = REF.kernel(P, X, NtkMode.FULL, Implementation.AUTO);
+        Tensor kts = REF.kernel(P, XT, X, NtkMode.FULL, Implementation.AUTO);
         Matrix pred = LinearizedDynamics.kernelRegression(k, kts, Y, 0.1);
         // Independent: α from the eigendecomposition, α = V (Λ + 0.1)⁻¹ Vᵀ y.
         Matrix km = KernelMatrices.fullToMatrix(k);
@@ -115,8 +115,8 @@ class LinearizedDynamicsTest {
         // One dense layer: f is linear in θ, so the trained network and the GD formula agree to rounding.
         Architecture lin = Architecture.builder(5).output(3).sigmaB(0.5).build();
         Parameters p = Parameters.init(lin, 9);
-        Tensor k = REF.ntk(p, X, null, NtkMode.FULL, Implementation.AUTO);
-        Tensor kts = REF.ntk(p, XT, X, NtkMode.FULL, Implementation.AUTO);
+        Tensor k = REF.kernel(p, X, NtkMode.FULL, Implementation.AUTO);
+        Tensor kts = REF.kernel(p, XT, X, NtkMode.FULL, Implementation.AUTO);
         double lr = LearningRates.safe(REF, p, X, 0.5);
         GradientDescent.Run run = GradientDescent.train(REF, p, X, Y,
                 GradientDescent.Options.of(25).withLearningRate(lr).withOutputs(new int[] {0, 10, 25}, XT), null);
@@ -131,7 +131,7 @@ class LinearizedDynamicsTest {
 
     @Test
     void rejectsMismatchedShapes() {
-        Tensor k = REF.ntk(P, X, null, NtkMode.TRACE, Implementation.AUTO);
+        Tensor k = REF.kernel(P, X, NtkMode.TRACE, Implementation.AUTO);
         Matrix f0 = REF.forward(P, X);
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> LinearizedDynamics.of(k, null, f0, Y.rowRange(0, 6), null, 0.1, LinearizedDynamics.Flow.GRADIENT_FLOW));

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.ntk4j.Backend;
+import org.ntk4j.Ntk;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.model.Activation;
@@ -17,7 +17,7 @@ import org.ntk4j.testing.NtkCase;
 
 /** Exact second-order products against central differences of the reference backend's outputs and Jacobians. */
 class NetworkCurvatureTest {
-    private static final Backend REF = new ReferenceBackend();
+    private static final Ntk REF = Ntk.wrap(new ReferenceBackend());
 
     static double[] unitDirection(int p, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);

@@ -92,7 +92,7 @@ class ReferenceBackendTest {
     @Property(tries = 60)
     void kernelIsSymmetricPsdAndModesAreReductionsOfFull(@ForAll("generated") NtkCase c) {
         Parameters p = c.params();
-        Tensor full = ref.ntk(p, c.x1(), null, NtkMode.FULL, Implementation.AUTO);
+        Tensor full = ref.ntk(p, c.x1(), NtkMode.FULL, Implementation.AUTO);
         int n = c.x1().rows();
         int o = c.arch().outputDim();
         Matrix m = new Matrix(n * o, n * o, new double[n * o * n * o]);
@@ -124,8 +124,8 @@ class ReferenceBackendTest {
             }
             assertTrue(q >= -1e-12 * scale, "vᵀΘv = " + q);
         }
-        Tensor trace = ref.ntk(p, c.x1(), null, NtkMode.TRACE, Implementation.AUTO);
-        Tensor diag = ref.ntk(p, c.x1(), null, NtkMode.DIAGONAL, Implementation.AUTO);
+        Tensor trace = ref.ntk(p, c.x1(), NtkMode.TRACE, Implementation.AUTO);
+        Tensor diag = ref.ntk(p, c.x1(), NtkMode.DIAGONAL, Implementation.AUTO);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
@@ -152,7 +152,7 @@ class ReferenceBackendTest {
         // z1 = 2·1.5 + 0.5 = 3.5, h1 = 3.5, f = 3·3.5 − 1 = 9.5
         assertEquals(9.5, ref.forward(p, x).get(0, 0), 1e-15);
         // ∂f/∂w0 = 3·1·1.5 = 4.5, ∂f/∂b0 = 3, ∂f/∂w1 = 3.5, ∂f/∂b1 = 1  →  Θ = 20.25 + 9 + 12.25 + 1 = 42.5
-        assertEquals(42.5, ref.ntk(p, x, null, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-13);
+        assertEquals(42.5, ref.ntk(p, x, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-13);
     }
 
     @Test
@@ -165,7 +165,7 @@ class ReferenceBackendTest {
         e = assertThrows(InvalidInputException.class, () -> ref.forward(p, new Matrix(0, 3, new double[0])));
         assertTrue(e.getMessage().contains("empty batch"), e.getMessage());
         Matrix nan = new Matrix(1, 3, new double[] {0, Double.NaN, 1});
-        e = assertThrows(InvalidInputException.class, () -> ref.ntk(p, nan, null, NtkMode.TRACE, Implementation.AUTO));
+        e = assertThrows(InvalidInputException.class, () -> ref.ntk(p, nan, NtkMode.TRACE, Implementation.AUTO));
         assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("column 1"), e.getMessage());
         p.weights(1)[0] = Double.POSITIVE_INFINITY;
         e = assertThrows(InvalidInputException.class, () -> ref.forward(p, new Matrix(1, 3, new double[3])));

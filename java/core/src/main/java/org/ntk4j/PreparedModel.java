@@ -1,0 +1,146 @@
+package org.ntk4j;
+
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameters;
+import org.ntk4j.spi.Validation;
+
+/**
+ * A network's parameters held by a backend between calls — converted once to the backend's precision and, on a GPU,
+ * resident in device memory — for the calls a training loop makes many times: forward passes, MSE gradients, kernels
+ * and in-place gradient-descent steps. Obtained from {@link Ntk#prepare(Parameters)}; close it to free what it holds.
+ *
+ * <pre>{@code
+ * try (Ntk ntk = Ntk.open(); PreparedModel model = ntk.prepare(Parameters.init(arch, 1))) {
+ *     for (int t = 0; t < 200; t++) {
+ *         double loss = model.step(x, y, 0.5);   // θ ← θ − 0.5·∇L(θ); the gradient never leaves the backend
+ *     }
+ *     Parameters trained = model.parameters();   // an fp64 host copy
+ * }
+ * }</pre>
+ *
+ * <p>Every public method here is final: it checks that the model (and its backend) is open, else
+ * {@link BackendClosedException}, and validates its arguments, else {@link InvalidInputException}, before the
+ * backend's implementation runs. The parameters given to {@code prepare} are copied; inputs are read during a call
+ * and never kept. One model is used by one thread at a time (calls are serialised).
+ */
+public abstract class PreparedModel implements AutoCloseable {
+    private final Architecture arch;
+    private boolean closed;
+
+    /** For backends: a model of this architecture. */
+    protected PreparedModel(Architecture arch) {
+        this.arch = arch;
+    }
+
+    /** The network's architecture. */
+    public final Architecture architecture() {
+        return arch;
+    }
+
+    /** A host copy (fp64) of the current parameters; after {@link #step} they differ from the prepared ones. */
+    public final synchronized Parameters parameters() {
+        requireOpen();
+        return currentParameters();
+    }
+
+    /** f(x), (N, O), at the current parameters. */
+    public final synchronized Matrix forward(Matrix x) {
+        requireOpen();
+        Validation.requireInputs(arch, x, "x");
+        return computeForward(x);
+    }
+
+    /** The MSE loss ½·mean((f(x) − y)²) and its gradient at the current parameters, as {@link Ntk#mseLossGradient}. */
+    public final synchronized LossGradient mseLossGradient(Matrix x, Matrix y) {
+        requireOpen();
+        Validation.requireInputs(arch, x, "x");
+        Validation.requireTargets(arch, x, y);
+        return computeMseLossGradient(x, y);
+    }
+
+    /**
+     * One full-batch gradient-descent step on the MSE loss, in place: θ ← θ − learningRate·∇L(θ). Returns the loss
+     * at θ before the step. The gradient stays in the backend (on a GPU it never crosses to the host).
+     */
+    public final synchronized double step(Matrix x, Matrix y, double learningRate) {
+        requireOpen();
+        Validation.requireInputs(arch, x, "x");
+        Validation.requireTargets(arch, x, y);
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new InvalidInputException("learning rate must be positive and finite, got " + learningRate);
+        }
+        return computeStep(x, y, learningRate);
+    }
+
+    /**
+     * How far each layer has moved since {@code prepare}: for l = 0 … L−1, ‖θ_l − θ_l(prepared)‖₂ over W^l and b^l
+     * together (the numerator of the relative weight change of lazy training), computed where the parameters live.
+     */
+    public final synchronized double[] layerDistancesFromStart() {
+        requireOpen();
+        return computeLayerDistancesFromStart();
+    }
+
+    /** Θ(x, x) at the current parameters, exactly symmetric, by {@link Implementation#AUTO}. */
+    public final Tensor kernel(Matrix x, NtkMode mode) {
+        return kernel(x, mode, Implementation.AUTO);
+    }
+
+    /** Θ(x, x) at the current parameters, exactly symmetric. */
+    public final synchronized Tensor kernel(Matrix x, NtkMode mode, Implementation implementation) {
+        requireOpen();
+        return computeKernel(x, x, true, mode, implementation);
+    }
+
+    /** Θ(x1, x2) at the current parameters by {@link Implementation#AUTO}. */
+    public final Tensor kernel(Matrix x1, Matrix x2, NtkMode mode) {
+        return kernel(x1, x2, mode, Implementation.AUTO);
+    }
+
+    /** Θ(x1, x2) at the current parameters. */
+    public final synchronized Tensor kernel(Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
+        requireOpen();
+        return computeKernel(x1, x2, x1 == x2, mode, implementation);
+    }
+
+    /** Frees what the backend holds for this model. Idempotent; does not close the backend. */
+    @Override
+    public final synchronized void close() {
+        if (!closed) {
+            closed = true;
+            release();
+        }
+    }
+
+    /** The current parameters as an fp64 host copy. */
+    protected abstract Parameters currentParameters();
+
+    /** {@link #forward} after validation. */
+    protected abstract Matrix computeForward(Matrix x);
+
+    /** {@link #mseLossGradient} after validation. */
+    protected abstract LossGradient computeMseLossGradient(Matrix x, Matrix y);
+
+    /** {@link #step} after validation. */
+    protected abstract double computeStep(Matrix x, Matrix y, double learningRate);
+
+    /** {@link #layerDistancesFromStart}. */
+    protected abstract double[] computeLayerDistancesFromStart();
+
+    /**
+     * {@link #kernel} — validation included: implementations usually hand over to their backend's validated
+     * {@code ntk}, or call {@link Validation#requireNtkArguments} themselves.
+     */
+    protected abstract Tensor computeKernel(Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
+                                            Implementation implementation);
+
+    /** Frees what the model holds; called once. */
+    protected abstract void release();
+
+    /** Throws {@link BackendClosedException} once this model or its backend is closed. */
+    protected void requireOpen() {
+        if (closed) {
+            throw new BackendClosedException("this prepared model is closed");
+        }
+    }
+}

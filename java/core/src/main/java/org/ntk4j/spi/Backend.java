@@ -1,0 +1,238 @@
+package org.ntk4j.spi;
+
+import org.ntk4j.BackendClosedException;
+import org.ntk4j.Implementation;
+import org.ntk4j.LossGradient;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.PreparedModel;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
+import org.ntk4j.model.Parameters;
+
+/**
+ * What a backend implements: the network's forward pass, per-example Jacobian, MSE gradient and empirical NTK in one
+ * precision, on one kind of hardware. Users reach a backend through {@link org.ntk4j.Ntk}; this class is the service
+ * side, found through a {@link BackendProvider}.
+ *
+ * <p>Every public method here is final and does the same two things before it hands over to the implementation:
+ * it checks that the backend is open (else {@link BackendClosedException}) and validates the arguments with
+ * {@link Validation} (else {@link org.ntk4j.InvalidInputException} naming the problem). So every backend rejects
+ * the same input with the same message, and an implementation's {@code compute…} methods receive only valid input.
+ *
+ * <p>Closing: {@link #close()} lets calls that are already running finish (it waits for them, unless it is called
+ * from inside one of them, in which case the release happens when that call returns), then calls
+ * {@link #release()} exactly once. Calls that start after {@code close()} throw {@link BackendClosedException}.
+ *
+ * <p>Thread safety: calls may come from several threads at once; implementations must allow that.
+ */
+public abstract class Backend implements AutoCloseable {
+    private final Object lock = new Object();
+    private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+    private int running;
+    private boolean closed;
+    private boolean released;
+
+    /** For subclasses. */
+    protected Backend() {
+    }
+
+    /** The provider's name of this backend, e.g. {@code "cpu"} or {@code "cuda"} (see {@link BackendProvider#name}). */
+    public abstract String name();
+
+    /** A one-line description of this instance, e.g. "cpu fp32 (OpenBLAS 0.3.31, Vector API, 2 threads)". */
+    public abstract String description();
+
+    /** The precision this instance computes in. */
+    public abstract Precision precision();
+
+    /** f(x) for a batch: (N, d) → (N, O). The input is read, not kept. */
+    public final Matrix forward(Parameters params, Matrix x) {
+        enter();
+        try {
+            Validation.requireParameters(params);
+            Validation.requireInputs(params.architecture(), x, "x");
+            return computeForward(params, x);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * The MSE loss L = ½·mean((f(x) − y)²) over all N·O entries and its gradient ∂L/∂θ as a flat vector in the
+     * parameter order of {@link Parameters} (neural-tangents' {@code gradient_descent_mse} convention).
+     */
+    public final LossGradient mseLossGradient(Parameters params, Matrix x, Matrix y) {
+        enter();
+        try {
+            Validation.requireParameters(params);
+            Validation.requireInputs(params.architecture(), x, "x");
+            Validation.requireTargets(params.architecture(), x, y);
+            return computeMseLossGradient(params, x, y);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * The per-example Jacobian J ∈ R^{(N·O)×P}, row (n·O + a) = ∂f_a(x_n)/∂θ. Only for models where N·O·P fits one
+     * array; the NTK methods never need it whole.
+     */
+    public final Matrix jacobian(Parameters params, Matrix x) {
+        enter();
+        try {
+            Validation.requireParameters(params);
+            Validation.requireInputs(params.architecture(), x, "x");
+            Validation.requireJacobianSize(params.architecture(), x.rows());
+            return computeJacobian(params, x);
+        } finally {
+            exit();
+        }
+    }
+
+    /** The empirical NTK Θ(x, x), exactly symmetric, in the layout of {@code mode}. */
+    public final Tensor ntk(Parameters params, Matrix x, NtkMode mode, Implementation implementation) {
+        enter();
+        try {
+            Validation.requireNtkArguments(params, x, x, mode, implementation);
+            return computeNtk(params, x, x, true, mode, implementation);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * The empirical NTK Θ(x1, x2) in the layout of {@code mode}. Passing the same instance twice is the symmetric
+     * kernel {@link #ntk(Parameters, Matrix, NtkMode, Implementation)}.
+     */
+    public final Tensor ntk(Parameters params, Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
+        enter();
+        try {
+            Validation.requireNtkArguments(params, x1, x2, mode, implementation);
+            return computeNtk(params, x1, x2, x1 == x2, mode, implementation);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Holds a copy of these parameters in this backend for repeated calls (see {@link PreparedModel}). The model
+     * must be closed before the backend; it fails with {@link BackendClosedException} once the backend is closed.
+     */
+    public final PreparedModel prepare(Parameters params) {
+        enter();
+        try {
+            Validation.requireParameters(params);
+            return createPreparedModel(params.copy());
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * A prepared model of these parameters (a copy the model may keep). The default keeps them on the host and calls
+     * this backend's methods; backends that can keep them closer to the hardware override it.
+     */
+    protected PreparedModel createPreparedModel(Parameters params) {
+        return new HostPreparedModel(this, params);
+    }
+
+    /** {@link #forward} after validation. */
+    protected abstract Matrix computeForward(Parameters params, Matrix x);
+
+    /** {@link #mseLossGradient} after validation. */
+    protected abstract LossGradient computeMseLossGradient(Parameters params, Matrix x, Matrix y);
+
+    /** {@link #jacobian} after validation. */
+    protected abstract Matrix computeJacobian(Parameters params, Matrix x);
+
+    /**
+     * {@link #ntk} after validation; {@code symmetric} means x2 is x1 and the result must be exactly symmetric.
+     * {@code implementation} may be {@link Implementation#AUTO}: the backend picks.
+     */
+    protected abstract Tensor computeNtk(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
+                                         Implementation implementation);
+
+    /** Releases threads, native and device memory; called once, after every running call has returned. */
+    protected abstract void release();
+
+    /** Whether {@link #close()} has been called. */
+    public final boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    /**
+     * Marks the start of a call; throws {@link BackendClosedException} once closed. Subclasses that add public
+     * operations of their own wrap them in {@code enter()} / {@code exit()} as the methods above do.
+     */
+    protected final void enter() {
+        synchronized (lock) {
+            if (closed) {
+                throw new BackendClosedException("the " + name() + " backend is closed");
+            }
+            running++;
+        }
+        depth.get()[0]++;
+    }
+
+    /** Marks the end of a call begun with {@link #enter()}. */
+    protected final void exit() {
+        int[] d = depth.get();
+        if (--d[0] == 0) {
+            depth.remove();
+        }
+        boolean releaseNow;
+        synchronized (lock) {
+            running--;
+            releaseNow = closed && running == 0 && !released;
+            if (releaseNow) {
+                released = true;
+            }
+            lock.notifyAll();
+        }
+        if (releaseNow) {
+            release();
+        }
+    }
+
+    /**
+     * Closes this backend. Idempotent. Waits for running calls on other threads; when called from inside a call on
+     * this thread the release happens as that call returns.
+     */
+    @Override
+    public final void close() {
+        boolean interrupted = false;
+        boolean releaseNow;
+        synchronized (lock) {
+            closed = true;
+            int mine = depth.get()[0];
+            if (mine == 0) {
+                depth.remove();
+            }
+            while (running > mine) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            releaseNow = running == 0 && !released;
+            if (releaseNow) {
+                released = true;
+            }
+        }
+        if (releaseNow) {
+            release();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description();
+    }
+}

@@ -1,0 +1,89 @@
+package org.ntk4j.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.ntk4j.BackendUnavailableException;
+import org.ntk4j.Ntk;
+import org.ntk4j.spi.BackendConfig;
+import org.ntk4j.Precision;
+
+/** The availability probe and provider: they run everywhere, and on a machine without a GPU they must say why. */
+class CudaProbeTest {
+
+    @Test
+    void probeAnswersWithoutCrashingAndAgreesWithTheProvider() {
+        CudaProbe.Result r = CudaProbe.get();
+        assertNotNull(r);
+        CudaProvider provider = new CudaProvider();
+        assertEquals(r.reason(), provider.unavailableReason());
+        assertEquals("cuda", provider.name());
+        assertEquals(100, provider.rank());
+        if (r.reason() != null) {
+            System.out.println("[ntk4j] CUDA backend unavailable here: " + r.reason());
+            assertFalse(r.reason().isBlank());
+        } else {
+            System.out.println("[ntk4j] CUDA device: " + r.device());
+        }
+    }
+
+    @Test
+    void aBuildWithoutKernelsSaysSo() {
+        CudaProbe.Result r = CudaProbe.probe("/org/ntk4j/cuda/no-such-kernels.fatbin");
+        assertTrue(r.reason().contains("built without CUDA kernels"), r.reason());
+    }
+
+    @Test
+    void aMissingDriverLibraryIsAReasonNotACrash() {
+        String why = CudaProbe.driverLibraryReason();
+        // Either libcuda.so.1 exists here (null) or the reason names it.
+        assertTrue(why == null || why.contains("libcuda.so.1") || why.contains("native access"), why);
+    }
+
+    @Test
+    void explicitCudaWithoutAGpuThrowsTheReason() {
+        String why = CudaProbe.get().reason();
+        if (why == null) {
+            try (Ntk b = Ntk.builder().backend("cuda").open()) {
+                assertTrue(b.backend() instanceof CudaBackend, b.description());
+            }
+            return;
+        }
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> Ntk.builder().backend("cuda").open());
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+        e = assertThrows(BackendUnavailableException.class, () -> new CudaProvider().open(BackendConfig.of(Precision.FP64)));
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+    }
+
+    @Test
+    void autoPicksCudaWhereItRunsAndTheCpuElsewhere() {
+        // Where CUDA can run, AUTO must pick it; elsewhere it must fall back to the CPU.
+        String expected = CudaProbe.get().reason() == null ? "cuda" : "cpu";
+        try (Ntk b = Ntk.builder().precision(Precision.FP64).open()) {
+            assertEquals(expected, b.backendName(), b.description());
+        }
+    }
+
+    @Test
+    void cublasSearchEndsWithThePlainLibraryNames() {
+        List<String> c = Cublas.candidates();
+        assertEquals(List.of(Cublas.NAMES), c.subList(c.size() - Cublas.NAMES.length, c.size()));
+        String old = System.getProperty("ntk4j.cublas.path");
+        try {
+            System.setProperty("ntk4j.cublas.path", "/opt/x/libcublas.so.13");
+            assertEquals("/opt/x/libcublas.so.13", Cublas.candidates().get(0));
+        } finally {
+            if (old == null) {
+                System.clearProperty("ntk4j.cublas.path");
+            } else {
+                System.setProperty("ntk4j.cublas.path", old);
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package org.ntk4j.experiments;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.ntk4j.InvalidInputException;
+
+/** The tables one experiment (or the demo) produced, in order, plus a one-paragraph summary. */
+public final class Report {
+    private final String name;
+    private final List<Table> tables = new ArrayList<>();
+    private final StringBuilder summary = new StringBuilder();
+
+    public Report(String name) {
+        this.name = name;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Report add(Table t) {
+        for (Table existing : tables) {
+            if (existing.name().equals(t.name())) {
+                throw new InvalidInputException("report " + name + " already has a table named " + t.name());
+            }
+        }
+        tables.add(t);
+        return this;
+    }
+
+    /** Appends every table of another report. */
+    public Report addAll(Report other) {
+        other.tables.forEach(this::add);
+        if (!other.summary.isEmpty()) {
+            summary(other.summary());
+        }
+        return this;
+    }
+
+    public List<Table> tables() {
+        return Collections.unmodifiableList(tables);
+    }
+
+    /** The table of this name. */
+    public Table table(String tableName) {
+        return tables.stream().filter(t -> t.name().equals(tableName)).findFirst().orElseThrow(
+                () -> new InvalidInputException("report " + name + " has no table " + tableName + " (has "
+                        + tables.stream().map(Table::name).toList() + ")"));
+    }
+
+    /** Appends a line to the summary. */
+    public Report summary(String line) {
+        summary.append(line.strip()).append('\n');
+        return this;
+    }
+
+    public String summary() {
+        return summary.toString();
+    }
+
+    /** Markdown: the summary, then every table. */
+    public String toMarkdown() {
+        StringBuilder sb = new StringBuilder("## ").append(name).append("\n\n");
+        if (!summary.isEmpty()) {
+            sb.append(summary).append('\n');
+        }
+        for (Table t : tables) {
+            sb.append(t.toMarkdown()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Writes every table as {@code <table>.csv} and the Markdown as {@code <report>.md} into a directory. */
+    public void writeTo(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            for (Table t : tables) {
+                t.writeCsv(dir.resolve(t.name() + ".csv"));
+            }
+            org.ntk4j.io.OutputFile.writeString(dir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_") + ".md"), toMarkdown());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report to " + dir, e);
+        }
+    }
+}

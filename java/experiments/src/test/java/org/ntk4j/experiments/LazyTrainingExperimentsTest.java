@@ -1,0 +1,228 @@
+package org.ntk4j.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.ntk4j.Implementation;
+import org.ntk4j.LossGradient;
+import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.analytic.AnalyticKernel;
+import org.ntk4j.data.Dataset;
+import org.ntk4j.data.Synthetic;
+import org.ntk4j.dynamics.KernelMatrices;
+import org.ntk4j.dynamics.LazyScore;
+import org.ntk4j.dynamics.LinearAlgebra;
+import org.ntk4j.dynamics.ProgressListener;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameters;
+import org.ntk4j.testing.Reference;
+
+/** Small seeded versions of the experiments on the fp64 reference: the expected direction, and every number rechecked. */
+class LazyTrainingExperimentsTest {
+    private static final Ntk REF = Ntk.wrap(Reference.backend());
+    private static final Dataset.Split DATA = Synthetic.sphere(30, 8, 2, 3).split(20, 10, 1);
+    private static final SweepConfig CFG = SweepConfig.defaults(8, 32, 128).withSteps(40).withTracking(8, 5, true);
+    private static Report sweep;
+
+    @BeforeAll
+    static void runSweep() {
+        sweep = LazyTrainingExperiments.trainingSweep(REF, DATA, CFG, null);
+    }
+
+    /** Least squares in log-log space written out here, not through LogLogFit. */
+    private static double slope(double[] x, double[] y) {
+        int n = x.length;
+        double sx = 0;
+        double sy = 0;
+        double sxx = 0;
+        double sxy = 0;
+        for (int i = 0; i < n; i++) {
+            double a = Math.log(x[i]);
+            double b = Math.log(y[i]);
+            sx += a;
+            sy += b;
+            sxx += a * a;
+            sxy += a * b;
+        }
+        return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    }
+
+    private static double fit(Table fits, String quantity) {
+        for (int i = 0; i < fits.rowCount(); i++) {
+            if (fits.get(i, "quantity").equals(quantity)) {
+                return (Double) fits.get(i, "slope");
+            }
+        }
+        throw new AssertionError("no fit for " + quantity);
+    }
+
+    @Test
+    void widerNetworksMoveLessDriftLessAndStayCloserToTheirLinearization() {
+        Table finals = sweep.table("weight_movement_final");
+        Table fits = sweep.table("training_fits");
+        double[] w = finals.numbers("width");
+        for (double r : finals.numbers("loss_reduction")) {
+            assertTrue(r > 5, "loss fell only " + r + "×");
+        }
+        double change = fit(fits, "change_total");
+        assertTrue(change < -0.4 && change > -1.3, "weight change slope " + change);
+        assertEquals(slope(w, finals.numbers("change_total")), change, 1e-12);
+        double driftSlope = fit(fits, "kernel_drift (final step)");
+        assertTrue(driftSlope < -0.3, "kernel drift slope " + driftSlope);
+        double gap = fit(fits, "linearization test_gap (final step)");
+        assertTrue(gap < -0.2, "linearization gap slope " + gap);
+        assertEquals(3 * 41, sweep.table("weight_movement").rowCount());
+    }
+
+    @Test
+    void everyNumberOfOneWidthMatchesAnIndependentReplay() {
+        int width = 32;
+        Architecture arch = CFG.architecture(width, 8, 2);
+        Parameters p0 = Parameters.init(arch, CFG.seed());
+        Table finals = sweep.table("weight_movement_final").where("width", width);
+        double lr = finals.numbers("learning_rate")[0];
+        // The learning rate: half the stability limit of the full empirical NTK (N·O = 40 is below the full limit).
+        Matrix k0 = KernelMatrices.fullToMatrix(REF.kernel(p0, DATA.train().x(), NtkMode.FULL, Implementation.AUTO));
+        double[] ev = LinearAlgebra.symmetricEigenvalues(k0);
+        assertEquals(0.5 * 2 * 40 / ev[ev.length - 1], lr, 1e-12 * lr);
+        Table cond = sweep.table("ntk_conditioning").where("width", width);
+        assertEquals(ev[ev.length - 1], cond.numbers("lambda_max")[0], 1e-12 * ev[ev.length - 1]);
+        assertEquals(ev[ev.length - 1] / ev[0], cond.numbers("condition_number")[0], 1e-8 * ev[ev.length - 1] / ev[0]);
+        assertEquals(1.0, cond.numbers("lr_times_lambda_max_over_n")[0], 1e-12);
+        double[] spectrum = sweep.table("ntk_spectrum").where("width", width).numbers("eigenvalue");
+        assertEquals(ev[0], spectrum[spectrum.length - 1], 1e-12 * ev[ev.length - 1]);
+        // Replay gradient descent with the reference and flat vectors.
+        double[] theta = p0.toFlat();
+        double[] theta0 = theta.clone();
+        Parameters q = Parameters.init(arch, CFG.seed());
+        Table steps = sweep.table("weight_movement").where("width", width);
+        double[] loss = steps.numbers("loss");
+        for (int t = 0; t < 40; t++) {
+            q.setFlat(theta);
+            LossGradient lg = REF.mseLossGradient(q, DATA.train().x(), DATA.train().y());
+            assertEquals(lg.loss(), loss[t], 1e-13 * lg.loss(), "loss at step " + t);
+            for (int i = 0; i < theta.length; i++) {
+                theta[i] -= lr * lg.gradient()[i];
+            }
+        }
+        q.setFlat(theta);
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < theta.length; i++) {
+            num += (theta[i] - theta0[i]) * (theta[i] - theta0[i]);
+            den += theta0[i] * theta0[i];
+        }
+        assertEquals(Math.sqrt(num / den), finals.numbers("change_total")[0], 1e-11);
+        // Kernel drift at the last step, on the first 8 training points.
+        Matrix kx = DATA.train().x().rowRange(0, 8);
+        Tensor a = REF.kernel(p0, kx, NtkMode.TRACE, Implementation.AUTO);
+        Tensor b = REF.kernel(q, kx, NtkMode.TRACE, Implementation.AUTO);
+        double d2 = 0;
+        double n2 = 0;
+        for (int i = 0; i < a.size(); i++) {
+            d2 += Math.pow(b.data()[i] - a.data()[i], 2);
+            n2 += a.data()[i] * a.data()[i];
+        }
+        Table drift = sweep.table("kernel_drift").where("width", width).where("step", 40);
+        assertEquals(Math.sqrt(d2 / n2), drift.numbers("drift")[0], 1e-10);
+        // The linearized model's train loss at the last step, by explicit Euler steps of f ← f − (η/n)·Θ·(f − y).
+        double[] f = REF.forward(p0, DATA.train().x()).data().clone();
+        double[] y = DATA.train().y().data();
+        for (int t = 0; t < 40; t++) {
+            double[] r = new double[40];
+            for (int i = 0; i < 40; i++) {
+                r[i] = f[i] - y[i];
+            }
+            for (int i = 0; i < 40; i++) {
+                double s = 0;
+                for (int j = 0; j < 40; j++) {
+                    s += k0.get(i, j) * r[j];
+                }
+                f[i] -= lr / 40 * s;
+            }
+        }
+        double mse = 0;
+        for (int i = 0; i < 40; i++) {
+            mse += 0.5 * (f[i] - y[i]) * (f[i] - y[i]) / 40;
+        }
+        Table lin = sweep.table("linearization").where("width", width);
+        double[] linLoss = lin.numbers("train_loss_linear");
+        assertEquals(mse, linLoss[linLoss.length - 1], 1e-10 * mse);
+        assertEquals(0.0, lin.numbers("train_gap")[0], 1e-12);
+        double[] nnLoss = lin.numbers("train_loss_network");
+        assertEquals(loss[40], nnLoss[nnLoss.length - 1], 1e-13 * loss[40]);
+    }
+
+    @Test
+    void empiricalKernelsConvergeToTheAnalyticOne() {
+        Matrix x = DATA.train().x().rowRange(0, 5);
+        SweepConfig cfg = SweepConfig.defaults(16, 64, 256);
+        List<ProgressListener.Progress> seen = new ArrayList<>();
+        Report r = LazyTrainingExperiments.kernelConvergence(REF, x, 2, cfg, 3, NtkMode.FULL, seen::add);
+        Table sum = r.table("ntk_convergence_summary");
+        double s = fit(r.table("ntk_convergence_fits"), "mean_relative_error");
+        assertTrue(s < -0.3 && s > -0.8, "convergence slope " + s);
+        assertEquals(slope(sum.numbers("width"), sum.numbers("mean_relative_error")), s, 1e-12);
+        assertEquals(9, seen.size());
+        // One cell by hand.
+        Architecture arch = cfg.architecture(64, 8, 2);
+        Tensor emp = REF.kernel(Parameters.init(arch, cfg.seed() + 1), x, NtkMode.FULL, Implementation.AUTO);
+        Tensor inf = AnalyticKernel.of(arch).ntk(x, null, NtkMode.FULL);
+        double d2 = 0;
+        double n2 = 0;
+        for (int i = 0; i < emp.size(); i++) {
+            d2 += Math.pow(emp.data()[i] - inf.data()[i], 2);
+            n2 += inf.data()[i] * inf.data()[i];
+        }
+        Table per = r.table("ntk_convergence").where("width", 64).where("seed", cfg.seed() + 1);
+        assertEquals(Math.sqrt(d2 / n2), per.numbers("relative_error")[0], 1e-14);
+    }
+
+    @Test
+    void lazyScoreFallsWithWidth() {
+        Dataset small = DATA.train().select(new int[] {0, 1, 2, 3});
+        SweepConfig cfg = SweepConfig.defaults(8, 32, 128);
+        LazyScore.Options opt = new LazyScore.Options(2, 20, 1e-4, 7, 0);
+        Report r = LazyTrainingExperiments.lazyScore(REF, small, cfg, 2, opt, null);
+        double s = fit(r.table("lazy_score_fits"), "mean_score");
+        assertTrue(s < -0.2, "lazy score slope " + s);
+        LazyScore.Result direct = LazyScore.estimate(REF, Parameters.init(cfg.architecture(32, 8, 2), cfg.seed()),
+                small.x(), small.y(), opt);
+        Table cell = r.table("lazy_score").where("width", 32).where("seed", cfg.seed());
+        assertEquals(direct.score(), cell.numbers("score")[0], 1e-12 * direct.score());
+        assertEquals(direct.gradientNormSq(), cell.numbers("gradient_norm_sq")[0], 1e-12 * direct.gradientNormSq());
+    }
+
+    @Test
+    void demoRunsEveryExperimentAndWritesItsTables(@TempDir Path dir) throws Exception {
+        DemoConfig tiny = new DemoConfig(SweepConfig.defaults(8, 16, 32).withSteps(15).withTracking(6, 4, true), 12, 6, 1,
+                5, 2, 4, 1, new LazyScore.Options(1, 8, 1e-3, 7, 0), 16, true);
+        List<ProgressListener.Progress> seen = new ArrayList<>();
+        Report r = LazyTrainingDemo.run(REF, tiny, seen::add);
+        for (String name : new String[] {"weight_movement", "weight_movement_final", "kernel_drift", "linearization",
+                "training_throughput", "training_fits", "ntk_convergence", "ntk_convergence_summary",
+                "ntk_convergence_fits", "ntk_spectrum", "ntk_conditioning", "lazy_score", "lazy_score_summary",
+                "lazy_score_fits", "throughput_vs_gemm",
+                "demo_timings"}) {
+            assertTrue(r.table(name).rowCount() > 0, name + " is empty");
+        }
+        assertTrue(seen.size() >= 3 * 15, "progress updates: " + seen.size());
+        assertEquals(java.util.List.of(8L, 16L), r.table("lazy_score_summary").distinct("width"), "lazy widths capped at 16");
+        r.writeTo(dir);
+        assertTrue(Files.readString(dir.resolve("weight_movement.csv")).startsWith("width,step,loss,change_total"));
+        assertTrue(Files.exists(dir.resolve("lazy-training_demo.md")));
+        assertTrue(DemoConfig.quick().sweep().widths().length >= 3);
+        assertEquals(2048, DemoConfig.cpu().sweep().widths()[DemoConfig.cpu().sweep().widths().length - 1]);
+    }
+}
