@@ -33,8 +33,6 @@ import org.ntk4j.dynamics.LinearAlgebra;
 final class HermiteSeries extends DualActivation {
     /** Series truncation bound, relative to the Cauchy–Schwarz scale. */
     static final double TOLERANCE = 1e-12;
-    /** Highest Hermite order computed. */
-    static final int MAX_ORDER = 2048;
     /** 1 − |ρ| at or below which a pair is treated as perfectly (anti)correlated. */
     static final double DEGENERATE = 1e-13;
     /**
@@ -43,6 +41,8 @@ final class HermiteSeries extends DualActivation {
      * from 127 up (then the ladder's next above what the inputs need is kept).
      */
     private static final int[] LADDER = {7, 15, 23, 31, 47, 63, 95, 127, 191, 255, 383, 511, 767, 1023, 1535, 2047};
+    /** Highest Hermite order computed: the ladder's last. */
+    static final int MAX_ORDER = 2047;
     private static final int FIRST_STAGE = 7;
     private static final double LOG_TOLERANCE = Math.log(TOLERANCE);
     /** Relative tails below this are rounding noise of E − Σc² and not told apart. */
