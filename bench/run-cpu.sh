@@ -3,7 +3,8 @@
 # implementations, at the peer and the small configuration) plus the sgemm 2048³ ceiling through the same BLAS,
 # with short settings (-f 1 -wi 2 -i 3, 2 s iterations). Results: bench/target/results/jmh-cpu.json and the console.
 # Extra arguments go to JMH, e.g.  bench/run-cpu.sh -p config=peer   or   bench/run-cpu.sh 'CpuBenchmarks.ntk.*'
-# (a pattern replaces the default selection). Environment: MVN_ARGS (e.g. -o), JAVA_HOME, OUT.
+# (a pattern replaces the default selection). The infinite-width kernels: bench/run-cpu.sh 'org.ntk4j.bench.AnalyticBenchmarks.*'
+# Environment: MVN_ARGS (e.g. -o), JAVA_HOME, OUT.
 set -euo pipefail
 source "$(dirname "$0")/java-env.sh"
 build_bench

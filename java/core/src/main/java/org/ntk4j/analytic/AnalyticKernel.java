@@ -1,5 +1,6 @@
 package org.ntk4j.analytic;
 
+import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelLayout;
@@ -32,11 +33,18 @@ import org.ntk4j.model.Parameterization;
  * Θ^L on the diagonal of each output pair and 0 off it (N1, N2, O, O) — the layouts of {@code Ntk.kernel}. The
  * same holds for the NNGP Σ^L.
  *
- * <p>Activations: relu, erf and identity in closed form; tanh and gelu by quadrature (see {@link DualActivation}
- * for its accuracy). Symmetric kernels ({@link #compute(Matrix)}, {@link #ntk(Matrix, NtkMode)}, …) are computed on
- * one triangle and mirrored, so they are exactly symmetric. Quadrature kernels run their rows in parallel on the common pool.
+ * <p>Activations: relu, erf, identity and gelu in closed form; tanh and caller-supplied activations by a Hermite
+ * series with per-input coefficients (see {@link DualActivation} for the accuracy). Symmetric kernels (x2 null) are
+ * computed on one triangle and mirrored, so they are exactly symmetric. Rows run in parallel on the common pool.
+ * {@link #of(Architecture, DualActivation)} replaces the architecture's activation by any evaluator, e.g. a caller's
+ * φ ({@link DualActivation#numerical(java.util.function.DoubleUnaryOperator, java.util.function.DoubleUnaryOperator)})
+ * or the graded reference quadrature.
  */
 public final class AnalyticKernel {
+    /** Pairs × relative cost below which a layer runs on the calling thread. */
+    private static final long PARALLEL_THRESHOLD = 1L << 15;
+    /** Largest block of pairs: a Java array holds at most about 2³¹ entries. */
+    private static final long MAX_BLOCK = Integer.MAX_VALUE - 8;
     private final Architecture arch;
     private final DualActivation dual;
 
@@ -91,7 +99,7 @@ public final class AnalyticKernel {
     }
 
     /**
-     * Σ^L(x, x) and Θ^L(x, x) per output (N, N), exactly symmetric.
+     * Σ^L(x, x) and Θ^L(x, x) per output (N, N), exactly symmetric (one triangle computed, then mirrored).
      *
      * @param x the inputs, (N, d); read, not kept
      * @return new (N, N) matrices
@@ -102,21 +110,24 @@ public final class AnalyticKernel {
     }
 
     /**
-     * Σ^L(x1, x2) and Θ^L(x1, x2) per output (N1, N2); the same instance twice is {@link #compute(Matrix)}, exactly
-     * symmetric.
+     * Σ^L(x1, x2) and Θ^L(x1, x2) per output (N1, N2); the same instance twice is {@link #compute(Matrix)}. Any block
+     * of a larger kernel is just this on row ranges, Θ(X1[i0:i1], X2[j0:j1]): each layer first computes what the
+     * activation needs about every row and column once ({@link DualActivation#side}: the variances Σ(x, x) and, for
+     * the series, the Hermite coefficients), then the pairs, in row blocks of equal work on the common fork-join pool.
      *
      * @param x1 the first inputs, (N1, d); read, not kept
      * @param x2 the second inputs, (N2, d); read, not kept
      * @return new (N1, N2) matrices
-     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞
+     * @throws InvalidInputException when inputs are missing, do not match the architecture or contain NaN or ∞, or
+     *                               when N1·N2 exceeds one array
      */
     public Kernels compute(Matrix x1, Matrix x2) {
         if (x2 == null) {
             throw new InvalidInputException("x2 is missing (for Θ(x, x) call the one-argument form)");
         }
-        Validation.requireInputs(arch, x1, "x1");
-        boolean symmetric = x2 == null || x2 == x1;
-        Matrix x2r = symmetric ? x1 : x2;
+        boolean symmetric = x2 == x1;
+        Validation.requireInputs(arch, x1, symmetric ? "x" : "x1");
+        Matrix x2r = x2;
         if (!symmetric) {
             Validation.requireInputs(arch, x2r, "x2");
         }
@@ -128,60 +139,55 @@ public final class AnalyticKernel {
         boolean standard = arch.parameterization() == Parameterization.STANDARD;
         double one = arch.bias() ? 1.0 : 0.0;
 
-        double[] q1 = selfDots(x1);
-        double[] q2 = symmetric ? q1 : selfDots(x2r);
-        double[] dots = crossDots(x1, x2r, symmetric);
+        if ((long) n1 * n2 > MAX_BLOCK) {
+            throw new InvalidInputException("a " + n1 + "×" + n2 + " kernel does not fit one array (at most "
+                    + MAX_BLOCK + " pairs): compute it in blocks of rows, compute(x1[i0:i1], x2[j0:j1])");
+        }
         // Layer 1: Σ¹ = σ_w² x·x'/d + σ_b²; Θ¹ = Σ¹ (ntk) or x·x' + 1 (standard).
-        double[] s11 = new double[n1];
-        double[] s22 = symmetric ? s11 : new double[n2];
-        for (int i = 0; i < n1; i++) {
-            s11[i] = sw2 * q1[i] / d + sb2;
-        }
-        if (!symmetric) {
-            for (int j = 0; j < n2; j++) {
-                s22[j] = sw2 * q2[j] / d + sb2;
-            }
-        }
+        double[] s11 = firstLayer(selfDots(x1), sw2, sb2, d);
+        double[] s22 = symmetric ? s11 : firstLayer(selfDots(x2r), sw2, sb2, d);
         double[] s12 = new double[n1 * n2];
         double[] t12 = new double[n1 * n2];
-        for (int k = 0; k < s12.length; k++) {
-            s12[k] = sw2 * dots[k] / d + sb2;
-            t12[k] = standard ? dots[k] + one : s12[k];
-        }
-        for (int l = 1; l < arch.layers(); l++) {
-            int width = arch.width(l);
-            double[] n11 = new double[n1];
-            double[] n22 = symmetric ? n11 : new double[n2];
-            for (int i = 0; i < n1; i++) {
-                n11[i] = sw2 * dual.k(s11[i], s11[i], s11[i]) + sb2;
-            }
-            if (!symmetric) {
-                for (int j = 0; j < n2; j++) {
-                    n22[j] = sw2 * dual.k(s22[j], s22[j], s22[j]) + sb2;
-                }
-            }
-            final double[] a11 = s11;
-            final double[] a22 = s22;
-            IntStream rows = IntStream.range(0, n1);
-            if (!dual.closedForm()) {
-                rows = rows.parallel();
-            }
-            rows.forEach(i -> {
-                double[] out = new double[2];
+        double[] a = x1.data();
+        double[] b = x2r.data();
+        forEachRowBlock(n1, n2, symmetric, d, (from, to) -> {
+            for (int i = from; i < to; i++) {
                 for (int j = symmetric ? i : 0; j < n2; j++) {
                     int k = i * n2 + j;
-                    dual.evaluate(a11[i], a22[j], s12[k], out);
-                    double next = sw2 * out[0] + sb2;
-                    t12[k] = (standard ? width * out[0] + one : next) + sw2 * out[1] * t12[k];
-                    s12[k] = next;
+                    double dot = dot(a, i * d, b, j * d, d);
+                    s12[k] = sw2 * dot / d + sb2;
+                    t12[k] = standard ? dot + one : s12[k];
+                }
+            }
+        });
+        for (int l = 1; l < arch.layers(); l++) {
+            int width = arch.width(l);
+            DualActivation.Side[] both = symmetric ? null : dual.sides(s11, s22);
+            DualActivation.Side rows = symmetric ? dual.side(s11) : both[0];
+            DualActivation.Side cols = symmetric ? rows : both[1];
+            final double[] k12 = s12;
+            final double[] th = t12;
+            forEachRowBlock(n1, n2, symmetric, dual.closedForm() ? 1 : 8, (from, to) -> {
+                double[] k = new double[n2];
+                double[] kd = new double[n2];
+                for (int i = from; i < to; i++) {
+                    int j0 = symmetric ? i : 0;
+                    int row = i * n2;
+                    dual.evaluateRow(rows, i, cols, j0, n2, k12, row + j0, k, kd);
+                    for (int j = j0; j < n2; j++) {
+                        double kij = k[j - j0];
+                        double next = sw2 * kij + sb2;
+                        th[row + j] = (standard ? width * kij + one : next) + sw2 * kd[j - j0] * th[row + j];
+                        k12[row + j] = next;
+                    }
                 }
             });
-            if (symmetric) {
-                KernelLayout.mirrorUpper(s12, 0, n1);
-                KernelLayout.mirrorUpper(t12, 0, n1);
-            }
-            s11 = n11;
-            s22 = n22;
+            s11 = nextVariances(rows, sw2, sb2);
+            s22 = symmetric ? s11 : nextVariances(cols, sw2, sb2);
+        }
+        if (symmetric) {
+            mirror(s12, n1);
+            mirror(t12, n1);
         }
         return new Kernels(new Matrix(n1, n2, s12), new Matrix(n1, n2, t12));
     }
@@ -202,23 +208,81 @@ public final class AnalyticKernel {
         boolean standard = arch.parameterization() == Parameterization.STANDARD;
         double one = arch.bias() ? 1.0 : 0.0;
         double[] q = selfDots(x);
-        double[] s = new double[n];
+        double[] s = firstLayer(q, sw2, sb2, d);
         double[] t = new double[n];
         for (int i = 0; i < n; i++) {
-            s[i] = sw2 * q[i] / d + sb2;
             t[i] = standard ? q[i] + one : s[i];
         }
         double[] out = new double[2];
         for (int l = 1; l < arch.layers(); l++) {
             int width = arch.width(l);
+            DualActivation.Side side = dual.side(s);
+            double[] next = new double[n];
             for (int i = 0; i < n; i++) {
-                dual.evaluate(s[i], s[i], s[i], out);
-                double next = sw2 * out[0] + sb2;
-                t[i] = (standard ? width * out[0] + one : next) + sw2 * out[1] * t[i];
-                s[i] = next;
+                dual.selfTerms(side, i, out);
+                next[i] = sw2 * out[0] + sb2;
+                t[i] = (standard ? width * out[0] + one : next[i]) + sw2 * out[1] * t[i];
             }
+            s = next;
         }
         return new Kernels(new Matrix(n, 1, s), new Matrix(n, 1, t));
+    }
+
+    private static double[] firstLayer(double[] selfDots, double sw2, double sb2, int d) {
+        double[] s = new double[selfDots.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = sw2 * selfDots[i] / d + sb2;
+        }
+        return s;
+    }
+
+    /** Σ^{l+1}(x, x) = σ_w²·K(x, x) + σ_b² of a side's inputs. */
+    private double[] nextVariances(DualActivation.Side side, double sw2, double sb2) {
+        double[] out = new double[2];
+        double[] s = new double[side.size()];
+        for (int i = 0; i < s.length; i++) {
+            dual.selfTerms(side, i, out);
+            s[i] = sw2 * out[0] + sb2;
+        }
+        return s;
+    }
+
+    /** A body over the rows [from, to) of a kernel block. */
+    @FunctionalInterface
+    private interface RowBlock {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs body over row blocks of about equal work (a symmetric kernel's row i has n − i pairs) on the common
+     * fork-join pool; inline when the whole is small. {@code costPerPair}: relative cost, to decide that.
+     */
+    private static void forEachRowBlock(int n1, int n2, boolean triangle, int costPerPair, RowBlock body) {
+        long pairs = triangle ? (long) n1 * (n1 + 1) / 2 : (long) n1 * n2;
+        // A parallel stream runs on the common pool's workers and the calling thread.
+        int threads = ForkJoinPool.getCommonPoolParallelism() + 1;
+        if (threads <= 1 || n1 < 2 || pairs * costPerPair < PARALLEL_THRESHOLD) {
+            body.run(0, n1);
+            return;
+        }
+        int blocks = (int) Math.min(n1, 8L * threads);
+        int[] bounds = new int[blocks + 1];
+        long done = 0;
+        int b = 1;
+        for (int i = 0; i < n1 && b < blocks; i++) {
+            done += triangle ? n1 - i : n2;
+            if (done * blocks >= pairs * b) {
+                bounds[b++] = i + 1;
+            }
+        }
+        while (b <= blocks) {
+            bounds[b++] = n1;
+        }
+        IntStream.range(0, blocks).parallel().forEach(k -> {
+            if (bounds[k] < bounds[k + 1]) {
+                body.run(bounds[k], bounds[k + 1]);
+            }
+        });
     }
 
     /**
@@ -360,36 +424,42 @@ public final class AnalyticKernel {
         int n = x.rows();
         int d = x.cols();
         double[] out = new double[n];
-        double[] v = x.data();
         for (int i = 0; i < n; i++) {
-            double s = 0;
-            for (int c = 0; c < d; c++) {
-                s += v[i * d + c] * v[i * d + c];
-            }
-            out[i] = s;
+            out[i] = dot(x.data(), i * d, x.data(), i * d, d);
         }
         return out;
     }
 
-    private static double[] crossDots(Matrix x1, Matrix x2, boolean symmetric) {
-        int n1 = x1.rows();
-        int n2 = x2.rows();
-        int d = x1.cols();
-        double[] a = x1.data();
-        double[] b = x2.data();
-        double[] out = new double[n1 * n2];
-        for (int i = 0; i < n1; i++) {
-            for (int j = symmetric ? i : 0; j < n2; j++) {
-                double s = 0;
-                for (int c = 0; c < d; c++) {
-                    s += a[i * d + c] * b[j * d + c];
-                }
-                out[i * n2 + j] = s;
-            }
+    /**
+     * x·x' in one fixed summation order, used for self and cross products alike: a pair's value then does not depend
+     * on the block it is computed in, and a duplicated input has correlation exactly 1 (relu's arccos turns an ulp
+     * in ρ near 1 into 1e-8 in the angle).
+     */
+    private static double dot(double[] a, int ia, double[] b, int ib, int d) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int c = 0;
+        for (; c + 4 <= d; c += 4) {
+            s0 += a[ia + c] * b[ib + c];
+            s1 += a[ia + c + 1] * b[ib + c + 1];
+            s2 += a[ia + c + 2] * b[ib + c + 2];
+            s3 += a[ia + c + 3] * b[ib + c + 3];
         }
-        if (symmetric) {
-            KernelLayout.mirrorUpper(out, 0, n1);
+        for (; c < d; c++) {
+            s0 += a[ia + c] * b[ib + c];
         }
-        return out;
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Copies the upper triangle of an n×n row-major matrix to the lower, in bands of rows, in parallel. */
+    private static void mirror(double[] m, int n) {
+        int band = 64;
+        IntStream bands = IntStream.range(0, (n + band - 1) / band);
+        if ((long) n * n > 1 << 18) {
+            bands = bands.parallel();
+        }
+        bands.forEach(b -> KernelLayout.mirrorUpperRows(m, 0, n, b * band, Math.min(n, (b + 1) * band)));
     }
 }

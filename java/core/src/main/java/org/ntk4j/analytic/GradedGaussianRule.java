@@ -7,7 +7,8 @@ import java.util.Arrays;
  * functions: panels are graded geometrically around 0, where tanh, gelu and friends bend on a scale of 1 (tanh's
  * poles sit at ±iπ/2), and spaced on the scale s of the Gaussian itself; the range is μ ± 9s (the neglected tail
  * is 2e-19). Unlike a Gauss–Hermite rule, whose node spacing grows with s until it steps over the bend, this stays
- * accurate for any s. Not thread-safe: one instance per thread.
+ * accurate for any s. Optionally graded further around 0 down to a given scale. Not thread-safe: one instance per
+ * thread.
  */
 final class GradedGaussianRule {
     private static final double RANGE = 9.0;
@@ -18,7 +19,10 @@ final class GradedGaussianRule {
 
     private final double[] glx;
     private final double[] glw;
-    private final double[] breaks = new double[2 + 2 * GAUSSIAN_BREAKS.length + 1 + 2 * FEATURE_BREAKS.length];
+    /** Most levels of the optional geometric grading around 0 (a scale down to 2⁻³⁰ of the first feature break). */
+    private static final int MAX_FINE_LEVELS = 30;
+    private final double[] breaks = new double[2 + 2 * GAUSSIAN_BREAKS.length + 1 + 2 * FEATURE_BREAKS.length
+            + 2 * MAX_FINE_LEVELS];
     final double[] nodes;
     final double[] weights;
     int size;
@@ -34,6 +38,15 @@ final class GradedGaussianRule {
 
     /** Fills {@link #nodes}, {@link #weights} (summing to 1) and {@link #size} for N(mu, s²); returns size. */
     int build(double mu, double s) {
+        return build(mu, s, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #build(double, double)}, with extra breaks at ±fine·2^k (k ≥ 0, below the first feature break):
+     * for an integrand that also bends at 0 on the scale {@code fine}, e.g. the inner expectation of a kinked φ
+     * when the pair is nearly degenerate.
+     */
+    int build(double mu, double s, double fine) {
         if (!(s > 0)) {
             nodes[0] = mu;
             weights[0] = 1.0;
@@ -58,6 +71,16 @@ final class GradedGaussianRule {
             }
             if (-f > lo && -f < hi) {
                 breaks[nb++] = -f;
+            }
+        }
+        double g = FEATURE_BREAKS[0];
+        for (int level = 0; level < MAX_FINE_LEVELS && g / 2 >= fine; level++) {
+            g /= 2;
+            if (g > lo && g < hi) {
+                breaks[nb++] = g;
+            }
+            if (-g > lo && -g < hi) {
+                breaks[nb++] = -g;
             }
         }
         Arrays.sort(breaks, 0, nb);

@@ -20,6 +20,7 @@ import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.LogLogSlope;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.Tolerances;
 
 class AnalyticKernelTest {
     private static final Backend REF = new ReferenceBackend();
@@ -69,6 +70,70 @@ class AnalyticKernelTest {
                 assertEquals(sym.ntk().get(i, i), diag.ntk().get(i, 0), 1e-14 * diag.ntk().get(i, 0));
             }
         }
+    }
+
+    @Test
+    void blocksOfAKernelAreTheKernelsOfTheBlocks() {
+        // What a tiled writer does: Θ(X[i0:i1], X[j0:j1]) must be the block of Θ(X, X), whichever block it is in.
+        Matrix x = NtkCase.gaussianInputs(23, 5, 41);
+        for (Activation act : new Activation[] {Activation.RELU, Activation.GELU, Activation.TANH}) {
+            Architecture arch = net(5, act, Parameterization.NTK, 9, 9, 9).output(2).sigmaW(1.4).sigmaB(0.3).build();
+            AnalyticKernel k = AnalyticKernel.of(arch);
+            AnalyticKernel.Kernels whole = k.compute(x, null);
+            // The series' coefficients of a block come from that block's own order and rule: equal within its bar.
+            double tol = act == Activation.TANH ? Tolerances.DUAL_SERIES : 1e-14;
+            int[][] blocks = {{0, 7, 7, 23}, {7, 23, 0, 7}, {5, 12, 5, 12}, {0, 23, 11, 12}};
+            for (int[] b : blocks) {
+                AnalyticKernel.Kernels part = k.compute(x.rowRange(b[0], b[1]), x.rowRange(b[2], b[3]));
+                Compare.assertClose(act + " ntk block " + java.util.Arrays.toString(b), part.ntk(),
+                        subBlock(whole.ntk(), b), tol);
+                Compare.assertClose(act + " nngp block " + java.util.Arrays.toString(b), part.nngp(),
+                        subBlock(whole.nngp(), b), tol);
+            }
+        }
+    }
+
+    private static Matrix subBlock(Matrix m, int[] b) {
+        Matrix out = Matrix.zeros(b[1] - b[0], b[3] - b[2]);
+        for (int i = b[0]; i < b[1]; i++) {
+            for (int j = b[2]; j < b[3]; j++) {
+                out.set(i - b[0], j - b[2], m.get(i, j));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void seriesKernelsMatchTheGradedQuadratureThroughLayers() {
+        // Whole kernels, errors compounding over three hidden layers, both parameterizations, cross and symmetric.
+        Matrix x1 = NtkCase.gaussianInputs(7, 4, 51);
+        Matrix x2 = NtkCase.gaussianInputs(5, 4, 52);
+        for (Parameterization p : Parameterization.values()) {
+            Architecture arch = net(4, Activation.TANH, p, 8, 8, 8).output(1).sigmaW(1.6).sigmaB(0.4).build();
+            AnalyticKernel series = AnalyticKernel.of(arch);
+            AnalyticKernel graded = AnalyticKernel.of(arch, DualActivation.graded(Activation.TANH, DualActivation.DEFAULT_ORDER));
+            for (Matrix other : new Matrix[] {null, x2}) {
+                AnalyticKernel.Kernels a = series.compute(x1, other);
+                AnalyticKernel.Kernels b = graded.compute(x1, other);
+                Compare.assertClose(p + " ntk", a.ntk(), b.ntk(), Tolerances.DUAL_SERIES);
+                Compare.assertClose(p + " nngp", a.nngp(), b.nngp(), Tolerances.DUAL_SERIES);
+            }
+        }
+    }
+
+    @Test
+    void aCallersActivationDrivesTheKernel() {
+        // tanh given as two lambdas through the public API reproduces the built-in tanh kernel, and x ↦ x (as a
+        // lambda) the identity's closed form.
+        Matrix x = NtkCase.gaussianInputs(9, 6, 61);
+        Architecture tanhNet = net(6, Activation.TANH, Parameterization.NTK, 16, 16).output(3).sigmaW(1.3).sigmaB(0.2).build();
+        DualActivation lambdas = DualActivation.numerical(Math::tanh, z -> 1 - Math.tanh(z) * Math.tanh(z));
+        Compare.assertClose("tanh as lambdas", AnalyticKernel.of(tanhNet, lambdas).ntk(x, null, NtkMode.FULL),
+                AnalyticKernel.of(tanhNet).ntk(x, null, NtkMode.FULL), Tolerances.DUAL_SERIES);
+        Architecture linear = net(6, Activation.IDENTITY, Parameterization.STANDARD, 16, 16).output(1).sigmaW(0.9).build();
+        Compare.assertClose("identity as a lambda",
+                AnalyticKernel.of(linear, DualActivation.numerical(z -> z, z -> 1)).ntk(x, null, NtkMode.TRACE),
+                AnalyticKernel.of(linear).ntk(x, null, NtkMode.TRACE), Tolerances.DUAL_SERIES);
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.model.Activation;
+import org.ntk4j.testing.Tolerances;
 
 /**
  * The 2-D Gaussian expectations against an independent composite Gauss–Legendre integration; errors are measured
@@ -23,8 +24,9 @@ class DualActivationTest {
             for (double rho : CORRELATIONS) {
                 double q22 = 0.6 * q;
                 double q12 = rho * Math.sqrt(q * q22);
-                double k = REF.gaussian2d(q, q22, q12, (u, v) -> a.apply(u) * a.apply(v));
-                double kd = REF.gaussian2d(q, q22, q12, (u, v) -> a.derivative(u) * a.derivative(v));
+                double[] both = REF.gaussian2dProducts(q, q22, q12, a::apply, a::derivative);
+                double k = both[0];
+                double kd = both[1];
                 double[] out = new double[2];
                 dual.evaluate(q, q22, q12, out);
                 // Errors relative to the Cauchy–Schwarz scale √(K(u,u)·K(v,v)): K itself can cancel to ~0.
@@ -53,6 +55,43 @@ class DualActivationTest {
         checkAgainstIntegration(Activation.RELU, DualActivation.of(Activation.RELU), q, 1e-12);
         checkAgainstIntegration(Activation.ERF, DualActivation.of(Activation.ERF), q, 1e-12);
         checkAgainstIntegration(Activation.IDENTITY, DualActivation.of(Activation.IDENTITY), q, 1e-12);
+    }
+
+    @Test
+    void geluClosedFormMatchesTheGradedQuadrature() {
+        // Variances 0.01 … 100 on both sides (unequal too) and correlations up to ±1, including the degenerate limit.
+        DualActivation closed = DualActivation.of(Activation.GELU);
+        DualActivation graded = DualActivation.graded(Activation.GELU, DualActivation.DEFAULT_ORDER);
+        double[] variances = {0.01, 0.3, 1.0, 4.0, 25.0, 100.0};
+        double[] rhos = {-1.0, -(1 - 1e-12), -0.999999, -0.9, -0.3, 0.0, 0.5, 0.99, 0.999999, 1 - 1e-12, 1.0};
+        double worst = 0;
+        String where = "";
+        double[] c = new double[2];
+        double[] g = new double[2];
+        double[] s1 = new double[2];
+        double[] s2 = new double[2];
+        for (double q11 : variances) {
+            for (double q22 : variances) {
+                closed.evaluate(q11, q11, q11, s1);
+                closed.evaluate(q22, q22, q22, s2);
+                for (double rho : rhos) {
+                    double q12 = rho * Math.sqrt(q11 * q22);
+                    closed.evaluate(q11, q22, q12, c);
+                    graded.evaluate(q11, q22, q12, g);
+                    double e = Math.max(Math.abs(c[0] - g[0]) / Math.sqrt(s1[0] * s2[0]),
+                            Math.abs(c[1] - g[1]) / Math.sqrt(s1[1] * s2[1]));
+                    if (e > worst) {
+                        worst = e;
+                        where = String.format("q11=%g q22=%g ρ=%.15g: K %.17g vs %.17g, K̇ %.17g vs %.17g", q11, q22, rho,
+                                c[0], g[0], c[1], g[1]);
+                    }
+                }
+            }
+        }
+        assertTrue(worst <= Tolerances.DUAL_CLOSED_FORM, "gelu: worst relative error " + worst + " at " + where);
+        // Known values: q12 = 0 factorises, K = E[uΦ(u)]·E[vΦ(v)] with E[uΦ(u)] = q/√(2π(1+q)); K̇ = 1/4 there.
+        assertEquals(2.0 / Math.sqrt(2 * Math.PI * 3) * (5.0 / Math.sqrt(2 * Math.PI * 6)), closed.k(2, 5, 0), 1e-15);
+        assertEquals(0.25, closed.kDot(2, 5, 0), 1e-15);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package org.ntk4j.analytic;
 
 import java.util.Arrays;
-import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
 
 /**
@@ -67,21 +66,54 @@ final class LegendreIntegrator {
     }
 
     /**
-     * E[g(u, v)] for (u, v) centred Gaussian with covariance [[q11, q12], [q12, q22]], breaking the integration
-     * where u = 0 and where v = 0 (the kinks of relu-like functions).
+     * {E[f(u)·f(v)], E[g(u)·g(v)]} for (u, v) centred Gaussian with covariance [[q11, q12], [q12, q22]], breaking
+     * the integration where u = 0 and where v = 0 (the kinks of relu-like functions); each function is evaluated once
+     * per node.
      */
-    double gaussian2d(double q11, double q22, double q12, DoubleBinaryOperator g) {
+    double[] gaussian2dProducts(double q11, double q22, double q12, DoubleUnaryOperator f, DoubleUnaryOperator g) {
         double l11 = Math.sqrt(q11);
         double l21 = l11 > 0 ? q12 / l11 : 0;
         double l22 = Math.sqrt(Math.max(0, q22 - l21 * l21));
-        return gaussian1d(z1 -> {
-            double u = l11 * z1;
-            double m = l21 * z1;
-            if (l22 == 0) {
-                return g.applyAsDouble(u, m);
+        double[] out = new double[2];
+        double[] outer = edges(new double[] {0.0});
+        for (int e = 0; e + 1 < outer.length; e++) {
+            double a = outer[e];
+            double b = outer[e + 1];
+            double half = 0.5 * (b - a);
+            double mid = 0.5 * (a + b);
+            for (int i = 0; i < POINTS; i++) {
+                double z1 = mid + half * X[i];
+                double w1 = half * W[i] * INV_SQRT_2PI * Math.exp(-0.5 * z1 * z1);
+                double u = l11 * z1;
+                double m = l21 * z1;
+                double fu = f.applyAsDouble(u);
+                double gu = g.applyAsDouble(u);
+                if (l22 == 0) {
+                    out[0] += w1 * fu * f.applyAsDouble(m);
+                    out[1] += w1 * gu * g.applyAsDouble(m);
+                    continue;
+                }
+                double sf = 0;
+                double sg = 0;
+                double[] inner = edges(new double[] {-m / l22});
+                for (int e2 = 0; e2 + 1 < inner.length; e2++) {
+                    double a2 = inner[e2];
+                    double b2 = inner[e2 + 1];
+                    double half2 = 0.5 * (b2 - a2);
+                    double mid2 = 0.5 * (a2 + b2);
+                    for (int j = 0; j < POINTS; j++) {
+                        double z2 = mid2 + half2 * X[j];
+                        double w = half2 * W[j] * INV_SQRT_2PI * Math.exp(-0.5 * z2 * z2);
+                        double v = m + l22 * z2;
+                        sf += w * f.applyAsDouble(v);
+                        sg += w * g.applyAsDouble(v);
+                    }
+                }
+                out[0] += w1 * fu * sf;
+                out[1] += w1 * gu * sg;
             }
-            return gaussian1d(z2 -> g.applyAsDouble(u, m + l22 * z2), -m / l22);
-        }, 0.0);
+        }
+        return out;
     }
 
     private double[] edges(double[] breaks) {

@@ -47,6 +47,22 @@ public final class Tolerances {
         return Math.max(FP32, Math.max(50 * sensitivity, FP32 * magnitudeRatio));
     }
 
+    /**
+     * Infinite-width dual activations in closed form (relu, erf, identity, gelu) against an accurate quadrature, as
+     * error relative to the Cauchy–Schwarz scale √(K(u,u)·K(v,v)) (K itself may cancel to nearly 0): both sides are
+     * exact up to rounding and the quadrature's ~2e-13.
+     */
+    public static final double DUAL_CLOSED_FORM = 1e-12;
+
+    /**
+     * Dual activations without a closed form (tanh, a caller's φ) by the Hermite series, against the graded
+     * quadrature or an exact formula, relative to the Cauchy–Schwarz scale: the series is truncated where a bound
+     * on the rest reaches 1e-12, its coefficients are accurate to ~1e-14 and the graded reference to ~2e-13; the
+     * worst measured is 9e-13. (The requirement is 1e-9; the bar is kept near what is achieved so that a
+     * regression shows.)
+     */
+    public static final double DUAL_SERIES = 5e-12;
+
     /** The tolerance for a precision. */
     public static double of(Precision p) {
         return switch (p) {

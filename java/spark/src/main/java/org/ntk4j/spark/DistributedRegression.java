@@ -121,9 +121,9 @@ public final class DistributedRegression {
             int partitions = Math.max(1, Math.min(all.size(), jsc.defaultParallelism()));
             JavaPairRDD<TileGrid.Tile, Block> t = jsc.parallelize(all, partitions).mapToPair(tl -> {
                 Matrix a = x.read(g.from1(tl.i()), g.to1(tl.i()));
-                Tensor tile = tl.onDiagonal() ? kb.value().compute(a)
+                Tensor values = tl.onDiagonal() ? kb.value().compute(a)
                         : kb.value().compute(a, x.read(g.from2(tl.j()), g.to2(tl.j())));
-                return new Tuple2<>(tl, Block.of(operatorBlock(tile)));
+                return new Tuple2<>(tl, Block.of(operatorBlock(values)));
             });
             if (cache) {
                 t = t.persist(StorageLevel.MEMORY_AND_DISK());
