@@ -104,6 +104,12 @@ bool compare(const std::string& name, const Vec& got, const Vec& want, double to
     return ok;
 }
 
+std::string sci(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.2e", v);
+    return b;
+}
+
 void expect(const std::string& name, bool ok, const std::string& detail) {
     std::printf("%s %s%s%s\n", ok ? "PASS" : "FAIL", name.c_str(), detail.empty() ? "" : ": ", detail.c_str());
     (ok ? g_pass : g_fail)++;
@@ -174,9 +180,12 @@ void test_gram(Kernels& k, bool tf32) {
         const T* pA = dA.p + c.misalign;
         const T* pB = c.upper ? pA : dB.p + c.misalign;
         DBuf<double> ws(Kernels::workspace_elems(sizeof(T) == 4, K, c.splits, batch, M, N));
-        // Twice, from the same start: the results must agree bit for bit (fixed summation order everywhere).
+        // Where the summation order could depend on scheduling (split-K, slices through the workspace, the mirror),
+        // twice from the same start: the results must agree bit for bit.
+        const bool twice = c.splits > 1 || c.upper || Kernels::workspace_elems(sizeof(T) == 4, K, 1, 1, 1, 1) > 0;
         std::vector<double> runs[2];
-        for (auto& run : runs) {
+        for (int run_i = 0; run_i < (twice ? 2 : 1); ++run_i) {
+            auto& run = runs[run_i];
             DBuf<double> dC(nC);
             if (c.beta != 0)
                 dC.upload(hC0);
@@ -188,7 +197,7 @@ void test_gram(Kernels& k, bool tf32) {
             run = dC.download();
         }
         const Vec& got_all = runs[0];
-        const bool same_bits = std::memcmp(runs[0].data(), runs[1].data(), nC * sizeof(double)) == 0;
+        const bool same_bits = !twice || std::memcmp(runs[0].data(), runs[1].data(), nC * sizeof(double)) == 0;
 
         Vec got, want;
         bool pads_ok = true;
@@ -220,7 +229,7 @@ void test_gram(Kernels& k, bool tf32) {
         if (c.ints) tol = 0;
         compare(name, got, want, tol, N);
         expect(std::string(name) + " writes only inside C", pads_ok, pads_ok ? "" : "padding was modified");
-        expect(std::string(name) + " is bitwise deterministic", same_bits, same_bits ? "" : "two runs differ");
+        if (twice) expect(std::string(name) + " is bitwise deterministic", same_bits, same_bits ? "" : "two runs differ");
     }
 }
 
@@ -270,7 +279,7 @@ void test_long_reductions(Kernels& k, int64_t reduction, int O, int splits_gram,
         std::snprintf(tag, sizeof tag, "long reduction: gram f32 of non-negative rows, K=%lld, splits=%d",
                       static_cast<long long>(K), splits_gram);
         const double de = diag_err(got, want, M);
-        expect(std::string(tag) + ", diagonal vs host fp64", de <= tol, "max rel " + std::to_string(de));
+        expect(std::string(tag) + ", diagonal vs host fp64", de <= tol, "max rel " + sci(de) + " (tol 1e-05)");
         compare(std::string(tag) + ", whole", got, want, tol, M);
     }
     {
@@ -295,7 +304,7 @@ void test_long_reductions(Kernels& k, int64_t reduction, int O, int splits_gram,
         std::snprintf(tag, sizeof tag, "long reduction: structured trace f32, width=%d O=%d (K=%lld), splits=%d", width,
                       O, static_cast<long long>(kd), splits_struct);
         const double de = diag_err(got, want, N);
-        expect(std::string(tag) + ", diagonal vs host fp64", de <= tol, "max rel " + std::to_string(de));
+        expect(std::string(tag) + ", diagonal vs host fp64", de <= tol, "max rel " + sci(de) + " (tol 1e-05)");
         compare(std::string(tag) + ", whole", got, want, tol, N);
     }
 }
@@ -446,12 +455,15 @@ void test_network(Kernels& k) {
         const Vec trace = ref::full_to_trace(full, N1, N2, O);
         const Vec diag = ref::full_to_diag(full, N1, N2, O);
 
-        // Structured NTK, every mode (fp64 h-Gram and Theta for every input type), twice: bitwise deterministic.
+        // Structured NTK, every mode (fp64 h-Gram and Theta for every input type); with forced split-K twice, bit for
+        // bit.
         const char* mode_name[] = {"full", "trace", "diag"};
+        const int struct_runs = c.splits > 1 ? 2 : 1;
         for (int mode = 0; mode < 3; ++mode) {
             const size_t nT = mode == 0 ? size_t(N1) * N2 * O * O : (mode == 1 ? size_t(N1) * N2 : size_t(N1) * N2 * O);
             std::vector<double> runs[2];
-            for (auto& run : runs) {
+            for (int run_i = 0; run_i < struct_runs; ++run_i) {
+                auto& run = runs[run_i];
                 DBuf<double> theta(nT), gh(size_t(N1) * N2);
                 k.poison(theta);
                 for (int l = 0; l < L; ++l) {
@@ -473,8 +485,10 @@ void test_network(Kernels& k) {
             const Vec& want = mode == 0 ? full : (mode == 1 ? trace : diag);
             const std::string what = t + " structured " + mode_name[mode] + (c.splits > 1 ? " split-K" : "");
             compare(what, runs[0], want, tol, mode == 0 ? O * O : (mode == 1 ? N2 : O));
-            const bool same_bits = std::memcmp(runs[0].data(), runs[1].data(), nT * sizeof(double)) == 0;
-            expect(what + " is bitwise deterministic", same_bits, same_bits ? "" : "two runs differ");
+            if (struct_runs == 2) {
+                const bool same_bits = std::memcmp(runs[0].data(), runs[1].data(), nT * sizeof(double)) == 0;
+                expect(what + " is bitwise deterministic", same_bits, same_bits ? "" : "two runs differ");
+            }
         }
 
         // Jacobian contraction in two unequal column chunks of P; each chunk's leading dimension is padded to
@@ -838,7 +852,7 @@ void bench_gram(Kernels& k, cublas::Api& cb, int M, int N, int64_t K, bool with_
         expect(std::string("bench gram ") + kern::sfx<T>() + " upper sampled entries vs host double, exact symmetry",
                ue <= stol && sym, "max rel err " + std::to_string(ue) + (sym ? "" : ", not symmetric"));
         expect(std::string("bench gram ") + kern::sfx<T>() + " upper diagonal vs host fp64 sums (tol 1e-5)",
-               de <= (fp32 ? 1e-5 : 1e-12), "max rel err " + std::to_string(de));
+               de <= (fp32 ? 1e-5 : 1e-12), "max rel err " + sci(de));
     }
     k.sync_each = sync;
 }
@@ -1039,20 +1053,23 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     if (do_check) {
         std::printf("== checks\n");
+        if (long_k > 0) {
+            // Only the long reductions, at the target sizes: K = long_k, and trace mode at width 65,536 with O = 10;
+            // without split-K (what a large N gives) and with the heuristic's split for this small output.
+            test_long_reductions(k, long_k, 1, 1, 1);
+            test_long_reductions(k, 655360, 10, 1, 1);
+            test_long_reductions(k, 655360, 10, k.choose_splits(2, 2, 1, 65536, kern::simt_tile<float>()),
+                                 k.choose_splits(2, 2, 1, 655360, kern::simt_tile<float>()));
+            std::printf("%d passed, %d failed\n", g_pass, g_fail);
+            return g_fail ? 1 : 0;
+        }
         test_helpers<float>(k);
         test_helpers<double>(k);
         test_gram<float>(k, false);
         test_gram<float>(k, true);
         test_gram<double>(k, false);
         test_tf32_rounding(k);
-        if (long_k > 0) {  // K = 2^20, and trace mode at width 65,536 with O = 10; with and without split-K
-            test_long_reductions(k, long_k, 1, 1, 1);
-            test_long_reductions(k, 655360, 10, 1, 1);
-            test_long_reductions(k, 655360, 10, k.choose_splits(2, 2, 1, 65536, kern::simt_tile<float>()),
-                                 k.choose_splits(2, 2, 1, 655360, kern::simt_tile<float>()));
-        } else {
-            test_long_reductions(k, 1 << 17, 8, 1, 1);
-        }
+        test_long_reductions(k, 1 << 17, 8, 1, 1);
         test_network<float>(k);
         test_network<double>(k);
     }
