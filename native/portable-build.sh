@@ -16,12 +16,19 @@ root="${2:-$project/build/glibc-2.31-root}"
 nvcc_bin="$(command -v nvcc || true)"
 [ -z "$nvcc_bin" ] && [ -x /usr/local/cuda/bin/nvcc ] && nvcc_bin=/usr/local/cuda/bin/nvcc
 [ -n "$nvcc_bin" ] || { echo "portable-build: nvcc not found (the CUDA toolkit provides the static runtime)" >&2; exit 1; }
-cuda_home="$(cd "$(dirname "$(readlink -f "$nvcc_bin")")/.." && pwd)"
 cudart=""
-for c in "$cuda_home/lib64/libcudart_static.a" "$cuda_home/targets/x86_64-linux/lib/libcudart_static.a"; do
-  [ -f "$c" ] && cudart="$c" && break
+for home in "${CUDA_HOME:-}" "$(dirname "$(dirname "$(readlink -f "$nvcc_bin")")")" /usr/local/cuda; do
+  [ -n "$home" ] || continue
+  for c in "$home/lib64/libcudart_static.a" "$home/lib/libcudart_static.a" \
+           "$home/targets/x86_64-linux/lib/libcudart_static.a"; do
+    if [ -f "$c" ] && [ -f "$home/include/cuda_runtime.h" ]; then
+      cudart="$c"
+      cuda_home="$home"
+      break 2
+    fi
+  done
 done
-[ -n "$cudart" ] || { echo "portable-build: libcudart_static.a not found under $cuda_home" >&2; exit 1; }
+[ -n "$cudart" ] || { echo "portable-build: no CUDA toolkit with libcudart_static.a found (set CUDA_HOME)" >&2; exit 1; }
 
 if [ ! -x "$root/usr/bin/g++" ]; then
   command -v mmdebstrap >/dev/null 2>&1 || {
