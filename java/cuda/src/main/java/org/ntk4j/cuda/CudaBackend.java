@@ -944,6 +944,9 @@ public final class CudaBackend extends Backend {
         long modelBytes = netElements(a, true) * elem.bytes;
         Workspace ws = new Workspace();
         long avail = working(ws, modelBytes, false);
+        if (avail <= 0) { // refused before anything is allocated or uploaded
+            throw tooBig("the model's parameters (W, Wᵀ, b)", modelBytes, modelBytes);
+        }
         Net net = null;
         Throwable failure = null;
         try {
