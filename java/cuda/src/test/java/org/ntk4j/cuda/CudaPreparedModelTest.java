@@ -32,6 +32,37 @@ class CudaPreparedModelTest {
         }
     }
 
+    /**
+     * Under a memory budget that leaves room for a few examples at a time, the gradient is summed over tiles of
+     * examples on the device (weight and bias gradients accumulating) and the loss over their partial sums: the same
+     * values as the reference, and the same step.
+     */
+    @Test
+    void gradientsAccumulateOverTilesOfExamples() {
+        Gpu.require();
+        org.ntk4j.model.Architecture arch = new org.ntk4j.model.Architecture(new int[] {6, 40, 33, 4},
+                org.ntk4j.model.Activation.GELU, org.ntk4j.model.Parameterization.NTK, 1.2, 0.3, true);
+        org.ntk4j.model.Parameters p = org.ntk4j.model.Parameters.init(arch, 9);
+        org.ntk4j.Matrix x = org.ntk4j.testing.NtkCase.gaussianInputs(37, 6, 1);
+        org.ntk4j.Matrix y = org.ntk4j.testing.NtkCase.gaussianInputs(37, 4, 2);
+        org.ntk4j.LossGradient want = org.ntk4j.testing.Reference.backend().mseLossGradient(p, x, y);
+        try (CudaBackend b = new CudaBackend(Precision.FP64)) {
+            b.setPoisonOutputs(true);
+            // Resident: W, Wᵀ, b; the starting W, b; the gradient W, b. Then room for about 5 examples of
+            // activations, deltas, x and y (233 + 4 + 6 values each) besides the 2 KiB the loss reduction keeps.
+            long resident = 8 * (CudaBackend.netElements(arch, true) + 2 * CudaBackend.netElements(arch, false));
+            try (org.ntk4j.PreparedModel m = b.prepare(p)) {
+                b.setMemoryBudget(resident + 2048 + 5L * 8 * (233 + 4 + 6));
+                org.ntk4j.LossGradient got = m.mseLossGradient(x, y);
+                org.ntk4j.testing.Compare.assertClose("fp64 gradient summed over tiles of examples", got.gradient(),
+                        want.gradient(), Tolerances.FP64);
+                org.ntk4j.testing.Compare.assertClose("fp64 loss over tiles", new double[] {got.loss()},
+                        new double[] {want.loss()}, Tolerances.FP64);
+                org.junit.jupiter.api.Assertions.assertEquals(got.loss(), m.step(x, y, 0.3), 1e-15);
+            }
+        }
+    }
+
     private static long stagingBuffers(CudaBackend b) {
         return b.device().liveBuffers() > 0 ? 1 : 0; // the pinned staging buffer stays with the device
     }
