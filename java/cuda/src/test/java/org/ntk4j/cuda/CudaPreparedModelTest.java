@@ -63,6 +63,27 @@ class CudaPreparedModelTest {
         }
     }
 
+    /**
+     * A model prepared from its seed is generated in row blocks of about 2^20 values and uploaded block by block (how
+     * width-65,536 layers, 2^32 weights, reach the device without ever being whole on the host): here a 1024 × 1025
+     * layer takes two blocks, and every value equals Parameters.init's; the outputs agree bit for bit.
+     */
+    @Test
+    void aModelStreamedFromItsSeedEqualsTheInitialParameters() {
+        Gpu.require();
+        org.ntk4j.model.Architecture arch = new org.ntk4j.model.Architecture(new int[] {1025, 1024, 2},
+                org.ntk4j.model.Activation.RELU, org.ntk4j.model.Parameterization.NTK, 1.0, 0.5, true);
+        try (CudaBackend b = new CudaBackend(Precision.FP64);
+             org.ntk4j.PreparedModel streamed = b.prepare(arch, 77);
+             org.ntk4j.PreparedModel uploaded = b.prepare(org.ntk4j.model.Parameters.init(arch, 77))) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(org.ntk4j.model.Parameters.init(arch, 77).toFlat(),
+                    streamed.parameters().toFlat(), "streamed initial parameters");
+            org.ntk4j.Matrix x = org.ntk4j.testing.NtkCase.gaussianInputs(2, 1025, 1);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(uploaded.forward(x).data(), streamed.forward(x).data(),
+                    "the same outputs");
+        }
+    }
+
     private static long stagingBuffers(CudaBackend b) {
         return b.device().liveBuffers() > 0 ? 1 : 0; // the pinned staging buffer stays with the device
     }
