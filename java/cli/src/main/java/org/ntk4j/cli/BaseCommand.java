@@ -23,6 +23,13 @@ abstract class BaseCommand implements Callable<Integer> {
             return execute();
         } catch (OutOfMemoryError e) {
             throw new UsageError(Errors.describe(e), e);
+        } catch (InternalError e) {
+            if (String.valueOf(e.getMessage()).contains("unsafe memory access")) {
+                // a fault on a memory-mapped page that surfaced outside the writer's own handling
+                throw new UsageError("the file system could not store a page of a memory-mapped output (no space"
+                        + " left on device, or the file was truncated)", e);
+            }
+            throw e;
         }
     }
 

@@ -1,5 +1,7 @@
 package org.ntk4j.cli;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -85,14 +87,43 @@ final class Converters {
             }
         }
         String num = mult == 1 ? t : t.substring(0, t.length() - 1);
+        double v;
         try {
-            double v = Double.parseDouble(num);
-            if (!(v > 0) || v * mult > Long.MAX_VALUE / 2) {
-                throw new TypeConversionException("'" + s + "' is not a positive size (e.g. 2g, 512m, 64k)");
-            }
-            return (long) (v * mult);
+            v = Double.parseDouble(num);
         } catch (NumberFormatException e) {
             throw new TypeConversionException("'" + s + "' is not a size (e.g. 2g, 512m, 64k)");
+        }
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new TypeConversionException("'" + s + "' is not a positive size (e.g. 2g, 512m, 64k)");
+        }
+        double bytes = v * mult;
+        if (bytes < 1) {
+            throw new TypeConversionException("'" + s + "' is less than one byte (a plain number counts bytes; e.g. 512m)");
+        }
+        if (bytes > 1L << 50) {
+            throw new TypeConversionException("'" + s + "' is more memory than any machine has (at most 1024t)");
+        }
+        return (long) bytes;
+    }
+
+    /**
+     * File names as typed, with the two ways a name can be unusable said plainly: empty ({@code --x=}) or not
+     * representable in the locale's character set (a non-UTF-8 locale and a non-ASCII name).
+     */
+    static final class PathConverter implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String s) {
+            if (s.isEmpty()) {
+                throw new TypeConversionException("empty file name");
+            }
+            try {
+                return Path.of(s);
+            } catch (InvalidPathException e) {
+                throw new TypeConversionException("'" + s + "' cannot be a file name here: " + (s.indexOf('\0') >= 0
+                        ? "it contains a NUL character" : "this locale's character set ("
+                        + System.getProperty("sun.jnu.encoding") + ") cannot represent it; use a UTF-8 locale,"
+                        + " e.g. LC_ALL=C.UTF-8"));
+            }
         }
     }
 

@@ -101,7 +101,8 @@ final class DemoCommand extends BaseCommand {
         for (Path p : pngs) {
             sb.append("![").append(p.getFileName()).append("](").append(p.getFileName()).append(")\n\n");
         }
-        Files.writeString(md, sb.toString(), java.nio.file.StandardOpenOption.APPEND);
+        // Rewritten whole (a small file) so that it, too, is replaced atomically.
+        org.ntk4j.io.OutputFile.writeString(md, Files.readString(md) + sb);
     }
 
     /** The backend --device names; an unknown name is a usage error. */

@@ -55,7 +55,7 @@ final class Errors {
     /** Also used by commands that catch an OutOfMemoryError themselves. */
     static String describe(Throwable t) {
         if (t instanceof NoSuchFileException e) {
-            return "file not found: " + e.getFile();
+            return e.getReason() == null ? "file not found: " + e.getFile() : e.getFile() + ": " + e.getReason();
         }
         if (t instanceof AccessDeniedException e) {
             return "permission denied: " + e.getFile();
@@ -67,7 +67,11 @@ final class Errors {
             return "not a directory: " + e.getFile();
         }
         if (t instanceof FileSystemException e) {
-            return e.getFile() + ": " + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason());
+            String reason = e.getReason() == null ? e.getClass().getSimpleName() : e.getReason();
+            if (reason.startsWith("Too many levels of symbolic links")) {
+                reason = "symbolic link loop (too many levels of symbolic links)";
+            }
+            return e.getFile() + ": " + reason;
         }
         if (t instanceof OutOfMemoryError) {
             return "out of memory; lower --memory or give Java more heap (e.g. NTK_JAVA_OPTS=-Xmx16g)";

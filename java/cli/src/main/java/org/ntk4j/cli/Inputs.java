@@ -7,6 +7,7 @@ import java.util.Arrays;
 import org.ntk4j.Matrix;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
+import org.ntk4j.io.OutputFile;
 
 /** Reads the .npy inputs of a command and checks them, naming the file in every message. */
 final class Inputs {
@@ -39,9 +40,6 @@ final class Inputs {
     }
 
     static Matrix matrix(Path file, String role) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new UsageError(file + ": is a directory, expected a .npy file");
-        }
         NpyArray a = Npy.read(file);
         int[] s = a.shape();
         if (s.length != 1 && s.length != 2) {
@@ -60,7 +58,7 @@ final class Inputs {
         }
     }
 
-    /** Checks that an output file can be created: its folder exists. */
+    /** Checks that an output file can be created: its folder exists, and it is not a folder itself. */
     static void requireWritable(Path out) {
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
@@ -68,6 +66,40 @@ final class Inputs {
         }
         if (Files.isDirectory(out)) {
             throw new UsageError("cannot write " + out + ": it is a directory");
+        }
+    }
+
+    /** A file a command reads or writes, and the flag that named it. */
+    record Role(String flag, Path path, boolean output) {
+        static Role in(String flag, Path path) {
+            return new Role(flag, path, false);
+        }
+
+        static Role out(String flag, Path path) {
+            return new Role(flag, path, true);
+        }
+    }
+
+    /**
+     * Refuses a command line where an output is one of the inputs or another output (the same file through
+     * symbolic links, {@code ..} or hard links), before anything is read or written. Null paths are flags not given.
+     */
+    static void requireDistinct(Role... roles) {
+        for (int i = 0; i < roles.length; i++) {
+            for (int j = i + 1; j < roles.length; j++) {
+                Role a = roles[i];
+                Role b = roles[j];
+                if (a.path() == null || b.path() == null || (!a.output() && !b.output())) {
+                    continue;
+                }
+                if (OutputFile.sameFile(a.path(), b.path())) {
+                    Role out = a.output() ? a : b;
+                    Role other = out == a ? b : a;
+                    throw new UsageError(out.flag() + " " + out.path() + " is the same file as " + other.flag() + " "
+                            + other.path() + (other.output() ? ": one output would overwrite the other"
+                            : ": writing it would destroy the input"));
+                }
+            }
         }
     }
 }

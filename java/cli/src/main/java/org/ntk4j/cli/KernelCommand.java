@@ -1,11 +1,11 @@
 package org.ntk4j.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.io.OutputFile;
 import org.ntk4j.model.Parameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,7 +37,11 @@ final class KernelCommand extends BaseCommand {
     NtkMode mode;
 
     @Option(names = "--memory", defaultValue = "2g", paramLabel = "SIZE", converter = Converters.ByteSizeConverter.class,
-            description = "Memory budget for inputs, tiles and the mapped output window, e.g. 512m, 8g (default: 2g).")
+            description = {"Memory budget for inputs, tiles and working memory, e.g. 512m, 8g (default: 2g): it bounds the Java"
+                    + " heap this command uses. The ntk launcher sets the JVM's heap from it (-Xmx = 1.25 × SIZE + 64m)"
+                    + " unless NTK_JAVA_OPTS sets -Xmx. The process's resident size adds the JVM itself (about"
+                    + " 80–150 MB) and the pages of the memory-mapped output window (≤ SIZE/8, at most 256m), which"
+                    + " the OS can reclaim."})
     long memory;
 
     @Mixin
@@ -46,37 +50,55 @@ final class KernelCommand extends BaseCommand {
     @Mixin
     ComputeOptions compute;
 
+    /** Values one Java array holds: the limit of one tile, and of one pair of examples. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     @Override
     protected int execute() throws Exception {
         long start = System.nanoTime();
+        Inputs.requireDistinct(Inputs.Role.in("--x", x1File), Inputs.Role.in("--x2", x2File),
+                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", outFile),
+                Inputs.Role.out("--save-params", model.saveParams));
         Inputs.requireWritable(outFile);
         Parameters params = model.parameters();
         int d = params.architecture().inputDim();
         Matrix x1 = Inputs.examples(x1File, d, "X1");
-        boolean symmetric = x2File == null || sameFile(x1File, x2File);
+        boolean symmetric = x2File == null || OutputFile.sameFile(x1File, x2File);
         Matrix x2 = symmetric ? null : Inputs.examples(x2File, d, "X2");
-        if (Files.exists(outFile) && (sameFile(outFile, x1File) || (x2File != null && sameFile(outFile, x2File)))) {
-            throw new UsageError("--out " + outFile + " would overwrite an input");
-        }
         int n1 = x1.rows();
         int n2 = symmetric ? n1 : x2.rows();
+        int o = params.architecture().outputDim();
+        long perPair = mode == NtkMode.FULL ? (long) o * o : mode.valuesPerPair(o);
+        if (perPair > MAX_ARRAY) {
+            throw new UsageError("--mode " + mode.name().toLowerCase(Locale.ROOT) + " with " + o + " outputs has "
+                    + perPair + " values per pair of examples, more than one Java array holds; tiles cannot split a"
+                    + " pair: use --mode diagonal or trace");
+        }
         long budget = effectiveBudget();
         long fixed = 2L * 8 * ((long) x1.data().length + (x2 == null ? 0 : x2.data().length) + params.size());
-        try (KernelSource source = compute.kernelSource(params);
-             PartialFile part = new PartialFile(outFile)) {
-            int o = source.outputDim();
+        int[] shape = mode.shape(n1, n2, o);
+        boolean float32 = compute.float32Output();
+        String advice = Overflow.advice(compute.precision != org.ntk4j.Precision.FP64, Overflow.largest(x1, x2),
+                params.architecture());
+        // The output is claimed (and its space reserved) before the work: a second run writing the same file is
+        // refused now, and a full disk shows now rather than hours later.
+        try (OutputFile out = OutputFile.open(outFile, MappedNpyWriter.fileSize(shape, float32));
+             KernelSource source = compute.kernelSource(params)) {
             TiledKernel.Plan plan = TiledKernel.plan(n1, n2, symmetric, mode.valuesPerPair(o),
                     source.workingBytesPerExample(), source.workingBytesPerPair(), budget, fixed);
             if (!plan.inMemory()) {
+                if (!out.isRegularFile()) {
+                    throw new UsageError("--out " + outFile + " is not a regular file, and a kernel larger than --memory"
+                            + " is written in tiles through a memory map, which needs one; write to a file");
+                }
                 info(String.format(Locale.ROOT, "kernel of %s values does not fit %s: %d tiles of %d×%d rows",
-                        Arrays.toString(mode.shape(n1, n2, o)), Converters.formatBytes(budget), plan.tiles(),
-                        plan.tile1(), plan.tile2()));
+                        Arrays.toString(shape), Converters.formatBytes(budget), plan.tiles(), plan.tile1(), plan.tile2()));
             }
-            TiledKernel.write(source, x1, x2, mode, plan, part.path(), compute.float32Output(), quiet ? null : err());
-            part.commit();
+            TiledKernel.write(source, x1, x2, mode, plan, out, float32, quiet ? null : err(), advice);
+            out.commit();
             info(String.format(Locale.ROOT, "wrote %s: %s %s %s kernel in %.2f s [%s]", outFile,
-                    compute.float32Output() ? "float32" : "float64", shapeString(mode.shape(n1, n2, o)),
-                    mode.name().toLowerCase(Locale.ROOT), (System.nanoTime() - start) / 1e9, source.description()));
+                    float32 ? "float32" : "float64", shapeString(shape), mode.name().toLowerCase(Locale.ROOT),
+                    (System.nanoTime() - start) / 1e9, source.description()));
         }
         return 0;
     }
@@ -98,13 +120,5 @@ final class KernelCommand extends BaseCommand {
             sb.append(i == 0 ? "" : ", ").append(shape[i]);
         }
         return sb.append(')').toString();
-    }
-
-    private static boolean sameFile(Path a, Path b) {
-        try {
-            return Files.isSameFile(a, b);
-        } catch (java.io.IOException e) {
-            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
-        }
     }
 }

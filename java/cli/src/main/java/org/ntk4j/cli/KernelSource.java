@@ -60,8 +60,10 @@ interface KernelSource extends AutoCloseable {
 
         @Override
         public String description() {
+            // AUTO is STRUCTURED for every dense MLP on every backend (Implementation.AUTO's contract): say which ran.
+            Implementation used = impl == Implementation.AUTO ? Implementation.STRUCTURED : impl;
             return wholeJacobian ? backend.description()
-                    : backend.description() + ", " + impl.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+                    : backend.description() + ", " + used.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
         }
 
         @Override

@@ -8,13 +8,18 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import org.ntk4j.io.Npy;
+import org.ntk4j.io.OutputFile;
 
 /**
  * Writes a C-order little-endian .npy of a known shape in pieces, through a memory-mapped window that moves over
  * the file: at most one window (of a bounded size) is mapped at a time and it is unmapped deterministically when
  * it moves, so the process's footprint stays bounded however large the file is.
+ *
+ * <p>The file must have its full size reserved on disk already ({@link OutputFile#open(Path, long)} does that), so
+ * that no page of the map is first backed by the file system while it is written: a full disk then fails when the
+ * file is opened. Should a write through the map still fault (a file system that cannot reserve, a file truncated
+ * meanwhile), the JVM's {@link InternalError} is turned into an I/O error naming the file.
  */
 final class MappedNpyWriter implements AutoCloseable {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -31,7 +36,22 @@ final class MappedNpyWriter implements AutoCloseable {
     private long windowStart;
     private float[] floats = new float[0];
 
-    MappedNpyWriter(Path file, int[] shape, boolean float32, long windowBytes) throws IOException {
+    private final OutputFile out;
+
+    /** Bytes of the whole file (header and data) for this shape. */
+    static long fileSize(int[] shape, boolean float32) {
+        long count = 1;
+        for (int s : shape) {
+            count *= s;
+        }
+        return Npy.header(shape, float32).length + count * (float32 ? 4 : 8);
+    }
+
+    MappedNpyWriter(OutputFile out, int[] shape, boolean float32, long windowBytes) throws IOException {
+        if (!out.isRegularFile()) {
+            throw new IllegalArgumentException(out.target() + " is not a regular file; it cannot be memory-mapped");
+        }
+        this.out = out;
         this.float32 = float32;
         this.width = float32 ? 4 : 8;
         byte[] header = Npy.header(shape, float32);
@@ -42,12 +62,15 @@ final class MappedNpyWriter implements AutoCloseable {
         this.dataStart = header.length;
         this.fileSize = dataStart + count * width;
         this.windowBytes = Math.max(4096, windowBytes);
-        this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
-        channel.write(ByteBuffer.wrap(header), 0);
-        // Sized up front (sparse where the file system allows); every data byte is written exactly once later.
-        if (fileSize > header.length) {
-            channel.write(ByteBuffer.allocate(1), fileSize - 1);
+        this.channel = out.channel();
+        try {
+            if (channel.size() < fileSize) {
+                // not reserved by the caller: size it (sparse where the file system allows)
+                channel.write(ByteBuffer.allocate(1), fileSize - 1);
+            }
+            channel.write(ByteBuffer.wrap(header), 0);
+        } catch (IOException e) {
+            throw out.failure(e);
         }
     }
 
@@ -60,17 +83,31 @@ final class MappedNpyWriter implements AutoCloseable {
         }
         MemorySegment w = windowFor(pos, len);
         long off = pos - windowStart;
-        if (float32) {
-            if (floats.length < count) {
-                floats = new float[count];
+        try {
+            if (float32) {
+                if (floats.length < count) {
+                    floats = new float[count];
+                }
+                for (int i = 0; i < count; i++) {
+                    floats[i] = (float) values[from + i];
+                }
+                MemorySegment.copy(floats, 0, w, F32, off, count);
+            } else {
+                MemorySegment.copy(values, from, w, F64, off, count);
             }
-            for (int i = 0; i < count; i++) {
-                floats[i] = (float) values[from + i];
-            }
-            MemorySegment.copy(floats, 0, w, F32, off, count);
-        } else {
-            MemorySegment.copy(values, from, w, F64, off, count);
+        } catch (InternalError e) {
+            throw pageFault(out, e);
         }
+    }
+
+    /**
+     * The I/O error to report for a fault on a mapped page (SIGBUS: the file system could not back it — full, or
+     * the file shrank). The JVM raises it as an {@link InternalError}, sometimes only after the faulting store has
+     * returned, so callers that loop over writes catch it too.
+     */
+    static IOException pageFault(OutputFile out, InternalError e) {
+        return out.failure(new IOException("the file system could not store a page of the memory-mapped file"
+                + " (no space left on device, or the file was truncated)", e));
     }
 
     private MemorySegment windowFor(long pos, long len) throws IOException {
@@ -81,7 +118,13 @@ final class MappedNpyWriter implements AutoCloseable {
         long start = pos & ~4095L;
         long size = Math.min(fileSize - start, Math.max(windowBytes, pos + len - start));
         arena = Arena.ofConfined();
-        window = channel.map(FileChannel.MapMode.READ_WRITE, start, size, arena);
+        try {
+            window = channel.map(FileChannel.MapMode.READ_WRITE, start, size, arena);
+        } catch (IOException e) {
+            arena.close();
+            arena = null;
+            throw out.failure(e);
+        }
         windowStart = start;
         return window;
     }
@@ -94,9 +137,9 @@ final class MappedNpyWriter implements AutoCloseable {
         }
     }
 
+    /** Unmaps the window; the file itself is the {@link OutputFile}'s to commit or discard. */
     @Override
-    public void close() throws IOException {
+    public void close() {
         unmap();
-        channel.close();
     }
 }

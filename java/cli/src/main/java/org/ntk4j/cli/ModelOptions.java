@@ -2,6 +2,7 @@ package org.ntk4j.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
@@ -23,22 +24,24 @@ final class ModelOptions {
     @Option(names = "--seed", defaultValue = "0", description = "Initialisation seed for --arch (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--act", defaultValue = "relu", paramLabel = "ACT", converter = Converters.ActivationConverter.class,
+    // No picocli defaults for the next four: whether a flag was given matters with --params (a file saved by ntk
+    // stores its own settings, and only flags actually given may disagree with them).
+    @Option(names = "--act", paramLabel = "ACT", converter = Converters.ActivationConverter.class,
             completionCandidates = Converters.ActivationCandidates.class,
-            description = "Hidden activation: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "Hidden activation: ${COMPLETION-CANDIDATES} (default: relu, or what --params stores).")
     Activation activation;
 
-    @Option(names = "--param", defaultValue = "ntk", paramLabel = "ntk|standard",
-            converter = Converters.ParameterizationConverter.class,
-            description = "Parameterization: ntk (W ~ N(0,1), scaled by σ_w/√fan-in) or standard (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--param", paramLabel = "ntk|standard", converter = Converters.ParameterizationConverter.class,
+            description = "Parameterization: ntk (W ~ N(0,1), scaled by σ_w/√fan-in) or standard (default: ntk, or what"
+                    + " --params stores).")
     Parameterization parameterization;
 
-    @Option(names = "--wstd", defaultValue = "1.0", paramLabel = "σ_w", description = "Weight scale σ_w (default: ${DEFAULT-VALUE}).")
-    double wstd;
+    @Option(names = "--wstd", paramLabel = "σ_w", description = "Weight scale σ_w (default: 1.0, or what --params stores).")
+    Double wstd;
 
     @Option(names = "--bstd", paramLabel = "σ_b|none",
             description = "Bias scale σ_b, or 'none' for no bias parameters at all (default: 0.0 with bias; with --params,"
-                    + " bias presence comes from the file).")
+                    + " bias presence comes from the file, σ_b from what it stores).")
     String bstd;
 
     @Option(names = "--save-params", paramLabel = "P.npz", description = "Also save the parameters the command starts from.")
@@ -64,8 +67,22 @@ final class ModelOptions {
                 throw new UsageError("--bstd '" + bstd + "' is neither a number nor 'none'");
             }
         }
+        if (wstd != null && !(wstd > 0 && Double.isFinite(wstd))) {
+            throw new UsageError("--wstd must be a positive finite number, got " + wstd);
+        }
+        if (!(sigmaB >= 0 && Double.isFinite(sigmaB))) {
+            throw new UsageError("--bstd must be a non-negative finite number or 'none', got " + bstd);
+        }
         if (params != null) {
-            Parameters p = ParametersIO.load(params, activation, parameterization, wstd, sigmaB);
+            Optional<ParametersIO.Settings> stored = ParametersIO.settings(params);
+            if (stored.isPresent()) {
+                requireAgreement(stored.get(), sigmaB, noBias);
+            }
+            ParametersIO.Settings s = stored.orElse(new ParametersIO.Settings(Activation.RELU, Parameterization.NTK, 1.0,
+                    0.0, true));
+            Parameters p = ParametersIO.load(params, activation != null ? activation : s.activation(),
+                    parameterization != null ? parameterization : s.parameterization(), wstd != null ? wstd : s.sigmaW(),
+                    bstd != null && !noBias ? sigmaB : s.sigmaB());
             if (noBias && p.architecture().bias()) {
                 throw new UsageError(params + " has biases (b0, …) but --bstd none says there are none");
             }
@@ -75,8 +92,10 @@ final class ModelOptions {
             }
             resolved = p;
         } else {
-            Architecture.Builder b = Architecture.parseWidths(arch).activation(activation).parameterization(parameterization)
-                    .sigmaW(wstd);
+            Architecture.Builder b = Architecture.parseWidths(arch)
+                    .activation(activation != null ? activation : Activation.RELU)
+                    .parameterization(parameterization != null ? parameterization : Parameterization.NTK)
+                    .sigmaW(wstd != null ? wstd : 1.0);
             if (noBias) {
                 b.noBias();
             } else {
@@ -90,6 +109,29 @@ final class ModelOptions {
             ParametersIO.save(resolved, saveParams);
         }
         return resolved;
+    }
+
+    /** Flags given with --params must agree with the settings the file stores: otherwise it is another network. */
+    private void requireAgreement(ParametersIO.Settings stored, double sigmaB, boolean noBias) {
+        StringBuilder given = new StringBuilder();
+        if (activation != null && activation != stored.activation()) {
+            given.append(" --act ").append(activation.id());
+        }
+        if (parameterization != null && parameterization != stored.parameterization()) {
+            given.append(" --param ").append(parameterization.id());
+        }
+        if (wstd != null && Double.compare(wstd, stored.sigmaW()) != 0) {
+            given.append(" --wstd ").append(wstd);
+        }
+        if (bstd != null && stored.bias() && !noBias && Double.compare(sigmaB, stored.sigmaB()) != 0) {
+            given.append(" --bstd ").append(bstd.trim());
+        }
+        if (!given.isEmpty()) {
+            throw new UsageError(params + " was saved with --act " + stored.activation().id() + " --param "
+                    + stored.parameterization().id() + " --wstd " + stored.sigmaW() + " --bstd "
+                    + (stored.bias() ? String.valueOf(stored.sigmaB()) : "none") + ";" + given
+                    + " would make the same weights another network (leave the flag out to use the file's)");
+        }
     }
 
     Architecture architecture() throws IOException {

@@ -4,10 +4,7 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +17,7 @@ import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.ntk4j.experiments.LogLogFit;
+import org.ntk4j.io.OutputFile;
 
 /**
  * PNG plots through XChart: measured points or curves, and log-log fits drawn dashed with the slope in the legend.
@@ -65,18 +63,13 @@ final class Plots {
         for (Figure f : figures) {
             charts.add(f.render());
         }
-        Path tmp = png.resolveSibling(png.getFileName() + ".partial");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+        OutputFile.write(png, out -> {
             if (charts.size() == 1) {
                 BitmapEncoder.saveBitmap(charts.get(0), out, BitmapEncoder.BitmapFormat.PNG);
             } else {
                 BitmapEncoder.saveBitmap(charts, 1, charts.size(), out, BitmapEncoder.BitmapFormat.PNG);
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING);
+        });
     }
 
     /**

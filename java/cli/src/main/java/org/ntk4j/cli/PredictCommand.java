@@ -1,18 +1,23 @@
 package org.ntk4j.cli;
 
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.ntk4j.Ntk;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.dynamics.GradientDescent;
 import org.ntk4j.dynamics.KernelMatrices;
 import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.LinearizedDynamics;
+import org.ntk4j.dynamics.NotPositiveDefiniteException;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
+import org.ntk4j.io.OutputFile;
 import org.ntk4j.model.Parameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -78,6 +83,10 @@ final class PredictCommand extends BaseCommand {
     @Override
     protected int execute() throws Exception {
         long start = System.nanoTime();
+        Inputs.requireDistinct(Inputs.Role.in("--x", xFile), Inputs.Role.in("--y", yFile),
+                Inputs.Role.in("--x-test", xTestFile), Inputs.Role.in("--y-test", yTestFile),
+                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", outFile),
+                Inputs.Role.out("--save-params", model.saveParams));
         double t = parseTime(time);
         double eta = TrainCommand.parseLearningRate(lr);
         LinearizedDynamics.Flow f = switch (flow.trim().toLowerCase(Locale.ROOT)) {
@@ -108,7 +117,46 @@ final class PredictCommand extends BaseCommand {
         Matrix y = Inputs.targets(yFile, x.rows(), o);
         Matrix xt = Inputs.examples(xTestFile, d, "X-test");
         Matrix yt = yTestFile == null ? null : Inputs.targets(yTestFile, xt.rows(), o);
+        long kernelValues = (long) x.rows() * x.rows() * (mode == NtkMode.FULL ? (long) o * o : 1);
+        if (kernelValues > Integer.MAX_VALUE - 8) {
+            throw new UsageError("the training kernel would have " + kernelValues + " values, more than one Java array"
+                    + " holds, and prediction needs it whole: use fewer training examples"
+                    + (mode == NtkMode.FULL ? " or --kernel trace" : ""));
+        }
+        String advice = Overflow.advice(compute.precision != Precision.FP64, Overflow.largest(x, y, xt),
+                params.architecture());
+        Prediction p;
+        // Claimed before the work, so a second run writing the same file is refused now.
+        try (OutputFile out = OutputFile.open(outFile)) {
+            p = predict(params, x, y, xt, t, eta, f, mode, analytic, advice);
+            Overflow.checkRows(p.values(), "the predictions", advice);
+            try (OutputStream s = new BufferedOutputStream(out.stream(), 1 << 16)) {
+                Npy.write(s, NpyArray.of(p.values(), compute.float32Output()));
+            }
+            out.commit();
+        }
+        Matrix pred = p.values();
+        String score = "";
+        if (yt != null) {
+            score = String.format(Locale.ROOT, "; test loss %.4g", GradientDescent.mse(pred, yt));
+            if (o > 1) {
+                score += String.format(Locale.ROOT, ", accuracy %.1f%%", 100 * accuracy(pred, yt));
+            }
+        }
+        info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions at t = %s%s in %.2f s [%s]%s", outFile,
+                pred.rows(), pred.cols(), t == Double.POSITIVE_INFINITY ? "∞" : time.trim(),
+                t == Double.POSITIVE_INFINITY ? "" : String.format(Locale.ROOT, " (η = %.4g)", p.eta()),
+                (System.nanoTime() - start) / 1e9, p.who(), score));
+        return 0;
+    }
 
+    /** Predictions, the learning rate used and where the kernel was computed. */
+    private record Prediction(Matrix values, double eta, String who) {
+    }
+
+    private Prediction predict(Parameters params, Matrix x, Matrix y, Matrix xt, double t, double eta,
+                               LinearizedDynamics.Flow f, NtkMode mode, boolean analytic, String advice) {
+        int o = params.architecture().outputDim();
         Tensor k;
         Tensor kt;
         Matrix f0;
@@ -119,6 +167,8 @@ final class PredictCommand extends BaseCommand {
             k = source.compute(x, null, mode);
             kt = source.compute(xt, x, mode);
         }
+        Overflow.checkKernel(k.data(), 0, 0, x.rows(), mode.valuesPerPair(o), advice);
+        Overflow.checkKernel(kt.data(), 0, 0, x.rows(), mode.valuesPerPair(o), advice);
         if (analytic) {
             f0 = Matrix.zeros(x.rows(), o);
             f0t = Matrix.zeros(xt.rows(), o);
@@ -131,7 +181,14 @@ final class PredictCommand extends BaseCommand {
         Matrix pred;
         if (t == Double.POSITIVE_INFINITY) {
             Matrix residual = minus(y, f0);
-            pred = plus(f0t, LinearizedDynamics.kernelRegression(k, kt, residual, ridge));
+            try {
+                pred = plus(f0t, LinearizedDynamics.kernelRegression(k, kt, residual, ridge));
+            } catch (NotPositiveDefiniteException e) {
+                throw new UsageError("the training kernel is singular (" + e.size() + "×" + e.size() + ", not positive"
+                        + " definite at pivot " + e.pivot() + "): X has duplicated rows, or more outputs to fit (N·O = "
+                        + (long) x.rows() * o + ") than the network has parameters (" + params.size() + "); add --ridge"
+                        + " (e.g. --ridge 1e-6), or use distinct examples");
+            }
         } else {
             if (Double.isNaN(eta)) {
                 Matrix gram = mode == NtkMode.FULL ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
@@ -140,19 +197,7 @@ final class PredictCommand extends BaseCommand {
             }
             pred = LinearizedDynamics.of(k, kt, f0, y, f0t, eta, f).predictTest(t);
         }
-        Npy.write(outFile, NpyArray.of(pred, compute.float32Output()));
-        String score = "";
-        if (yt != null) {
-            score = String.format(Locale.ROOT, "; test loss %.4g", GradientDescent.mse(pred, yt));
-            if (o > 1) {
-                score += String.format(Locale.ROOT, ", accuracy %.1f%%", 100 * accuracy(pred, yt));
-            }
-        }
-        info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions at t = %s%s in %.2f s [%s]%s", outFile,
-                pred.rows(), pred.cols(), t == Double.POSITIVE_INFINITY ? "∞" : time.trim(),
-                t == Double.POSITIVE_INFINITY ? "" : String.format(Locale.ROOT, " (η = %.4g)", eta),
-                (System.nanoTime() - start) / 1e9, who, score));
-        return 0;
+        return new Prediction(pred, eta, who);
     }
 
     static double parseTime(String s) {

@@ -1,14 +1,15 @@
 package org.ntk4j.cli;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import me.tongfei.progressbar.ProgressBar;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
+import org.ntk4j.io.OutputFile;
 
 /**
  * Computes a kernel that may not fit in memory: in tiles of x1 × x2 rows sized to a memory budget, each streamed
@@ -78,22 +79,27 @@ final class TiledKernel {
     }
 
     /**
-     * Computes Θ(x1, x2) (x2 null: Θ(x1, x1)) by the plan and writes it to {@code file} as .npy; progress (tiles,
-     * rate, ETA) goes to {@code progress} when not null and there is more than one tile.
+     * Computes Θ(x1, x2) (x2 null: Θ(x1, x1)) by the plan and writes it into {@code out} as .npy; progress (tiles,
+     * rate, ETA) goes to {@code progress} when not null and there is more than one tile. Every block is checked
+     * for overflow before it is written ({@code overflowAdvice} says what to change). A tiled plan needs a regular
+     * file (it is memory-mapped).
      */
-    static void write(KernelSource source, Matrix x1, Matrix x2, NtkMode mode, Plan plan, Path file, boolean float32,
-                      PrintWriter progress) throws IOException {
+    static void write(KernelSource source, Matrix x1, Matrix x2, NtkMode mode, Plan plan, OutputFile out,
+                      boolean float32, PrintWriter progress, String overflowAdvice) throws IOException {
         int o = source.outputDim();
         int v = mode.valuesPerPair(o);
         int[] shape = mode.shape(plan.n1(), plan.n2(), o);
         if (plan.inMemory()) {
             Tensor k = source.compute(x1, plan.symmetric() ? null : x2, mode);
-            Npy.write(file, NpyArray.of(k, float32));
+            Overflow.checkKernel(k.data(), 0, 0, plan.n2(), v, overflowAdvice);
+            try (OutputStream s = new BufferedOutputStream(out.stream(), 1 << 16)) {
+                Npy.write(s, NpyArray.of(k, float32));
+            }
             return;
         }
         Matrix xs = plan.symmetric() ? x1 : x2;
-        try (MappedNpyWriter out = new MappedNpyWriter(file, shape, float32, plan.windowBytes());
-             ProgressBar bar = progress == null || plan.tiles() < 2 ? null : progressBar(plan, progress)) {
+        try (MappedNpyWriter w = new MappedNpyWriter(out, shape, float32, plan.windowBytes());
+             Progress.Bar bar = progress == null || plan.tiles() < 2 ? null : progressBar(plan, progress)) {
             double[] mirror = plan.symmetric() ? new double[Math.min(TRANSPOSE_BLOCK, plan.tile1()) * plan.tile1() * v] : null;
             for (int bi = 0; bi < plan.blocks1(); bi++) {
                 int i0 = bi * plan.tile1();
@@ -104,9 +110,10 @@ final class TiledKernel {
                     int j1 = Math.min(plan.n2(), j0 + plan.tile2());
                     boolean diagonal = plan.symmetric() && bi == bj;
                     Tensor t = source.compute(xi, diagonal ? null : xs.rowRange(j0, j1), mode);
-                    writeTile(out, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), v);
+                    Overflow.checkKernel(t.data(), i0, j0, j1 - j0, v, overflowAdvice);
+                    writeTile(w, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), v);
                     if (plan.symmetric() && !diagonal) {
-                        writeTransposed(out, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), v, mode == NtkMode.FULL ? o : 0,
+                        writeTransposed(w, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), v, mode == NtkMode.FULL ? o : 0,
                                 mirror);
                     }
                     if (bar != null) {
@@ -114,6 +121,10 @@ final class TiledKernel {
                     }
                 }
             }
+        } catch (InternalError e) {
+            // A fault on a mapped page (SIGBUS) reaches Java as an InternalError, possibly after the store that
+            // caused it returned: caught here, around every store, rather than only in MappedNpyWriter.write.
+            throw MappedNpyWriter.pageFault(out, e);
         }
     }
 
@@ -157,7 +168,7 @@ final class TiledKernel {
         }
     }
 
-    private static ProgressBar progressBar(Plan plan, PrintWriter err) {
+    private static Progress.Bar progressBar(Plan plan, PrintWriter err) {
         return Progress.bar(err, "kernel", plan.tiles(), "tiles");
     }
 }

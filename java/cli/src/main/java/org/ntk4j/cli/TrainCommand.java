@@ -1,6 +1,8 @@
 package org.ntk4j.cli;
 
 import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -10,6 +12,8 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.dynamics.DivergedException;
 import org.ntk4j.dynamics.GradientDescent;
+import org.ntk4j.dynamics.NonFiniteKernelException;
+import org.ntk4j.io.OutputFile;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Parameters;
 import picocli.CommandLine.Command;
@@ -63,6 +67,13 @@ final class TrainCommand extends BaseCommand {
 
     @Override
     protected int execute() throws Exception {
+        Inputs.requireDistinct(Inputs.Role.in("--x", xFile), Inputs.Role.in("--y", yFile),
+                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", outDir.resolve("train.csv")),
+                Inputs.Role.out("--out", outDir.resolve("train.png")), Inputs.Role.out("--save-trained", saveTrained),
+                Inputs.Role.out("--save-params", model.saveParams));
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new UsageError("--out " + outDir + " exists and is not a folder");
+        }
         if (steps < 1) {
             throw new UsageError("--steps must be at least 1, got " + steps);
         }
@@ -95,7 +106,15 @@ final class TrainCommand extends BaseCommand {
         try (Ntk backend = compute.openBackend(); Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "steps")) {
             backendName = backend.description();
             run = GradientDescent.train(backend, init, x, y, options, bars);
+        } catch (NonFiniteKernelException e) {
+            throw new UsageError("the kernel at initialisation (for --lr auto) overflowed; " + Overflow.advice(
+                    compute.precision != org.ntk4j.Precision.FP64, Overflow.largest(x, y), init.architecture()));
         } catch (DivergedException e) {
+            if (e.step() == 0) {
+                throw new UsageError("the loss at initialisation is not finite: the network's outputs overflow; "
+                        + Overflow.advice(compute.precision != org.ntk4j.Precision.FP64, Overflow.largest(x, y),
+                        init.architecture()));
+            }
             throw new UsageError(e.getMessage().replace("use a smaller learning rate", "lower --lr"));
         }
         writeCsv(csv, run);
@@ -134,7 +153,8 @@ final class TrainCommand extends BaseCommand {
             drift[run.kernelSteps()[i]] = run.kernelDrift()[i];
         }
         int layers = run.layerChange().length;
-        try (BufferedWriter w = Files.newBufferedWriter(csv)) {
+        try (OutputFile out = OutputFile.open(csv);
+             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out.stream(), StandardCharsets.UTF_8), 1 << 16)) {
             StringBuilder head = new StringBuilder("step,loss,weight_change,kernel_change");
             for (int l = 0; l < layers; l++) {
                 head.append(",layer").append(l).append("_change");
@@ -148,6 +168,8 @@ final class TrainCommand extends BaseCommand {
                 }
                 w.write(row.append('\n').toString());
             }
+            w.flush();
+            out.commit();
         }
     }
 

@@ -32,6 +32,14 @@ final class Cli {
         return new Result(code, out.toString(), err.toString());
     }
 
+    /** Temporary files of unfinished outputs left in a folder (there must never be any once a command has ended). */
+    static java.util.List<String> leftovers(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.contains(".ntk4j-") || n.endsWith(".partial"))
+                    .sorted().toList();
+        }
+    }
+
     /** Random Gaussian inputs (N, d) with a fixed seed, saved as .npy. */
     static Matrix randomInputs(Path file, int n, int d, long seed, boolean float32) throws IOException {
         SplittableRandom rng = new SplittableRandom(seed);

@@ -27,7 +27,7 @@ class ErrorMessagesTest {
         Cli.randomInputs(x, 6, 4, 1, false);
     }
 
-    private void assertUserError(Cli.Result r, String... fragments) {
+    private void assertUserError(Cli.Result r, String... fragments) throws IOException {
         assertEquals(2, r.code(), r.toString());
         String err = r.err().strip();
         assertEquals(1, err.lines().count(), "one line: " + err);
@@ -36,11 +36,11 @@ class ErrorMessagesTest {
             assertTrue(err.contains(f), "'" + f + "' missing in: " + err);
         }
         assertFalse(Files.exists(dir.resolve("k.npy")), "no output on error");
-        assertFalse(Files.exists(dir.resolve("k.npy.partial")), "no partial output on error");
+        assertEquals(java.util.List.of(), Cli.leftovers(dir), "no unfinished output left on error");
     }
 
     @Test
-    void missingInputFile() {
+    void missingInputFile() throws IOException {
         assertUserError(Cli.run("kernel", "--x", dir.resolve("nope.npy"), "--arch", "4,5,2", "--out", dir.resolve("k.npy")),
                 "file not found", "nope.npy");
     }
@@ -62,13 +62,13 @@ class ErrorMessagesTest {
     }
 
     @Test
-    void inputDimensionNotMatchingTheModel() {
+    void inputDimensionNotMatchingTheModel() throws IOException {
         assertUserError(Cli.run("kernel", "--x", x, "--arch", "7,5,2", "--out", dir.resolve("k.npy")),
                 "x.npy", "4 features", "input dimension is 7");
     }
 
     @Test
-    void inputDimensionNotMatchingTheParamsFile() {
+    void inputDimensionNotMatchingTheParamsFile() throws IOException {
         Path p = dir.resolve("p.npz");
         assertEquals(0, Cli.run("kernel", "--x", x, "--arch", "4,3,2", "--impl", "reference", "--out",
                 dir.resolve("ok.npy"), "--save-params", p, "-q").code());
@@ -93,7 +93,7 @@ class ErrorMessagesTest {
     }
 
     @Test
-    void unknownFlagAndBadValues() {
+    void unknownFlagAndBadValues() throws IOException {
         assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("k.npy"), "--frobnicate"),
                 "Unknown option", "--frobnicate");
         assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("k.npy"), "--act", "swish"),
@@ -107,13 +107,13 @@ class ErrorMessagesTest {
     }
 
     @Test
-    void outputFolderMissing() {
+    void outputFolderMissing() throws IOException {
         Cli.Result r = Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("no/such/k.npy"));
         assertUserError(r, "does not exist");
     }
 
     @Test
-    void cudaWithoutAGpuIsOneLineElseItWorks() {
+    void cudaWithoutAGpuIsOneLineElseItWorks() throws IOException {
         boolean cuda = false;
         for (BackendProvider p : Ntk.providers()) {
             cuda |= p.name().equals("cuda") && p.unavailableReason() == null;
@@ -132,22 +132,5 @@ class ErrorMessagesTest {
                 "--verbose");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("NoSuchFileException") && r.err().contains("\tat "), r.err());
-    }
-
-    @Test
-    void unfinishedOutputIsRemovedAndCommittedOutputRenamed() throws IOException {
-        Path out = dir.resolve("big.npy");
-        try (PartialFile part = new PartialFile(out)) {
-            Files.writeString(part.path(), "half");
-            assertTrue(part.path().getFileName().toString().endsWith(".partial"));
-        }
-        assertFalse(Files.exists(out));
-        assertFalse(Files.exists(dir.resolve("big.npy.partial")));
-        try (PartialFile part = new PartialFile(out)) {
-            Files.writeString(part.path(), "whole");
-            part.commit();
-        }
-        assertEquals("whole", Files.readString(out));
-        assertFalse(Files.exists(dir.resolve("big.npy.partial")));
     }
 }

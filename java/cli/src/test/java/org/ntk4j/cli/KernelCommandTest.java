@@ -88,7 +88,7 @@ class KernelCommandTest {
                                 }
                             }
                             assertArrayEquals(w, got.data(), 0.0, what);
-                            assertFalse(Files.exists(dir.resolve("k.npy.partial")));
+                            assertEquals(List.of(), Cli.leftovers(dir));
                         }
                     }
                 }

@@ -1,7 +1,9 @@
 package org.ntk4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
+import org.ntk4j.io.OutputFile;
 
 class MappedNpyWriterTest {
     @TempDir
@@ -26,14 +29,18 @@ class MappedNpyWriterTest {
                 want[i] = float32 ? (float) rng.nextGaussian() : rng.nextGaussian();
             }
             Path f = dir.resolve("m" + float32 + ".npy");
-            try (MappedNpyWriter w = new MappedNpyWriter(f, new int[] {rows, cols}, float32, 4096)) {
-                // Backwards, in uneven pieces, so the window moves in both directions and pieces straddle it.
-                int pos = want.length;
-                while (pos > 0) {
-                    int len = Math.min(pos, 1 + rng.nextInt(3000));
-                    pos -= len;
-                    w.write(pos, want, pos, len);
+            int[] shape = {rows, cols};
+            try (OutputFile out = OutputFile.open(f, MappedNpyWriter.fileSize(shape, float32))) {
+                try (MappedNpyWriter w = new MappedNpyWriter(out, shape, float32, 4096)) {
+                    // Backwards, in uneven pieces, so the window moves in both directions and pieces straddle it.
+                    int pos = want.length;
+                    while (pos > 0) {
+                        int len = Math.min(pos, 1 + rng.nextInt(3000));
+                        pos -= len;
+                        w.write(pos, want, pos, len);
+                    }
                 }
+                out.commit();
             }
             NpyArray got = Npy.read(f);
             assertArrayEquals(new int[] {rows, cols}, got.shape());
@@ -43,9 +50,66 @@ class MappedNpyWriterTest {
 
     @Test
     void writesOutsideTheArrayAreRefused() throws IOException {
-        try (MappedNpyWriter w = new MappedNpyWriter(dir.resolve("s.npy"), new int[] {2, 3}, true, 4096)) {
+        try (OutputFile out = OutputFile.open(dir.resolve("s.npy"));
+             MappedNpyWriter w = new MappedNpyWriter(out, new int[] {2, 3}, true, 4096)) {
             assertThrows(IllegalArgumentException.class, () -> w.write(4, new double[3], 0, 3));
             assertThrows(IllegalArgumentException.class, () -> w.write(-1, new double[1], 0, 1));
         }
+    }
+
+    @Test
+    void aFaultOnAMappedPageIsAnIoErrorNamingTheFileNotAnInternalError() throws IOException {
+        Path f = dir.resolve("k.npy");
+        int n = 256;
+        TiledKernel.Plan plan = new TiledKernel.Plan(false, n, n, 32, 32, false, 1 << 16);
+        int[] shape = {n, n};
+        try (OutputFile out = OutputFile.open(f, MappedNpyWriter.fileSize(shape, false))) {
+            // A source that truncates the file under the map after the first tile: later stores fault (SIGBUS).
+            KernelSource shrinking = new KernelSource() {
+                private int calls;
+
+                @Override
+                public String description() {
+                    return "test";
+                }
+
+                @Override
+                public int outputDim() {
+                    return 1;
+                }
+
+                @Override
+                public org.ntk4j.Tensor compute(org.ntk4j.Matrix a, org.ntk4j.Matrix b, org.ntk4j.NtkMode mode) {
+                    if (calls++ == 1) {
+                        try {
+                            out.channel().truncate(4096);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    return new org.ntk4j.Tensor(new int[] {a.rows(), b.rows()}, new double[a.rows() * b.rows()]);
+                }
+
+                @Override
+                public long workingBytesPerExample() {
+                    return 0;
+                }
+
+                @Override
+                public long workingBytesPerPair() {
+                    return 0;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            org.ntk4j.Matrix x = org.ntk4j.Matrix.zeros(n, 2);
+            java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
+                    () -> TiledKernel.write(shrinking, x, x, org.ntk4j.NtkMode.TRACE, plan, out, false, null, ""));
+            assertEquals(f.toString(), e.getFile());
+            assertTrue(e.getMessage().contains("memory-mapped"), e.getMessage());
+        }
+        assertEquals(java.util.List.of(), Cli.leftovers(dir));
     }
 }

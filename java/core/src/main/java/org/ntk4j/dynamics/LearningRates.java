@@ -42,11 +42,17 @@ public final class LearningRates {
      * λ_max of the empirical NTK Gram on x. For N·O ≤ {@value #FULL_KERNEL_LIMIT} the full (N·O)×(N·O) kernel is
      * used; above, the trace-mode (N×N) kernel: Θ ≈ Θ_trace ⊗ I_O for wide networks (the cross-output blocks are
      * O(width^−½)), so its λ_max approximates the full one's from below — the default fraction leaves room.
+     * A kernel that overflowed is a {@link NonFiniteKernelException}.
      */
     public static double largestEigenvalue(Ntk ntk, Parameters params, Matrix x) {
         int o = params.architecture().outputDim();
         boolean full = (long) x.rows() * o <= FULL_KERNEL_LIMIT;
         Tensor k = ntk.kernel(params, x, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO);
+        for (double v : k.data()) {
+            if (!Double.isFinite(v)) {
+                throw new NonFiniteKernelException("the NTK at θ_0 (for the learning rate)");
+            }
+        }
         Matrix gram = full ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
         double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
         return ev[ev.length - 1];

@@ -115,7 +115,7 @@ public final class LinearAlgebra {
 
     /**
      * Solves A·X = B for symmetric positive definite A by Cholesky ({@code dpotrf}, {@code dpotrs}); B may have
-     * several columns. Throws {@link NtkException} naming the failing pivot when A is not positive definite.
+     * several columns. Throws {@link NotPositiveDefiniteException} naming the failing pivot when A is not positive definite.
      */
     public static Matrix choleskySolve(Matrix a, Matrix b) {
         requireSquare(a, "Cholesky solve");
@@ -129,8 +129,7 @@ public final class LinearAlgebra {
         LAPACK lapack = LAPACK.getInstance();
         lapack.dpotrf("U", n, l, Math.max(1, n), info);
         if (info.val > 0) {
-            throw new NtkException("the " + n + "×" + n + " kernel matrix is not positive definite (Cholesky pivot "
-                    + info.val + " is not positive); add a ridge to its diagonal or use fewer, distinct inputs");
+            throw new NotPositiveDefiniteException(n, info.val);
         }
         if (info.val < 0) {
             throw new NtkException("LAPACK dpotrf rejected argument " + (-info.val));

@@ -1,98 +1,164 @@
 package org.ntk4j.io;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * NumPy {@code .npy} files (format versions 1.0–3.0): float32 and float64 in C order, either byte order on read;
  * written little-endian, version 1.0 (2.0 when the header needs it). Anything else is refused with a
- * {@link NpyFormatException} that names what was found.
+ * {@link NpyFormatException} that names the file and what was found.
+ *
+ * <p>Reading trusts nothing before it is checked: the header is parsed as the literal it is
+ * ({@link NpyHeader}), and the data its shape declares must be what the file holds, byte for byte, before the
+ * array is allocated — a 640-byte file declaring (20000, 20000) costs nothing. Where the length is not known
+ * (a pipe) the array grows only as data arrives.
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-    private static final Pattern ORDER = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    /** NumPy's own limit on header length ({@code np.load}'s {@code max_header_size}); real headers are ~100 bytes. */
+    static final int MAX_HEADER = 10_000;
+    private static final int CHUNK = 1 << 16;
 
     private Npy() {
     }
 
-    /** Reads a file; a missing file gives {@link java.nio.file.NoSuchFileException} naming the path. */
+    /**
+     * Reads a file. Failures name the file: a missing one is a {@link java.nio.file.NoSuchFileException}, one that
+     * is not a readable array a {@link NpyFormatException}, other I/O errors a
+     * {@link java.nio.file.FileSystemException}.
+     */
     public static NpyArray read(Path file) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            return read(in, file.toString());
+        String name = file.toString();
+        if (Files.isDirectory(file)) {
+            throw new FileSystemException(name, null, "is a directory, not a .npy file");
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            // /proc and device files report no length; for them the array grows as data arrives.
+            long length = Files.isRegularFile(file) && ch.size() > 0 ? ch.size() : -1;
+            return read(Channels.newInputStream(ch), name, length);
+        } catch (IOException e) {
+            throw OutputFile.named(file, e);
         }
     }
 
-    /** Reads one array from a stream; {@code name} is used in error messages. */
+    /** Reads one array from a stream of unknown length; {@code name} is used in error messages. */
     public static NpyArray read(InputStream stream, String name) throws IOException {
-        DataInputStream in = new DataInputStream(stream);
-        byte[] magic = new byte[6];
-        try {
-            in.readFully(magic);
-        } catch (EOFException e) {
-            throw new NpyFormatException(name + ": not a .npy file (too short)");
+        return read(stream, name, -1);
+    }
+
+    /**
+     * Reads one array from a stream that holds exactly {@code length} bytes (negative: unknown), checking the
+     * header's claims against that length before allocating anything.
+     */
+    static NpyArray read(InputStream stream, String name, long length) throws IOException {
+        InputStream in = stream;
+        byte[] prefix = new byte[8];
+        int got = in.readNBytes(prefix, 0, 8);
+        if (got == 0) {
+            throw new NpyFormatException(name, "is empty, not a .npy file");
         }
-        for (int i = 0; i < 6; i++) {
-            if (magic[i] != MAGIC[i]) {
-                throw new NpyFormatException(name + ": not a .npy file (bad magic)");
+        for (int i = 0; i < Math.min(got, MAGIC.length); i++) {
+            if (prefix[i] != MAGIC[i]) {
+                throw new NpyFormatException(name, "not a .npy file (no NumPy magic at its start)");
             }
         }
-        int major = in.readUnsignedByte();
-        in.readUnsignedByte();
-        long headerLen;
-        if (major == 1) {
-            headerLen = Short.toUnsignedInt(Short.reverseBytes(in.readShort()));
-        } else if (major == 2 || major == 3) {
-            headerLen = Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
-        } else {
-            throw new NpyFormatException(name + ": unsupported .npy format version " + major);
+        if (got < 8) {
+            throw new NpyFormatException(name, "header cut short (the file ends after " + got + " bytes)");
         }
-        if (headerLen > 1 << 20) {
-            throw new NpyFormatException(name + ": implausible .npy header length " + headerLen);
+        int major = prefix[6] & 0xff;
+        int minor = prefix[7] & 0xff;
+        int lengthBytes = switch (major) {
+            case 1 -> 2;
+            case 2, 3 -> 4;
+            default -> throw new NpyFormatException(name, "unsupported .npy format version " + major + "." + minor);
+        };
+        byte[] lb = new byte[lengthBytes];
+        if (in.readNBytes(lb, 0, lengthBytes) < lengthBytes) {
+            throw new NpyFormatException(name, "header cut short (the file ends inside the header length)");
         }
-        byte[] hb = new byte[(int) headerLen];
-        in.readFully(hb);
-        String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        Header h = parseHeader(header, name);
-        double[] data = new double[checkedCount(h.shape, name)];
-        int width = h.float32 ? 4 : 8;
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(h.order);
+        long headerLength = 0;
+        for (int i = lengthBytes - 1; i >= 0; i--) {
+            headerLength = (headerLength << 8) | (lb[i] & 0xff);
+        }
+        if (headerLength > MAX_HEADER) {
+            throw new NpyFormatException(name, "header length " + headerLength + " is more than NumPy allows ("
+                    + MAX_HEADER + "); not a .npy file ntk4j can read");
+        }
+        long dataStart = 8 + lengthBytes + headerLength;
+        if (length >= 0 && dataStart > length) {
+            throw new NpyFormatException(name, "header cut short (it declares " + headerLength + " bytes, the file has "
+                    + Math.max(0, length - 8 - lengthBytes) + ")");
+        }
+        byte[] hb = new byte[(int) headerLength];
+        int hgot = in.readNBytes(hb, 0, hb.length);
+        if (hgot < hb.length) {
+            throw new NpyFormatException(name, "header cut short (it declares " + headerLength + " bytes, the file has "
+                    + hgot + ")");
+        }
+        NpyHeader h = NpyHeader.parse(decodeHeader(hb, major, name), name);
+        int count = h.count(name);
+        long dataBytes = (long) count * h.width();
+        if (length >= 0 && length - dataStart != dataBytes) {
+            long have = length - dataStart;
+            throw new NpyFormatException(name, have < dataBytes
+                    ? "file ends early: " + h + " needs " + dataBytes + " bytes of data, the file has " + have
+                    : "has " + (have - dataBytes) + " bytes after the data of its " + h + " array");
+        }
+        double[] data = new double[length >= 0 ? count : Math.min(count, 4096)];
+        int width = h.width();
+        byte[] chunk = new byte[(int) Math.max(width, Math.min(CHUNK, dataBytes) / width * width)];
+        ByteBuffer buf = ByteBuffer.wrap(chunk).order(h.order());
         int done = 0;
-        byte[] chunk = buf.array();
-        while (done < data.length) {
-            int count = Math.min(data.length - done, chunk.length / width);
-            try {
-                in.readFully(chunk, 0, count * width);
-            } catch (EOFException e) {
-                throw new NpyFormatException(name + ": file ends after " + done + " of " + data.length + " values");
+        while (done < count) {
+            int n = Math.min(count - done, chunk.length / width);
+            int bytes = in.readNBytes(chunk, 0, n * width);
+            if (bytes < n * width) {
+                throw new NpyFormatException(name, "file ends after " + (done + bytes / width) + " of " + count + " values");
+            }
+            if (done + n > data.length) {
+                // unknown length: grow only as data arrives, so a false shape costs no more than the data sent
+                data = Arrays.copyOf(data, (int) Math.min(count, Math.max(done + n, 2L * data.length)));
             }
             buf.clear();
-            for (int i = 0; i < count; i++) {
-                data[done + i] = h.float32 ? buf.getFloat() : buf.getDouble();
+            for (int i = 0; i < n; i++) {
+                data[done + i] = h.float32() ? buf.getFloat() : buf.getDouble();
             }
-            done += count;
+            done += n;
         }
-        return new NpyArray(h.shape, data, h.float32);
+        if (length < 0 && in.read() >= 0) {
+            throw new NpyFormatException(name, "has more bytes after the data of its " + h + " array");
+        }
+        return new NpyArray(h.shape(), data, h.float32());
     }
 
-    /** Writes an array, as float32 or float64 per {@link NpyArray#float32()}. */
-    public static void write(Path file, NpyArray array) throws IOException {
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-            write(out, array);
+    private static String decodeHeader(byte[] hb, int major, String name) throws NpyFormatException {
+        if (major < 3) {
+            return new String(hb, StandardCharsets.ISO_8859_1);
         }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(hb)).toString();
+        } catch (CharacterCodingException e) {
+            throw new NpyFormatException(name, "header is not valid UTF-8");
+        }
+    }
+
+    /** Writes an array, as float32 or float64 per {@link NpyArray#float32()}: completely, or not at all. */
+    public static void write(Path file, NpyArray array) throws IOException {
+        OutputFile.write(file, out -> write(out, array));
     }
 
     /** Writes one array to a stream. */
@@ -143,70 +209,5 @@ public final class Npy {
         }
         b.put(dict);
         return b.array();
-    }
-
-    private record Header(int[] shape, boolean float32, ByteOrder order) {
-    }
-
-    private static Header parseHeader(String header, String name) throws NpyFormatException {
-        Matcher d = DESCR.matcher(header);
-        Matcher o = ORDER.matcher(header);
-        Matcher s = SHAPE.matcher(header);
-        if (!d.find() || !o.find() || !s.find()) {
-            throw new NpyFormatException(name + ": malformed .npy header: " + header.trim());
-        }
-        String descr = d.group(1);
-        boolean float32;
-        ByteOrder order;
-        switch (descr) {
-            case "<f4", "=f4" -> { float32 = true; order = ByteOrder.LITTLE_ENDIAN; }
-            case ">f4" -> { float32 = true; order = ByteOrder.BIG_ENDIAN; }
-            case "<f8", "=f8" -> { float32 = false; order = ByteOrder.LITTLE_ENDIAN; }
-            case ">f8" -> { float32 = false; order = ByteOrder.BIG_ENDIAN; }
-            default -> throw new NpyFormatException(name + ": dtype '" + descr
-                    + "' is not supported; convert to float32 or float64 (e.g. x.astype(np.float32))");
-        }
-        if (o.group(1).equals("True")) {
-            throw new NpyFormatException(name + ": array is in Fortran order; save it in C order (np.ascontiguousarray)");
-        }
-        String dims = s.group(1).trim();
-        int[] shape;
-        if (dims.isEmpty()) {
-            shape = new int[0];
-        } else {
-            String[] parts = dims.split(",");
-            int count = 0;
-            for (String p : parts) {
-                if (!p.isBlank()) {
-                    count++;
-                }
-            }
-            shape = new int[count];
-            int k = 0;
-            for (String p : parts) {
-                if (!p.isBlank()) {
-                    try {
-                        shape[k++] = Integer.parseInt(p.trim().replace("L", ""));
-                    } catch (NumberFormatException e) {
-                        throw new NpyFormatException(name + ": bad shape (" + dims + ")");
-                    }
-                }
-            }
-        }
-        return new Header(shape, float32, order);
-    }
-
-    private static int checkedCount(int[] shape, String name) throws NpyFormatException {
-        long n = 1;
-        for (int s : shape) {
-            if (s < 0) {
-                throw new NpyFormatException(name + ": negative dimension in shape");
-            }
-            n *= s;
-        }
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new NpyFormatException(name + ": " + n + " values are more than one array holds");
-        }
-        return (int) n;
     }
 }

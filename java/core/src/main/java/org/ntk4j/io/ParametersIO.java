@@ -1,9 +1,18 @@
 package org.ntk4j.io;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.ntk4j.InvalidInputException;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
@@ -11,15 +20,47 @@ import org.ntk4j.model.Parameters;
 
 /**
  * Parameters as {@code .npz}: {@code W0, b0, W1, b1, …} with {@code W_l} of shape (n_out, n_in) — PyTorch's
- * {@code Linear.weight} layout, so {@code np.savez(f, W0=lin0.weight, b0=lin0.bias, …)} loads directly. The file
- * holds no activation or scaling: the caller says how the weights are to be used (PyTorch's own weights are in the
- * standard parameterization).
+ * {@code Linear.weight} layout, so {@code np.savez(f, W0=lin0.weight, b0=lin0.bias, …)} loads directly.
+ *
+ * <p>Weights alone do not say how they are used. {@link #save} also stores the {@link Settings} (activation,
+ * parameterization, σ_w, σ_b) as a small JSON member {@code architecture.json} ({@code np.load} returns it as
+ * bytes); {@link #load(Path)} uses them, and {@link #load(Path, Activation, Parameterization, double, double)}
+ * refuses settings that differ from the stored ones. Files without it (written by NumPy or PyTorch) take the
+ * caller's settings. Layers must be numbered W0, W1, … without gaps; only the layer members are decoded.
  */
 public final class ParametersIO {
+    static final String ARCHITECTURE = "architecture.json";
+    private static final String FORMAT = "ntk4j.parameters";
+    private static final int VERSION = 1;
+    private static final Pattern LAYER = Pattern.compile("([Wb])([0-9]+)");
+
     private ParametersIO() {
     }
 
-    /** Saves in float64 (exact). */
+    /**
+     * How a network uses its weights: everything of an {@link Architecture} but the widths. {@code bias} is whether
+     * the layers have biases; σ_b means nothing without them.
+     */
+    public record Settings(Activation activation, Parameterization parameterization, double sigmaW, double sigmaB,
+                           boolean bias) {
+        public static Settings of(Architecture a) {
+            return new Settings(a.activation(), a.parameterization(), a.sigmaW(), a.bias() ? a.sigmaB() : 0.0, a.bias());
+        }
+
+        /** E.g. "activation tanh, ntk parameterization, σ_w 1.5, σ_b 0.5" (or "no bias"). */
+        public String describe() {
+            return "activation " + activation.id() + ", " + parameterization.id() + " parameterization, σ_w " + sigmaW
+                    + (bias ? ", σ_b " + sigmaB : ", no bias");
+        }
+
+        /** Whether these describe the same network (σ_b matters only with bias). */
+        public boolean sameAs(Settings o) {
+            return activation == o.activation && parameterization == o.parameterization && bias == o.bias
+                    && Double.compare(sigmaW, o.sigmaW) == 0 && (!bias || Double.compare(sigmaB, o.sigmaB) == 0);
+        }
+    }
+
+    /** Saves in float64 (exact), with the {@link Settings}: completely, or not at all. */
     public static void save(Parameters p, Path file) throws IOException {
         Architecture a = p.architecture();
         Map<String, NpyArray> arrays = new LinkedHashMap<>();
@@ -29,56 +70,274 @@ public final class ParametersIO {
                 arrays.put("b" + l, new NpyArray(new int[] {a.width(l + 1)}, p.bias(l), false));
             }
         }
-        Npz.write(file, arrays);
+        Settings s = Settings.of(a);
+        String json = String.format(Locale.ROOT, "{\"format\": \"%s\", \"version\": %d, \"activation\": \"%s\","
+                        + " \"parameterization\": \"%s\", \"sigma_w\": %s, \"sigma_b\": %s, \"bias\": %s}\n", FORMAT,
+                VERSION, s.activation().id(), s.parameterization().id(), Double.toString(s.sigmaW()),
+                Double.toString(s.sigmaB()), a.bias());
+        Npz.write(file, arrays, Map.of(ARCHITECTURE, json.getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
-     * Loads parameters; the widths come from the shapes, bias presence from whether {@code b0} exists.
+     * The settings stored in a file saved by {@link #save}; empty for files without them. Either way the file's
+     * layer members are checked (names, gaps) but not decoded.
+     */
+    public static Optional<Settings> settings(Path file) throws IOException {
+        try (Npz.Archive a = Npz.open(file)) {
+            return stored(file, a, layers(file, a).bias());
+        }
+    }
+
+    /** Loads with the settings stored in the file; a file without them is refused (say how to use its weights). */
+    public static Parameters load(Path file) throws IOException {
+        try (Npz.Archive a = Npz.open(file)) {
+            Layers layers = layers(file, a);
+            Settings s = stored(file, a, layers.bias()).orElseThrow(() -> new InvalidInputException(file
+                    + " does not say how its weights are used (no " + ARCHITECTURE + "); give the activation,"
+                    + " parameterization, σ_w and σ_b"));
+            return build(file, a, layers, s);
+        }
+    }
+
+    /**
+     * Loads parameters with these settings; the widths come from the shapes, bias presence from whether {@code b0}
+     * exists. A file that stores other settings is refused: the same weights would be a different network.
      *
      * @param sigmaB used only when the file has biases
      */
     public static Parameters load(Path file, Activation activation, Parameterization parameterization, double sigmaW,
                                   double sigmaB) throws IOException {
-        Map<String, NpyArray> arrays = Npz.read(file);
-        int layers = 0;
-        while (arrays.containsKey("W" + layers)) {
-            layers++;
+        try (Npz.Archive a = Npz.open(file)) {
+            Layers layers = layers(file, a);
+            Settings asked = new Settings(activation, parameterization, sigmaW, sigmaB, layers.bias());
+            Optional<Settings> stored = stored(file, a, layers.bias());
+            if (stored.isPresent() && !stored.get().sameAs(asked)) {
+                throw new InvalidInputException(file + " was saved with " + stored.get().describe() + ", not "
+                        + asked.describe() + ": the same weights would be another network");
+            }
+            return build(file, a, layers, asked);
         }
-        if (layers == 0) {
-            throw new NpyFormatException(file + ": no W0 array (expected W0, b0, W1, b1, …; found " + arrays.keySet() + ")");
+    }
+
+    /** The layer members: how many layers, and whether they have biases. */
+    private record Layers(int count, boolean bias) {
+    }
+
+    /** Checks the member names: W0 … W(L-1) without gaps, and b0 … b(L-1) all or none. */
+    private static Layers layers(Path file, Npz.Archive a) throws NpyFormatException {
+        TreeSet<Integer> w = new TreeSet<>();
+        TreeSet<Integer> b = new TreeSet<>();
+        for (String key : a.names()) {
+            Matcher m = LAYER.matcher(key);
+            if (!m.matches()) {
+                continue;
+            }
+            if (!a.isArray(key)) {
+                throw new NpyFormatException(file.toString(), "member " + key + " is not a .npy array");
+            }
+            String digits = m.group(2);
+            if (digits.length() > 6 || (digits.length() > 1 && digits.startsWith("0"))) {
+                throw new NpyFormatException(file.toString(), "member " + key + " is not a layer name (W0, b0, W1, …)");
+            }
+            (m.group(1).equals("W") ? w : b).add(Integer.parseInt(digits));
         }
-        boolean bias = arrays.containsKey("b0");
-        int[] widths = new int[layers + 1];
-        double[][] w = new double[layers][];
-        double[][] b = new double[layers][];
-        for (int l = 0; l < layers; l++) {
-            int[] s = arrays.get("W" + l).shape();
-            if (s.length != 2) {
-                throw new NpyFormatException(file + ": W" + l + " must be 2-D (n_out, n_in), got " + java.util.Arrays.toString(s));
+        if (w.isEmpty()) {
+            throw new NpyFormatException(file.toString(), "no W0 array (expected W0, b0, W1, b1, …; found " + a.names() + ")");
+        }
+        for (int l = 0; l <= w.last(); l++) {
+            if (!w.contains(l)) {
+                throw new NpyFormatException(file.toString(), "has W" + w.last() + " but no W" + l
+                        + "; layers are numbered W0, W1, … without gaps");
+            }
+        }
+        int layers = w.size();
+        if (!b.isEmpty()) {
+            for (int l = 0; l < layers; l++) {
+                if (!b.contains(l)) {
+                    throw new NpyFormatException(file.toString(), "b" + l + " is missing (the file has biases "
+                            + b + " for layers 0 … " + (layers - 1) + ")");
+                }
+            }
+            if (b.last() >= layers) {
+                throw new NpyFormatException(file.toString(), "b" + b.last() + " has no W" + b.last());
+            }
+        }
+        return new Layers(layers, !b.isEmpty());
+    }
+
+    private static Parameters build(Path file, Npz.Archive a, Layers layers, Settings s) throws IOException {
+        int[] widths = new int[layers.count() + 1];
+        double[][] w = new double[layers.count()][];
+        double[][] b = new double[layers.count()][];
+        for (int l = 0; l < layers.count(); l++) {
+            NpyArray wl = a.array("W" + l);
+            int[] shape = wl.shape();
+            if (shape.length != 2) {
+                throw new NpyFormatException(file.toString(), "W" + l + " must be 2-D (n_out, n_in), got "
+                        + NpyHeader.shapeString(shape));
             }
             if (l == 0) {
-                widths[0] = s[1];
-            } else if (s[1] != widths[l]) {
-                throw new NpyFormatException(file + ": W" + l + " has n_in = " + s[1] + " but W" + (l - 1)
+                widths[0] = shape[1];
+            } else if (shape[1] != widths[l]) {
+                throw new NpyFormatException(file.toString(), "W" + l + " has n_in = " + shape[1] + " but W" + (l - 1)
                         + " has n_out = " + widths[l]);
             }
-            widths[l + 1] = s[0];
-            w[l] = arrays.get("W" + l).data();
-            if (bias) {
-                NpyArray bl = arrays.get("b" + l);
-                if (bl == null || bl.data().length != s[0]) {
-                    throw new NpyFormatException(file + ": b" + l + " must have " + s[0] + " values"
-                            + (bl == null ? " but is missing" : ", got " + bl.data().length));
+            widths[l + 1] = shape[0];
+            w[l] = wl.data();
+            if (layers.bias()) {
+                NpyArray bl = a.array("b" + l);
+                if (bl.shape().length != 1 || bl.data().length != shape[0]) {
+                    throw new NpyFormatException(file.toString(), "b" + l + " must have shape (" + shape[0] + ",), got "
+                            + NpyHeader.shapeString(bl.shape()));
                 }
                 b[l] = bl.data();
-            } else if (arrays.containsKey("b" + l)) {
-                throw new NpyFormatException(file + ": b" + l + " present but b0 missing");
             }
         }
-        if (arrays.containsKey("b" + layers)) {
-            throw new NpyFormatException(file + ": b" + layers + " has no W" + layers);
+        Architecture arch;
+        try {
+            arch = new Architecture(widths, s.activation(), s.parameterization(), s.sigmaW(),
+                    layers.bias() ? s.sigmaB() : 0.0, layers.bias());
+        } catch (InvalidInputException e) {
+            throw new NpyFormatException(file.toString(), e.getMessage());
         }
-        Architecture arch = new Architecture(widths, activation, parameterization, sigmaW, bias ? sigmaB : 0.0, bias);
         return Parameters.of(arch, w, b);
+    }
+
+    private static Optional<Settings> stored(Path file, Npz.Archive a, boolean bias) throws IOException {
+        if (!a.contains(ARCHITECTURE)) {
+            return Optional.empty();
+        }
+        String text = new String(a.bytes(ARCHITECTURE, 4096), StandardCharsets.UTF_8);
+        Map<String, Object> m = FlatJson.parse(text, file + ":" + ARCHITECTURE);
+        String where = file + ":" + ARCHITECTURE;
+        if (!FORMAT.equals(m.get("format"))) {
+            throw new NpyFormatException(where, "not an ntk4j parameter description (format " + m.get("format") + ")");
+        }
+        if (!(m.get("version") instanceof Double v) || v != VERSION) {
+            throw new NpyFormatException(where, "version " + m.get("version") + " is not one this ntk4j reads ("
+                    + VERSION + ")");
+        }
+        try {
+            if (!(m.get("bias") instanceof Boolean hasBias) || hasBias != bias) {
+                throw new NpyFormatException(where, "says bias " + m.get("bias") + " but the file has "
+                        + (bias ? "b0, b1, …" : "no b0"));
+            }
+            return Optional.of(new Settings(Activation.parse(string(m, "activation", where)),
+                    Parameterization.parse(string(m, "parameterization", where)), number(m, "sigma_w", where),
+                    number(m, "sigma_b", where), bias));
+        } catch (InvalidInputException e) {
+            throw new NpyFormatException(where, e.getMessage());
+        }
+    }
+
+    private static String string(Map<String, Object> m, String key, String where) throws NpyFormatException {
+        if (!(m.get(key) instanceof String s)) {
+            throw new NpyFormatException(where, "'" + key + "' is missing or not a string");
+        }
+        return s;
+    }
+
+    private static double number(Map<String, Object> m, String key, String where) throws NpyFormatException {
+        if (!(m.get(key) instanceof Double d) || !Double.isFinite(d)) {
+            throw new NpyFormatException(where, "'" + key + "' is missing or not a finite number");
+        }
+        return d;
+    }
+
+    /** The one-level JSON object the description is: strings, numbers, booleans. */
+    static final class FlatJson {
+        private FlatJson() {
+        }
+
+        static Map<String, Object> parse(String s, String where) throws NpyFormatException {
+            try {
+                return object(tokens(s, where), where);
+            } catch (IndexOutOfBoundsException e) {
+                throw new NpyFormatException(where, "the description ends early");
+            }
+        }
+
+        private static Map<String, Object> object(List<String> tokens, String where) throws NpyFormatException {
+            Map<String, Object> m = new LinkedHashMap<>();
+            int i = 0;
+            expect(tokens, i++, "{", where);
+            while (!tokens.get(i).equals("}")) {
+                String key = tokens.get(i++);
+                if (!key.startsWith("\"")) {
+                    throw new NpyFormatException(where, "expected a key, found " + key);
+                }
+                expect(tokens, i++, ":", where);
+                String v = tokens.get(i++);
+                Object value = v.startsWith("\"") ? v.substring(1) : v.equals("true") ? Boolean.TRUE
+                        : v.equals("false") ? Boolean.FALSE : numberOrNull(v);
+                if (value == null || m.put(key.substring(1), value) != null) {
+                    throw new NpyFormatException(where, "bad or repeated value for " + key.substring(1));
+                }
+                if (tokens.get(i).equals(",")) {
+                    i++;
+                } else if (!tokens.get(i).equals("}")) {
+                    throw new NpyFormatException(where, "expected ',' or '}', found " + tokens.get(i));
+                }
+            }
+            if (i != tokens.size() - 2) {
+                throw new NpyFormatException(where, "text after the object");
+            }
+            return m;
+        }
+
+        private static Object numberOrNull(String v) {
+            try {
+                return v.matches("-?[0-9][0-9.eE+-]*") ? Double.parseDouble(v) : null;
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+
+        private static void expect(List<String> t, int i, String want, String where) throws NpyFormatException {
+            if (!t.get(i).equals(want)) {
+                throw new NpyFormatException(where, "expected " + want + ", found " + t.get(i));
+            }
+        }
+
+        /** Strings come back as a quote followed by their text; an end marker closes the list. */
+        private static List<String> tokens(String s, String where) throws NpyFormatException {
+            List<String> out = new ArrayList<>();
+            int i = 0;
+            while (i < s.length()) {
+                char c = s.charAt(i);
+                if (Character.isWhitespace(c)) {
+                    i++;
+                } else if ("{}:,".indexOf(c) >= 0) {
+                    out.add(String.valueOf(c));
+                    i++;
+                } else if (c == '"') {
+                    StringBuilder sb = new StringBuilder("\"");
+                    i++;
+                    while (i < s.length() && s.charAt(i) != '"') {
+                        if (s.charAt(i) == '\\') {
+                            throw new NpyFormatException(where, "escapes are not expected in this description");
+                        }
+                        sb.append(s.charAt(i++));
+                    }
+                    if (i >= s.length()) {
+                        throw new NpyFormatException(where, "unterminated string");
+                    }
+                    i++;
+                    out.add(sb.toString());
+                } else {
+                    int j = i;
+                    while (j < s.length() && "{}:,\"".indexOf(s.charAt(j)) < 0 && !Character.isWhitespace(s.charAt(j))) {
+                        j++;
+                    }
+                    out.add(s.substring(i, j));
+                    i = j;
+                }
+            }
+            out.add("");
+            if (out.size() < 3) {
+                throw new NpyFormatException(where, "empty description");
+            }
+            return out;
+        }
     }
 }

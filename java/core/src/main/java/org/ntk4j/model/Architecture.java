@@ -54,7 +54,7 @@ public record Architecture(int[] widths, Activation activation, Parameterization
 
     /** Parses "64,512,512,10" (input, hidden…, output) into a builder. */
     public static Builder parseWidths(String csv) {
-        String[] parts = csv.split(",");
+        String[] parts = csv.split(",", -1); // -1: a trailing comma is an empty width, not nothing
         if (parts.length < 2) {
             throw new InvalidInputException("architecture '" + csv + "' needs at least input,output");
         }
@@ -63,7 +63,8 @@ public record Architecture(int[] widths, Activation activation, Parameterization
             try {
                 w[i] = Integer.parseInt(parts[i].trim());
             } catch (NumberFormatException e) {
-                throw new InvalidInputException("architecture '" + csv + "': '" + parts[i] + "' is not an integer");
+                throw new InvalidInputException("architecture '" + csv + "': " + (parts[i].isBlank()
+                        ? "width " + (i + 1) + " is empty" : "'" + parts[i] + "' is not an integer"));
             }
         }
         Builder b = new Builder(w[0]);

@@ -63,7 +63,7 @@ class NpyTest {
         byte[] all = Files.readAllBytes(f);
         Files.write(f, java.util.Arrays.copyOf(all, all.length - 9));
         NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npy.read(f));
-        assertTrue(e.getMessage().contains("ends after"), e.getMessage());
+        assertTrue(e.getMessage().contains("t.npy: file ends early"), e.getMessage());
     }
 
     @Test
@@ -114,5 +114,86 @@ class NpyTest {
         Files.writeString(f, "not a zip");
         e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0));
         assertTrue(e.getMessage().contains("not a .npz"), e.getMessage());
+    }
+
+    /** Bytes allocated by this thread while {@code r} runs. */
+    static long allocatedBy(IoRunnable r) throws IOException {
+        com.sun.management.ThreadMXBean t = (com.sun.management.ThreadMXBean)
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = t.getCurrentThreadAllocatedBytes();
+        r.run();
+        return t.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    @FunctionalInterface
+    interface IoRunnable {
+        void run() throws IOException;
+    }
+
+    private static IoRunnable refused(Path f, String fragment) {
+        return () -> {
+            NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npy.read(f));
+            assertTrue(e.getMessage().startsWith(f + ": ") && e.getMessage().contains(fragment), e.getMessage());
+        };
+    }
+
+    @Test
+    void aShortFileDeclaringAHugeShapeIsRefusedBeforeAnythingIsAllocated() throws IOException {
+        Path f = dir.resolve("huge.npy");
+        Files.write(f, java.util.Arrays.copyOf(HostileFiles.npy(1, HostileFiles.dict("<f8", false, "(20000, 20000)"),
+                new byte[512]), 640));
+        allocatedBy(refused(f, "needs 3200000000 bytes of data, the file has 512")); // warm-up
+        long bytes = allocatedBy(refused(f, "needs 3200000000 bytes of data, the file has 512"));
+        assertTrue(bytes < 256 << 10, "allocated " + bytes + " bytes for a 640-byte file");
+    }
+
+    @Test
+    void theHeaderIsParsedAsALiteralWithExactlyNumpysKeys() throws IOException {
+        byte[] data = new byte[48];
+        String[][] refusedHeaders = {
+            {"{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), 'extra': 1, }", "key 'extra'"},
+            {"{'descr': '<f4', 'fortran_order': False, 'meta': {'shape': (20000, 20000)}, 'shape': (3, 4), }", "key 'meta'"},
+            {"{'meta': {'shape': (12,)}, 'descr': '<f4', 'fortran_order': False, 'shape': (3, 4)}", "key 'meta'"},
+            {"{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), 'shape': (12,)}", "'shape' twice"},
+            {"{'descr': '<f4', 'fortran_order': False}", "no 'shape'"},
+            {"{'descr': '<f4', 'fortran_order': False, 'shape': [3, 4]}", "not a tuple"},
+        };
+        for (String[] h : refusedHeaders) {
+            Path f = dir.resolve("h.npy");
+            Files.write(f, HostileFiles.npy(1, h[0], data));
+            refused(f, h[1]).run();
+        }
+        Path ok = dir.resolve("ok.npy");
+        Files.write(ok, HostileFiles.npy(1, "{'shape': (3, 4), 'fortran_order': False, 'descr': '<f4'}", data));
+        assertArrayEquals(new int[] {3, 4}, Npy.read(ok).shape(), "keys in any order, as NumPy accepts");
+    }
+
+    @Test
+    void aHeaderCutShortNamesTheFile() throws IOException {
+        byte[] whole = HostileFiles.npy(1, HostileFiles.dict("<f4", false, "(3, 4)"), new byte[48]);
+        for (int cut : new int[] {3, 7, 9, 40}) {
+            Path f = dir.resolve("cut" + cut + ".npy");
+            Files.write(f, java.util.Arrays.copyOf(whole, cut));
+            refused(f, "header cut short").run();
+        }
+        Path empty = dir.resolve("empty.npy");
+        Files.write(empty, new byte[0]);
+        refused(empty, "is empty").run();
+    }
+
+    @Test
+    void readErrorsOfTheFileSystemNameTheFile() throws IOException {
+        Path loop = dir.resolve("loop.npy");
+        Files.createSymbolicLink(loop, loop);
+        java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class, () -> Npy.read(loop));
+        assertEquals(loop.toString(), e.getFile());
+        assertTrue(e.getReason() != null && e.getReason().contains("symbolic links"), e.getMessage());
+        e = assertThrows(java.nio.file.FileSystemException.class, () -> Npy.read(dir));
+        assertEquals(dir.toString(), e.getFile());
+        Path mem = Path.of("/proc/self/mem");
+        if (Files.exists(mem)) {
+            IOException io = assertThrows(IOException.class, () -> Npy.read(mem));
+            assertTrue(io.getMessage().contains("/proc/self/mem"), io.getMessage());
+        }
     }
 }

@@ -2,7 +2,6 @@ package org.ntk4j.experiments;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,8 +82,7 @@ public final class Report {
             for (Table t : tables) {
                 t.writeCsv(dir.resolve(t.name() + ".csv"));
             }
-            Files.writeString(dir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_") + ".md"), toMarkdown(),
-                    StandardCharsets.UTF_8);
+            org.ntk4j.io.OutputFile.writeString(dir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_") + ".md"), toMarkdown());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report to " + dir, e);
         }

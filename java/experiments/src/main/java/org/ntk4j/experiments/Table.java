@@ -2,8 +2,6 @@ package org.ntk4j.experiments;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -202,7 +200,7 @@ public final class Table {
     /** Writes {@link #toCsv()} to a file. */
     public void writeCsv(Path file) {
         try {
-            Files.writeString(file, toCsv(), StandardCharsets.UTF_8);
+            org.ntk4j.io.OutputFile.writeString(file, toCsv());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
