@@ -11,11 +11,13 @@
 //       NT-shaped and runs on the shared engine (gemm_nt.cuh) with the derivative fused in the epilogue.
 //       Z = null means no activation derivative (factor 1).
 //       Launch: 256 threads, grid (ceil(n_in/BN), ceil(R/BM), 1), BM = BN = 128 (f32) / 64 (f64).
-//   ntk_weight_grad_{f32,f64}(int N, int n_out, int n_in, const T* D, const T* H, T c, T* dW)
-//       dW (n_out x n_in) = c * D^T H: 64x64 output tile per 256-thread block, 4x4 per thread, fixed
-//       summation order over n (deterministic, no atomics). Grid (ceil(n_in/64), ceil(n_out/64)).
-//   ntk_bias_grad_{f32,f64}(int N, int n_out, const T* D, T s, T* db)
-//       db[i] = s * sum_n D[n][i]; one thread per column, fixed order. Any 1-D grid covering n_out.
+//   ntk_weight_grad_{f32,f64}(int N, int n_out, int n_in, const T* D, const T* H, T c, int accumulate, T* dW)
+//       dW (n_out x n_in) = c * D^T H (+ dW when accumulate != 0, to sum tiles of examples): 64x64 output tile
+//       per 256-thread block, 4x4 per thread, fixed summation order over n (deterministic, no atomics).
+//       Grid (ceil(n_in/64), ceil(n_out/64)).
+//   ntk_bias_grad_{f32,f64}(int N, int n_out, const T* D, T s, int accumulate, T* db)
+//       db[i] = s * sum_n D[n][i] (+ db[i] when accumulate != 0); one thread per column, fixed order. Any 1-D
+//       grid covering n_out.
 //   ntk_delta_seed_identity_{f32,f64}(int N, int O, T* D)
 //       D ((N*O) x O): D[(n*O + a)][b] = (a == b). Any 1-D grid (grid-stride).
 //   ntk_mse_residual_{f32,f64}(long long count, const T* F, const T* Y, T scale, T* D, double* partials)
@@ -24,6 +26,7 @@
 //
 // Versions
 //   v1  NT engine with fused phi' epilogue; tiled deterministic weight gradient; seeds.
+//   v2  weight and bias gradients can accumulate over tiles of examples (prepared models).
 #include "gemm_nt.cuh"
 
 using namespace ntk;
@@ -32,6 +35,7 @@ namespace ntk_backward_impl {
 
 template <typename T>
 struct EpiBackward {
+    static constexpr bool kLinear = false;  // non-linear: gets the whole sum at once, no split-K
     T* Dout;
     const T* Z;
     T c;
@@ -60,7 +64,7 @@ __device__ __forceinline__ void backward_delta(int R, int n_in, int n_out, const
 // dW = c * D^T H. D: N x n_out, H: N x n_in.
 template <typename T>
 __device__ __forceinline__ void weight_grad(int N, int n_out, int n_in, const T* __restrict__ D,
-                                            const T* __restrict__ H, T c, T* __restrict__ dW) {
+                                            const T* __restrict__ H, T c, int accumulate, T* __restrict__ dW) {
     constexpr int TILE = 64, KB = 16;
     __shared__ T Ds[KB][TILE];
     __shared__ T Hs[KB][TILE];
@@ -103,17 +107,21 @@ __device__ __forceinline__ void weight_grad(int N, int n_out, int n_in, const T*
 #pragma unroll
         for (int v = 0; v < 4; ++v) {
             const int j = j0 + tx + 16 * v;
-            if (j < n_in) dW[static_cast<i64>(i) * n_in + j] = c * acc[u][v];
+            if (j < n_in) {
+                T* out = dW + static_cast<i64>(i) * n_in + j;
+                *out = accumulate ? *out + c * acc[u][v] : c * acc[u][v];
+            }
         }
     }
 }
 
 template <typename T>
-__device__ __forceinline__ void bias_grad(int N, int n_out, const T* __restrict__ D, T s, T* __restrict__ db) {
+__device__ __forceinline__ void bias_grad(int N, int n_out, const T* __restrict__ D, T s, int accumulate,
+                                          T* __restrict__ db) {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n_out; i += gridDim.x * blockDim.x) {
         T acc = T(0);
         for (int n = 0; n < N; ++n) acc += D[static_cast<i64>(n) * n_out + i];
-        db[i] = s * acc;
+        db[i] = accumulate ? db[i] + s * acc : s * acc;
     }
 }
 
@@ -166,21 +174,24 @@ extern "C" __global__ void __launch_bounds__(256)
 }
 
 extern "C" __global__ void __launch_bounds__(256)
-    ntk_weight_grad_f32(int N, int n_out, int n_in, const float* D, const float* H, float c, float* dW) {
-    weight_grad<float>(N, n_out, n_in, D, H, c, dW);
+    ntk_weight_grad_f32(int N, int n_out, int n_in, const float* D, const float* H, float c, int accumulate,
+                        float* dW) {
+    weight_grad<float>(N, n_out, n_in, D, H, c, accumulate, dW);
 }
 
 extern "C" __global__ void __launch_bounds__(256)
-    ntk_weight_grad_f64(int N, int n_out, int n_in, const double* D, const double* H, double c, double* dW) {
-    weight_grad<double>(N, n_out, n_in, D, H, c, dW);
+    ntk_weight_grad_f64(int N, int n_out, int n_in, const double* D, const double* H, double c, int accumulate,
+                        double* dW) {
+    weight_grad<double>(N, n_out, n_in, D, H, c, accumulate, dW);
 }
 
-extern "C" __global__ void ntk_bias_grad_f32(int N, int n_out, const float* D, float s, float* db) {
-    bias_grad<float>(N, n_out, D, s, db);
+extern "C" __global__ void ntk_bias_grad_f32(int N, int n_out, const float* D, float s, int accumulate, float* db) {
+    bias_grad<float>(N, n_out, D, s, accumulate, db);
 }
 
-extern "C" __global__ void ntk_bias_grad_f64(int N, int n_out, const double* D, double s, double* db) {
-    bias_grad<double>(N, n_out, D, s, db);
+extern "C" __global__ void ntk_bias_grad_f64(int N, int n_out, const double* D, double s, int accumulate,
+                                             double* db) {
+    bias_grad<double>(N, n_out, D, s, accumulate, db);
 }
 
 extern "C" __global__ void ntk_delta_seed_identity_f32(int N, int O, float* D) { delta_seed_identity<float>(N, O, D); }

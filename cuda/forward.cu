@@ -21,6 +21,7 @@ namespace ntk_forward_impl {
 
 template <typename T>
 struct EpiForward {
+    static constexpr bool kLinear = false;  // non-linear: gets the whole sum at once, no split-K
     T* Z;
     T* Hn;
     const T* b;

@@ -9,16 +9,22 @@
 //   ntk_convert_f64_to_f32(const double* X, float* Y, long long n), ntk_convert_f32_to_f64(...)
 //   ntk_transpose_{f32,f64}(int rows, int cols, const T* X, long long ldx, T* Y, long long ldy)
 //       Y[c][r] = X[r][c]; 32x32 shared tile, blocks of 32x8 threads, grid (ceil(cols/32), ceil(rows/32)).
-//   ntk_full_to_trace_{f32,f64}(int N1, int N2, int O, const T* full, T* out)    out = mean_a full[.,.,a,a]
-//   ntk_full_to_diag_{f32,f64}(int N1, int N2, int O, const T* full, T* out)     out[.,.,a] = full[.,.,a,a]
-//   ntk_jc_to_full_{f32,f64}(int N1, int N2, int O, const T* G, long long ldg, T* full)
-//       G is the (N1*O) x (N2*O) Gram of Jacobian rows (n, a); full is (N1, N2, O, O).
+//   ntk_full_to_trace_f64(int N1, int N2, int O, const double* full, double* out)   out = mean_a full[.,.,a,a]
+//   ntk_full_to_diag_f64(int N1, int N2, int O, const double* full, double* out)    out[.,.,a] = full[.,.,a,a]
+//   ntk_jc_to_full_f64(int N1, int N2, int O, const double* G, long long ldg, double* full)
+//       G is the (N1*O) x (N2*O) Gram of Jacobian rows (n, a); full is (N1, N2, O, O). fp64 only: the Gram
+//       output is fp64 for every input precision.
+//   ntk_sq_dist_partials_{f32,f64}(const T* X, const T* X0, long long n, double* partials)
+//       partials[blockIdx.x] = sum over the block's grid-stride share of (X - X0)^2 in fp64 (256 threads);
+//       then ntk_sum_partials for the total (layer distances of a prepared model).
+//   ntk_sgd_update_{f32,f64}(T* X, const T* G, long long n, double lr)            X -= lr * G
 //   ntk_sum_partials(const double* partials, int n, double scale, double* out)
 //       *out = scale * sum(partials), one block of 256 threads, fixed order (deterministic).
 //   ntk_count_nonfinite_{f32,f64}(const T* X, long long n, unsigned long long* count)   adds NaN/Inf count
 //
 // Versions
 //   v1  first set.
+//   v2  layout helpers in fp64 only; squared-distance partials and the gradient-descent update (prepared models).
 #include "common.cuh"
 
 using namespace ntk;
@@ -147,23 +153,48 @@ extern "C" __global__ void ntk_transpose_f64(int rows, int cols, const double* X
     transpose(rows, cols, X, ldx, Y, ldy);
 }
 
-extern "C" __global__ void ntk_full_to_trace_f32(int N1, int N2, int O, const float* full, float* out) {
-    full_to_trace(N1, N2, O, full, out);
-}
 extern "C" __global__ void ntk_full_to_trace_f64(int N1, int N2, int O, const double* full, double* out) {
     full_to_trace(N1, N2, O, full, out);
-}
-extern "C" __global__ void ntk_full_to_diag_f32(int N1, int N2, int O, const float* full, float* out) {
-    full_to_diag(N1, N2, O, full, out);
 }
 extern "C" __global__ void ntk_full_to_diag_f64(int N1, int N2, int O, const double* full, double* out) {
     full_to_diag(N1, N2, O, full, out);
 }
-extern "C" __global__ void ntk_jc_to_full_f32(int N1, int N2, int O, const float* G, long long ldg, float* full) {
-    jc_to_full(N1, N2, O, G, ldg, full);
-}
 extern "C" __global__ void ntk_jc_to_full_f64(int N1, int N2, int O, const double* G, long long ldg, double* full) {
     jc_to_full(N1, N2, O, G, ldg, full);
+}
+
+template <typename T>
+__device__ __forceinline__ void sq_dist_partials(const T* X, const T* X0, i64 n, double* partials) {
+    __shared__ double red[256];
+    double acc = 0.0;
+    GRID_STRIDE(e, n) {
+        const double d = static_cast<double>(X[e]) - static_cast<double>(X0[e]);
+        acc += d * d;
+    }
+    red[threadIdx.x] = acc;
+    __syncthreads();
+    for (int w = blockDim.x / 2; w > 0; w >>= 1) {
+        if (static_cast<int>(threadIdx.x) < w) red[threadIdx.x] += red[threadIdx.x + w];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) partials[blockIdx.x] = red[0];
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+    ntk_sq_dist_partials_f32(const float* X, const float* X0, long long n, double* partials) {
+    sq_dist_partials(X, X0, n, partials);
+}
+extern "C" __global__ void __launch_bounds__(256)
+    ntk_sq_dist_partials_f64(const double* X, const double* X0, long long n, double* partials) {
+    sq_dist_partials(X, X0, n, partials);
+}
+
+// The update in fp64 before rounding to T, so an fp32 step is one rounding of the exact θ − lr·g.
+extern "C" __global__ void ntk_sgd_update_f32(float* X, const float* G, long long n, double lr) {
+    GRID_STRIDE(e, n) X[e] = static_cast<float>(static_cast<double>(X[e]) - lr * static_cast<double>(G[e]));
+}
+extern "C" __global__ void ntk_sgd_update_f64(double* X, const double* G, long long n, double lr) {
+    GRID_STRIDE(e, n) X[e] = X[e] - lr * G[e];
 }
 
 extern "C" __global__ void __launch_bounds__(256) ntk_sum_partials(const double* partials, int n, double scale,

@@ -13,15 +13,23 @@
 //               as N x (O*width), so M = N1, N = N2, K = O*width; the 1/O is applied in the epilogue.
 //   2 diagonal  Theta (N1, N2, O): batch over a (grid.z), A = D1 + a*width with row stride O*width.
 // Theta = beta * Theta + contribution; beta = 0 on the first layer (Theta is then not read).
-// s2 = 0 for a layer without bias.
+// s2 = 0 for a layer without bias. Gh, Theta, c2, s2, beta and the split-K workspace are fp64 for fp32 inputs too:
+// Theta accumulates the fp32 slices of the delta-Gram (at most SLICE_K terms each), the splits and the layers in
+// fp64, so the error of an fp32 NTK does not grow with O*width or depth.
 //
-// Entry points: ntk_struct_layer_{f32,f64}, ntk_struct_splitk_reduce_{f32,f64} (second pass of split-K;
-// ws holds [batch*splits][M][N] partials; the reduction applies the same epilogue).
-// Launch: 256 threads; grid (ceil(N/BN), ceil(M/BM), batch*splits) with BM = BN = 128 (f32) / 64 (f64),
-// M, N as in the mode table, batch = O in diagonal mode and 1 otherwise.
+// Entry points (T = f32 / f64 for D1, D2):
+//   ntk_struct_layer_{f32,f64}(int mode, int N1, int N2, int O, int width, const T* D1, const T* D2,
+//       const double* Gh, long long ldgh, double c2, double s2, double beta, double* Theta, int splits, double* ws)
+//   ntk_struct_splitk_reduce(const double* ws, int mode, int N1, int N2, int O, int width, const double* Gh,
+//       long long ldgh, double c2, double s2, double beta, double* Theta, int splits)
+//       second pass of split-K; ws holds [batch*splits][M][N] fp64 partials; the reduction applies the same
+//       epilogue.
+// Launch: 256 threads; grid (ceil(N/BN), ceil(M/BM), batch*splits) with the tiles of launch_config.h (128 for f32,
+// 64 for f64), M, N as in the mode table, batch = O in diagonal mode and 1 otherwise.
 //
 // Versions
 //   v1  fused epilogue over the shared NT engine; split-K through the shared fixed-order reduction.
+//   v2  fp64 Gh, Theta and partials; fp32 delta-Gram chains capped at SLICE_K (gemm_nt.cuh v2).
 #include "gemm_nt.cuh"
 
 using namespace ntk;
@@ -30,14 +38,14 @@ namespace ntk_struct_impl {
 
 enum StructMode : int { MODE_FULL = 0, MODE_TRACE = 1, MODE_DIAG = 2 };
 
-template <typename T>
 struct EpiStruct {
+    static constexpr bool kLinear = true;
     int mode, N2, O;
-    const T* Gh;
+    const double* Gh;
     i64 ldgh;
-    T c2, s2, beta, inv_o;
-    T* Theta;
-    __device__ __forceinline__ void apply(int batch, int r, int q, T v) const {
+    double c2, s2, beta, inv_o;
+    double* Theta;
+    __device__ __forceinline__ void apply(int batch, int r, int q, double v) const {
         int n1, n2;
         i64 idx;
         if (mode == MODE_FULL) {
@@ -55,9 +63,9 @@ struct EpiStruct {
             n2 = q;
             idx = (static_cast<i64>(n1) * N2 + n2) * O + batch;
         }
-        const T g = c2 * Gh[static_cast<i64>(n1) * ldgh + n2] + s2;
-        T out = g * v;
-        if (beta != T(0)) out += beta * Theta[idx];
+        const double g = c2 * Gh[static_cast<i64>(n1) * ldgh + n2] + s2;
+        double out = g * v;
+        if (beta != 0.0) out += beta * Theta[idx];
         Theta[idx] = out;
     }
 };
@@ -95,10 +103,9 @@ __device__ __forceinline__ StructShape struct_shape(int mode, int N1, int N2, in
     return s;
 }
 
-template <typename T>
-__device__ __forceinline__ EpiStruct<T> make_epi(int mode, int N2, int O, const T* Gh, i64 ldgh, T c2, T s2, T beta,
-                                                 T* Theta) {
-    EpiStruct<T> e;
+__device__ __forceinline__ EpiStruct make_epi(int mode, int N2, int O, const double* Gh, i64 ldgh, double c2,
+                                              double s2, double beta, double* Theta) {
+    EpiStruct e;
     e.mode = mode;
     e.N2 = N2;
     e.O = O;
@@ -107,23 +114,23 @@ __device__ __forceinline__ EpiStruct<T> make_epi(int mode, int N2, int O, const 
     e.c2 = c2;
     e.s2 = s2;
     e.beta = beta;
-    e.inv_o = T(1) / T(O);
+    e.inv_o = 1.0 / O;
     e.Theta = Theta;
     return e;
 }
 
 template <typename T>
 __device__ __forceinline__ void struct_layer(int mode, int N1, int N2, int O, int width, const T* D1, const T* D2,
-                                             const T* Gh, i64 ldgh, T c2, T s2, T beta, T* Theta, int splits,
-                                             T* ws) {
+                                             const double* Gh, i64 ldgh, double c2, double s2, double beta,
+                                             double* Theta, int splits, double* ws) {
     const StructShape s = struct_shape(mode, N1, N2, O, width);
     const NtProblem<T> p = make_problem<T>(s.M, s.N, s.K, D1, s.ld, s.stride, D2, s.ld, s.stride, splits, ws, 0);
     simt_nt_body(p, make_epi(mode, N2, O, Gh, ldgh, c2, s2, beta, Theta));
 }
 
-template <typename T>
-__device__ __forceinline__ void struct_reduce(const T* ws, int mode, int N1, int N2, int O, int width, const T* Gh,
-                                              i64 ldgh, T c2, T s2, T beta, T* Theta, int splits) {
+__device__ __forceinline__ void struct_reduce(const double* ws, int mode, int N1, int N2, int O, int width,
+                                              const double* Gh, i64 ldgh, double c2, double s2, double beta,
+                                              double* Theta, int splits) {
     const StructShape s = struct_shape(mode, N1, N2, O, width);
     splitk_reduce_body(ws, s.batches, splits, s.M, s.N, 0, make_epi(mode, N2, O, Gh, ldgh, c2, s2, beta, Theta));
 }
@@ -133,8 +140,8 @@ __device__ __forceinline__ void struct_reduce(const T* ws, int mode, int N1, int
 using namespace ntk_struct_impl;
 
 #define NTK_STRUCT_ARGS(T)                                                                                     \
-    int mode, int N1, int N2, int O, int width, const T *D1, const T *D2, const T *Gh, long long ldgh, T c2,  \
-        T s2, T beta, T *Theta, int splits, T *ws
+    int mode, int N1, int N2, int O, int width, const T *D1, const T *D2, const double *Gh, long long ldgh,     \
+        double c2, double s2, double beta, double *Theta, int splits, double *ws
 
 extern "C" __global__ void __launch_bounds__(256) ntk_struct_layer_f32(NTK_STRUCT_ARGS(float)) {
     struct_layer<float>(mode, N1, N2, O, width, D1, D2, Gh, ldgh, c2, s2, beta, Theta, splits, ws);
@@ -144,14 +151,8 @@ extern "C" __global__ void __launch_bounds__(256) ntk_struct_layer_f64(NTK_STRUC
     struct_layer<double>(mode, N1, N2, O, width, D1, D2, Gh, ldgh, c2, s2, beta, Theta, splits, ws);
 }
 
-#define NTK_STRUCT_REDUCE_ARGS(T)                                                                              \
-    const T *ws, int mode, int N1, int N2, int O, int width, const T *Gh, long long ldgh, T c2, T s2, T beta,  \
-        T *Theta, int splits
-
-extern "C" __global__ void ntk_struct_splitk_reduce_f32(NTK_STRUCT_REDUCE_ARGS(float)) {
-    struct_reduce<float>(ws, mode, N1, N2, O, width, Gh, ldgh, c2, s2, beta, Theta, splits);
-}
-
-extern "C" __global__ void ntk_struct_splitk_reduce_f64(NTK_STRUCT_REDUCE_ARGS(double)) {
-    struct_reduce<double>(ws, mode, N1, N2, O, width, Gh, ldgh, c2, s2, beta, Theta, splits);
+extern "C" __global__ void ntk_struct_splitk_reduce(const double* ws, int mode, int N1, int N2, int O, int width,
+                                                    const double* Gh, long long ldgh, double c2, double s2,
+                                                    double beta, double* Theta, int splits) {
+    struct_reduce(ws, mode, N1, N2, O, width, Gh, ldgh, c2, s2, beta, Theta, splits);
 }

@@ -14,6 +14,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "../cuda/launch_config.h"
+
 #define CK(call) ::kern::check((call), #call, __FILE__, __LINE__)
 
 namespace kern {
@@ -33,9 +35,20 @@ struct Tile {
 };
 template <typename T>
 inline Tile simt_tile() {
-    return sizeof(T) == 4 ? Tile{128, 128, 16} : Tile{64, 64, 16};
+    return sizeof(T) == 4 ? Tile{ntk_cfg::F32_BM, ntk_cfg::F32_BN, ntk_cfg::BK}
+                          : Tile{ntk_cfg::F64_BM, ntk_cfg::F64_BN, ntk_cfg::BK};
 }
-inline Tile tf32_tile() { return Tile{128, 128, 16}; }
+inline Tile tf32_tile() { return Tile{ntk_cfg::TF32_BM, ntk_cfg::TF32_BN, ntk_cfg::BK}; }
+
+// Whether a Gram/structured launch sums into the fp64 workspace (then a reduce pass applies the epilogue):
+// split-K, or an fp32/TF32 product longer than one slice. Mirrors uses_workspace() in cuda/gemm_nt.cuh.
+inline bool uses_workspace(bool fp32, int64_t K, int splits) {
+    return splits > 1 || (fp32 && K > ntk_cfg::SLICE_K);
+}
+
+// A Jacobian chunk's leading dimension: the chunk width rounded up to J_LD_ALIGN elements, so the Gram kernel
+// always takes its 16-byte copy path.
+inline int64_t jacobian_ld(int64_t width) { return cdiv(width, ntk_cfg::J_LD_ALIGN) * ntk_cfg::J_LD_ALIGN; }
 
 template <typename T>
 inline const char* sfx() {
@@ -124,7 +137,7 @@ public:
         static_assert(sizeof...(Args) > 0, "kernels take arguments");
         void* ptrs[] = {static_cast<void*>(&args)...};
         if (grid.x == 0 || grid.y == 0 || grid.z == 0) return;  // nothing to do
-        if (grid.y > 65535 || grid.z > 65535) {
+        if (grid.y > unsigned(ntk_cfg::MAX_GRID_YZ) || grid.z > unsigned(ntk_cfg::MAX_GRID_YZ)) {
             std::fprintf(stderr, "launch %s: grid (%u, %u, %u) exceeds limits\n", name.c_str(), grid.x, grid.y, grid.z);
             std::exit(3);
         }
@@ -171,51 +184,56 @@ public:
         launch(std::string("ntk_transpose_") + sfx<T>(), dim3(cdiv(cols, 32), cdiv(rows, 32)), dim3(32, 8), rows, cols,
                X, static_cast<long long>(ldx), Y, static_cast<long long>(ldy));
     }
-    template <typename T>
-    void full_to_trace(int N1, int N2, int O, const T* full, T* out) {
-        launch(std::string("ntk_full_to_trace_") + sfx<T>(), stride_grid(int64_t(N1) * N2), dim3(256), N1, N2, O, full,
-               out);
+    // Layout helpers work on the fp64 outputs of the Gram and structured kernels.
+    void full_to_trace(int N1, int N2, int O, const double* full, double* out) {
+        launch("ntk_full_to_trace_f64", stride_grid(int64_t(N1) * N2), dim3(256), N1, N2, O, full, out);
     }
-    template <typename T>
-    void full_to_diag(int N1, int N2, int O, const T* full, T* out) {
-        launch(std::string("ntk_full_to_diag_") + sfx<T>(), stride_grid(int64_t(N1) * N2 * O), dim3(256), N1, N2, O,
-               full, out);
+    void full_to_diag(int N1, int N2, int O, const double* full, double* out) {
+        launch("ntk_full_to_diag_f64", stride_grid(int64_t(N1) * N2 * O), dim3(256), N1, N2, O, full, out);
     }
-    template <typename T>
-    void jc_to_full(int N1, int N2, int O, const T* G, int64_t ldg, T* full) {
-        launch(std::string("ntk_jc_to_full_") + sfx<T>(), stride_grid(int64_t(N1) * N2 * O * O), dim3(256), N1, N2, O,
-               G, static_cast<long long>(ldg), full);
+    void jc_to_full(int N1, int N2, int O, const double* G, int64_t ldg, double* full) {
+        launch("ntk_jc_to_full_f64", stride_grid(int64_t(N1) * N2 * O * O), dim3(256), N1, N2, O, G,
+               static_cast<long long>(ldg), full);
     }
 
     // ---- gram.cu ------------------------------------------------------------------------------
-    // Split-K heuristic: split only when the tiles do not fill the GPU once; keep >= 16 k-tiles per split.
-    int choose_splits(int M, int N, int batch, int64_t K, Tile t) const {
-        const int64_t tiles = cdiv(M, t.BM) * cdiv(N, t.BN) * batch;
+    // Split-K heuristic (launch_config.h): split only when the output tiles do not fill the GPU once (in the
+    // upper-triangle mode only the T(T+1)/2 tiles on or above the diagonal run); aim at SPLIT_BLOCKS_PER_SM
+    // blocks per SM, keep >= SPLIT_MIN_KTILES k-tiles per split, at most SPLIT_MAX splits.
+    int choose_splits(int M, int N, int batch, int64_t K, Tile t, bool upper = false) const {
+        const int64_t tm = cdiv(M, t.BM), tn = cdiv(N, t.BN);
+        const int64_t tiles = (upper ? tm * (tm + 1) / 2 : tm * tn) * batch;
         if (tiles >= sms) return 1;
-        int64_t s = cdiv(2 * int64_t(sms), tiles);
-        const int64_t by_k = cdiv(K, t.BK) / 16;
+        int64_t s = cdiv(ntk_cfg::SPLIT_BLOCKS_PER_SM * int64_t(sms), tiles);
+        const int64_t by_k = cdiv(K, t.BK) / ntk_cfg::SPLIT_MIN_KTILES;
         if (s > by_k) s = by_k;
-        if (s > 64) s = 64;
-        if (s * batch > 65535) s = 65535 / batch;
+        if (s > ntk_cfg::SPLIT_MAX) s = ntk_cfg::SPLIT_MAX;
+        if (s * batch > ntk_cfg::MAX_GRID_YZ) s = ntk_cfg::MAX_GRID_YZ / batch;
         return s < 1 ? 1 : static_cast<int>(s);
     }
+    // fp64 workspace elements a Gram or structured launch needs (0: none).
+    static size_t workspace_elems(bool fp32, int64_t K, int splits, int batch, int M, int N) {
+        return uses_workspace(fp32, K, splits) ? size_t(batch) * splits * M * N : 0;
+    }
 
-    // C = alpha A B^T + beta C (per batch entry); ws must hold batch*splits*M*N elements when splits > 1.
+    // C = alpha A B^T + beta C (per batch entry), C fp64 for every input type; ws (fp64) must hold
+    // workspace_elems(...) elements.
     template <typename T>
     void gram(bool tf32, int M, int N, int64_t K, const T* A, int64_t lda, int64_t sA, const T* B, int64_t ldb,
-              int64_t sB, T* C, int64_t ldc, int64_t sC, T alpha, T beta, int batch, int splits, T* ws, int upper) {
+              int64_t sB, double* C, int64_t ldc, int64_t sC, double alpha, double beta, int batch, int splits,
+              double* ws, int upper) {
         const Tile t = tf32 ? tf32_tile() : simt_tile<T>();
         std::string name = tf32 ? "ntk_gram_nt_tf32" : std::string("ntk_gram_nt_") + sfx<T>();
         launch(name, dim3(cdiv(N, t.BN), cdiv(M, t.BM), batch * splits), dim3(256), M, N, static_cast<long long>(K), A,
                static_cast<long long>(lda), static_cast<long long>(sA), B, static_cast<long long>(ldb),
                static_cast<long long>(sB), C, static_cast<long long>(ldc), static_cast<long long>(sC), alpha, beta,
                splits, ws, upper);
-        if (splits > 1)
-            launch(std::string("ntk_gram_splitk_reduce_") + sfx<T>(), stride_grid(int64_t(batch) * M * N), dim3(256),
-                   static_cast<const T*>(ws), batch, splits, M, N, upper, C, static_cast<long long>(ldc),
+        if (uses_workspace(sizeof(T) == 4, K, splits))
+            launch("ntk_gram_splitk_reduce", stride_grid(int64_t(batch) * M * N), dim3(256),
+                   static_cast<const double*>(ws), batch, splits, M, N, upper, C, static_cast<long long>(ldc),
                    static_cast<long long>(sC), alpha, beta);
         if (upper)
-            launch(std::string("ntk_gram_mirror_") + sfx<T>(), dim3(cdiv(N, 32), cdiv(N, 32), batch), dim3(32, 8), C, N,
+            launch("ntk_gram_mirror", dim3(cdiv(N, 32), cdiv(N, 32), batch), dim3(32, 8), C, N,
                    static_cast<long long>(ldc), static_cast<long long>(sC));
     }
 
@@ -225,26 +243,33 @@ public:
         N = mode == 0 ? N2 * O : N2;
         batch = mode == 2 ? O : 1;
     }
+    static int64_t struct_k(int mode, int O, int width) { return mode == 1 ? int64_t(width) * O : width; }
     template <typename T>
     int struct_splits(int mode, int N1, int N2, int O, int width) const {
         int M, N, batch;
         struct_dims(mode, N1, N2, O, M, N, batch);
-        const int64_t K = mode == 1 ? int64_t(width) * O : width;
-        return choose_splits(M, N, batch, K, simt_tile<T>());
+        return choose_splits(M, N, batch, struct_k(mode, O, width), simt_tile<T>());
     }
     template <typename T>
-    void struct_layer(int mode, int N1, int N2, int O, int width, const T* D1, const T* D2, const T* Gh, int64_t ldgh,
-                      T c2, T s2, T beta, T* Theta, int splits, T* ws) {
+    static size_t struct_workspace_elems(int mode, int N1, int N2, int O, int width, int splits) {
+        int M, N, batch;
+        struct_dims(mode, N1, N2, O, M, N, batch);
+        return workspace_elems(sizeof(T) == 4, struct_k(mode, O, width), splits, batch, M, N);
+    }
+    // Theta (fp64) = beta Theta + (c2 Gh + s2) (.) delta-Gram; ws (fp64) holds struct_workspace_elems(...).
+    template <typename T>
+    void struct_layer(int mode, int N1, int N2, int O, int width, const T* D1, const T* D2, const double* Gh,
+                      int64_t ldgh, double c2, double s2, double beta, double* Theta, int splits, double* ws) {
         int M, N, batch;
         struct_dims(mode, N1, N2, O, M, N, batch);
         const Tile t = simt_tile<T>();
         launch(std::string("ntk_struct_layer_") + sfx<T>(), dim3(cdiv(N, t.BN), cdiv(M, t.BM), batch * splits),
                dim3(256), mode, N1, N2, O, width, D1, D2, Gh, static_cast<long long>(ldgh), c2, s2, beta, Theta, splits,
                ws);
-        if (splits > 1)
-            launch(std::string("ntk_struct_splitk_reduce_") + sfx<T>(), stride_grid(int64_t(batch) * M * N), dim3(256),
-                   static_cast<const T*>(ws), mode, N1, N2, O, width, Gh, static_cast<long long>(ldgh), c2, s2, beta,
-                   Theta, splits);
+        if (uses_workspace(sizeof(T) == 4, struct_k(mode, O, width), splits))
+            launch("ntk_struct_splitk_reduce", stride_grid(int64_t(batch) * M * N), dim3(256),
+                   static_cast<const double*>(ws), mode, N1, N2, O, width, Gh, static_cast<long long>(ldgh), c2, s2,
+                   beta, Theta, splits);
     }
 
     // ---- forward.cu / backward.cu / jacobian.cu -----------------------------------------------
@@ -263,13 +288,13 @@ public:
                n_out, Dnext, Wt, Z, rpe, c, act, Dout);
     }
     template <typename T>
-    void weight_grad(int N, int n_out, int n_in, const T* D, const T* H, T c, T* dW) {
+    void weight_grad(int N, int n_out, int n_in, const T* D, const T* H, T c, T* dW, int accumulate = 0) {
         launch(std::string("ntk_weight_grad_") + sfx<T>(), dim3(cdiv(n_in, 64), cdiv(n_out, 64)), dim3(256), N, n_out,
-               n_in, D, H, c, dW);
+               n_in, D, H, c, accumulate, dW);
     }
     template <typename T>
-    void bias_grad(int N, int n_out, const T* D, T s, T* db) {
-        launch(std::string("ntk_bias_grad_") + sfx<T>(), stride_grid(n_out), dim3(256), N, n_out, D, s, db);
+    void bias_grad(int N, int n_out, const T* D, T s, T* db, int accumulate = 0) {
+        launch(std::string("ntk_bias_grad_") + sfx<T>(), stride_grid(n_out), dim3(256), N, n_out, D, s, accumulate, db);
     }
     template <typename T>
     void delta_seed_identity(int N, int O, T* D) {
@@ -293,7 +318,7 @@ public:
                         int64_t q0, int64_t q1, T* J, int64_t ldj, int64_t jcol0) {
         if (q1 <= q0) return;
         int64_t gy = cdiv(R, 8);
-        if (gy > 65535) gy = 65535;
+        if (gy > ntk_cfg::MAX_GRID_YZ) gy = ntk_cfg::MAX_GRID_YZ;
         launch(std::string("ntk_jacobian_layer_") + sfx<T>(), dim3(cdiv(q1 - q0, 256), gy), dim3(256), R, rpe, n_out,
                n_in, D, H, c, s, has_bias, static_cast<long long>(q0), static_cast<long long>(q1), J,
                static_cast<long long>(ldj), static_cast<long long>(jcol0));

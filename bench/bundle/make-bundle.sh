@@ -67,16 +67,22 @@ for j in "$deps"/test/*.jar; do
 done
 cp "$deps"/tools/junit-platform-console-standalone-*.jar "$b/tools/junit-platform-console-standalone.jar"
 
-# Native harness (statically linked CUDA runtime) and the sources to rebuild it on the GPU host.
+# Native harness (statically linked CUDA runtime and libstdc++, built against glibc 2.31 so that it starts on
+# Ubuntu 20.04+, DGX OS 6 and RHEL 8/9) and the sources to rebuild it on the GPU host.
 cp "$root/CMakeLists.txt" "$b/src/"
 cp -r "$root/cuda" "$root/native" "$b/src/"
+rm -rf "$b/src/native/emu"  # the CPU emulator is for CI, not for GPU hosts
 nvcc_bin="$(command -v nvcc || true)"
 [ -z "$nvcc_bin" ] && [ -x /usr/local/cuda/bin/nvcc ] && nvcc_bin=/usr/local/cuda/bin/nvcc
 if [ -n "$nvcc_bin" ] && command -v cmake >/dev/null 2>&1; then
-  cmake -S "$root" -B "$root/build/maven" -DCMAKE_CUDA_COMPILER="$nvcc_bin" -DNTK4J_BUILD_HARNESS=ON >/dev/null
-  cmake --build "$root/build/maven" --target ntk4j-harness -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-  cp "$root/build/maven/native/ntk4j-harness" "$b/native/"
+  cmake -S "$root" -B "$root/build/maven" -DCMAKE_CUDA_COMPILER="$nvcc_bin" -DNTK4J_BUILD_HARNESS=OFF >/dev/null
+  cmake --build "$root/build/maven" --target ntk4j_kernels -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
   cp "$root/build/maven/kernel-resources.txt" "$b/native/"
+  if ! "$root/native/portable-build.sh" "$b/native/ntk4j-harness"; then
+    rm -f "$b/native/ntk4j-harness"
+    echo "make-bundle: the portable (glibc 2.31) harness build failed: the bundle has no prebuilt native harness" \
+      "(gpu-check rebuilds it from src/ with the GPU host's nvcc)" >&2
+  fi
 else
   echo "make-bundle: no nvcc: the bundle has no prebuilt native harness (gpu-check rebuilds it from src/)"
 fi
@@ -95,6 +101,11 @@ NVIDIA driver for CUDA 12 or 13 (compute capability 8.0 or newer); no Java, no n
   jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp 'lib/*' \\
       org.ntk4j.cuda.CudaBenchmark --help
 TXT
+
+# Every native file (the harness, the JRE's libraries, the JNI libraries inside the jars) must start on glibc 2.31.
+"$root/bench/bundle/check-glibc.sh" "${NTK4J_MAX_GLIBC:-2.31}" "$b" > "$out/glibc-check.txt" \
+  || { cat "$out/glibc-check.txt"; echo "make-bundle: a native file needs a glibc newer than ${NTK4J_MAX_GLIBC:-2.31}" >&2; exit 1; }
+tail -n 1 "$out/glibc-check.txt"
 
 tar czf "$out/ntk4j-gpu.tar.gz" -C "$out" ntk4j-gpu
 size=$(stat -c %s "$out/ntk4j-gpu.tar.gz")

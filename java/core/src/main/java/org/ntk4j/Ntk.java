@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
+import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.spi.Backend;
 import org.ntk4j.spi.BackendConfig;
@@ -299,6 +300,15 @@ public final class Ntk implements AutoCloseable {
      */
     public PreparedModel prepare(Parameters params) {
         return backend.prepare(params);
+    }
+
+    /**
+     * The initial parameters {@code Parameters.init(arch, seed)} prepared where the backend keeps models — on a GPU
+     * generated layer by layer, never whole on the host, so this works for layers too large for host arrays (see
+     * {@link Backend#prepare(Architecture, long)}).
+     */
+    public PreparedModel prepare(Architecture arch, long seed) {
+        return backend.prepare(arch, seed);
     }
 
     /** Releases the backend; calls already running finish first. Idempotent. */

@@ -2,6 +2,7 @@ package org.ntk4j.spi;
 
 import org.ntk4j.BackendClosedException;
 import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelLayout;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
@@ -9,6 +10,7 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.PreparedModel;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
+import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 
 /**
@@ -230,6 +232,25 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
+     * A prepared model of the initial parameters {@code Parameters.init(arch, seed)}, built where the backend keeps
+     * them: a backend that holds models on a device generates them there layer by layer from
+     * {@link Parameters#initialRow}, so the host never holds a whole layer — the way to models too large for host
+     * arrays (e.g. a width-65,536 hidden layer has 2^32 weights). The result is the same as
+     * {@code prepare(Parameters.init(arch, seed))}.
+     */
+    public final PreparedModel prepare(Architecture arch, long seed) {
+        enter();
+        try {
+            if (arch == null) {
+                throw new InvalidInputException("architecture must be given");
+            }
+            return createPreparedModel(arch, seed);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
      * A prepared model of these parameters (a copy the model may keep). The default keeps them on the host and calls
      * this backend's methods; backends that can keep them closer to the hardware override it.
      *
@@ -238,6 +259,17 @@ public abstract class Backend implements AutoCloseable {
      */
     protected PreparedModel createPreparedModel(Parameters params) {
         return new HostPreparedModel(this, params);
+    }
+
+    /**
+     * A prepared model of {@code Parameters.init(arch, seed)}; the default materialises them on the host first.
+     *
+     * @param arch the architecture
+     * @param seed the initialisation seed
+     * @return the model
+     */
+    protected PreparedModel createPreparedModel(Architecture arch, long seed) {
+        return createPreparedModel(Parameters.init(arch, seed));
     }
 
     /**

@@ -22,13 +22,13 @@ import org.ntk4j.BackendUnavailableException;
 
 /**
  * cuBLAS through {@code java.lang.foreign}: the GEMM baseline for the Gram kernel and an optional Gram implementation
- * ({@code -Dntk4j.cuda.gram=cublas}).
+ * (backend option {@code gram=cublas}).
  *
  * <p>Why not JCublas: its 12.6.0 natives link {@code libcublas.so.12} at load time, which CUDA 13 hosts do not have, so
  * the class would not even load there. Binding the handful of C functions needed here at run time works with
  * {@code libcublas.so.13} or {@code .12}, whichever the host has.
  *
- * <p>Search order: {@code -Dntk4j.cublas.path=FILE}; {@code java.library.path}; {@code LD_LIBRARY_PATH};
+ * <p>Search order: the backend option {@code cublasPath} (a file); {@code java.library.path}; {@code LD_LIBRARY_PATH};
  * {@code /usr/local/cuda*}{@code /lib64} (and {@code targets/x86_64-linux/lib}); Python site-packages
  * {@code nvidia/cublas/lib}, {@code nvidia/cu13/lib}, {@code nvidia/cu12/lib}; finally the plain names through the
  * system loader. The first library that opens and has every symbol wins.
@@ -76,10 +76,9 @@ public final class Cublas implements AutoCloseable {
         this.handle = hp.get(ADDRESS, 0);
     }
 
-    /** Candidate library files in search order (existing files only), then the plain names. */
-    static List<String> candidates() {
+    /** Candidate library files in search order (existing files only), then the plain names; {@code explicit} first. */
+    static List<String> candidates(String explicit) {
         Set<String> out = new LinkedHashSet<>();
-        String explicit = System.getProperty("ntk4j.cublas.path");
         if (explicit != null && !explicit.isBlank()) {
             out.add(explicit);
         }
@@ -138,11 +137,14 @@ public final class Cublas implements AutoCloseable {
         return r;
     }
 
-    /** Opens cuBLAS with the device's context current; throws {@link BackendUnavailableException} if none loads. */
-    static Cublas open(CudaDevice dev) {
+    /**
+     * Opens cuBLAS with the device's context current, trying {@code explicit} (a file, or null) first; throws
+     * {@link BackendUnavailableException} if none loads.
+     */
+    static Cublas open(CudaDevice dev, String explicit) {
         dev.makeCurrent();
         StringBuilder tried = new StringBuilder();
-        for (String c : candidates()) {
+        for (String c : candidates(explicit)) {
             Arena arena = Arena.ofShared();
             try {
                 SymbolLookup lib = SymbolLookup.libraryLookup(c, arena);
@@ -153,12 +155,12 @@ public final class Cublas implements AutoCloseable {
             }
         }
         throw new BackendUnavailableException("cuBLAS (libcublas.so.13 or .12) not found or not usable (" + tried
-                + "); set -Dntk4j.cublas.path");
+                + "); name the library with the backend option cublasPath");
     }
 
-    /** Opens cuBLAS for the backend's device. */
+    /** Opens cuBLAS for the backend's device (its {@code cublasPath} option first). */
     public static Cublas open(CudaBackend backend) {
-        return open(backend.device());
+        return open(backend.device(), backend.cublasPath());
     }
 
     public String path() {

@@ -120,7 +120,7 @@ public final class CudaBenchmark {
                              int reps) {
         String kind = tf32 ? "tf32" : e.suffix;
         long es = e.bytes;
-        long need = (s.m() + s.n()) * s.k() * es + 2L * s.m() * s.n() * es;
+        long need = (s.m() + s.n()) * s.k() * es + 2L * s.m() * s.n() * 8;
         long free = dev.memoryInfo()[0];
         if (need > free * 0.9) {
             out.printf(Locale.ROOT, "RESULT gram %s %dx%dx%d skipped: needs %.1f GiB, %.1f GiB free%n", kind, s.m(), s.n(),
@@ -128,14 +128,15 @@ public final class CudaBenchmark {
             return;
         }
         KernelLaunches k = new KernelLaunches(dev);
-        int bm = tf32 ? 128 : e.bm;
-        int bn = tf32 ? 128 : e.bn;
-        int splits = k.chooseSplits(s.m(), s.n(), 1, s.k(), bm, bn, 256L << 20);
+        int bm = tf32 ? KernelLaunches.TF32_BM : e.bm;
+        int bn = tf32 ? KernelLaunches.TF32_BN : e.bn;
+        int splits = k.chooseSplits(s.m(), s.n(), 1, s.k(), bm, bn, 256L << 20, false);
+        long wsElems = KernelLaunches.workspaceElements(e == KernelLaunches.Elem.F32, s.k(), splits, 1, s.m(), s.n());
         try (DeviceBuffer a = dev.allocate((long) s.m() * s.k(), e.bytes);
              DeviceBuffer b = dev.allocate((long) s.n() * s.k(), e.bytes);
-             DeviceBuffer c = dev.allocate((long) s.m() * s.n(), e.bytes);
+             DeviceBuffer c = dev.allocate((long) s.m() * s.n(), 8);
              DeviceBuffer c2 = dev.allocate((long) s.m() * s.n(), e.bytes);
-             DeviceBuffer ws = dev.allocate(splits > 1 ? (long) splits * s.m() * s.n() : 1, e.bytes);
+             DeviceBuffer ws = dev.allocate(Math.max(1, wsElems), 8);
              CudaDevice.Timer t = dev.timer()) {
             k.fillRandom(e, a.address(), a.elements(), 11, -1, 1);
             k.fillRandom(e, b.address(), b.elements(), 12, -1, 1);

@@ -8,11 +8,14 @@ import org.ntk4j.BackendUnavailableException;
 
 /**
  * One GPU as the backend uses it: its primary context, the kernel module, a stream, a pinned staging buffer for
- * transfers, and a count of live allocations. Not thread-safe; {@link CudaBackend} serializes calls. Every entry point
- * makes the context current on the calling thread first.
+ * transfers, a count of live allocations, and counters of the bytes moved between host and device and of host
+ * synchronisations (what a prepared model saves is measured with them). Not thread-safe; {@link CudaBackend}
+ * serializes calls. Every entry point makes the context current on the calling thread first.
  */
 public final class CudaDevice implements AutoCloseable {
     private static final long STAGING_BYTES = 8L << 20;
+    /** The staging buffer grows to hold a call's inputs at once (no wait between their copies) up to this size. */
+    private static final long STAGING_MAX_BYTES = 64L << 20;
 
     private final CudaDriver driver;
     private final CudaDriver.DeviceInfo info;
@@ -22,6 +25,9 @@ public final class CudaDevice implements AutoCloseable {
     private final Map<String, CudaDriver.Handle> functions = new HashMap<>();
     private final AtomicLong liveBuffers = new AtomicLong();
     private final AtomicLong liveBytes = new AtomicLong();
+    private final AtomicLong bytesToDevice = new AtomicLong();
+    private final AtomicLong bytesToHost = new AtomicLong();
+    private final AtomicLong synchronizations = new AtomicLong();
     private PinnedBuffer staging;
     private boolean closed;
 
@@ -137,6 +143,21 @@ public final class CudaDevice implements AutoCloseable {
         return liveBytes.get();
     }
 
+    /** Bytes copied host → device through this device so far. */
+    public long bytesToDevice() {
+        return bytesToDevice.get();
+    }
+
+    /** Bytes copied device → host through this device so far. */
+    public long bytesToHost() {
+        return bytesToHost.get();
+    }
+
+    /** Host waits for the device's stream so far (each download is one; uploads may be queued without one). */
+    public long synchronizations() {
+        return synchronizations.get();
+    }
+
     CudaDriver.Handle function(String name) {
         CudaDriver.Handle f = functions.get(name);
         if (f == null) {
@@ -151,7 +172,7 @@ public final class CudaDevice implements AutoCloseable {
         if (gx <= 0 || gy <= 0 || gz <= 0) {
             return;
         }
-        if (gy > 65535 || gz > 65535) {
+        if (gy > KernelLaunches.MAX_GRID_YZ || gz > KernelLaunches.MAX_GRID_YZ) {
             throw new IllegalArgumentException(kernel + ": grid (" + gx + ", " + gy + ", " + gz + ") exceeds the limits");
         }
         driver.launch(function(kernel), gx, gy, gz, bx, by, bz, 0, stream, args);
@@ -159,6 +180,11 @@ public final class CudaDevice implements AutoCloseable {
 
     public void synchronize() {
         makeCurrent();
+        sync();
+    }
+
+    private void sync() {
+        synchronizations.incrementAndGet();
         driver.synchronize(stream);
     }
 
@@ -167,6 +193,65 @@ public final class CudaDevice implements AutoCloseable {
             staging = allocatePinned(STAGING_BYTES);
         }
         return staging;
+    }
+
+    /** A staging buffer of at least {@code bytes} (grow-only, up to {@link #STAGING_MAX_BYTES}), or null if larger. */
+    private PinnedBuffer staging(long bytes) {
+        if (bytes > STAGING_MAX_BYTES) {
+            return null;
+        }
+        PinnedBuffer st = staging();
+        if (st.bytes() < bytes) {
+            sync(); // the old staging buffer may still feed queued copies
+            st.close();
+            staging = null;
+            staging = allocatePinned(Math.max(bytes, STAGING_BYTES));
+            st = staging;
+        }
+        return st;
+    }
+
+    /** One host → device copy of a batch: {@code count} values of {@code src[srcOff..]} to {@code dst} at element 0. */
+    record Upload(DeviceBuffer dst, double[] src, int srcOff, int count) {
+    }
+
+    /**
+     * Copies several host arrays to the device, converted, through one staging area and without waiting for the
+     * copies: the next synchronising call (a download) orders them, so a call that uploads its inputs and downloads
+     * one result waits once. Falls back to {@link #upload} (a wait per chunk) when they do not fit the staging limit.
+     */
+    void uploadQueued(Upload... items) {
+        makeCurrent();
+        long total = 0;
+        for (Upload u : items) {
+            total += (long) u.count() * u.dst().elementBytes();
+        }
+        PinnedBuffer st = staging(total);
+        if (st == null) {
+            for (Upload u : items) {
+                upload(u.dst(), 0, u.src(), u.srcOff(), u.count());
+            }
+            return;
+        }
+        ByteBuffer b = st.buffer();
+        long at = 0;
+        for (Upload u : items) {
+            int es = u.dst().elementBytes();
+            int base = (int) at;
+            if (es == 4) {
+                for (int i = 0; i < u.count(); i++) {
+                    b.putFloat(base + i * 4, (float) u.src()[u.srcOff() + i]);
+                }
+            } else {
+                for (int i = 0; i < u.count(); i++) {
+                    b.putDouble(base + i * 8, u.src()[u.srcOff() + i]);
+                }
+            }
+            long bytes = (long) u.count() * es;
+            driver.copyHostToDevice(u.dst().memory(), 0, st.memory(), at, bytes, stream);
+            bytesToDevice.addAndGet(bytes);
+            at += (bytes + 15) / 16 * 16;
+        }
     }
 
     /** Copies {@code count} values from {@code src[srcOff..]} to the buffer at element {@code dstIndex}, converted. */
@@ -189,7 +274,8 @@ public final class CudaDevice implements AutoCloseable {
                 }
             }
             driver.copyHostToDevice(dst.memory(), (dstIndex + done) * es, st.memory(), 0, (long) n * es, stream);
-            driver.synchronize(stream);
+            bytesToDevice.addAndGet((long) n * es);
+            sync();
         }
     }
 
@@ -202,7 +288,8 @@ public final class CudaDevice implements AutoCloseable {
         for (int done = 0; done < count; done += per) {
             int n = Math.min(per, count - done);
             driver.copyDeviceToHost(st.memory(), 0, src.memory(), (srcIndex + done) * es, (long) n * es, stream);
-            driver.synchronize(stream);
+            bytesToHost.addAndGet((long) n * es);
+            sync();
             ByteBuffer b = st.buffer();
             if (es == 4) {
                 for (int i = 0; i < n; i++) {
@@ -245,23 +332,29 @@ public final class CudaDevice implements AutoCloseable {
         return new Timer();
     }
 
+    /**
+     * Releases the stream, the module and the primary context. Every step is attempted even when earlier ones fail
+     * (after a device fault every call returns the same sticky error): the context must still be released, or every
+     * later backend in this JVM would find it broken. The first failure is thrown afterwards, the others attached as
+     * suppressed.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        driver.setCurrent(context);
-        try {
-            driver.synchronize(stream);
-        } finally {
-            if (staging != null) {
-                staging.close();
-                staging = null;
-            }
-            closed = true;
-            driver.destroyStream(stream);
-            driver.unloadModule(module);
-            driver.releasePrimaryContext(info.ordinal());
+        Release r = new Release();
+        r.run(() -> driver.setCurrent(context));
+        r.run(() -> driver.synchronize(stream));
+        if (staging != null) {
+            PinnedBuffer st = staging;
+            staging = null;
+            r.run(st::close);
         }
+        closed = true;
+        r.run(() -> driver.destroyStream(stream));
+        r.run(() -> driver.unloadModule(module));
+        r.run(() -> driver.releasePrimaryContext(info.ordinal()));
+        r.rethrow();
     }
 }

@@ -14,8 +14,8 @@ import org.ntk4j.spi.BackendProvider;
  *
  * <p>Options: {@code memoryFraction} (0, 1], the share of free device memory one call may use when no memory budget
  * is set (default 0.8); {@code gram} = native | cublas, which Gram product the Jacobian contraction uses (default
- * native: the project's kernel); {@code poison} = true | false, fill outputs with NaN before kernels write them (a
- * testing aid).
+ * native: the project's kernel); {@code cublasPath} = FILE, the cuBLAS library to use (default: searched, see
+ * {@link Cublas}); {@code poison} = true | false, fill outputs with NaN before kernels write them (a testing aid).
  */
 public final class CudaProvider implements BackendProvider {
     /** For the service loader. */

@@ -47,6 +47,8 @@ class CudaBackendTest {
     static synchronized void closeAll() {
         OPEN.values().forEach(CudaBackend::close);
         OPEN.clear();
+        CUBLAS.values().forEach(CudaBackend::close);
+        CUBLAS.clear();
     }
 
     @Provide
@@ -115,6 +117,39 @@ class CudaBackendTest {
             Compare.assertClose("cuda " + prec + " mse loss, " + c, new double[] {got.loss()}, new double[] {g.loss()},
                     tol);
         }
+    }
+
+    /**
+     * The Jacobian contraction with its Gram product through cuBLAS (option gram=cublas, the comparison mode): the
+     * same kernel as the reference. Where no cuBLAS is found the property is skipped with the reason.
+     */
+    @Property(tries = 10)
+    void theCublasGramGivesTheSameKernel(@ForAll("cases") NtkCase c) {
+        Gpu.require();
+        Parameters p = c.params();
+        Tensor ref = REF.ntk(p, c.x1(), c.x2(), c.mode(), Implementation.AUTO);
+        for (Precision prec : new Precision[] {Precision.FP32, Precision.FP64}) {
+            CudaBackend b = cublasBackend(prec);
+            Tensor got = b.ntk(p, c.x1(), c.x2(), c.mode(), Implementation.JACOBIAN_CONTRACTION);
+            Compare.assertClose("cuda " + prec + " Jacobian contraction through cuBLAS vs reference, " + c, got, ref,
+                    Tolerances.of(prec));
+        }
+    }
+
+    private static final Map<Precision, CudaBackend> CUBLAS = new EnumMap<>(Precision.class);
+
+    static synchronized CudaBackend cublasBackend(Precision p) {
+        return CUBLAS.computeIfAbsent(p, q -> {
+            CudaBackend b = (CudaBackend) new CudaProvider().open(new org.ntk4j.spi.BackendConfig(q, 0, 0,
+                    Map.of("gram", "cublas", "poison", "true")));
+            try {
+                Cublas.open(b).close();
+            } catch (org.ntk4j.BackendUnavailableException e) {
+                b.close();
+                org.junit.jupiter.api.Assumptions.abort("no cuBLAS here: " + e.getMessage());
+            }
+            return b;
+        });
     }
 
     @Property(tries = 15)

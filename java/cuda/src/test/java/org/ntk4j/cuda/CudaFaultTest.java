@@ -70,6 +70,6 @@ class CudaFaultTest {
         CudaBackend b = new CudaBackend(Precision.FP64);
         b.close();
         b.close();
-        assertThrows(IllegalStateException.class, () -> b.forward(params, x));
+        assertThrows(org.ntk4j.BackendClosedException.class, () -> b.forward(params, x));
     }
 }

@@ -71,19 +71,25 @@ class CudaProbeTest {
     }
 
     @Test
-    void cublasSearchEndsWithThePlainLibraryNames() {
-        List<String> c = Cublas.candidates();
+    void cublasSearchStartsWithTheOptionAndEndsWithThePlainLibraryNames() {
+        List<String> c = Cublas.candidates(null);
         assertEquals(List.of(Cublas.NAMES), c.subList(c.size() - Cublas.NAMES.length, c.size()));
-        String old = System.getProperty("ntk4j.cublas.path");
-        try {
-            System.setProperty("ntk4j.cublas.path", "/opt/x/libcublas.so.13");
-            assertEquals("/opt/x/libcublas.so.13", Cublas.candidates().get(0));
-        } finally {
-            if (old == null) {
-                System.clearProperty("ntk4j.cublas.path");
-            } else {
-                System.setProperty("ntk4j.cublas.path", old);
-            }
+        assertEquals("/opt/x/libcublas.so.13", Cublas.candidates("/opt/x/libcublas.so.13").get(0));
+    }
+
+    @Test
+    void cublasPathIsABackendOptionNotASystemProperty() {
+        RecordingDriver d = new RecordingDriver(1L << 30);
+        CudaDevice dev = CudaDevice.openWith(d, d.deviceInfo(0), new byte[] {1});
+        BackendConfig config = new BackendConfig(Precision.FP32, 0, 0,
+                java.util.Map.of("cublasPath", "/opt/x/libcublas.so.13", "gram", "cublas"));
+        try (CudaBackend b = new CudaBackend(dev, config)) {
+            assertEquals("/opt/x/libcublas.so.13", b.cublasPath());
         }
+        CudaDevice dev2 = CudaDevice.openWith(d, d.deviceInfo(0), new byte[] {1});
+        org.ntk4j.InvalidInputException e = assertThrows(org.ntk4j.InvalidInputException.class,
+                () -> new CudaBackend(dev2, new BackendConfig(Precision.FP32, 0, 0, java.util.Map.of("cublasPath", " "))));
+        assertTrue(e.getMessage().contains("cublasPath"), e.getMessage());
+        dev2.close();
     }
 }

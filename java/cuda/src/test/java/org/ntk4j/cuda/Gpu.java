@@ -29,10 +29,27 @@ public final class Gpu implements SkipExecutionHook {
         }
     }
 
+    private static boolean announced;
+
+    /**
+     * Says once where the GPU tests run. On the project's CPU emulator (native/emu) they prove indexing, bounds,
+     * synchronisation, fragment layouts and the driver contract, not speed or hardware behaviour.
+     */
+    private static synchronized void announce() {
+        if (!announced) {
+            announced = true;
+            String name = CudaProbe.get().device().name();
+            System.out.println("[ntk4j] CUDA tests run on " + name + (name.contains("emulator")
+                    ? ": the CPU emulator checks values, indexing, synchronisation and the driver contract, not speed"
+                    : ""));
+        }
+    }
+
     /** For JUnit tests: aborts (skips) without a usable GPU, or fails when NTK4J_REQUIRE_GPU=1. */
     static void require() {
         String why = reason();
         if (why == null) {
+            announce();
             return;
         }
         if (REQUIRED) {
@@ -45,7 +62,11 @@ public final class Gpu implements SkipExecutionHook {
     @Override
     public SkipResult shouldBeSkipped(LifecycleContext context) {
         String why = reason();
-        if (why == null || REQUIRED) {
+        if (why == null) {
+            announce();
+            return SkipResult.doNotSkip();
+        }
+        if (REQUIRED) {
             return SkipResult.doNotSkip();
         }
         print(why);
