@@ -76,7 +76,7 @@ public final class CudaBackend extends Backend {
 
     /** On this device, with the options of {@link CudaProvider}; the device is closed with the backend. */
     CudaBackend(CudaDevice dev, BackendConfig config) {
-        config.requireOnly("cuda", "memoryFraction", "gram", "poison", "cublasPath");
+        config.requireOnly("cuda", "device", "memoryFraction", "gram", "poison", "cublasPath");
         this.dev = dev;
         this.k = new KernelLaunches(dev);
         this.precision = config.precision();

@@ -54,11 +54,33 @@ public final class CudaDevice implements AutoCloseable {
 
     /** Opens the device the probe found; throws {@link BackendUnavailableException} with the probe's reason if none. */
     public static CudaDevice open() {
+        return open(0);
+    }
+
+    /**
+     * The device of this ordinal, once the availability probe (which checks device 0) has passed. Throws
+     * {@link org.ntk4j.InvalidInputException} for an ordinal that does not exist and
+     * {@link BackendUnavailableException} for a device the kernels cannot run on.
+     */
+    public static CudaDevice open(int ordinal) {
         CudaProbe.Result r = CudaProbe.get();
         if (!r.available()) {
             throw new BackendUnavailableException("CUDA backend unavailable: " + r.reason());
         }
-        return new CudaDevice(r.driver(), r.device(), r.image());
+        if (ordinal == r.device().ordinal()) {
+            return new CudaDevice(r.driver(), r.device(), r.image());
+        }
+        int count = r.driver().deviceCount();
+        if (ordinal < 0 || ordinal >= count) {
+            throw new org.ntk4j.InvalidInputException("CUDA device " + ordinal + " does not exist (" + count
+                    + " device" + (count == 1 ? "" : "s") + ", ordinals 0 to " + (count - 1) + ")");
+        }
+        CudaDriver.DeviceInfo info = r.driver().deviceInfo(ordinal);
+        String old = CudaProbe.tooOld(info);
+        if (old != null) {
+            throw new BackendUnavailableException("CUDA device " + ordinal + ": " + old);
+        }
+        return new CudaDevice(r.driver(), info, r.image());
     }
 
     /** A device over any driver implementation (tests use a recording driver without a GPU). */

@@ -14,8 +14,8 @@ import java.lang.foreign.SymbolLookup;
  * <li>JCuda's native library loads, {@code cuInit} succeeds and a device exists;</li>
  * <li>the device has compute capability 8.0 or newer and the kernel module loads on it.</li>
  * </ol>
- * Set {@code -Dntk4j.cuda.disabled=true} to report the backend unavailable, {@code -Dntk4j.cuda.device=N} to pick a
- * device other than 0.
+ * The probe checks device 0; another device is chosen when the backend is opened (the {@code device} option of
+ * {@link CudaProvider}), and checked then by {@link CudaDevice#open(int)}.
  */
 final class CudaProbe {
     static final String FATBIN = "/org/ntk4j/cuda/ntk4j_kernels.fatbin";
@@ -62,14 +62,17 @@ final class CudaProbe {
         }
     }
 
+    /** Null when the kernels can run on this device, else why not. */
+    static String tooOld(CudaDriver.DeviceInfo info) {
+        return info.ccMajor() < 8 ? info.name() + " has compute capability " + info.ccMajor() + "." + info.ccMinor()
+                + "; the kernels need 8.0 or newer" : null;
+    }
+
     static Result probe(String resource) {
-        if (Boolean.getBoolean("ntk4j.cuda.disabled")) {
-            return new Result("disabled by -Dntk4j.cuda.disabled=true", null, null, null);
-        }
         byte[] image = readImage(resource);
         if (image == null || image.length == 0) {
             return new Result("built without CUDA kernels (resource " + resource
-                    + " is absent: ntk4j-core was built without nvcc)", null, null, null);
+                    + " is absent: ntk4j-cuda was built without nvcc)", null, null, null);
         }
         String lib = driverLibraryReason();
         if (lib != null) {
@@ -87,15 +90,11 @@ final class CudaProbe {
             if (count == 0) {
                 return new Result("no CUDA device", null, null, null);
             }
-            int ordinal = Integer.getInteger("ntk4j.cuda.device", 0);
-            if (ordinal < 0 || ordinal >= count) {
-                return new Result("ntk4j.cuda.device=" + ordinal + " but only " + count + " device(s) exist", null, null,
-                        null);
-            }
+            int ordinal = 0;
             CudaDriver.DeviceInfo info = driver.deviceInfo(ordinal);
-            if (info.ccMajor() < 8) {
-                return new Result(info.name() + " has compute capability " + info.ccMajor() + "." + info.ccMinor()
-                        + "; the kernels need 8.0 or newer", null, null, null);
+            String old = tooOld(info);
+            if (old != null) {
+                return new Result(old, null, null, null);
             }
             CudaDriver.Handle ctx = driver.retainPrimaryContext(ordinal);
             try {

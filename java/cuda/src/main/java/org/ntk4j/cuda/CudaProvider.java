@@ -12,7 +12,7 @@ import org.ntk4j.spi.BackendProvider;
  * The CUDA backend, {@code "cuda"}, rank 100: available only when {@link CudaProbe} finds a driver, a device of
  * compute capability 8.0 or newer and kernels that load (it never crashes the JVM when they are missing).
  *
- * <p>Options: {@code memoryFraction} (0, 1], the share of free device memory one call may use when no memory budget
+ * <p>Options: {@code device} = N, the device ordinal (default 0); {@code memoryFraction} (0, 1], the share of free device memory one call may use when no memory budget
  * is set (default 0.8); {@code gram} = native | cublas, which Gram product the Jacobian contraction uses (default
  * native: the project's kernel); {@code cublasPath} = FILE, the cuBLAS library to use (default: searched, see
  * {@link Cublas}); {@code poison} = true | false, fill outputs with NaN before kernels write them (a testing aid).
@@ -61,7 +61,7 @@ public final class CudaProvider implements BackendProvider {
         if (why != null) {
             throw new BackendUnavailableException("CUDA backend unavailable: " + why);
         }
-        CudaDevice dev = CudaDevice.open();
+        CudaDevice dev = CudaDevice.open(config.intOption("device", 0, 0, Integer.MAX_VALUE));
         try {
             return new CudaBackend(dev, config);
         } catch (RuntimeException e) {

@@ -62,6 +62,25 @@ class CudaProbeTest {
     }
 
     @Test
+    void theDeviceOptionPicksAnOrdinalAndRefusesOneThatDoesNotExist() {
+        if (CudaProbe.get().reason() != null) {
+            // Without a usable device the probe's reason comes first, whatever the ordinal.
+            assertThrows(BackendUnavailableException.class,
+                    () -> Ntk.builder().backend("cuda").option("device", "1").open());
+            return;
+        }
+        try (Ntk b = Ntk.builder().backend("cuda").option("device", "0").open()) {
+            assertEquals("cuda", b.backendName());
+        }
+        int count = CudaProbe.get().driver().deviceCount();
+        org.ntk4j.InvalidInputException e = assertThrows(org.ntk4j.InvalidInputException.class,
+                () -> Ntk.builder().backend("cuda").option("device", Integer.toString(count)).open());
+        assertTrue(e.getMessage().contains("CUDA device " + count + " does not exist"), e.getMessage());
+        assertThrows(org.ntk4j.InvalidInputException.class,
+                () -> Ntk.builder().backend("cuda").option("device", "-1").open());
+    }
+
+    @Test
     void autoPicksCudaWhereItRunsAndTheCpuElsewhere() {
         // Where CUDA can run, AUTO must pick it; elsewhere it must fall back to the CPU.
         String expected = CudaProbe.get().reason() == null ? "cuda" : "cpu";
