@@ -105,7 +105,7 @@ final class DemoPlots {
     private static Plots.Figure eigenmodeMagnitudes(Table t, Object width) {
         Map<String, String> m = t.meta();
         Plots.Figure f = Plots.chart("width " + width + ": " + m.getOrDefault("plot.title", t.name()),
-                m.getOrDefault("plot.xlabel", "step"), m.getOrDefault("plot.ylabel", "measured"), false, true);
+                m.getOrDefault("plot.xlabel", "step"), m.getOrDefault("plot.ylabel", "measured"), false, true, true);
         // Predictions fall to 1e-30 and below within the run; the axis stops a little under the measured values.
         double floor = Double.POSITIVE_INFINITY;
         for (double v : t.numbers("measured")) {

@@ -171,11 +171,17 @@ public final class EigenmodeDecay {
         }
 
         /**
-         * Up to {@code count} resolved modes spread over the resolved spectrum: the top mode, the slowest resolved
-         * one and between them the modes nearest to log-spaced eigenvalues.
+         * Up to {@code count} resolved modes spread over the resolved spectrum, for display: among the resolved
+         * modes whose initial component |c_k(0)| is at least the median over them, the fastest, the slowest and
+         * between them those nearest to log-spaced eigenvalues. A mode that starts near zero has almost nothing of
+         * its own to lose; its curve shows what the other modes feed into it, not its decay (those modes still count
+         * in the deviation table).
          */
         public int[] spreadModes(int count) {
-            int[] res = resolvedModes();
+            int[] all = resolvedModes();
+            double[] c0 = Arrays.stream(all).mapToDouble(k -> Math.abs(components[0][k])).sorted().toArray();
+            double median = c0.length == 0 ? 0 : c0[(c0.length - 1) / 2];
+            int[] res = Arrays.stream(all).filter(k -> Math.abs(components[0][k]) >= median).toArray();
             if (res.length <= count) {
                 return res;
             }
@@ -312,6 +318,9 @@ public final class EigenmodeDecay {
                 .meta("title", "Training residual along the eigenvectors of Θ_0: measured vs linearized")
                 .meta("measured", "|⟨v_k, f_t − y⟩| / |⟨v_k, f_0 − y⟩| of the trained network, v_k the k-th "
                         + "eigenvector of the full empirical NTK Θ_0 (descending eigenvalue)")
+                .meta("modes", opt.shownModes() + " per width, spread over the resolved spectrum, among the modes whose "
+                        + "initial component is at least the median (a mode starting near zero shows what the others "
+                        + "feed into it, not its own decay)")
                 .meta("predicted", "(1 − η·λ_k/n)^t, the linearized network under the same gradient-descent steps")
                 .meta("setting", setting)
                 .meta("plot.title", "network (markers) vs linearized (1 − ηλ_k/n)^t (lines)")

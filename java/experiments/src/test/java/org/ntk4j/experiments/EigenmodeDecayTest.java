@@ -207,13 +207,18 @@ class EigenmodeDecayTest {
         assertEquals("true", dev.meta().get("plot.logy"));
         assertEquals(java.util.List.of(8L, 32L, 128L), dev.distinct("width"));
         assertEquals(java.util.List.of(8L, 32L, 128L), decay.distinct("width"));
-        // Every shown mode starts at 1 and its predicted curve is e^{−ρ t} with the rate of the rates table.
+        // Every shown mode starts at 1, its predicted curve is e^{−ρ t} with the rate of the rates table, and its
+        // initial component is at least the median over the resolved modes.
         for (Object w : decay.distinct("width")) {
             Table part = decay.where("width", w);
             assertTrue(part.distinct("mode").size() == 3, "modes shown at width " + w);
+            double[] c0 = Arrays.stream(rates.where("width", w).numbers("initial_component")).map(Math::abs).sorted()
+                    .toArray();
             for (Object mode : part.distinct("mode")) {
                 Table curve = part.where("mode", mode);
-                double rho = rates.where("width", w).where("mode", mode).numbers("rate_predicted")[0];
+                Table rate = rates.where("width", w).where("mode", mode);
+                assertTrue(Math.abs(rate.numbers("initial_component")[0]) >= c0[(c0.length - 1) / 2], "mode " + mode);
+                double rho = rate.numbers("rate_predicted")[0];
                 double[] steps = curve.numbers("step");
                 assertEquals(opt.recordedSteps().length, steps.length);
                 assertEquals(1.0, curve.numbers("measured")[0], 1e-15);
