@@ -6,6 +6,7 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.Ntk;
 import org.ntk4j.NtkMode;
@@ -13,7 +14,6 @@ import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.dynamics.GradientDescent;
-import org.ntk4j.dynamics.KernelMatrices;
 import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.ProgressListener;
@@ -66,6 +66,12 @@ public final class EigenmodeDecay {
      * @param shownModes how many modes per width the magnitude plot shows (spread over the resolved spectrum)
      */
     public record Options(int[] widths, int points, int steps, double lrFraction, double depth, int shownModes) {
+        /**
+         * Checks the sizes.
+         *
+         * @throws InvalidInputException when a width is not positive or not ascending, fewer than 1 point, 2 steps or
+         *                               1 shown mode are asked for, or lrFraction or depth is outside its range
+         */
         public Options {
             if (widths == null || widths.length == 0) {
                 throw new InvalidInputException("the eigenmode experiment needs at least one width");
@@ -89,6 +95,11 @@ public final class EigenmodeDecay {
             }
         }
 
+        /**
+         * The hidden widths.
+         *
+         * @return a copy of the widths, ascending
+         */
         @Override
         public int[] widths() {
             return widths.clone();
@@ -98,6 +109,8 @@ public final class EigenmodeDecay {
          * The steps whose outputs are recorded: every step while the fastest mode's window lasts (twice its
          * predicted length, at least 8 steps), then every ⌈T/50⌉-th step — enough points for the slow modes'
          * straight lines, without a forward pass at every step.
+         *
+         * @return the recorded steps, ascending, from 0 to {@code steps}
          */
         public int[] recordedSteps() {
             double fastest = -Math.log1p(-2 * lrFraction);
@@ -119,6 +132,9 @@ public final class EigenmodeDecay {
      * One network's run projected onto Θ_0's eigenvectors. Modes are ranked by descending eigenvalue (mode 0 has
      * λ_max); arrays over modes have n entries, arrays over time one entry per recorded step.
      *
+     * @param architecture  the network trained
+     * @param learningRate  η, lrFraction·2n/λ_max(Θ_0)
+     * @param steps         the number of gradient-descent steps T
      * @param eigenvalues   λ_k, descending
      * @param recordedSteps the steps t at which the residual was recorded (0 first, T last)
      * @param components    [i][k] = ⟨v_k, f_t − y⟩ at t = recordedSteps[i] (signs follow LAPACK's eigenvectors)
@@ -133,32 +149,61 @@ public final class EigenmodeDecay {
                         int[] recordedSteps, double[][] components, double[] predictedRate, double[] flowRate,
                         double[] measuredRate, int[] windowEnd, double depth, double kernelDrift) {
 
-        /** n = N·O, the number of modes. */
+        /**
+         * The number of modes.
+         *
+         * @return n = N·O
+         */
         public int size() {
             return eigenvalues.length;
         }
 
-        /** Whether the prediction falls below depth·|c_k(0)| within the run and a rate was fitted. */
+        /**
+         * Whether the prediction falls below depth·|c_k(0)| within the run and a rate was fitted.
+         *
+         * @param k the mode (0 for λ_max)
+         * @return true when mode k's rate is measured over the whole window depth
+         */
         public boolean resolved(int k) {
             return predictedRate[k] * steps >= -Math.log(depth) && !Double.isNaN(measuredRate[k]);
         }
 
-        /** |ρ̂_k − ρ_k|/ρ_k. */
+        /**
+         * The relative deviation of the fitted rate from the predicted one.
+         *
+         * @param k the mode
+         * @return |ρ̂_k − ρ_k|/ρ_k
+         */
         public double relativeDeviation(int k) {
             return Math.abs(measuredRate[k] - predictedRate[k]) / predictedRate[k];
         }
 
-        /** The predicted magnitude relative to the initial one, (1 − ηλ_k/n)^t. */
+        /**
+         * The predicted magnitude relative to the initial one.
+         *
+         * @param k the mode
+         * @param t the step
+         * @return (1 − ηλ_k/n)^t
+         */
         public double predictedDecay(int k, int t) {
             return Math.exp(-predictedRate[k] * t);
         }
 
-        /** The resolved modes, by descending eigenvalue. */
+        /**
+         * The resolved modes ({@link #resolved}).
+         *
+         * @return their indices, by descending eigenvalue
+         */
         public int[] resolvedModes() {
             return IntStream.range(0, size()).filter(this::resolved).toArray();
         }
 
-        /** A quantile (0…1, linear interpolation) of the relative deviation over the resolved modes; NaN if none. */
+        /**
+         * A quantile of the relative deviation over the resolved modes, each mode counted once.
+         *
+         * @param q the quantile, 0…1 (0.5: the median), interpolated linearly between modes
+         * @return the quantile, or NaN when no mode is resolved
+         */
         public double deviationQuantile(double q) {
             double[] d = Arrays.stream(resolvedModes()).mapToDouble(this::relativeDeviation).sorted().toArray();
             if (d.length == 0) {
@@ -176,6 +221,9 @@ public final class EigenmodeDecay {
          * between them those nearest to log-spaced eigenvalues. A mode that starts near zero has almost nothing of
          * its own to lose; its curve shows what the other modes feed into it, not its decay (those modes still count
          * in the deviation table).
+         *
+         * @param count how many modes at most
+         * @return the chosen modes, by descending eigenvalue
          */
         public int[] spreadModes(int count) {
             int[] all = resolvedModes();
@@ -207,6 +255,18 @@ public final class EigenmodeDecay {
      * Trains {@code p0} by full-batch gradient descent on (x, y) at η = lrFraction·2n/λ_max(Θ_0), records the outputs
      * at {@code recordedSteps} (which must start at 0 and end at the last step) and projects each residual onto the
      * eigenvectors of the full empirical NTK at p0.
+     *
+     * @param backend       computes the kernels, the gradients and the outputs
+     * @param p0            the initial parameters (not modified)
+     * @param x             training inputs (N, d)
+     * @param y             training targets (N, O)
+     * @param recordedSteps ascending steps from 0; the last one is the number of steps trained
+     * @param lrFraction    η = lrFraction·2n/λ_max(Θ_0), in (0, ½) for a monotone prediction
+     * @param depth         the fit window ends where the predicted magnitude falls below depth·|c_k(0)|
+     * @param task          the name progress reports carry
+     * @param progress      receives one update per step, or null
+     * @return the components, the predicted, flow and fitted rates of every mode, and the kernel's drift
+     * @throws InvalidInputException when an argument is missing or the recorded steps do not start at 0 and ascend
      */
     public static Modes measure(Ntk backend, Parameters p0, Matrix x, Matrix y, int[] recordedSteps, double lrFraction,
                                 double depth, String task, ProgressListener progress) {
@@ -226,7 +286,7 @@ public final class EigenmodeDecay {
         int steps = recordedSteps[records - 1];
         int n = y.rows() * y.cols();
         Tensor theta0 = backend.kernel(p0, x, NtkMode.FULL, Implementation.AUTO);
-        LinearAlgebra.Eigen eigen = LinearAlgebra.symmetricEigen(KernelMatrices.fullToMatrix(theta0));
+        LinearAlgebra.Eigen eigen = LinearAlgebra.symmetricEigen(KernelLayout.fullToMatrix(theta0));
         double lr = LearningRates.fromEigenvalue(eigen.max(), n, lrFraction);
 
         GradientDescent.Options opt = GradientDescent.Options.of(steps).withLearningRate(lr)
@@ -281,8 +341,8 @@ public final class EigenmodeDecay {
             end[k] = m == 0 ? -1 : (int) ts[m - 1];
             fitted[k] = m >= 3 ? -slope(ts, logs, m) : Double.NaN;
         }
-        double drift = KernelMatrices.relativeDistance(
-                backend.kernel(run.finalParameters(), x, NtkMode.FULL, Implementation.AUTO), theta0);
+        double drift = backend.kernel(run.finalParameters(), x, NtkMode.FULL, Implementation.AUTO)
+                .relativeDistance(theta0);
         return new Modes(p0.architecture(), lr, steps, lambda, recordedSteps.clone(), comp, rho, flow, fitted, end,
                 depth, drift);
     }
@@ -299,6 +359,14 @@ public final class EigenmodeDecay {
      *       over the resolved modes, the top mode's, and the full kernel's drift;</li>
      *   <li>{@code eigenmode_fits}: those against width on log-log axes.</li>
      * </ul>
+     *
+     * @param backend  computes the kernels, the gradients and the outputs
+     * @param train    the training data; its first {@code opt.points()} rows are used
+     * @param network  the network's settings apart from its widths (and the initialisation seed)
+     * @param opt      widths, sizes and windows
+     * @param progress receives one update per step of every width, or null
+     * @return the four tables and a summary
+     * @throws InvalidInputException when an argument is missing
      */
     public static Report run(Ntk backend, Dataset train, SweepConfig network, Options opt, ProgressListener progress) {
         if (backend == null || train == null || network == null || opt == null) {

@@ -10,6 +10,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
 import org.ntk4j.Ntk;
@@ -17,7 +18,6 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.data.Synthetic;
-import org.ntk4j.dynamics.KernelMatrices;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
@@ -94,7 +94,7 @@ class EigenmodeDecayTest {
         EigenmodeDecay.Modes m = EigenmodeDecay.measure(REF, p0, d.x(), d.y(), recorded, 0.25, 1e-2, "p", null);
         assertArrayEquals(recorded, m.recordedSteps());
 
-        Matrix k = KernelMatrices.fullToMatrix(REF.kernel(p0, d.x(), NtkMode.FULL, Implementation.AUTO));
+        Matrix k = KernelLayout.fullToMatrix(REF.kernel(p0, d.x(), NtkMode.FULL, Implementation.AUTO));
         int n = 9;
         double lambdaMax = LinearAlgebra.symmetricEigenvalues(k)[n - 1];
         double lr = 0.25 * 2 * n / lambdaMax;
