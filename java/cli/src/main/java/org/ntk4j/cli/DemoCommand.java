@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
         description = {"Run the lazy-training experiments on the shipped digits data set (on the GPU when there is"
                 + " one, else the CPU): how far weights move in training, how the kernel drifts, how close the"
                 + " network stays to its linearisation, how fast the empirical NTK approaches the infinite-width one,"
-                + " and the lazy-training score — each against the hidden width.",
+                + " the lazy-training score, and how the training residual decays along the eigenvectors of the NTK"
+                + " at initialisation against the linearized prediction — each against the hidden width.",
                 "Writes PNG plots (log-log with fitted slopes where it fits), CSV tables and a Markdown report to DIR,"
                         + " and prints the backend, each fitted slope and the total time."},
         footer = {"", "Examples:", "  ntk demo", "  ntk demo --quick --out /tmp/demo", "  ntk demo --device cpu --precision fp64"})

@@ -12,8 +12,9 @@ import org.ntk4j.experiments.Table;
 
 /**
  * Turns the demo's tables into PNGs: every table with plot hints in its metadata ({@code plot.x}, {@code plot.y},
- * {@code plot.series}, {@code plot.logx}, {@code plot.logy}) gets its own figure, and the per-width quantities
- * of the lazy-training picture share one log-log figure, {@code scaling.png}, each with its fitted slope.
+ * {@code plot.series}, {@code plot.logx}, {@code plot.logy}, {@code plot.xlabel}, {@code plot.ylabel}) gets its own figure, and the per-width quantities
+ * of the lazy-training picture share one log-log figure, {@code scaling.png}, each with its fitted slope. The
+ * eigenmode experiment gets a two-panel figure per width ({@link #eigenmodeFigures}).
  */
 final class DemoPlots {
     private DemoPlots() {
@@ -28,7 +29,9 @@ final class DemoPlots {
             new Quantity("kernel_drift", "drift", "kernel drift ‖Θ_T − Θ_0‖/‖Θ_0‖", true),
             new Quantity("linearization", "test_gap", "network − linearization (test)", true),
             new Quantity("ntk_convergence_summary", "mean_relative_error", "‖Θ_emp − Θ_∞‖/‖Θ_∞‖ at init", false),
-            new Quantity("lazy_score_summary", "mean_score", "lazy-training score k(θ_0)", false));
+            new Quantity("lazy_score_summary", "mean_score", "lazy-training score k(θ_0)", false),
+            new Quantity("eigenmode_rate_deviation", "median_relative_deviation",
+                    "eigenmode decay-rate deviation (median)", false));
 
     /** One fitted line of the scaling figure. */
     record Slope(String label, LogLogFit fit) {
@@ -45,6 +48,7 @@ final class DemoPlots {
                 written.add(png);
             }
         }
+        written.addAll(eigenmodeFigures(report, dir));
         Plots.Figure scaling = Plots.chart("Lazy training: what vanishes as the network widens", "hidden width",
                 "relative size", true, true, true);
         for (Quantity q : SCALING) {
@@ -75,6 +79,74 @@ final class DemoPlots {
         return written;
     }
 
+    /**
+     * One PNG per width of the eigenmode experiment, {@code eigenmode_decay_w<width>.png}, with two panels: the
+     * residual's components along Θ_0's eigenvectors over the steps (measured as markers, the linearized prediction
+     * as a line of the same color; log y), and every resolved mode's fitted decay rate against its eigenvalue with
+     * the discrete and the gradient-flow prediction (log-log).
+     */
+    static List<Path> eigenmodeFigures(Report report, Path dir) throws IOException {
+        Table decay = find(report, "eigenmode_decay");
+        Table rates = find(report, "eigenmode_rates");
+        if (decay == null || rates == null || decay.rowCount() == 0) {
+            return List.of();
+        }
+        Table dev = find(report, "eigenmode_rate_deviation");
+        List<Path> written = new ArrayList<>();
+        for (Object width : decay.distinct("width")) {
+            Path png = dir.resolve("eigenmode_decay_w" + width + ".png");
+            Plots.save(png, eigenmodeMagnitudes(decay.where("width", width), width),
+                    eigenmodeRates(rates.where("width", width), dev == null ? null : dev.where("width", width), width));
+            written.add(png);
+        }
+        return written;
+    }
+
+    private static Plots.Figure eigenmodeMagnitudes(Table t, Object width) {
+        Map<String, String> m = t.meta();
+        Plots.Figure f = Plots.chart("width " + width + ": " + m.getOrDefault("plot.title", t.name()),
+                m.getOrDefault("plot.xlabel", "step"), m.getOrDefault("plot.ylabel", "measured"), false, true, true);
+        // Predictions fall to 1e-30 and below within the run; the axis stops a little under the measured values.
+        double floor = Double.POSITIVE_INFINITY;
+        for (double v : t.numbers("measured")) {
+            if (v > 0) {
+                floor = Math.min(floor, v / 3);
+            }
+        }
+        for (Object mode : t.distinct("mode")) {
+            Table part = t.where("mode", mode);
+            double[] steps = part.numbers("step");
+            double[] predicted = part.numbers("predicted");
+            double lambda = part.numbers("eigenvalue")[0];
+            f.markers(String.format(Locale.ROOT, "mode %s: λ = %.3g", mode, lambda), steps, part.numbers("measured"));
+            int keep = 0;
+            while (keep < predicted.length && predicted[keep] >= floor) {
+                keep++;
+            }
+            f.guide(java.util.Arrays.copyOf(steps, keep), java.util.Arrays.copyOf(predicted, keep));
+        }
+        return f;
+    }
+
+    private static Plots.Figure eigenmodeRates(Table t, Table dev, Object width) {
+        Map<String, String> m = t.meta();
+        String title = "width " + width + ": " + m.getOrDefault("plot.title", t.name());
+        if (dev != null && dev.rowCount() == 1) {
+            title += String.format(Locale.ROOT, " (median |ρ̂ − ρ|/ρ = %.2g)",
+                    dev.numbers("median_relative_deviation")[0]);
+        }
+        Plots.Figure f = Plots.chart(title, m.getOrDefault("plot.xlabel", "eigenvalue"),
+                m.getOrDefault("plot.ylabel", "rate"), true, true, true);
+        double[] lambda = t.numbers("eigenvalue");
+        double[] measured = t.numbers("rate_measured");
+        long hidden = java.util.Arrays.stream(measured).filter(v -> !(v > 0)).count();
+        f.markers("network: fitted ρ̂_k" + (hidden > 0 ? " (" + hidden + " ≤ 0 off the axis)" : ""), lambda,
+                measured);
+        f.line("linearized GD: −ln(1 − ηλ/n)", lambda, t.numbers("rate_predicted"));
+        f.dashed("gradient flow: ηλ/n", lambda, t.numbers("rate_flow"));
+        return f;
+    }
+
     private static Table find(Report r, String name) {
         for (Table t : r.tables()) {
             if (t.name().equals(name)) {
@@ -96,8 +168,8 @@ final class DemoPlots {
         boolean logy = "true".equals(m.get("plot.logy"));
         String title = m.getOrDefault("plot.title", m.getOrDefault("title", t.name()));
         String[] yCols = ys.split(",");
-        Plots.Figure c = Plots.chart(title, x.replace('_', ' '), yCols.length == 1 ? yCols[0].trim().replace('_', ' ') : "",
-                logx, logy);
+        Plots.Figure c = Plots.chart(title, m.getOrDefault("plot.xlabel", x.replace('_', ' ')), m.getOrDefault("plot.ylabel",
+                yCols.length == 1 ? yCols[0].trim().replace('_', ' ') : ""), logx, logy);
         String series = m.get("plot.series");
         List<Object> keys = series == null ? List.of("") : t.distinct(series);
         for (Object key : keys) {

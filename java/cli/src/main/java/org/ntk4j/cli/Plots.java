@@ -57,7 +57,11 @@ final class Plots {
         return LogLogFit.of(pts.stream().mapToDouble(p -> p[0]).toArray(), pts.stream().mapToDouble(p -> p[1]).toArray());
     }
 
-    /** Saves one figure, or several side by side, as a PNG (written whole, then renamed into place). */
+    /**
+     * Saves one figure, or several side by side, as a PNG (written whole, then renamed into place). Side-by-side
+     * figures are drawn each at its own size and placed in a row (XChart's own grid gives every cell the first
+     * chart's size, which cuts off a wider neighbour's legend).
+     */
     static void save(Path png, Figure... figures) throws IOException {
         List<XYChart> charts = new ArrayList<>();
         for (Figure f : figures) {
@@ -67,7 +71,26 @@ final class Plots {
             if (charts.size() == 1) {
                 BitmapEncoder.saveBitmap(charts.get(0), out, BitmapEncoder.BitmapFormat.PNG);
             } else {
-                BitmapEncoder.saveBitmap(charts, 1, charts.size(), out, BitmapEncoder.BitmapFormat.PNG);
+                List<java.awt.image.BufferedImage> images = new ArrayList<>();
+                for (XYChart c : charts) {
+                    images.add(BitmapEncoder.getBufferedImage(c));
+                }
+                int width = images.stream().mapToInt(java.awt.image.BufferedImage::getWidth).sum();
+                int height = images.stream().mapToInt(java.awt.image.BufferedImage::getHeight).max().orElse(1);
+                java.awt.image.BufferedImage row = new java.awt.image.BufferedImage(width, height,
+                        java.awt.image.BufferedImage.TYPE_INT_RGB);
+                java.awt.Graphics2D g = row.createGraphics();
+                g.setColor(Color.WHITE);
+                g.fillRect(0, 0, width, height);
+                int x = 0;
+                for (java.awt.image.BufferedImage im : images) {
+                    g.drawImage(im, x, 0, null);
+                    x += im.getWidth();
+                }
+                g.dispose();
+                if (!javax.imageio.ImageIO.write(row, "png", out)) {
+                    throw new IOException("no PNG writer is available");
+                }
             }
         });
     }
@@ -96,7 +119,7 @@ final class Plots {
         private record Series(String name, double[] x, double[] y, Style style, int color, boolean legend) {
         }
 
-        private enum Style { POINTS, LINE, FIT }
+        private enum Style { POINTS, MARKERS, LINE, DASHED, GUIDE, FIT }
 
         private final String title;
         private final String xTitle;
@@ -130,6 +153,35 @@ final class Plots {
             return add(name, x, y, Style.LINE);
         }
 
+        /** A dashed line without markers, in the legend; false when no point can be drawn. */
+        boolean dashed(String name, double[] x, double[] y) {
+            return add(name, x, y, Style.DASHED);
+        }
+
+        /** Measured values as markers alone (no joining line); false when no point can be drawn. */
+        boolean markers(String name, double[] x, double[] y) {
+            return add(name, x, y, Style.MARKERS);
+        }
+
+        /**
+         * A thin line in the color of the series added last and left out of the legend — a prediction drawn under
+         * the measurement it belongs to; false when there is no earlier series or no point can be drawn.
+         */
+        boolean guide(double[] x, double[] y) {
+            if (series.isEmpty()) {
+                return false;
+            }
+            List<double[]> kept = drawable(x, y);
+            if (kept.isEmpty()) {
+                return false;
+            }
+            Series last = series.get(series.size() - 1);
+            series.add(new Series(last.name() + " (guide " + series.size() + ")",
+                    kept.stream().mapToDouble(p -> p[0]).toArray(), kept.stream().mapToDouble(p -> p[1]).toArray(),
+                    Style.GUIDE, last.color(), false));
+            return true;
+        }
+
         /**
          * Measured points plus their log-log fit y ≈ e^b·x^slope (the library's least squares over the positive
          * points), dashed in the same color; the legend names the points with the slope. Returns the fit, or null
@@ -147,18 +199,24 @@ final class Plots {
         }
 
         private boolean add(String name, double[] x, double[] y, Style style) {
-            List<double[]> kept = new ArrayList<>();
-            for (int i = 0; i < x.length; i++) {
-                if (Double.isFinite(x[i]) && Double.isFinite(y[i]) && (!logX || x[i] > 0) && (!logY || y[i] > 0)) {
-                    kept.add(new double[] {x[i], y[i]});
-                }
-            }
+            List<double[]> kept = drawable(x, y);
             if (kept.isEmpty()) {
                 return false;
             }
             series.add(new Series(name, kept.stream().mapToDouble(p -> p[0]).toArray(),
                     kept.stream().mapToDouble(p -> p[1]).toArray(), style, colors++, true));
             return true;
+        }
+
+        /** The points that can be drawn: finite, and positive on a log axis. */
+        private List<double[]> drawable(double[] x, double[] y) {
+            List<double[]> kept = new ArrayList<>();
+            for (int i = 0; i < x.length; i++) {
+                if (Double.isFinite(x[i]) && Double.isFinite(y[i]) && (!logX || x[i] > 0) && (!logY || y[i] > 0)) {
+                    kept.add(new double[] {x[i], y[i]});
+                }
+            }
+            return kept;
         }
 
         private boolean allPowersOfTwo() {
@@ -214,8 +272,11 @@ final class Plots {
                 switch (d.style()) {
                     case POINTS -> xs.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(color)
                             .setLineStyle(new BasicStroke(1.2f));
+                    case MARKERS -> xs.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(color)
+                            .setLineStyle(SeriesLines.NONE);
                     case LINE -> xs.setMarker(SeriesMarkers.NONE).setLineStyle(new BasicStroke(1.8f));
-                    case FIT -> xs.setMarker(SeriesMarkers.NONE).setLineStyle(SeriesLines.DASH_DASH);
+                    case GUIDE -> xs.setMarker(SeriesMarkers.NONE).setLineStyle(new BasicStroke(1.4f));
+                    case DASHED, FIT -> xs.setMarker(SeriesMarkers.NONE).setLineStyle(SeriesLines.DASH_DASH);
                 }
             }
             return c;

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.Ntk;
+import org.ntk4j.experiments.DemoConfig;
 
 class DemoCommandTest {
     @TempDir
@@ -32,8 +33,16 @@ class DemoCommandTest {
         TrainAndDevicesTest.assertPng(out.resolve("scaling.png"), 1000);
         TrainAndDevicesTest.assertPng(out.resolve("weight_movement.png"), 700);
         TrainAndDevicesTest.assertPng(out.resolve("ntk_convergence_summary.png"), 700);
+        // The decoupled flow: two panels per width side by side, the deviation table and its fitted slope printed.
+        for (int w : DemoConfig.quick().eigenmodes().widths()) {
+            TrainAndDevicesTest.assertPng(out.resolve("eigenmode_decay_w" + w + ".png"), 1400);
+        }
+        TrainAndDevicesTest.assertPng(out.resolve("eigenmode_rate_deviation.png"), 700);
+        assertTrue(Files.readString(out.resolve("eigenmode_rate_deviation.csv")).startsWith("width,parameters,"));
+        assertTrue(r.out().contains("eigenmode rate deviation (median)"), r.out());
         String md = Files.readString(out.resolve("lazy-training_demo.md"));
         assertTrue(md.contains("| width |") && md.contains("## Plots") && md.contains("![scaling.png](scaling.png)"), md);
+        assertTrue(md.contains("![eigenmode_decay_w16.png](eigenmode_decay_w16.png)"), md);
     }
 
     @Test

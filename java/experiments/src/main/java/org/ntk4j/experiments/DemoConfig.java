@@ -19,10 +19,11 @@ import org.ntk4j.dynamics.LazyScore;
  * @param lazyMaxWidth      widest network for experiment 5 (its Hessian products run on the host in fp64 and hold a
  *                          few P-vectors: ~0.5 GB each at width 8192)
  * @param measureGemm       whether to time a GEMM of the widest step's shape as the throughput ceiling
+ * @param eigenmodes        the decoupled-flow experiment ({@link EigenmodeDecay}; its network settings are the sweep's)
  */
 public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long splitSeed, int convergencePoints,
                          int convergenceSeeds, int lazyPoints, int lazySeeds, LazyScore.Options lazyOptions,
-                         int lazyMaxWidth, boolean measureGemm) {
+                         int lazyMaxWidth, boolean measureGemm, EigenmodeDecay.Options eigenmodes) {
 
     /**
      * Checks the sizes.
@@ -30,7 +31,7 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
      * @throws InvalidInputException when one is not positive
      */
     public DemoConfig {
-        if (sweep == null || lazyOptions == null || trainSize < 1 || testSize < 0 || convergencePoints < 1
+        if (sweep == null || lazyOptions == null || eigenmodes == null || trainSize < 1 || testSize < 0 || convergencePoints < 1
                 || convergenceSeeds < 1 || lazyPoints < 1 || lazySeeds < 1 || lazyMaxWidth < 1) {
             throw new InvalidInputException("demo sizes must be positive (test size may be 0)");
         }
@@ -46,7 +47,7 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
     public static DemoConfig cpu() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128, 256, 512, 1024, 2048).withSteps(200)
                 .withTracking(64, 8, true), 256, 128, 1, 64, 3, 32, 1, new LazyScore.Options(2, 15, 1e-2, 7, 0), 2048,
-                true);
+                true, new EigenmodeDecay.Options(new int[] {16, 64, 256, 1024}, 64, 150, 0.25, 0.01, 5));
     }
 
     /**
@@ -56,7 +57,8 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
      */
     public static DemoConfig gpu() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192).withSteps(300),
-                512, 256, 1, 64, 3, 32, 1, new LazyScore.Options(2, 20, 1e-3, 7, 0), 4096, true);
+                512, 256, 1, 64, 3, 32, 1, new LazyScore.Options(2, 20, 1e-3, 7, 0), 4096, true,
+                new EigenmodeDecay.Options(new int[] {16, 64, 256, 1024, 4096}, 128, 200, 0.25, 0.01, 5));
     }
 
     /**
@@ -66,7 +68,8 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
      */
     public static DemoConfig quick() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128).withSteps(60).withTracking(16, 6, true), 48, 16, 1,
-                12, 2, 6, 1, new LazyScore.Options(2, 12, 1e-3, 7, 0), 128, false);
+                12, 2, 6, 1, new LazyScore.Options(2, 12, 1e-3, 7, 0), 128, false,
+                new EigenmodeDecay.Options(new int[] {16, 64, 256}, 24, 60, 0.25, 0.01, 4));
     }
 
     /**

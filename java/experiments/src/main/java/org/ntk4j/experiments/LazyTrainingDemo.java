@@ -15,7 +15,8 @@ import org.ntk4j.dynamics.ProgressListener;
 /**
  * The five lazy-training experiments on the digits data with sizes for the machine ({@link DemoConfig}), as one
  * {@link Report}: the training sweep (weight movement, kernel drift, linearization), empirical → analytic NTK
- * convergence, the lazy-training score, and timings (with the achieved fraction of a GEMM ceiling measured in the
+ * convergence, the lazy-training score, the decay of the residual along the NTK's eigenvectors
+ * ({@link EigenmodeDecay}), and timings (with the achieved fraction of a GEMM ceiling measured in the
  * same process when asked).
  *
  * <pre>{@code
@@ -67,9 +68,13 @@ public final class LazyTrainingDemo {
         Report lazy = LazyTrainingExperiments.lazyScore(backend, split.train().select(rows),
                 cfg.sweep().withWidths(lazyWidths), cfg.lazySeeds(), cfg.lazyOptions(), listener);
         timing.add("lazy-training score (experiment 5)", seconds(t2));
+
+        long t3 = System.nanoTime();
+        Report modes = EigenmodeDecay.run(backend, split.train(), cfg.sweep(), cfg.eigenmodes(), listener);
+        timing.add("eigenmode decay (the decoupled gradient flow)", seconds(t3));
         timing.add("total", seconds(t0));
 
-        all.addAll(sweep).addAll(conv).addAll(lazy);
+        all.addAll(sweep).addAll(conv).addAll(lazy).addAll(modes);
         if (cfg.measureGemm()) {
             all.add(throughputVsGemm(backend, sweep.table("training_throughput"), cfg.trainSize()));
         }

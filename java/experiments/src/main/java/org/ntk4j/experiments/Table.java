@@ -20,7 +20,7 @@ import org.ntk4j.InvalidInputException;
  *
  * <p>Plot hints a table may carry in its metadata, for a plotting front end: {@code plot.x}, {@code plot.y}
  * (comma-separated columns), {@code plot.series} (the key column), {@code plot.logx}/{@code plot.logy}
- * ("true"), {@code plot.title}.
+ * ("true"), {@code plot.title}, {@code plot.xlabel}/{@code plot.ylabel} (axis titles).
  */
 public final class Table {
     private final String name;

@@ -207,14 +207,15 @@ class LazyTrainingExperimentsTest {
     @Test
     void demoRunsEveryExperimentAndWritesItsTables(@TempDir Path dir) throws Exception {
         DemoConfig tiny = new DemoConfig(SweepConfig.defaults(8, 16, 32).withSteps(15).withTracking(6, 4, true), 12, 6, 1,
-                5, 2, 4, 1, new LazyScore.Options(1, 8, 1e-3, 7, 0), 16, true);
+                5, 2, 4, 1, new LazyScore.Options(1, 8, 1e-3, 7, 0), 16, true,
+                new EigenmodeDecay.Options(new int[] {8, 32}, 6, 12, 0.25, 0.05, 3));
         List<ProgressListener.Progress> seen = new ArrayList<>();
         Report r = LazyTrainingDemo.run(REF, tiny, seen::add);
         for (String name : new String[] {"weight_movement", "weight_movement_final", "kernel_drift", "linearization",
                 "training_throughput", "training_fits", "ntk_convergence", "ntk_convergence_summary",
                 "ntk_convergence_fits", "ntk_spectrum", "ntk_conditioning", "lazy_score", "lazy_score_summary",
-                "lazy_score_fits", "throughput_vs_gemm",
-                "demo_timings"}) {
+                "lazy_score_fits", "throughput_vs_gemm", "eigenmode_decay", "eigenmode_rates",
+                "eigenmode_rate_deviation", "eigenmode_fits", "demo_timings"}) {
             assertTrue(r.table(name).rowCount() > 0, name + " is empty");
         }
         assertTrue(seen.size() >= 3 * 15, "progress updates: " + seen.size());
