@@ -15,7 +15,8 @@ import org.ntk4j.model.Parameters;
 
 /**
  * The CPU backend: batched fp32 (default) or fp64 arithmetic on a pool of worker threads, matrix products through
- * BLAS (dev.ludovic.netlib: the system OpenBLAS through JNI when it loads, else pure Java), elementwise loops through
+ * BLAS (dev.ludovic.netlib through JNI: the system's or the bundled OpenBLAS, whichever {@link BlasSelection}
+ * measured faster, else pure Java), elementwise loops through
  * the Vector API when the {@code jdk.incubator.vector} module is present (plain loops otherwise, or with
  * {@code -Dntk4j.cpu.vector=false}).
  *
@@ -54,9 +55,10 @@ import org.ntk4j.model.Parameters;
  * the end, so the values returned are exactly representable floats.
  *
  * <h2>Threads</h2>
- * Calls on one instance may come from several threads. OpenBLAS threads its own products (its thread count follows
- * {@code OPENBLAS_NUM_THREADS}, default all cores); the backend's pool runs the elementwise work and the pieces of
- * products it splits itself. {@link #lastProfile()} reports the most recent call.
+ * Calls on one instance may come from several threads. One level of parallelism owns the cores: the native BLAS
+ * runs single-threaded ({@link BlasSelection} sets it so) and the backend's pool runs both the elementwise work and
+ * the products, cut into one piece per thread (see {@code Linalg}). Letting OpenBLAS thread its own products as well
+ * had its idle threads spin against the pool's between calls. {@link #lastProfile()} reports the most recent call.
  */
 public final class CpuBackend extends Backend {
     /** Default cap on the Jacobian columns per chunk (see the class comment). */
@@ -96,9 +98,25 @@ public final class CpuBackend extends Backend {
         return builder().precision(precision).build();
     }
 
-    /** Whether the system BLAS loads through JNI here. */
+    /** Whether this process has a native BLAS (system or bundled; see {@link BlasSelection}). */
     public static boolean nativeBlasAvailable() {
         return Linalg.nativeAvailable();
+    }
+
+    /**
+     * GFLOP/s of an n×n×n product in fp32 or fp64 through this backend's BLAS and thread split, best of 3 after a
+     * warm-up (for {@code ntk devices} and benchmarks).
+     */
+    public double gemmGflops(boolean fp64, int n) {
+        if (n < 1) {
+            throw new InvalidInputException("product size must be positive, got " + n);
+        }
+        enter();
+        try {
+            return la.gemmGflops(fp64, n);
+        } finally {
+            exit();
+        }
     }
 
     @Override

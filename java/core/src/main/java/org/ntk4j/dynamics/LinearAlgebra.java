@@ -1,15 +1,15 @@
 package org.ntk4j.dynamics;
 
-import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.lapack.LAPACK;
 import org.netlib.util.intW;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkException;
+import org.ntk4j.cpu.BlasSelection;
 
 /**
- * Dense fp64 linear algebra on row-major {@link Matrix} values through BLAS/LAPACK (dev.ludovic.netlib: the system
- * OpenBLAS when installed): GEMM, the symmetric eigendecomposition ({@code dsyevd}) and Cholesky solves
+ * Dense fp64 linear algebra on row-major {@link Matrix} values through BLAS/LAPACK (dev.ludovic.netlib bound to the
+ * library {@link BlasSelection} chose: the system's or the bundled OpenBLAS; every call gets all cores): GEMM, the symmetric eigendecomposition ({@code dsyevd}) and Cholesky solves
  * ({@code dpotrf}/{@code dpotrs}). A symmetric row-major matrix is its own column-major transpose, so LAPACK reads
  * it as is; an eigenvector LAPACK writes as column k comes back as row k.
  */
@@ -69,8 +69,12 @@ public final class LinearAlgebra {
             return;
         }
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, and a row-major X is column-major Xᵀ.
-        BLAS.getInstance().dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha,
-                b.data(), Math.max(1, b.cols()), a.data(), Math.max(1, a.cols()), beta, c.data(), Math.max(1, n));
+        BlasSelection sel = BlasSelection.current();
+        sel.withAllThreads(() -> {
+            sel.blas().dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b.data(), Math.max(1, b.cols()),
+                    a.data(), Math.max(1, a.cols()), beta, c.data(), Math.max(1, n));
+            return null;
+        });
     }
 
     private static void scale(double[] v, double beta) {
@@ -99,14 +103,18 @@ public final class LinearAlgebra {
         intW info = new intW(0);
         double[] wq = new double[1];
         int[] iq = new int[1];
-        LAPACK lapack = LAPACK.getInstance();
+        BlasSelection sel = BlasSelection.current();
+        LAPACK lapack = sel.lapack();
         lapack.dsyevd(jobz, "U", n, work, Math.max(1, n), w, wq, -1, iq, -1, info);
         if (info.val != 0) {
             throw new NtkException("LAPACK dsyevd workspace query failed (info " + info.val + ")");
         }
         double[] ws = new double[Math.max(1, (int) wq[0])];
         int[] is = new int[Math.max(1, iq[0])];
-        lapack.dsyevd(jobz, "U", n, work, Math.max(1, n), w, ws, ws.length, is, is.length, info);
+        sel.withAllThreads(() -> {
+            lapack.dsyevd(jobz, "U", n, work, Math.max(1, n), w, ws, ws.length, is, is.length, info);
+            return null;
+        });
         if (info.val != 0) {
             throw new NtkException("LAPACK dsyevd did not converge on a " + n + "×" + n + " matrix (info " + info.val + ")");
         }
@@ -126,8 +134,12 @@ public final class LinearAlgebra {
         }
         double[] l = a.data().clone();
         intW info = new intW(0);
-        LAPACK lapack = LAPACK.getInstance();
-        lapack.dpotrf("U", n, l, Math.max(1, n), info);
+        BlasSelection sel = BlasSelection.current();
+        LAPACK lapack = sel.lapack();
+        sel.withAllThreads(() -> {
+            lapack.dpotrf("U", n, l, Math.max(1, n), info);
+            return null;
+        });
         if (info.val > 0) {
             throw new NtkException("the " + n + "×" + n + " kernel matrix is not positive definite (Cholesky pivot "
                     + info.val + " is not positive); add a ridge to its diagonal or use fewer, distinct inputs");
@@ -143,7 +155,10 @@ public final class LinearAlgebra {
                 x[j * n + i] = b.get(i, j);
             }
         }
-        lapack.dpotrs("U", n, c, l, Math.max(1, n), x, Math.max(1, n), info);
+        sel.withAllThreads(() -> {
+            lapack.dpotrs("U", n, c, l, Math.max(1, n), x, Math.max(1, n), info);
+            return null;
+        });
         if (info.val != 0) {
             throw new NtkException("LAPACK dpotrs rejected argument " + (-info.val));
         }
