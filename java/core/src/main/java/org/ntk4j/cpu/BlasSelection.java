@@ -102,7 +102,8 @@ public final class BlasSelection {
     /** This process's selection, made on the first call (see the class comment). */
     public static synchronized BlasSelection current() {
         if (current == null) {
-            current = select(System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT));
+            String requested = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+            current = select(requested);
         }
         return current;
     }
@@ -160,7 +161,10 @@ public final class BlasSelection {
         return netlibLapack;
     }
 
-    /** Runs a large host-side BLAS/LAPACK call with all cores given to the library, then back to one thread. */
+    /**
+     * Runs a host-side BLAS/LAPACK call (e.g. an eigendecomposition) with all cores given to the library, then back to
+     * one thread (calls of the CPU backend running meanwhile on other threads see the larger count too: harmless).
+     */
     public <T> T withAllThreads(Supplier<T> body) {
         if (library == null || !library.threadControl() || cores == 1) {
             return body.get();

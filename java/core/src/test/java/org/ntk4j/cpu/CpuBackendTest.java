@@ -131,7 +131,10 @@ class CpuBackendTest {
         double[] w = new double[n];
         double[] work = new double[Math.max(1, 3 * n)];
         intW info = new intW(0);
-        BlasSelection.current().lapack().dsyev("N", "U", n, a, n, w, work, work.length, info);
+        BlasSelection.current().withAllThreads(() -> {
+            BlasSelection.current().lapack().dsyev("N", "U", n, a, n, w, work, work.length, info);
+            return null;
+        });
         assertEquals(0, info.val, "dsyev info");
         return w;
     }
