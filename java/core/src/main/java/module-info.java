@@ -7,6 +7,7 @@
  * The Vector API ({@code jdk.incubator.vector}) is optional: without {@code --add-modules jdk.incubator.vector} the
  * CPU backend uses plain loops and says so once.
  */
+@SuppressWarnings("module") // the qualified export names a module that depends on this one (not visible here)
 module org.ntk4j.core {
     requires dev.ludovic.netlib.blas;
     requires dev.ludovic.netlib.lapack;
@@ -20,6 +21,8 @@ module org.ntk4j.core {
     exports org.ntk4j.analytic;
     exports org.ntk4j.dynamics;
     exports org.ntk4j.io;
+    // BlasSelection (which BLAS/LAPACK this process uses) for the demo's GEMM ceiling
+    exports org.ntk4j.cpu to org.ntk4j.experiments;
 
     uses org.ntk4j.spi.BackendProvider;
 

@@ -7,6 +7,7 @@ import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
+import org.ntk4j.PreparedModel;
 import org.ntk4j.Tensor;
 import org.ntk4j.spi.Backend;
 import org.ntk4j.spi.BackendConfig;
@@ -286,6 +287,60 @@ public final class CpuBackend extends Backend {
                 arith.fromDouble(src, i * cols + c0, dst, i * w, w);
             }
         });
+    }
+
+    @Override
+    protected PreparedModel createPreparedModel(Parameters params) {
+        return new CpuPreparedModel<>(this, ar, params);
+    }
+
+    // ---- the calls of a prepared model: its own network, this backend's planning, pool and profile ----
+
+    <A> Matrix preparedForward(Network<A> net, Matrix x) {
+        enter();
+        try {
+            CpuProfile.Timer timer = begin("forward");
+            Matrix out = new Derivatives<>(net, timer, budget).forward(x);
+            end(timer);
+            return out;
+        } finally {
+            exit();
+        }
+    }
+
+    /** The loss; the gradient (rounded to the working precision) into {@code grad}. */
+    <A> double preparedGradient(Network<A> net, Matrix x, Matrix y, double[] grad) {
+        enter();
+        try {
+            CpuProfile.Timer timer = begin("mse-gradient");
+            double loss = new Derivatives<>(net, timer, budget).mseLossGradient(x, y, grad);
+            end(timer);
+            return loss;
+        } finally {
+            exit();
+        }
+    }
+
+    <A> Tensor preparedNtk(Network<A> net, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
+                           Implementation implementation) {
+        enter();
+        try {
+            boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
+            ChunkPlan plan = ChunkPlan.forNtk(net.arch, x1.rows(), x2.rows(), mode, structured, budget, ar.bytes(),
+                    maxParameterChunk, pool.threads());
+            CpuProfile.Timer timer = begin("ntk " + (structured ? "structured" : "jacobian_contraction") + " "
+                    + mode.name().toLowerCase());
+            Tensor t = new NtkCompute<>(net, timer).compute(x1, x2, symmetric, mode, structured, plan);
+            end(timer);
+            return t;
+        } finally {
+            exit();
+        }
+    }
+
+    /** Runs body over [0, n) on this backend's pool (for a prepared model's in-place update). */
+    void parallelFor(int n, long costPerIndex, Pool.RangeBody body) {
+        pool.parallelFor(n, costPerIndex, body);
     }
 
     private static <A> Tensor ntk(Arith<A> ar, Parameters params, Matrix x1, Matrix x2, boolean symmetric,

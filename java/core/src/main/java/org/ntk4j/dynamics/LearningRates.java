@@ -5,6 +5,7 @@ import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.PreparedModel;
 import org.ntk4j.Tensor;
 import org.ntk4j.model.Parameters;
 
@@ -30,6 +31,14 @@ public final class LearningRates {
         return fromEigenvalue(largestEigenvalue(ntk, params, x), x.rows() * params.architecture().outputDim(), fraction);
     }
 
+    /** As {@link #safe(Ntk, Parameters, Matrix, double)} for a prepared model's current parameters. */
+    public static double safe(PreparedModel model, Matrix x, double fraction) {
+        if (!(fraction > 0) || !(fraction < 1)) {
+            throw new InvalidInputException("learning-rate fraction must be in (0, 1), got " + fraction);
+        }
+        return fromEigenvalue(largestEigenvalue(model, x), x.rows() * model.architecture().outputDim(), fraction);
+    }
+
     /** fraction·2n/λ_max. */
     public static double fromEigenvalue(double lambdaMax, int n, double fraction) {
         if (!(lambdaMax > 0)) {
@@ -44,9 +53,21 @@ public final class LearningRates {
      * O(width^−½)), so its λ_max approximates the full one's from below — the default fraction leaves room.
      */
     public static double largestEigenvalue(Ntk ntk, Parameters params, Matrix x) {
-        int o = params.architecture().outputDim();
-        boolean full = (long) x.rows() * o <= FULL_KERNEL_LIMIT;
-        Tensor k = ntk.kernel(params, x, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO);
+        boolean full = fullKernel(params.architecture().outputDim(), x);
+        return largest(ntk.kernel(params, x, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO), full);
+    }
+
+    /** As {@link #largestEigenvalue(Ntk, Parameters, Matrix)} for a prepared model's current parameters. */
+    public static double largestEigenvalue(PreparedModel model, Matrix x) {
+        boolean full = fullKernel(model.architecture().outputDim(), x);
+        return largest(model.kernel(x, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO), full);
+    }
+
+    private static boolean fullKernel(int outputs, Matrix x) {
+        return (long) x.rows() * outputs <= FULL_KERNEL_LIMIT;
+    }
+
+    private static double largest(Tensor k, boolean full) {
         Matrix gram = full ? KernelMatrices.fullToMatrix(k) : k.asMatrix();
         double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
         return ev[ev.length - 1];

@@ -65,9 +65,15 @@ public final class Validation {
     /** Checks the arguments of an NTK call Θ(x1, x2); x2 may be x1 itself (the symmetric kernel). */
     public static void requireNtkArguments(Parameters p, Matrix x1, Matrix x2, NtkMode mode, Implementation impl) {
         requireParameters(p);
-        requireInputs(p.architecture(), x1, x2 == x1 ? "x" : "x1");
+        requireKernelArguments(p.architecture(), x1, x2, mode, impl);
+    }
+
+    /** The checks of {@link #requireNtkArguments} other than the parameters' (for models that hold their own). */
+    public static void requireKernelArguments(Architecture arch, Matrix x1, Matrix x2, NtkMode mode,
+                                              Implementation impl) {
+        requireInputs(arch, x1, x2 == x1 ? "x" : "x1");
         if (x2 != x1) {
-            requireInputs(p.architecture(), x2, "x2");
+            requireInputs(arch, x2, "x2");
         }
         if (mode == null) {
             throw new InvalidInputException("kernel mode must be given (full, trace or diagonal)");
@@ -75,7 +81,7 @@ public final class Validation {
         if (impl == null) {
             throw new InvalidInputException("implementation must be given (auto, jacobian or structured)");
         }
-        long n = (long) x1.rows() * x2.rows() * mode.valuesPerPair(p.architecture().outputDim());
+        long n = (long) x1.rows() * x2.rows() * mode.valuesPerPair(arch.outputDim());
         if (n > Integer.MAX_VALUE - 8) {
             throw new InvalidInputException("the kernel of " + x1.rows() + " × " + x2.rows() + " inputs in " + mode
                     + " mode would have " + n + " values, more than one Java array holds; compute it in tiles of x1 "
