@@ -55,6 +55,11 @@ import org.ntk4j.model.Parameters;
  * P = 1.1·10⁶ and grows with P. fp64 agrees with the reference to ~10⁻¹⁵. Results are rounded to fp32 at
  * the end, so the values returned are exactly representable floats.
  *
+ * <h2>Prepared models</h2>
+ * {@link #prepare} gives a {@code CpuPreparedModel}: the working-precision weights stay converted between calls and
+ * {@link PreparedModel#step} updates them in place next to an fp64 master copy, without allocating or converting P
+ * values per step; its trajectory is bit for bit the one of the stateless calls.
+ *
  * <h2>Threads</h2>
  * Calls on one instance may come from several threads. One level of parallelism owns the cores: the native BLAS
  * runs single-threaded ({@link BlasSelection} sets it so) and the backend's pool runs both the elementwise work and

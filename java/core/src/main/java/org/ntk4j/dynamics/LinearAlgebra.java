@@ -9,7 +9,7 @@ import org.ntk4j.cpu.BlasSelection;
 
 /**
  * Dense fp64 linear algebra on row-major {@link Matrix} values through BLAS/LAPACK (dev.ludovic.netlib bound to the
- * library {@link BlasSelection} chose: the system's or the bundled OpenBLAS; every call gets all cores): GEMM, the symmetric eigendecomposition ({@code dsyevd}) and Cholesky solves
+ * library {@link BlasSelection} chose: the system's or the bundled OpenBLAS; the factorizations get all cores): GEMM, the symmetric eigendecomposition ({@code dsyevd}) and Cholesky solves
  * ({@code dpotrf}/{@code dpotrs}). A symmetric row-major matrix is its own column-major transpose, so LAPACK reads
  * it as is; an eigenvector LAPACK writes as column k comes back as row k.
  */
@@ -69,12 +69,10 @@ public final class LinearAlgebra {
             return;
         }
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, and a row-major X is column-major Xᵀ.
-        BlasSelection sel = BlasSelection.current();
-        sel.withAllThreads(() -> {
-            sel.blas().dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b.data(), Math.max(1, b.cols()),
-                    a.data(), Math.max(1, a.cols()), beta, c.data(), Math.max(1, n));
-            return null;
-        });
+        // one thread: these products come in long series (Hessian-vector products), where handing the library
+        // all cores per call cost more in its threads' spinning than it saved (measured with OpenBLAS 0.3.28)
+        BlasSelection.current().blas().dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b.data(),
+                Math.max(1, b.cols()), a.data(), Math.max(1, a.cols()), beta, c.data(), Math.max(1, n));
     }
 
     private static void scale(double[] v, double beta) {
