@@ -9,7 +9,8 @@ import org.ntk4j.cpu.BlasSelection;
 
 /**
  * Dense fp64 linear algebra on row-major {@link Matrix} values through BLAS/LAPACK (dev.ludovic.netlib bound to the
- * library {@link BlasSelection} chose: the system's or the bundled OpenBLAS; the factorizations get all cores): GEMM, the symmetric eigendecomposition ({@code dsyevd}) and Cholesky solves
+ * library {@link BlasSelection} chose: the system's or the bundled OpenBLAS, on one thread — handing it both cores
+ * for a 1280² dsyevd took 15 s of CPU instead of 0.8 s with the bundled OpenBLAS on a loaded machine): GEMM, the symmetric eigendecomposition ({@code dsyevd}) and Cholesky solves
  * ({@code dpotrf}/{@code dpotrs}). A symmetric row-major matrix is its own column-major transpose, so LAPACK reads
  * it as is; an eigenvector LAPACK writes as column k comes back as row k.
  */
@@ -101,18 +102,14 @@ public final class LinearAlgebra {
         intW info = new intW(0);
         double[] wq = new double[1];
         int[] iq = new int[1];
-        BlasSelection sel = BlasSelection.current();
-        LAPACK lapack = sel.lapack();
+        LAPACK lapack = BlasSelection.current().lapack();
         lapack.dsyevd(jobz, "U", n, work, Math.max(1, n), w, wq, -1, iq, -1, info);
         if (info.val != 0) {
             throw new NtkException("LAPACK dsyevd workspace query failed (info " + info.val + ")");
         }
         double[] ws = new double[Math.max(1, (int) wq[0])];
         int[] is = new int[Math.max(1, iq[0])];
-        sel.withAllThreads(() -> {
-            lapack.dsyevd(jobz, "U", n, work, Math.max(1, n), w, ws, ws.length, is, is.length, info);
-            return null;
-        });
+        lapack.dsyevd(jobz, "U", n, work, Math.max(1, n), w, ws, ws.length, is, is.length, info);
         if (info.val != 0) {
             throw new NtkException("LAPACK dsyevd did not converge on a " + n + "×" + n + " matrix (info " + info.val + ")");
         }
@@ -132,12 +129,8 @@ public final class LinearAlgebra {
         }
         double[] l = a.data().clone();
         intW info = new intW(0);
-        BlasSelection sel = BlasSelection.current();
-        LAPACK lapack = sel.lapack();
-        sel.withAllThreads(() -> {
-            lapack.dpotrf("U", n, l, Math.max(1, n), info);
-            return null;
-        });
+        LAPACK lapack = BlasSelection.current().lapack();
+        lapack.dpotrf("U", n, l, Math.max(1, n), info);
         if (info.val > 0) {
             throw new NtkException("the " + n + "×" + n + " kernel matrix is not positive definite (Cholesky pivot "
                     + info.val + " is not positive); add a ridge to its diagonal or use fewer, distinct inputs");
@@ -153,10 +146,7 @@ public final class LinearAlgebra {
                 x[j * n + i] = b.get(i, j);
             }
         }
-        sel.withAllThreads(() -> {
-            lapack.dpotrs("U", n, c, l, Math.max(1, n), x, Math.max(1, n), info);
-            return null;
-        });
+        lapack.dpotrs("U", n, c, l, Math.max(1, n), x, Math.max(1, n), info);
         if (info.val != 0) {
             throw new NtkException("LAPACK dpotrs rejected argument " + (-info.val));
         }
