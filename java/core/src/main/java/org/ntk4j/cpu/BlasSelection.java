@@ -262,20 +262,8 @@ public final class BlasSelection {
                     + " loads: nothing to time");
         }
 
-        BLAS blas = JavaBLAS.getInstance();
-        if (chosen != null) {
-            bindNetlib("blas", chosen.location);
-            try {
-                blas = NativeBLAS.getInstance();
-                chosen.setThreads(1);
-            } catch (RuntimeException | LinkageError e) {
-                notes.add("netlib's JNI binding did not load " + chosen.location + " (" + e + "): pure-Java BLAS");
-                chosen.close();
-                chosen = null;
-            }
-        }
-
-        // LAPACK follows the BLAS (see the class comment)
+        // LAPACK follows the BLAS (see the class comment); both are decided before any netlib class is touched:
+        // netlib binds its native libraries in its first class initialization, from the properties set here
         String lapackLocation = null;
         String lapackWhat = null;
         if (chosen != null && chosen.origin == NativeLibrary.Origin.BUNDLED) {
@@ -294,6 +282,26 @@ public final class BlasSelection {
                     notes.add("no bundled LAPACK: " + e.getMessage());
                 }
             }
+        }
+        if (chosen != null) {
+            bindNetlib("blas", chosen.location);
+        }
+        if (lapackLocation != null) {
+            bindNetlib("lapack", lapackLocation);
+        }
+        BLAS blas = null;
+        if (chosen != null) {
+            try {
+                blas = NativeBLAS.getInstance();
+                chosen.setThreads(1);
+            } catch (RuntimeException | LinkageError e) {
+                notes.add("netlib's JNI binding did not load " + chosen.location + " (" + e + "): pure-Java BLAS");
+                chosen.close();
+                chosen = null;
+            }
+        }
+        if (blas == null) {
+            blas = JavaBLAS.getInstance();
         }
         LAPACK lapack = null;
         if (lapackLocation != null) {
@@ -345,15 +353,15 @@ public final class BlasSelection {
         return false;
     }
 
-    /** Points netlib's JNI binding (blas or lapack) at a library before its first use. */
+    /**
+     * Points netlib's JNI binding (blas or lapack) at a library before its first use. Both properties are set: its
+     * JNI library opens {@code nativeLib} (default {@code libblas.so.3}) whatever {@code nativeLibPath} says, which
+     * bound the system's library (or failed where there is none) when only the path was given.
+     */
     private static void bindNetlib(String which, String location) {
         String base = "dev.ludovic.netlib." + which;
-        if (location.indexOf('/') >= 0 || location.indexOf('\\') >= 0) {
-            System.setProperty(base + ".nativeLibPath", location);
-        } else {
-            System.clearProperty(base + ".nativeLibPath");
-            System.setProperty(base + ".nativeLib", location);
-        }
+        System.setProperty(base + ".nativeLib", location);
+        System.setProperty(base + ".nativeLibPath", location);
     }
 
     private static String defaultSystemBlas() {

@@ -65,6 +65,7 @@ class BlasSelectionTest {
         assertTrue(out.contains("lapack=OpenBLAS"), out);
         assertTrue(out.contains("no system BLAS"), out);
         assertTrue(out.contains("product=ok"), out);
+        assertTrue(out.contains("netlib=/") && out.contains("libopenblas"), out);
     }
 
     @Test
@@ -110,6 +111,8 @@ class BlasSelectionTest {
                     g = Math.min(g, Math.min(b.gemmGflops(false, n), b.gemmGflops(true, n)));
                 }
                 System.out.println("product=" + (g > 0 && b.nativeBlas() == sel.nativeBlas() ? "ok" : "bad " + g));
+                // netlib must call the chosen library, not whatever libblas.so.3 the loader finds
+                System.out.println("netlib=" + System.getProperty("dev.ludovic.netlib.blas.nativeLib"));
             }
         }
     }
