@@ -55,7 +55,7 @@ import java.util.jar.JarFile;
  * The chosen library runs single-threaded: the CPU backend's pool owns the cores and splits products itself, so
  * the library's own threads never compete with the pool's (nested threading cost up to a third of the wall time and
  * most of the system time in sched_yield). Host-side LAPACK runs single-threaded too: with two threads OpenBLAS's
- * busy-waiting workers made a 1280² dsyevd cost 15 s of CPU instead of 0.8 s under load. {@link #withAllThreads}
+ * busy-waiting workers made a 1280² dsyevd cost 1.19 s of CPU instead of 0.70 s under load. {@link #withAllThreads}
  * hands the library all cores for one call (the demo's GEMM ceiling).
  */
 public final class BlasSelection {

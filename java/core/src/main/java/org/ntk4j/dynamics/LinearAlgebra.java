@@ -9,8 +9,8 @@ import org.ntk4j.cpu.BlasSelection;
 
 /**
  * Dense fp64 linear algebra on row-major {@link Matrix} values through BLAS/LAPACK (dev.ludovic.netlib bound to the
- * library {@link BlasSelection} chose: the system's or the bundled OpenBLAS, on one thread — handing it both cores
- * for a 1280² dsyevd took 15 s of CPU instead of 0.8 s with the bundled OpenBLAS on a loaded machine): GEMM, the symmetric eigendecomposition ({@code dsyevd}) and Cholesky solves
+ * library {@link BlasSelection} chose: the system's or the bundled OpenBLAS, on one thread — on a loaded machine
+ * handing it both cores made a 1280² dsyevd cost 1.19 s of CPU instead of 0.70 s): GEMM, the symmetric eigendecomposition ({@code dsyevd}) and Cholesky solves
  * ({@code dpotrf}/{@code dpotrs}). A symmetric row-major matrix is its own column-major transpose, so LAPACK reads
  * it as is; an eigenvector LAPACK writes as column k comes back as row k.
  */
@@ -71,7 +71,7 @@ public final class LinearAlgebra {
         }
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, and a row-major X is column-major Xᵀ.
         // one thread: these products come in long series (Hessian-vector products), where handing the library
-        // all cores per call cost more in its threads' spinning than it saved (measured with OpenBLAS 0.3.28)
+        // all cores per call cost more in its threads' spinning than it saved
         BlasSelection.current().blas().dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b.data(),
                 Math.max(1, b.cols()), a.data(), Math.max(1, a.cols()), beta, c.data(), Math.max(1, n));
     }

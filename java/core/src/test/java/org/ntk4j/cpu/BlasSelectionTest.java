@@ -104,8 +104,8 @@ class BlasSelectionTest {
             System.out.println("lapack=" + sel.lapackDescription());
             System.out.println("notes=" + sel.notes());
             try (CpuBackend b = CpuBackend.builder().threads(2).build()) {
-                // fp32 and fp64 products of several sizes from two threads: a BLAS build that overruns its packing
-                // buffers (see java/core/pom.xml) crashes this JVM here
+                // fp32 and fp64 products of several sizes from two threads: mixing two OpenBLAS builds in one process
+                // (see java/core/pom.xml) crashed a JVM here
                 double g = 1;
                 for (int n : new int[] {96, 512, 1024}) {
                     g = Math.min(g, Math.min(b.gemmGflops(false, n), b.gemmGflops(true, n)));
