@@ -28,7 +28,8 @@ def main():
     ap.add_argument("--sigma-w", type=float, default=1.0)
     ap.add_argument("--sigma-b", type=float, default=0.0)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=3, help="timed runs after one warm-up (median reported)")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="timed runs after one warm-up (median reported); 0: one cold run, timed")
     ap.add_argument("--expect", help=".npy kernel computed by ntk4j, to compare against")
     ap.add_argument("--rtol", type=float, default=1e-5)
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
@@ -112,7 +113,7 @@ def main():
             result = ntk_jacobian_contraction(x, None, args.mode)
             sync()
             t = time.perf_counter() - t0
-            if rep > 0:
+            if rep > 0 or args.repeats == 0:
                 times.append(t)
     except RuntimeError as e:  # out of memory, typically: the whole Jacobian must fit
         failure = str(e).splitlines()[0]

@@ -17,6 +17,7 @@
  * dev.ludovic.netlib.blas} on the module path ({@code =ALL-UNNAMED} on the class path) for the native BLAS, which
  * otherwise works but makes the JVM print a warning.
  */
+@SuppressWarnings("module") // the qualified export names a module that depends on this one (not visible here)
 module org.ntk4j.core {
     requires dev.ludovic.netlib.blas;
     requires dev.ludovic.netlib.lapack;
@@ -32,6 +33,8 @@ module org.ntk4j.core {
     exports org.ntk4j.analytic;
     exports org.ntk4j.dynamics;
     exports org.ntk4j.io;
+    // BlasSelection (which BLAS/LAPACK this process uses) for the demo's GEMM ceiling
+    exports org.ntk4j.cpu to org.ntk4j.experiments;
 
     uses org.ntk4j.spi.BackendProvider;
 

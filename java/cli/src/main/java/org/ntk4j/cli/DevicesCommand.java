@@ -1,8 +1,8 @@
 package org.ntk4j.cli;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.ntk4j.spi.BackendProvider;
 import org.ntk4j.Ntk;
 import org.ntk4j.Precision;
@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "devices", mixinStandardHelpOptions = true,
         header = "The backends, GPU, BLAS library and Java runtime found here.",
         description = "List the backends found (and why any cannot run), the GPU (name, memory, compute capability,"
-                + " kernels loaded), the BLAS library in use and the Java runtime.",
+                + " kernels loaded), the BLAS and LAPACK in use with their measured sgemm/dgemm GFLOP/s (and how the"
+                + " BLAS was chosen: the system's or ntk4j's bundled OpenBLAS, whichever is faster) and the Java runtime.",
         footer = {"", "Example:", "  ntk devices"})
 final class DevicesCommand extends BaseCommand {
 
@@ -24,7 +25,7 @@ final class DevicesCommand extends BaseCommand {
                 System.getProperty("java.vendor", "?"), rt.availableProcessors(), Converters.formatBytes(rt.maxMemory()),
                 ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? "on"
                         : "off (run with --add-modules jdk.incubator.vector)");
-        out.printf(Locale.ROOT, "blas     %s%n", blasDescription());
+        printBlas(out);
         out.println("backends:");
         String auto = null;
         for (BackendProvider p : Ntk.providers()) {
@@ -39,7 +40,9 @@ final class DevicesCommand extends BaseCommand {
                 if (auto == null && p.autoSelectable()) {
                     auto = p.name();
                 }
-                printProperties(out, p);
+                if (!p.name().equals("cpu")) {
+                    printProperties(out, p); // the cpu backend's are the lines above
+                }
             } catch (RuntimeException e) {
                 out.printf(Locale.ROOT, "  %-9s failed to open: %s%n", p.name(), Errors.describe(e));
             }
@@ -54,39 +57,20 @@ final class DevicesCommand extends BaseCommand {
         }
     }
 
-    /** Which BLAS implementation dev.ludovic.netlib picked, and the native library behind it when there is one. */
-    static String blasDescription() {
-        String impl;
-        try {
-            impl = dev.ludovic.netlib.blas.BLAS.getInstance().getClass().getSimpleName();
-        } catch (Throwable t) {
-            impl = "unavailable (" + t.getClass().getSimpleName() + ")";
-        }
-        String lib = nativeBlas();
-        return switch (impl) {
-            case "JNIBLAS" -> "native " + (lib == null ? "libblas.so.3" : lib) + " (through dev.ludovic.netlib)";
-            case "VectorBLAS" -> "pure Java with the Vector API (no native BLAS found; install libopenblas0)";
-            case "Java8BLAS", "Java11BLAS", "JavaBLAS" -> "pure Java (no native BLAS found; install libopenblas0)";
-            default -> impl;
-        };
-    }
-
-    private static String nativeBlas() {
-        for (String dir : new String[] {"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-                "/usr/lib64", "/usr/lib"}) {
-            Path p = Path.of(dir, "libblas.so.3");
-            if (Files.exists(p)) {
-                try {
-                    Path real = p.toRealPath();
-                    String s = real.toString();
-                    String which = s.contains("openblas") ? "OpenBLAS" : s.contains("blis") ? "BLIS"
-                            : s.contains("mkl") ? "MKL" : s.contains("atlas") ? "ATLAS" : "reference BLAS";
-                    return which + " " + s;
-                } catch (java.io.IOException e) {
-                    return p.toString();
+    /** The CPU backend's BLAS and LAPACK (chosen once per process by measurement) and its measured GEMM rates. */
+    private static void printBlas(java.io.PrintWriter out) {
+        for (BackendProvider p : Ntk.providers()) {
+            if (!p.name().equals("cpu")) {
+                continue;
+            }
+            Map<String, String> props = p.properties();
+            for (String key : List.of("blas", "lapack", "sgemm", "dgemm", "blas probe", "blas notes")) {
+                if (props.containsKey(key)) {
+                    out.printf(Locale.ROOT, "%-8s %s%n", key.replace("blas ", ""), props.get(key));
                 }
             }
+            return;
         }
-        return null;
+        out.println("blas     no cpu backend on the class path");
     }
 }

@@ -1,6 +1,5 @@
 package org.ntk4j.analytic;
 
-import dev.ludovic.netlib.lapack.LAPACK;
 import java.util.concurrent.ConcurrentHashMap;
 import org.netlib.util.intW;
 import org.ntk4j.InvalidInputException;
@@ -90,7 +89,7 @@ final class GaussRules {
     private static void tridiagonalEigen(String jobz, int n, double[] d, double[] e, double[] z) {
         intW info = new intW(0);
         int ldz = jobz.equals("V") ? Math.max(1, n) : 1;
-        LAPACK.getInstance().dstev(jobz, n, d, e, z, ldz, new double[Math.max(1, 2 * n - 2)], info);
+        org.ntk4j.cpu.BlasSelection.current().lapack().dstev(jobz, n, d, e, z, ldz, new double[Math.max(1, 2 * n - 2)], info);
         if (info.val != 0) {
             throw new NtkException("LAPACK dstev failed for a quadrature rule of order " + n + " (info " + info.val + ")");
         }

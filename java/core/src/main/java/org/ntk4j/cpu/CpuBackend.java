@@ -7,6 +7,7 @@ import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
+import org.ntk4j.PreparedModel;
 import org.ntk4j.Tensor;
 import org.ntk4j.spi.Backend;
 import org.ntk4j.spi.BackendConfig;
@@ -15,7 +16,8 @@ import org.ntk4j.model.Parameters;
 
 /**
  * The CPU backend: batched fp32 (default) or fp64 arithmetic on a pool of worker threads, matrix products through
- * BLAS (dev.ludovic.netlib: the system OpenBLAS through JNI when it loads, else pure Java), elementwise loops through
+ * BLAS (dev.ludovic.netlib through JNI: the system's or the bundled OpenBLAS, whichever {@link BlasSelection}
+ * measured faster, else pure Java), elementwise loops through
  * the Vector API when the {@code jdk.incubator.vector} module is present (plain loops otherwise, or with
  * {@code -Dntk4j.cpu.vector=false}).
  *
@@ -53,10 +55,16 @@ import org.ntk4j.model.Parameters;
  * P = 1.1·10⁶ and grows with P. fp64 agrees with the reference to ~10⁻¹⁵. Results are rounded to fp32 at
  * the end, so the values returned are exactly representable floats.
  *
+ * <h2>Prepared models</h2>
+ * {@link #prepare} gives a {@code CpuPreparedModel}: the working-precision weights stay converted between calls and
+ * {@link PreparedModel#step} updates them in place next to an fp64 master copy, without allocating or converting P
+ * values per step; its trajectory is bit for bit the one of the stateless calls.
+ *
  * <h2>Threads</h2>
- * Calls on one instance may come from several threads. OpenBLAS threads its own products (its thread count follows
- * {@code OPENBLAS_NUM_THREADS}, default all cores); the backend's pool runs the elementwise work and the pieces of
- * products it splits itself. {@link #lastProfile()} reports the most recent call.
+ * Calls on one instance may come from several threads. One level of parallelism owns the cores: the native BLAS
+ * runs single-threaded ({@link BlasSelection} sets it so) and the backend's pool runs both the elementwise work and
+ * the products, cut into one piece per thread (see {@code MatrixProducts}). Letting OpenBLAS thread its own products as well
+ * had its idle threads spin against the pool's between calls. {@link #lastProfile()} reports the most recent call.
  */
 public final class CpuBackend extends Backend {
     /** Default cap on the Jacobian columns per chunk (see the class comment). */
@@ -96,9 +104,25 @@ public final class CpuBackend extends Backend {
         return builder().precision(precision).build();
     }
 
-    /** Whether the system BLAS loads through JNI here. */
+    /** Whether this process has a native BLAS (system or bundled; see {@link BlasSelection}). */
     public static boolean nativeBlasAvailable() {
         return MatrixProducts.nativeAvailable();
+    }
+
+    /**
+     * GFLOP/s of an n×n×n product in fp32 or fp64 through this backend's BLAS and thread split, best of 3 after a
+     * warm-up (for {@code ntk devices} and benchmarks).
+     */
+    public double gemmGflops(boolean fp64, int n) {
+        if (n < 1) {
+            throw new InvalidInputException("product size must be positive, got " + n);
+        }
+        enter();
+        try {
+            return la.gemmGflops(fp64, n);
+        } finally {
+            exit();
+        }
     }
 
     @Override
@@ -281,6 +305,60 @@ public final class CpuBackend extends Backend {
                 arith.fromDouble(src, i * cols + c0, dst, i * w, w);
             }
         });
+    }
+
+    @Override
+    protected PreparedModel createPreparedModel(Parameters params) {
+        return new CpuPreparedModel<>(this, ar, params);
+    }
+
+    // ---- the calls of a prepared model: its own network, this backend's planning, pool and profile ----
+
+    <A> Matrix preparedForward(Network<A> net, Matrix x) {
+        enter();
+        try {
+            CpuProfile.Timer timer = begin("forward");
+            Matrix out = new Derivatives<>(net, timer, budget).forward(x);
+            end(timer);
+            return out;
+        } finally {
+            exit();
+        }
+    }
+
+    /** The loss; the gradient (rounded to the working precision) into {@code grad}. */
+    <A> double preparedGradient(Network<A> net, Matrix x, Matrix y, double[] grad) {
+        enter();
+        try {
+            CpuProfile.Timer timer = begin("mse-gradient");
+            double loss = new Derivatives<>(net, timer, budget).mseLossGradient(x, y, grad);
+            end(timer);
+            return loss;
+        } finally {
+            exit();
+        }
+    }
+
+    <A> Tensor preparedNtk(Network<A> net, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
+                           Implementation implementation) {
+        enter();
+        try {
+            boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
+            ChunkPlan plan = ChunkPlan.forNtk(net.arch, x1.rows(), x2.rows(), mode, structured, budget, ar.bytes(),
+                    maxParameterChunk, pool.threads());
+            CpuProfile.Timer timer = begin("ntk " + (structured ? "structured" : "jacobian_contraction") + " "
+                    + mode.name().toLowerCase());
+            Tensor t = new NtkCompute<>(net, timer).compute(x1, x2, symmetric, mode, structured, plan);
+            end(timer);
+            return t;
+        } finally {
+            exit();
+        }
+    }
+
+    /** Runs body over [0, n) on this backend's pool (for a prepared model's in-place update). */
+    void parallelFor(int n, long costPerIndex, Pool.RangeBody body) {
+        pool.parallelFor(n, costPerIndex, body);
     }
 
     private static <A> Tensor ntk(Arith<A> ar, Parameters params, Matrix x1, Matrix x2, boolean symmetric,

@@ -8,11 +8,15 @@ import org.ntk4j.spi.BackendProvider;
 
 /**
  * The CPU backend, {@code "cpu"}, rank 10: always available (without a native BLAS it uses the pure-Java one).
- * Options: {@code blas} = auto | native | java (see {@link BlasChoice}), {@code vector} = true | false (use the
+ * Options: {@code blas} = auto | native | bundled | system | java (see {@link BlasChoice}; the native library is
+ * chosen once per process by {@link BlasSelection}), {@code vector} = true | false (use the
  * Vector API when its module is present), {@code maxParameterChunk} = Jacobian columns per chunk in Jacobian
  * contraction (default {@value CpuBackend#DEFAULT_MAX_PARAMETER_CHUNK}).
  */
 public final class CpuProvider implements BackendProvider {
+    /** Side of the products timed for {@link #properties()}. */
+    private static final int GEMM_CHECK_SIZE = 1024;
+
     /** For the service loader. */
     public CpuProvider() {
     }
@@ -36,7 +40,20 @@ public final class CpuProvider implements BackendProvider {
     public Map<String, String> properties() {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        p.put("blas", MatrixProducts.describeAvailable());
+        BlasSelection sel = BlasSelection.current();
+        p.put("blas", sel.blasDescription());
+        p.put("lapack", sel.lapackDescription());
+        p.put("blas probe", String.join("; ", sel.probes()) + String.format(java.util.Locale.ROOT, "; %.0f ms",
+                sel.probeNanos() / 1e6));
+        if (!sel.notes().isEmpty()) {
+            p.put("blas notes", String.join("; ", sel.notes()));
+        }
+        try (CpuBackend b = CpuBackend.builder().build()) {
+            p.put("sgemm", String.format(java.util.Locale.ROOT, "%.1f GFLOP/s (%d³, %d threads, best of 3)",
+                    b.gemmGflops(false, GEMM_CHECK_SIZE), GEMM_CHECK_SIZE, b.threads()));
+            p.put("dgemm", String.format(java.util.Locale.ROOT, "%.1f GFLOP/s (%d³, %d threads, best of 3)",
+                    b.gemmGflops(true, GEMM_CHECK_SIZE), GEMM_CHECK_SIZE, b.threads()));
+        }
         p.put("vector api", ElementwiseOps.best(true).description());
         return p;
     }
@@ -46,7 +63,7 @@ public final class CpuProvider implements BackendProvider {
         config.requireOnly("cpu", "blas", "vector", "maxParameterChunk");
         CpuBackend.Builder b = CpuBackend.builder()
                 .precision(config.precision())
-                .blas(BlasChoice.valueOf(config.choiceOption("blas", "auto", "auto", "native", "java")
+                .blas(BlasChoice.valueOf(config.choiceOption("blas", "auto", "auto", "native", "bundled", "system", "java")
                         .toUpperCase(java.util.Locale.ROOT)))
                 .vectorApi(config.booleanOption("vector", true))
                 .maxParameterChunk(config.intOption("maxParameterChunk", CpuBackend.DEFAULT_MAX_PARAMETER_CHUNK, 1,

@@ -103,12 +103,23 @@ final class Derivatives<A> {
 
     /** ½·mean((f − y)²) over N·O entries and its gradient, by one backpropagation of the residual. */
     LossGradient mseLossGradient(Matrix x, Matrix y) {
-        int rows = x.rows();
-        int o = net.outputs;
         long p = net.arch.parameterCount();
         if (p > Integer.MAX_VALUE - 8) {
             throw new InvalidInputException("P = " + p + " parameters do not fit one flat gradient array");
         }
+        double[] grad = new double[(int) p];
+        double loss = mseLossGradient(x, y, grad);
+        return new LossGradient(loss, grad);
+    }
+
+    /**
+     * As {@link #mseLossGradient(Matrix, Matrix)} into {@code grad} (P values, overwritten; each rounded to the
+     * working precision); returns the loss.
+     */
+    double mseLossGradient(Matrix x, Matrix y, double[] grad) {
+        int rows = x.rows();
+        int o = net.outputs;
+        java.util.Arrays.fill(grad, 0.0);
         double count = (double) rows * o;
         int maxIn = 0;
         for (int l = 0; l < net.layers; l++) {
@@ -124,7 +135,6 @@ final class Derivatives<A> {
         Network<A>.Acts acts = net.newActs(b);
         A gCur = ar.matrix(b, net.maxDeltaWidth);
         A gNext = ar.matrix(b, net.maxDeltaWidth);
-        double[] grad = new double[(int) p];
         double squares = 0;
         for (int from = 0; from < rows; from += b) {
             int to = Math.min(rows, from + b);
@@ -179,6 +189,6 @@ final class Derivatives<A> {
         for (int i = 0; i < grad.length; i++) {
             grad[i] = ar.round(grad[i]);
         }
-        return new LossGradient(ar.round(0.5 * squares / count), grad);
+        return ar.round(0.5 * squares / count);
     }
 }

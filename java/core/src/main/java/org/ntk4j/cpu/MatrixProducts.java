@@ -2,26 +2,22 @@ package org.ntk4j.cpu;
 
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.blas.JavaBLAS;
-import dev.ludovic.netlib.blas.NativeBLAS;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.LongAdder;
 import org.ntk4j.BackendUnavailableException;
 
 /**
  * Row-major matrix products on top of a column-major BLAS (dev.ludovic.netlib), in fp32 and fp64, with the
- * work split the way each BLAS needs it:
+ * work split over the backend's pool — one level of parallelism owns the cores:
  * <ul>
- *   <li>native (OpenBLAS): one call per product, OpenBLAS threads it; except Gram products with a small output and
- *       a long reduction (e.g. the trace-mode Jacobian Gram, 128×128 over 10⁵ columns), which OpenBLAS runs on one
- *       thread: those are split along the reduction over the pool and the partial Grams summed;</li>
+ *   <li>native (the library {@link BlasSelection} chose, kept single-threaded): a product is cut into one piece per
+ *       thread along the output dimension whose operand is larger (so that operand is packed once, not per thread),
+ *       a symmetric Gram into row bands of equal area (a diagonal rank-k update plus a product each); Gram products
+ *       with a small output and a long reduction (e.g. the trace-mode Jacobian Gram, 128×128 over 10⁵ columns) are
+ *       split along the reduction and the partial Grams summed;</li>
  *   <li>pure Java: single-threaded and unblocked, so products are cut into 256-wide tiles and reduction panels
  *       (it falls off a cliff on large operands otherwise) and the tiles spread over the pool.</li>
  * </ul>
+ * Products below {@value #SERIAL_FLOPS} flops run as one call on the calling thread.
  * netlib checks operand bounds conservatively (offset + columns·ld must lie inside the array), so every array
  * handed here must carry one leading dimension of slack past its last row; {@link Arith} allocates that way.
  * Gram products define only the upper triangle (row-major i ≤ j); the other triangle is scratch.
@@ -29,9 +25,11 @@ import org.ntk4j.BackendUnavailableException;
 final class MatrixProducts {
     private static final int TILE = 256;
     private static final int PANEL = 256;
-    /** Below this output size OpenBLAS runs a symmetric rank-k update on one thread. */
+    /** Below this output size a Gram with a long reduction is split along the reduction. */
     private static final int SMALL_GRAM = 384;
     private static final int SPLIT_MIN_K = 4096;
+    /** Products smaller than this are not worth a fork. */
+    static final long SERIAL_FLOPS = 4_000_000;
 
     private final BLAS blas;
     private final boolean nativeBlas;
@@ -49,62 +47,37 @@ final class MatrixProducts {
 
     static MatrixProducts open(BlasChoice choice, Pool pool) {
         if (choice != BlasChoice.JAVA) {
-            BLAS nat = loadNative();
-            if (nat != null) {
-                return new MatrixProducts(nat, true, nativeDescription(), pool);
+            BlasSelection sel = BlasSelection.current();
+            String origin = sel.origin();
+            boolean matches = switch (choice) {
+                case BUNDLED -> origin.equals("bundled");
+                case SYSTEM -> origin.equals("system");
+                default -> sel.nativeBlas();
+            };
+            if (matches) {
+                return new MatrixProducts(sel.blas(), true, sel.blasDescription() + (sel.singleThreaded()
+                        ? ", one thread per call" : ""), pool);
             }
-            if (choice == BlasChoice.NATIVE) {
-                throw new BackendUnavailableException("the system BLAS (" + nativeLibraryName() + ") did not load through"
-                        + " JNI; install OpenBLAS (e.g. libopenblas0-pthread) or choose the pure-Java BLAS");
+            if (choice != BlasChoice.AUTO) {
+                throw new BackendUnavailableException("blas=" + choice.name().toLowerCase(java.util.Locale.ROOT)
+                        + " is not available in this process, which uses " + sel.blasDescription()
+                        + (sel.notes().isEmpty() ? "" : " (" + String.join("; ", sel.notes()) + ")")
+                        + "; the native library is chosen once per JVM: start it with -D" + BlasSelection.PROPERTY
+                        + "=bundled|system|java");
             }
         }
         BLAS java = JavaBLAS.getInstance();
         return new MatrixProducts(java, false, "pure-Java BLAS (" + java.getClass().getSimpleName() + ")", pool);
     }
 
-    /** What {@link BlasChoice#AUTO} would use here. */
+    /** What {@link BlasChoice#AUTO} uses here. */
     static String describeAvailable() {
-        return nativeAvailable() ? nativeDescription() : "pure-Java BLAS (" + JavaBLAS.getInstance().getClass().getSimpleName() + ")";
+        return BlasSelection.current().blasDescription();
     }
 
-    /** Whether the system BLAS loads here. */
+    /** Whether a native BLAS is in use in this process. */
     static boolean nativeAvailable() {
-        return loadNative() != null;
-    }
-
-    private static BLAS loadNative() {
-        try {
-            return NativeBLAS.getInstance();
-        } catch (RuntimeException | LinkageError e) {
-            return null;
-        }
-    }
-
-    private static String nativeLibraryName() {
-        return System.getProperty("dev.ludovic.netlib.blas.nativeLib", "libblas.so.3");
-    }
-
-    /** "OpenBLAS 0.3.21 …" when the loaded library is OpenBLAS (asked through FFM), else the library's name. */
-    @SuppressWarnings("restricted")
-    private static String nativeDescription() {
-        String lib = nativeLibraryName();
-        if (!MatrixProducts.class.getModule().isNativeAccessEnabled()) {
-            return "native BLAS " + lib + " (JNI)";
-        }
-        try {
-            SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
-            var fn = lookup.find("openblas_get_config");
-            if (fn.isPresent()) {
-                MemorySegment s = (MemorySegment) Linker.nativeLinker()
-                        .downcallHandle(fn.get(), FunctionDescriptor.of(ValueLayout.ADDRESS)).invokeExact();
-                String[] config = s.reinterpret(256).getString(0).trim().split("\\s+");
-                return config.length > 1 && config[0].equals("OpenBLAS") ? "OpenBLAS " + config[1] + " (JNI)"
-                        : "OpenBLAS (JNI)";
-            }
-        } catch (Throwable e) {
-            // native access disabled or symbol missing: describe by library name only
-        }
-        return "native BLAS " + lib + " (JNI)";
+        return BlasSelection.current().nativeBlas();
     }
 
     boolean isNative() {
@@ -127,6 +100,44 @@ final class MatrixProducts {
     void resetCounters() {
         nanos.reset();
         flops.reset();
+    }
+
+    /** GFLOP/s of the best of 3 n×n×n products (after a warm-up) through this BLAS and its split over the pool. */
+    double gemmGflops(boolean fp64, int n) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+        double[] ad = null;
+        double[] bd = null;
+        double[] cd = null;
+        float[] af = null;
+        float[] bf = null;
+        float[] cf = null;
+        if (fp64) {
+            ad = rng.doubles(n * n + n, -1, 1).toArray();
+            bd = rng.doubles(n * n + n, -1, 1).toArray();
+            cd = new double[n * n + n];
+        } else {
+            af = new float[n * n + n];
+            bf = new float[n * n + n];
+            cf = new float[n * n + n];
+            for (int i = 0; i < af.length; i++) {
+                af[i] = (float) rng.nextDouble(-1, 1);
+                bf[i] = (float) rng.nextDouble(-1, 1);
+            }
+        }
+        long best = Long.MAX_VALUE;
+        for (int r = 0; r < 4; r++) {
+            long t0 = System.nanoTime();
+            if (fp64) {
+                gemmABt(n, n, n, 1.0, ad, 0, n, bd, 0, n, 0.0, cd, 0, n);
+            } else {
+                gemmABt(n, n, n, 1f, af, 0, n, bf, 0, n, 0f, cf, 0, n);
+            }
+            long t = System.nanoTime() - t0;
+            if (r > 0) {
+                best = Math.min(best, t);
+            }
+        }
+        return 2.0 * n * n * n / best;
     }
 
     // ---- row-major products, fp32 ----
@@ -254,7 +265,7 @@ final class MatrixProducts {
         }
         long t0 = System.nanoTime();
         if (nativeBlas) {
-            raw.gemm(blas, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            parallelGemm(raw, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             tiledGemm(raw, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
@@ -271,12 +282,81 @@ final class MatrixProducts {
         if (n < SMALL_GRAM && k >= SPLIT_MIN_K && parts > 1) {
             splitGram(raw, n, k, alpha, a, aOff, lda, c, cOff, ldc, parts);
         } else if (nativeBlas) {
-            raw.syrk(blas, n, k, alpha, a, aOff, lda, 0.0, c, cOff, ldc);
+            bandedGram(raw, n, k, alpha, a, aOff, lda, c, cOff, ldc);
         } else {
             tiledGram(raw, n, k, alpha, a, aOff, lda, c, cOff, ldc, true);
         }
         nanos.add(System.nanoTime() - t0);
         flops.add((long) n * (n + 1) * k);
+    }
+
+    /**
+     * Column-major C(m×n) = α·op(A)·op(B) + β·C as one single-threaded BLAS call per pool thread, cut along n (the
+     * columns of op(B)) when op(B) is the larger operand, else along m, so the larger operand is packed once.
+     */
+    private <A> void parallelGemm(Raw<A> raw, String ta, String tb, int m, int n, int k, double alpha, A a, int aOff,
+                                  int lda, A b, int bOff, int ldb, double beta, A c, int cOff, int ldc) {
+        boolean alongN = n >= m;
+        int dim = alongN ? n : m;
+        int parts = Math.min(pool.threads(), dim / 16);
+        if (parts <= 1 || 2L * m * n * k < SERIAL_FLOPS) {
+            raw.gemm(blas, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        int step = ((dim + parts - 1) / parts + 15) & ~15;
+        Runnable[] tasks = new Runnable[(dim + step - 1) / step];
+        for (int p = 0; p < tasks.length; p++) {
+            int d0 = p * step;
+            int w = Math.min(dim, d0 + step) - d0;
+            if (alongN) {
+                int bo = tb.equals("N") ? bOff + d0 * ldb : bOff + d0;
+                tasks[p] = () -> raw.gemm(blas, ta, tb, m, w, k, alpha, a, aOff, lda, b, bo, ldb, beta, c,
+                        cOff + d0 * ldc, ldc);
+            } else {
+                int ao = ta.equals("N") ? aOff + d0 : aOff + d0 * lda;
+                tasks[p] = () -> raw.gemm(blas, ta, tb, w, n, k, alpha, a, ao, lda, b, bOff, ldb, beta, c, cOff + d0,
+                        ldc);
+            }
+        }
+        pool.invokeAll(tasks);
+    }
+
+    /**
+     * Lower triangle of column-major C = α·Aᵀ·A (A k×n) in one column band per pool thread, the bands of equal
+     * area: band [c0, c1) is a rank-k update of its diagonal block plus the product for the rows below it.
+     */
+    private <A> void bandedGram(Raw<A> raw, int n, int k, double alpha, A a, int aOff, int lda, A c, int cOff,
+                                int ldc) {
+        int parts = Math.min(pool.threads(), n / 32);
+        if (parts <= 1 || (long) n * n * k < SERIAL_FLOPS) {
+            raw.syrk(blas, n, k, alpha, a, aOff, lda, 0.0, c, cOff, ldc);
+            return;
+        }
+        // columns [0, c) of the lower triangle hold c·n − c(c−1)/2 entries: solve for equal shares of n(n+1)/2
+        int[] bound = new int[parts + 1];
+        bound[parts] = n;
+        double total = 0.5 * n * (n + 1.0);
+        for (int p = 1; p < parts; p++) {
+            double share = total * p / parts;
+            int col = (int) Math.round(n + 0.5 - Math.sqrt((n + 0.5) * (n + 0.5) - 2 * share));
+            bound[p] = Math.max(bound[p - 1], Math.min(n, (col + 8) & ~15));
+        }
+        Runnable[] tasks = new Runnable[parts];
+        for (int p = 0; p < parts; p++) {
+            int c0 = bound[p];
+            int c1 = bound[p + 1];
+            tasks[p] = () -> {
+                if (c1 <= c0) {
+                    return;
+                }
+                raw.syrk(blas, c1 - c0, k, alpha, a, aOff + c0 * lda, lda, 0.0, c, cOff + c0 + c0 * ldc, ldc);
+                if (c1 < n) {
+                    raw.gemm(blas, "T", "N", n - c1, c1 - c0, k, alpha, a, aOff + c1 * lda, lda, a, aOff + c0 * lda,
+                            lda, 0.0, c, cOff + c1 + c0 * ldc, ldc);
+                }
+            };
+        }
+        pool.invokeAll(tasks);
     }
 
     /** A Gram product split along the reduction: part 0 writes C, the others private buffers added in order. */

@@ -7,8 +7,8 @@ import org.ntk4j.model.Parameters;
 
 /**
  * A dense MLP's parameters in the working precision (converted once per call from the fp64 {@link Parameters}, so
- * every backend starts from identical values), with the batched forward pass and the batched backpropagation of
- * every output's δ.
+ * every backend starts from identical values — or kept between calls by a {@link CpuPreparedModel}, which updates
+ * them in place), with the batched forward pass and the batched backpropagation of every output's δ.
  */
 final class Network<A> {
     final Arith<A> ar;
@@ -71,6 +71,23 @@ final class Network<A> {
 
     A weights(int l) {
         return w[l];
+    }
+
+    /** W^l[from, to) (flat, row-major) ← src[from, to) rounded: the working copy follows an fp64 update in place. */
+    void setWeights(int l, double[] src, int from, int to) {
+        ar.fromDouble(src, from, w[l], from, to - from);
+    }
+
+    /** s_l·b^l ← s_l·b rounded (as the constructor forms it). */
+    void setBias(int l, double[] b) {
+        if (!bias) {
+            return;
+        }
+        double[] tmp = new double[n[l + 1]];
+        for (int i = 0; i < tmp.length; i++) {
+            tmp[i] = s[l] * b[i];
+        }
+        ar.fromDouble(tmp, 0, sb[l], 0, tmp.length);
     }
 
     /** Elements of the forward state per example: h^0 … h^{L-1}, φ'(z^1) … φ'(z^{L-1}) and f. */

@@ -4,10 +4,9 @@ import java.util.Arrays;
 import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
-import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
-import org.ntk4j.NtkException;
 import org.ntk4j.NtkMode;
+import org.ntk4j.PreparedModel;
 import org.ntk4j.Tensor;
 import org.ntk4j.spi.Validation;
 import org.ntk4j.model.Architecture;
@@ -15,8 +14,9 @@ import org.ntk4j.model.Parameters;
 
 /**
  * Full-batch gradient descent on L = ½·mean((f − y)²) (the loss and gradient of {@link Ntk#mseLossGradient}),
- * θ_{t+1} = θ_t − η·∇L(θ_t), on any backend. Parameters stay in fp64 on the host; each step hands them to the
- * backend, which computes in its own precision. Records per step the loss and the relative weight change
+ * θ_{t+1} = θ_t − η·∇L(θ_t), on any backend, through a {@link PreparedModel}: the parameters stay in the backend
+ * (in its precision, on its device) and each iteration is one in-place {@link PreparedModel#step}. Records per step
+ * the loss and the relative weight change
  * ‖θ_t − θ_0‖/‖θ_0‖ in total and per layer (W^l and b^l together), and at chosen steps the network's outputs and
  * the kernel drift ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F.
  */
@@ -184,7 +184,9 @@ public final class GradientDescent {
     }
 
     /**
-     * Trains a copy of {@code initial} (which is not modified).
+     * Trains a copy of {@code initial} (which is not modified) on a model prepared for it on this backend (one
+     * {@code prepare}, then one {@link PreparedModel#step} per iteration; see {@link #train(PreparedModel, Matrix,
+     * Matrix, Options, ProgressListener)}).
      *
      * @param ntk      the backend that computes gradients and kernels
      * @param initial  θ_0; copied
@@ -202,7 +204,23 @@ public final class GradientDescent {
             throw new InvalidInputException("an Ntk and options must be given");
         }
         Validation.requireParameters(initial);
-        Architecture arch = initial.architecture();
+        try (PreparedModel model = ntk.prepare(initial)) {
+            return train(model, x, y, options, progress);
+        }
+    }
+
+    /**
+     * Trains a prepared model in place from the parameters it was prepared with (it must not have been stepped
+     * yet: the weight changes are its {@link PreparedModel#layerDistancesFromStart}). Per step one
+     * {@link PreparedModel#step} (the loss comes back with it) and L distances; at the chosen steps its kernel and
+     * outputs. Only the parameters at the start and at the end cross to the host (for the norms and
+     * {@link Run#finalParameters()}): on a GPU nothing of size P moves per step.
+     */
+    public static Run train(PreparedModel model, Matrix x, Matrix y, Options options, ProgressListener progress) {
+        if (model == null || options == null) {
+            throw new InvalidInputException("a prepared model and options must be given");
+        }
+        Architecture arch = model.architecture();
         Validation.requireInputs(arch, x, "x");
         Validation.requireTargets(arch, x, y);
         if (options.testInputs() != null) {
@@ -211,14 +229,20 @@ public final class GradientDescent {
         if (options.kernelInputs() != null) {
             Validation.requireInputs(arch, options.kernelInputs(), "kernel inputs");
         }
+        for (double d : model.layerDistancesFromStart()) {
+            if (d != 0) {
+                throw new InvalidInputException("the prepared model has already been stepped: weight changes are "
+                        + "measured from prepare, so train a freshly prepared model");
+            }
+        }
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         int steps = options.steps();
         int layers = arch.layers();
         double lr = Double.isNaN(options.learningRate())
-                ? LearningRates.safe(ntk, initial, x, LearningRates.DEFAULT_FRACTION)
+                ? LearningRates.safe(model, x, LearningRates.DEFAULT_FRACTION)
                 : options.learningRate();
 
-        Parameters theta = initial.copy();
+        Parameters initial = model.parameters();
         double[] layerNorm0 = new double[layers];
         double norm0sq = 0;
         for (int l = 0; l < layers; l++) {
@@ -244,77 +268,43 @@ public final class GradientDescent {
 
         for (int t = 0; t <= steps; t++) {
             if (nextKernel < kSteps.length && kSteps[nextKernel] == t) {
-                Tensor k = ntk.kernel(theta, options.kernelInputs(), options.kernelMode(), Implementation.AUTO);
+                Tensor k = model.kernel(options.kernelInputs(), options.kernelMode(), Implementation.AUTO);
                 if (k0 == null) {
                     k0 = k;
                 }
                 drift[nextKernel++] = k.relativeDistance(k0);
             }
             if (nextOutput < oSteps.length && oSteps[nextOutput] == t) {
-                trainOut[nextOutput] = ntk.forward(theta, x);
-                testOut[nextOutput] = options.testInputs() == null ? null : ntk.forward(theta, options.testInputs());
+                trainOut[nextOutput] = model.forward(x);
+                testOut[nextOutput] = options.testInputs() == null ? null : model.forward(options.testInputs());
                 nextOutput++;
             }
             if (t == steps) {
-                loss[t] = mse(ntk.forward(theta, x), y);
+                loss[t] = mse(model.forward(x), y);
                 break;
             }
             long t0 = System.nanoTime();
-            LossGradient lg = ntk.mseLossGradient(theta, x, y);
+            double l0 = model.step(x, y, lr);
             seconds[t] = (System.nanoTime() - t0) / 1e9;
-            loss[t] = lg.loss();
-            if (lg.gradient().length != arch.parameterCount()) {
-                throw new NtkException(ntk.description() + " returned a gradient of " + lg.gradient().length
-                        + " values for " + arch.parameterCount() + " parameters");
+            loss[t] = l0;
+            if (!Double.isFinite(l0)) {
+                throw new DivergedException(t, l0, lr);
             }
-            if (!Double.isFinite(lg.loss())) {
-                throw new DivergedException(t, lg.loss(), lr);
-            }
+            double[] dist = model.layerDistancesFromStart();
             double sq = 0;
             for (int l = 0; l < layers; l++) {
-                double d = Math.sqrt(stepLayer(theta, initial, l, lr, lg.gradient()));
-                layerChange[l][t + 1] = layerNorm0[l] > 0 ? d / layerNorm0[l] : d;
-                sq += d * d;
+                layerChange[l][t + 1] = layerNorm0[l] > 0 ? dist[l] / layerNorm0[l] : dist[l];
+                sq += dist[l] * dist[l];
             }
             change[t + 1] = norm0 > 0 ? Math.sqrt(sq) / norm0 : Math.sqrt(sq);
-            listener.report(options.task(), t + 1, steps, String.format("loss %.4g", lg.loss()));
+            listener.report(options.task(), t + 1, steps, String.format("loss %.4g", l0));
         }
         if (!Double.isFinite(loss[steps])) {
             throw new DivergedException(steps, loss[steps], lr);
         }
         double flops = 6.0 * x.rows() * arch.forwardMultiplyAdds();
         return new Run(arch, lr, steps, loss, change, layerChange, kSteps, drift, k0, oSteps, trainOut, testOut,
-                theta, seconds, flops);
-    }
-
-    /**
-     * θ^l ← θ^l − lr·g^l for layer l (W then b) and, in the same pass, ‖θ^l − θ^l_0‖²: one sweep over the layer
-     * instead of an update and a separate distance pass (at P = 4M that is ~10 ms a step saved).
-     */
-    private static double stepLayer(Parameters theta, Parameters initial, int l, double lr, double[] grad) {
-        Architecture arch = theta.architecture();
-        double s = 0;
-        double[] w = theta.weights(l);
-        double[] w0 = initial.weights(l);
-        int off = (int) arch.weightOffset(l);
-        for (int k = 0; k < w.length; k++) {
-            double v = w[k] - lr * grad[off + k];
-            w[k] = v;
-            double d = v - w0[k];
-            s += d * d;
-        }
-        if (arch.bias()) {
-            double[] b = theta.bias(l);
-            double[] b0 = initial.bias(l);
-            int bo = (int) arch.biasOffset(l);
-            for (int k = 0; k < b.length; k++) {
-                double v = b[k] - lr * grad[bo + k];
-                b[k] = v;
-                double d = v - b0[k];
-                s += d * d;
-            }
-        }
-        return s;
+                model.parameters(), seconds, flops);
     }
 
     /**

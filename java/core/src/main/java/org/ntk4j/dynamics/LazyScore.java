@@ -246,7 +246,7 @@ public final class LazyScore {
         double[] e = java.util.Arrays.copyOf(beta, Math.max(1, k - 1));
         double[] z = new double[k * k];
         org.netlib.util.intW info = new org.netlib.util.intW(0);
-        dev.ludovic.netlib.lapack.LAPACK.getInstance().dstev("V", k, d, e, z, k, new double[Math.max(1, 2 * k - 2)], info);
+        org.ntk4j.cpu.BlasSelection.current().lapack().dstev("V", k, d, e, z, k, new double[Math.max(1, 2 * k - 2)], info);
         if (info.val != 0) {
             throw new org.ntk4j.NtkException("LAPACK dstev failed on the Lanczos tridiagonal (info " + info.val + ")");
         }

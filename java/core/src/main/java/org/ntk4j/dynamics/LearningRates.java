@@ -5,6 +5,8 @@ import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.PreparedModel;
+import org.ntk4j.Tensor;
 import org.ntk4j.model.Parameters;
 
 /**
@@ -38,6 +40,21 @@ public final class LearningRates {
     }
 
     /**
+     * As {@link #safe(Ntk, Parameters, Matrix, double)} for a prepared model's current parameters.
+     *
+     * @param model    the network, on its backend
+     * @param x        the training inputs
+     * @param fraction the fraction of the stability limit, in (0, 1)
+     * @return η
+     */
+    public static double safe(PreparedModel model, Matrix x, double fraction) {
+        if (!(fraction > 0) || !(fraction < 1)) {
+            throw new InvalidInputException("learning-rate fraction must be in (0, 1), got " + fraction);
+        }
+        return fromEigenvalue(largestEigenvalue(model, x), x.rows() * model.architecture().outputDim(), fraction);
+    }
+
+    /**
      * fraction·2n/λ_max.
      *
      * @param lambdaMax λ_max of the kernel, positive
@@ -65,10 +82,29 @@ public final class LearningRates {
      * @throws NonFiniteKernelException when the kernel has a NaN or infinite value
      */
     public static double largestEigenvalue(Ntk ntk, Parameters params, Matrix x) {
-        int o = params.architecture().outputDim();
-        boolean full = (long) x.rows() * o <= FULL_KERNEL_LIMIT;
-        Matrix gram = full ? ntk.kernelMatrix(params, x)
-                : ntk.kernel(params, x, NtkMode.TRACE, Implementation.AUTO).asMatrix();
+        boolean full = fullKernel(params.architecture().outputDim(), x);
+        return largest(ntk.kernel(params, x, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO), full);
+    }
+
+    /**
+     * As {@link #largestEigenvalue(Ntk, Parameters, Matrix)} for a prepared model's current parameters.
+     *
+     * @param model the network, on its backend
+     * @param x     the training inputs
+     * @return λ_max
+     * @throws NonFiniteKernelException when the kernel has a NaN or infinite value
+     */
+    public static double largestEigenvalue(PreparedModel model, Matrix x) {
+        boolean full = fullKernel(model.architecture().outputDim(), x);
+        return largest(model.kernel(x, full ? NtkMode.FULL : NtkMode.TRACE, Implementation.AUTO), full);
+    }
+
+    private static boolean fullKernel(int outputs, Matrix x) {
+        return (long) x.rows() * outputs <= FULL_KERNEL_LIMIT;
+    }
+
+    private static double largest(Tensor k, boolean full) {
+        Matrix gram = full ? KernelLayout.fullToMatrix(k) : k.asMatrix();
         for (double v : gram.data()) {
             if (!Double.isFinite(v)) {
                 throw new NonFiniteKernelException("the NTK at θ_0 (for the learning rate)");

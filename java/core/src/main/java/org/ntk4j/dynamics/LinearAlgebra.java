@@ -1,15 +1,16 @@
 package org.ntk4j.dynamics;
 
-import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.lapack.LAPACK;
 import org.netlib.util.intW;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkException;
+import org.ntk4j.cpu.BlasSelection;
 
 /**
- * Dense fp64 linear algebra on row-major {@link Matrix} values through BLAS/LAPACK (dev.ludovic.netlib: the system
- * OpenBLAS when installed): GEMM, the symmetric eigendecomposition ({@code dsyevd}) and Cholesky solves
+ * Dense fp64 linear algebra on row-major {@link Matrix} values through BLAS/LAPACK (dev.ludovic.netlib bound to the
+ * library {@link BlasSelection} chose: the system's or the bundled OpenBLAS, on one thread — on a loaded machine
+ * handing it both cores made a 1280² dsyevd cost 1.19 s of CPU instead of 0.70 s): GEMM, the symmetric eigendecomposition ({@code dsyevd}) and Cholesky solves
  * ({@code dpotrf}/{@code dpotrs}). A symmetric row-major matrix is its own column-major transpose, so LAPACK reads
  * it as is; an eigenvector LAPACK writes as column k comes back as row k.
  */
@@ -106,8 +107,10 @@ public final class LinearAlgebra {
             return;
         }
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, and a row-major X is column-major Xᵀ.
-        BLAS.getInstance().dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha,
-                b.data(), Math.max(1, b.cols()), a.data(), Math.max(1, a.cols()), beta, c.data(), Math.max(1, n));
+        // one thread: these products come in long series (Hessian-vector products), where handing the library
+        // all cores per call cost more in its threads' spinning than it saved
+        BlasSelection.current().blas().dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b.data(),
+                Math.max(1, b.cols()), a.data(), Math.max(1, a.cols()), beta, c.data(), Math.max(1, n));
     }
 
     private static void scale(double[] v, double beta) {
@@ -146,7 +149,7 @@ public final class LinearAlgebra {
         intW info = new intW(0);
         double[] wq = new double[1];
         int[] iq = new int[1];
-        LAPACK lapack = LAPACK.getInstance();
+        LAPACK lapack = BlasSelection.current().lapack();
         lapack.dsyevd(jobz, "U", n, work, Math.max(1, n), w, wq, -1, iq, -1, info);
         if (info.val != 0) {
             throw new NtkException("LAPACK dsyevd workspace query failed (info " + info.val + ")");
@@ -179,7 +182,7 @@ public final class LinearAlgebra {
         }
         double[] l = a.data().clone();
         intW info = new intW(0);
-        LAPACK lapack = LAPACK.getInstance();
+        LAPACK lapack = BlasSelection.current().lapack();
         lapack.dpotrf("U", n, l, Math.max(1, n), info);
         if (info.val > 0) {
             throw new NotPositiveDefiniteException(n, info.val);

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ludovic.netlib.lapack.LAPACK;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -132,7 +131,10 @@ class CpuBackendTest {
         double[] w = new double[n];
         double[] work = new double[Math.max(1, 3 * n)];
         intW info = new intW(0);
-        LAPACK.getInstance().dsyev("N", "U", n, a, n, w, work, work.length, info);
+        BlasSelection.current().withAllThreads(() -> {
+            BlasSelection.current().lapack().dsyev("N", "U", n, a, n, w, work, work.length, info);
+            return null;
+        });
         assertEquals(0, info.val, "dsyev info");
         return w;
     }
@@ -333,15 +335,21 @@ class CpuBackendTest {
             assertFalse(j.nativeBlas());
             assertTrue(j.description().contains("pure-Java BLAS") && j.description().contains("1 thread)"), j.description());
         }
-        // where the system OpenBLAS is installed it must load; elsewhere NATIVE must say why not
-        boolean installed = Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libblas.so.3"))
-                || Files.exists(Path.of("/usr/lib64/libblas.so.3"));
-        if (installed) {
-            assertTrue(CpuBackend.nativeBlasAvailable(), "libblas.so.3 is installed but did not load");
+        // the process's native BLAS (system or the bundled OpenBLAS, whichever the probe chose) must load where
+        // ntk4j ships one; a choice of the other origin is refused with the way to get it
+        BlasSelection sel = BlasSelection.current();
+        if (BlasSelection.BundledOpenBlas.platform().matches("linux-(x86_64|arm64)")
+                && !sel.requested().equals("java")) {
+            assertTrue(CpuBackend.nativeBlasAvailable(), sel.toString() + " " + sel.notes());
             try (CpuBackend n = CpuBackend.builder().blas(BlasChoice.NATIVE).build()) {
                 assertTrue(n.nativeBlas());
-                assertTrue(n.description().contains("JNI"), n.description());
+                assertTrue(n.description().contains(sel.origin()) && n.description().contains("one thread per call"),
+                        n.description());
             }
+            BlasChoice other = sel.origin().equals("bundled") ? BlasChoice.SYSTEM : BlasChoice.BUNDLED;
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                    () -> CpuBackend.builder().blas(other).build());
+            assertTrue(e.getMessage().contains("-D" + BlasSelection.PROPERTY), e.getMessage());
         } else if (!CpuBackend.nativeBlasAvailable()) {
             BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                     () -> CpuBackend.builder().blas(BlasChoice.NATIVE).build());

@@ -4,29 +4,220 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.ntk4j.BackendClosedException;
 import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
 import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
 import org.ntk4j.PreparedModel;
 import org.ntk4j.Tensor;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
+import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.spi.Backend;
 
 /**
- * What every backend's {@link PreparedModel} must do, as one check each backend's tests run (reference, CPU, CUDA):
- * the same values as the backend's own calls and the reference at the current parameters; {@code step} returns the
- * loss before the step and moves θ to θ − lr·∇L exactly as its own gradient says (up to one rounding to the storage
- * precision); the layer distances are those of the parameters it reports; {@code prepare(arch, seed)} equals
- * {@code prepare(Parameters.init(arch, seed))}; the parameters are copied; a closed model refuses work.
+ * The {@link PreparedModel} contract, for any backend: subclass it with {@link #open} returning the backend under
+ * test and every test here runs against it, or call {@link #check} with a backend. Expected values come from
+ * the fp64 reference at the model's current parameters (or at an independent host replay of the steps), compared
+ * by relative Frobenius error within {@link Tolerances#of} the precision.
  */
-public final class PreparedModelContract {
-    private PreparedModelContract() {
+public abstract class PreparedModelContract {
+    private static final Ntk REF = Ntk.wrap(new ReferenceBackend());
+    /** Odd widths, bias, a smooth activation: every parameter moves in a step. */
+    protected static final Architecture ARCH = Architecture.builder(5).hidden(13, 7).activation(Activation.TANH)
+            .output(3).sigmaW(1.3).sigmaB(0.2).build();
+    /** Without bias (the bias offsets and s_l are absent). */
+    protected static final Architecture NO_BIAS = Architecture.builder(4).hidden(9).output(2).noBias().build();
+    protected static final Matrix X = NtkCase.gaussianInputs(11, 5, 3);
+    protected static final Matrix Y = NtkCase.gaussianInputs(11, 3, 4);
+    protected static final Matrix XT = NtkCase.gaussianInputs(6, 5, 5);
+
+    /** The backend under test in this precision; the test closes it. */
+    protected abstract Ntk open(Precision precision);
+
+    /** The precisions the backend computes in (default fp32 and fp64). */
+    protected List<Precision> precisions() {
+        return List.of(Precision.FP32, Precision.FP64);
+    }
+
+    @Test
+    void callsMatchTheReferenceAtThePreparedParameters() {
+        for (Precision p : precisions()) {
+            for (Architecture arch : List.of(ARCH, NO_BIAS)) {
+                Parameters p0 = Parameters.init(arch, 11);
+                Matrix x = NtkCase.gaussianInputs(7, arch.inputDim(), 6);
+                Matrix x2 = NtkCase.gaussianInputs(4, arch.inputDim(), 7);
+                Matrix y = NtkCase.gaussianInputs(7, arch.outputDim(), 8);
+                double tol = Tolerances.of(p);
+                try (Ntk ntk = open(p); PreparedModel m = ntk.prepare(p0)) {
+                    String at = ntk.description() + ", " + arch;
+                    assertEquals(arch, m.architecture());
+                    Compare.assertClose("forward, " + at, m.forward(x), REF.forward(p0, x), tol);
+                    LossGradient g = m.mseLossGradient(x, y);
+                    LossGradient r = REF.mseLossGradient(p0, x, y);
+                    assertEquals(r.loss(), g.loss(), tol * r.loss(), "loss, " + at);
+                    Compare.assertClose("gradient, " + at, g.gradient(), r.gradient(), tol);
+                    for (NtkMode mode : NtkMode.values()) {
+                        for (Implementation impl : List.of(Implementation.AUTO, Implementation.JACOBIAN_CONTRACTION)) {
+                            Tensor k = m.kernel(x, mode, impl);
+                            Compare.assertClose(mode + " " + impl + " kernel, " + at, k,
+                                    REF.kernel(p0, x, mode, Implementation.AUTO), tol);
+                            assertSymmetric(k, mode, x.rows(), arch.outputDim());
+                            Compare.assertClose(mode + " " + impl + " cross kernel, " + at, m.kernel(x2, x, mode, impl),
+                                    REF.kernel(p0, x2, x, mode, Implementation.AUTO), tol);
+                        }
+                    }
+                    assertArrayEquals(new double[arch.layers()], m.layerDistancesFromStart(), "no step yet");
+                }
+            }
+        }
+    }
+
+    @Test
+    void stepsFollowAnIndependentHostReplay() {
+        double lr = 0.35;
+        int steps = 6;
+        for (Precision p : precisions()) {
+            for (Architecture arch : List.of(ARCH, NO_BIAS)) {
+                Parameters p0 = Parameters.init(arch, 12);
+                Matrix x = NtkCase.gaussianInputs(9, arch.inputDim(), 9);
+                Matrix y = NtkCase.gaussianInputs(9, arch.outputDim(), 10);
+                double tol = Tolerances.of(p);
+                // the replay: θ ← θ − η·∇L(θ) with the reference's fp64 gradient, flat vectors on the host
+                double[] theta = p0.toFlat();
+                Parameters q = Parameters.init(arch, 12);
+                try (Ntk ntk = open(p); PreparedModel m = ntk.prepare(p0)) {
+                    String at = ntk.description() + ", " + arch;
+                    for (int t = 0; t < steps; t++) {
+                        q.setFlat(theta);
+                        LossGradient lg = REF.mseLossGradient(q, x, y);
+                        double loss = m.step(x, y, lr);
+                        assertEquals(lg.loss(), loss, tol * lg.loss(), "loss before step " + t + ", " + at);
+                        for (int i = 0; i < theta.length; i++) {
+                            theta[i] -= lr * lg.gradient()[i];
+                        }
+                    }
+                    q.setFlat(theta);
+                    Parameters now = m.parameters();
+                    // what moved, against what the replay moved (the parameters themselves agree trivially)
+                    double[] moved = now.toFlat();
+                    double[] expected = q.toFlat();
+                    double[] start = p0.toFlat();
+                    for (int i = 0; i < moved.length; i++) {
+                        moved[i] -= start[i];
+                        expected[i] -= start[i];
+                    }
+                    Compare.assertClose("θ_T − θ_0 after " + steps + " steps, " + at, moved, expected, tol);
+                    double[] dist = m.layerDistancesFromStart();
+                    assertEquals(arch.layers(), dist.length);
+                    for (int l = 0; l < arch.layers(); l++) {
+                        double want = q.layerDistance(l, p0);
+                        assertEquals(want, dist[l], tol * want, "distance of layer " + l + ", " + at);
+                        assertEquals(now.layerDistance(l, p0), dist[l], tol * want,
+                                "distance of layer " + l + " against the model's own parameters, " + at);
+                    }
+                    Compare.assertClose("forward after the steps, " + at, m.forward(x), REF.forward(q, x), tol);
+                    Compare.assertClose("kernel after the steps, " + at, m.kernel(x, NtkMode.FULL),
+                            REF.kernel(q, x, NtkMode.FULL), tol);
+                }
+            }
+        }
+    }
+
+    @Test
+    void parametersAreCopiedBothWays() {
+        Parameters p0 = Parameters.init(ARCH, 13);
+        double[] before = p0.toFlat();
+        try (Ntk ntk = open(precisions().get(0)); PreparedModel m = ntk.prepare(p0)) {
+            Matrix f = m.forward(X);
+            p0.weights(0)[0] += 1; // the caller's copy changes: the model's does not
+            Compare.assertClose("forward after the caller changed its parameters", m.forward(X), f, 0);
+            Parameters got = m.parameters();
+            assertArrayEquals(before, got.toFlat(), "parameters() before any step are the prepared ones");
+            got.weights(1)[2] += 1;
+            assertArrayEquals(before, m.parameters().toFlat(), "parameters() returns a copy");
+        }
+    }
+
+    @Test
+    void modelsAreIndependent() {
+        Parameters p0 = Parameters.init(ARCH, 14);
+        try (Ntk ntk = open(precisions().get(0)); PreparedModel a = ntk.prepare(p0); PreparedModel b = ntk.prepare(p0)) {
+            Matrix f = b.forward(X);
+            a.step(X, Y, 0.3);
+            a.step(X, Y, 0.3);
+            assertTrue(a.layerDistancesFromStart()[0] > 0);
+            assertArrayEquals(new double[ARCH.layers()], b.layerDistancesFromStart());
+            Compare.assertClose("the other model's outputs", b.forward(X), f, 0);
+            assertArrayEquals(p0.toFlat(), b.parameters().toFlat());
+        }
+    }
+
+    @Test
+    void badInputIsRejectedWithTheProblemNamed() {
+        Parameters p0 = Parameters.init(ARCH, 15);
+        try (Ntk ntk = open(precisions().get(0)); PreparedModel m = ntk.prepare(p0)) {
+            Matrix wrongWidth = NtkCase.gaussianInputs(4, 6, 1);
+            assertThrows(InvalidInputException.class, () -> m.forward(wrongWidth));
+            assertThrows(InvalidInputException.class, () -> m.forward(null));
+            assertThrows(InvalidInputException.class, () -> m.kernel(wrongWidth, NtkMode.TRACE));
+            assertThrows(InvalidInputException.class, () -> m.kernel(X, wrongWidth, NtkMode.TRACE));
+            assertThrows(InvalidInputException.class, () -> m.kernel(X, null, Implementation.AUTO));
+            assertThrows(InvalidInputException.class, () -> m.mseLossGradient(X, NtkCase.gaussianInputs(11, 2, 1)));
+            for (double lr : new double[] {0, -0.1, Double.NaN, Double.POSITIVE_INFINITY}) {
+                InvalidInputException e = assertThrows(InvalidInputException.class, () -> m.step(X, Y, lr));
+                assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
+            }
+            assertThrows(InvalidInputException.class, () -> m.step(X, NtkCase.gaussianInputs(10, 3, 1), 0.1));
+            Matrix nan = NtkCase.gaussianInputs(11, 5, 2);
+            nan.set(3, 1, Double.NaN);
+            assertThrows(InvalidInputException.class, () -> m.step(nan, Y, 0.1));
+            // nothing moved
+            assertArrayEquals(p0.toFlat(), m.parameters().toFlat());
+        }
+    }
+
+    @Test
+    void aClosedModelOrBackendRefusesCalls() {
+        Parameters p0 = Parameters.init(ARCH, 16);
+        Ntk ntk = open(precisions().get(0));
+        PreparedModel m = ntk.prepare(p0);
+        m.close();
+        m.close(); // idempotent
+        assertThrows(BackendClosedException.class, () -> m.forward(X));
+        assertThrows(BackendClosedException.class, () -> m.step(X, Y, 0.1));
+        assertThrows(BackendClosedException.class, m::parameters);
+        PreparedModel live = ntk.prepare(p0);
+        ntk.close();
+        assertThrows(BackendClosedException.class, () -> live.forward(X));
+        assertThrows(BackendClosedException.class, () -> live.kernel(X, NtkMode.TRACE));
+        assertThrows(BackendClosedException.class, () -> live.step(X, Y, 0.1));
+        live.close();
+        assertThrows(BackendClosedException.class, () -> ntk.prepare(p0));
+    }
+
+    private static void assertSymmetric(Tensor k, NtkMode mode, int n, int o) {
+        int per = mode.valuesPerPair(o);
+        double[] v = k.data();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int q = 0; q < per; q++) {
+                    int a = mode == NtkMode.FULL ? q / o : q;
+                    int b = mode == NtkMode.FULL ? q % o : q;
+                    int swapped = mode == NtkMode.FULL ? b * o + a : q;
+                    assertEquals(v[(i * n + j) * per + q], v[(j * n + i) * per + swapped], 0.0,
+                            "Θ(x, x) must be exactly symmetric (" + mode + ")");
+                }
+            }
+        }
     }
 
     private static double[] rounded(double[] v, boolean fp32) {
@@ -40,7 +231,10 @@ public final class PreparedModelContract {
     }
 
     /**
-     * Checks the contract on {@code backend}.
+     * The contract as one call, for tests that hold a {@link Backend} rather than an {@link Ntk}: one step checked
+     * exactly against the model's own gradient (rounded to the storage precision), the layer distances, a second step
+     * and the kernel after it against the reference, and {@code prepare(arch, seed)} against
+     * {@code prepare(Parameters.init(arch, seed))}.
      *
      * @param tol       the backend's tolerance against the reference (Tolerances.of its precision)
      * @param storeFp32 whether the model keeps its parameters in fp32 (the values it reports are then fp32 values)

@@ -8,6 +8,7 @@ import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
+import org.ntk4j.cpu.BlasSelection;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.data.Digits;
 import org.ntk4j.dynamics.ProgressListener;
@@ -104,7 +105,8 @@ public final class LazyTrainingDemo {
     }
 
     /**
-     * Best-of-3 GFLOP/s of C(m×n) = A(m×k)·B(k×n) through BLAS.
+     * Best-of-3 GFLOP/s of C(m×n) = A(m×k)·B(k×n) through the process's BLAS ({@link BlasSelection}) with all cores
+     * given to it.
      *
      * @param fp64 dgemm rather than sgemm
      * @param m    rows of A and C
@@ -113,8 +115,12 @@ public final class LazyTrainingDemo {
      * @return the best rate of three runs, in GFLOP/s
      */
     public static double gemmGflops(boolean fp64, int m, int n, int k) {
+        BlasSelection sel = BlasSelection.current();
+        return sel.withAllThreads(() -> timeGemm(sel.blas(), fp64, m, n, k));
+    }
+
+    private static double timeGemm(BLAS blas, boolean fp64, int m, int n, int k) {
         java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
-        BLAS blas = BLAS.getInstance();
         double best = Double.POSITIVE_INFINITY;
         if (fp64) {
             double[] a = new double[m * k];

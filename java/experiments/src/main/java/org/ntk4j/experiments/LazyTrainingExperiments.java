@@ -7,6 +7,7 @@ import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.PreparedModel;
 import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.data.Dataset;
@@ -131,39 +132,44 @@ public final class LazyTrainingExperiments {
         for (int width : cfg.widths()) {
             Architecture arch = cfg.architecture(width, d, o);
             Parameters p0 = Parameters.init(arch, cfg.seed());
-            long tk = System.nanoTime();
             LinearizedDynamics linear = null;
             double lr = cfg.learningRate();
-            if (linearize) {
-                // The full kernel in matrix layout, as the dynamics use it; the trace-mode one is (N, N) already.
-                Matrix k = linMode == NtkMode.FULL ? backend.kernelMatrix(p0, x)
-                        : backend.kernel(p0, x, NtkMode.TRACE).asMatrix();
-                Matrix kts = linMode == NtkMode.FULL ? backend.kernelMatrix(p0, xt, x)
-                        : backend.kernel(p0, xt, x, NtkMode.TRACE).asMatrix();
-                linear = LinearizedDynamics.of(k, kts, backend.forward(p0, x), y, backend.forward(p0, xt), lr,
-                        LinearizedDynamics.Flow.GRADIENT_DESCENT, cfg.lrFraction());
-                lr = linear.learningRate();
-                double[] ev = linear.eigenvalues();
-                for (int i = 0; i < ev.length; i++) {
-                    spectrum.add(width, i, ev[ev.length - 1 - i]);
+            double kernelSeconds;
+            double trainSeconds;
+            GradientDescent.Run run;
+            Matrix f0;
+            // one model per width: the kernels at θ_0, the outputs and every training step use the prepared weights
+            try (PreparedModel model = backend.prepare(p0)) {
+                long tk = System.nanoTime();
+                if (linearize) {
+                    Tensor k = model.kernel(x, linMode);
+                    Tensor kts = model.kernel(xt, x, linMode);
+                    linear = LinearizedDynamics.of(k, kts, model.forward(x), y, model.forward(xt), lr,
+                            LinearizedDynamics.Flow.GRADIENT_DESCENT, cfg.lrFraction());
+                    lr = linear.learningRate();
+                    double[] ev = linear.eigenvalues();
+                    for (int i = 0; i < ev.length; i++) {
+                        spectrum.add(width, i, ev[ev.length - 1 - i]);
+                    }
+                    conditioning.add(width, ev[ev.length - 1], ev[0], linear.conditionNumber(), lr,
+                            lr * ev[ev.length - 1] / n);
+                } else if (Double.isNaN(lr)) {
+                    lr = LearningRates.fromEigenvalue(LearningRates.largestEigenvalue(model, x), n, cfg.lrFraction());
                 }
-                conditioning.add(width, ev[ev.length - 1], ev[0], linear.conditionNumber(), lr,
-                        lr * ev[ev.length - 1] / n);
-            } else if (Double.isNaN(lr)) {
-                lr = LearningRates.fromEigenvalue(LearningRates.largestEigenvalue(backend, p0, x), n, cfg.lrFraction());
+                kernelSeconds = (System.nanoTime() - tk) / 1e9;
+                f0 = linear != null ? null : model.forward(x);
+                GradientDescent.Options opt = GradientDescent.Options.of(cfg.steps()).withLearningRate(lr)
+                        .withTask("width " + width);
+                if (linearize) {
+                    opt = opt.withOutputs(checks, xt);
+                }
+                if (kx != null) {
+                    opt = opt.withKernel(checks, kx, NtkMode.TRACE);
+                }
+                long t0 = System.nanoTime();
+                run = GradientDescent.train(model, x, y, opt, listener);
+                trainSeconds = (System.nanoTime() - t0) / 1e9;
             }
-            double kernelSeconds = (System.nanoTime() - tk) / 1e9;
-            GradientDescent.Options opt = GradientDescent.Options.of(cfg.steps()).withLearningRate(lr)
-                    .withTask("width " + width);
-            if (linearize) {
-                opt = opt.withOutputs(checks, xt);
-            }
-            if (kx != null) {
-                opt = opt.withKernel(checks, kx, NtkMode.TRACE);
-            }
-            long t0 = System.nanoTime();
-            GradientDescent.Run run = GradientDescent.train(backend, p0, x, y, opt, listener);
-            double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
             for (int t = 0; t <= cfg.steps(); t++) {
                 Object[] row = new Object[4 + layers];
@@ -176,7 +182,9 @@ public final class LazyTrainingExperiments {
                 }
                 steps.add(row);
             }
-            Matrix f0 = linear != null ? run.trainOutputs()[0] : backend.forward(p0, x);
+            if (f0 == null) {
+                f0 = run.trainOutputs()[0];
+            }
             Object[] fr = new Object[9 + layers];
             fr[0] = width;
             fr[1] = arch.parameterCount();
