@@ -223,7 +223,15 @@ public final class BlasSelection {
                     notes.add("no system BLAS: " + e.getMessage());
                 }
             }
-            if (!requested.equals("system")) {
+            String resident = requested.equals("system") ? null : openBlasAlreadyGlobal();
+            if (resident != null) {
+                // Loading a second OpenBLAS beside one in the global scope lets each interpose the other's globals
+                // (its core table `gotoblas` among them): unloading the probe then left the resident one with a null
+                // table and the next sgemm crashed the JVM. So the bundled library is not even probed.
+                notes.add("bundled OpenBLAS not loaded: " + resident + " was loaded into this process before ntk4j"
+                        + " chose a BLAS (netlib used before ntk4j?)");
+            }
+            if (!requested.equals("system") && resident == null) {
                 try {
                     bundledPath = BundledOpenBlas.extract().toString();
                     bundled = NativeLibrary.open(NativeLibrary.Origin.BUNDLED, bundledPath);
@@ -319,6 +327,44 @@ public final class BlasSelection {
         }
         return new BlasSelection(requested, chosen, lapackLocation, lapackWhat, probes, notes,
                 System.nanoTime() - t0, blas, lapack);
+    }
+
+    /**
+     * Whether an OpenBLAS is already visible in the process's global symbol scope (netlib's JNI binding loads its
+     * library that way), asked through {@code dlsym(RTLD_DEFAULT, …)}: its description, or null when there is none or
+     * the question cannot be asked (not Linux/macOS, native access disabled).
+     */
+    @SuppressWarnings("restricted")
+    static String openBlasAlreadyGlobal() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        if (os.contains("win") || !BlasSelection.class.getModule().isNativeAccessEnabled()) {
+            return null;
+        }
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+            var dlsym = linker.defaultLookup().find("dlsym");
+            if (dlsym.isEmpty()) {
+                return null;
+            }
+            var handle = linker.downcallHandle(dlsym.get(), java.lang.foreign.FunctionDescriptor.of(
+                    java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS,
+                    java.lang.foreign.ValueLayout.ADDRESS));
+            // RTLD_DEFAULT is the null handle on glibc and musl; macOS uses -2
+            java.lang.foreign.MemorySegment rtldDefault = os.contains("mac")
+                    ? java.lang.foreign.MemorySegment.ofAddress(-2L) : java.lang.foreign.MemorySegment.NULL;
+            java.lang.foreign.MemorySegment fn = (java.lang.foreign.MemorySegment) handle.invokeExact(rtldDefault,
+                    a.allocateFrom("openblas_get_config"));
+            if (fn.address() == 0) {
+                return null;
+            }
+            var config = linker.downcallHandle(fn, java.lang.foreign.FunctionDescriptor.of(
+                    java.lang.foreign.ValueLayout.ADDRESS));
+            java.lang.foreign.MemorySegment text = (java.lang.foreign.MemorySegment) config.invokeExact();
+            String[] words = text.reinterpret(256).getString(0).trim().split("\\s+");
+            return words.length > 1 ? "OpenBLAS " + words[1] : "an OpenBLAS";
+        } catch (Throwable e) {
+            return null;
+        }
     }
 
     /** The rule: the system library unless it is clearly slower than the bundled one (noise margin 20%). */

@@ -46,8 +46,10 @@ final class MatrixProducts {
     }
 
     static MatrixProducts open(BlasChoice choice, Pool pool) {
+        // always first, even for the pure-Java BLAS: netlib's first use of any of its classes binds its native
+        // library for the whole process, and that must be the one the selection chose
+        BlasSelection sel = BlasSelection.current();
         if (choice != BlasChoice.JAVA) {
-            BlasSelection sel = BlasSelection.current();
             String origin = sel.origin();
             boolean matches = switch (choice) {
                 case BUNDLED -> origin.equals("bundled");

@@ -68,6 +68,21 @@ class BlasSelectionTest {
         assertTrue(out.contains("netlib=/") && out.contains("libopenblas"), out);
     }
 
+    /**
+     * netlib used before ntk4j chose: the system OpenBLAS is then in the global scope, and probing the bundled one
+     * beside it (load, time, unload) nulled the resident library's core table — the next sgemm crashed the JVM. Now
+     * the bundled library is not loaded at all in that case, and products run.
+     */
+    @Test
+    void netlibUsedFirstDoesNotBringASecondOpenBlas() throws Exception {
+        String out = child("-D" + BlasSelection.PROPERTY + "=auto", "-Dchild.netlibFirst=true");
+        assertTrue(out.contains("product=ok"), out);
+        if (BlasSelection.openBlasAlreadyGlobal() != null || out.contains("was loaded into this process before")) {
+            assertTrue(out.contains("bundled OpenBLAS not loaded"), out);
+            assertFalse(out.contains("origin=bundled"), out);
+        }
+    }
+
     @Test
     void javaMeansPureJavaBlasAndF2jLapack() throws Exception {
         String out = child("-D" + BlasSelection.PROPERTY + "=java");
@@ -98,6 +113,10 @@ class BlasSelectionTest {
         }
 
         public static void main(String[] args) {
+            if (Boolean.getBoolean("child.netlibFirst")) {
+                // a caller who used netlib before ntk4j: netlib binds its default library, globally visible
+                dev.ludovic.netlib.blas.BLAS.getInstance();
+            }
             BlasSelection sel = BlasSelection.current();
             System.out.println("origin=" + sel.origin());
             System.out.println("blas=" + sel.blasDescription());
