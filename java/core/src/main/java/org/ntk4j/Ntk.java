@@ -306,6 +306,10 @@ public final class Ntk implements AutoCloseable {
      * The initial parameters {@code Parameters.init(arch, seed)} prepared where the backend keeps models — on a GPU
      * generated layer by layer, never whole on the host, so this works for layers too large for host arrays (see
      * {@link Backend#prepare(Architecture, long)}).
+     *
+     * @param arch the network's shape
+     * @param seed the initialization seed
+     * @return the prepared model; close it to free what the backend holds for it
      */
     public PreparedModel prepare(Architecture arch, long seed) {
         return backend.prepare(arch, seed);

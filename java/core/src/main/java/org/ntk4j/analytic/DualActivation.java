@@ -176,6 +176,9 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
     /**
      * What this evaluator needs about each of a set of inputs, from their pre-activation variances q_i = Σ(x_i, x_i)
      * (≥ 0, finite): computed once per input and layer and shared by all the pairs the input takes part in.
+     *
+     * @param variances q_i of each input; copied
+     * @return the side, for this evaluator's calls only
      */
     public Side side(double[] variances) {
         return new Side(this, variances);
@@ -185,6 +188,10 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
      * The sides of a block's rows and columns, prepared together: for the series both get the same order, so that
      * every pair across them can use the whole series (two separate {@link #side} calls may stop at different
      * orders, and a pair then gets only the shorter one).
+     *
+     * @param rowVariances    q_i of the block's rows; copied
+     * @param columnVariances q_j of the block's columns; copied
+     * @return the rows' side, then the columns'
      */
     public Side[] sides(double[] rowVariances, double[] columnVariances) {
         return new Side[] {side(rowVariances), side(columnVariances)};
@@ -194,6 +201,16 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
      * K and K̇ of the pairs (row i of {@code rows}, column j of {@code columns}) for j in [from, to): the covariance
      * of pair j is {@code q12[offset + j − from]}, the results go to {@code k[j − from]} and {@code kDot[j − from]}.
      * Both sides must come from this evaluator's {@link #side}.
+     *
+     * @param rows    the rows' side
+     * @param i       the row
+     * @param columns the columns' side
+     * @param from    the first column, inclusive
+     * @param to      the last column, exclusive
+     * @param q12     the pairs' covariances, read from {@code offset}
+     * @param offset  where pair {@code from}'s covariance is in {@code q12}
+     * @param k       receives K, from index 0
+     * @param kDot    receives K̇, from index 0
      */
     public void evaluateRow(Side rows, int i, Side columns, int from, int to, double[] q12, int offset, double[] k,
             double[] kDot) {
@@ -208,7 +225,13 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
         }
     }
 
-    /** K(x, x) = E[φ(u)²] and K̇(x, x) = E[φ'(u)²] of input i of a side into {@code out[0], out[1]}. */
+    /**
+     * K(x, x) = E[φ(u)²] and K̇(x, x) = E[φ'(u)²] of input i of a side into {@code out[0], out[1]}.
+     *
+     * @param side a side from this evaluator
+     * @param i    the input
+     * @param out  receives K and K̇, length ≥ 2
+     */
     public void selfTerms(Side side, int i, double[] out) {
         requireOwn(side);
         double q = side.variance(i);
@@ -250,10 +273,21 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
             return variances;
         }
 
+        /**
+         * The number of inputs.
+         *
+         * @return how many variances the side holds
+         */
         public int size() {
             return q.length;
         }
 
+        /**
+         * The pre-activation variance of input i.
+         *
+         * @param i the input
+         * @return q_i
+         */
         public double variance(int i) {
             return q[i];
         }

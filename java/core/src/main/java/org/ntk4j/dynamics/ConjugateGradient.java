@@ -22,8 +22,18 @@ public final class ConjugateGradient {
     /**
      * The outcome: X, the iterations taken, the largest relative residual max_j ‖r_j‖/‖b_j‖ before the first
      * iteration (index 0, = 1) and after each one, and whether every column reached the tolerance.
+     *
+     * @param solution   X, shaped like B
+     * @param iterations the iterations taken
+     * @param residuals  the largest relative residual before the first iteration and after each one
+     * @param converged  whether every column reached the tolerance
      */
     public record Result(Matrix solution, int iterations, double[] residuals, boolean converged) {
+        /**
+         * The largest relative residual at the end.
+         *
+         * @return the last entry of {@link #residuals}
+         */
         public double finalResidual() {
             return residuals[residuals.length - 1];
         }
@@ -36,6 +46,14 @@ public final class ConjugateGradient {
      * Solves A·X = B from X = 0. {@code progress} gets one report per iteration (task "pcg", done = iteration,
      * total = maxIterations, detail = the residual). Throws {@link NtkException} when A turns out not to be
      * positive definite (a non-positive pᵀAp).
+     *
+     * @param a             A, symmetric positive definite
+     * @param b             B, (n, k): k right-hand sides solved together
+     * @param m             the preconditioner ({@link Preconditioner#IDENTITY} for none)
+     * @param tolerance     the relative residual ‖r_j‖/‖b_j‖ every column must reach
+     * @param maxIterations the most iterations taken
+     * @param progress      receives one report per iteration, or null
+     * @return X and the solver's record
      */
     public static Result solve(SymmetricOperator a, Matrix b, Preconditioner m, double tolerance, int maxIterations,
                                ProgressListener progress) {

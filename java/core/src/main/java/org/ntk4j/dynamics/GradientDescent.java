@@ -215,6 +215,13 @@ public final class GradientDescent {
      * {@link PreparedModel#step} (the loss comes back with it) and L distances; at the chosen steps its kernel and
      * outputs. Only the parameters at the start and at the end cross to the host (for the norms and
      * {@link Run#finalParameters()}): on a GPU nothing of size P moves per step.
+     *
+     * @param model    the network, prepared and not yet stepped; trained in place
+     * @param x        the training inputs, (N, d)
+     * @param y        the targets, (N, O)
+     * @param options  what to run and record
+     * @param progress receives one update per step, or null
+     * @return the record of the run
      */
     public static Run train(PreparedModel model, Matrix x, Matrix y, Options options, ProgressListener progress) {
         if (model == null || options == null) {

@@ -9,7 +9,12 @@ import org.ntk4j.Matrix;
 @FunctionalInterface
 public interface Preconditioner {
 
-    /** M⁻¹·R for R of shape (n, k); R is not modified. */
+    /**
+     * M⁻¹·R for R of shape (n, k); R is not modified.
+     *
+     * @param r the residuals, one per column
+     * @return M⁻¹·R, a new matrix
+     */
     Matrix apply(Matrix r);
 
     /** M = I: plain conjugate gradients. */

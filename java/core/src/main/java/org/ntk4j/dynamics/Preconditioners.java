@@ -25,6 +25,10 @@ public final class Preconditioners {
     /**
      * Block-Jacobi from the diagonal blocks of Θ, in order (their sizes add up to n); {@code lambda} ≥ 0 is added to
      * every block's diagonal.
+     *
+     * @param diagonalBlocks Θ's diagonal blocks, in order
+     * @param lambda         the ridge added to each block's diagonal, ≥ 0
+     * @return the preconditioner
      */
     public static Preconditioner blockJacobi(List<Matrix> diagonalBlocks, double lambda) {
         requireShift(lambda);
@@ -72,6 +76,11 @@ public final class Preconditioners {
      * indices S (distinct rows of Θ, so Θ[S, S] is rows S of {@code columns}); {@code lambda} ≥ 0 is the ridge of
      * the system. Directions where Θ[S, S] is numerically singular (eigenvalue below 1e-12·m of the largest) are
      * dropped rather than inverted.
+     *
+     * @param columns   Θ[:, S], (n, m)
+     * @param landmarks S, m distinct row indices
+     * @param lambda    the system's ridge, ≥ 0
+     * @return the preconditioner
      */
     public static Preconditioner nystrom(Matrix columns, int[] landmarks, double lambda) {
         requireShift(lambda);
@@ -159,7 +168,14 @@ public final class Preconditioners {
     /** The seed landmarks are drawn from by default, so every caller (one process, a cluster) picks the same ones. */
     public static final long LANDMARK_SEED = 20230101L;
 
-    /** m distinct landmark indices out of n, uniformly at random from a fixed seed (sorted). */
+    /**
+     * m distinct landmark indices out of n, uniformly at random from a fixed seed (sorted).
+     *
+     * @param n    the number of rows to choose from
+     * @param m    how many to choose, 1 ≤ m ≤ n
+     * @param seed the random seed ({@link #LANDMARK_SEED} by default)
+     * @return the indices, ascending
+     */
     public static int[] landmarks(int n, int m, long seed) {
         if (m < 1 || m > n) {
             throw new InvalidInputException("cannot pick " + m + " landmarks out of " + n + " examples");

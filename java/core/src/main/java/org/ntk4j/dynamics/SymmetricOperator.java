@@ -10,13 +10,28 @@ import org.ntk4j.Matrix;
  */
 public interface SymmetricOperator {
 
-    /** n, the number of rows (and columns). */
+    /**
+     * n, the number of rows (and columns).
+     *
+     * @return n
+     */
     int size();
 
-    /** A·V for V of shape (n, k); V is not modified. */
+    /**
+     * A·V for V of shape (n, k); V is not modified.
+     *
+     * @param v V, (n, k)
+     * @return A·V, a new matrix
+     */
     Matrix apply(Matrix v);
 
-    /** The dense matrix {@code a + shift·I} (a symmetric; neither copied nor modified). */
+    /**
+     * The dense matrix {@code a + shift·I} (a symmetric; neither copied nor modified).
+     *
+     * @param a     a symmetric matrix, kept
+     * @param shift added to the diagonal
+     * @return the operator
+     */
     static SymmetricOperator dense(Matrix a, double shift) {
         if (a.rows() != a.cols()) {
             throw new InvalidInputException("an operator needs a square matrix, got (" + a.rows() + ", " + a.cols() + ")");

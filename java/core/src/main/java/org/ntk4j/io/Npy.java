@@ -75,18 +75,40 @@ public final class Npy {
     /**
      * Where an array's values lie in a .npy file: its shape, element type and byte order, and the offset of the first
      * value (C order follows). For readers that fetch only some rows, e.g. by seeking in a distributed file system.
+     *
+     * @param shape      the array's shape; copied
+     * @param float32    float32 values, else float64
+     * @param order      the values' byte order
+     * @param dataOffset the file offset of the first value
      */
     public record Layout(int[] shape, boolean float32, ByteOrder order, long dataOffset) {
+        /**
+         * A layout; the shape is copied.
+         *
+         * @param shape      the array's shape
+         * @param float32    float32 values, else float64
+         * @param order      the values' byte order
+         * @param dataOffset the file offset of the first value
+         */
         public Layout {
             shape = shape.clone();
         }
 
+        /**
+         * The array's shape.
+         *
+         * @return a copy of the shape
+         */
         @Override
         public int[] shape() {
             return shape.clone();
         }
 
-        /** Bytes per value: 4 or 8. */
+        /**
+         * Bytes per value: 4 or 8.
+         *
+         * @return the width of one value in bytes
+         */
         public int width() {
             return float32 ? 4 : 8;
         }
@@ -95,6 +117,11 @@ public final class Npy {
     /**
      * Reads and checks the header at the start of {@code stream}, leaving the stream at the first value;
      * {@code name} is used in messages.
+     *
+     * @param stream the file's bytes from its start
+     * @param name   the file's name, for messages
+     * @return where the values lie
+     * @throws IOException when reading fails or the header is not a valid .npy header
      */
     public static Layout readLayout(InputStream stream, String name) throws IOException {
         Start st = readStart(stream, name, -1);

@@ -237,6 +237,10 @@ public abstract class Backend implements AutoCloseable {
      * {@link Parameters#initialRow}, so the host never holds a whole layer — the way to models too large for host
      * arrays (e.g. a width-65,536 hidden layer has 2^32 weights). The result is the same as
      * {@code prepare(Parameters.init(arch, seed))}.
+     *
+     * @param arch the network's shape
+     * @param seed the initialization seed
+     * @return the prepared model
      */
     public final PreparedModel prepare(Architecture arch, long seed) {
         enter();

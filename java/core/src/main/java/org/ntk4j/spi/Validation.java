@@ -102,7 +102,15 @@ public final class Validation {
         requireNtkArguments(p.architecture(), x1, x2, mode, impl);
     }
 
-    /** The same for a network held elsewhere (a prepared model): inputs, mode, implementation and output size. */
+    /**
+     * The same for a network held elsewhere (a prepared model): inputs, mode, implementation and output size.
+     *
+     * @param arch the network's shape
+     * @param x1   the first inputs
+     * @param x2   the second inputs (the same object as x1 for Θ(x, x))
+     * @param mode the kernel's mode
+     * @param impl the implementation asked for
+     */
     public static void requireNtkArguments(Architecture arch, Matrix x1, Matrix x2, NtkMode mode, Implementation impl) {
         requireInputs(arch, x1, x2 == x1 ? "x" : "x1");
         if (x2 != x1) {
