@@ -6,6 +6,11 @@ import org.ntk4j.NtkException;
 public final class CorruptTileException extends NtkException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A tile that cannot be used.
+     *
+     * @param message the file and what does not match (size, shape or value type), with what to do about it
+     */
     public CorruptTileException(String message) {
         super(message);
     }

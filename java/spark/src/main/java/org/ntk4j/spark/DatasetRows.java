@@ -31,11 +31,17 @@ import scala.Tuple2;
 public final class DatasetRows implements RowSource {
     private static final long serialVersionUID = 1L;
 
+    /** The directory of the staged blocks, rows-NNNNNN.npy: a Hadoop path or URI. */
     private final String dir;
+    /** The driver's Hadoop configuration, which opens {@link #dir} in the tasks. */
     private final HadoopConf conf;
+    /** N, the staged rows. */
     private final int rows;
+    /** d, the values per row. */
     private final int dim;
+    /** The rows per block; block b holds rows [b·blockRows, (b+1)·blockRows). */
     private final int blockRows;
+    /** The blocks' SHA-256 digests in hex, in block order, comma-separated. */
     private final String identity;
 
     private DatasetRows(String dir, HadoopConf conf, int rows, int dim, int blockRows, String identity) {
@@ -47,7 +53,19 @@ public final class DatasetRows implements RowSource {
         this.identity = identity;
     }
 
-    /** Stages {@code column} of {@code ds} into {@code dir} (created; existing blocks are replaced). */
+    /**
+     * Stages {@code column} of {@code ds} into {@code dir} (created; existing blocks are replaced). Runs two Spark
+     * jobs on {@code ds}: a count, then the staging.
+     *
+     * @param ds        the examples, one per row; row i of the kernel is the Dataset's row i in its current order
+     * @param column    the column holding each example, array&lt;double&gt; or array&lt;float&gt;, every row
+     *                  non-null, of the same length d ≥ 1 and finite
+     * @param dir       a directory that both the driver and every executor reach (a Hadoop path or URI)
+     * @param blockRows the rows per staged .npy file, ≥ 1
+     * @return the staged rows, identified by the SHA-256 of each block
+     * @throws InvalidInputException when the column is missing or of another type, the Dataset is empty, or a row is
+     *                               null, of another length or not finite
+     */
     public static DatasetRows stage(Dataset<Row> ds, String column, String dir, int blockRows) {
         if (blockRows < 1) {
             throw new InvalidInputException("block size must be at least 1, got " + blockRows);

@@ -36,7 +36,15 @@ import org.ntk4j.dynamics.ProgressListener;
  */
 public final class DistributedKernel {
 
-    /** The outcome: the store, and how many tiles there are, were computed, were already there, were corrupt. */
+    /**
+     * The outcome: the store, and how many tiles there are, were computed, were already there, were corrupt.
+     *
+     * @param store    the tile directory, now holding every tile
+     * @param total    the tiles of the kernel ({@link TileGrid#tileCount()})
+     * @param computed the tiles this call computed
+     * @param skipped  the tiles already complete in the directory, not recomputed
+     * @param corrupt  the tile files found with the wrong size, deleted and recomputed (counted in {@code computed})
+     */
     public record Result(TileStore store, long total, long computed, long skipped, long corrupt) {
     }
 
@@ -46,6 +54,22 @@ public final class DistributedKernel {
     /**
      * Computes the missing tiles of Θ(x1, x2) (x2 null: Θ(x1, x1)) into {@code dir}; {@code progress} (may be null)
      * gets the finished tiles as they come.
+     *
+     * @param spark    the session whose cluster runs the tasks and whose Hadoop configuration opens {@code dir}
+     * @param kernel   the kernel, broadcast to the executors
+     * @param x1       the rows' examples, d = {@code kernel.inputDim()} features each
+     * @param x2       the columns' examples, or null for the symmetric kernel of {@code x1} (upper triangle only)
+     * @param tile     the rows and columns of a tile, ≥ 1 ({@link #defaultTile} suggests one); a directory
+     *                 resumed must have been started with the same size
+     * @param dir      the tile directory, new, empty, or holding tiles of this same kernel, inputs and tiling
+     * @param progress receives ("tiles", finished, missing, "") per finished task, on Spark's listener thread; or
+     *                 null
+     * @return the store and the tile counts
+     * @throws KernelMismatchException when {@code dir} holds another kernel or is not a tile directory
+     * @throws InvalidInputException   when an input's d differs from the kernel's or the sizes make no grid
+     * @throws UncheckedIOException    when the directory or the inputs cannot be read or written on the driver
+     * @throws org.ntk4j.NtkException  when the Spark job fails (an ntk4j exception a task threw, such as bad values
+     *                                 in a block, is rethrown as itself)
      */
     public static Result compute(SparkSession spark, KernelFunction kernel, RowSource x1, RowSource x2, int tile,
                                  String dir, ProgressListener progress) {
@@ -172,6 +196,12 @@ public final class DistributedKernel {
     /**
      * A tile size for these executors: a tile's values (as doubles, ×4 for the backend's copy, the written file and
      * the cached operator block) take at most a quarter of the memory of one task slot, and at most 8192 rows.
+     *
+     * @param spark   the session: in local mode the driver's heap shared by its cores, else
+     *                {@code spark.executor.memory} shared by {@code spark.executor.cores}
+     * @param mode    the kernel's mode (values per pair of examples)
+     * @param outputs O, the network's outputs
+     * @return the tile size, 1 to 8192
      */
     public static int defaultTile(SparkSession spark, NtkMode mode, int outputs) {
         SparkConf c = spark.sparkContext().getConf();

@@ -34,16 +34,37 @@ public final class DistributedRegression {
 
     /** M⁻¹ for the solve. */
     public enum Preconditioning {
-        NONE, BLOCK_JACOBI, NYSTROM
+        /** No preconditioner: plain conjugate gradients. */
+        NONE,
+        /** (Θ_ii + λI)⁻¹ on each diagonal tile, from the tiles themselves (one more job to collect them). */
+        BLOCK_JACOBI,
+        /** A Nyström approximation of Θ + λI from Θ(X, X_S) at landmark examples S drawn with a fixed seed. */
+        NYSTROM
     }
 
     /**
      * Settings: the ridge λ (absolute, ≥ 0), the relative residual to stop at, the iteration limit, the
      * preconditioner (block-Jacobi uses the diagonal tiles; Nyström {@code nystromRank} landmark examples), whether
      * tiles are cached on the executors, and the tile size.
+     *
+     * @param lambda          λ, the ridge added to Θ's diagonal as is (not scaled by N), finite and ≥ 0
+     * @param tolerance       the relative residual ‖r‖/‖b‖ every column of Y must reach, in (0, 1) (checked by the
+     *                        solver)
+     * @param maxIterations   the most conjugate-gradient iterations, ≥ 1 (checked by the solver)
+     * @param preconditioning the preconditioner
+     * @param nystromRank     the landmark examples for {@link Preconditioning#NYSTROM}, ≥ 1 (at most N are used);
+     *                        ignored otherwise
+     * @param cacheTiles      whether Θ's tiles are computed once and kept on the executors (memory, then disk),
+     *                        else recomputed in every product
+     * @param tile            the rows and columns of a tile, ≥ 1
      */
     public record Options(double lambda, double tolerance, int maxIterations, Preconditioning preconditioning,
                           int nystromRank, boolean cacheTiles, int tile) {
+        /**
+         * Checks λ and the tile size.
+         *
+         * @throws InvalidInputException when λ is negative or not finite, or the tile size is below 1
+         */
         public Options {
             if (!(lambda >= 0) || !Double.isFinite(lambda)) {
                 throw new InvalidInputException("λ must be non-negative and finite, got " + lambda);
@@ -54,14 +75,35 @@ public final class DistributedRegression {
         }
     }
 
-    /** α (N, O), the predictions (N_test, O) and the solver's record (iterations, residual per iteration). */
+    /**
+     * α (N, O), the predictions (N_test, O) and the solver's record (iterations, residual per iteration).
+     *
+     * @param alpha       α, (N, O): the dual coefficients, row i for training example i (the solver's solution, same
+     *                    storage, reshaped)
+     * @param predictions Θ(X_test, X)·α, (N_test, O)
+     * @param solve       the solver's record; its solution is α in the operator's layout, (N, O) in trace mode and
+     *                    (N·O, 1) in full mode
+     */
     public record Result(Matrix alpha, Matrix predictions, ConjugateGradient.Result solve) {
     }
 
     private DistributedRegression() {
     }
 
-    /** Fits on (x, y) and predicts at xTest. */
+    /**
+     * Fits on (x, y) and predicts at xTest.
+     *
+     * @param spark    the session whose cluster computes the tiles and products
+     * @param kernel   the kernel, in trace or full mode; broadcast to the executors
+     * @param x        the training examples, N rows of d = {@code kernel.inputDim()} features
+     * @param y        the targets, (N, O) with O = {@code kernel.outputDim()}; read, not changed
+     * @param xTest    the examples to predict at, N_test rows of d features
+     * @param options  the ridge, the solver's settings and the tiling
+     * @param progress receives one report per solver iteration (see {@link ConjugateGradient#solve}), or null
+     * @return α, the predictions and the solver's record
+     * @throws InvalidInputException   when the kernel is in diagonal mode, or a shape does not match
+     * @throws org.ntk4j.NtkException  when Θ + λI turns out not to be positive definite, or a Spark job fails
+     */
     public static Result fit(SparkSession spark, KernelFunction kernel, RowSource x, Matrix y, RowSource xTest,
                              Options options, ProgressListener progress) {
         NtkMode mode = kernel.mode();

@@ -15,6 +15,7 @@ import org.apache.hadoop.fs.Path;
  */
 final class HadoopConf implements Serializable {
     private static final long serialVersionUID = 1L;
+    /** Every entry of the driver's configuration, name to value: what the executors rebuild it from. */
     private final HashMap<String, String> entries = new HashMap<>();
     private transient Configuration conf;
 

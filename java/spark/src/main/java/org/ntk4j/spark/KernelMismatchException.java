@@ -6,6 +6,11 @@ import org.ntk4j.InvalidInputException;
 public final class KernelMismatchException extends InvalidInputException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A directory that cannot take or give these tiles.
+     *
+     * @param message the directory and why: the manifest fields that differ, a missing manifest, or not a directory
+     */
     public KernelMismatchException(String message) {
         super(message);
     }

@@ -27,17 +27,28 @@ import org.ntk4j.model.Parameters;
 public final class KernelSpec implements KernelFunction {
     private static final long serialVersionUID = 1L;
 
+    /** The layer widths, input d first, output O last. */
     private final int[] widths;
+    /** The hidden layers' activation. */
     private final Activation activation;
+    /** NTK or standard parameterization. */
     private final Parameterization parameterization;
+    /** σ_w, the weights' scale. */
     private final double sigmaW;
+    /** σ_b, the biases' scale (unused without biases). */
     private final double sigmaB;
+    /** Whether the layers have biases. */
     private final boolean bias;
-    private final double[] flatParameters; // null for the infinite-width kernel
+    /** Every parameter in the order of {@link Parameters#toFlat()}; null for the infinite-width kernel. */
+    private final double[] flatParameters;
+    /** The kernel's mode. */
     private final NtkMode mode;
+    /** The precision the backend computes in. */
     private final Precision precision;
+    /** The implementation the backend uses. */
     private final Implementation implementation;
-    private final String device;               // auto | cpu | cuda | reference
+    /** Where it runs: auto, cpu, cuda or reference; "analytic" for the infinite-width kernel. */
+    private final String device;
     private transient Parameters parameters;
 
     private KernelSpec(Architecture a, double[] flat, NtkMode mode, Precision precision, Implementation impl,
@@ -58,6 +69,15 @@ public final class KernelSpec implements KernelFunction {
     /**
      * The empirical NTK of {@code params}; {@code device} is auto (GPU where the task has one, else CPU), cpu, cuda
      * or reference (the fp64 oracle).
+     *
+     * @param params    the network; its parameters are copied, so later changes to it are not seen
+     * @param mode      the kernel's mode
+     * @param precision the backend's precision (ignored for the reference device, which is always fp64); tiles are
+     *                  stored as float64 only for fp64
+     * @param impl      the implementation the backend uses
+     * @param device    auto, cpu, cuda or reference, in any case and with surrounding spaces
+     * @return the description, ready to broadcast
+     * @throws InvalidInputException when {@code device} is none of the four
      */
     public static KernelSpec empirical(Parameters params, NtkMode mode, Precision precision, Implementation impl,
                                        String device) {
@@ -69,15 +89,32 @@ public final class KernelSpec implements KernelFunction {
                 impl, d);
     }
 
-    /** The infinite-width NTK Θ^L ⊗ I_O of the architecture, in fp64 (tiles stored as float64 or float32). */
+    /**
+     * The infinite-width NTK Θ^L ⊗ I_O of the architecture, in fp64 (tiles stored as float64 or float32).
+     *
+     * @param arch    the architecture; its fields are copied into the spec
+     * @param mode    the kernel's mode
+     * @param float32 whether tiles are stored as float32 (the values are computed in fp64 either way)
+     * @return the description, ready to broadcast
+     */
     public static KernelSpec analytic(Architecture arch, NtkMode mode, boolean float32) {
         return new KernelSpec(arch, null, mode, float32 ? Precision.FP32 : Precision.FP64, Implementation.AUTO, "analytic");
     }
 
+    /**
+     * Whether this is the infinite-width kernel (no parameters).
+     *
+     * @return true for {@link #analytic}, false for {@link #empirical}
+     */
     public boolean isAnalytic() {
         return flatParameters == null;
     }
 
+    /**
+     * The network's architecture, rebuilt from the fields shipped with the spec.
+     *
+     * @return a new architecture equal to the one given at creation
+     */
     public Architecture architecture() {
         Architecture.Builder b = Architecture.builder(widths[0]);
         int[] hidden = java.util.Arrays.copyOfRange(widths, 1, widths.length - 1);
@@ -91,7 +128,12 @@ public final class KernelSpec implements KernelFunction {
         return b.build();
     }
 
-    /** The network (rebuilt once per deserialized copy, i.e. once per executor for a broadcast spec). */
+    /**
+     * The network (rebuilt once per deserialized copy, i.e. once per executor for a broadcast spec).
+     *
+     * @return the parameters, shared by every call on this copy: not to be changed
+     * @throws IllegalStateException for the infinite-width kernel
+     */
     public synchronized Parameters parameters() {
         if (isAnalytic()) {
             throw new IllegalStateException("the infinite-width kernel has no parameters");
@@ -155,6 +197,12 @@ public final class KernelSpec implements KernelFunction {
         return precision != Precision.FP64;
     }
 
+    /**
+     * The precision the kernel is computed in (fp64 for the reference device; for the infinite-width kernel, fp32
+     * only says that tiles are stored as float32).
+     *
+     * @return the precision
+     */
     public Precision precision() {
         return precision;
     }

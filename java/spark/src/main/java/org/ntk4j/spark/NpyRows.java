@@ -25,12 +25,19 @@ import org.ntk4j.io.NpyFormatException;
 public final class NpyRows implements RowSource {
     private static final long serialVersionUID = 1L;
 
+    /** The .npy file: a Hadoop path or URI. */
     private final String path;
+    /** The driver's Hadoop configuration, which opens {@link #path} in the tasks. */
     private final HadoopConf conf;
+    /** N, the examples (the array's first dimension). */
     private final int rows;
+    /** d, the features per example (1 for a 1-D array). */
     private final int dim;
+    /** Whether the values are float32 (else float64). */
     private final boolean float32;
+    /** Whether the values are big-endian (else little-endian). */
     private final boolean bigEndian;
+    /** The file offset of the first value, just past the header. */
     private final long dataOffset;
 
     private NpyRows(String path, HadoopConf conf, Npy.Layout layout) {
@@ -47,6 +54,14 @@ public final class NpyRows implements RowSource {
     /**
      * Opens {@code path} (a URI such as hdfs://…, s3a://…, file:/…, or a local path) and checks that it is an (N, d)
      * array with N ≥ 1 (a 1-D array is N examples of one feature); {@code role} names it in messages.
+     *
+     * @param spark the session whose Hadoop configuration opens the file
+     * @param path  the .npy file, float32 or float64 in C order; tasks reopen it, so it must be reachable
+     *              from every executor and stay unchanged during the job
+     * @param role  what the file is for messages, e.g. "X" or "X-test"
+     * @return the rows, with only the header read
+     * @throws InvalidInputException when the file is missing or unreadable, is not a .npy array, is shorter than its
+     *                               header says, or is not a non-empty 1-D or 2-D array
      */
     public static NpyRows open(SparkSession spark, String path, String role) {
         HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());

@@ -9,7 +9,12 @@ public final class SparkSessions {
 
     /**
      * The session for {@code master} (local[*], local[2], spark://…, yarn, k8s://…). Under spark-submit the master
-     * given there wins; a local master binds to the loopback address only (no network needed or used).
+     * given there wins; a local master binds to the loopback address only (no network needed or used). The web UI
+     * is off and Spark logs at WARN.
+     *
+     * @param master  the Spark master URL, used unless the {@code spark.master} system property is set
+     * @param appName the application's name, shown by the cluster manager
+     * @return the running session (an existing one in this JVM is reused)
      */
     public static SparkSession start(String master, String appName) {
         SparkSession.Builder b = SparkSession.builder().appName(appName).config("spark.ui.enabled", "false");

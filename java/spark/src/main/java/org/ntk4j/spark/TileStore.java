@@ -38,11 +38,17 @@ public final class TileStore implements Serializable {
     static final String MANIFEST = "manifest.properties";
     private static final String TEMPORARY = "_temporary";
 
+    /** The directory, as given: a Hadoop path or URI. */
     private final String dir;
+    /** The driver's Hadoop configuration, which opens {@link #dir} in the tasks that write tiles. */
     private final HadoopConf conf;
+    /** How the kernel is split into tiles. */
     private final TileGrid grid;
+    /** The kernel's mode, which fixes each tile's layout. */
     private final NtkMode mode;
+    /** O, the network's outputs. */
     private final int outputs;
+    /** Whether tiles hold float32 values (else float64). */
     private final boolean float32;
 
     private TileStore(String dir, HadoopConf conf, TileGrid grid, NtkMode mode, int outputs, boolean float32) {
@@ -114,7 +120,15 @@ public final class TileStore implements Serializable {
         return m;
     }
 
-    /** The manifest of an existing tile directory (for assembling it). */
+    /**
+     * The manifest of an existing tile directory (for assembling it).
+     *
+     * @param dir the tile directory, a Hadoop path or URI
+     * @param c   the Hadoop configuration that opens it
+     * @return the manifest's fields by name: kernel, mode, outputs, dtype, n1, n2, d, symmetric, tile and identity
+     * @throws KernelMismatchException when {@code dir} has no manifest
+     * @throws IOException             when the manifest cannot be read
+     */
     public static Map<String, String> manifest(String dir, org.apache.hadoop.conf.Configuration c) throws IOException {
         HadoopConf conf = new HadoopConf(c);
         Path mf = new Path(dir, MANIFEST);
@@ -125,7 +139,15 @@ public final class TileStore implements Serializable {
         return readManifest(fs, mf);
     }
 
-    /** Reopens an existing tile directory from its manifest alone (to read or assemble it). */
+    /**
+     * Reopens an existing tile directory from its manifest alone (to read or assemble it).
+     *
+     * @param dir the tile directory, a Hadoop path or URI
+     * @param c   the Hadoop configuration that opens it
+     * @return the store, for reading; its tiles may still be missing
+     * @throws KernelMismatchException when {@code dir} has no manifest, or a field of it is missing or malformed
+     * @throws IOException             when the manifest cannot be read
+     */
     public static TileStore existing(String dir, org.apache.hadoop.conf.Configuration c) throws IOException {
         Map<String, String> m = manifest(dir, c);
         try {
@@ -138,27 +160,57 @@ public final class TileStore implements Serializable {
         }
     }
 
+    /**
+     * How the kernel is split into tiles.
+     *
+     * @return the tiling, from the manifest
+     */
     public TileGrid grid() {
         return grid;
     }
 
+    /**
+     * The kernel's mode, which fixes each tile's layout.
+     *
+     * @return the mode
+     */
     public NtkMode mode() {
         return mode;
     }
 
+    /**
+     * O, the network's outputs.
+     *
+     * @return O, ≥ 1
+     */
     public int outputs() {
         return outputs;
     }
 
+    /**
+     * Whether tiles hold float32 values (else float64).
+     *
+     * @return true for float32 tiles
+     */
     public boolean float32() {
         return float32;
     }
 
+    /**
+     * The directory, as given when it was opened.
+     *
+     * @return a Hadoop path or URI
+     */
     public String directory() {
         return dir;
     }
 
-    /** The shape of tile (i, j) in the mode's layout. */
+    /**
+     * The shape of tile (i, j) in the mode's layout.
+     *
+     * @param t a tile of {@link #grid()}
+     * @return a new array: (rows, cols), (rows, cols, O, O) or (rows, cols, O)
+     */
     public int[] shape(TileGrid.Tile t) {
         return mode.shape(grid.to1(t.i()) - grid.from1(t.i()), grid.to2(t.j()) - grid.from2(t.j()), outputs);
     }
@@ -225,7 +277,15 @@ public final class TileStore implements Serializable {
         }
     }
 
-    /** Reads tile t, checking its size and header against its place; a mismatch is a {@link CorruptTileException}. */
+    /**
+     * Reads tile t, checking its size and header against its place; a mismatch is a {@link CorruptTileException}.
+     *
+     * @param t a tile of {@link #grid()}
+     * @return its values, of shape {@link #shape(TileGrid.Tile) shape(t)}
+     * @throws CorruptTileException when the file's size, header, shape or value type does not match
+     * @throws IOException          when the file is missing ({@link java.io.FileNotFoundException}) or cannot be
+     *                              read
+     */
     public Tensor read(TileGrid.Tile t) throws IOException {
         Path p = new Path(dir, t.fileName());
         FileSystem fs = conf.fileSystem(p);
@@ -252,6 +312,10 @@ public final class TileStore implements Serializable {
      * The whole kernel in memory, in the mode's layout (the lower triangle mirrored from the upper tiles when the
      * kernel is symmetric): for kernels that fit; {@code ntk assemble} writes larger ones into a mapped .npy.
      * Throws {@link CorruptTileException} for a bad tile and {@link java.io.FileNotFoundException} for a missing one.
+     *
+     * @return the kernel, of shape (n1, n2), (n1, n2, O, O) or (n1, n2, O) by {@link #mode()}, in fp64
+     * @throws IOException         when a tile is missing or cannot be read
+     * @throws ArithmeticException when the kernel has more values than one array holds
      */
     public Tensor toTensor() throws IOException {
         int[] shape = mode.shape(grid.n1(), grid.n2(), outputs);
