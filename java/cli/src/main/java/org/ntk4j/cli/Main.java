@@ -11,6 +11,12 @@ public final class Main {
     private Main() {
     }
 
+    /**
+     * Runs {@code ntk} with these arguments and exits with the command's code; Ctrl-C or a kill ends the progress
+     * display and reports the interruption.
+     *
+     * @param args the command line after {@code ntk}: a subcommand and its options
+     */
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
@@ -34,7 +40,14 @@ public final class Main {
         return args.length > 0 && !args[0].startsWith("-") ? "ntk " + args[0] : "ntk";
     }
 
-    /** Runs one command line and returns its exit code (0 ok, 2 bad usage or input, 1 internal error). */
+    /**
+     * Runs one command line and returns its exit code (0 ok, 2 bad usage or input, 1 internal error).
+     *
+     * @param out  receives the command's output (results, help, version); flushed before returning
+     * @param err  receives progress and error messages; flushed before returning
+     * @param args the command line after {@code ntk}
+     * @return the exit code: 0, 1 or 2
+     */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         // Plots are rendered off-screen; no display is needed or wanted.
         System.setProperty("java.awt.headless", "true");
@@ -45,7 +58,13 @@ public final class Main {
         return code;
     }
 
-    /** The configured command tree (for tests and for {@link #run}). */
+    /**
+     * The configured command tree (for tests and for {@link #run}).
+     *
+     * @param out where commands print their output
+     * @param err where commands print progress and errors
+     * @return a new command line, with ntk's converters and error handlers
+     */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new NtkCommand());
         cl.setOut(out);

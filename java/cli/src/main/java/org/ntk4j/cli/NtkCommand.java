@@ -16,6 +16,10 @@ public final class NtkCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
+    /** Created once per command line by {@link Main#commandLine}. */
+    public NtkCommand() {
+    }
+
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "a command is needed (kernel, train, predict, regress, devices, bench, demo)");
