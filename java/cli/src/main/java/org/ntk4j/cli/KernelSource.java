@@ -88,11 +88,13 @@ interface KernelSource extends AutoCloseable {
         public long workingBytesPerExample() {
             Architecture a = params.architecture();
             long o = a.outputDim();
-            // The reference backend and the Jacobian contraction hold O rows of P per example; the structured path
-            // holds each layer's activations and O back-propagated δ's. Doubled for fp32 copies and scratch.
-            boolean jacobian = impl == Implementation.JACOBIAN_CONTRACTION || wholeJacobian;
+            // The reference backend holds O rows of P per example. The cpu and cuda backends hold each layer's
+            // activations and O back-propagated δ's per example, whichever implementation: their Jacobian contraction
+            // builds the Jacobian in column chunks inside their own working-memory budget, so counting O·P here
+            // (as before) cut a 512-example kernel of a 301,066-parameter net into 378 tiles, each redoing the
+            // passes — 10× the in-memory time. Doubled for fp32 copies and scratch.
             long perExample;
-            if (jacobian) {
+            if (wholeJacobian) {
                 perExample = o * a.parameterCount();
             } else {
                 long widths = 0;

@@ -239,4 +239,27 @@ class KernelCommandTest {
         assertTrue(small.inMemory());
         assertEquals(1, small.tiles());
     }
+
+    @Test
+    void theJacobianContractionIsPlannedLikeTheStructuredPathExceptOnTheReference() {
+        // The cpu and cuda backends build the Jacobian in column chunks inside their own budget: a peer-sized kernel
+        // (N = 512, 64-512-512-10, P = 301,066) must be one call at the default 2 GiB, not hundreds of tiles.
+        Parameters p = Parameters.init(Architecture.builder(64).hidden(512, 512).output(10).build(), 42);
+        long budget = 2L << 30;
+        long fixed = 2L * 8 * (512 * 64 + p.size());
+        try (KernelSource jc = KernelSource.empirical(Ntk.builder().backend("cpu").open(), p,
+                Implementation.JACOBIAN_CONTRACTION, false);
+             KernelSource structured = KernelSource.empirical(Ntk.builder().backend("cpu").open(), p,
+                     Implementation.STRUCTURED, false);
+             KernelSource reference = KernelSource.empirical(Ntk.builder().backend("reference").open(), p,
+                     Implementation.JACOBIAN_CONTRACTION, true)) {
+            assertEquals(structured.workingBytesPerExample(), jc.workingBytesPerExample());
+            assertTrue(TiledKernel.plan(512, 512, true, 1, jc.workingBytesPerExample(), jc.workingBytesPerPair(),
+                    budget, fixed).inMemory());
+            // the reference really holds O·P values per example: 512 of them do not fit 2 GiB
+            assertTrue(reference.workingBytesPerExample() >= 10L * p.size() * 8);
+            assertFalse(TiledKernel.plan(512, 512, true, 1, reference.workingBytesPerExample(),
+                    reference.workingBytesPerPair(), budget, fixed).inMemory());
+        }
+    }
 }
