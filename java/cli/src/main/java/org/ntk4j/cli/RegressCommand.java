@@ -176,7 +176,7 @@ final class RegressCommand extends BaseCommand {
         String who;
         try (KernelSource source = compute.kernelSource(params)) {
             who = source.description();
-            k = source.compute(x, null, mode);
+            k = source.compute(x, mode);
             kt = source.compute(xt, x, mode);
         }
         Matrix theta = mode == NtkMode.FULL ? KernelLayout.fullToMatrix(k) : k.asMatrix();
