@@ -87,11 +87,11 @@ public class AnalyticBenchmarks {
 
     @Benchmark
     public AnalyticKernel.Kernels kernel(Library s) {
-        return s.kernel.compute(s.x, null);
+        return s.kernel.compute(s.x);
     }
 
     @Benchmark
     public AnalyticKernel.Kernels reference(Reference s) {
-        return s.kernel.compute(s.x, null);
+        return s.kernel.compute(s.x);
     }
 }

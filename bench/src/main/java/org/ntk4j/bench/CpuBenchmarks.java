@@ -86,13 +86,13 @@ public class CpuBenchmarks {
     /** Gram of one Jacobian chunk, FULL shape: (N·O) × C, symmetric rank-k update. */
     @Benchmark
     public Matrix gramFullChunk() {
-        return backend.gram(chunkFull, null);
+        return backend.gram(chunkFull, chunkFull);
     }
 
     /** Gram of one Jacobian chunk, TRACE shape: N × (O·C). */
     @Benchmark
     public Matrix gramTraceChunk() {
-        return backend.gram(chunkTrace, null);
+        return backend.gram(chunkTrace, chunkTrace);
     }
 
     @Benchmark

@@ -41,13 +41,13 @@ public final class InfiniteWidthTiming {
                 : AnalyticKernel.of(arch);
         Matrix x = BenchModels.inputs(n, arch.inputDim(), 1);
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        k.compute(x, null);
+        k.compute(x);
         double[] wall = new double[reps];
         double[] cpu = new double[reps];
         for (int r = 0; r < reps; r++) {
             long c0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
-            k.compute(x, null);
+            k.compute(x);
             wall[r] = (System.nanoTime() - t0) * 1e-9;
             cpu[r] = (os.getProcessCpuTime() - c0) * 1e-9;
         }
