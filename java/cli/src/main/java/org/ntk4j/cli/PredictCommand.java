@@ -2,7 +2,6 @@ package org.ntk4j.cli;
 
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.Locale;
 import org.ntk4j.Ntk;
 import org.ntk4j.Matrix;
@@ -37,20 +36,8 @@ import picocli.CommandLine.Option;
                 "  ntk predict --x train.npy --y y.npy --x-test test.npy --arch 64,1,10 --impl analytic --t 500 --lr 1"
                         + " --y-test ytest.npy --out pred.npy"})
 final class PredictCommand extends BaseCommand {
-    @Option(names = "--x", required = true, paramLabel = "X.npy", description = "Training inputs (N, d).")
-    Path xFile;
-
-    @Option(names = "--y", required = true, paramLabel = "Y.npy", description = "Training targets (N, O).")
-    Path yFile;
-
-    @Option(names = "--x-test", required = true, paramLabel = "XT.npy", description = "Test inputs (N_test, d).")
-    Path xTestFile;
-
-    @Option(names = "--y-test", paramLabel = "YT.npy", description = "Test targets (N_test, O), to report loss and accuracy.")
-    Path yTestFile;
-
-    @Option(names = "--out", required = true, paramLabel = "PRED.npy", description = "Predictions (N_test, O).")
-    Path outFile;
+    @Mixin
+    TrainTestFiles files;
 
     @Option(names = "--t", defaultValue = "inf", paramLabel = "T|inf",
             description = "Training time: gradient steps (--flow gd) or time in units of η (--flow continuous);"
@@ -83,9 +70,9 @@ final class PredictCommand extends BaseCommand {
     @Override
     protected int execute() throws Exception {
         long start = System.nanoTime();
-        Inputs.requireDistinct(Inputs.Role.in("--x", xFile), Inputs.Role.in("--y", yFile),
-                Inputs.Role.in("--x-test", xTestFile), Inputs.Role.in("--y-test", yTestFile),
-                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", outFile),
+        Inputs.requireDistinct(Inputs.Role.in("--x", files.xFile), Inputs.Role.in("--y", files.yFile),
+                Inputs.Role.in("--x-test", files.xTestFile), Inputs.Role.in("--y-test", files.yTestFile),
+                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", files.outFile),
                 Inputs.Role.out("--save-params", model.saveParams));
         double t = parseTime(time);
         double eta = TrainCommand.parseLearningRate(lr);
@@ -109,14 +96,14 @@ final class PredictCommand extends BaseCommand {
         if (analytic) {
             mode = NtkMode.TRACE; // the infinite-width kernel is Θ ⊗ I_O: full adds nothing
         }
-        Inputs.requireWritable(outFile);
+        Inputs.requireWritable(files.outFile);
         Parameters params = model.parameters();
         int d = params.architecture().inputDim();
         int o = params.architecture().outputDim();
-        Matrix x = Inputs.examples(xFile, d, "X");
-        Matrix y = Inputs.targets(yFile, x.rows(), o);
-        Matrix xt = Inputs.examples(xTestFile, d, "X-test");
-        Matrix yt = yTestFile == null ? null : Inputs.targets(yTestFile, xt.rows(), o);
+        Matrix x = Inputs.examples(files.xFile, d, "X");
+        Matrix y = Inputs.targets(files.yFile, x.rows(), o);
+        Matrix xt = Inputs.examples(files.xTestFile, d, "X-test");
+        Matrix yt = files.yTestFile == null ? null : Inputs.targets(files.yTestFile, xt.rows(), o);
         long kernelValues = (long) x.rows() * x.rows() * (mode == NtkMode.FULL ? (long) o * o : 1);
         if (kernelValues > Integer.MAX_VALUE - 8) {
             throw new UsageError("the training kernel would have " + kernelValues + " values, more than one Java array"
@@ -127,7 +114,7 @@ final class PredictCommand extends BaseCommand {
                 params.architecture());
         Prediction p;
         // Claimed before the work, so a second run writing the same file is refused now.
-        try (OutputFile out = OutputFile.open(outFile)) {
+        try (OutputFile out = OutputFile.open(files.outFile)) {
             p = predict(params, x, y, xt, t, eta, f, mode, analytic, advice);
             Overflow.checkRows(p.values(), "the predictions", advice);
             try (OutputStream s = new BufferedOutputStream(out.stream(), 1 << 16)) {
@@ -143,7 +130,7 @@ final class PredictCommand extends BaseCommand {
                 score += String.format(Locale.ROOT, ", accuracy %.1f%%", 100 * accuracy(pred, yt));
             }
         }
-        info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions at t = %s%s in %.2f s [%s]%s", outFile,
+        info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions at t = %s%s in %.2f s [%s]%s", files.outFile,
                 pred.rows(), pred.cols(), t == Double.POSITIVE_INFINITY ? "∞" : time.trim(),
                 t == Double.POSITIVE_INFINITY ? "" : String.format(Locale.ROOT, " (η = %.4g)", p.eta()),
                 (System.nanoTime() - start) / 1e9, p.who(), score));

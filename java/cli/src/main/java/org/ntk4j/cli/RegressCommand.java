@@ -1,6 +1,5 @@
 package org.ntk4j.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,20 +33,8 @@ import picocli.CommandLine.Option;
                 "  ntk regress --x X.npy --y Y.npy --x-test XT.npy --arch 64,1,10 --impl analytic --lambda 1e-3 --out P.npy",
                 "  ntk regress --x X.npy --y Y.npy --x-test XT.npy --arch 64,2048,10 --lambda 1e-2 --spark local[*] --out P.npy"})
 final class RegressCommand extends BaseCommand {
-    @Option(names = "--x", required = true, paramLabel = "X.npy", description = "Training inputs (N, d).")
-    Path xFile;
-
-    @Option(names = "--y", required = true, paramLabel = "Y.npy", description = "Training targets (N, O).")
-    Path yFile;
-
-    @Option(names = "--x-test", required = true, paramLabel = "XT.npy", description = "Test inputs (N_test, d).")
-    Path xTestFile;
-
-    @Option(names = "--y-test", paramLabel = "YT.npy", description = "Test targets (N_test, O), to report RMSE and accuracy.")
-    Path yTestFile;
-
-    @Option(names = "--out", required = true, paramLabel = "PRED.npy", description = "Predictions (N_test, O).")
-    Path outFile;
+    @Mixin
+    TrainTestFiles files;
 
     @Option(names = "--mode", defaultValue = "trace", paramLabel = "trace|full", converter = Converters.ModeConverter.class,
             description = "trace: Θ_trace ⊗ I_O; full: the (N·O)×(N·O) kernel (default: ${DEFAULT-VALUE}).")
@@ -123,28 +110,28 @@ final class RegressCommand extends BaseCommand {
         if (compute.impl == ComputeOptions.Impl.ANALYTIC && mode == NtkMode.FULL) {
             throw new UsageError("the infinite-width kernel is Θ ⊗ I_O: use --mode trace with --impl analytic");
         }
-        Inputs.requireDistinct(Inputs.Role.in("--x", xFile), Inputs.Role.in("--y", yFile),
-                Inputs.Role.in("--x-test", xTestFile), Inputs.Role.in("--y-test", yTestFile),
-                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", outFile),
+        Inputs.requireDistinct(Inputs.Role.in("--x", files.xFile), Inputs.Role.in("--y", files.yFile),
+                Inputs.Role.in("--x-test", files.xTestFile), Inputs.Role.in("--y-test", files.yTestFile),
+                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", files.outFile),
                 Inputs.Role.out("--save-params", model.saveParams));
-        Inputs.requireWritable(outFile);
+        Inputs.requireWritable(files.outFile);
         Parameters params = model.parameters();
         int d = params.architecture().inputDim();
         int o = params.architecture().outputDim();
-        Matrix x = Inputs.examples(xFile, d, "X");
-        Matrix y = Inputs.targets(yFile, x.rows(), o);
-        Matrix xt = Inputs.examples(xTestFile, d, "X-test");
-        Matrix yt = yTestFile == null ? null : Inputs.targets(yTestFile, xt.rows(), o);
+        Matrix x = Inputs.examples(files.xFile, d, "X");
+        Matrix y = Inputs.targets(files.yFile, x.rows(), o);
+        Matrix xt = Inputs.examples(files.xTestFile, d, "X-test");
+        Matrix yt = files.yTestFile == null ? null : Inputs.targets(files.yTestFile, xt.rows(), o);
 
         Solved s;
         try (Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "it")) {
             s = spark.enabled()
-                    ? SparkRun.regress(spark.master, spark.tile, SparkRun.spec(compute, params, mode), xFile, xTestFile, y,
+                    ? SparkRun.regress(spark.master, spark.tile, SparkRun.spec(compute, params, mode), files.xFile, files.xTestFile, y,
                             lambda, tolerance, maxIterations, pre, rank, !recompute, bars)
                     : inProcess(params, x, y, xt, pre, bars);
         }
         Matrix pred = s.predictions();
-        Npy.write(outFile, NpyArray.of(pred, compute.float32Output()));
+        Npy.write(files.outFile, NpyArray.of(pred, compute.float32Output()));
         ConjugateGradient.Result r = s.solve();
         if (!r.converged()) {
             info(String.format(Locale.ROOT, "warning: not converged after %d iterations (residual %.3e > --tol %.1e);"
@@ -158,7 +145,7 @@ final class RegressCommand extends BaseCommand {
             }
         }
         info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions; PCG (%s) %d iterations, residual %.2e, in %.2f s"
-                        + " [%s]%s", outFile, pred.rows(), pred.cols(), pre.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                        + " [%s]%s", files.outFile, pred.rows(), pred.cols(), pre.name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 r.iterations(), r.finalResidual(), (System.nanoTime() - start) / 1e9, s.where(), score));
         return 0;
     }
