@@ -61,8 +61,11 @@ class SoakTest {
     void thousandMixedCallsLeaveMemoryAtBaselineAndMatchAFreshBackend() throws Exception {
         List<Call> calls = calls(1000);
         try (Ntk longLived = Ntk.builder().backend("cpu").precision(Precision.FP32).open()) {
-            // warm-up: thread pool, BLAS buffers, JIT
-            for (Call c : calls.subList(0, 50)) {
+            // warm-up: thread pool, BLAS buffers, JIT — and one whole pass, so that the heap pages the collector
+            // cycles through are already resident: otherwise resident memory grows by up to the young generation's
+            // size, depending on the JVM's sizing and the machine's load, which is not a leak. A leak per call shows
+            // in the second pass just the same.
+            for (Call c : calls) {
                 c.on(longLived);
             }
             long heap0 = usedHeapAfterGc();
