@@ -26,22 +26,22 @@ import org.ntk4j.spi.Validation;
  */
 final class CudaPreparedModel extends PreparedModel {
     private final CudaBackend backend;
-    private final CudaBackend.Net net;
-    private final CudaBackend.Net start;
-    private final CudaBackend.Workspace ws;
-    private final CudaBackend.Grad grad;
+    private final DeviceNet net;
+    private final DeviceNet start;
+    private final Workspace ws;
+    private final CudaOperations.Grad grad;
     private final long residentBytes;
 
     private CudaPreparedModel(CudaBackend backend, Architecture arch) {
         super(arch);
         this.backend = backend;
-        CudaBackend.Net n = null;
-        CudaBackend.Net s = null;
-        CudaBackend.Workspace w = backend.new Workspace();
+        DeviceNet n = null;
+        DeviceNet s = null;
+        Workspace w = backend.operations().newWorkspace();
         try {
-            n = backend.new Net(arch, true);
-            s = backend.new Net(arch, false);
-            this.grad = backend.gradBuffers(w, arch);
+            n = backend.operations().newNet(arch, true);
+            s = backend.operations().newNet(arch, false);
+            this.grad = backend.operations().gradBuffers(w, arch);
         } catch (RuntimeException e) {
             Release r = new Release(e);
             r.close(java.util.Arrays.asList(w, n, s));
@@ -73,7 +73,7 @@ final class CudaPreparedModel extends PreparedModel {
     static CudaPreparedModel initial(CudaBackend backend, Architecture arch, long seed) {
         CudaPreparedModel m = new CudaPreparedModel(backend, arch);
         try {
-            backend.loadInitial(seed, m.net, m.start);
+            DeviceNet.loadInitial(seed, m.net, m.start);
             return m;
         } catch (RuntimeException e) {
             Release r = new Release(e);
@@ -104,31 +104,31 @@ final class CudaPreparedModel extends PreparedModel {
 
     @Override
     protected Matrix computeForward(Matrix x) {
-        return backend.call(() -> backend.forwardOn(net, ws, avail(), residentBytes, x));
+        return backend.call(() -> backend.operations().forwardOn(net, ws, avail(), residentBytes, x));
     }
 
     @Override
     protected LossGradient computeMseLossGradient(Matrix x, Matrix y) {
         return backend.call(() -> {
-            double loss = backend.gradientOn(net, ws, avail(), residentBytes, grad, x, y, 0);
-            return new LossGradient(loss, backend.downloadGradient(architecture(), grad));
+            double loss = backend.operations().gradientOn(net, ws, avail(), residentBytes, grad, x, y, 0);
+            return new LossGradient(loss, backend.operations().downloadGradient(architecture(), grad));
         });
     }
 
     @Override
     protected double computeStep(Matrix x, Matrix y, double learningRate) {
-        return backend.call(() -> backend.gradientOn(net, ws, avail(), residentBytes, grad, x, y, learningRate));
+        return backend.call(() -> backend.operations().gradientOn(net, ws, avail(), residentBytes, grad, x, y, learningRate));
     }
 
     @Override
     protected double[] computeLayerDistancesFromStart() {
-        return backend.call(() -> backend.layerDistancesOn(net, start, ws));
+        return backend.call(() -> backend.operations().layerDistancesOn(net, start, ws));
     }
 
     @Override
     protected Tensor computeKernel(Matrix x1, Matrix x2, boolean symmetric, NtkMode mode, Implementation impl) {
         Validation.requireNtkArguments(architecture(), x1, x2, mode, impl);
-        return backend.call(() -> backend.ntkOn(net, ws, avail(), residentBytes, x1, x2, symmetric, mode, impl));
+        return backend.call(() -> backend.tiler().ntk(net, ws, avail(), residentBytes, x1, x2, symmetric, mode, impl));
     }
 
     /** The device this model lives on (for tests and measurements). */

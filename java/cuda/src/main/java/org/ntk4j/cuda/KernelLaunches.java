@@ -1,5 +1,7 @@
 package org.ntk4j.cuda;
 
+import org.ntk4j.NtkMode;
+
 /**
  * Typed launchers for the kernels in {@code cuda/*.cu}: entry-point names, argument order and types, grids and
  * blocks, and the split-K heuristic, exactly as {@code cuda/README.md} documents them (native/kernels.h is the C++
@@ -163,35 +165,45 @@ final class KernelLaunches {
 
     // ---- structured.cu ----------------------------------------------------------------------------------
 
-    /** {M, N, batch} of the delta-Gram for a structured mode (0 full, 1 trace, 2 diagonal). */
-    static int[] structDims(int mode, int n1, int n2, int o) {
-        return new int[] {mode == 0 ? n1 * o : n1, mode == 0 ? n2 * o : n2, mode == 2 ? o : 1};
+    /** The kernels' code of a mode (structured.cu: 0 full, 1 trace, 2 diagonal); the only place it is spelled out. */
+    static int modeCode(NtkMode mode) {
+        return switch (mode) {
+            case FULL -> 0;
+            case TRACE -> 1;
+            case DIAGONAL -> 2;
+        };
+    }
+
+    /** {M, N, batch} of the delta-Gram for a structured mode. */
+    static int[] structDims(NtkMode mode, int n1, int n2, int o) {
+        boolean full = mode == NtkMode.FULL;
+        return new int[] {full ? n1 * o : n1, full ? n2 * o : n2, mode == NtkMode.DIAGONAL ? o : 1};
     }
 
     /** The reduction length of the structured δ-Gram: O·width in trace mode, width otherwise. */
-    static long structK(int mode, int o, int width) {
-        return mode == 1 ? (long) width * o : width;
+    static long structK(NtkMode mode, int o, int width) {
+        return mode == NtkMode.TRACE ? (long) width * o : width;
     }
 
-    int structSplits(Elem e, int mode, int n1, int n2, int o, int width, long maxWs) {
+    int structSplits(Elem e, NtkMode mode, int n1, int n2, int o, int width, long maxWs) {
         int[] d = structDims(mode, n1, n2, o);
         return chooseSplits(d[0], d[1], d[2], structK(mode, o, width), e.bm, e.bn, maxWs, false);
     }
 
-    static long structWorkspaceElements(Elem e, int mode, int n1, int n2, int o, int width, int splits) {
+    static long structWorkspaceElements(Elem e, NtkMode mode, int n1, int n2, int o, int width, int splits) {
         int[] d = structDims(mode, n1, n2, o);
         return workspaceElements(e == Elem.F32, structK(mode, o, width), splits, d[2], d[0], d[1]);
     }
 
     /** Θ (fp64) = beta·Θ + (c2·Gh + s2) ⊙ δ-Gram, Gh fp64, δ of type {@code e}; ws as {@link #structWorkspaceElements}. */
-    void structLayer(Elem e, int mode, int n1, int n2, int o, int width, long d1, long d2, long gh, long ldgh, double c2,
+    void structLayer(Elem e, NtkMode mode, int n1, int n2, int o, int width, long d1, long d2, long gh, long ldgh, double c2,
                      double s2, double beta, long theta, int splits, long ws) {
         int[] d = structDims(mode, n1, n2, o);
         dev.launch("ntk_struct_layer_" + e.suffix, cdiv(d[1], e.bn), cdiv(d[0], e.bm), d[2] * splits, THREADS, 1, 1,
-                mode, n1, n2, o, width, d1, d2, gh, ldgh, f64(c2), f64(s2), f64(beta), theta, splits, ws);
+                modeCode(mode), n1, n2, o, width, d1, d2, gh, ldgh, f64(c2), f64(s2), f64(beta), theta, splits, ws);
         if (usesWorkspace(e == Elem.F32, structK(mode, o, width), splits)) {
             dev.launch("ntk_struct_splitk_reduce", strideGrid((long) d[2] * d[0] * d[1]), 1, 1, THREADS, 1, 1,
-                    ws, mode, n1, n2, o, width, gh, ldgh, f64(c2), f64(s2), f64(beta), theta, splits);
+                    ws, modeCode(mode), n1, n2, o, width, gh, ldgh, f64(c2), f64(s2), f64(beta), theta, splits);
         }
     }
 

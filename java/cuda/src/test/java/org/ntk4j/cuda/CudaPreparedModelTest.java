@@ -50,7 +50,7 @@ class CudaPreparedModelTest {
             b.setPoisonOutputs(true);
             // Resident: W, Wᵀ, b; the starting W, b; the gradient W, b. Then room for about 5 examples of
             // activations, deltas, x and y (233 + 4 + 6 values each) besides the 2 KiB the loss reduction keeps.
-            long resident = 8 * (CudaBackend.netElements(arch, true) + 2 * CudaBackend.netElements(arch, false));
+            long resident = 8 * (CudaMemoryPlanner.netElements(arch, true) + 2 * CudaMemoryPlanner.netElements(arch, false));
             try (org.ntk4j.PreparedModel m = b.prepare(p)) {
                 b.setMemoryBudget(resident + 2048 + 5L * 8 * (233 + 4 + 6));
                 org.ntk4j.LossGradient got = m.mseLossGradient(x, y);

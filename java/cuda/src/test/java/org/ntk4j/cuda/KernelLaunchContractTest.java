@@ -243,12 +243,12 @@ class KernelLaunchContractTest {
     @Test
     void cublasChunksFitItsIntegerSizes() {
         long p = 3L << 31;
-        long pc = CudaBackend.jcChunk(p, 1, Long.MAX_VALUE / 4, true);
+        long pc = CudaMemoryPlanner.jcChunk(p, 1, Long.MAX_VALUE / 4, true);
         assertTrue(pc <= Integer.MAX_VALUE && KernelLaunches.jacobianLd(pc) <= Integer.MAX_VALUE, "chunk " + pc);
         assertEquals(0, pc % KernelLaunches.J_LD_ALIGN);
-        assertEquals(p, CudaBackend.jcChunk(p, 1, Long.MAX_VALUE / 4, false), "the own kernel takes 64-bit sizes");
-        assertEquals(96, CudaBackend.jcChunk(1000, 10, 1000, false), "a partial chunk is a multiple of 32 columns");
-        assertEquals(37, CudaBackend.jcChunk(37, 10, 1000, true), "a whole small P is one chunk");
+        assertEquals(p, CudaMemoryPlanner.jcChunk(p, 1, Long.MAX_VALUE / 4, false), "the own kernel takes 64-bit sizes");
+        assertEquals(96, CudaMemoryPlanner.jcChunk(1000, 10, 1000, false), "a partial chunk is a multiple of 32 columns");
+        assertEquals(37, CudaMemoryPlanner.jcChunk(37, 10, 1000, true), "a whole small P is one chunk");
     }
 
     @Test

@@ -1,0 +1,80 @@
+package org.ntk4j.cuda;
+
+import java.util.function.IntToLongFunction;
+import org.ntk4j.Implementation;
+import org.ntk4j.KernelLayout;
+import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
+import org.ntk4j.model.Architecture;
+
+/**
+ * The NTK on the device in tiles of x1 × x2 examples: the largest square tile whose activations, deltas and fp64
+ * outputs fit the call's memory ({@link CudaMemoryPlanner}) and the device's grid limits; for Θ(x, x) only the tiles
+ * on and above the diagonal are computed, each off-diagonal one also written transposed, and the diagonal tiles'
+ * lower halves mirrored at the end. Each tile is computed by {@link CudaOperations#structuredTile} or
+ * {@link CudaOperations#jcTile}.
+ */
+final class CudaTiler {
+    private final CudaOperations ops;
+    private final CudaMemoryPlanner memory;
+
+    CudaTiler(CudaOperations ops, CudaMemoryPlanner memory) {
+        this.ops = ops;
+        this.memory = memory;
+    }
+
+    Tensor ntk(DeviceNet net, Workspace ws, long avail, long modelBytes, Matrix x1, Matrix x2r, boolean symmetric,
+               NtkMode mode, Implementation impl) {
+        Architecture a = net.a;
+        int n1 = x1.rows();
+        int n2 = x2r.rows();
+        int o = a.outputDim();
+        int vpp = mode.valuesPerPair(o);
+        double[] out = new double[n1 * n2 * vpp];
+        boolean jc = impl == Implementation.JACOBIAN_CONTRACTION;
+        long per = CudaMemoryPlanner.actsPerExample(a, o) * ops.elem.bytes;
+        // Tile of examples per side: activations of two tiles, the fp64 outputs (Θ, the h-Gram and a workspace of
+        // each, which an fp32 reduction longer than one slice needs), for JC also G, its workspace and the full
+        // layout, plus a quarter for split-K partials and J column chunks.
+        IntToLongFunction cost = t -> {
+            long tt = (long) t * t;
+            long c = 2L * t * per + tt * (2L * vpp + 2) * 8;
+            if (jc) {
+                c += tt * o * o * 8 * 3 + 2L * t * o * ops.elem.bytes * KernelLaunches.J_LD_ALIGN;
+            }
+            return c + c / 3;
+        };
+        int tile = CudaMemoryPlanner.fitTile(Math.max(n1, n2), CudaMemoryPlanner.gridCap(o), avail, cost);
+        if (tile == 0) {
+            throw memory.tooBig("the NTK", modelBytes + cost.applyAsLong(1), modelBytes);
+        }
+        int t1max = Math.min(tile, n1);
+        int t2max = Math.min(tile, n2);
+        for (int i0 = 0; i0 < n1; i0 += t1max) {
+            int t1 = Math.min(t1max, n1 - i0);
+            CudaOperations.Acts a1 = ops.forwardTile(net, ws, "a", x1, i0, t1);
+            ops.ntkDeltas(net, ws, "a", a1);
+            for (int j0 = symmetric ? i0 : 0; j0 < n2; j0 += t2max) {
+                int t2 = Math.min(t2max, n2 - j0);
+                boolean same = symmetric && j0 == i0;
+                CudaOperations.Acts a2 = a1;
+                if (!same) {
+                    a2 = ops.forwardTile(net, ws, "b", x2r, j0, t2);
+                    ops.ntkDeltas(net, ws, "b", a2);
+                }
+                long left = avail - 2L * tile * per;
+                double[] tileOut = jc ? ops.jcTile(net, ws, a1, a2, same, mode, left, modelBytes)
+                        : ops.structuredTile(net, ws, a1, a2, same, mode, left);
+                KernelLayout.copyPairs(tileOut, t2, 0, 0, t1, t2, vpp, out, n2, i0, j0);
+                if (symmetric && !same) {
+                    KernelLayout.transposePairs(tileOut, t2, 0, 0, t1, t2, mode, o, out, n2, j0, i0);
+                }
+            }
+        }
+        if (symmetric) {
+            KernelLayout.mirrorUpperPairs(out, n1, mode, o);
+        }
+        return new Tensor(mode.shape(n1, n2, o), out);
+    }
+}
