@@ -329,14 +329,151 @@ public final class LinearizedDynamics {
             throw new InvalidInputException("the train kernel and the test-train kernel must both be trace-mode "
                     + "(N, N) kernels or both full kernels");
         }
-        Matrix reg = trainKernel.copy();
-        double[] r = reg.data();
-        for (int i = 0; i < reg.rows(); i++) {
-            r[i * reg.cols() + i] += ridge;
-        }
+        Matrix reg = plusDiagonal(trainKernel, ridge);
         Matrix alpha = LinearAlgebra.choleskySolve(reg, residualAsColumns(yTrain, null, reg.rows()));
         Matrix pred = LinearAlgebra.multiply(testTrainKernel, false, alpha, false);
         return new Matrix(testRows, o, pred.data());
+    }
+
+    /**
+     * The covariance of f_test(t) over random initialisations — the infinite ensemble of networks linearised at
+     * their initialisation and trained on MSE with this kernel (neural-tangents' {@code gradient_descent_mse_ensemble}
+     * with {@code compute_cov=True}) — when the initial outputs f_0 on the train and test inputs are jointly Gaussian
+     * with mean zero and covariance the NNGP K (the network's output covariance at initialisation):
+     *
+     * <pre>
+     *   Σ(t) = K_tt + Θ_tx M K M Θ_xt − (Θ_tx M K_xt + K_tx M Θ_xt),   M = Θ⁻¹ (I − e^{−Θ t'/n})
+     * </pre>
+     *
+     * (M from the eigendecomposition at finite t, with (1 − ηλ/n)^t for discrete steps; M = Θ⁻¹ by Cholesky at
+     * t = ∞). With Θ the NTK this is the NTK ensemble's covariance; with Θ = K (only the read-out trained, or the
+     * Bayesian network) it is K_tt − K_tx K⁻¹ (I − e^{−2K t'/n}) K_xt, at t = ∞ the GP posterior K_tt − K_tx K⁻¹ K_xt.
+     * The prior's blocks must be in this kernel's layout: (N, N)-shaped for a trace-mode kernel (the covariance is
+     * then that of each output column, the same for all), or (N·O)-shaped in full. The targets do not enter.
+     *
+     * @param t     the time: steps for GRADIENT_DESCENT, units of η for GRADIENT_FLOW; ≥ 0, may be ∞
+     * @param prior the NNGP on train, test-train and test inputs; read, not kept
+     * @return a new (Nt, Nt) matrix (trace mode) or (Nt·O, Nt·O) matrix (full), symmetric
+     * @throws InvalidInputException when no test kernel was given or the prior's shapes do not fit
+     * @throws NotPositiveDefiniteException at t = ∞ when the kernel is not positive definite
+     */
+    public Matrix predictTestCovariance(double t, PriorCovariance prior) {
+        requireTime(t);
+        if (testKernel == null) {
+            throw new InvalidInputException("no test kernel was given");
+        }
+        requirePrior(prior, rows, testKernel.rows());
+        Matrix mThetaXt;
+        if (t == Double.POSITIVE_INFINITY) {
+            mThetaXt = LinearAlgebra.choleskySolve(kernel, transpose(testKernel));
+        } else {
+            // M·Θ_xt = V·diag(−g(λ)/λ)·Vᵀ·Θ_xt, with Vᵀ the rows of eigen.vectors().
+            Matrix b = LinearAlgebra.multiply(eigen.vectors(), false, testKernel, true);
+            double[] lam = eigen.values();
+            double[] bv = b.data();
+            int c = b.cols();
+            for (int i = 0; i < rows; i++) {
+                double f = -gOverLambda(lam[i], t);
+                for (int j = 0; j < c; j++) {
+                    bv[i * c + j] *= f;
+                }
+            }
+            mThetaXt = LinearAlgebra.multiply(eigen.vectors(), true, b, false);
+        }
+        return ensembleCovariance(mThetaXt, prior);
+    }
+
+    /**
+     * The covariance that goes with {@link #kernelRegression(Matrix, Matrix, Matrix, double)}: that of the infinite
+     * ensemble trained to convergence on the kernel Θ + ridge·I, with the initial outputs distributed as the NNGP K,
+     *
+     * <pre>
+     *   Σ = K_tt + Θ_tx A⁻¹ K A⁻¹ Θ_xt − (Θ_tx A⁻¹ K_xt + K_tx A⁻¹ Θ_xt),   A = Θ + ridge·I
+     * </pre>
+     *
+     * as {@link #predictTestCovariance} at t = ∞. Pass the NNGP itself as the kernel for the NNGP regime: at ridge 0
+     * this is the GP posterior K_tt − K_tx K⁻¹ K_xt; with a ridge it stays the ensemble's covariance (smaller terms
+     * subtracted, not the posterior of noisy observations). The prior's blocks are in the kernel's layout.
+     *
+     * @param trainKernel     Θ(x_train, x_train), (N, N) or (N·O, N·O); read, not changed
+     * @param testTrainKernel Θ(x_test, x_train), (Nt, N) or (Nt·O, N·O) to match; read, not changed
+     * @param prior           the NNGP blocks in the same layout; read, not kept
+     * @param ridge           added to Θ's diagonal, ≥ 0
+     * @return a new (Nt, Nt) or (Nt·O, Nt·O) matrix, symmetric
+     * @throws InvalidInputException when shapes do not match or ridge is negative
+     * @throws NotPositiveDefiniteException when Θ + ridge·I is not positive definite
+     */
+    public static Matrix kernelRegressionCovariance(Matrix trainKernel, Matrix testTrainKernel, PriorCovariance prior,
+                                                    double ridge) {
+        if (trainKernel == null || testTrainKernel == null || prior == null) {
+            throw new InvalidInputException("train kernel, test-train kernel and prior covariance must be given");
+        }
+        if (!(ridge >= 0) || !Double.isFinite(ridge)) {
+            throw new InvalidInputException("ridge must be non-negative and finite, got " + ridge);
+        }
+        if (trainKernel.rows() != trainKernel.cols() || testTrainKernel.cols() != trainKernel.rows()) {
+            throw new InvalidInputException("train kernel (" + trainKernel.rows() + ", " + trainKernel.cols()
+                    + ") and test-train kernel (" + testTrainKernel.rows() + ", " + testTrainKernel.cols()
+                    + ") do not fit together");
+        }
+        requirePrior(prior, trainKernel.rows(), testTrainKernel.rows());
+        return ensembleCovariance(LinearAlgebra.choleskySolve(plusDiagonal(trainKernel, ridge),
+                transpose(testTrainKernel)), prior);
+    }
+
+    /** K_tt + (MΘ_xt)ᵀ·K·(MΘ_xt) − C − Cᵀ with C = (MΘ_xt)ᵀ·K_xt, made exactly symmetric. */
+    private static Matrix ensembleCovariance(Matrix mThetaXt, PriorCovariance prior) {
+        Matrix kTerm = LinearAlgebra.multiply(prior.train(), false, mThetaXt, false);
+        Matrix cov = prior.test().copy();
+        LinearAlgebra.gemm(1.0, mThetaXt, true, kTerm, false, 1.0, cov);
+        Matrix cross = LinearAlgebra.multiply(mThetaXt, true, prior.testTrain(), true);
+        int m = cov.rows();
+        double[] c = cov.data();
+        double[] x = cross.data();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j <= i; j++) {
+                double v = 0.5 * ((c[i * m + j] + c[j * m + i]) - 2 * (x[i * m + j] + x[j * m + i]));
+                c[i * m + j] = v;
+                c[j * m + i] = v;
+            }
+        }
+        return cov;
+    }
+
+    private static void requirePrior(PriorCovariance prior, int trainRows, int testRows) {
+        if (prior == null) {
+            throw new InvalidInputException("the prior covariance must be given");
+        }
+        if (prior.train().rows() != trainRows || prior.train().cols() != trainRows
+                || prior.testTrain().rows() != testRows || prior.testTrain().cols() != trainRows
+                || prior.test().rows() != testRows || prior.test().cols() != testRows) {
+            throw new InvalidInputException("the prior covariance's blocks (" + prior.train().rows() + "×"
+                    + prior.train().cols() + ", " + prior.testTrain().rows() + "×" + prior.testTrain().cols() + ", "
+                    + prior.test().rows() + "×" + prior.test().cols() + ") do not match the kernel's layout ("
+                    + trainRows + "×" + trainRows + ", " + testRows + "×" + trainRows + ", " + testRows + "×"
+                    + testRows + ")");
+        }
+    }
+
+    private static Matrix transpose(Matrix a) {
+        Matrix t = Matrix.zeros(a.cols(), a.rows());
+        double[] s = a.data();
+        double[] d = t.data();
+        for (int i = 0; i < a.rows(); i++) {
+            for (int j = 0; j < a.cols(); j++) {
+                d[j * a.rows() + i] = s[i * a.cols() + j];
+            }
+        }
+        return t;
+    }
+
+    private static Matrix plusDiagonal(Matrix a, double v) {
+        Matrix reg = a.copy();
+        double[] r = reg.data();
+        for (int i = 0; i < reg.rows(); i++) {
+            r[i * reg.cols() + i] += v;
+        }
+        return reg;
     }
 
     /** diag(g(λ)) or diag(g(λ)/λ) times the coefficients Vᵀ(f_0 − y). */
