@@ -12,6 +12,7 @@ import org.ntk4j.model.Parameters;
 import org.ntk4j.spi.Backend;
 import org.ntk4j.spi.BackendConfig;
 import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.spi.Validation;
 
 /**
  * The entry point: empirical NTKs, forward passes, Jacobians and MSE gradients of a dense network on the best
@@ -246,6 +247,44 @@ public final class Ntk implements AutoCloseable {
      */
     public Matrix kernelMatrix(Parameters params, Matrix x1, Matrix x2, Implementation implementation) {
         return backend.ntkMatrix(params, x1, x2, implementation);
+    }
+
+    /**
+     * The empirical NNGP Σ(x, x): the products of the network's outputs f_a(x_i)·f_b(x_j) (neural-tangents'
+     * {@code empirical_nngp_fn}), laid out by mode as the NTK is — full (N, N, O, O), trace (N, N) the mean over
+     * outputs of f_a(x_i)·f_a(x_j), diagonal (N, N, O) — exactly symmetric. The outputs come from this backend's
+     * forward pass (in its precision); their products are formed in fp64. Over random initialisations its mean is
+     * the infinite-width NNGP ({@link org.ntk4j.analytic.AnalyticKernel#nngp}) as the widths grow.
+     *
+     * @param params the network
+     * @param x      the inputs, (N, d)
+     * @param mode   which values: (N, N, O, O), (N, N) or (N, N, O)
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException  when an argument is invalid (see {@link #kernel(Parameters, Matrix, NtkMode)})
+     * @throws BackendClosedException after {@link #close()}
+     */
+    public Tensor nngp(Parameters params, Matrix x, NtkMode mode) {
+        Validation.requireNtkArguments(params, x, x, mode, Implementation.AUTO);
+        Matrix f = backend.forward(params, x);
+        return EmpiricalNngp.of(f, f, mode);
+    }
+
+    /**
+     * The empirical NNGP Σ(x1, x2) = f_a(x1_i)·f_b(x2_j) in {@code mode}'s layout; see
+     * {@link #nngp(Parameters, Matrix, NtkMode)}. The same instance twice is the symmetric form.
+     *
+     * @param params the network
+     * @param x1     the first inputs, (N1, d)
+     * @param x2     the second inputs, (N2, d)
+     * @param mode   which values: (N1, N2, O, O), (N1, N2) or (N1, N2, O)
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException  when an argument is invalid (see {@link #kernel(Parameters, Matrix, NtkMode)})
+     * @throws BackendClosedException after {@link #close()}
+     */
+    public Tensor nngp(Parameters params, Matrix x1, Matrix x2, NtkMode mode) {
+        Validation.requireNtkArguments(params, x1, x2, mode, Implementation.AUTO);
+        Matrix f1 = backend.forward(params, x1);
+        return EmpiricalNngp.of(f1, x2 == x1 ? f1 : backend.forward(params, x2), mode);
     }
 
     /**

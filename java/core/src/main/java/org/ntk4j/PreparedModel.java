@@ -177,6 +177,38 @@ public abstract class PreparedModel implements AutoCloseable {
         return computeKernel(x1, x2, x1 == x2, mode, implementation);
     }
 
+    /**
+     * The empirical NNGP Σ(x, x) = f_a(x_i)·f_b(x_j) at the current parameters, exactly symmetric; see
+     * {@link Ntk#nngp(Parameters, Matrix, NtkMode)}.
+     *
+     * @param x    the inputs, (N, d)
+     * @param mode which values
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
+    public final Tensor nngp(Matrix x, NtkMode mode) {
+        return nngp(x, x, mode);
+    }
+
+    /**
+     * The empirical NNGP Σ(x1, x2) = f_a(x1_i)·f_b(x2_j) at the current parameters; see
+     * {@link Ntk#nngp(Parameters, Matrix, Matrix, NtkMode)}. The same instance twice is the symmetric form.
+     *
+     * @param x1   the first inputs, (N1, d)
+     * @param x2   the second inputs, (N2, d)
+     * @param mode which values
+     * @return a new tensor in the mode's shape
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
+    public final synchronized Tensor nngp(Matrix x1, Matrix x2, NtkMode mode) {
+        requireOpen();
+        Validation.requireNtkArguments(arch, x1, x2, mode, Implementation.AUTO);
+        Matrix f1 = computeForward(x1);
+        return EmpiricalNngp.of(f1, x2 == x1 ? f1 : computeForward(x2), mode);
+    }
+
     /** Frees what the backend holds for this model. Idempotent; does not close the backend. */
     @Override
     public final synchronized void close() {

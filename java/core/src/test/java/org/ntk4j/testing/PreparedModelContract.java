@@ -75,6 +75,17 @@ public abstract class PreparedModelContract {
                                     REF.kernel(p0, x2, x, mode, Implementation.AUTO), tol);
                         }
                     }
+                    for (NtkMode mode : NtkMode.values()) {
+                        Tensor s = m.nngp(x, mode);
+                        Compare.assertClose(mode + " NNGP, " + at, s, outputProducts(REF.forward(p0, x),
+                                REF.forward(p0, x), mode), tol);
+                        assertSymmetric(s, mode, x.rows(), arch.outputDim());
+                        Tensor cross = outputProducts(REF.forward(p0, x2), REF.forward(p0, x), mode);
+                        Compare.assertClose(mode + " cross NNGP, " + at, m.nngp(x2, x, mode), cross, tol);
+                        Compare.assertClose(mode + " cross NNGP through Ntk, " + at, ntk.nngp(p0, x2, x, mode), cross,
+                                tol);
+                        Compare.assertClose(mode + " NNGP through Ntk, " + at, ntk.nngp(p0, x, mode), s, tol);
+                    }
                     assertArrayEquals(new double[arch.layers()], m.layerDistancesFromStart(), "no step yet");
                 }
             }
@@ -274,6 +285,8 @@ public abstract class PreparedModelContract {
                 Compare.assertClose(who + " kernel(x, x2) " + impl, m.kernel(x, x2, NtkMode.FULL, impl),
                         ref.ntk(stored0, x, x2, NtkMode.FULL, impl), tol);
             }
+            Compare.assertClose(who + " NNGP(x, x2)", m.nngp(x, x2, NtkMode.FULL),
+                    outputProducts(ref.forward(stored0, x), ref.forward(stored0, x2), NtkMode.FULL), tol);
             Tensor sym = m.kernel(x, NtkMode.DIAGONAL);
             for (int i = 0; i < 10; i++) {
                 for (int j = 0; j < 10; j++) {
@@ -323,5 +336,24 @@ public abstract class PreparedModelContract {
                     who + ": prepare(arch, seed) equals prepare(Parameters.init(arch, seed))");
             assertEquals(b.step(x, y, lr), a.step(x, y, lr), who + ": and steps the same");
         }
+    }
+
+    /**
+     * The empirical NNGP written out: f_a(x1_i)·f_b(x2_j) at (i, j, a, b), its output-diagonal, or the diagonal's
+     * mean over outputs.
+     */
+    public static Tensor outputProducts(Matrix f1, Matrix f2, NtkMode mode) {
+        int o = f1.cols();
+        Tensor full = Tensor.zeros(f1.rows(), f2.rows(), o, o);
+        for (int i = 0; i < f1.rows(); i++) {
+            for (int j = 0; j < f2.rows(); j++) {
+                for (int a = 0; a < o; a++) {
+                    for (int b = 0; b < o; b++) {
+                        full.data()[full.index(i, j, a, b)] = f1.get(i, a) * f2.get(j, b);
+                    }
+                }
+            }
+        }
+        return mode.fromFull(full);
     }
 }
