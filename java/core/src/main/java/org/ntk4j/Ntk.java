@@ -288,6 +288,30 @@ public final class Ntk implements AutoCloseable {
     }
 
     /**
+     * The empirical NTK or NNGP of {@code params} on this backend as a {@link KernelFunction}: its {@code kernel}
+     * calls are {@link #kernel(Parameters, Matrix, Matrix, NtkMode, Implementation)} or
+     * {@link #nngp(Parameters, Matrix, Matrix, NtkMode)}. It uses this {@code Ntk} (close that when done, not the
+     * function).
+     *
+     * @param params         the network; kept by reference, so do not change it while the function is in use
+     * @param kind           the NTK or the NNGP
+     * @param implementation how the NTK is computed ({@link Implementation#AUTO} lets the backend choose); the NNGP
+     *                       ignores it
+     * @return the kernel function
+     * @throws InvalidInputException when an argument is missing or the parameters are invalid
+     */
+    public KernelFunction kernelFunction(Parameters params, KernelKind kind, Implementation implementation) {
+        Validation.requireParameters(params);
+        if (kind == null || implementation == null) {
+            throw new InvalidInputException("kernel kind and implementation must be given");
+        }
+        Architecture arch = params.architecture();
+        String what = "empirical " + kind.name() + " on " + backend.description();
+        return KernelFunction.of(kind, arch.inputDim(), arch.outputDim(), what, (x1, x2, mode) ->
+                kind == KernelKind.NTK ? backend.ntk(params, x1, x2, mode, implementation) : nngp(params, x1, x2, mode));
+    }
+
+    /**
      * The network's outputs f(x).
      *
      * @param params the network

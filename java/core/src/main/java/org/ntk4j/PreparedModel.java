@@ -209,6 +209,25 @@ public abstract class PreparedModel implements AutoCloseable {
         return EmpiricalNngp.of(f1, x2 == x1 ? f1 : computeForward(x2), mode);
     }
 
+    /**
+     * The empirical NTK or NNGP at this model's current parameters as a {@link KernelFunction}: its {@code kernel}
+     * calls are {@link #kernel(Matrix, Matrix, NtkMode, Implementation)} or {@link #nngp(Matrix, Matrix, NtkMode)},
+     * so they see later steps. It uses this model (close that when done, not the function).
+     *
+     * @param kind           the NTK or the NNGP
+     * @param implementation how the NTK is computed; the NNGP ignores it
+     * @return the kernel function
+     * @throws InvalidInputException when an argument is missing
+     */
+    public final KernelFunction kernelFunction(KernelKind kind, Implementation implementation) {
+        if (kind == null || implementation == null) {
+            throw new InvalidInputException("kernel kind and implementation must be given");
+        }
+        return KernelFunction.of(kind, arch.inputDim(), arch.outputDim(), "empirical " + kind.name()
+                + " of a prepared model", (x1, x2, mode) -> kind == KernelKind.NTK
+                        ? kernel(x1, x2, mode, implementation) : nngp(x1, x2, mode));
+    }
+
     /** Frees what the backend holds for this model. Idempotent; does not close the backend. */
     @Override
     public final synchronized void close() {

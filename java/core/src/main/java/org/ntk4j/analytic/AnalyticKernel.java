@@ -3,6 +3,8 @@ package org.ntk4j.analytic;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.KernelFunction;
+import org.ntk4j.KernelKind;
 import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
@@ -87,6 +89,23 @@ public final class AnalyticKernel {
      */
     public Architecture architecture() {
         return arch;
+    }
+
+    /**
+     * The infinite-width NTK Θ^L ⊗ I_O or NNGP Σ^L ⊗ I_O as a {@link KernelFunction}: its {@code kernel} calls are
+     * {@link #ntk(Matrix, Matrix, NtkMode)} or {@link #nngp(Matrix, Matrix, NtkMode)}, in fp64.
+     *
+     * @param kind the NTK or the NNGP
+     * @return the kernel function
+     * @throws InvalidInputException when the kind is missing
+     */
+    public KernelFunction kernelFunction(KernelKind kind) {
+        if (kind == null) {
+            throw new InvalidInputException("kernel kind must be given");
+        }
+        return KernelFunction.of(kind, arch.inputDim(), arch.outputDim(), "infinite-width " + arch.activation().id()
+                + " " + kind.name() + ", " + arch.layers() + " layers, fp64", (x1, x2, mode) -> kind == KernelKind.NTK
+                        ? ntk(x1, x2, mode) : nngp(x1, x2, mode));
     }
 
     /**
