@@ -155,6 +155,67 @@ class ReliabilityTest {
         assertArrayEquals(bytes(dir.resolve("p.npy")), reader.get(30, TimeUnit.SECONDS), "the kernel came through");
     }
 
+    /** The command line in a JVM of its own, its descriptors set up by a shell: {@code redirections} e.g. "1>>log". */
+    private Cli.Result shell(String redirections, Object... args) throws IOException, InterruptedException {
+        StringBuilder cmd = new StringBuilder("exec");
+        for (String a : Processes.java(args).command()) {
+            cmd.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        }
+        Path err = dir.resolve("stderr.txt");
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cmd + " " + redirections + " 2>" + err).directory(dir.toFile());
+        Process p = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "timed out");
+        String e = Files.readString(err).replaceFirst("^WARNING: Using incubator modules: .*\n", "");
+        Files.delete(err);
+        return new Cli.Result(p.exitValue(), "", e);
+    }
+
+    @Test
+    void anOutputNamingADescriptorIsWrittenThroughItAppendingNeverRenamedOver() throws Exception {
+        Path want = dir.resolve("want.npy");
+        assertEquals(0, kernel("--out", want).code());
+        Path log = dir.resolve("log.txt");
+        for (String name : new String[] {"/dev/stdout", "/proc/self/fd/1", "/dev/fd/1"}) {
+            Files.writeString(log, "old\n");
+            Cli.Result r = shell(">>" + log, "kernel", "--x", x, "--arch", "4,7,3", "--seed", 2, "-q", "--out", name);
+            assertEquals(0, r.code(), name + ": " + r);
+            byte[] expected = java.util.Arrays.copyOf("old\n".getBytes(StandardCharsets.UTF_8), 4 + bytes(want).length);
+            System.arraycopy(bytes(want), 0, expected, 4, bytes(want).length);
+            assertArrayEquals(expected, bytes(log), name + ": appended to what the shell opened");
+        }
+        // A descriptor other than stdout, and a pipe.
+        Files.writeString(log, "old\n");
+        assertEquals(0, shell("3>>" + log, "kernel", "--x", x, "--arch", "4,7,3", "--seed", 2, "-q", "--out",
+                "/dev/fd/3").code());
+        assertEquals(4 + bytes(want).length, Files.size(log));
+        Path piped = dir.resolve("piped.npy");
+        Cli.Result r = shell("| cat > " + piped, "kernel", "--x", x, "--arch", "4,7,3", "--seed", 2, "-q", "--out",
+                "/dev/stdout");
+        assertEquals(0, r.code(), r.toString());
+        assertArrayEquals(bytes(want), bytes(piped));
+        assertEquals(List.of(), Cli.leftovers(dir));
+    }
+
+    @Test
+    void anOutputNamingAClosedOrReadOnlyDescriptorIsRefusedAndNothingIsTouched() throws Exception {
+        // Open for reading only: the file behind it is not an output the user named.
+        Path input = dir.resolve("read-only-descriptor.txt");
+        Files.writeString(input, "keep me");
+        Cli.Result r = shell("1<" + input, "kernel", "--x", x, "--arch", "4,7,3", "-q", "--out", "/dev/stdout");
+        assertRefused(r, "/dev/stdout", "descriptor 1 is not open for writing");
+        assertEquals("keep me", Files.readString(input));
+        // Closed: the JVM's first opened file (the runtime's own) got descriptor 1.
+        Path modules = Path.of(System.getProperty("java.home"), "lib", "modules");
+        long size = Files.size(modules);
+        java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(modules);
+        for (String name : new String[] {"/dev/stdout", "/proc/self/fd/1", "/dev/fd/1", "/dev/fd/7"}) {
+            r = shell(">&- 7>&-", "kernel", "--x", x, "--arch", "4,7,3", "-q", "--out", name);
+            assertRefused(r, name, "descriptor");
+        }
+        assertEquals(size, Files.size(modules));
+        assertEquals(modified, Files.getLastModifiedTime(modules));
+    }
+
     // ---- 3: outputs never overwrite inputs (or each other) --------------------------------------------------
 
     @Test

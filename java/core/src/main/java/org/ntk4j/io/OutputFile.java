@@ -29,7 +29,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * flushed to disk, and renamed over the target by {@link #commit()}; until then the old file is untouched, and
  * {@link #close()} without commit (an error, Ctrl-C through a shutdown hook) removes the temporary file. A symbolic
  * link is followed: the file it points to is replaced and the link stays. A target that exists and is not a regular
- * file (a device such as {@code /dev/null}, a FIFO, {@code /dev/stdout}) is written through, never renamed over.
+ * file (a device such as {@code /dev/null}, a FIFO) is written through, never renamed over; so is a name of one of
+ * this process's descriptors ({@code /dev/stdout}, {@code /dev/fd/N}, {@code /proc/self/fd/N}), appending, whatever
+ * it is open on, and refused when the descriptor is closed or not open for writing. No output ever resolves into
+ * the Java runtime's own files.
  *
  * <p>Two writers of the same target do not interleave: the temporary file is locked while it is written, and a
  * second writer that finds a live one refuses with {@link OutputInUseException} (temporary files left by a killed
@@ -105,6 +108,10 @@ public final class OutputFile implements AutoCloseable {
      * @throws java.io.IOException when the folder cannot be written or the disk has no room
      */
     public static OutputFile open(Path target, long size) throws IOException {
+        int fd = Descriptors.number(target);
+        if (fd >= 0) {
+            return new OutputFile(target, null, null, Descriptors.openForWriting(target, fd));
+        }
         if (Files.isDirectory(target)) {
             throw new FileSystemException(target.toString(), null, "is a directory");
         }
@@ -314,9 +321,29 @@ public final class OutputFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses an output that resolves into the Java runtime this program runs on (whatever name led there): a file
+     * the user did not name.
+     */
+    static void refuseSystemFile(Path target, Path resolved) throws IOException {
+        Path real;
+        Path home;
+        try {
+            real = resolved.toRealPath();
+            home = Path.of(System.getProperty("java.home")).toRealPath();
+        } catch (IOException | RuntimeException e) {
+            return; // nothing there yet, or no runtime folder to compare with
+        }
+        if (real.startsWith(home)) {
+            throw new FileSystemException(target.toString(), null, "resolves to " + real + ", a file of the Java"
+                    + " runtime this program runs on; refusing to write it");
+        }
+    }
+
     /** Where the finished file goes: the target's real path (links followed), in its real folder. */
     private static Path destination(Path target) throws IOException {
         if (Files.exists(target)) {
+            refuseSystemFile(target, target);
             try {
                 return target.toRealPath();
             } catch (IOException e) {
@@ -331,6 +358,7 @@ public final class OutputFile implements AutoCloseable {
         if (!Files.isDirectory(parent)) {
             throw new NoSuchFileException(target.toString(), null, "folder " + parent + " does not exist");
         }
+        refuseSystemFile(target, parent);
         return parent.toRealPath().resolve(abs.getFileName());
     }
 
