@@ -1,6 +1,11 @@
 package org.ntk4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.ntk4j.io.OutputFile;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,6 +22,9 @@ abstract class BaseCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors (no progress bar, no summary).")
     boolean quiet;
 
+    /** Outputs claimed for this run, given up when it ends (unless written). */
+    private final List<OutputFile.Claim> claims = new ArrayList<>();
+
     @Override
     public final Integer call() throws Exception {
         try {
@@ -30,10 +38,31 @@ abstract class BaseCommand implements Callable<Integer> {
                         + " left on device, or the file was truncated)", e);
             }
             throw e;
+        } finally {
+            releaseClaims();
         }
     }
 
     protected abstract int execute() throws Exception;
+
+    /**
+     * Claims outputs written at the end of the run, before the work (see {@link OutputFile#claim}): a second run
+     * writing the same file is refused now, not after both have run. Null paths (flags not given) are skipped.
+     */
+    protected void claim(Path... outputs) throws IOException {
+        for (Path p : outputs) {
+            if (p != null) {
+                claims.add(OutputFile.claim(p));
+            }
+        }
+    }
+
+    private void releaseClaims() {
+        for (OutputFile.Claim c : claims) {
+            c.close();
+        }
+        claims.clear();
+    }
 
     protected PrintWriter out() {
         return spec.commandLine().getOut();

@@ -115,6 +115,7 @@ final class RegressCommand extends BaseCommand {
                 Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", files.outFile),
                 Inputs.Role.out("--save-params", model.saveParams));
         Inputs.requireWritable(files.outFile);
+        claim(files.outFile, model.saveParams);
         Parameters params = model.parameters();
         int d = params.architecture().inputDim();
         int o = params.architecture().outputDim();

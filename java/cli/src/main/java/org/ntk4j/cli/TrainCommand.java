@@ -88,12 +88,13 @@ final class TrainCommand extends BaseCommand {
             Inputs.requireWritable(saveTrained);
         }
         long start = System.nanoTime();
+        Path csv = outDir.resolve("train.csv");
+        Path png = outDir.resolve("train.png");
         Parameters init = model.parameters();
         Matrix x = Inputs.examples(xFile, init.architecture().inputDim(), "X");
         Matrix y = Inputs.targets(yFile, x.rows(), init.architecture().outputDim());
         Files.createDirectories(outDir);
-        Path csv = outDir.resolve("train.csv");
-        Path png = outDir.resolve("train.png");
+        claim(csv, png, saveTrained);
 
         GradientDescent.Options options = GradientDescent.Options.of(steps).withLearningRate(eta).withTask("train");
         if (kernelEvery > 0) {

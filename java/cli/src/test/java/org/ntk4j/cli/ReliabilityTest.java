@@ -99,6 +99,49 @@ class ReliabilityTest {
     }
 
     @Test
+    void everyCommandClaimsItsOutputsAtStartSoASecondRunIsRefusedAtOnce() throws Exception {
+        Path slow = dir.resolve("slow.npy");
+        Cli.randomInputs(slow, 48, 16, 3, false);
+        Path y = dir.resolve("y.npy");
+        Cli.randomInputs(y, 48, 4, 4, false);
+        Path out = dir.resolve("pred.npy");
+        Path run = dir.resolve("run");
+        Object[][] commands = {
+            {"regress", "--x", slow, "--y", y, "--x-test", slow, "--arch", "16,64,64,4", "--impl", "reference",
+                "--mode", "full", "--lambda", "1e-3", "-q", "--out", out},
+            {"train", "--x", slow, "--y", y, "--arch", "16,64,64,4", "--impl", "reference", "--steps", 400, "-q",
+                "--out", run},
+        };
+        for (Object[] command : commands) {
+            Process first = Processes.java(command).start();
+            Path folder = command[0].equals("train") ? run : dir;
+            try {
+                awaitTemporaryFile(folder, first);
+                Processes.signal(first, "STOP");
+                Cli.Result second = Cli.run(command);
+                assertEquals(2, second.code(), second.toString());
+                assertTrue(second.err().contains("another process is writing it"), second.err());
+                Processes.signal(first, "CONT");
+                assertTrue(first.waitFor(120, TimeUnit.SECONDS));
+                assertEquals(0, first.exitValue(), new String(first.getErrorStream().readAllBytes(),
+                        StandardCharsets.UTF_8));
+            } finally {
+                first.destroyForcibly();
+            }
+            assertEquals(List.of(), Cli.leftovers(folder));
+        }
+        assertArrayEquals(new int[] {48, 4}, Npy.read(out).shape());
+    }
+
+    /** As {@link Processes#awaitTemporaryFile}, for a folder the command creates itself. */
+    private static void awaitTemporaryFile(Path folder, Process p) throws IOException, InterruptedException {
+        while (!Files.isDirectory(folder) && p.isAlive()) {
+            Thread.sleep(5);
+        }
+        Processes.awaitTemporaryFile(folder, p);
+    }
+
+    @Test
     void aKilledRunLeavesTheOldOutputAndTheNextRunCleansUp() throws Exception {
         Path out = dir.resolve("k.npy");
         Files.writeString(out, "previous result");

@@ -55,6 +55,8 @@ public final class OutputFile implements AutoCloseable {
     private static final String MARK = ".ntk4j-";
     /** Targets (real paths) written by this JVM now: file locks do not exclude writers within one process. */
     private static final Set<Path> ACTIVE = ConcurrentHashMap.newKeySet();
+    /** Outputs claimed by {@link #claim} and not yet written, by destination. */
+    private static final java.util.Map<Path, OutputFile> CLAIMED = new ConcurrentHashMap<>();
     /** Open outputs whose temporary files the shutdown hook removes. */
     private static final Set<OutputFile> OPEN = ConcurrentHashMap.newKeySet();
 
@@ -77,6 +79,8 @@ public final class OutputFile implements AutoCloseable {
     private final FileChannel channel;
     private volatile boolean committed;
     private volatile boolean closed;
+    /** The thread whose next {@link #open} of this target gets this file, for a claimed output; else null. */
+    private volatile Thread claimant;
 
     private OutputFile(Path target, Path destination, Path temp, FileChannel channel) {
         this.target = target;
@@ -127,6 +131,14 @@ public final class OutputFile implements AutoCloseable {
                     + Files.readSymbolicLink(target) + ")");
         }
         Path destination = destination(target);
+        OutputFile claimed = CLAIMED.get(destination);
+        if (claimed != null && claimed.claimant == Thread.currentThread() && CLAIMED.remove(destination, claimed)) {
+            claimed.claimant = null;
+            if (size > 0) {
+                zeroFill(claimed.channel, size);
+            }
+            return claimed;
+        }
         if (!ACTIVE.add(destination)) {
             throw new OutputInUseException(target.toString(), "this program is already writing it");
         }
@@ -138,6 +150,37 @@ public final class OutputFile implements AutoCloseable {
             ACTIVE.remove(destination);
             throw e;
         }
+    }
+
+    /**
+     * Claims {@code target} for a whole run whose result is written at its end: the temporary file is created and
+     * locked now, so that a second writer of the same file is refused at once rather than both running to the end
+     * and the last one winning. The calling thread's next {@link #open} (or {@link #write}) of the target writes
+     * into the claimed file. Closing the claim gives it up (removing the temporary file) unless it was written;
+     * a device or descriptor target is written through at the end and holds nothing now.
+     *
+     * @param target the file to be written later by this thread
+     * @return the claim, to be closed when the run ends
+     * @throws OutputInUseException when another writer is writing the same file
+     * @throws java.io.IOException when the folder cannot be written
+     */
+    public static Claim claim(Path target) throws IOException {
+        if (Descriptors.number(target) >= 0 || Files.exists(target) && !Files.isRegularFile(target)
+                && !Files.isDirectory(target)) {
+            return () -> { };
+        }
+        OutputFile f = open(target);
+        f.claimant = Thread.currentThread();
+        CLAIMED.put(f.destination, f);
+        return f::close;
+    }
+
+    /** A claimed output, given up when closed unless written meanwhile. */
+    @FunctionalInterface
+    public interface Claim extends AutoCloseable {
+        /** Gives the claim up: removes the temporary file unless the output was written. */
+        @Override
+        void close();
     }
 
     /**
@@ -298,6 +341,7 @@ public final class OutputFile implements AutoCloseable {
         }
         OPEN.remove(this);
         if (destination != null) {
+            CLAIMED.remove(destination, this);
             ACTIVE.remove(destination);
         }
     }
