@@ -433,14 +433,11 @@ public final class Ntk implements AutoCloseable {
         /**
          * Worker threads for backends that use the CPU (default: all cores).
          *
-         * @param threads at least 1
+         * @param threads at least 1, at most 32767
          * @return this builder
          */
         public Builder threads(int threads) {
-            if (threads < 1) {
-                throw new InvalidInputException("threads must be at least 1, got " + threads);
-            }
-            this.threads = threads;
+            this.threads = BackendConfig.requireThreads(threads);
             return this;
         }
 

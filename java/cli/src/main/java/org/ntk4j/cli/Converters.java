@@ -61,6 +61,35 @@ final class Converters {
         }
     }
 
+    /**
+     * A decimal number as people write it (1e-3, .5, -2, 1E+6; Infinity and NaN are left to each option's range
+     * check). Java's own parser also takes {@code 1e-3d}, {@code 10f} and hexadecimal, which are typos here.
+     *
+     * @throws NumberFormatException when {@code s} is not such a number
+     */
+    static double parseNumber(String s) {
+        String t = s.trim();
+        if (!DECIMAL.matcher(t).matches()) {
+            throw new NumberFormatException("'" + s + "' is not a number");
+        }
+        return Double.parseDouble(t);
+    }
+
+    private static final java.util.regex.Pattern DECIMAL =
+            java.util.regex.Pattern.compile("[+-]?((\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?|Infinity|NaN)");
+
+    /** Options that take a number, through {@link #parseNumber}. */
+    static final class NumberConverter implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String s) {
+            try {
+                return parseNumber(s);
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     /** Byte sizes such as 2g, 512m, 64k or a plain number of bytes. */
     static final class ByteSizeConverter implements ITypeConverter<Long> {
         @Override
@@ -89,7 +118,7 @@ final class Converters {
         String num = mult == 1 ? t : t.substring(0, t.length() - 1);
         double v;
         try {
-            v = Double.parseDouble(num);
+            v = parseNumber(num);
         } catch (NumberFormatException e) {
             throw new TypeConversionException("'" + s + "' is not a size (e.g. 2g, 512m, 64k)");
         }
@@ -107,23 +136,44 @@ final class Converters {
     }
 
     /**
-     * File names as typed, with the two ways a name can be unusable said plainly: empty ({@code --x=}) or not
-     * representable in the locale's character set (a non-UTF-8 locale and a non-ASCII name).
+     * File names as typed, with the ways a name can be unusable said plainly: empty ({@code --x=}), ending with
+     * {@code /} (a folder's name, where a file is meant), not valid UTF-8 (Java cannot name such a file byte for
+     * byte: it would read or write a different name), or not representable in the locale's character set (a
+     * non-UTF-8 locale and a non-ASCII name).
      */
     static final class PathConverter implements ITypeConverter<Path> {
         @Override
         public Path convert(String s) {
-            if (s.isEmpty()) {
-                throw new TypeConversionException("empty file name");
+            if (s.endsWith("/") && !s.isEmpty()) {
+                throw new TypeConversionException("'" + s + "' ends with '/', which names a folder; give a file name");
             }
-            try {
-                return Path.of(s);
-            } catch (InvalidPathException e) {
-                throw new TypeConversionException("'" + s + "' cannot be a file name here: " + (s.indexOf('\0') >= 0
-                        ? "it contains a NUL character" : "this locale's character set ("
-                        + System.getProperty("sun.jnu.encoding") + ") cannot represent it; use a UTF-8 locale,"
-                        + " e.g. LC_ALL=C.UTF-8"));
-            }
+            return path(s);
+        }
+    }
+
+    /** Folder names (--out DIR): a trailing {@code /} is part of how folders are written. */
+    static final class FolderConverter implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String s) {
+            return path(s);
+        }
+    }
+
+    private static Path path(String s) {
+        if (s.isEmpty()) {
+            throw new TypeConversionException("empty file name");
+        }
+        if (s.indexOf('\uFFFD') >= 0) {
+            throw new TypeConversionException("'" + s + "' is not a valid UTF-8 name, and Java names files in UTF-8"
+                    + " here: it would read or write a different name; rename the file");
+        }
+        try {
+            return Path.of(s);
+        } catch (InvalidPathException e) {
+            throw new TypeConversionException("'" + s + "' cannot be a file name here: " + (s.indexOf('\0') >= 0
+                    ? "it contains a NUL character" : "this locale's character set ("
+                    + System.getProperty("sun.jnu.encoding") + ") cannot represent it; use a UTF-8 locale,"
+                    + " e.g. LC_ALL=C.UTF-8"));
         }
     }
 

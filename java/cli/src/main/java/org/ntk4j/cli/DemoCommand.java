@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
                         + " and prints the backend, each fitted slope and the total time."},
         footer = {"", "Examples:", "  ntk demo", "  ntk demo --quick --out /tmp/demo", "  ntk demo --device cpu --precision fp64"})
 final class DemoCommand extends BaseCommand {
-    @Option(names = "--out", defaultValue = "ntk-demo", paramLabel = "DIR",
+    @Option(names = "--out", converter = Converters.FolderConverter.class, defaultValue = "ntk-demo", paramLabel = "DIR",
             description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path outDir;
 

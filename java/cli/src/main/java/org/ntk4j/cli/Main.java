@@ -71,6 +71,8 @@ public final class Main {
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.registerConverter(Path.class, new Converters.PathConverter());
+        cl.registerConverter(Double.class, new Converters.NumberConverter());
+        cl.registerConverter(double.class, new Converters.NumberConverter());
         cl.setParameterExceptionHandler(Errors::onParameterException);
         cl.setExecutionExceptionHandler(Errors::onExecutionException);
         return cl;

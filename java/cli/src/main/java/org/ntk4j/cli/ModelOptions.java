@@ -62,7 +62,7 @@ final class ModelOptions {
         double sigmaB = 0.0;
         if (bstd != null && !noBias) {
             try {
-                sigmaB = Double.parseDouble(bstd.trim());
+                sigmaB = Converters.parseNumber(bstd);
             } catch (NumberFormatException e) {
                 throw new UsageError("--bstd '" + bstd + "' is neither a number nor 'none'");
             }

@@ -193,7 +193,7 @@ final class PredictCommand extends BaseCommand {
             return Double.POSITIVE_INFINITY;
         }
         try {
-            double t = Double.parseDouble(v);
+            double t = Converters.parseNumber(v);
             if (t >= 0 && Double.isFinite(t)) {
                 return t;
             }

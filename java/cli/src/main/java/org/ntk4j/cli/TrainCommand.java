@@ -52,7 +52,7 @@ final class TrainCommand extends BaseCommand {
             description = "Training inputs used for the kernel change (the first M; default: ${DEFAULT-VALUE}).")
     int kernelPoints;
 
-    @Option(names = "--out", defaultValue = "ntk-train", paramLabel = "DIR",
+    @Option(names = "--out", converter = Converters.FolderConverter.class, defaultValue = "ntk-train", paramLabel = "DIR",
             description = "Output folder for train.csv and train.png (default: ${DEFAULT-VALUE}).")
     Path outDir;
 
@@ -137,7 +137,7 @@ final class TrainCommand extends BaseCommand {
             return Double.NaN;
         }
         try {
-            double v = Double.parseDouble(s.trim());
+            double v = Converters.parseNumber(s);
             if (v > 0 && Double.isFinite(v)) {
                 return v;
             }

@@ -46,6 +46,41 @@ class ErrorMessagesTest {
     }
 
     @Test
+    void numbersWithJavaTypeSuffixesAndFileNamesEndingInASlashAreTypos() throws IOException {
+        Path y = dir.resolve("y.npy");
+        Cli.randomInputs(y, 6, 2, 2, false);
+        Object[] regress = {"regress", "--x", x, "--y", y, "--x-test", x, "--arch", "4,1,2", "--impl", "analytic",
+            "--out", dir.resolve("k.npy")};
+        assertUserError(Cli.run(cat(regress, "--lambda", "1e-3d")), "1e-3d", "not a number");
+        assertUserError(Cli.run(cat(regress, "--lambda", "0x1p-3")), "not a number");
+        assertUserError(Cli.run("predict", "--x", x, "--y", y, "--x-test", x, "--arch", "4,5,2", "--t", "10d",
+                "--out", dir.resolve("k.npy")), "--t", "10d");
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--memory", "2fg", "--out", dir.resolve("k.npy")),
+                "2fg");
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir + "/k.npy/"), "k.npy/", "folder");
+        assertUserError(Cli.run("kernel", "--x", x + "/", "--arch", "4,5,2", "--out", dir.resolve("k.npy")), "folder");
+        // A name whose bytes are not UTF-8 reaches Java with U+FFFD in their place: another name; refused.
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir + "/caf\uFFFD.npy"), "UTF-8");
+        assertEquals(java.util.List.of("x.npy", "y.npy"), names(dir));
+        assertEquals(0, Cli.run(cat(regress, "--lambda", "1E-3", "-q")).code());
+        assertEquals(0, Cli.run("train", "--x", x, "--y", y, "--arch", "4,5,2", "--steps", 1, "-q", "--out",
+                dir + "/run/").code());
+        assertTrue(Files.exists(dir.resolve("run/train.csv")));
+    }
+
+    private static Object[] cat(Object[] a, Object... b) {
+        Object[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private static java.util.List<String> names(Path d) throws IOException {
+        try (var s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
     void notAnNpyFile() throws IOException {
         Path bad = dir.resolve("bad.npy");
         Files.writeString(bad, "hello");

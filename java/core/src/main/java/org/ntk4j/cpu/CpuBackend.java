@@ -423,10 +423,7 @@ public final class CpuBackend extends Backend {
 
         /** Worker threads (default: available processors). */
         public Builder threads(int n) {
-            if (n < 1) {
-                throw new InvalidInputException("threads must be at least 1, got " + n);
-            }
-            this.threads = n;
+            this.threads = org.ntk4j.spi.BackendConfig.requireThreads(n);
             return this;
         }
 

@@ -26,13 +26,31 @@ public record BackendConfig(Precision precision, int threads, long memoryBudget,
         if (precision == null) {
             throw new InvalidInputException("precision must be given");
         }
-        if (threads < 0) {
-            throw new InvalidInputException("threads must be at least 1 (or 0 for the default), got " + threads);
+        if (threads != 0) {
+            requireThreads(threads);
         }
         if (memoryBudget < 0) {
             throw new InvalidInputException("memory budget must be positive (or 0 for the default), got " + memoryBudget);
         }
         options = Collections.unmodifiableMap(new LinkedHashMap<>(options == null ? Map.of() : options));
+    }
+
+    /** The most worker threads a backend runs: the largest parallelism of a Java fork-join pool. */
+    public static final int MAX_THREADS = 32767;
+
+    /**
+     * Checks a number of worker threads.
+     *
+     * @param threads the number asked for
+     * @return {@code threads}
+     * @throws InvalidInputException unless 1 ≤ threads ≤ {@value #MAX_THREADS}
+     */
+    public static int requireThreads(int threads) {
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new InvalidInputException("threads must be " + (threads < 1 ? "at least 1" : "at most " + MAX_THREADS
+                    + " (the most a Java thread pool runs)") + ", got " + threads);
+        }
+        return threads;
     }
 
     /**

@@ -361,6 +361,10 @@ class CpuBackendTest {
         assertTrue(FP32_SCALAR.description().contains("scalar loops"), FP32_SCALAR.description());
         assertThrows(BackendUnavailableException.class, () -> CpuBackend.open(Precision.TF32));
         assertThrows(InvalidInputException.class, () -> CpuBackend.builder().threads(0));
+        InvalidInputException tooMany = assertThrows(InvalidInputException.class,
+                () -> org.ntk4j.Ntk.builder().threads(100_000));
+        assertTrue(tooMany.getMessage().contains("at most 32767"), tooMany.getMessage());
+        assertThrows(InvalidInputException.class, () -> CpuBackend.builder().threads(100_000));
     }
 
     @Test
