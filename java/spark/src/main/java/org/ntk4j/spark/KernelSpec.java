@@ -7,6 +7,7 @@ import java.util.Locale;
 import org.apache.spark.TaskContext;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.KernelKind;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
@@ -18,8 +19,9 @@ import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 
 /**
- * The kernels ntk4j computes, as a serializable description: the empirical NTK of one network (its architecture and
- * every parameter) by an implementation in a precision, or the infinite-width NTK of an architecture. On an
+ * The kernels ntk4j computes, as a serializable description: the empirical NTK or NNGP of one network (its
+ * architecture and every parameter) by an implementation in a precision, or the infinite-width NTK or NNGP of an
+ * architecture ({@link #withKind}); on an executor it computes through core's {@link org.ntk4j.KernelFunction}. On an
  * executor the empirical kernel runs on the best backend there: CUDA when Spark's resource scheduling gave the task
  * a GPU ({@code spark.task.resource.gpu.amount}), else the CPU with {@code spark.task.cpus} threads — unless a
  * device was forced. Distributed jobs broadcast it, so each executor deserializes the parameters once.
@@ -41,6 +43,8 @@ public final class KernelSpec implements KernelFunction {
     private final boolean bias;
     /** Every parameter in the order of {@link Parameters#toFlat()}; null for the infinite-width kernel. */
     private final double[] flatParameters;
+    /** The NTK or the NNGP. */
+    private final KernelKind kind;
     /** The kernel's mode. */
     private final NtkMode mode;
     /** The precision the backend computes in. */
@@ -51,8 +55,8 @@ public final class KernelSpec implements KernelFunction {
     private final String device;
     private transient Parameters parameters;
 
-    private KernelSpec(Architecture a, double[] flat, NtkMode mode, Precision precision, Implementation impl,
-                       String device) {
+    private KernelSpec(Architecture a, double[] flat, KernelKind kind, NtkMode mode, Precision precision,
+                       Implementation impl, String device) {
         this.widths = a.widths();
         this.activation = a.activation();
         this.parameterization = a.parameterization();
@@ -60,6 +64,7 @@ public final class KernelSpec implements KernelFunction {
         this.sigmaB = a.sigmaB();
         this.bias = a.bias();
         this.flatParameters = flat;
+        this.kind = kind;
         this.mode = mode;
         this.precision = precision;
         this.implementation = impl;
@@ -85,8 +90,8 @@ public final class KernelSpec implements KernelFunction {
         if (!d.equals("auto") && !d.equals("cpu") && !d.equals("cuda") && !d.equals("reference")) {
             throw new InvalidInputException("device must be auto, cpu, cuda or reference, got '" + device + "'");
         }
-        return new KernelSpec(params.architecture(), params.toFlat(), mode, d.equals("reference") ? Precision.FP64 : precision,
-                impl, d);
+        return new KernelSpec(params.architecture(), params.toFlat(), KernelKind.NTK, mode,
+                d.equals("reference") ? Precision.FP64 : precision, impl, d);
     }
 
     /**
@@ -98,7 +103,32 @@ public final class KernelSpec implements KernelFunction {
      * @return the description, ready to broadcast
      */
     public static KernelSpec analytic(Architecture arch, NtkMode mode, boolean float32) {
-        return new KernelSpec(arch, null, mode, float32 ? Precision.FP32 : Precision.FP64, Implementation.AUTO, "analytic");
+        return new KernelSpec(arch, null, KernelKind.NTK, mode, float32 ? Precision.FP32 : Precision.FP64,
+                Implementation.AUTO, "analytic");
+    }
+
+    /**
+     * The same description for another kernel of the same network: the NNGP (the empirical one, f_a(x)·f_b(x'), or
+     * Σ^L ⊗ I_O at infinite width) instead of the NTK, or back.
+     *
+     * @param k the kernel
+     * @return a new description (this one is unchanged)
+     * @throws InvalidInputException when k is null
+     */
+    public KernelSpec withKind(KernelKind k) {
+        if (k == null) {
+            throw new InvalidInputException("kernel kind must be given");
+        }
+        return new KernelSpec(architecture(), flatParameters, k, mode, precision, implementation, device);
+    }
+
+    /**
+     * Which kernel: the NTK or the NNGP.
+     *
+     * @return the kind
+     */
+    public KernelKind kind() {
+        return kind;
     }
 
     /**
@@ -153,17 +183,18 @@ public final class KernelSpec implements KernelFunction {
 
     @Override
     public Tensor compute(Matrix x1, Matrix x2) {
-        boolean symmetric = x1 == x2;
+        return local().kernel(x1, x2, mode);
+    }
+
+    /** The kernel here: the infinite-width one, or the empirical one on this task's backend. */
+    private org.ntk4j.KernelFunction local() {
         if (isAnalytic()) {
-            AnalyticKernel k = AnalyticKernel.of(architecture());
-            return symmetric ? k.ntk(x1, mode) : k.ntk(x1, x2, mode);
+            return AnalyticKernel.of(architecture()).kernelFunction(kind);
         }
         TaskContext task = TaskContext.get();
-        String backend = backendHere(task);
         int threads = task == null ? 0 : Math.max(1, task.cpus());
-        var ntk = ExecutorBackends.get(backend, precision, threads);
-        Parameters p = parameters();
-        return symmetric ? ntk.kernel(p, x1, mode, implementation) : ntk.kernel(p, x1, x2, mode, implementation);
+        return ExecutorBackends.get(backendHere(task), precision, threads).kernelFunction(parameters(), kind,
+                implementation);
     }
 
     /** The backend for a task: a forced device, else CUDA when the task was given a GPU, else the CPU. */
@@ -215,8 +246,9 @@ public final class KernelSpec implements KernelFunction {
         }
         String model = w + " " + activation.id() + " " + parameterization.name().toLowerCase(Locale.ROOT);
         String m = mode.name().toLowerCase(Locale.ROOT);
-        return isAnalytic() ? "infinite-width " + m + " NTK of " + model + " (fp64, stored " + (float32() ? "float32)" : "float64)")
-                : "empirical " + m + " NTK of " + model + ", " + precision.name().toLowerCase(Locale.ROOT) + ", "
+        return isAnalytic() ? "infinite-width " + m + " " + kind.name() + " of " + model + " (fp64, stored "
+                + (float32() ? "float32)" : "float64)")
+                : "empirical " + m + " " + kind.name() + " of " + model + ", " + precision.name().toLowerCase(Locale.ROOT) + ", "
                         + implementation.name().toLowerCase(Locale.ROOT) + ", device " + device;
     }
 

@@ -1,0 +1,69 @@
+package org.ntk4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import org.junit.jupiter.api.Test;
+import org.ntk4j.Implementation;
+import org.ntk4j.KernelKind;
+import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
+import org.ntk4j.analytic.AnalyticKernel;
+import org.ntk4j.model.Activation;
+import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Parameters;
+import org.ntk4j.testing.NtkCase;
+
+/** The serializable kernel description: every kernel of core, the same after the trip to an executor. */
+class KernelSpecTest {
+    private static final Architecture ARCH = Architecture.builder(6).hidden(9).activation(Activation.ERF).output(3)
+            .sigmaB(0.3).build();
+    private static final Parameters P = Parameters.init(ARCH, 7);
+    private static final Matrix X1 = NtkCase.gaussianInputs(5, 6, 1);
+    private static final Matrix X2 = NtkCase.gaussianInputs(4, 6, 2);
+
+    @Test
+    void nngpAndNtkOfBothKindsSurviveSerialization() throws Exception {
+        KernelSpec ntk = KernelSpec.empirical(P, NtkMode.FULL, Precision.FP64, Implementation.STRUCTURED, "reference");
+        KernelSpec nngp = ntk.withKind(KernelKind.NNGP);
+        KernelSpec inf = KernelSpec.analytic(ARCH, NtkMode.TRACE, false).withKind(KernelKind.NNGP);
+        try (Ntk ref = Ntk.builder().backend("reference").open()) {
+            assertEquals(ref.kernel(P, X1, X2, NtkMode.FULL), roundTrip(ntk).compute(X1, X2));
+            assertEquals(ref.nngp(P, X1, X2, NtkMode.FULL), roundTrip(nngp).compute(X1, X2));
+            assertEquals(ref.nngp(P, X1, NtkMode.FULL), roundTrip(nngp).compute(X1));
+        }
+        assertEquals(AnalyticKernel.of(ARCH).nngp(X1, X2, NtkMode.TRACE), roundTrip(inf).compute(X1, X2));
+        assertEquals(KernelKind.NNGP, roundTrip(nngp).kind());
+        assertEquals(ARCH, roundTrip(nngp).architecture());
+        assertTrue(nngp.describe().contains("NNGP"), nngp.describe());
+        assertFalse(java.util.Arrays.equals(digest(ntk), digest(nngp)), "the kind is part of the tiles' identity");
+        assertArrayEquals(digest(nngp), digest(roundTrip(nngp)));
+    }
+
+    private static byte[] digest(KernelSpec k) throws NoSuchAlgorithmException {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        k.digest(md);
+        return md.digest();
+    }
+
+    private static KernelSpec roundTrip(KernelSpec k) throws IOException, ClassNotFoundException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (ObjectOutputStream o = new ObjectOutputStream(b)) {
+            o.writeObject(k);
+        }
+        try (ObjectInputStream i = new ObjectInputStream(new ByteArrayInputStream(b.toByteArray()))) {
+            return (KernelSpec) i.readObject();
+        }
+    }
+}
