@@ -177,13 +177,13 @@ public final class KernelSpec implements KernelFunction {
     }
 
     @Override
-    public Tensor compute(Matrix x) {
-        return compute(x, x);
+    public Tensor kernel(Matrix x, NtkMode m) {
+        return local().kernel(x, m);
     }
 
     @Override
-    public Tensor compute(Matrix x1, Matrix x2) {
-        return local().kernel(x1, x2, mode);
+    public Tensor kernel(Matrix x1, Matrix x2, NtkMode m) {
+        return local().kernel(x1, x2, m);
     }
 
     /** The kernel here: the infinite-width one, or the empirical one on this task's backend. */
@@ -239,7 +239,7 @@ public final class KernelSpec implements KernelFunction {
     }
 
     @Override
-    public String describe() {
+    public String description() {
         StringBuilder w = new StringBuilder();
         for (int i = 0; i < widths.length; i++) {
             w.append(i == 0 ? "" : "-").append(widths[i]);

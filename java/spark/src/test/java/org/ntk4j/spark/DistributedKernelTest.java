@@ -125,15 +125,15 @@ class DistributedKernelTest {
         }
 
         @Override
-        public Tensor compute(Matrix x) {
+        public Tensor kernel(Matrix x, NtkMode mode) {
             inject();
-            return inner.compute(x);
+            return inner.kernel(x, mode);
         }
 
         @Override
-        public Tensor compute(Matrix x1, Matrix x2) {
+        public Tensor kernel(Matrix x1, Matrix x2, NtkMode mode) {
             inject();
-            return inner.compute(x1, x2);
+            return inner.kernel(x1, x2, mode);
         }
 
         private static void inject() {
@@ -146,7 +146,8 @@ class DistributedKernelTest {
         @Override public int outputDim() { return inner.outputDim(); }
         @Override public int inputDim() { return inner.inputDim(); }
         @Override public boolean float32() { return inner.float32(); }
-        @Override public String describe() { return inner.describe(); }
+        @Override public String description() { return inner.description(); }
+        @Override public org.ntk4j.KernelKind kind() { return inner.kind(); }
         @Override public void digest(java.security.MessageDigest md) { inner.digest(md); }
     }
 
@@ -160,15 +161,15 @@ class DistributedKernelTest {
         }
 
         @Override
-        public Tensor compute(Matrix x) {
+        public Tensor kernel(Matrix x, NtkMode mode) {
             inject();
-            return inner.compute(x);
+            return inner.kernel(x, mode);
         }
 
         @Override
-        public Tensor compute(Matrix x1, Matrix x2) {
+        public Tensor kernel(Matrix x1, Matrix x2, NtkMode mode) {
             inject();
-            return inner.compute(x1, x2);
+            return inner.kernel(x1, x2, mode);
         }
 
         private static void inject() {
@@ -181,7 +182,8 @@ class DistributedKernelTest {
         @Override public int outputDim() { return inner.outputDim(); }
         @Override public int inputDim() { return inner.inputDim(); }
         @Override public boolean float32() { return inner.float32(); }
-        @Override public String describe() { return inner.describe(); }
+        @Override public String description() { return inner.description(); }
+        @Override public org.ntk4j.KernelKind kind() { return inner.kind(); }
         @Override public void digest(java.security.MessageDigest md) { inner.digest(md); }
     }
 
