@@ -33,6 +33,9 @@ module org.ntk4j.core {
     exports org.ntk4j.analytic;
     exports org.ntk4j.dynamics;
     exports org.ntk4j.io;
+    // The one tile plan of a kernel, for the backends, the command line and Spark (internal, not API). The CLI and
+    // Spark run on the class path today; the names are theirs for when they are modules.
+    exports org.ntk4j.tiling to org.ntk4j.cuda, org.ntk4j.cli, org.ntk4j.spark;
     // BlasSelection (which BLAS/LAPACK this process uses) for the demo's GEMM ceiling
     exports org.ntk4j.cpu to org.ntk4j.experiments;
 

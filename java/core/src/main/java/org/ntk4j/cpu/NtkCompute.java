@@ -3,6 +3,7 @@ package org.ntk4j.cpu;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
+import org.ntk4j.tiling.TilePlan;
 
 /**
  * The two NTK algorithms, written once for both precisions, over blocks of examples (x1 chunk I, x2 chunk J; for
@@ -55,20 +56,20 @@ final class NtkCompute<A> {
         Network<A>.Backprop bpJ = actsJ == actsI ? bpI : net.newBackprop(actsJ);
         Block blk = new Block(structured, mode, Math.min(b, Math.max(n1, n2)), plan.parameterChunk(),
                 !symmetric || b < n1);
-        for (int i0 = 0; i0 < n1; i0 += b) {
-            int i1 = Math.min(n1, i0 + b);
+        TilePlan tiles = TilePlan.of(n1, n2, b, symmetric);
+        for (int i = 0; i < tiles.blocks1(); i++) {
             long t = System.nanoTime();
-            net.forward(x1, i0, i1, actsI);
+            net.forward(x1, tiles.rowStart(i), tiles.rowEnd(i), actsI);
             timer.forward += System.nanoTime() - t;
-            for (int j0 = symmetric ? i0 : 0; j0 < n2; j0 += b) {
-                int j1 = Math.min(n2, j0 + b);
-                boolean diagonal = symmetric && i0 == j0;
+            for (TilePlan.Tile tile : tiles.row(i)) {
+                boolean diagonal = tile.diagonal();
                 if (!diagonal) {
                     t = System.nanoTime();
-                    net.forward(x2, j0, j1, actsJ);
+                    net.forward(x2, tile.col0(), tile.colEnd(), actsJ);
                     timer.forward += System.nanoTime() - t;
                 }
-                blk.run(sum, i0, j0, actsI, diagonal ? actsI : actsJ, bpI, diagonal ? bpI : bpJ, diagonal);
+                blk.run(sum, tile.row0(), tile.col0(), actsI, diagonal ? actsI : actsJ, bpI, diagonal ? bpI : bpJ,
+                        diagonal);
                 timer.blocks++;
             }
         }

@@ -7,12 +7,14 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.model.Architecture;
+import org.ntk4j.tiling.TilePlacer;
+import org.ntk4j.tiling.TilePlan;
 
 /**
- * The NTK on the device in tiles of x1 × x2 examples: the largest square tile whose activations, deltas and fp64
- * outputs fit the call's memory ({@link CudaMemoryPlanner}) and the device's grid limits; for Θ(x, x) only the tiles
- * on and above the diagonal are computed, each off-diagonal one also written transposed, and the diagonal tiles'
- * lower halves mirrored at the end. Each tile is computed by {@link CudaOperations#structuredTile} or
+ * The NTK on the device in tiles of x1 × x2 examples ({@link TilePlan}): the largest square tile whose activations,
+ * deltas and fp64 outputs fit the call's memory ({@link CudaMemoryPlanner}) and the device's grid limits; for Θ(x, x)
+ * only the tiles on and above the diagonal are computed, each off-diagonal one also written transposed
+ * ({@link TilePlacer}), and the diagonal tiles' lower halves mirrored at the end. Each tile is computed by {@link CudaOperations#structuredTile} or
  * {@link CudaOperations#jcTile}.
  */
 final class CudaTiler {
@@ -49,27 +51,22 @@ final class CudaTiler {
         if (tile == 0) {
             throw memory.tooBig("the NTK", modelBytes + cost.applyAsLong(1), modelBytes);
         }
-        int t1max = Math.min(tile, n1);
-        int t2max = Math.min(tile, n2);
-        for (int i0 = 0; i0 < n1; i0 += t1max) {
-            int t1 = Math.min(t1max, n1 - i0);
-            CudaOperations.Acts a1 = ops.forwardTile(net, ws, "a", x1, i0, t1);
+        TilePlan tiles = TilePlan.of(n1, n2, tile, symmetric);
+        TilePlacer<RuntimeException> placer = new TilePlacer<>(tiles, mode, o, TilePlacer.into(out));
+        for (int i = 0; i < tiles.blocks1(); i++) {
+            int i0 = tiles.rowStart(i);
+            CudaOperations.Acts a1 = ops.forwardTile(net, ws, "a", x1, i0, tiles.rowEnd(i) - i0);
             ops.ntkDeltas(net, ws, "a", a1);
-            for (int j0 = symmetric ? i0 : 0; j0 < n2; j0 += t2max) {
-                int t2 = Math.min(t2max, n2 - j0);
-                boolean same = symmetric && j0 == i0;
+            for (TilePlan.Tile t : tiles.row(i)) {
+                boolean same = t.diagonal();
                 CudaOperations.Acts a2 = a1;
                 if (!same) {
-                    a2 = ops.forwardTile(net, ws, "b", x2r, j0, t2);
+                    a2 = ops.forwardTile(net, ws, "b", x2r, t.col0(), t.cols());
                     ops.ntkDeltas(net, ws, "b", a2);
                 }
                 long left = avail - 2L * tile * per;
-                double[] tileOut = jc ? ops.jcTile(net, ws, a1, a2, same, mode, left, modelBytes)
-                        : ops.structuredTile(net, ws, a1, a2, same, mode, left);
-                KernelLayout.copyPairs(tileOut, t2, 0, 0, t1, t2, vpp, out, n2, i0, j0);
-                if (symmetric && !same) {
-                    KernelLayout.transposePairs(tileOut, t2, 0, 0, t1, t2, mode, o, out, n2, j0, i0);
-                }
+                placer.place(t, jc ? ops.jcTile(net, ws, a1, a2, same, mode, left, modelBytes)
+                        : ops.structuredTile(net, ws, a1, a2, same, mode, left));
             }
         }
         if (symmetric) {

@@ -1,0 +1,107 @@
+package org.ntk4j.tiling;
+
+import org.ntk4j.KernelLayout;
+import org.ntk4j.NtkMode;
+
+/**
+ * Puts the tiles of a {@link TilePlan} where they belong in the whole kernel, in pair layout (n1, n2, …) of a mode:
+ * each tile's rows, and for a tile that stands for its transpose too ({@link TilePlan.Tile#mirrored()}) its
+ * columns as rows of the tile below the diagonal, each O×O block transposed in {@link NtkMode#FULL}. The kernel is
+ * written through a {@link Sink}: an array ({@link #into}) or a file.
+ *
+ * @param <E> what the sink may throw ({@link RuntimeException} for an array)
+ */
+public final class TilePlacer<E extends Exception> {
+    /** Columns transposed together: reads of the tile stay within cache lines, the buffer stays small. */
+    private static final int TRANSPOSE_BLOCK = 32;
+
+    /**
+     * Where the kernel's values go: runs of consecutive values at flat indices of the whole kernel.
+     *
+     * @param <E> what writing may throw
+     */
+    @FunctionalInterface
+    public interface Sink<E extends Exception> {
+        /**
+         * Writes values[from, from + count) at flat index {@code index} of the kernel.
+         *
+         * @param index  the kernel's flat index of the first value
+         * @param values the values
+         * @param from   the first value to write
+         * @param count  how many
+         * @throws E when the kernel's storage fails
+         */
+        void write(long index, double[] values, int from, int count) throws E;
+    }
+
+    private final TilePlan plan;
+    private final NtkMode mode;
+    private final int outputs;
+    private final int valuesPerPair;
+    private final Sink<E> sink;
+    private double[] buffer = new double[0];
+
+    /**
+     * A placer for one kernel.
+     *
+     * @param plan    the kernel's tiling
+     * @param mode    the kernel's mode
+     * @param outputs O, the network's outputs
+     * @param sink    where the kernel's values go
+     */
+    public TilePlacer(TilePlan plan, NtkMode mode, int outputs, Sink<E> sink) {
+        this.plan = plan;
+        this.mode = mode;
+        this.outputs = outputs;
+        this.valuesPerPair = mode.valuesPerPair(outputs);
+        this.sink = sink;
+    }
+
+    /**
+     * A sink that writes into an array holding the whole kernel.
+     *
+     * @param kernel the kernel's n1·n2·values-per-pair values, changed
+     * @return the sink
+     */
+    public static Sink<RuntimeException> into(double[] kernel) {
+        return (index, values, from, count) -> System.arraycopy(values, from, kernel, Math.toIntExact(index), count);
+    }
+
+    /**
+     * Writes tile t, and its transpose below the diagonal when it stands for it.
+     *
+     * @param t      a tile of the plan
+     * @param values the tile's values in pair layout (t.rows, t.cols, …)
+     * @throws E                        when the sink fails
+     * @throws IllegalArgumentException when {@code values} does not have the tile's size
+     */
+    public void place(TilePlan.Tile t, double[] values) throws E {
+        int v = valuesPerPair;
+        if (values.length != (long) t.rows() * t.cols() * v) {
+            throw new IllegalArgumentException("tile (" + t.i() + ", " + t.j() + ") has " + values.length
+                    + " values, expected " + t.rows() + " × " + t.cols() + " × " + v);
+        }
+        for (int r = 0; r < t.rows(); r++) {
+            sink.write(plan.offset(t.row0() + r, t.col0(), v), values, r * t.cols() * v, t.cols() * v);
+        }
+        if (t.mirrored()) {
+            placeTransposed(t, values);
+        }
+    }
+
+    /** Row col0 + c of the kernel gets column c of the tile, gathered {@link #TRANSPOSE_BLOCK} columns at a time. */
+    private void placeTransposed(TilePlan.Tile t, double[] values) throws E {
+        int stride = t.rows() * valuesPerPair;
+        int need = Math.min(TRANSPOSE_BLOCK, t.cols()) * stride;
+        if (buffer.length < need) {
+            buffer = new double[need];
+        }
+        for (int c0 = 0; c0 < t.cols(); c0 += TRANSPOSE_BLOCK) {
+            int cn = Math.min(TRANSPOSE_BLOCK, t.cols() - c0);
+            KernelLayout.transposePairs(values, t.cols(), 0, c0, t.rows(), cn, mode, outputs, buffer, t.rows(), 0, 0);
+            for (int cc = 0; cc < cn; cc++) {
+                sink.write(plan.offset(t.col0() + c0 + cc, t.row0(), valuesPerPair), buffer, cc * stride, stride);
+            }
+        }
+    }
+}
