@@ -99,7 +99,8 @@ final class KernelCommand extends BaseCommand {
                             + " is written in tiles through a memory map, which needs one; write to a file");
                 }
                 info(String.format(Locale.ROOT, "kernel of %s values does not fit %s: %d tiles of %d×%d rows",
-                        Arrays.toString(shape), Converters.formatBytes(budget), plan.tiles(), plan.tile1(), plan.tile2()));
+                        Arrays.toString(shape), Converters.formatBytes(budget), plan.tileCount(), plan.layout().rows(),
+                        plan.layout().cols()));
             }
             TiledKernel.write(source, x1, x2, mode, plan, out, float32, quiet ? null : err(), advice);
             out.commit();

@@ -9,14 +9,14 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
-import org.ntk4j.Tensor;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.spark.DistributedKernel;
 import org.ntk4j.spark.DistributedRegression;
 import org.ntk4j.spark.KernelSpec;
 import org.ntk4j.spark.SparkSessions;
-import org.ntk4j.spark.TileGrid;
 import org.ntk4j.spark.TileStore;
+import org.ntk4j.tiling.TilePlacer;
+import org.ntk4j.tiling.TilePlan;
 
 /**
  * The Spark side of the commands, kept in one class so that Spark's classes are loaded only when --spark is given
@@ -53,6 +53,9 @@ final class SparkRun {
     static String kernel(String master, Integer tile, KernelSpec spec, Path x1, Path x2, Path tiles, String tilesUri,
                          org.ntk4j.io.OutputFile part, PrintWriter progress, java.util.function.Consumer<String> info)
             throws IOException {
+        if (tilesUri != null) {
+            TileStore.requireValidDirectory(tilesUri); // before Spark starts: a bad URI is a usage error
+        }
         long t0 = System.nanoTime();
         SparkSession spark = session(master);
         long t1 = System.nanoTime();
@@ -114,22 +117,13 @@ final class SparkRun {
 
     /** Writes every tile of {@code store} into the .npy output {@code file}, through a mapped window. */
     static void assemble(TileStore store, org.ntk4j.io.OutputFile file) throws IOException {
-        TileGrid g = store.grid();
+        TilePlan g = store.plan();
         NtkMode mode = store.mode();
         int o = store.outputs();
-        int v = mode.valuesPerPair(o);
         try (MappedNpyWriter out = new MappedNpyWriter(file, mode.shape(g.n1(), g.n2(), o), store.float32(), 64L << 20)) {
-            double[] mirror = g.symmetric() ? new double[Math.min(32, g.tile()) * g.tile() * v] : null;
-            for (TileGrid.Tile t : g.tiles()) {
-                Tensor tile = store.read(t);
-                int i0 = g.from1(t.i());
-                int rows = g.to1(t.i()) - i0;
-                int j0 = g.from2(t.j());
-                int cols = g.to2(t.j()) - j0;
-                TiledKernel.writeTile(out, tile.data(), i0, rows, j0, cols, g.n2(), v);
-                if (g.symmetric() && !t.onDiagonal()) {
-                    TiledKernel.writeTransposed(out, tile.data(), i0, rows, j0, cols, g.n2(), mode, o, mirror);
-                }
+            TilePlacer<IOException> placer = new TilePlacer<>(g, mode, o, out::write);
+            for (TilePlan.Tile t : g.tiles()) {
+                placer.place(t, store.read(t).data());
             }
         }
     }

@@ -4,13 +4,14 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.OutputFile;
+import org.ntk4j.tiling.TilePlacer;
+import org.ntk4j.tiling.TilePlan;
 
 /**
  * Computes a kernel that may not fit in memory: in tiles of x1 × x2 rows sized to a memory budget, each streamed
@@ -21,20 +22,17 @@ import org.ntk4j.io.OutputFile;
 final class TiledKernel {
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
-    /** How the work is split: one call, or tiles of tile1 × tile2 rows, with a mapped window of windowBytes. */
-    record Plan(boolean inMemory, int n1, int n2, int tile1, int tile2, boolean symmetric, long windowBytes) {
-        int blocks1() {
-            return (n1 + tile1 - 1) / tile1;
-        }
-
-        int blocks2() {
-            return (n2 + tile2 - 1) / tile2;
-        }
-
+    /**
+     * How the work is split: one call, or the tiles of {@code layout} with a mapped window of windowBytes.
+     *
+     * @param inMemory    whether the whole kernel is one call (the layout is then one tile)
+     * @param layout      the tiles
+     * @param windowBytes the mapped window of a tiled write
+     */
+    record Plan(boolean inMemory, TilePlan layout, long windowBytes) {
         /** Tiles computed (upper triangle only when symmetric). */
-        long tiles() {
-            long b1 = blocks1();
-            return symmetric ? b1 * (b1 + 1) / 2 : b1 * blocks2();
+        long tileCount() {
+            return layout.tileCount();
         }
     }
 
@@ -54,7 +52,7 @@ final class TiledKernel {
         long pairBytes = valuesPerPair * perValue + perPair;
         long whole = (long) n1 * n2 * pairBytes + (long) (symmetric ? n1 : n1 + n2) * perExample;
         if (total <= MAX_ARRAY && whole <= available) {
-            return new Plan(true, n1, n2, n1, n2, symmetric, 0);
+            return new Plan(true, TilePlan.of(n1, n2, n1, n2, symmetric), 0);
         }
         long window = Math.max(4096, Math.min(256L << 20, available / 8));
         long room = available - window;
@@ -69,14 +67,13 @@ final class TiledKernel {
                     + Converters.formatBytes(window + 2 * perExample + pairBytes) + " more");
         }
         if (symmetric) {
-            int t = (int) Math.min(b, n1);
-            return new Plan(false, n1, n2, t, t, true, window);
+            return new Plan(false, TilePlan.of(n1, n2, b, true), window);
         }
         int t2 = (int) Math.min(b, n2);
         // With x2 narrower than a square tile, let the tiles grow along x1.
         long t1 = (room - t2 * perExample) / ((long) t2 * pairBytes + perExample);
         t1 = Math.min(Math.min(t1, n1), MAX_ARRAY / ((long) t2 * valuesPerPair));
-        return new Plan(false, n1, n2, (int) Math.max(1, Math.max(t1, Math.min(b, n1))), t2, false, window);
+        return new Plan(false, TilePlan.of(n1, n2, Math.max(1, Math.max(t1, Math.min(b, n1))), t2, false), window);
     }
 
     /**
@@ -87,35 +84,29 @@ final class TiledKernel {
      */
     static void write(KernelSource source, Matrix x1, Matrix x2, NtkMode mode, Plan plan, OutputFile out,
                       boolean float32, PrintWriter progress, String overflowAdvice) throws IOException {
+        TilePlan tiles = plan.layout();
         int o = source.outputDim();
         int v = mode.valuesPerPair(o);
-        int[] shape = mode.shape(plan.n1(), plan.n2(), o);
+        int[] shape = mode.shape(tiles.n1(), tiles.n2(), o);
         if (plan.inMemory()) {
-            Tensor k = plan.symmetric() ? source.compute(x1, mode) : source.compute(x1, x2, mode);
-            Overflow.checkKernel(k.data(), 0, 0, plan.n2(), v, overflowAdvice);
+            Tensor k = tiles.symmetric() ? source.compute(x1, mode) : source.compute(x1, x2, mode);
+            Overflow.checkKernel(k.data(), 0, 0, tiles.n2(), v, overflowAdvice);
             try (OutputStream s = new BufferedOutputStream(out.stream(), 1 << 16)) {
                 Npy.write(s, NpyArray.of(k, float32));
             }
             return;
         }
-        Matrix xs = plan.symmetric() ? x1 : x2;
+        Matrix xs = tiles.symmetric() ? x1 : x2;
         try (MappedNpyWriter w = new MappedNpyWriter(out, shape, float32, plan.windowBytes());
-             Progress.Bar bar = progress == null || plan.tiles() < 2 ? null : progressBar(plan, progress)) {
-            double[] mirror = plan.symmetric() ? new double[Math.min(TRANSPOSE_BLOCK, plan.tile1()) * plan.tile1() * v] : null;
-            for (int bi = 0; bi < plan.blocks1(); bi++) {
-                int i0 = bi * plan.tile1();
-                int i1 = Math.min(plan.n1(), i0 + plan.tile1());
-                Matrix xi = x1.rowRange(i0, i1);
-                for (int bj = plan.symmetric() ? bi : 0; bj < plan.blocks2(); bj++) {
-                    int j0 = bj * plan.tile2();
-                    int j1 = Math.min(plan.n2(), j0 + plan.tile2());
-                    boolean diagonal = plan.symmetric() && bi == bj;
-                    Tensor t = diagonal ? source.compute(xi, mode) : source.compute(xi, xs.rowRange(j0, j1), mode);
-                    Overflow.checkKernel(t.data(), i0, j0, j1 - j0, v, overflowAdvice);
-                    writeTile(w, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), v);
-                    if (plan.symmetric() && !diagonal) {
-                        writeTransposed(w, t.data(), i0, i1 - i0, j0, j1 - j0, plan.n2(), mode, o, mirror);
-                    }
+             Progress.Bar bar = progress == null || plan.tileCount() < 2 ? null : progressBar(plan, progress)) {
+            TilePlacer<IOException> placer = new TilePlacer<>(tiles, mode, o, w::write);
+            for (int i = 0; i < tiles.blocks1(); i++) {
+                Matrix xi = x1.rowRange(tiles.rowStart(i), tiles.rowEnd(i));
+                for (TilePlan.Tile t : tiles.row(i)) {
+                    Tensor k = t.diagonal() ? source.compute(xi, mode)
+                            : source.compute(xi, xs.rowRange(t.col0(), t.colEnd()), mode);
+                    Overflow.checkKernel(k.data(), t.row0(), t.col0(), t.cols(), v, overflowAdvice);
+                    placer.place(t, k.data());
                     if (bar != null) {
                         bar.step();
                     }
@@ -128,33 +119,7 @@ final class TiledKernel {
         }
     }
 
-    static void writeTile(MappedNpyWriter out, double[] tile, int i0, int rows, int j0, int cols, int n2, int v)
-            throws IOException {
-        for (int r = 0; r < rows; r++) {
-            out.write(((long) (i0 + r) * n2 + j0) * v, tile, r * cols * v, cols * v);
-        }
-    }
-
-    /** Columns transposed together: reads of the tile stay within cache lines, the buffer stays small. */
-    private static final int TRANSPOSE_BLOCK = 32;
-
-    /**
-     * Row j0+c of the file gets column c of the tile, transposed by {@link KernelLayout#transposePairs} (each O×O
-     * block too in full mode). Columns are gathered {@link #TRANSPOSE_BLOCK} at a time so the tile is read row by row.
-     */
-    static void writeTransposed(MappedNpyWriter out, double[] tile, int i0, int rows, int j0, int cols, int n2,
-                                NtkMode mode, int o, double[] buf) throws IOException {
-        int stride = rows * mode.valuesPerPair(o);
-        for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_BLOCK) {
-            int cn = Math.min(TRANSPOSE_BLOCK, cols - c0);
-            KernelLayout.transposePairs(tile, cols, 0, c0, rows, cn, mode, o, buf, rows, 0, 0);
-            for (int cc = 0; cc < cn; cc++) {
-                out.write(((long) (j0 + c0 + cc) * n2 + i0) * mode.valuesPerPair(o), buf, cc * stride, stride);
-            }
-        }
-    }
-
     private static Progress.Bar progressBar(Plan plan, PrintWriter err) {
-        return Progress.bar(err, "kernel", plan.tiles(), "tiles");
+        return Progress.bar(err, "kernel", plan.tileCount(), "tiles");
     }
 }

@@ -228,16 +228,18 @@ class KernelCommandTest {
                 TiledKernel.Plan p = TiledKernel.plan(100_000, symmetric ? 100_000 : 3_000, symmetric, v, perExample,
                         48, budget, 1 << 20);
                 assertFalse(p.inMemory());
-                long used = (long) p.tile1() * p.tile2() * (v * 16 + 48) + (long) (p.tile1() + p.tile2()) * perExample
+                int t1 = p.layout().rows();
+                int t2 = p.layout().cols();
+                long used = (long) t1 * t2 * (v * 16 + 48) + (long) (t1 + t2) * perExample
                         + p.windowBytes() + (1 << 20);
                 assertTrue(used <= budget, "plan " + p + " uses " + used);
-                assertTrue(p.tile1() >= 1 && p.tile2() >= 1);
-                assertTrue(!symmetric || p.tile1() == p.tile2());
+                assertTrue(t1 >= 1 && t2 >= 1);
+                assertTrue(!symmetric || t1 == t2);
             }
         }
         TiledKernel.Plan small = TiledKernel.plan(100, 100, true, 1, 1000, 16, 64L << 20, 0);
         assertTrue(small.inMemory());
-        assertEquals(1, small.tiles());
+        assertEquals(1, small.tileCount());
     }
 
     @Test

@@ -61,7 +61,7 @@ class MappedNpyWriterTest {
     void aFaultOnAMappedPageIsAnIoErrorNamingTheFileNotAnInternalError() throws IOException {
         Path f = dir.resolve("k.npy");
         int n = 256;
-        TiledKernel.Plan plan = new TiledKernel.Plan(false, n, n, 32, 32, false, 1 << 16);
+        TiledKernel.Plan plan = new TiledKernel.Plan(false, org.ntk4j.tiling.TilePlan.of(n, n, 32, false), 1 << 16);
         int[] shape = {n, n};
         try (OutputFile out = OutputFile.open(f, MappedNpyWriter.fileSize(shape, false))) {
             // A source that truncates the file under the map after the first tile: later stores fault (SIGBUS).

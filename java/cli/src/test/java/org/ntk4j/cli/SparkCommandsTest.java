@@ -39,6 +39,41 @@ class SparkCommandsTest {
         assertFalse(Files.exists(dir.resolve("ks.npy.tiles")), "the default tile folder is removed once the file is written");
     }
 
+    /**
+     * A kept tile directory whose tiles were tampered with (a garbage header of the right size, a directory in a
+     * tile's place, two tiles swapped) is repaired by the rerun: the bad tiles are recomputed, the file is the same
+     * bit for bit, exit 0. A tile directory that is no path or URI is one line, exit 2, before Spark starts.
+     */
+    @Test
+    void aRerunRecomputesTamperedTilesAndABadTilesUriIsAUsageError() throws IOException {
+        Path x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 20, 5, 1, false);
+        Path tiles = dir.resolve("tiles");
+        Object[] run = {"kernel", "--x", x, "--arch", "5,9,2", "--seed", "3", "--precision", "fp64", "--device", "cpu",
+            "--spark", "local[2]", "--tile", "6", "--tiles", tiles};
+        Cli.Result first = Cli.run(concat(run, new Object[] {"--out", dir.resolve("a.npy")}));
+        assertEquals(0, first.code(), first.toString());
+        byte[] header = Files.readAllBytes(tiles.resolve("tile-0-1.npy"));
+        java.util.Arrays.fill(header, 0, 30, (byte) '#');
+        Files.write(tiles.resolve("tile-0-1.npy"), header);
+        Files.delete(tiles.resolve("tile-1-1.npy"));
+        Files.createDirectory(tiles.resolve("tile-1-1.npy"));
+        Files.move(tiles.resolve("tile-0-2.npy"), tiles.resolve("swap"));
+        Files.move(tiles.resolve("tile-1-2.npy"), tiles.resolve("tile-0-2.npy"));
+        Files.move(tiles.resolve("swap"), tiles.resolve("tile-1-2.npy"));
+        Cli.Result again = Cli.run(concat(run, new Object[] {"--out", dir.resolve("b.npy")}));
+        assertEquals(0, again.code(), again.toString());
+        assertTrue(again.err().contains("4 corrupt and recomputed"), again.err());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")), Files.readAllBytes(dir.resolve("b.npy")));
+
+        Cli.Result bad = Cli.run("kernel", "--x", x, "--arch", "5,9,2", "--spark", "local[2]", "--tiles", "a:b",
+                "--out", dir.resolve("c.npy"));
+        assertEquals(2, bad.code(), bad.toString());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+        assertTrue(bad.err().contains("'a:b' is not a valid path or URI"), bad.err());
+        assertFalse(Files.exists(dir.resolve("c.npy")));
+    }
+
     @Test
     void regressAgreesInProcessOnSparkAndWithPredict() throws IOException {
         Path x = dir.resolve("x.npy");

@@ -26,11 +26,12 @@ import org.ntk4j.model.Parameters;
  * (extra keys, nested dicts, shapes, dtypes, orders), length fields, versions, truncations, random bytes, zip
  * directory and local header fields (CRCs, sizes, methods, offsets), member names (gaps, duplicates), the stored
  * parameter description, and zip bombs. Each case knows its honest size: how many bytes of data the file really
- * holds, which is all a reader may spend on it (twice that, for float32 widened to double).
+ * holds, which is all a reader may spend on it (twice that, for float32 widened to double). Public for the other
+ * modules' readers of .npy files (the Spark tile store).
  */
-final class HostileFiles {
+public final class HostileFiles {
     /** Which reader a case is for. */
-    enum Reader {
+    public enum Reader {
         NPY, NPZ, PARAMETERS
     }
 
@@ -38,7 +39,7 @@ final class HostileFiles {
      * One file: its bytes, the reader, and its honest size (the larger of its length and the uncompressed bytes of
      * the members it was made from).
      */
-    record Case(String name, byte[] bytes, Reader reader, long honest) {
+    public record Case(String name, byte[] bytes, Reader reader, long honest) {
         String extension() {
             return reader == Reader.NPY ? ".npy" : ".npz";
         }
@@ -47,11 +48,11 @@ final class HostileFiles {
     private final SplittableRandom rng;
     private final List<Case> cases = new ArrayList<>();
 
-    HostileFiles(long seed) {
+    public HostileFiles(long seed) {
         this.rng = new SplittableRandom(seed);
     }
 
-    List<Case> generate() {
+    public List<Case> generate() {
         npyCases();
         npzCases();
         return cases;

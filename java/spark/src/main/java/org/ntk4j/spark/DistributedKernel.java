@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +26,14 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.dynamics.ProgressListener;
+import org.ntk4j.tiling.TilePlan;
 
 /**
  * Θ(X1, X2) as tiles on a shared file system, one Spark task per tile (the upper triangle only when X2 is X1). Each
  * task reads its two blocks of rows, computes the tile on its executor's backend ({@link KernelSpec}) and writes
- * it atomically into a {@link TileStore}. Tiles already complete in the directory are skipped, so a failed or
- * killed job resumes where it stopped; a directory that holds another kernel is refused.
+ * it atomically into a {@link TileStore}. Tiles already complete in the directory, and checked, are kept, so a failed
+ * or killed job resumes where it stopped; a tile file that does not check out is recomputed; a directory that holds
+ * another kernel is refused.
  */
 public final class DistributedKernel {
 
@@ -40,10 +41,12 @@ public final class DistributedKernel {
      * The outcome: the store, and how many tiles there are, were computed, were already there, were corrupt.
      *
      * @param store    the tile directory, now holding every tile
-     * @param total    the tiles of the kernel ({@link TileGrid#tileCount()})
+     * @param total    the tiles of the kernel ({@link TilePlan#tileCount()})
      * @param computed the tiles this call computed
-     * @param skipped  the tiles already complete in the directory, not recomputed
-     * @param corrupt  the tile files found with the wrong size, deleted and recomputed (counted in {@code computed})
+     * @param skipped  the tiles already complete in the directory and checked, not recomputed
+     * @param corrupt  what was found under a tile's name and was not that tile of this kernel (wrong size, header,
+     *                 position, kernel or checksum, or a directory): deleted and recomputed (counted in
+     *                 {@code computed})
      */
     public record Result(TileStore store, long total, long computed, long skipped, long corrupt) {
     }
@@ -52,7 +55,7 @@ public final class DistributedKernel {
     }
 
     /**
-     * Computes the missing tiles of Θ(x1, x2) (x2 null: Θ(x1, x1)) into {@code dir}; {@code progress} (may be null)
+     * Computes the missing (or invalid) tiles of Θ(x1, x2) (x2 null: Θ(x1, x1)) into {@code dir}; {@code progress} (may be null)
      * gets the finished tiles as they come.
      *
      * @param spark    the session whose cluster runs the tasks and whose Hadoop configuration opens {@code dir}
@@ -62,11 +65,11 @@ public final class DistributedKernel {
      * @param tile     the rows and columns of a tile, ≥ 1 ({@link #defaultTile} suggests one); a directory
      *                 resumed must have been started with the same size
      * @param dir      the tile directory, new, empty, or holding tiles of this same kernel, inputs and tiling
-     * @param progress receives ("tiles", finished, missing, "") per finished task, on Spark's listener thread; or
-     *                 null
+     * @param progress receives ("tiles", finished, total, "") per finished task (a kept tile counts as one), on
+     *                 Spark's listener thread; or null
      * @return the store and the tile counts
      * @throws KernelMismatchException when {@code dir} holds another kernel or is not a tile directory
-     * @throws InvalidInputException   when an input's d differs from the kernel's or the sizes make no grid
+     * @throws InvalidInputException   when an input's d differs from the kernel's or the sizes make no plan
      * @throws UncheckedIOException    when the directory or the inputs cannot be read or written on the driver
      * @throws org.ntk4j.NtkException  when the Spark job fails (an ntk4j exception a task threw, such as bad values
      *                                 in a block, is rethrown as itself)
@@ -77,46 +80,54 @@ public final class DistributedKernel {
         if (x2 != null) {
             requireDims(kernel, x2, "X2");
         }
-        TileGrid grid = new TileGrid(x1.rows(), x2 == null ? x1.rows() : x2.rows(), tile, x2 == null);
+        TilePlan plan = TilePlan.of(x1.rows(), x2 == null ? x1.rows() : x2.rows(), tile, x2 == null);
         HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
         TileStore store;
-        TileStore.Listing listing;
         try {
-            store = TileStore.open(dir, conf, grid, kernel, manifest(kernel, x1, x2, grid));
+            store = TileStore.open(dir, conf, plan, kernel, manifest(kernel, x1, x2, plan));
             store.clearTemporary();
-            listing = store.list();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot use the tile directory " + dir + ": " + e.getMessage(), e);
         }
-        List<TileGrid.Tile> missing = new ArrayList<>(grid.tiles());
-        missing.removeAll(listing.complete());
-        long computed = 0;
-        if (!missing.isEmpty()) {
-            computed = run(spark, kernel, x1, x2, grid, store, missing, progress);
-        }
-        return new Result(store, grid.tileCount(), computed, listing.complete().size(), listing.corrupt().size());
+        return run(spark, kernel, x1, x2, plan, store, progress);
     }
 
-    private static long run(SparkSession spark, KernelFunction kernel, RowSource x1, RowSource x2, TileGrid grid,
-                            TileStore store, List<TileGrid.Tile> missing, ProgressListener progress) {
+    /**
+     * One task per tile: a tile already in the directory is read and checked ({@link TileStore#verify}) and kept when
+     * it is this tile of this kernel; anything else under its name is deleted and the tile recomputed, as a missing
+     * one is. The checks run in the tasks, so a resumed job reads its finished tiles in parallel.
+     */
+    private static Result run(SparkSession spark, KernelFunction kernel, RowSource x1, RowSource x2, TilePlan plan,
+                              TileStore store, ProgressListener progress) {
+        List<TilePlan.Tile> all = plan.tiles();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<KernelFunction> k = jsc.broadcast(kernel);
-        LongAccumulator done = jsc.sc().longAccumulator("ntk4j tiles computed");
+        LongAccumulator computed = jsc.sc().longAccumulator("ntk4j tiles computed");
+        LongAccumulator kept = jsc.sc().longAccumulator("ntk4j tiles kept");
+        LongAccumulator bad = jsc.sc().longAccumulator("ntk4j tiles invalid");
         String group = "ntk4j-kernel-" + UUID.randomUUID();
-        TaskCounter counter = new TaskCounter(group, missing.size(), progress);
+        TaskCounter counter = new TaskCounter(group, all.size(), progress);
         spark.sparkContext().addSparkListener(counter);
         jsc.setJobGroup(group, "ntk4j kernel tiles into " + store.directory(), true);
         try {
             Jobs.run(() -> {
-                jsc.parallelize(missing, missing.size()).foreach(t -> {
-                    Matrix a = x1.read(grid.from1(t.i()), grid.to1(t.i()));
-                    boolean diagonal = grid.symmetric() && t.onDiagonal();
-                    Tensor values = diagonal ? k.value().compute(a)
-                            : k.value().compute(a, (grid.symmetric() ? x1 : x2).read(grid.from2(t.j()), grid.to2(t.j())));
+                jsc.parallelize(all, all.size()).foreach(t -> {
+                    TileStore.Verdict v = store.verify(t);
+                    if (v.status() == TileStore.Status.VALID) {
+                        kept.add(1);
+                        return;
+                    }
+                    if (v.status() == TileStore.Status.INVALID) {
+                        store.delete(t);
+                        bad.add(1);
+                    }
+                    Matrix a = x1.read(t.row0(), t.rowEnd());
+                    Tensor values = t.diagonal() ? k.value().compute(a)
+                            : k.value().compute(a, (plan.symmetric() ? x1 : x2).read(t.col0(), t.colEnd()));
                     TaskContext tc = TaskContext.get();
                     store.write(t, values, tc == null ? "driver" : tc.stageId() + "-" + tc.partitionId() + "-"
                             + tc.attemptNumber());
-                    done.add(1);
+                    computed.add(1);
                 });
                 return null;
             });
@@ -125,7 +136,7 @@ public final class DistributedKernel {
             spark.sparkContext().removeSparkListener(counter);
             k.destroy();
         }
-        return done.value();
+        return new Result(store, plan.tileCount(), computed.value(), kept.value(), bad.value());
     }
 
     /** Counts the finished tasks of one job group and reports them (Spark calls this on its listener thread). */
@@ -165,7 +176,7 @@ public final class DistributedKernel {
     }
 
     /** The manifest: readable fields, and the SHA-256 of everything that determines the tiles. */
-    static Map<String, String> manifest(KernelFunction kernel, RowSource x1, RowSource x2, TileGrid grid) {
+    static Map<String, String> manifest(KernelFunction kernel, RowSource x1, RowSource x2, TilePlan plan) {
         MessageDigest md = TileStore.sha256();
         md.update("ntk4j-tiles-v1".getBytes(StandardCharsets.UTF_8));
         kernel.digest(md);
@@ -178,17 +189,17 @@ public final class DistributedKernel {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the inputs to identify them: " + e.getMessage(), e);
         }
-        md.update(ByteBuffer.allocate(12).putInt(grid.n1()).putInt(grid.n2()).putInt(grid.tile()).array());
+        md.update(ByteBuffer.allocate(12).putInt(plan.n1()).putInt(plan.n2()).putInt(plan.rows()).array());
         Map<String, String> m = new LinkedHashMap<>();
         m.put("kernel", kernel.describe());
         m.put("mode", kernel.mode().name());
         m.put("outputs", Integer.toString(kernel.outputDim()));
         m.put("dtype", kernel.float32() ? "float32" : "float64");
-        m.put("n1", Integer.toString(grid.n1()));
-        m.put("n2", Integer.toString(grid.n2()));
+        m.put("n1", Integer.toString(plan.n1()));
+        m.put("n2", Integer.toString(plan.n2()));
         m.put("d", Integer.toString(x1.dim()));
-        m.put("symmetric", Boolean.toString(grid.symmetric()));
-        m.put("tile", Integer.toString(grid.tile()));
+        m.put("symmetric", Boolean.toString(plan.symmetric()));
+        m.put("tile", Integer.toString(plan.rows()));
         m.put("identity", TileStore.hex(md.digest()));
         return m;
     }

@@ -20,6 +20,7 @@ import org.ntk4j.dynamics.Preconditioner;
 import org.ntk4j.dynamics.Preconditioners;
 import org.ntk4j.dynamics.ProgressListener;
 import org.ntk4j.dynamics.SymmetricOperator;
+import org.ntk4j.tiling.TilePlan;
 import scala.Tuple2;
 
 /**
@@ -142,34 +143,34 @@ public final class DistributedRegression {
     static final class TiledOperator implements SymmetricOperator, AutoCloseable {
         private final JavaSparkContext jsc;
         private final RowSource x;
-        private final TileGrid grid;
+        private final TilePlan plan;
         private final double lambda;
         private final int per;
         private final Broadcast<KernelFunction> k;
-        private final JavaPairRDD<TileGrid.Tile, Block> tiles;
+        private final JavaPairRDD<TilePlan.Tile, Block> tiles;
 
         TiledOperator(SparkSession spark, KernelFunction kernel, RowSource x, int tile, double lambda, boolean cache) {
             this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             this.x = x;
-            this.grid = new TileGrid(x.rows(), x.rows(), tile, true);
+            this.plan = TilePlan.of(x.rows(), x.rows(), tile, true);
             this.lambda = lambda;
             this.per = kernel.mode() == NtkMode.FULL ? kernel.outputDim() : 1;
             this.k = jsc.broadcast(kernel);
             Broadcast<KernelFunction> kb = k;
-            TileGrid g = grid;
-            List<TileGrid.Tile> all = grid.tiles();
+            TilePlan g = plan;
+            List<TilePlan.Tile> all = plan.tiles();
             // One partition per core, each holding several tiles: a task sums its tiles' contributions locally, so a
             // product costs one n×k vector per core to combine.
             int partitions = Math.max(1, Math.min(all.size(), jsc.defaultParallelism()));
-            JavaPairRDD<TileGrid.Tile, Block> t = jsc.parallelize(all, partitions).mapToPair(tl -> {
-                Matrix a = x.read(g.from1(tl.i()), g.to1(tl.i()));
-                Tensor values = tl.onDiagonal() ? kb.value().compute(a)
-                        : kb.value().compute(a, x.read(g.from2(tl.j()), g.to2(tl.j())));
+            JavaPairRDD<TilePlan.Tile, Block> t = jsc.parallelize(all, partitions).mapToPair(tl -> {
+                Matrix a = x.read(g.rowStart(tl.i()), g.rowEnd(tl.i()));
+                Tensor values = tl.diagonal() ? kb.value().compute(a)
+                        : kb.value().compute(a, x.read(g.colStart(tl.j()), g.colEnd(tl.j())));
                 return new Tuple2<>(tl, Block.of(operatorBlock(values)));
             });
             if (cache) {
                 t = t.persist(StorageLevel.MEMORY_AND_DISK());
-                JavaPairRDD<TileGrid.Tile, Block> cached = t;
+                JavaPairRDD<TilePlan.Tile, Block> cached = t;
                 Jobs.run(cached::count); // computed once, here; later products read the cache
             }
             this.tiles = t;
@@ -177,7 +178,7 @@ public final class DistributedRegression {
 
         @Override
         public int size() {
-            return grid.n1() * per;
+            return plan.n1() * per;
         }
 
         /**
@@ -191,20 +192,20 @@ public final class DistributedRegression {
             // Up to 32 partial vectors are summed on the driver (one stage, the lowest latency); more in a tree.
             int depth = tiles.getNumPartitions() <= 32 ? 1 : 2;
             Broadcast<double[]> vb = jsc.broadcast(v.data());
-            TileGrid g = grid;
+            TilePlan g = plan;
             int p = per;
             try {
                 double[] sum = Jobs.run(() -> tiles.treeAggregate(new double[0], (acc, e) -> {
                     double[] out = acc.length == 0 ? new double[n * cols] : acc;
-                    TileGrid.Tile tl = e._1();
+                    TilePlan.Tile tl = e._1();
                     Matrix m = e._2().matrix();
                     Matrix part = LinearAlgebra.multiply(m, false,
-                            slice(vb.value(), g.from2(tl.j()) * p, g.to2(tl.j()) * p, cols), false);
-                    addInto(out, g.from1(tl.i()) * p * cols, part.data());
-                    if (!tl.onDiagonal()) {
+                            slice(vb.value(), g.colStart(tl.j()) * p, g.colEnd(tl.j()) * p, cols), false);
+                    addInto(out, g.rowStart(tl.i()) * p * cols, part.data());
+                    if (!tl.diagonal()) {
                         Matrix back = LinearAlgebra.multiply(m, true,
-                                slice(vb.value(), g.from1(tl.i()) * p, g.to1(tl.i()) * p, cols), false);
-                        addInto(out, g.from2(tl.j()) * p * cols, back.data());
+                                slice(vb.value(), g.rowStart(tl.i()) * p, g.rowEnd(tl.i()) * p, cols), false);
+                        addInto(out, g.colStart(tl.j()) * p * cols, back.data());
                     }
                     return out;
                 }, DistributedRegression::combine, depth));
@@ -220,8 +221,8 @@ public final class DistributedRegression {
 
         /** The diagonal tiles Θ_ii, in order, for block-Jacobi. */
         List<Matrix> diagonalBlocks() {
-            List<Tuple2<TileGrid.Tile, Block>> d = Jobs.run(() -> tiles.filter(e -> e._1().onDiagonal()).collect());
-            List<Tuple2<TileGrid.Tile, Block>> sorted = new ArrayList<>(d);
+            List<Tuple2<TilePlan.Tile, Block>> d = Jobs.run(() -> tiles.filter(e -> e._1().diagonal()).collect());
+            List<Tuple2<TilePlan.Tile, Block>> sorted = new ArrayList<>(d);
             sorted.sort((a, b) -> Integer.compare(a._1().i(), b._1().i()));
             List<Matrix> blocks = new ArrayList<>();
             sorted.forEach(e -> blocks.add(e._2().matrix()));
@@ -253,7 +254,7 @@ public final class DistributedRegression {
         /** Θ(X, L) in operator layout, one task per row block of X. */
         private Matrix crossColumns(Matrix landmarks) {
             Broadcast<Block> lb = jsc.broadcast(Block.of(landmarks));
-            TileGrid g = grid;
+            TilePlan g = plan;
             RowSource xs = x;
             Broadcast<KernelFunction> kb = k;
             List<Integer> blocks = new ArrayList<>();
@@ -262,11 +263,11 @@ public final class DistributedRegression {
             }
             try {
                 Map<Integer, Block> parts = Jobs.run(() -> jsc.parallelize(blocks, blocks.size()).mapToPair(i ->
-                        new Tuple2<>(i, Block.of(operatorBlock(kb.value().compute(xs.read(g.from1(i), g.to1(i)),
+                        new Tuple2<>(i, Block.of(operatorBlock(kb.value().compute(xs.read(g.rowStart(i), g.rowEnd(i)),
                                 lb.value().matrix()))))).collectAsMap());
                 int width = landmarks.rows() * per;
                 double[] out = new double[size() * width];
-                parts.forEach((i, mtx) -> System.arraycopy(mtx.data(), 0, out, g.from1(i) * per * width, mtx.data().length));
+                parts.forEach((i, mtx) -> System.arraycopy(mtx.data(), 0, out, g.rowStart(i) * per * width, mtx.data().length));
                 return new Matrix(size(), width, out);
             } finally {
                 lb.destroy();
@@ -275,23 +276,23 @@ public final class DistributedRegression {
 
         /** Θ(X_test, X)·α over the cross tiles (test blocks × train blocks), computed on the fly. */
         Matrix crossProduct(RowSource xt, Matrix alpha) {
-            TileGrid cross = new TileGrid(xt.rows(), x.rows(), grid.tile(), false);
+            TilePlan cross = TilePlan.of(xt.rows(), x.rows(), plan.rows(), false);
             Broadcast<double[]> ab = jsc.broadcast(alpha.data());
             int cols = alpha.cols();
             int p = per;
             RowSource xs = x;
             Broadcast<KernelFunction> kb = k;
-            List<TileGrid.Tile> all = cross.tiles();
+            List<TilePlan.Tile> all = cross.tiles();
             try {
                 Map<Integer, double[]> sums = Jobs.run(() -> jsc.parallelize(all, all.size()).mapToPair(tl -> {
-                    Matrix m = operatorBlock(kb.value().compute(xt.read(cross.from1(tl.i()), cross.to1(tl.i())),
-                            xs.read(cross.from2(tl.j()), cross.to2(tl.j()))));
+                    Matrix m = operatorBlock(kb.value().compute(xt.read(cross.rowStart(tl.i()), cross.rowEnd(tl.i())),
+                            xs.read(cross.colStart(tl.j()), cross.colEnd(tl.j()))));
                     Matrix part = LinearAlgebra.multiply(m, false,
-                            slice(ab.value(), cross.from2(tl.j()) * p, cross.to2(tl.j()) * p, cols), false);
+                            slice(ab.value(), cross.colStart(tl.j()) * p, cross.colEnd(tl.j()) * p, cols), false);
                     return new Tuple2<>(tl.i(), part.data());
                 }).reduceByKey(DistributedRegression::add, Math.max(1, cross.blocks1())).collectAsMap());
                 double[] out = new double[xt.rows() * per * cols];
-                sums.forEach((i, v) -> System.arraycopy(v, 0, out, cross.from1(i) * per * cols, v.length));
+                sums.forEach((i, v) -> System.arraycopy(v, 0, out, cross.rowStart(i) * per * cols, v.length));
                 return new Matrix(xt.rows() * per, cols, out);
             } finally {
                 ab.destroy();

@@ -2,17 +2,23 @@ package org.ntk4j.spark;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,40 +27,56 @@ import java.util.UUID;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.ntk4j.InvalidInputException;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
+import org.ntk4j.tiling.TilePlacer;
+import org.ntk4j.tiling.TilePlan;
 
 /**
  * A directory of kernel tiles on a Hadoop file system: {@code manifest.properties} (what kernel, which inputs,
  * which tiling, and their SHA-256 identity) and one {@code tile-I-J.npy} per finished tile, in the kernel mode's
- * layout — (rows, cols), (rows, cols, O, O) or (rows, cols, O). A tile is written under a unique temporary name in
- * {@code _temporary/} and renamed into place when complete (atomic on HDFS and local disks), so a tile file that
- * exists is finished; its size is still checked against its shape before it counts, and its header when read.
+ * layout — (rows, cols), (rows, cols, O, O) or (rows, cols, O) — followed by a trailer of {@value #TRAILER} bytes:
+ * the tile's position (I, J and its rows and columns), the kernel's identity, and a SHA-256 of the values and of all
+ * that (NumPy reads the array and ignores the trailer). A tile is written under a unique temporary name in
+ * {@code _temporary/} and renamed into place when complete (atomic on HDFS and local disks); a tile file is used only
+ * when its size, header, position, kernel identity and checksum all match ({@link #verify}): one that was moved,
+ * truncated, overwritten, copied from another kernel, or replaced by a directory is recomputed, never used.
  */
 public final class TileStore implements Serializable {
     private static final long serialVersionUID = 1L;
     static final String MANIFEST = "manifest.properties";
     private static final String TEMPORARY = "_temporary";
+    /** The trailer's first bytes: an ntk4j tile, format 1. */
+    private static final byte[] MAGIC = "ntk4jTL1".getBytes(StandardCharsets.US_ASCII);
+    /** What the checksum covers after the array: magic, i, j, row0, rows, col0, cols, the kernel's identity. */
+    private static final int TRAILER_HEAD = 8 + 6 * 4 + 32;
+    /** Bytes after the array: the trailer's head and the SHA-256 of the array and the head. */
+    static final int TRAILER = TRAILER_HEAD + 32;
 
     /** The directory, as given: a Hadoop path or URI. */
     private final String dir;
     /** The driver's Hadoop configuration, which opens {@link #dir} in the tasks that write tiles. */
     private final HadoopConf conf;
     /** How the kernel is split into tiles. */
-    private final TileGrid grid;
+    private final TilePlan plan;
     /** The kernel's mode, which fixes each tile's layout. */
     private final NtkMode mode;
     /** O, the network's outputs. */
     private final int outputs;
     /** Whether tiles hold float32 values (else float64). */
     private final boolean float32;
+    /** The kernel's identity (SHA-256 of the kernel, its inputs and the tiling; the manifest's), which tiles carry. */
+    private final byte[] identity;
 
-    private TileStore(String dir, HadoopConf conf, TileGrid grid, NtkMode mode, int outputs, boolean float32) {
+    private TileStore(String dir, HadoopConf conf, TilePlan plan, NtkMode mode, int outputs, boolean float32,
+                      String identity) {
+        this.identity = identityBytes(dir, identity);
         this.dir = dir;
         this.conf = conf;
-        this.grid = grid;
+        this.plan = plan;
         this.mode = mode;
         this.outputs = outputs;
         this.float32 = float32;
@@ -65,9 +87,9 @@ public final class TileStore implements Serializable {
      * identity. Throws {@link KernelMismatchException} naming the differences when the directory holds another
      * kernel, and when it is a non-empty directory without a manifest (never written into).
      */
-    static TileStore open(String dir, HadoopConf conf, TileGrid grid, KernelFunction kernel, Map<String, String> manifest)
+    static TileStore open(String dir, HadoopConf conf, TilePlan plan, KernelFunction kernel, Map<String, String> manifest)
             throws IOException {
-        Path root = new Path(dir);
+        Path root = directory(dir);
         FileSystem fs = conf.fileSystem(root);
         Path mf = new Path(root, MANIFEST);
         if (fs.exists(root)) {
@@ -107,7 +129,36 @@ public final class TileStore implements Serializable {
                 throw new IOException("could not create " + mf);
             }
         }
-        return new TileStore(dir, conf, grid, kernel.mode(), kernel.outputDim(), kernel.float32());
+        return new TileStore(dir, conf, plan, kernel.mode(), kernel.outputDim(), kernel.float32(),
+                manifest.get("identity"));
+    }
+
+    /**
+     * Checks that {@code dir} is a Hadoop path or URI, before anything is started.
+     *
+     * @param dir a tile directory, as a user gave it
+     * @throws InvalidInputException naming it, when Hadoop cannot parse it (such as {@code a:b}, a relative path
+     *                               under a scheme)
+     */
+    public static void requireValidDirectory(String dir) {
+        directory(dir);
+    }
+
+    private static Path directory(String dir) {
+        try {
+            return new Path(dir);
+        } catch (IllegalArgumentException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new InvalidInputException("the tile directory '" + dir + "' is not a valid path or URI ("
+                    + cause.getMessage() + "); give a path, or a URI such as file:///data/tiles or hdfs://host/tiles");
+        }
+    }
+
+    private static byte[] identityBytes(String dir, String hex) {
+        if (hex == null || !hex.matches("[0-9a-f]{64}")) {
+            throw new KernelMismatchException(dir + "/" + MANIFEST + " has no valid identity: " + hex);
+        }
+        return HexFormat.of().parseHex(hex);
     }
 
     static Map<String, String> readManifest(FileSystem fs, Path mf) throws IOException {
@@ -131,7 +182,7 @@ public final class TileStore implements Serializable {
      */
     public static Map<String, String> manifest(String dir, org.apache.hadoop.conf.Configuration c) throws IOException {
         HadoopConf conf = new HadoopConf(c);
-        Path mf = new Path(dir, MANIFEST);
+        Path mf = new Path(directory(dir), MANIFEST);
         FileSystem fs = conf.fileSystem(mf);
         if (!fs.exists(mf)) {
             throw new KernelMismatchException(dir + " has no " + MANIFEST + ": not a tile directory of ntk4j");
@@ -151,10 +202,10 @@ public final class TileStore implements Serializable {
     public static TileStore existing(String dir, org.apache.hadoop.conf.Configuration c) throws IOException {
         Map<String, String> m = manifest(dir, c);
         try {
-            TileGrid g = new TileGrid(Integer.parseInt(m.get("n1")), Integer.parseInt(m.get("n2")),
+            TilePlan g = TilePlan.of(Integer.parseInt(m.get("n1")), Integer.parseInt(m.get("n2")),
                     Integer.parseInt(m.get("tile")), Boolean.parseBoolean(m.get("symmetric")));
             return new TileStore(dir, new HadoopConf(c), g, NtkMode.valueOf(m.get("mode")),
-                    Integer.parseInt(m.get("outputs")), m.get("dtype").equals("float32"));
+                    Integer.parseInt(m.get("outputs")), m.get("dtype").equals("float32"), m.get("identity"));
         } catch (RuntimeException e) {
             throw new KernelMismatchException(dir + "/" + MANIFEST + " is incomplete or unreadable: " + e.getMessage());
         }
@@ -163,10 +214,10 @@ public final class TileStore implements Serializable {
     /**
      * How the kernel is split into tiles.
      *
-     * @return the tiling, from the manifest
+     * @return the tile plan, from the manifest
      */
-    public TileGrid grid() {
-        return grid;
+    public TilePlan plan() {
+        return plan;
     }
 
     /**
@@ -208,15 +259,15 @@ public final class TileStore implements Serializable {
     /**
      * The shape of tile (i, j) in the mode's layout.
      *
-     * @param t a tile of {@link #grid()}
+     * @param t a tile of {@link #plan()}
      * @return a new array: (rows, cols), (rows, cols, O, O) or (rows, cols, O)
      */
-    public int[] shape(TileGrid.Tile t) {
-        return mode.shape(grid.to1(t.i()) - grid.from1(t.i()), grid.to2(t.j()) - grid.from2(t.j()), outputs);
+    public int[] shape(TilePlan.Tile t) {
+        return mode.shape(t.rows(), t.cols(), outputs);
     }
 
-    /** The exact size in bytes of a complete tile file. */
-    long expectedBytes(TileGrid.Tile t) {
+    /** The size in bytes of tile t's array (.npy header and values), without the trailer. */
+    private long arrayBytes(TilePlan.Tile t) {
         int[] s = shape(t);
         long count = 1;
         for (int d : s) {
@@ -225,87 +276,208 @@ public final class TileStore implements Serializable {
         return Npy.header(s, float32).length + count * (float32 ? 4 : 8);
     }
 
-    /** What a listing found: complete tiles, and tiles whose file had the wrong size (deleted). */
-    record Listing(List<TileGrid.Tile> complete, List<TileGrid.Tile> corrupt) {
+    /** The exact size in bytes of a complete tile file. */
+    long expectedBytes(TilePlan.Tile t) {
+        return arrayBytes(t) + TRAILER;
+    }
+
+    /** What a tile file is worth. */
+    enum Status {
+        /** No file (nor anything else) under the tile's name. */
+        MISSING,
+        /** A complete tile of this kernel at this place: used as it is. */
+        VALID,
+        /** Something under the tile's name that is not that tile: to delete and recompute. */
+        INVALID
     }
 
     /**
-     * Lists the tile files: a file counts as complete only when its size is exactly that of its shape; others are
-     * deleted (to be recomputed) and reported.
+     * The state of a tile's file, and what is wrong with it when it is invalid.
+     *
+     * @param status  the file's state
+     * @param problem what does not match, for {@link Status#INVALID}; else null
      */
-    Listing list() throws IOException {
-        Path root = new Path(dir);
-        FileSystem fs = conf.fileSystem(root);
-        Map<String, Long> sizes = new HashMap<>();
-        for (FileStatus s : fs.listStatus(root)) {
-            if (s.isFile()) {
-                sizes.put(s.getPath().getName(), s.getLen());
-            }
+    record Verdict(Status status, String problem) {
+    }
+
+    /**
+     * Reads tile t completely and checks it as {@link #read} does, without keeping its values.
+     *
+     * @param t a tile of {@link #plan()}
+     * @return missing, valid, or invalid with the reason
+     * @throws IOException when the file system fails (not when the file is bad)
+     */
+    Verdict verify(TilePlan.Tile t) throws IOException {
+        try {
+            read(t);
+            return new Verdict(Status.VALID, null);
+        } catch (FileNotFoundException e) {
+            return new Verdict(Status.MISSING, null);
+        } catch (CorruptTileException e) {
+            return new Verdict(Status.INVALID, e.getMessage());
         }
-        List<TileGrid.Tile> complete = new ArrayList<>();
-        List<TileGrid.Tile> corrupt = new ArrayList<>();
-        for (TileGrid.Tile t : grid.tiles()) {
-            Long len = sizes.get(t.fileName());
-            if (len == null) {
-                continue;
-            }
-            if (len == expectedBytes(t)) {
-                complete.add(t);
-            } else {
-                corrupt.add(t);
-                fs.delete(new Path(root, t.fileName()), false);
-            }
+    }
+
+    /** Deletes whatever is under tile t's name (a bad file, or a directory with all it holds). */
+    void delete(TilePlan.Tile t) throws IOException {
+        Path p = new Path(dir, fileName(t));
+        FileSystem fs = conf.fileSystem(p);
+        if (fs.exists(p) && !fs.delete(p, true)) {
+            throw new IOException("could not delete " + p + " to recompute it");
         }
-        return new Listing(complete, corrupt);
     }
 
     /** Writes tile t (values in the mode's layout) under a temporary name and renames it into place. */
-    void write(TileGrid.Tile t, Tensor values, String attempt) throws IOException {
+    void write(TilePlan.Tile t, Tensor values, String attempt) throws IOException {
         Path root = new Path(dir);
         FileSystem fs = conf.fileSystem(root);
-        Path tmp = new Path(new Path(root, TEMPORARY), t.fileName() + "." + attempt + "." + UUID.randomUUID());
-        try (OutputStream out = new BufferedOutputStream(fs.create(tmp, true), 1 << 16)) {
-            Npy.write(out, NpyArray.of(values, float32));
+        Path tmp = new Path(new Path(root, TEMPORARY), fileName(t) + "." + attempt + "." + UUID.randomUUID());
+        MessageDigest md = sha256();
+        try (OutputStream raw = fs.create(tmp, true);
+             BufferedOutputStream out = new BufferedOutputStream(raw, 1 << 16)) {
+            DigestOutputStream summed = new DigestOutputStream(out, md);
+            Npy.write(summed, NpyArray.of(values, float32));
+            summed.write(trailerHead(t));
+            summed.flush();
+            out.write(md.digest());
         }
-        Path target = new Path(root, t.fileName());
-        if (!fs.rename(tmp, target)) {
-            // Another attempt of the same task (speculation, a retry) finished first: its tile is identical.
+        Path target = new Path(root, fileName(t));
+        if (!fs.rename(tmp, target) || !fs.getFileStatus(target).isFile()) {
+            // Another attempt of the same task (speculation, a retry) may have finished first: its tile is identical,
+            // and used only if it checks out.
             fs.delete(tmp, false);
-            if (!fs.exists(target)) {
-                throw new IOException("could not rename " + tmp + " to " + target);
+            Verdict v = verify(t);
+            if (v.status() != Status.VALID) {
+                throw new IOException("could not rename " + tmp + " to " + target
+                        + (v.problem() == null ? "" : ": " + v.problem()));
             }
         }
     }
 
+    /** The trailer's checked part for tile t: magic, position, kernel identity. */
+    private byte[] trailerHead(TilePlan.Tile t) {
+        return ByteBuffer.allocate(TRAILER_HEAD).put(MAGIC).putInt(t.i()).putInt(t.j()).putInt(t.row0())
+                .putInt(t.rows()).putInt(t.col0()).putInt(t.cols()).put(identity).array();
+    }
+
     /**
-     * Reads tile t, checking its size and header against its place; a mismatch is a {@link CorruptTileException}.
+     * Reads tile t, checking its size, header, position, kernel identity and checksum; a mismatch is a
+     * {@link CorruptTileException} (the tile is then recomputed by the next run of the kernel job).
      *
-     * @param t a tile of {@link #grid()}
-     * @return its values, of shape {@link #shape(TileGrid.Tile) shape(t)}
-     * @throws CorruptTileException when the file's size, header, shape or value type does not match
+     * @param t a tile of {@link #plan()}
+     * @return its values, of shape {@link #shape(TilePlan.Tile) shape(t)}
+     * @throws CorruptTileException when anything under the tile's name is not this tile of this kernel: a directory,
+     *                              a file of the wrong size, header, shape or value type, one of another place or
+     *                              kernel, or one whose contents changed after it was written
      * @throws IOException          when the file is missing ({@link java.io.FileNotFoundException}) or cannot be
      *                              read
      */
-    public Tensor read(TileGrid.Tile t) throws IOException {
-        Path p = new Path(dir, t.fileName());
+    public Tensor read(TilePlan.Tile t) throws IOException {
+        Path p = new Path(dir, fileName(t));
         FileSystem fs = conf.fileSystem(p);
-        long len = fs.getFileStatus(p).getLen();
-        if (len != expectedBytes(t)) {
-            throw new CorruptTileException(p + " has " + len + " bytes, a complete tile " + java.util.Arrays.toString(shape(t))
-                    + " has " + expectedBytes(t) + "; rerun the kernel job to recompute it");
+        FileStatus st = fs.getFileStatus(p);
+        if (!st.isFile()) {
+            throw corrupt(p, "is " + (st.isDirectory() ? "a directory" : "not a regular file") + ", not a tile file");
         }
+        long arrayBytes = arrayBytes(t);
+        if (st.getLen() != arrayBytes + TRAILER) {
+            throw corrupt(p, "has " + st.getLen() + " bytes, a complete tile " + Arrays.toString(shape(t)) + " has "
+                    + (arrayBytes + TRAILER));
+        }
+        MessageDigest md = sha256();
         NpyArray a;
+        byte[] head;
+        byte[] sum;
         try (InputStream in = new BufferedInputStream(fs.open(p), 1 << 16)) {
-            a = Npy.read(in, p.toString());
-        } catch (org.ntk4j.io.NpyFormatException e) {
-            throw new CorruptTileException(e.getMessage());
+            DigestInputStream summed = new DigestInputStream(in, md);
+            try {
+                a = Npy.read(new Prefix(summed, arrayBytes), p.toString());
+            } catch (org.ntk4j.io.NpyFormatException e) {
+                throw corrupt(p, "is not a complete tile (" + e.getMessage() + ")");
+            }
+            head = summed.readNBytes(TRAILER_HEAD);
+            sum = in.readNBytes(32);
         }
-        if (!java.util.Arrays.equals(a.shape(), shape(t)) || a.float32() != float32) {
-            throw new CorruptTileException(p + " holds a " + (a.float32() ? "float32 " : "float64 ")
-                    + java.util.Arrays.toString(a.shape()) + " array, expected " + (float32 ? "float32 " : "float64 ")
-                    + java.util.Arrays.toString(shape(t)));
+        if (!Arrays.equals(a.shape(), shape(t)) || a.float32() != float32) {
+            throw corrupt(p, "holds a " + (a.float32() ? "float32 " : "float64 ") + Arrays.toString(a.shape())
+                    + " array, expected " + (float32 ? "float32 " : "float64 ") + Arrays.toString(shape(t)));
+        }
+        ByteBuffer h = ByteBuffer.wrap(head);
+        byte[] magic = new byte[MAGIC.length];
+        h.get(magic);
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw corrupt(p, "has no ntk4j tile trailer (position, kernel identity, checksum)");
+        }
+        int i = h.getInt();
+        int j = h.getInt();
+        if (i != t.i() || j != t.j() || h.getInt() != t.row0() || h.getInt() != t.rows() || h.getInt() != t.col0()
+                || h.getInt() != t.cols()) {
+            throw corrupt(p, "holds tile (" + i + ", " + j + "), not (" + t.i() + ", " + t.j() + "): it was moved");
+        }
+        byte[] id = new byte[identity.length];
+        h.get(id);
+        if (!MessageDigest.isEqual(id, identity)) {
+            throw corrupt(p, "is a tile of another kernel (another model, inputs, mode or precision)");
+        }
+        if (!MessageDigest.isEqual(md.digest(), sum)) {
+            throw corrupt(p, "does not match its checksum: its contents changed after it was written");
         }
         return a.toTensor();
+    }
+
+    private static CorruptTileException corrupt(Path p, String what) {
+        return new CorruptTileException(p + " " + what + "; rerun the kernel job to recompute it");
+    }
+
+    /** The first {@code length} bytes of a stream, then its end (so that a reader sees the array alone). */
+    private static final class Prefix extends FilterInputStream {
+        private long left;
+
+        Prefix(InputStream in, long length) {
+            super(in);
+            this.left = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return len == 0 ? 0 : -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = in.skip(Math.min(n, left));
+            left -= k;
+            return k;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return (int) Math.min(in.available(), left);
+        }
+
+        @Override
+        public void close() {
+            // the caller closes the underlying stream, after the trailer
+        }
     }
 
     /**
@@ -318,36 +490,19 @@ public final class TileStore implements Serializable {
      * @throws ArithmeticException when the kernel has more values than one array holds
      */
     public Tensor toTensor() throws IOException {
-        int[] shape = mode.shape(grid.n1(), grid.n2(), outputs);
-        int v = mode.valuesPerPair(outputs);
-        int fullO = mode == NtkMode.FULL ? outputs : 0;
-        double[] out = new double[Math.multiplyExact(Math.multiplyExact(grid.n1(), grid.n2()), v)];
-        for (TileGrid.Tile t : grid.tiles()) {
-            double[] tile = read(t).data();
-            int i0 = grid.from1(t.i());
-            int rows = grid.to1(t.i()) - i0;
-            int j0 = grid.from2(t.j());
-            int cols = grid.to2(t.j()) - j0;
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(tile, r * cols * v, out, ((i0 + r) * grid.n2() + j0) * v, cols * v);
-                if (grid.symmetric() && !t.onDiagonal()) {
-                    for (int c = 0; c < cols; c++) {
-                        int src = (r * cols + c) * v;
-                        int dst = ((j0 + c) * grid.n2() + i0 + r) * v;
-                        if (fullO > 0) {
-                            for (int a = 0; a < fullO; a++) {
-                                for (int b = 0; b < fullO; b++) {
-                                    out[dst + a * fullO + b] = tile[src + b * fullO + a];
-                                }
-                            }
-                        } else {
-                            System.arraycopy(tile, src, out, dst, v);
-                        }
-                    }
-                }
-            }
+        int[] shape = mode.shape(plan.n1(), plan.n2(), outputs);
+        double[] out = new double[Math.multiplyExact(Math.multiplyExact(plan.n1(), plan.n2()),
+                mode.valuesPerPair(outputs))];
+        TilePlacer<RuntimeException> placer = new TilePlacer<>(plan, mode, outputs, TilePlacer.into(out));
+        for (TilePlan.Tile t : plan.tiles()) {
+            placer.place(t, read(t).data());
         }
         return new Tensor(shape, out);
+    }
+
+    /** The file name of tile t in the directory. */
+    static String fileName(TilePlan.Tile t) {
+        return "tile-" + t.i() + "-" + t.j() + ".npy";
     }
 
     /** Removes the temporary folder (unfinished attempts of a killed job). */

@@ -28,6 +28,7 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
+import org.ntk4j.io.Npy;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
@@ -217,24 +218,131 @@ class DistributedKernelTest {
         assertEquals(0, again.computed(), "a complete directory needs nothing");
     }
 
+    /** Θ(X1, X1) in tiles of 10 rows into {@code out}: computed, resumed or repaired. */
+    private DistributedKernel.Result tilesOfX1(KernelSpec k, String out) throws IOException {
+        return DistributedKernel.compute(SparkTests.spark(), k, SparkTests.rows(dir, "x", X1), null, 10, out, null);
+    }
+
+    /**
+     * Every way a tile file can lie about what it holds: two same-size tiles swapped, values overwritten with NaN
+     * (size, header and trailer intact), a truncated file, a garbage header of the right size, a directory in a tile's
+     * place, and a tile of another kernel copied in. Each is named by {@link TileStore#verify}, refused by
+     * {@link TileStore#read}, and recomputed by the next run, which then gives the same kernel bit for bit.
+     */
     @Test
-    void aCorruptedTileIsDetectedAndRecomputedNeverUsed() throws IOException {
+    void everyTileThatDoesNotMatchIsRecomputedNeverUsed() throws IOException {
         KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP32, Implementation.STRUCTURED, "cpu");
-        NpyRows x = SparkTests.rows(dir, "x", X1);
-        String out = dir.resolve("corrupt").toString();
-        DistributedKernel.Result first = DistributedKernel.compute(SparkTests.spark(), k, x, null, 10, out, null);
+        String out = dir.resolve("hostile").toString();
+        DistributedKernel.Result first = tilesOfX1(k, out);
+        assertEquals(10, first.total(), "4 row blocks: 4·5/2 tiles");
         Tensor good = first.store().toTensor();
-        Path tile = Path.of(out, "tile-1-2.npy");
-        try (RandomAccessFile f = new RandomAccessFile(tile.toFile(), "rw")) {
-            f.setLength(f.length() - 4); // one float short
+        KernelSpec otherSpec = KernelSpec.empirical(Parameters.init(ARCH, 8), NtkMode.TRACE, Precision.FP32,
+                Implementation.STRUCTURED, "cpu");
+        String other = dir.resolve("other").toString();
+        tilesOfX1(otherSpec, other);
+
+        Path root = Path.of(out);
+        // swapped: two 10×10 tiles trade places
+        Path a = root.resolve("tile-0-1.npy");
+        Path b = root.resolve("tile-0-2.npy");
+        Path swap = root.resolve("swap");
+        Files.move(a, swap);
+        Files.move(b, a);
+        Files.move(swap, b);
+        // NaN-filled: every value NaN, the header and the trailer kept
+        Path nan = root.resolve("tile-1-1.npy");
+        byte[] bytes = Files.readAllBytes(nan);
+        int data = Npy.header(new int[] {10, 10}, true).length;
+        for (int i = data; i < data + 400; i += 4) {
+            java.nio.ByteBuffer.wrap(bytes, i, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
         }
-        CorruptTileException bad = assertThrows(CorruptTileException.class, first.store()::toTensor);
-        assertTrue(bad.getMessage().contains("tile-1-2.npy"), bad.getMessage());
-        DistributedKernel.Result r = DistributedKernel.compute(SparkTests.spark(), k, x, null, 10, out, null);
+        Files.write(nan, bytes);
+        // truncated: one float short
+        try (RandomAccessFile f = new RandomAccessFile(root.resolve("tile-1-2.npy").toFile(), "rw")) {
+            f.setLength(f.length() - 4);
+        }
+        // garbage header, the file's size unchanged
+        Path garbage = root.resolve("tile-1-3.npy");
+        bytes = Files.readAllBytes(garbage);
+        java.util.Arrays.fill(bytes, 0, 40, (byte) 'x');
+        Files.write(garbage, bytes);
+        // a directory (with something in it) in a tile's place
+        Path d = root.resolve("tile-2-2.npy");
+        Files.delete(d);
+        Files.createDirectories(d.resolve("inside"));
+        Files.writeString(d.resolve("inside/file"), "not a tile");
+        // a tile of another kernel (other parameters), same place and shape
+        Files.copy(Path.of(other, "tile-2-3.npy"), root.resolve("tile-2-3.npy"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        TileStore store = first.store();
+        java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
+        expected.put("0-1", "not (0, 1): it was moved");
+        expected.put("0-2", "not (0, 2): it was moved");
+        expected.put("1-1", "does not match its checksum");
+        expected.put("1-2", "bytes, a complete tile");
+        expected.put("1-3", "is not a complete tile");
+        expected.put("2-2", "is a directory");
+        expected.put("2-3", "a tile of another kernel");
+        for (java.util.Map.Entry<String, String> e : expected.entrySet()) {
+            String[] ij = e.getKey().split("-");
+            org.ntk4j.tiling.TilePlan.Tile t = store.plan().tile(Integer.parseInt(ij[0]), Integer.parseInt(ij[1]));
+            TileStore.Verdict v = store.verify(t);
+            assertEquals(TileStore.Status.INVALID, v.status(), e.getKey() + ": " + v);
+            assertTrue(v.problem().contains(e.getValue()) && v.problem().contains("tile-" + e.getKey() + ".npy"),
+                    e.getKey() + ": " + v.problem());
+            assertThrows(CorruptTileException.class, () -> store.read(t));
+        }
+        assertEquals(TileStore.Status.VALID, store.verify(store.plan().tile(0, 0)).status());
+        assertThrows(CorruptTileException.class, store::toTensor);
+
+        DistributedKernel.Result r = tilesOfX1(k, out);
+        assertEquals(expected.size(), r.corrupt(), "every bad tile found");
+        assertEquals(expected.size(), r.computed(), "and recomputed");
+        assertEquals(r.total() - expected.size(), r.skipped(), "the good ones kept");
+        assertArrayEquals(good.data(), r.store().toTensor().data(), "the same kernel, bit for bit");
+        DistributedKernel.Result again = tilesOfX1(k, out);
+        assertEquals(0, again.computed() + again.corrupt(), "a repaired directory needs nothing");
+    }
+
+    /** Every hostile .npy of core's suite, put in a tile's place, is refused with a reason and then recomputed. */
+    @Test
+    void hostileNpyFilesInATilesPlaceAreNeverUsed() throws IOException {
+        KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64, Implementation.STRUCTURED, "cpu");
+        String out = dir.resolve("hostile-npy").toString();
+        DistributedKernel.Result first = tilesOfX1(k, out);
+        TileStore store = first.store();
+        org.ntk4j.tiling.TilePlan.Tile t = store.plan().tile(0, 1);
+        Path tile = Path.of(out, "tile-0-1.npy");
+        byte[] good = Files.readAllBytes(tile);
+        int refused = 0;
+        for (org.ntk4j.io.HostileFiles.Case c : new org.ntk4j.io.HostileFiles(3).generate()) {
+            if (c.reader() != org.ntk4j.io.HostileFiles.Reader.NPY) {
+                continue;
+            }
+            Files.write(tile, c.bytes());
+            TileStore.Verdict v = store.verify(t);
+            assertEquals(TileStore.Status.INVALID, v.status(), c.name() + ": " + v);
+            assertTrue(v.problem().contains("tile-0-1.npy"), c.name() + ": " + v.problem());
+            refused++;
+        }
+        assertTrue(refused >= 20, "hostile .npy cases: " + refused);
+        Files.write(tile, java.util.Arrays.copyOf(good, good.length)); // the genuine tile again
+        assertEquals(TileStore.Status.VALID, store.verify(t).status());
+        Files.write(tile, new byte[0]);
+        DistributedKernel.Result r = tilesOfX1(k, out);
         assertEquals(1, r.corrupt());
-        assertEquals(1, r.computed());
-        assertEquals(r.total() - 1, r.skipped());
-        assertArrayEquals(good.data(), r.store().toTensor().data());
+        assertArrayEquals(good, Files.readAllBytes(tile), "recomputed bit for bit");
+    }
+
+    @Test
+    void aTileDirectoryThatIsNoPathOrUriIsOneClearError() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> TileStore.requireValidDirectory("a:b"));
+        assertTrue(e.getMessage().contains("'a:b' is not a valid path or URI"), e.getMessage());
+        KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64, Implementation.STRUCTURED, "cpu");
+        assertThrows(InvalidInputException.class, () -> DistributedKernel.compute(SparkTests.spark(), k,
+                SparkTests.rows(dir, "x", X1), null, 10, "a:b", null));
     }
 
     @Test

@@ -111,18 +111,24 @@ class DistributedRegressionTest {
             expected = LinearizedDynamics.of(k, kt, Matrix.zeros(9, 2), y, Matrix.zeros(6, 2), Double.NaN,
                     LinearizedDynamics.Flow.GRADIENT_FLOW).predictTest(Double.POSITIVE_INFINITY);
         }
-        DistributedRegression.Result r;
-        try {
-            r = DistributedRegression.fit(SparkTests.spark(),
-                    KernelSpec.empirical(p, NtkMode.FULL, Precision.FP64, Implementation.STRUCTURED, "cpu"),
-                    SparkTests.rows(dir, "xs", xs), y, SparkTests.rows(dir, "xst", xt),
-                    new DistributedRegression.Options(0, 1e-13, 500, DistributedRegression.Preconditioning.NONE, 0, false, 4),
-                    null);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        // Tiles of 4 rows, and block-Jacobi over tiles of 2³¹ − 1 rows (one tile, the whole kernel: no int overflow in
+        // any tile position or block shape; the preconditioner is then the exact inverse).
+        for (DistributedRegression.Options o : List.of(
+                new DistributedRegression.Options(0, 1e-13, 500, DistributedRegression.Preconditioning.NONE, 0, false, 4),
+                new DistributedRegression.Options(0, 1e-13, 500, DistributedRegression.Preconditioning.BLOCK_JACOBI, 0,
+                        false, Integer.MAX_VALUE))) {
+            DistributedRegression.Result r;
+            try {
+                r = DistributedRegression.fit(SparkTests.spark(),
+                        KernelSpec.empirical(p, NtkMode.FULL, Precision.FP64, Implementation.STRUCTURED, "cpu"),
+                        SparkTests.rows(dir, "xs", xs), y, SparkTests.rows(dir, "xst", xt), o, null);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            assertTrue(r.solve().converged(), o + ": residual " + r.solve().finalResidual());
+            Compare.assertClose("full-mode PCG(λ = 0) vs gradient_descent_mse(t = ∞), " + o, r.predictions(), expected,
+                    1e-8);
         }
-        assertTrue(r.solve().converged(), "residual " + r.solve().finalResidual());
-        Compare.assertClose("full-mode PCG(λ = 0) vs gradient_descent_mse(t = ∞)", r.predictions(), expected, 1e-8);
     }
 
     @Test
