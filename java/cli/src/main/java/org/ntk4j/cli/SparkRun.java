@@ -109,7 +109,7 @@ final class SparkRun {
             DistributedRegression.Result r = DistributedRegression.fit(spark, spec, rows, y, test,
                     new DistributedRegression.Options(lambda, tol, maxIter, m, rank, cache, t), progress);
             return new RegressCommand.Solved(r.predictions(), r.solve(), "spark " + spark.sparkContext().master() + ", "
-                    + t + "-row tiles " + (cache ? "cached" : "recomputed") + ", " + spec.describe());
+                    + t + "-row tiles " + (cache ? "cached" : "recomputed") + ", " + spec.description());
         } finally {
             spark.stop();
         }

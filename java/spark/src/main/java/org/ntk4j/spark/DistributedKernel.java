@@ -74,7 +74,7 @@ public final class DistributedKernel {
      * @throws org.ntk4j.NtkException  when the Spark job fails (an ntk4j exception a task threw, such as bad values
      *                                 in a block, is rethrown as itself)
      */
-    public static Result compute(SparkSession spark, KernelFunction kernel, RowSource x1, RowSource x2, int tile,
+    public static Result compute(SparkSession spark, SerializableKernel kernel, RowSource x1, RowSource x2, int tile,
                                  String dir, ProgressListener progress) {
         requireDims(kernel, x1, "X1");
         if (x2 != null) {
@@ -97,11 +97,11 @@ public final class DistributedKernel {
      * it is this tile of this kernel; anything else under its name is deleted and the tile recomputed, as a missing
      * one is. The checks run in the tasks, so a resumed job reads its finished tiles in parallel.
      */
-    private static Result run(SparkSession spark, KernelFunction kernel, RowSource x1, RowSource x2, TilePlan plan,
+    private static Result run(SparkSession spark, SerializableKernel kernel, RowSource x1, RowSource x2, TilePlan plan,
                               TileStore store, ProgressListener progress) {
         List<TilePlan.Tile> all = plan.tiles();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<KernelFunction> k = jsc.broadcast(kernel);
+        Broadcast<SerializableKernel> k = jsc.broadcast(kernel);
         LongAccumulator computed = jsc.sc().longAccumulator("ntk4j tiles computed");
         LongAccumulator kept = jsc.sc().longAccumulator("ntk4j tiles kept");
         LongAccumulator bad = jsc.sc().longAccumulator("ntk4j tiles invalid");
@@ -168,7 +168,7 @@ public final class DistributedKernel {
         }
     }
 
-    static void requireDims(KernelFunction kernel, RowSource x, String role) {
+    static void requireDims(SerializableKernel kernel, RowSource x, String role) {
         if (x.dim() != kernel.inputDim()) {
             throw new InvalidInputException(role + " " + x.describe() + " has " + x.dim()
                     + " features per example but the model's input dimension is " + kernel.inputDim());
@@ -176,7 +176,7 @@ public final class DistributedKernel {
     }
 
     /** The manifest: readable fields, and the SHA-256 of everything that determines the tiles. */
-    static Map<String, String> manifest(KernelFunction kernel, RowSource x1, RowSource x2, TilePlan plan) {
+    static Map<String, String> manifest(SerializableKernel kernel, RowSource x1, RowSource x2, TilePlan plan) {
         MessageDigest md = TileStore.sha256();
         md.update("ntk4j-tiles-v1".getBytes(StandardCharsets.UTF_8));
         kernel.digest(md);
@@ -191,7 +191,7 @@ public final class DistributedKernel {
         }
         md.update(ByteBuffer.allocate(12).putInt(plan.n1()).putInt(plan.n2()).putInt(plan.rows()).array());
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("kernel", kernel.describe());
+        m.put("kernel", kernel.description());
         m.put("mode", kernel.mode().name());
         m.put("outputs", Integer.toString(kernel.outputDim()));
         m.put("dtype", kernel.float32() ? "float32" : "float64");

@@ -105,7 +105,7 @@ public final class DistributedRegression {
      * @throws InvalidInputException   when the kernel is in diagonal mode, or a shape does not match
      * @throws org.ntk4j.NtkException  when Θ + λI turns out not to be positive definite, or a Spark job fails
      */
-    public static Result fit(SparkSession spark, KernelFunction kernel, RowSource x, Matrix y, RowSource xTest,
+    public static Result fit(SparkSession spark, SerializableKernel kernel, RowSource x, Matrix y, RowSource xTest,
                              Options options, ProgressListener progress) {
         NtkMode mode = kernel.mode();
         if (mode == NtkMode.DIAGONAL) {
@@ -146,17 +146,17 @@ public final class DistributedRegression {
         private final TilePlan plan;
         private final double lambda;
         private final int per;
-        private final Broadcast<KernelFunction> k;
+        private final Broadcast<SerializableKernel> k;
         private final JavaPairRDD<TilePlan.Tile, Block> tiles;
 
-        TiledOperator(SparkSession spark, KernelFunction kernel, RowSource x, int tile, double lambda, boolean cache) {
+        TiledOperator(SparkSession spark, SerializableKernel kernel, RowSource x, int tile, double lambda, boolean cache) {
             this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             this.x = x;
             this.plan = TilePlan.of(x.rows(), x.rows(), tile, true);
             this.lambda = lambda;
             this.per = kernel.mode() == NtkMode.FULL ? kernel.outputDim() : 1;
             this.k = jsc.broadcast(kernel);
-            Broadcast<KernelFunction> kb = k;
+            Broadcast<SerializableKernel> kb = k;
             TilePlan g = plan;
             List<TilePlan.Tile> all = plan.tiles();
             // One partition per core, each holding several tiles: a task sums its tiles' contributions locally, so a
@@ -256,7 +256,7 @@ public final class DistributedRegression {
             Broadcast<Block> lb = jsc.broadcast(Block.of(landmarks));
             TilePlan g = plan;
             RowSource xs = x;
-            Broadcast<KernelFunction> kb = k;
+            Broadcast<SerializableKernel> kb = k;
             List<Integer> blocks = new ArrayList<>();
             for (int i = 0; i < g.blocks1(); i++) {
                 blocks.add(i);
@@ -281,7 +281,7 @@ public final class DistributedRegression {
             int cols = alpha.cols();
             int p = per;
             RowSource xs = x;
-            Broadcast<KernelFunction> kb = k;
+            Broadcast<SerializableKernel> kb = k;
             List<TilePlan.Tile> all = cross.tiles();
             try {
                 Map<Integer, double[]> sums = Jobs.run(() -> jsc.parallelize(all, all.size()).mapToPair(tl -> {

@@ -26,7 +26,7 @@ import org.ntk4j.model.Parameters;
  * a GPU ({@code spark.task.resource.gpu.amount}), else the CPU with {@code spark.task.cpus} threads — unless a
  * device was forced. Distributed jobs broadcast it, so each executor deserializes the parameters once.
  */
-public final class KernelSpec implements KernelFunction {
+public final class KernelSpec implements SerializableKernel {
     private static final long serialVersionUID = 1L;
 
     /** The layer widths, input d first, output O last. */
@@ -254,7 +254,7 @@ public final class KernelSpec implements KernelFunction {
 
     @Override
     public void digest(MessageDigest md) {
-        md.update(describe().getBytes(StandardCharsets.UTF_8));
+        md.update(description().getBytes(StandardCharsets.UTF_8));
         ByteBuffer b = ByteBuffer.allocate(16);
         b.putDouble(sigmaW).putDouble(sigmaB);
         md.update(b.array());

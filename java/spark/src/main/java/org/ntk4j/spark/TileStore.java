@@ -87,7 +87,7 @@ public final class TileStore implements Serializable {
      * identity. Throws {@link KernelMismatchException} naming the differences when the directory holds another
      * kernel, and when it is a non-empty directory without a manifest (never written into).
      */
-    static TileStore open(String dir, HadoopConf conf, TilePlan plan, KernelFunction kernel, Map<String, String> manifest)
+    static TileStore open(String dir, HadoopConf conf, TilePlan plan, SerializableKernel kernel, Map<String, String> manifest)
             throws IOException {
         Path root = directory(dir);
         FileSystem fs = conf.fileSystem(root);

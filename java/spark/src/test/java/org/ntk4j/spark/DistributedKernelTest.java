@@ -54,7 +54,7 @@ class DistributedKernelTest {
         }
     }
 
-    private Tensor distributed(KernelFunction k, Matrix a, Matrix b, int tile, String name) throws IOException {
+    private Tensor distributed(SerializableKernel k, Matrix a, Matrix b, int tile, String name) throws IOException {
         DistributedKernel.Result r = DistributedKernel.compute(SparkTests.spark(), k, SparkTests.rows(dir, name + "-x1", a),
                 b == null ? null : SparkTests.rows(dir, name + "-x2", b), tile, SparkTests.fresh(dir, name), null);
         assertEquals(r.total(), r.computed(), "a fresh directory computes every tile");
@@ -117,11 +117,11 @@ class DistributedKernelTest {
     }
 
     /** Throws on the first attempt of every task: Spark retries it (local[2,2]). */
-    static final class FirstAttemptFails implements KernelFunction {
+    static final class FirstAttemptFails implements SerializableKernel {
         private static final long serialVersionUID = 1L;
-        private final KernelFunction inner;
+        private final SerializableKernel inner;
 
-        FirstAttemptFails(KernelFunction inner) {
+        FirstAttemptFails(SerializableKernel inner) {
             this.inner = inner;
         }
 
@@ -153,11 +153,11 @@ class DistributedKernelTest {
     }
 
     /** Fails every attempt of the tasks at partition ≥ 4: the job aborts partway, as if killed. */
-    static final class DiesPartway implements KernelFunction {
+    static final class DiesPartway implements SerializableKernel {
         private static final long serialVersionUID = 1L;
-        private final KernelFunction inner;
+        private final SerializableKernel inner;
 
-        DiesPartway(KernelFunction inner) {
+        DiesPartway(SerializableKernel inner) {
             this.inner = inner;
         }
 

@@ -46,7 +46,7 @@ class KernelSpecTest {
         assertEquals(AnalyticKernel.of(ARCH).nngp(X1, X2, NtkMode.TRACE), roundTrip(inf).compute(X1, X2));
         assertEquals(KernelKind.NNGP, roundTrip(nngp).kind());
         assertEquals(ARCH, roundTrip(nngp).architecture());
-        assertTrue(nngp.describe().contains("NNGP"), nngp.describe());
+        assertTrue(nngp.description().contains("NNGP"), nngp.description());
         assertFalse(java.util.Arrays.equals(digest(ntk), digest(nngp)), "the kind is part of the tiles' identity");
         assertArrayEquals(digest(nngp), digest(roundTrip(nngp)));
     }

@@ -13,7 +13,7 @@ import org.ntk4j.Tensor;
  * {@link KernelSpec} is the one ntk4j provides (the empirical NTK or NNGP on the executor's best backend, or the
  * infinite-width kernels).
  */
-public interface KernelFunction extends org.ntk4j.KernelFunction, Serializable {
+public interface SerializableKernel extends org.ntk4j.KernelFunction, Serializable {
 
     /**
      * Which kernel of the outputs the tiles hold, and so their layout.
@@ -55,14 +55,5 @@ public interface KernelFunction extends org.ntk4j.KernelFunction, Serializable {
      */
     default Tensor compute(Matrix x1, Matrix x2) {
         return kernel(x1, x2, mode());
-    }
-
-    /**
-     * What it is, for messages and the tile manifest, e.g. "empirical trace NTK of 8-16-3 relu ntk, fp32, auto".
-     *
-     * @return a one-line description: {@link #description()}
-     */
-    default String describe() {
-        return description();
     }
 }
