@@ -287,7 +287,7 @@ public final class GradientDescent {
                 nextOutput++;
             }
             if (t == steps) {
-                loss[t] = mse(model.forward(x), y);
+                loss[t] = halfMeanSquaredError(model.forward(x), y);
                 break;
             }
             long t0 = System.nanoTime();
@@ -315,13 +315,14 @@ public final class GradientDescent {
     }
 
     /**
-     * ½·mean((f − y)²).
+     * The training loss, ½·mean((f − y)²) over all entries: half the mean squared error, as the gradient-descent
+     * loss is defined (its gradient has no factor 2).
      *
      * @param f outputs
      * @param y targets of the same shape
-     * @return the loss
+     * @return ½·mean((f − y)²)
      */
-    public static double mse(Matrix f, Matrix y) {
+    public static double halfMeanSquaredError(Matrix f, Matrix y) {
         double s = 0;
         double[] a = f.data();
         double[] b = y.data();

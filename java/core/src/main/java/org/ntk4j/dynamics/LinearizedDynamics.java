@@ -281,7 +281,7 @@ public final class LinearizedDynamics {
      * @return the loss of the linearised model on the training set
      */
     public double trainLoss(double t) {
-        return GradientDescent.mse(predictTrain(t), y);
+        return GradientDescent.halfMeanSquaredError(predictTrain(t), y);
     }
 
     /**

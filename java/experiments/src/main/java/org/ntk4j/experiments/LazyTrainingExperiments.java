@@ -211,8 +211,10 @@ public final class LazyTrainingExperiments {
                     lin.add(width, t,
                             rms(run.trainOutputs()[i].data(), ftr.data()) / scale,
                             rms(run.testOutputs()[i].data(), fte.data()) / scale,
-                            GradientDescent.mse(run.trainOutputs()[i], y), GradientDescent.mse(ftr, y),
-                            GradientDescent.mse(run.testOutputs()[i], yt), GradientDescent.mse(fte, yt));
+                            GradientDescent.halfMeanSquaredError(run.trainOutputs()[i], y),
+                            GradientDescent.halfMeanSquaredError(ftr, y),
+                            GradientDescent.halfMeanSquaredError(run.testOutputs()[i], yt),
+                            GradientDescent.halfMeanSquaredError(fte, yt));
                 }
             }
             throughput.add(width, arch.parameterCount(), run.flopsPerStep(), run.medianStepSeconds(), run.gflops(),
