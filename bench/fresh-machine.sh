@@ -43,7 +43,7 @@ run() { # config round
     env "${env[@]}" NTK_JAVA_OPTS="$opts ${NTK_JAVA_OPTS:-}" "$ROOT/ntk" devices > "$d/devices.txt" 2>&1 || true
     local l0; l0=$(cut -d' ' -f1 /proc/loadavg)
     env "${env[@]}" NTK_JAVA_OPTS="$opts ${NTK_JAVA_OPTS:-}" /usr/bin/time -f "%e %U %S %M" -o "$d/time.txt" \
-        "$ROOT/ntk" demo -q --out "$d/demo" ${DEMO_ARGS:-} > "$d/stdout.txt" 2>&1
+        "$ROOT/ntk" demo -q --out-dir "$d/demo" ${DEMO_ARGS:-} > "$d/stdout.txt" 2>&1
     printf '%-10s %3s %9s %9s %9s %10s %6s %6s  %s\n' "$c" "$r" $(cat "$d/time.txt") "$l0" \
         "$(cut -d' ' -f1 /proc/loadavg)" "$(sed -n 's/^blas *//p' "$d/devices.txt" | head -1 | cut -c1-60)"
 }

@@ -31,9 +31,9 @@ for n in "${SIZES[@]}"; do
     mkdir -p "$d"
     "$PYTHON" -c "import numpy as np; np.save('$d/x.npy', np.random.default_rng(1).standard_normal(($n, 64)))"
     "$ROOT/ntk" kernel -q --x "$d/x.npy" --arch 64,512,512,10 --seed 42 --impl structured --mode trace \
-        --save-params "$d/P.npz" --out "$d/warm.npy"
+        --save-weights "$d/P.npz" --out "$d/warm.npy"
     for r in $(seq 1 "$ROUNDS"); do
-        /usr/bin/time -f "%e %U %S" -o "$d/ntk4j-$r.time" "$ROOT/ntk" kernel -q --x "$d/x.npy" --params "$d/P.npz" \
+        /usr/bin/time -f "%e %U %S" -o "$d/ntk4j-$r.time" "$ROOT/ntk" kernel -q --x "$d/x.npy" --weights "$d/P.npz" \
             --impl "$IMPL" --mode trace --out "$d/K.npy"
         printf '%-6s %-8s %5s %9s %9s %9s %7s\n' "$n" ntk4j "$r" $(cat "$d/ntk4j-$r.time") "$(cut -d' ' -f1 /proc/loadavg)"
         /usr/bin/time -f "%e %U %S" -o "$d/torch-$r.time" "$PYTHON" "$ROOT/bench/peers/torch_ntk.py" \

@@ -18,16 +18,16 @@ if [[ "$WHAT" == all || "$WHAT" == digits ]]; then
     for where in inprocess spark; do
       stamp
       extra=(); [[ $where == spark ]] && extra=(--spark 'local[2]' --tile 450)
-      timed "$NTK" regress --x x.npy --y y.npy --x-test xt.npy --y-test yt.npy "${M[@]}" "$@" --lambda 1e-3 \
+      timed "$NTK" regress --x x.npy --y y.npy --x-test xt.npy --y-test yt.npy "${M[@]}" "$@" --ridge 1e-3 \
         --tol 1e-6 --precond nystrom --rank 300 "${extra[@]}" --out "pred-$name-$where.npy" 2>&1 | grep -E "wrote|warning|ntk" || true
-      "$NTK" regress --x x.npy --y y.npy --x-test xt.npy --y-test yt.npy "${M[@]}" "$@" --lambda 1e-3 --tol 1e-6 \
+      "$NTK" regress --x x.npy --y y.npy --x-test xt.npy --y-test yt.npy "${M[@]}" "$@" --ridge 1e-3 --tol 1e-6 \
         --precond none "${extra[@]}" --out "pred-$name-$where-none.npy" 2>&1 | grep wrote | sed 's/^/no preconditioner: /' || true
       python3 "$ROOT/bench/spark/score.py" "pred-$name-$where.npy" yt.npy
     done
   done
   stamp
-  timed "$NTK" train --x x.npy --y y.npy "${M[@]}" --steps 2000 --out train --save-trained trained.npz 2>&1 | tail -2
-  "$NTK" predict --x x.npy --y y.npy --x-test xt.npy --params trained.npz --t 0 --out pred-trained.npy -q
+  timed "$NTK" train --x x.npy --y y.npy "${M[@]}" --steps 2000 --out-dir train --save-trained trained.npz 2>&1 | tail -2
+  "$NTK" predict --x x.npy --y y.npy --x-test xt.npy --weights trained.npz --t 0 --out pred-trained.npy -q
   python3 "$ROOT/bench/spark/score.py" pred-trained.npy yt.npy
 fi
 

@@ -1,28 +1,24 @@
 package org.ntk4j.cli;
 
 import java.util.Locale;
-import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
-import org.ntk4j.Precision;
+import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
 import org.ntk4j.model.Parameters;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
-/** Where and how the kernel is computed: --device, --precision, --impl. */
-final class ComputeOptions {
+/** How a kernel is computed: --device and --precision, plus --impl (the library's implementations or the limit). */
+final class ComputeOptions extends DeviceOptions {
 
-    /** The --impl choices: the library's implementations plus the reference oracle and the infinite-width limit. */
+    /** The --impl choices: the library's implementations plus the infinite-width limit. */
     enum Impl {
-        AUTO, JACOBIAN, STRUCTURED, REFERENCE, ANALYTIC;
+        AUTO, JACOBIAN, STRUCTURED, ANALYTIC;
 
         String id() {
             return name().toLowerCase(Locale.ROOT);
         }
-    }
-
-    enum Device {
-        AUTO, CPU, CUDA
     }
 
     static final class ImplConverter implements ITypeConverter<Impl> {
@@ -33,55 +29,23 @@ final class ComputeOptions {
                 case "auto" -> Impl.AUTO;
                 case "jacobian", "jacobian_contraction", "jc" -> Impl.JACOBIAN;
                 case "structured" -> Impl.STRUCTURED;
-                case "reference" -> Impl.REFERENCE;
                 case "analytic", "infinite" -> Impl.ANALYTIC;
+                case "reference" -> throw new TypeConversionException(
+                        "the fp64 reference is a backend: use --device reference");
                 default -> throw new TypeConversionException(
-                        "unknown implementation '" + s + "' (expected auto, jacobian, structured, reference or analytic)");
+                        "unknown implementation '" + s + "' (expected auto, jacobian, structured or analytic)");
             };
         }
     }
-
-    static final class DeviceConverter implements ITypeConverter<Device> {
-        @Override
-        public Device convert(String s) {
-            return switch (s.trim().toLowerCase(Locale.ROOT)) {
-                case "auto" -> Device.AUTO;
-                case "cpu" -> Device.CPU;
-                case "cuda", "gpu" -> Device.CUDA;
-                default -> throw new TypeConversionException("unknown device '" + s + "' (expected auto, cpu or cuda)");
-            };
-        }
-    }
-
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda", converter = DeviceConverter.class,
-            description = "Where to compute: auto takes the GPU when one is usable, else the CPU (default: ${DEFAULT-VALUE}).")
-    Device device;
-
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp64|tf32",
-            converter = Converters.PrecisionConverter.class,
-            description = "Arithmetic precision; the output file is float64 for fp64, float32 otherwise (default: ${DEFAULT-VALUE}).")
-    Precision precision;
 
     @Option(names = "--impl", defaultValue = "auto", paramLabel = "IMPL", converter = ImplConverter.class,
-            description = "auto | jacobian (build J, Θ = J·Jᵀ) | structured (layer-wise Grams) | reference (plain fp64"
-                    + " oracle, slow) | analytic (the infinite-width kernel) (default: ${DEFAULT-VALUE}).")
+            description = "auto | jacobian (build J, Θ = J·Jᵀ) | structured (layer-wise Grams) | analytic (the"
+                    + " infinite-width kernel) (default: ${DEFAULT-VALUE}).")
     Impl impl;
 
-    /** Whether results are written as float32. */
-    boolean float32Output() {
-        return precision != Precision.FP64;
-    }
-
-    /** The backend's provider name for these flags. */
-    String backendName() {
-        if (impl == Impl.REFERENCE) {
-            return "reference";
-        }
-        return switch (device) {
-            case AUTO -> Ntk.AUTO;
-            case CPU -> "cpu";
-            case CUDA -> "cuda";
-        };
+    /** Whether the kernel is the fp64 reference's, which builds each example's whole Jacobian. */
+    boolean reference() {
+        return device == Device.REFERENCE;
     }
 
     Implementation implementation() {
@@ -92,16 +56,32 @@ final class ComputeOptions {
         };
     }
 
-    /** Opens the backend these flags ask for (not for --impl analytic). */
-    Ntk openBackend() {
-        return Ntk.builder().backend(backendName()).precision(precision).open();
+    /**
+     * f₀, the outputs at initialisation that training starts from, for each batch of inputs: the network's own for
+     * the empirical kernel (linearised training fits y − f₀ and adds f₀ back), zero for the infinite-width kernel
+     * (the mean over the ensemble of initialisations).
+     */
+    Matrix[] initialOutputs(Parameters params, Matrix... inputs) {
+        Matrix[] f0 = new Matrix[inputs.length];
+        if (impl == Impl.ANALYTIC) {
+            for (int i = 0; i < inputs.length; i++) {
+                f0[i] = Matrix.zeros(inputs[i].rows(), params.architecture().outputDim());
+            }
+            return f0;
+        }
+        try (Ntk b = openBackend()) {
+            for (int i = 0; i < inputs.length; i++) {
+                f0[i] = b.forward(params, inputs[i]);
+            }
+        }
+        return f0;
     }
 
     /** The kernel these flags describe, for this network. */
     KernelSource kernelSource(Parameters params) {
         if (impl == Impl.ANALYTIC) {
-            return KernelSource.analytic(params.architecture());
+            return KernelSource.analytic(params.architecture(), float32Output());
         }
-        return KernelSource.empirical(openBackend(), params, implementation(), impl == Impl.REFERENCE);
+        return KernelSource.empirical(openBackend(), params, implementation(), reference());
     }
 }

@@ -6,12 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.ntk4j.Ntk;
-import org.ntk4j.Precision;
 import org.ntk4j.experiments.DemoConfig;
 import org.ntk4j.experiments.LazyTrainingDemo;
 import org.ntk4j.experiments.Report;
 import org.ntk4j.experiments.Table;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ntk demo}: the lazy-training experiments on the digits data, as plots, tables and a summary. */
@@ -24,32 +24,27 @@ import picocli.CommandLine.Option;
                 + " at initialisation against the linearized prediction — each against the hidden width.",
                 "Writes PNG plots (log-log with fitted slopes where it fits), CSV tables and a Markdown report to DIR,"
                         + " and prints the backend, each fitted slope and the total time."},
-        footer = {"", "Examples:", "  ntk demo", "  ntk demo --quick --out /tmp/demo", "  ntk demo --device cpu --precision fp64"})
+        footer = {"", "Examples:", "  ntk demo", "  ntk demo --quick --out-dir /tmp/demo", "  ntk demo --device cpu --precision fp64"})
 final class DemoCommand extends BaseCommand {
-    @Option(names = "--out", converter = Converters.FolderConverter.class, defaultValue = "ntk-demo", paramLabel = "DIR",
+    @Option(names = "--out-dir", converter = Converters.FolderConverter.class, defaultValue = "ntk-demo", paramLabel = "DIR",
             description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path outDir;
 
     @Option(names = "--quick", description = "Small sizes (widths 16…128, 48 digits): seconds, for tests and CI.")
     boolean quick;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda|reference",
-            description = "Backend (default: ${DEFAULT-VALUE}: the GPU if usable, else the CPU).")
-    String device;
-
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp64|tf32",
-            converter = Converters.PrecisionConverter.class, description = "Precision (default: ${DEFAULT-VALUE}).")
-    Precision precision;
+    @Mixin
+    DeviceOptions compute;
 
     @Override
     protected int execute() throws Exception {
         long start = System.nanoTime();
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
-            throw new UsageError("--out " + outDir + " exists and is not a folder");
+            throw new UsageError("--out-dir " + outDir + " exists and is not a folder");
         }
         Report report;
         String backendName;
-        try (Ntk backend = openDemoBackend();
+        try (Ntk backend = compute.openBackend();
              Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "steps")) {
             backendName = backend.description();
             DemoConfig cfg = quick ? DemoConfig.quick() : DemoConfig.forBackend(backend);
@@ -104,14 +99,5 @@ final class DemoCommand extends BaseCommand {
         }
         // Rewritten whole (a small file) so that it, too, is replaced atomically.
         org.ntk4j.io.OutputFile.writeString(md, Files.readString(md) + sb);
-    }
-
-    /** The backend --device names; an unknown name is a usage error. */
-    private Ntk openDemoBackend() {
-        try {
-            return Ntk.builder().backend(device).precision(precision).open();
-        } catch (org.ntk4j.InvalidInputException e) {
-            throw new UsageError(e.getMessage());
-        }
     }
 }

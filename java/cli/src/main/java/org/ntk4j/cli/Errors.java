@@ -14,6 +14,7 @@ import org.ntk4j.NtkException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Turns every failure into one line on stderr and an exit code: 2 for what a user can fix (bad flags, missing or
@@ -30,7 +31,12 @@ final class Errors {
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
         String name = cl.getCommandSpec().qualifiedName(" ");
-        err.println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+        String message = ex.getMessage();
+        if (ex instanceof UnmatchedArgumentException u) {
+            message = u.getUnmatched().stream().map(a -> RenamedFlags.message(cl.getCommandSpec(), a))
+                    .flatMap(java.util.Optional::stream).findFirst().orElse(message);
+        }
+        err.println(name + ": " + message + " (see '" + name + " --help')");
         if (verbose(args)) {
             ex.printStackTrace(err);
         }

@@ -58,6 +58,15 @@ final class Inputs {
         }
     }
 
+    /** A .npy output named .npz would promise an archive of named arrays: refused rather than mislabelled. */
+    static void requireNpy(String flag, Path out) {
+        Path name = out.getFileName();
+        if (name != null && name.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npz")) {
+            throw new UsageError(flag + " " + out + ": this command writes one array as .npy, not an .npz archive;"
+                    + " name the file .npy");
+        }
+    }
+
     /** Checks that an output file can be created: its folder exists, and it is not a folder itself. */
     static void requireWritable(Path out) {
         Path parent = out.toAbsolutePath().getParent();

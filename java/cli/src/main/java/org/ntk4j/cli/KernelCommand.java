@@ -11,29 +11,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code ntk kernel}: Θ(X1, X2) of a network (or its infinite-width limit) into a .npy file. */
+/** {@code ntk kernel}: Θ(X, X-test) of a network (or its infinite-width limit) into a .npy file. */
 @Command(name = "kernel", mixinStandardHelpOptions = true, sortOptions = false,
         header = "The NTK of a network, or its infinite-width limit, as a .npy file.",
-        description = {"Compute the NTK Θ(X1, X2) (X2 defaults to X1) and write it as .npy.",
-                "Shapes: full (N1, N2, O, O), trace (N1, N2) = mean over outputs of Θ_aa, diagonal (N1, N2, O).",
+        description = {"Compute the NTK Θ(X, X-test) (X-test defaults to X) and write it as .npy.",
+                "Shapes: full (N, N_test, O, O), trace (N, N_test) = mean over outputs of Θ_aa, diagonal (N, N_test, O).",
                 "Kernels larger than --memory are computed in tiles and streamed into the file (upper-triangle tiles"
-                        + " only when X2 is X1), with a progress bar; the file appears under its name only when complete."},
+                        + " only when X-test is X), with a progress bar; the file appears under its name only when complete."},
         footer = {"", "Examples:",
                 "  ntk kernel --x X.npy --arch 64,512,512,10 --seed 1 --out K.npy",
-                "  ntk kernel --x A.npy --x2 B.npy --params P.npz --act erf --mode full --out K.npy",
+                "  ntk kernel --x A.npy --x-test B.npy --weights P.npz --mode full --out K.npy",
                 "  ntk kernel --x X.npy --arch 64,1,10 --impl analytic --out Kinf.npy"})
 final class KernelCommand extends BaseCommand {
-    @Option(names = "--x", required = true, paramLabel = "X1.npy", description = "Inputs (N1, d), float32 or float64.")
+    @Option(names = "--x", required = true, paramLabel = "X.npy", description = "Inputs (N, d), float32 or float64.")
     Path x1File;
 
-    @Option(names = "--x2", paramLabel = "X2.npy", description = "Second inputs (N2, d); default: X1 (symmetric kernel).")
+    @Option(names = "--x-test", paramLabel = "XT.npy",
+            description = "Second inputs (N_test, d), the kernel's columns; default: X (symmetric kernel).")
     Path x2File;
 
     @Option(names = "--out", required = true, paramLabel = "K.npy", description = "Output .npy file.")
     Path outFile;
 
     @Option(names = "--mode", defaultValue = "trace", paramLabel = "full|trace|diagonal",
-            converter = Converters.ModeConverter.class, description = "Which output pairs (default: ${DEFAULT-VALUE}).")
+            converter = Converters.ModeConverter.class, description = "Which output pairs: full (all O×O), trace (the"
+                    + " mean of Θ_aa) or diagonal (each Θ_aa) (default: ${DEFAULT-VALUE}).")
     NtkMode mode;
 
     @Option(names = "--memory", defaultValue = "2g", paramLabel = "SIZE", converter = Converters.ByteSizeConverter.class,
@@ -59,9 +61,10 @@ final class KernelCommand extends BaseCommand {
     @Override
     protected int execute() throws Exception {
         long start = System.nanoTime();
-        Inputs.requireDistinct(Inputs.Role.in("--x", x1File), Inputs.Role.in("--x2", x2File),
-                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", outFile),
-                Inputs.Role.out("--save-params", model.saveParams));
+        Inputs.requireDistinct(Inputs.Role.in("--x", x1File), Inputs.Role.in("--x-test", x2File),
+                Inputs.Role.in("--weights", model.weights), Inputs.Role.out("--out", outFile),
+                Inputs.Role.out("--save-weights", model.saveWeights));
+        Inputs.requireNpy("--out", outFile);
         Inputs.requireWritable(outFile);
         Parameters params = model.parameters();
         spark.validate();
@@ -69,9 +72,9 @@ final class KernelCommand extends BaseCommand {
             return onSpark(params, x2File == null || OutputFile.sameFile(x1File, x2File), start);
         }
         int d = params.architecture().inputDim();
-        Matrix x1 = Inputs.examples(x1File, d, "X1");
+        Matrix x1 = Inputs.examples(x1File, d, "X");
         boolean symmetric = x2File == null || OutputFile.sameFile(x1File, x2File);
-        Matrix x2 = symmetric ? null : Inputs.examples(x2File, d, "X2");
+        Matrix x2 = symmetric ? null : Inputs.examples(x2File, d, "X-test");
         int n1 = x1.rows();
         int n2 = symmetric ? n1 : x2.rows();
         int o = params.architecture().outputDim();

@@ -43,8 +43,9 @@ interface KernelSource extends AutoCloseable {
         return new Empirical(backend, params, impl, wholeJacobian);
     }
 
-    static KernelSource analytic(Architecture arch) {
-        return new Analytic(AnalyticKernel.of(arch));
+    /** The infinite-width kernel, computed in fp64; {@code float32Output} says the file rounds it to float32. */
+    static KernelSource analytic(Architecture arch, boolean float32Output) {
+        return new Analytic(AnalyticKernel.of(arch), float32Output);
     }
 
     /** The empirical NTK of one network on one backend. */
@@ -120,15 +121,18 @@ interface KernelSource extends AutoCloseable {
     /** The infinite-width NTK Θ^L ⊗ I_O of the architecture (widths do not matter in the ntk parameterization). */
     final class Analytic implements KernelSource {
         private final AnalyticKernel kernel;
+        private final boolean float32Output;
 
-        Analytic(AnalyticKernel kernel) {
+        Analytic(AnalyticKernel kernel, boolean float32Output) {
             this.kernel = kernel;
+            this.float32Output = float32Output;
         }
 
         @Override
         public String description() {
             Architecture a = kernel.architecture();
-            return "infinite-width " + a.activation().id() + " NTK, " + a.layers() + " layers, fp64";
+            return "infinite-width " + a.activation().id() + " NTK, " + a.layers() + " layers, computed in fp64"
+                    + (float32Output ? ", rounded to float32" : "");
         }
 
         @Override

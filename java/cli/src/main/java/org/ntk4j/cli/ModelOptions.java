@@ -10,42 +10,45 @@ import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 import picocli.CommandLine.Option;
 
-/** The flags that say which network: saved parameters or an architecture plus a seed, and how layers scale. */
+/** The flags that say which network: a weights file or an architecture plus a seed, and how layers scale. */
 final class ModelOptions {
-    @Option(names = "--params", paramLabel = "P.npz",
-            description = "Parameters as .npz: W0, b0, W1, b1, … with W_l of shape (n_out, n_in) (PyTorch Linear layout);"
-                    + " a hidden activation follows every layer but the last. Use instead of --arch.")
-    Path params;
+    @Option(names = "--weights", paramLabel = "P.npz",
+            description = "Weights as .npz: W0, b0, W1, b1, … with W_l of shape (n_out, n_in) (PyTorch Linear layout);"
+                    + " a hidden activation follows every layer but the last. A file saved by ntk4j says how it is used;"
+                    + " any other (PyTorch's) needs --parameterization (PyTorch: standard). Use instead of --arch.")
+    Path weights;
 
     @Option(names = "--arch", paramLabel = "D,H,…,O",
-            description = "Widths input,hidden…,output (e.g. 64,512,512,10), initialised from --seed. Use instead of --params.")
+            description = "Widths input,hidden…,output (e.g. 64,512,512,10), initialised from --seed. Use instead of --weights.")
     String arch;
 
     @Option(names = "--seed", defaultValue = "0", description = "Initialisation seed for --arch (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    // No picocli defaults for the next four: whether a flag was given matters with --params (a file saved by ntk
-    // stores its own settings, and only flags actually given may disagree with them).
+    // No picocli defaults for the next four: whether a flag was given matters with --weights (a file saved by ntk
+    // stores its own settings, and only flags actually given may disagree with them; any other file needs them).
     @Option(names = "--act", paramLabel = "ACT", converter = Converters.ActivationConverter.class,
             completionCandidates = Converters.ActivationCandidates.class,
-            description = "Hidden activation: ${COMPLETION-CANDIDATES} (default: relu, or what --params stores).")
+            description = "Hidden activation: ${COMPLETION-CANDIDATES} (default: relu, or what --weights stores).")
     Activation activation;
 
-    @Option(names = "--param", paramLabel = "ntk|standard", converter = Converters.ParameterizationConverter.class,
-            description = "Parameterization: ntk (W ~ N(0,1), scaled by σ_w/√fan-in) or standard (default: ntk, or what"
-                    + " --params stores).")
+    @Option(names = "--parameterization", paramLabel = "ntk|standard",
+            converter = Converters.ParameterizationConverter.class,
+            description = "ntk: W ~ N(0,1), multiplied by σ_w/√fan-in, biases by σ_b; standard (PyTorch's): W used as"
+                    + " stored, biases added as stored (default: ntk with --arch; a --weights file not saved by ntk4j"
+                    + " must say).")
     Parameterization parameterization;
 
-    @Option(names = "--wstd", paramLabel = "σ_w", description = "Weight scale σ_w (default: 1.0, or what --params stores).")
+    @Option(names = "--wstd", paramLabel = "σ_w", description = "Weight scale σ_w (default: 1.0, or what --weights stores).")
     Double wstd;
 
     @Option(names = "--bstd", paramLabel = "σ_b|none",
-            description = "Bias scale σ_b, or 'none' for no bias parameters at all (default: 0.0 with bias; with --params,"
-                    + " bias presence comes from the file, σ_b from what it stores).")
+            description = "Bias scale σ_b, or 'none' for no bias parameters at all (default: 0.0 with bias; with"
+                    + " --weights, bias presence comes from the file, σ_b from what it stores).")
     String bstd;
 
-    @Option(names = "--save-params", paramLabel = "P.npz", description = "Also save the parameters the command starts from.")
-    Path saveParams;
+    @Option(names = "--save-weights", paramLabel = "P.npz", description = "Also save the weights the command starts from.")
+    Path saveWeights;
 
     private Parameters resolved;
 
@@ -54,9 +57,9 @@ final class ModelOptions {
         if (resolved != null) {
             return resolved;
         }
-        if ((params == null) == (arch == null)) {
-            throw new UsageError(params == null ? "say which network: --arch D,H,…,O (with --seed) or --params P.npz"
-                    : "give either --params or --arch, not both");
+        if ((weights == null) == (arch == null)) {
+            throw new UsageError(weights == null ? "say which network: --arch D,H,…,O (with --seed) or --weights P.npz"
+                    : "give either --weights or --arch, not both");
         }
         boolean noBias = bstd != null && bstd.trim().equalsIgnoreCase("none");
         double sigmaB = 0.0;
@@ -73,22 +76,32 @@ final class ModelOptions {
         if (!(sigmaB >= 0 && Double.isFinite(sigmaB))) {
             throw new UsageError("--bstd must be a non-negative finite number or 'none', got " + bstd);
         }
-        if (params != null) {
-            Optional<ParametersIO.Settings> stored = ParametersIO.settings(params);
+        if (weights != null) {
+            Optional<ParametersIO.Settings> stored = ParametersIO.settings(weights);
             if (stored.isPresent()) {
                 requireAgreement(stored.get(), sigmaB, noBias);
             }
             ParametersIO.Settings s = stored.orElse(new ParametersIO.Settings(Activation.RELU, Parameterization.NTK, 1.0,
                     0.0, true));
-            Parameters p = ParametersIO.load(params, activation != null ? activation : s.activation(),
+            Parameters p = ParametersIO.load(weights, activation != null ? activation : s.activation(),
                     parameterization != null ? parameterization : s.parameterization(), wstd != null ? wstd : s.sigmaW(),
                     bstd != null && !noBias ? sigmaB : s.sigmaB());
             if (noBias && p.architecture().bias()) {
-                throw new UsageError(params + " has biases (b0, …) but --bstd none says there are none");
+                throw new UsageError(weights + " has biases (b0, …) but --bstd none says there are none");
             }
             if (!p.architecture().bias() && bstd != null && !noBias) {
-                throw new UsageError(params + " has no biases (no b0) but --bstd " + bstd + " asks for them;"
+                throw new UsageError(weights + " has no biases (no b0) but --bstd " + bstd + " asks for them;"
                         + " drop --bstd or use --bstd none");
+            }
+            if (stored.isEmpty() && parameterization == null) {
+                // Weights alone do not say how they are used; guessing ntk4j's defaults made PyTorch's weights
+                // another network (every weight rescaled, every bias multiplied by σ_b = 0) without a word.
+                throw new UsageError(weights + " has no architecture.json saying how its weights are used: give"
+                        + " --parameterization (weights from PyTorch: --parameterization standard; --act if not relu)");
+            }
+            if (stored.isEmpty() && p.architecture().bias() && parameterization == Parameterization.NTK && bstd == null) {
+                throw new UsageError(weights + " has biases, and the ntk parameterization multiplies them by σ_b: give"
+                        + " --bstd (0 ignores them)");
             }
             resolved = p;
         } else {
@@ -104,21 +117,21 @@ final class ModelOptions {
             Architecture a = b.build();
             resolved = Parameters.init(a, seed);
         }
-        if (saveParams != null) {
-            Inputs.requireWritable(saveParams);
-            ParametersIO.save(resolved, saveParams);
+        if (saveWeights != null) {
+            Inputs.requireWritable(saveWeights);
+            ParametersIO.save(resolved, saveWeights);
         }
         return resolved;
     }
 
-    /** Flags given with --params must agree with the settings the file stores: otherwise it is another network. */
+    /** Flags given with --weights must agree with the settings the file stores: otherwise it is another network. */
     private void requireAgreement(ParametersIO.Settings stored, double sigmaB, boolean noBias) {
         StringBuilder given = new StringBuilder();
         if (activation != null && activation != stored.activation()) {
             given.append(" --act ").append(activation.id());
         }
         if (parameterization != null && parameterization != stored.parameterization()) {
-            given.append(" --param ").append(parameterization.id());
+            given.append(" --parameterization ").append(parameterization.id());
         }
         if (wstd != null && Double.compare(wstd, stored.sigmaW()) != 0) {
             given.append(" --wstd ").append(wstd);
@@ -127,7 +140,7 @@ final class ModelOptions {
             given.append(" --bstd ").append(bstd.trim());
         }
         if (!given.isEmpty()) {
-            throw new UsageError(params + " was saved with --act " + stored.activation().id() + " --param "
+            throw new UsageError(weights + " was saved with --act " + stored.activation().id() + " --parameterization "
                     + stored.parameterization().id() + " --wstd " + stored.sigmaW() + " --bstd "
                     + (stored.bias() ? String.valueOf(stored.sigmaB()) : "none") + ";" + given
                     + " would make the same weights another network (leave the flag out to use the file's)");

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
                 + " At --t inf this is kernel regression, f_test,0 + Θ_test,train (Θ + ridge·I)⁻¹ (y − f_0).",
                 "With --impl analytic the kernel is the infinite-width NTK and f_0 = 0: the mean prediction of the"
                         + " infinite ensemble of such networks.",
-                "Writes the predictions (N_test, O) as .npy; with --y-test it also prints the test loss and accuracy."},
+                "Writes the predictions (N_test, O) as .npy; with --y-test it also prints the test RMSE and, for several"
+                        + " outputs, the accuracy (as ntk regress does)."},
         footer = {"", "Examples:",
                 "  ntk predict --x train.npy --y y.npy --x-test test.npy --arch 64,2048,10 --t inf --out pred.npy",
                 "  ntk predict --x train.npy --y y.npy --x-test test.npy --arch 64,1,10 --impl analytic --t 500 --lr 1"
@@ -53,12 +54,13 @@ final class PredictCommand extends BaseCommand {
                     + " flow e^{−ηλt/n} (neural-tangents' gradient_descent_mse) (default: ${DEFAULT-VALUE}).")
     String flow;
 
-    @Option(names = "--kernel", defaultValue = "trace", paramLabel = "trace|full",
+    @Option(names = "--mode", defaultValue = "trace", paramLabel = "trace|full", converter = Converters.ModeConverter.class,
             description = "trace: Θ_trace ⊗ I_O (each output alone); full: the (N·O)×(N·O) kernel, exact for the"
                     + " linearised finite network but O³ times the cost (default: ${DEFAULT-VALUE}).")
-    String kernel;
+    NtkMode mode;
 
-    @Option(names = "--ridge", defaultValue = "0", description = "Added to Θ's diagonal at t = inf (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ridge", defaultValue = "0", paramLabel = "λ",
+            description = "Added to Θ's diagonal at t = inf (absolute, ≥ 0; default: ${DEFAULT-VALUE}).")
     double ridge;
 
     @Mixin
@@ -72,8 +74,8 @@ final class PredictCommand extends BaseCommand {
         long start = System.nanoTime();
         Inputs.requireDistinct(Inputs.Role.in("--x", files.xFile), Inputs.Role.in("--y", files.yFile),
                 Inputs.Role.in("--x-test", files.xTestFile), Inputs.Role.in("--y-test", files.yTestFile),
-                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", files.outFile),
-                Inputs.Role.out("--save-params", model.saveParams));
+                Inputs.Role.in("--weights", model.weights), Inputs.Role.out("--out", files.outFile),
+                Inputs.Role.out("--save-weights", model.saveWeights));
         double t = parseTime(time);
         double eta = TrainCommand.parseLearningRate(lr);
         LinearizedDynamics.Flow f = switch (flow.trim().toLowerCase(Locale.ROOT)) {
@@ -81,11 +83,10 @@ final class PredictCommand extends BaseCommand {
             case "continuous", "flow", "gf" -> LinearizedDynamics.Flow.GRADIENT_FLOW;
             default -> throw new UsageError("--flow must be gd or continuous, got '" + flow + "'");
         };
-        NtkMode mode = switch (kernel.trim().toLowerCase(Locale.ROOT)) {
-            case "trace" -> NtkMode.TRACE;
-            case "full" -> NtkMode.FULL;
-            default -> throw new UsageError("--kernel must be trace or full, got '" + kernel + "'");
-        };
+        if (mode == NtkMode.DIAGONAL) {
+            throw new UsageError("--mode must be trace or full (the diagonal kernel is no kernel to train with)");
+        }
+        NtkMode mode = this.mode;
         if (!(ridge >= 0) || !Double.isFinite(ridge)) {
             throw new UsageError("--ridge must be ≥ 0, got " + ridge);
         }
@@ -96,6 +97,7 @@ final class PredictCommand extends BaseCommand {
         if (analytic) {
             mode = NtkMode.TRACE; // the infinite-width kernel is Θ ⊗ I_O: full adds nothing
         }
+        Inputs.requireNpy("--out", files.outFile);
         Inputs.requireWritable(files.outFile);
         Parameters params = model.parameters();
         int d = params.architecture().inputDim();
@@ -108,7 +110,7 @@ final class PredictCommand extends BaseCommand {
         if (kernelValues > Integer.MAX_VALUE - 8) {
             throw new UsageError("the training kernel would have " + kernelValues + " values, more than one Java array"
                     + " holds, and prediction needs it whole: use fewer training examples"
-                    + (mode == NtkMode.FULL ? " or --kernel trace" : ""));
+                    + (mode == NtkMode.FULL ? " or --mode trace" : ""));
         }
         String advice = Overflow.advice(compute.precision != Precision.FP64, Overflow.largest(x, y, xt),
                 params.architecture());
@@ -123,13 +125,7 @@ final class PredictCommand extends BaseCommand {
             out.commit();
         }
         Matrix pred = p.values();
-        String score = "";
-        if (yt != null) {
-            score = String.format(Locale.ROOT, "; test loss %.4g", GradientDescent.mse(pred, yt));
-            if (o > 1) {
-                score += String.format(Locale.ROOT, ", accuracy %.1f%%", 100 * accuracy(pred, yt));
-            }
-        }
+        String score = yt == null ? "" : "; " + testScore(pred, yt);
         info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions at t = %s%s in %.2f s [%s]%s", files.outFile,
                 pred.rows(), pred.cols(), t == Double.POSITIVE_INFINITY ? "∞" : time.trim(),
                 t == Double.POSITIVE_INFINITY ? "" : String.format(Locale.ROOT, " (η = %.4g)", p.eta()),
@@ -146,8 +142,6 @@ final class PredictCommand extends BaseCommand {
         int o = params.architecture().outputDim();
         Tensor k;
         Tensor kt;
-        Matrix f0;
-        Matrix f0t;
         String who;
         try (KernelSource source = compute.kernelSource(params)) {
             who = source.description();
@@ -156,15 +150,9 @@ final class PredictCommand extends BaseCommand {
         }
         Overflow.checkKernel(k.data(), 0, 0, x.rows(), mode.valuesPerPair(o), advice);
         Overflow.checkKernel(kt.data(), 0, 0, x.rows(), mode.valuesPerPair(o), advice);
-        if (analytic) {
-            f0 = Matrix.zeros(x.rows(), o);
-            f0t = Matrix.zeros(xt.rows(), o);
-        } else {
-            try (Ntk b = compute.openBackend()) {
-                f0 = b.forward(params, x);
-                f0t = b.forward(params, xt);
-            }
-        }
+        Matrix[] init = compute.initialOutputs(params, x, xt);
+        Matrix f0 = init[0];
+        Matrix f0t = init[1];
         Matrix pred;
         if (t == Double.POSITIVE_INFINITY) {
             Matrix residual = minus(y, f0);
@@ -203,6 +191,22 @@ final class PredictCommand extends BaseCommand {
         throw new UsageError("--t must be a non-negative number or inf, got '" + s + "'");
     }
 
+    /**
+     * What {@code ntk predict} and {@code ntk regress} both report on test targets: the root mean squared error
+     * over all N_test·O entries, and with several outputs the accuracy (one-hot targets).
+     */
+    static String testScore(Matrix pred, Matrix target) {
+        String score = String.format(Locale.ROOT, "test RMSE %.4g", rootMeanSquaredError(pred, target));
+        if (pred.cols() > 1) {
+            score += String.format(Locale.ROOT, ", accuracy %.1f%%", 100 * accuracy(pred, target));
+        }
+        return score;
+    }
+
+    static double rootMeanSquaredError(Matrix pred, Matrix target) {
+        return Math.sqrt(2 * GradientDescent.halfMeanSquaredError(pred, target));
+    }
+
     /** Fraction of rows whose largest prediction is where the target's largest value is (one-hot targets). */
     static double accuracy(Matrix pred, Matrix target) {
         int hits = 0;
@@ -222,7 +226,7 @@ final class PredictCommand extends BaseCommand {
         return best;
     }
 
-    private static Matrix minus(Matrix a, Matrix b) {
+    static Matrix minus(Matrix a, Matrix b) {
         double[] r = a.data().clone();
         for (int i = 0; i < r.length; i++) {
             r[i] -= b.data()[i];
@@ -230,7 +234,7 @@ final class PredictCommand extends BaseCommand {
         return new Matrix(a.rows(), a.cols(), r);
     }
 
-    private static Matrix plus(Matrix a, Matrix b) {
+    static Matrix plus(Matrix a, Matrix b) {
         double[] r = a.data().clone();
         for (int i = 0; i < r.length; i++) {
             r[i] += b.data()[i];

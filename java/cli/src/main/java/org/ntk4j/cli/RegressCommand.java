@@ -7,7 +7,6 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.dynamics.ConjugateGradient;
-import org.ntk4j.dynamics.GradientDescent;
 import org.ntk4j.KernelLayout;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.Preconditioner;
@@ -23,15 +22,17 @@ import picocli.CommandLine.Option;
 /** {@code ntk regress}: kernel regression by preconditioned conjugate gradients, in one process or on Spark. */
 @Command(name = "regress", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Kernel regression (the wide network trained to t = ∞) by preconditioned conjugate gradients.",
-        description = {"Solves (Θ(X, X) + λ·I)·α = Y and writes the predictions Θ(XT, X)·α, shape (N_test, O), as .npy."
+        description = {"Solves (Θ(X, X) + λ·I)·α = Y − f₀(X) and writes the predictions f₀(XT) + Θ(XT, X)·α, shape"
+                + " (N_test, O), as .npy: f₀ is the network's output at initialisation (zero with --impl analytic),"
+                + " as in ntk predict, which gives the same predictions at --t inf with the same --ridge."
                 + " In trace mode one N×N system serves all O columns of Y; in full mode the system is (N·O)×(N·O).",
                 "The solver never factors Θ: each iteration is one product with it. With --spark the products are Spark"
                         + " jobs over the kernel's tiles (cached on the executors, or recomputed each time with"
                         + " --recompute-tiles), so Θ need not fit anywhere; without, Θ is computed in memory.",
-                "λ → 0 gives neural-tangents' gradient_descent_mse at t = ∞ (ntk predict --t inf)."},
+                "λ → 0 gives neural-tangents' gradient_descent_mse at t = ∞."},
         footer = {"", "Examples:",
-                "  ntk regress --x X.npy --y Y.npy --x-test XT.npy --arch 64,1,10 --impl analytic --lambda 1e-3 --out P.npy",
-                "  ntk regress --x X.npy --y Y.npy --x-test XT.npy --arch 64,2048,10 --lambda 1e-2 --spark local[*] --out P.npy"})
+                "  ntk regress --x X.npy --y Y.npy --x-test XT.npy --arch 64,1,10 --impl analytic --ridge 1e-3 --out P.npy",
+                "  ntk regress --x X.npy --y Y.npy --x-test XT.npy --arch 64,2048,10 --ridge 1e-2 --spark local[*] --out P.npy"})
 final class RegressCommand extends BaseCommand {
     @Mixin
     TrainTestFiles files;
@@ -40,8 +41,9 @@ final class RegressCommand extends BaseCommand {
             description = "trace: Θ_trace ⊗ I_O; full: the (N·O)×(N·O) kernel (default: ${DEFAULT-VALUE}).")
     NtkMode mode;
 
-    @Option(names = "--lambda", required = true, paramLabel = "λ", description = "Ridge added to Θ's diagonal (absolute, ≥ 0).")
-    double lambda;
+    @Option(names = "--ridge", defaultValue = "0", paramLabel = "λ",
+            description = "Added to Θ's diagonal (absolute, ≥ 0; default: ${DEFAULT-VALUE}).")
+    double ridge;
 
     @Option(names = "--tol", defaultValue = "1e-6", paramLabel = "T",
             description = "Stop when every column's residual ‖r‖/‖y‖ ≤ T (default: ${DEFAULT-VALUE}).")
@@ -89,8 +91,8 @@ final class RegressCommand extends BaseCommand {
         if (recompute && !spark.enabled()) {
             throw new UsageError("--recompute-tiles applies only with --spark");
         }
-        if (!(lambda >= 0) || !Double.isFinite(lambda)) {
-            throw new UsageError("--lambda must be ≥ 0 and finite, got " + lambda);
+        if (!(ridge >= 0) || !Double.isFinite(ridge)) {
+            throw new UsageError("--ridge must be ≥ 0 and finite, got " + ridge);
         }
         if (!(tolerance > 0 && tolerance < 1)) {
             throw new UsageError("--tol must be in (0, 1), got " + tolerance);
@@ -112,10 +114,11 @@ final class RegressCommand extends BaseCommand {
         }
         Inputs.requireDistinct(Inputs.Role.in("--x", files.xFile), Inputs.Role.in("--y", files.yFile),
                 Inputs.Role.in("--x-test", files.xTestFile), Inputs.Role.in("--y-test", files.yTestFile),
-                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", files.outFile),
-                Inputs.Role.out("--save-params", model.saveParams));
+                Inputs.Role.in("--weights", model.weights), Inputs.Role.out("--out", files.outFile),
+                Inputs.Role.out("--save-weights", model.saveWeights));
+        Inputs.requireNpy("--out", files.outFile);
         Inputs.requireWritable(files.outFile);
-        claim(files.outFile, model.saveParams);
+        claim(files.outFile, model.saveWeights);
         Parameters params = model.parameters();
         int d = params.architecture().inputDim();
         int o = params.architecture().outputDim();
@@ -124,27 +127,24 @@ final class RegressCommand extends BaseCommand {
         Matrix xt = Inputs.examples(files.xTestFile, d, "X-test");
         Matrix yt = files.yTestFile == null ? null : Inputs.targets(files.yTestFile, xt.rows(), o);
 
+        // The same model as ntk predict --t inf: the kernel fits the residual y − f₀, and f₀ is added back.
+        Matrix[] init = compute.initialOutputs(params, x, xt);
+        Matrix residual = PredictCommand.minus(y, init[0]);
         Solved s;
         try (Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "it")) {
             s = spark.enabled()
-                    ? SparkRun.regress(spark.master, spark.tile, SparkRun.spec(compute, params, mode), files.xFile, files.xTestFile, y,
-                            lambda, tolerance, maxIterations, pre, rank, !recompute, bars)
-                    : inProcess(params, x, y, xt, pre, bars);
+                    ? SparkRun.regress(spark.master, spark.tile, SparkRun.spec(compute, params, mode), files.xFile,
+                            files.xTestFile, residual, ridge, tolerance, maxIterations, pre, rank, !recompute, bars)
+                    : inProcess(params, x, residual, xt, pre, bars);
         }
-        Matrix pred = s.predictions();
+        Matrix pred = PredictCommand.plus(init[1], s.predictions());
         Npy.write(files.outFile, NpyArray.of(pred, compute.float32Output()));
         ConjugateGradient.Result r = s.solve();
         if (!r.converged()) {
             info(String.format(Locale.ROOT, "warning: not converged after %d iterations (residual %.3e > --tol %.1e);"
-                    + " raise --max-iter or --lambda", r.iterations(), r.finalResidual(), tolerance));
+                    + " raise --max-iter or --ridge", r.iterations(), r.finalResidual(), tolerance));
         }
-        String score = "";
-        if (yt != null) {
-            score = String.format(Locale.ROOT, "; test RMSE %.4g", Math.sqrt(2 * GradientDescent.mse(pred, yt)));
-            if (o > 1) {
-                score += String.format(Locale.ROOT, ", accuracy %.1f%%", 100 * PredictCommand.accuracy(pred, yt));
-            }
-        }
+        String score = yt == null ? "" : "; " + PredictCommand.testScore(pred, yt);
         info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions; PCG (%s) %d iterations, residual %.2e, in %.2f s"
                         + " [%s]%s", files.outFile, pred.rows(), pred.cols(), pre.name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 r.iterations(), r.finalResidual(), (System.nanoTime() - start) / 1e9, s.where(), score));
@@ -173,7 +173,7 @@ final class RegressCommand extends BaseCommand {
         Preconditioner m = switch (pre) {
             case NONE -> Preconditioner.IDENTITY;
             case BLOCK_JACOBI -> Preconditioners.blockJacobi(diagonalBlocks(theta, (spark.tile == null ? 1024 : spark.tile)
-                    * per), lambda);
+                    * per), ridge);
             case NYSTROM -> {
                 int[] ex = Preconditioners.landmarks(x.rows(), Math.min(rank, x.rows()), Preconditioners.LANDMARK_SEED);
                 int[] s = new int[ex.length * per];
@@ -188,11 +188,11 @@ final class RegressCommand extends BaseCommand {
                         cols.set(i, c, theta.get(i, s[c]));
                     }
                 }
-                yield Preconditioners.nystrom(cols, s, lambda);
+                yield Preconditioners.nystrom(cols, s, ridge);
             }
         };
         Matrix b = new Matrix(n, o / per, y.data());
-        ConjugateGradient.Result r = ConjugateGradient.solve(SymmetricOperator.dense(theta, lambda), b, m, tolerance,
+        ConjugateGradient.Result r = ConjugateGradient.solve(SymmetricOperator.dense(theta, ridge), b, m, tolerance,
                 maxIterations, bars);
         Matrix pred = LinearAlgebra.multiply(thetaTest, false, r.solution(), false);
         return new Solved(new Matrix(xt.rows(), o, pred.data()), r, "in-process, " + who);

@@ -40,10 +40,8 @@ final class SparkRun {
         if (compute.impl == ComputeOptions.Impl.ANALYTIC) {
             return KernelSpec.analytic(params.architecture(), mode, compute.float32Output());
         }
-        String device = compute.impl == ComputeOptions.Impl.REFERENCE ? "reference"
-                : compute.device.name().toLowerCase(java.util.Locale.ROOT);
         Precision p = compute.precision;
-        return KernelSpec.empirical(params, mode, p, compute.implementation(), device);
+        return KernelSpec.empirical(params, mode, p, compute.implementation(), compute.device.backendName());
     }
 
     /**

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
                 + " ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F.",
                 "Writes DIR/train.csv and DIR/train.png."},
         footer = {"", "Example:",
-                "  ntk train --x X.npy --y Y.npy --arch 64,1024,10 --steps 200 --kernel-every 20 --out run1"})
+                "  ntk train --x X.npy --y Y.npy --arch 64,1024,10 --steps 200 --kernel-every 20 --out-dir run1"})
 final class TrainCommand extends BaseCommand {
     @Option(names = "--x", required = true, paramLabel = "X.npy", description = "Training inputs (N, d).")
     Path xFile;
@@ -52,7 +52,7 @@ final class TrainCommand extends BaseCommand {
             description = "Training inputs used for the kernel change (the first M; default: ${DEFAULT-VALUE}).")
     int kernelPoints;
 
-    @Option(names = "--out", converter = Converters.FolderConverter.class, defaultValue = "ntk-train", paramLabel = "DIR",
+    @Option(names = "--out-dir", converter = Converters.FolderConverter.class, defaultValue = "ntk-train", paramLabel = "DIR",
             description = "Output folder for train.csv and train.png (default: ${DEFAULT-VALUE}).")
     Path outDir;
 
@@ -63,16 +63,16 @@ final class TrainCommand extends BaseCommand {
     ModelOptions model;
 
     @Mixin
-    ComputeOptions compute;
+    DeviceOptions compute;
 
     @Override
     protected int execute() throws Exception {
         Inputs.requireDistinct(Inputs.Role.in("--x", xFile), Inputs.Role.in("--y", yFile),
-                Inputs.Role.in("--params", model.params), Inputs.Role.out("--out", outDir.resolve("train.csv")),
-                Inputs.Role.out("--out", outDir.resolve("train.png")), Inputs.Role.out("--save-trained", saveTrained),
-                Inputs.Role.out("--save-params", model.saveParams));
+                Inputs.Role.in("--weights", model.weights), Inputs.Role.out("--out-dir", outDir.resolve("train.csv")),
+                Inputs.Role.out("--out-dir", outDir.resolve("train.png")), Inputs.Role.out("--save-trained", saveTrained),
+                Inputs.Role.out("--save-weights", model.saveWeights));
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
-            throw new UsageError("--out " + outDir + " exists and is not a folder");
+            throw new UsageError("--out-dir " + outDir + " exists and is not a folder");
         }
         if (steps < 1) {
             throw new UsageError("--steps must be at least 1, got " + steps);
@@ -80,9 +80,6 @@ final class TrainCommand extends BaseCommand {
         double eta = parseLearningRate(lr);
         if (kernelEvery < 0 || kernelPoints < 1) {
             throw new UsageError("--kernel-every must be ≥ 0 and --kernel-points ≥ 1");
-        }
-        if (compute.impl == ComputeOptions.Impl.ANALYTIC) {
-            throw new UsageError("--impl analytic has no weights to train; use auto, structured, jacobian or reference");
         }
         if (saveTrained != null) {
             Inputs.requireWritable(saveTrained);

@@ -20,8 +20,8 @@ class DemoCommandTest {
         // The default device when a fast backend exists; the slow reference only on a build without one.
         boolean fast = Ntk.providers().stream().anyMatch(p -> p.autoSelectable() && p.unavailableReason() == null);
         Path out = dir.resolve("demo");
-        Cli.Result r = fast ? Cli.run("demo", "--quick", "--out", out, "-q")
-                : Cli.run("demo", "--quick", "--out", out, "-q", "--device", "reference");
+        Cli.Result r = fast ? Cli.run("demo", "--quick", "--out-dir", out, "-q")
+                : Cli.run("demo", "--quick", "--out-dir", out, "-q", "--device", "reference");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().startsWith("backend: "), r.out());
         assertTrue(r.out().contains("slopes vs hidden width") && r.out().contains("change_total "), r.out());
@@ -48,7 +48,7 @@ class DemoCommandTest {
     @Test
     void outputThatIsAFileIsAUsageError() throws IOException {
         Path file = Files.writeString(dir.resolve("taken"), "x");
-        Cli.Result r = Cli.run("demo", "--quick", "--out", file);
+        Cli.Result r = Cli.run("demo", "--quick", "--out-dir", file);
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("not a folder"), r.err());
     }

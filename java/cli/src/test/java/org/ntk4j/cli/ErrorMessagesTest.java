@@ -51,8 +51,8 @@ class ErrorMessagesTest {
         Cli.randomInputs(y, 6, 2, 2, false);
         Object[] regress = {"regress", "--x", x, "--y", y, "--x-test", x, "--arch", "4,1,2", "--impl", "analytic",
             "--out", dir.resolve("k.npy")};
-        assertUserError(Cli.run(cat(regress, "--lambda", "1e-3d")), "1e-3d", "not a number");
-        assertUserError(Cli.run(cat(regress, "--lambda", "0x1p-3")), "not a number");
+        assertUserError(Cli.run(cat(regress, "--ridge", "1e-3d")), "1e-3d", "not a number");
+        assertUserError(Cli.run(cat(regress, "--ridge", "0x1p-3")), "not a number");
         assertUserError(Cli.run("predict", "--x", x, "--y", y, "--x-test", x, "--arch", "4,5,2", "--t", "10d",
                 "--out", dir.resolve("k.npy")), "--t", "10d");
         assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--memory", "2fg", "--out", dir.resolve("k.npy")),
@@ -62,8 +62,8 @@ class ErrorMessagesTest {
         // A name whose bytes are not UTF-8 reaches Java with U+FFFD in their place: another name; refused.
         assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir + "/caf\uFFFD.npy"), "UTF-8");
         assertEquals(java.util.List.of("x.npy", "y.npy"), names(dir));
-        assertEquals(0, Cli.run(cat(regress, "--lambda", "1E-3", "-q")).code());
-        assertEquals(0, Cli.run("train", "--x", x, "--y", y, "--arch", "4,5,2", "--steps", 1, "-q", "--out",
+        assertEquals(0, Cli.run(cat(regress, "--ridge", "1E-3", "-q")).code());
+        assertEquals(0, Cli.run("train", "--x", x, "--y", y, "--arch", "4,5,2", "--steps", 1, "-q", "--out-dir",
                 dir + "/run/").code());
         assertTrue(Files.exists(dir.resolve("run/train.csv")));
     }
@@ -105,15 +105,15 @@ class ErrorMessagesTest {
     @Test
     void inputDimensionNotMatchingTheParamsFile() throws IOException {
         Path p = dir.resolve("p.npz");
-        assertEquals(0, Cli.run("kernel", "--x", x, "--arch", "4,3,2", "--impl", "reference", "--out",
-                dir.resolve("ok.npy"), "--save-params", p, "-q").code());
+        assertEquals(0, Cli.run("kernel", "--x", x, "--arch", "4,3,2", "--device", "reference", "--out",
+                dir.resolve("ok.npy"), "--save-weights", p, "-q").code());
         Path x5 = dir.resolve("x5.npy");
         try {
             Cli.randomInputs(x5, 3, 5, 2, false);
         } catch (IOException e) {
             throw new AssertionError(e);
         }
-        assertUserError(Cli.run("kernel", "--x", x5, "--params", p, "--out", dir.resolve("k.npy")),
+        assertUserError(Cli.run("kernel", "--x", x5, "--weights", p, "--out", dir.resolve("k.npy")),
                 "x5.npy", "5 features", "input dimension is 4");
     }
 
@@ -136,7 +136,7 @@ class ErrorMessagesTest {
         assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,x,2", "--out", dir.resolve("k.npy")), "'x'");
         assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("k.npy"), "--memory", "lots"),
                 "lots");
-        assertUserError(Cli.run("kernel", "--x", x, "--out", dir.resolve("k.npy")), "--arch", "--params");
+        assertUserError(Cli.run("kernel", "--x", x, "--out", dir.resolve("k.npy")), "--arch", "--weights");
         assertUserError(Cli.run("kernel", "--arch", "4,5,2", "--out", dir.resolve("k.npy")), "--x");
         assertUserError(Cli.run("frobnicate"), "frobnicate");
     }

@@ -35,7 +35,7 @@ class KernelCommandTest {
     /** Every backend that can run here, as (CLI flags, library kind). */
     private static List<Object[]> backendsHere() {
         List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {new String[] {"--impl", "reference"}, "reference"});
+        list.add(new Object[] {new String[] {"--device", "reference"}, "reference"});
         for (BackendProvider p : Ntk.providers()) {
             if (p.unavailableReason() == null && p.autoSelectable()) {
                 list.add(new Object[] {new String[] {"--device", p.name()}, p.name()});
@@ -70,7 +70,7 @@ class KernelCommandTest {
                                     "--seed", 17, "--act", "erf", "--wstd", 1.3, "--bstd", 0.2, "--mode", mode.name(),
                                     "--precision", precision.name(), "--out", out, "-q");
                             if (second) {
-                                args = concat(args, "--x2", dir.resolve("x2.npy"));
+                                args = concat(args, "--x-test", dir.resolve("x2.npy"));
                             }
                             Cli.Result r = Cli.run((Object[]) args);
                             assertEquals(0, r.code(), r.toString());
@@ -108,7 +108,7 @@ class KernelCommandTest {
                         String[] base = {"kernel", "--x", dir.resolve("x1.npy").toString(), "--arch", "4,6,5,3", "--seed",
                                 "5", "--mode", mode.name().toLowerCase(), "--precision", precision};
                         if (second) {
-                            base = concat(base, "--x2", dir.resolve("x2.npy"));
+                            base = concat(base, "--x-test", dir.resolve("x2.npy"));
                         }
                         base = concat(base, (Object[]) flags);
                         Path whole = dir.resolve("whole.npy");
@@ -153,7 +153,7 @@ class KernelCommandTest {
                         "--wstd", "1.5", "--bstd", "0.1", "--impl", "analytic", "--precision", "fp64", "--mode",
                         mode.name()};
                 if (second) {
-                    base = concat(base, "--x2", dir.resolve("x2.npy"));
+                    base = concat(base, "--x-test", dir.resolve("x2.npy"));
                 }
                 Cli.Result r = Cli.run((Object[]) concat(base, "--out", dir.resolve("a.npy"), "-q"));
                 assertEquals(0, r.code(), r.toString());
@@ -202,19 +202,19 @@ class KernelCommandTest {
         Cli.randomInputs(dir.resolve("x.npy"), 9, 3, 7, false);
         Path saved = dir.resolve("p.npz");
         Cli.Result r1 = Cli.run("kernel", "--x", dir.resolve("x.npy"), "--arch", "3,8,2", "--seed", 4, "--bstd", "none",
-                "--act", "tanh", "--param", "standard", "--impl", "reference", "--precision", "fp64", "--out",
-                dir.resolve("a.npy"), "--save-params", saved);
+                "--act", "tanh", "--parameterization", "standard", "--device", "reference", "--precision", "fp64", "--out",
+                dir.resolve("a.npy"), "--save-weights", saved);
         assertEquals(0, r1.code(), r1.toString());
         Parameters p = ParametersIO.load(saved, Activation.TANH, Parameterization.STANDARD, 1.0, 0.0);
         assertFalse(p.architecture().bias());
         assertArrayEquals(Parameters.init(Architecture.parseWidths("3,8,2").activation(Activation.TANH)
                 .parameterization(Parameterization.STANDARD).noBias().build(), 4).toFlat(), p.toFlat(), 0.0);
-        Cli.Result r2 = Cli.run("kernel", "--x", dir.resolve("x.npy"), "--params", saved, "--act", "tanh", "--param",
-                "standard", "--impl", "reference", "--precision", "fp64", "--out", dir.resolve("b.npy"));
+        Cli.Result r2 = Cli.run("kernel", "--x", dir.resolve("x.npy"), "--weights", saved, "--act", "tanh", "--parameterization",
+                "standard", "--device", "reference", "--precision", "fp64", "--out", dir.resolve("b.npy"));
         assertEquals(0, r2.code(), r2.toString());
         assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")), Files.readAllBytes(dir.resolve("b.npy")));
-        Cli.Result r3 = Cli.run("kernel", "--x", dir.resolve("x.npy"), "--params", saved, "--bstd", "0.5",
-                "--impl", "reference", "--out", dir.resolve("c.npy"));
+        Cli.Result r3 = Cli.run("kernel", "--x", dir.resolve("x.npy"), "--weights", saved, "--bstd", "0.5",
+                "--device", "reference", "--out", dir.resolve("c.npy"));
         assertEquals(2, r3.code());
         assertTrue(r3.err().contains("has no biases"), r3.err());
     }
@@ -263,5 +263,39 @@ class KernelCommandTest {
             assertFalse(TiledKernel.plan(512, 512, true, 1, reference.workingBytesPerExample(),
                     reference.workingBytesPerPair(), budget, fixed).inMemory());
         }
+    }
+
+    @Test
+    void anNpzNameIsRefusedRatherThanFilledWithNpyBytes() throws IOException {
+        Path x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 4, 3, 1, false);
+        Path y = dir.resolve("y.npy");
+        Cli.randomInputs(y, 4, 2, 2, false);
+        for (Cli.Result r : List.of(
+                Cli.run("kernel", "--x", x, "--arch", "3,5,2", "--out", dir.resolve("k.npz")),
+                Cli.run("predict", "--x", x, "--y", y, "--x-test", x, "--arch", "3,5,2", "--out", dir.resolve("K.NPZ")),
+                Cli.run("regress", "--x", x, "--y", y, "--x-test", x, "--arch", "3,5,2", "--out", dir.resolve("p.npz")))) {
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("not an .npz archive"), r.err());
+        }
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.toString().toLowerCase().endsWith(".npz")), "nothing written");
+        }
+    }
+
+    @Test
+    void theSummarySaysWhatTheFileHolds() throws IOException {
+        Path x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 4, 3, 1, false);
+        Cli.Result f32 = Cli.run("kernel", "--x", x, "--arch", "3,5,2", "--impl", "analytic", "--out", dir.resolve("a.npy"));
+        assertEquals(0, f32.code(), f32.toString());
+        assertTrue(Npy.read(dir.resolve("a.npy")).float32());
+        assertTrue(f32.err().contains("float32") && !f32.err().contains(", fp64") && f32.err().contains(
+                "computed in fp64, rounded to float32"), f32.err());
+        Cli.Result f64 = Cli.run("kernel", "--x", x, "--arch", "3,5,2", "--impl", "analytic", "--precision", "fp64",
+                "--out", dir.resolve("b.npy"));
+        assertEquals(0, f64.code(), f64.toString());
+        assertFalse(Npy.read(dir.resolve("b.npy")).float32());
+        assertTrue(f64.err().contains("float64") && !f64.err().contains("float32"), f64.err());
     }
 }

@@ -44,19 +44,19 @@ class PredictCommandTest {
     void atInfinityTheTrainingTargetsAreInterpolatedAndAtZeroTheInitialOutputsReturn() throws IOException {
         Matrix x = Cli.randomInputs(dir.resolve("x.npy"), 7, 3, 1, false);
         Matrix y = Cli.randomInputs(dir.resolve("y.npy"), 7, 2, 2, false);
-        for (String impl : new String[] {"reference", "analytic"}) {
+        for (String[] impl : new String[][] {{"--device", "reference"}, {"--impl", "analytic"}}) {
             for (String kernel : new String[] {"trace", "full"}) {
                 Path out = dir.resolve("p.npy");
                 Cli.Result r = Cli.run("predict", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--x-test",
-                        dir.resolve("x.npy"), "--arch", "3,40,2", "--seed", 5, "--impl", impl, "--kernel", kernel,
+                        dir.resolve("x.npy"), "--arch", "3,40,2", "--seed", 5, impl[0], impl[1], "--mode", kernel,
                         "--precision", "fp64", "--out", out, "--y-test", dir.resolve("y.npy"));
                 assertEquals(0, r.code(), r.toString());
-                assertClose(y, read(out), 1e-8, impl + " " + kernel + " t=inf on the training inputs");
-                assertTrue(r.err().contains("test loss") && r.err().contains("accuracy 100.0%"), r.err());
+                assertClose(y, read(out), 1e-8, impl[1] + " " + kernel + " t=inf on the training inputs");
+                assertTrue(r.err().contains("test RMSE") && r.err().contains("accuracy 100.0%"), r.err());
             }
         }
         Cli.Result r0 = Cli.run("predict", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--x-test",
-                dir.resolve("x.npy"), "--arch", "3,40,2", "--seed", 5, "--impl", "reference", "--t", 0, "--lr", 1,
+                dir.resolve("x.npy"), "--arch", "3,40,2", "--seed", 5, "--device", "reference", "--t", 0, "--lr", 1,
                 "--precision", "fp64", "--out", dir.resolve("p0.npy"), "-q");
         assertEquals(0, r0.code(), r0.toString());
         Matrix f0 = Reference.backend().forward(Parameters.init(Architecture.parseWidths("3,40,2").build(), 5), x);
@@ -71,7 +71,7 @@ class PredictCommandTest {
         double eta = 0.7;
         int steps = 25;
         Cli.Result r = Cli.run("predict", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--x-test",
-                dir.resolve("xt.npy"), "--arch", "3,16,2", "--seed", 9, "--impl", "reference", "--kernel", "full",
+                dir.resolve("xt.npy"), "--arch", "3,16,2", "--seed", 9, "--device", "reference", "--mode", "full",
                 "--t", steps, "--lr", eta, "--precision", "fp64", "--out", dir.resolve("p.npy"), "-q");
         assertEquals(0, r.code(), r.toString());
 
@@ -127,11 +127,11 @@ class PredictCommandTest {
         Cli.randomInputs(dir.resolve("y.npy"), 6, 2, 4, false);
         Cli.randomInputs(dir.resolve("xt.npy"), 4, 5, 5, false);
         Cli.Result r = Cli.run("predict", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--x-test",
-                dir.resolve("xt.npy"), "--arch", "3,16,2", "--impl", "reference", "--out", dir.resolve("p.npy"));
+                dir.resolve("xt.npy"), "--arch", "3,16,2", "--device", "reference", "--out", dir.resolve("p.npy"));
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("xt.npy") && r.err().contains("5 features"), r.err());
         Cli.Result r2 = Cli.run("predict", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--x-test",
-                dir.resolve("x.npy"), "--arch", "3,16,2", "--impl", "reference", "--t", "soon", "--out",
+                dir.resolve("x.npy"), "--arch", "3,16,2", "--device", "reference", "--t", "soon", "--out",
                 dir.resolve("p.npy"));
         assertEquals(2, r2.code(), r2.toString());
         assertTrue(r2.err().contains("--t") && r2.err().contains("soon"), r2.err());

@@ -73,7 +73,7 @@ class ReliabilityTest {
         if (!Files.exists(slow)) {
             Cli.randomInputs(slow, 48, 16, 3, false);
         }
-        return new Object[] {"kernel", "--x", slow, "--arch", "16,64,64,4", "--impl", "reference", "--mode", "full",
+        return new Object[] {"kernel", "--x", slow, "--arch", "16,64,64,4", "--device", "reference", "--mode", "full",
             "--memory", "4m", "-q", "--out", out};
     }
 
@@ -107,10 +107,10 @@ class ReliabilityTest {
         Path out = dir.resolve("pred.npy");
         Path run = dir.resolve("run");
         Object[][] commands = {
-            {"regress", "--x", slow, "--y", y, "--x-test", slow, "--arch", "16,64,64,4", "--impl", "reference",
-                "--mode", "full", "--lambda", "1e-3", "-q", "--out", out},
-            {"train", "--x", slow, "--y", y, "--arch", "16,64,64,4", "--impl", "reference", "--steps", 400, "-q",
-                "--out", run},
+            {"regress", "--x", slow, "--y", y, "--x-test", slow, "--arch", "16,64,64,4", "--device", "reference",
+                "--mode", "full", "--ridge", "1e-3", "-q", "--out", out},
+            {"train", "--x", slow, "--y", y, "--arch", "16,64,64,4", "--device", "reference", "--steps", 400, "-q",
+                "--out-dir", run},
         };
         for (Object[] command : commands) {
             Process first = Processes.java(command).start();
@@ -179,7 +179,7 @@ class ReliabilityTest {
         }
         Assumptions.assumeTrue(Files.exists(dev), "cannot create a device node here: " + why);
         assertEquals(0, kernel("--out", dev).code());
-        assertEquals(0, kernel("--out", dir.resolve("p.npy"), "--save-params", dev).code());
+        assertEquals(0, kernel("--out", dir.resolve("p.npy"), "--save-weights", dev).code());
         assertFalse(Files.isRegularFile(dev), "still a device");
         assertRefused(Cli.run("kernel", "--x", x, "--arch", "4,7,3", "--memory", "8k", "--out", dev),
                 "not a regular file", "tiles");
@@ -267,27 +267,27 @@ class ReliabilityTest {
         Path y = dir.resolve("y.npy");
         Cli.randomInputs(y, 9, 3, 2, false);
         Path p = dir.resolve("p.npz");
-        assertEquals(0, kernel("--out", dir.resolve("k0.npy"), "--save-params", p).code());
+        assertEquals(0, kernel("--out", dir.resolve("k0.npy"), "--save-weights", p).code());
         byte[] pBytes = bytes(p);
         Files.createDirectory(dir.resolve("sub"));
         Path viaDotDot = dir.resolve("sub/../x.npy");
         Path link = dir.resolve("x-link.npy");
         Files.createSymbolicLink(link, x);
 
-        assertRefused(kernel("--out", dir.resolve("k.npy"), "--save-params", x), "--save-params", "--x", "destroy the input");
-        assertRefused(Cli.run("kernel", "--x", x, "--params", p, "--out", p), "--out", "--params");
+        assertRefused(kernel("--out", dir.resolve("k.npy"), "--save-weights", x), "--save-weights", "--x", "destroy the input");
+        assertRefused(Cli.run("kernel", "--x", x, "--weights", p, "--out", p), "--out", "--weights");
         assertRefused(kernel("--out", viaDotDot), "--out", "same file as --x");
         assertRefused(kernel("--out", link), "--out", "same file as --x");
-        assertRefused(kernel("--out", dir.resolve("k.npy"), "--save-params", dir.resolve("sub/../k.npy")),
+        assertRefused(kernel("--out", dir.resolve("k.npy"), "--save-weights", dir.resolve("sub/../k.npy")),
                 "one output would overwrite the other");
         assertRefused(Cli.run("predict", "--x", x, "--y", y, "--x-test", x, "--arch", "4,7,3", "--out", x),
                 "--out", "--x");
-        assertRefused(Cli.run("train", "--x", x, "--y", y, "--arch", "4,7,3", "--steps", 1, "--out",
+        assertRefused(Cli.run("train", "--x", x, "--y", y, "--arch", "4,7,3", "--steps", 1, "--out-dir",
                 dir.resolve("run"), "--save-trained", y), "--save-trained", "--y");
         Files.createDirectory(dir.resolve("run"));
         Files.copy(x, dir.resolve("run/train.csv"));
         assertRefused(Cli.run("train", "--x", dir.resolve("run/train.csv"), "--y", y, "--arch", "4,7,3", "--steps", 1,
-                "--out", dir.resolve("run")), "train.csv");
+                "--out-dir", dir.resolve("run")), "train.csv");
         assertArrayEquals(xBytes, bytes(x), "the input is untouched");
         assertArrayEquals(pBytes, bytes(p));
 
@@ -329,7 +329,7 @@ class ReliabilityTest {
             assertRefused(predict, pred.toString(), "No space left on device");
             assertEquals("old predictions", Files.readString(pred));
             Cli.Result save = Cli.run("kernel", "--x", x, "--arch", "4,300,300,3", "--out", dir.resolve("k.npy"),
-                    "--save-params", params);
+                    "--save-weights", params);
             assertRefused(save, params.toString(), "No space left on device");
             assertEquals("old parameters", Files.readString(params));
             assertEquals(List.of("filler", "k.npy", "p.npz", "pred.npy"), listing(mnt), "nothing left behind");
@@ -379,10 +379,10 @@ class ReliabilityTest {
                 "overflowed");
         Path yx = dir.resolve("yx.npy");
         Cli.randomInputs(yx, 9, 3, 8, false);
-        assertRefused(Cli.run("train", "--x", x, "--y", yx, "--arch", "4,7,3", "--wstd", "1e200", "--steps", 2, "--out",
+        assertRefused(Cli.run("train", "--x", x, "--y", yx, "--arch", "4,7,3", "--wstd", "1e200", "--steps", 2, "--out-dir",
                 dir.resolve("run")), "overflowed", "σ_w = 1.00e+200");
         assertRefused(Cli.run("train", "--x", x, "--y", yx, "--arch", "4,7,3", "--wstd", "1e200", "--lr", "0.1",
-                "--steps", 2, "--out", dir.resolve("run")), "overflow", "σ_w = 1.00e+200");
+                "--steps", 2, "--out-dir", dir.resolve("run")), "overflow", "σ_w = 1.00e+200");
         assertFalse(Files.exists(out));
     }
 
@@ -413,18 +413,18 @@ class ReliabilityTest {
         Path p = dir.resolve("p.npz");
         Path a = dir.resolve("a.npy");
         Path b = dir.resolve("b.npy");
-        assertEquals(0, kernel("--act", "tanh", "--wstd", "1.5", "--bstd", "0.5", "--out", a, "--save-params", p,
+        assertEquals(0, kernel("--act", "tanh", "--wstd", "1.5", "--bstd", "0.5", "--out", a, "--save-weights", p,
                 "--precision", "fp64").code());
-        assertEquals(0, Cli.run("kernel", "--x", x, "--params", p, "--precision", "fp64", "-q", "--out", b).code());
+        assertEquals(0, Cli.run("kernel", "--x", x, "--weights", p, "--precision", "fp64", "-q", "--out", b).code());
         assertArrayEquals(bytes(a), bytes(b), "the file's settings, not the defaults");
-        assertRefused(Cli.run("kernel", "--x", x, "--params", p, "--act", "relu", "--out", dir.resolve("c.npy")),
+        assertRefused(Cli.run("kernel", "--x", x, "--weights", p, "--act", "relu", "--out", dir.resolve("c.npy")),
                 "was saved with --act tanh", "--act relu");
         Map<String, NpyArray> gap = new java.util.LinkedHashMap<>(Npz.read(p));
         gap.put("W3", gap.remove("W1"));
         gap.remove("b1");
         Path gapFile = dir.resolve("gap.npz");
         Npz.write(gapFile, gap);
-        assertRefused(Cli.run("kernel", "--x", x, "--params", gapFile, "--out", dir.resolve("c.npy")), "has W3 but no W1");
+        assertRefused(Cli.run("kernel", "--x", x, "--weights", gapFile, "--out", dir.resolve("c.npy")), "has W3 but no W1");
     }
 
     // ---- 11, 12, 17: broken inputs, odd names and flags ------------------------------------------------------
@@ -492,7 +492,7 @@ class ReliabilityTest {
         Cli.randomInputs(big, 600, 16, 3, false);
         Path out = dir.resolve("k.npy");
         Path err = dir.resolve("stderr.txt");
-        Process p = Processes.launcher("kernel", "--x", big, "--arch", "16,64,64,4", "--impl", "reference", "--mode",
+        Process p = Processes.launcher("kernel", "--x", big, "--arch", "16,64,64,4", "--device", "reference", "--mode",
                 "full", "--memory", "4m", "--out", out).redirectError(err.toFile()).start();
         try {
             Processes.awaitTemporaryFile(dir, p);

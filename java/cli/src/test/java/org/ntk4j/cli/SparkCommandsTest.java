@@ -83,7 +83,7 @@ class SparkCommandsTest {
         Cli.randomInputs(xt, 11, 4, 4, false);
         Cli.randomInputs(y, 40, 2, 5, false);
         Object[] common = {"--x", x, "--y", y, "--x-test", xt, "--arch", "4,1,2", "--impl", "analytic", "--precision",
-                "fp64", "--lambda", "0.01", "--tol", "1e-12"};
+                "fp64", "--ridge", "0.01", "--tol", "1e-12"};
         Cli.Result local = Cli.run(concat(new Object[] {"regress", "--out", dir.resolve("p.npy")}, common));
         assertEquals(0, local.code(), local.toString());
         Cli.Result spark = Cli.run(concat(new Object[] {"regress", "--out", dir.resolve("ps.npy"), "--spark", "local[2]",
@@ -101,18 +101,60 @@ class SparkCommandsTest {
     }
 
     @Test
+    void regressIsPredictAtInfinityOnTheEmpiricalKernelToo() throws IOException {
+        // The empirical kernel's model starts from f₀, the network's outputs at initialisation: both commands fit
+        // y − f₀ and add f₀ back (regress once left f₀ out and differed from predict by up to 0.42).
+        Path x = dir.resolve("x.npy");
+        Path xt = dir.resolve("xt.npy");
+        Path y = dir.resolve("y.npy");
+        Cli.randomInputs(x, 24, 4, 3, false);
+        Cli.randomInputs(xt, 9, 4, 4, false);
+        Cli.randomInputs(y, 24, 2, 5, false);
+        for (String mode : new String[] {"trace", "full"}) {
+            Object[] common = {"--x", x, "--y", y, "--x-test", xt, "--y-test", xt.resolveSibling("yt.npy"), "--arch",
+                    "4,64,2", "--seed", 7, "--precision", "fp64", "--ridge", "1e-6", "--mode", mode};
+            Cli.randomInputs(dir.resolve("yt.npy"), 9, 2, 6, false);
+            Cli.Result predict = Cli.run(concat(new Object[] {"predict", "--t", "inf", "--out", dir.resolve("pp.npy")},
+                    common));
+            assertEquals(0, predict.code(), predict.toString());
+            Cli.Result local = Cli.run(concat(new Object[] {"regress", "--tol", "1e-13", "--max-iter", "5000", "--out",
+                    dir.resolve("p.npy")}, common));
+            assertEquals(0, local.code(), local.toString());
+            Matrix expected = Npy.read(dir.resolve("pp.npy")).toMatrix("p");
+            Compare.assertClose(mode + ": regress vs predict --t inf", Npy.read(dir.resolve("p.npy")).toMatrix("p"),
+                    expected, 1e-8);
+            // the same metric under the same name, with the same value
+            assertEquals(score(predict.err()), score(local.err()), predict.err() + local.err());
+            assertTrue(score(local.err()).contains("accuracy"), local.err());
+            if (mode.equals("trace")) {
+                Cli.Result spark = Cli.run(concat(new Object[] {"regress", "--tol", "1e-13", "--max-iter", "5000",
+                        "--out", dir.resolve("ps.npy"), "--spark", "local[2]", "--tile", "10"}, common));
+                assertEquals(0, spark.code(), spark.toString());
+                Compare.assertClose("regress --spark vs predict --t inf", Npy.read(dir.resolve("ps.npy")).toMatrix("p"),
+                        expected, 1e-8);
+            }
+        }
+    }
+
+    /** "test RMSE …, accuracy …%" from a summary line. */
+    private static String score(String err) {
+        int at = err.lastIndexOf("test RMSE");
+        return at < 0 ? "" : err.substring(at).strip();
+    }
+
+    @Test
     void badFlagsGiveOneLine() throws IOException {
         Path x = dir.resolve("x.npy");
         Cli.randomInputs(x, 5, 4, 3, false);
-        Cli.Result r = Cli.run("regress", "--x", x, "--y", x, "--x-test", x, "--arch", "4,3,2", "--lambda", "-1", "--out",
+        Cli.Result r = Cli.run("regress", "--x", x, "--y", x, "--x-test", x, "--arch", "4,3,2", "--ridge", "-1", "--out",
                 dir.resolve("p.npy"));
         assertEquals(2, r.code(), r.toString());
-        assertTrue(r.err().contains("--lambda must be ≥ 0"), r.err());
+        assertTrue(r.err().contains("--ridge must be ≥ 0"), r.err());
         Cli.Result t = Cli.run("kernel", "--x", x, "--arch", "4,3,2", "--tile", "3", "--out", dir.resolve("k.npy"));
         assertEquals(2, t.code(), t.toString());
         assertTrue(t.err().contains("--tile applies only with --spark"), t.err());
         Cli.Result dims = Cli.run("kernel", "--x", x, "--arch", "4,3,2", "--out", dir.resolve("k.npy"), "--spark", "local[2]",
-                "--x2", dir.resolve("missing.npy"));
+                "--x-test", dir.resolve("missing.npy"));
         assertEquals(2, dims.code(), dims.toString());
     }
 

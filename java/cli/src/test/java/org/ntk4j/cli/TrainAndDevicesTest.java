@@ -40,7 +40,7 @@ class TrainAndDevicesTest {
         Matrix y = Cli.randomInputs(dir.resolve("y.npy"), 11, 2, 2, false);
         Path out = dir.resolve("run");
         Cli.Result r = Cli.run("train", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--arch", "3,16,2",
-                "--seed", 3, "--impl", "reference", "--steps", 6, "--lr", 0.5, "--kernel-every", 3, "--out", out,
+                "--seed", 3, "--device", "reference", "--steps", 6, "--lr", 0.5, "--kernel-every", 3, "--out-dir", out,
                 "--save-trained", dir.resolve("trained.npz"));
         assertEquals(0, r.code(), r.toString());
         List<String> lines = Files.readAllLines(out.resolve("train.csv"));
@@ -75,7 +75,7 @@ class TrainAndDevicesTest {
         Cli.randomInputs(dir.resolve("x.npy"), 11, 3, 1, false);
         Npy.write(dir.resolve("y.npy"), new NpyArray(new int[] {10, 2}, new double[20], false));
         Cli.Result r = Cli.run("train", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--arch", "3,16,2",
-                "--impl", "reference", "--out", dir.resolve("run"));
+                "--device", "reference", "--out-dir", dir.resolve("run"));
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("y.npy") && r.err().contains("(10, 2)") && r.err().contains("(11, 2)"), r.err());
         assertFalse(Files.exists(dir.resolve("run/train.csv")));
