@@ -136,6 +136,9 @@ final class RegressCommand extends BaseCommand {
                     ? SparkRun.regress(spark.master, spark.tile, SparkRun.spec(compute, params, mode), files.xFile,
                             files.xTestFile, residual, ridge, tolerance, maxIterations, pre, rank, !recompute, bars)
                     : inProcess(params, x, residual, xt, pre, bars);
+            ConjugateGradient.Result r = s.solve();
+            bars.finish(String.format(Locale.ROOT, "%s %d iteration%s", r.converged() ? "converged in"
+                    : "not converged after", r.iterations(), r.iterations() == 1 ? "" : "s"));
         }
         Matrix pred = PredictCommand.plus(init[1], s.predictions());
         Npy.write(files.outFile, NpyArray.of(pred, compute.float32Output()));
