@@ -137,8 +137,7 @@ final class RegressCommand extends BaseCommand {
                             files.xTestFile, residual, ridge, tolerance, maxIterations, pre, rank, !recompute, bars)
                     : inProcess(params, x, residual, xt, pre, bars);
             ConjugateGradient.Result r = s.solve();
-            bars.finish(String.format(Locale.ROOT, "%s %d iteration%s", r.converged() ? "converged in"
-                    : "not converged after", r.iterations(), r.iterations() == 1 ? "" : "s"));
+            bars.finish((r.converged() ? "converged in " : "not converged after ") + iterations(r.iterations()));
         }
         Matrix pred = PredictCommand.plus(init[1], s.predictions());
         Npy.write(files.outFile, NpyArray.of(pred, compute.float32Output()));
@@ -148,10 +147,14 @@ final class RegressCommand extends BaseCommand {
                     + " raise --max-iter or --ridge", r.iterations(), r.finalResidual(), tolerance));
         }
         String score = yt == null ? "" : "; " + PredictCommand.testScore(pred, yt);
-        info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions; PCG (%s) %d iterations, residual %.2e, in %.2f s"
+        info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictions; PCG (%s) %s, residual %.2e, in %.2f s"
                         + " [%s]%s", files.outFile, pred.rows(), pred.cols(), pre.name().toLowerCase(Locale.ROOT).replace('_', '-'),
-                r.iterations(), r.finalResidual(), (System.nanoTime() - start) / 1e9, s.where(), score));
+                iterations(r.iterations()), r.finalResidual(), (System.nanoTime() - start) / 1e9, s.where(), score));
         return 0;
+    }
+
+    private static String iterations(int n) {
+        return n + (n == 1 ? " iteration" : " iterations");
     }
 
     /** The predictions, the solver's record, and where it ran. */
