@@ -2,6 +2,7 @@ package org.ntk4j.cli;
 
 import java.util.Locale;
 import org.ntk4j.Implementation;
+import org.ntk4j.KernelKind;
 import org.ntk4j.Matrix;
 import org.ntk4j.Ntk;
 import org.ntk4j.model.Parameters;
@@ -77,11 +78,11 @@ final class ComputeOptions extends DeviceOptions {
         return f0;
     }
 
-    /** The kernel these flags describe, for this network. */
-    KernelSource kernelSource(Parameters params) {
+    /** The kernel of this kind these flags describe, for this network. */
+    KernelSource kernelSource(Parameters params, KernelKind kind) {
         if (impl == Impl.ANALYTIC) {
-            return KernelSource.analytic(params.architecture(), float32Output());
+            return KernelSource.analytic(params.architecture(), kind, float32Output());
         }
-        return KernelSource.empirical(openBackend(), params, implementation(), reference());
+        return KernelSource.empirical(openBackend(), params, kind, implementation(), reference());
     }
 }

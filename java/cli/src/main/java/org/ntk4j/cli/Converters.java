@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import org.ntk4j.NtkException;
+import org.ntk4j.KernelKind;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.model.Activation;
@@ -58,6 +59,13 @@ final class Converters {
         @Override
         public NtkMode convert(String s) {
             return Converters.convert(NtkMode::parse, s);
+        }
+    }
+
+    static final class KindConverter implements ITypeConverter<KernelKind> {
+        @Override
+        public KernelKind convert(String s) {
+            return Converters.convert(KernelKind::parse, s);
         }
     }
 

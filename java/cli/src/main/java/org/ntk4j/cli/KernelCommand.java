@@ -3,6 +3,7 @@ package org.ntk4j.cli;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import org.ntk4j.KernelKind;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.io.OutputFile;
@@ -13,15 +14,18 @@ import picocli.CommandLine.Option;
 
 /** {@code ntk kernel}: Θ(X, X-test) of a network (or its infinite-width limit) into a .npy file. */
 @Command(name = "kernel", mixinStandardHelpOptions = true, sortOptions = false,
-        header = "The NTK of a network, or its infinite-width limit, as a .npy file.",
-        description = {"Compute the NTK Θ(X, X-test) (X-test defaults to X) and write it as .npy.",
+        header = "The NTK (or NNGP) of a network, or its infinite-width limit, as a .npy file.",
+        description = {"Compute the NTK Θ(X, X-test) (X-test defaults to X) and write it as .npy; with --kind nngp"
+                + " the NNGP instead: the products of the network's outputs f_a(x)·f_b(x'), or at infinite width their"
+                + " covariance over initialisations Σ ⊗ I_O.",
                 "Shapes: full (N, N_test, O, O), trace (N, N_test) = mean over outputs of Θ_aa, diagonal (N, N_test, O).",
                 "Kernels larger than --memory are computed in tiles and streamed into the file (upper-triangle tiles"
                         + " only when X-test is X), with a progress bar; the file appears under its name only when complete."},
         footer = {"", "Examples:",
                 "  ntk kernel --x X.npy --arch 64,512,512,10 --seed 1 --out K.npy",
                 "  ntk kernel --x A.npy --x-test B.npy --weights P.npz --mode full --out K.npy",
-                "  ntk kernel --x X.npy --arch 64,1,10 --impl analytic --out Kinf.npy"})
+                "  ntk kernel --x X.npy --arch 64,1,10 --impl analytic --out Kinf.npy",
+                "  ntk kernel --x X.npy --arch 64,1,10 --impl analytic --kind nngp --out Sinf.npy"})
 final class KernelCommand extends BaseCommand {
     @Option(names = "--x", required = true, paramLabel = "X.npy", description = "Inputs (N, d), float32 or float64.")
     Path x1File;
@@ -37,6 +41,10 @@ final class KernelCommand extends BaseCommand {
             converter = Converters.ModeConverter.class, description = "Which output pairs: full (all O×O), trace (the"
                     + " mean of Θ_aa) or diagonal (each Θ_aa) (default: ${DEFAULT-VALUE}).")
     NtkMode mode;
+
+    @Option(names = "--kind", defaultValue = "ntk", paramLabel = "ntk|nngp", converter = Converters.KindConverter.class,
+            description = "ntk: the tangent kernel; nngp: the output covariance (default: ${DEFAULT-VALUE}).")
+    KernelKind kind;
 
     @Option(names = "--memory", defaultValue = "2g", paramLabel = "SIZE", converter = Converters.ByteSizeConverter.class,
             description = {"Memory budget for inputs, tiles and working memory, e.g. 512m, 8g (default: 2g): it bounds the Java"
@@ -93,7 +101,7 @@ final class KernelCommand extends BaseCommand {
         // The output is claimed (and its space reserved) before the work: a second run writing the same file is
         // refused now, and a full disk shows now rather than hours later.
         try (OutputFile out = OutputFile.open(outFile, MappedNpyWriter.fileSize(shape, float32));
-             KernelSource source = compute.kernelSource(params)) {
+             KernelSource source = compute.kernelSource(params, kind)) {
             TiledKernel.Plan plan = TiledKernel.plan(n1, n2, symmetric, mode.valuesPerPair(o),
                     source.workingBytesPerExample(), source.workingBytesPerPair(), budget, fixed);
             if (!plan.inMemory()) {
@@ -122,7 +130,7 @@ final class KernelCommand extends BaseCommand {
                 throw new UsageError("--out " + outFile + " is not a regular file; tiles are assembled through a memory"
                         + " map, which needs one");
             }
-            String master = SparkRun.kernel(spark.master, spark.tile, SparkRun.spec(compute, params, mode), x1File,
+            String master = SparkRun.kernel(spark.master, spark.tile, SparkRun.spec(compute, params, kind, mode), x1File,
                     symmetric ? null : x2File, tiles != null ? tiles : Path.of(spark.tiles), spark.tiles, out,
                     quiet ? null : err(), this::info);
             out.commit();

@@ -2,7 +2,9 @@ package org.ntk4j.cli;
 
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.Locale;
+import org.ntk4j.KernelKind;
 import org.ntk4j.Ntk;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
@@ -14,6 +16,7 @@ import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.LinearizedDynamics;
 import org.ntk4j.dynamics.NotPositiveDefiniteException;
+import org.ntk4j.dynamics.PriorCovariance;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.OutputFile;
@@ -29,13 +32,19 @@ import picocli.CommandLine.Option;
                 + " t (closed form, no training run): f_test(t) = f_test,0 + Θ_test,train Θ⁻¹ (e^{−ηΘt/n} − I)(f_0 − y)."
                 + " At --t inf this is kernel regression, f_test,0 + Θ_test,train (Θ + ridge·I)⁻¹ (y − f_0).",
                 "With --impl analytic the kernel is the infinite-width NTK and f_0 = 0: the mean prediction of the"
-                        + " infinite ensemble of such networks.",
+                        + " infinite ensemble of such networks; --kind nngp trains with the infinite-width NNGP instead"
+                        + " (only the read-out trained; at t = inf the GP posterior mean). --cov writes the ensemble's"
+                        + " predictive covariance (N_test, N_test) of each output over initialisations (neural-tangents'"
+                        + " compute_cov): K_tt + Θ_tx M K M Θ_xt − (Θ_tx M K_xt + K_tx M Θ_xt), M = Θ⁻¹(I − e^{−ηΘt/n}),"
+                        + " K the NNGP (for --kind nngp, at t = inf, the GP posterior K_tt − K_tx K⁻¹ K_xt).",
                 "Writes the predictions (N_test, O) as .npy; with --y-test it also prints the test RMSE and, for several"
                         + " outputs, the accuracy (as ntk regress does)."},
         footer = {"", "Examples:",
                 "  ntk predict --x train.npy --y y.npy --x-test test.npy --arch 64,2048,10 --t inf --out pred.npy",
                 "  ntk predict --x train.npy --y y.npy --x-test test.npy --arch 64,1,10 --impl analytic --t 500 --lr 1"
-                        + " --y-test ytest.npy --out pred.npy"})
+                        + " --y-test ytest.npy --out pred.npy",
+                "  ntk predict --x train.npy --y y.npy --x-test test.npy --arch 64,1,10 --impl analytic --kind nngp"
+                        + " --out mean.npy --cov cov.npy"})
 final class PredictCommand extends BaseCommand {
     @Mixin
     TrainTestFiles files;
@@ -59,6 +68,15 @@ final class PredictCommand extends BaseCommand {
                     + " linearised finite network but O³ times the cost (default: ${DEFAULT-VALUE}).")
     NtkMode mode;
 
+    @Option(names = "--kind", defaultValue = "ntk", paramLabel = "ntk|nngp", converter = Converters.KindConverter.class,
+            description = "The kernel trained with: ntk, or nngp (with --impl analytic) (default: ${DEFAULT-VALUE}).")
+    KernelKind kind;
+
+    @Option(names = "--cov", paramLabel = "COV.npy",
+            description = "Also write the predictive covariance of the infinite ensemble over initialisations,"
+                    + " (N_test, N_test) for each output (needs --impl analytic).")
+    Path covFile;
+
     @Option(names = "--ridge", defaultValue = "0", paramLabel = "λ",
             description = "Added to Θ's diagonal at t = inf (absolute, ≥ 0; default: ${DEFAULT-VALUE}).")
     double ridge;
@@ -75,6 +93,7 @@ final class PredictCommand extends BaseCommand {
         Inputs.requireDistinct(Inputs.Role.in("--x", files.xFile), Inputs.Role.in("--y", files.yFile),
                 Inputs.Role.in("--x-test", files.xTestFile), Inputs.Role.in("--y-test", files.yTestFile),
                 Inputs.Role.in("--weights", model.weights), Inputs.Role.out("--out", files.outFile),
+                Inputs.Role.out("--cov", covFile),
                 Inputs.Role.out("--save-weights", model.saveWeights));
         double t = parseTime(time);
         double eta = TrainCommand.parseLearningRate(lr);
@@ -94,11 +113,20 @@ final class PredictCommand extends BaseCommand {
             throw new UsageError("--ridge applies only at --t inf");
         }
         boolean analytic = compute.impl == ComputeOptions.Impl.ANALYTIC;
+        if (!analytic && (kind == KernelKind.NNGP || covFile != null)) {
+            throw new UsageError((covFile != null ? "--cov" : "--kind nngp") + " needs --impl analytic: the"
+                    + " covariance over initialisations (and a kernel to train the read-out with) is the infinite-width"
+                    + " network's; one network's own NNGP f(x)·f(x') has rank O");
+        }
         if (analytic) {
             mode = NtkMode.TRACE; // the infinite-width kernel is Θ ⊗ I_O: full adds nothing
         }
         Inputs.requireNpy("--out", files.outFile);
         Inputs.requireWritable(files.outFile);
+        if (covFile != null) {
+            Inputs.requireNpy("--cov", covFile);
+            Inputs.requireWritable(covFile);
+        }
         Parameters params = model.parameters();
         int d = params.architecture().inputDim();
         int o = params.architecture().outputDim();
@@ -116,13 +144,14 @@ final class PredictCommand extends BaseCommand {
                 params.architecture());
         Prediction p;
         // Claimed before the work, so a second run writing the same file is refused now.
-        try (OutputFile out = OutputFile.open(files.outFile)) {
-            p = predict(params, x, y, xt, t, eta, f, mode, analytic, advice);
+        try (OutputFile out = OutputFile.open(files.outFile);
+             OutputFile cov = covFile == null ? null : OutputFile.open(covFile)) {
+            p = predict(params, x, y, xt, t, eta, f, mode, cov != null, advice);
             Overflow.checkRows(p.values(), "the predictions", advice);
-            try (OutputStream s = new BufferedOutputStream(out.stream(), 1 << 16)) {
-                Npy.write(s, NpyArray.of(p.values(), compute.float32Output()));
+            write(out, p.values());
+            if (cov != null) {
+                write(cov, p.covariance());
             }
-            out.commit();
         }
         Matrix pred = p.values();
         String score = yt == null ? "" : "; " + testScore(pred, yt);
@@ -130,23 +159,42 @@ final class PredictCommand extends BaseCommand {
                 pred.rows(), pred.cols(), t == Double.POSITIVE_INFINITY ? "∞" : time.trim(),
                 t == Double.POSITIVE_INFINITY ? "" : String.format(Locale.ROOT, " (η = %.4g)", p.eta()),
                 (System.nanoTime() - start) / 1e9, p.who(), score));
+        if (covFile != null) {
+            info(String.format(Locale.ROOT, "wrote %s: (%d, %d) predictive covariance", covFile, pred.rows(),
+                    pred.rows()));
+        }
         return 0;
     }
 
-    /** Predictions, the learning rate used and where the kernel was computed. */
-    private record Prediction(Matrix values, double eta, String who) {
+    private void write(OutputFile out, Matrix m) throws java.io.IOException {
+        try (OutputStream s = new BufferedOutputStream(out.stream(), 1 << 16)) {
+            Npy.write(s, NpyArray.of(m, compute.float32Output()));
+        }
+        out.commit();
+    }
+
+    /** Predictions, their covariance (or null), the learning rate used and where the kernel was computed. */
+    private record Prediction(Matrix values, Matrix covariance, double eta, String who) {
     }
 
     private Prediction predict(Parameters params, Matrix x, Matrix y, Matrix xt, double t, double eta,
-                               LinearizedDynamics.Flow f, NtkMode mode, boolean analytic, String advice) {
+                               LinearizedDynamics.Flow f, NtkMode mode, boolean withCovariance, String advice) {
         int o = params.architecture().outputDim();
         Tensor k;
         Tensor kt;
         String who;
-        try (KernelSource source = compute.kernelSource(params)) {
+        PriorCovariance prior = null;
+        try (KernelSource source = compute.kernelSource(params, kind)) {
             who = source.description();
             k = source.compute(x, mode);
             kt = source.compute(xt, x, mode);
+        }
+        if (withCovariance) { // trace mode: the analytic kernels are K ⊗ I_O
+            try (KernelSource nngp = compute.kernelSource(params, KernelKind.NNGP)) {
+                prior = new PriorCovariance(kind == KernelKind.NNGP ? k.asMatrix() : nngp.compute(x, mode).asMatrix(),
+                        kind == KernelKind.NNGP ? kt.asMatrix() : nngp.compute(xt, x, mode).asMatrix(),
+                        nngp.compute(xt, mode).asMatrix());
+            }
         }
         Overflow.checkKernel(k.data(), 0, 0, x.rows(), mode.valuesPerPair(o), advice);
         Overflow.checkKernel(kt.data(), 0, 0, x.rows(), mode.valuesPerPair(o), advice);
@@ -154,10 +202,14 @@ final class PredictCommand extends BaseCommand {
         Matrix f0 = init[0];
         Matrix f0t = init[1];
         Matrix pred;
+        Matrix cov = null;
         if (t == Double.POSITIVE_INFINITY) {
             Matrix residual = minus(y, f0);
             try {
                 pred = plus(f0t, LinearizedDynamics.kernelRegression(k, kt, residual, ridge));
+                if (prior != null) {
+                    cov = LinearizedDynamics.kernelRegressionCovariance(k.asMatrix(), kt.asMatrix(), prior, ridge);
+                }
             } catch (NotPositiveDefiniteException e) {
                 throw new UsageError("the training kernel is singular (" + e.size() + "×" + e.size() + ", not positive"
                         + " definite at pivot " + e.pivot() + "): X has duplicated rows, or more outputs to fit (N·O = "
@@ -170,9 +222,11 @@ final class PredictCommand extends BaseCommand {
                 double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
                 eta = LearningRates.fromEigenvalue(ev[ev.length - 1], x.rows() * o, LearningRates.DEFAULT_FRACTION);
             }
-            pred = LinearizedDynamics.of(k, kt, f0, y, f0t, eta, f).predictTest(t);
+            LinearizedDynamics lin = LinearizedDynamics.of(k, kt, f0, y, f0t, eta, f);
+            pred = lin.predictTest(t);
+            cov = prior == null ? null : lin.predictTestCovariance(t, prior);
         }
-        return new Prediction(pred, eta, who);
+        return new Prediction(pred, cov, eta, who);
     }
 
     static double parseTime(String s) {

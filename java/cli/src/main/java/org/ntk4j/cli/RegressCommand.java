@@ -3,6 +3,7 @@ package org.ntk4j.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.ntk4j.KernelKind;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
@@ -133,7 +134,7 @@ final class RegressCommand extends BaseCommand {
         Solved s;
         try (Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "it")) {
             s = spark.enabled()
-                    ? SparkRun.regress(spark.master, spark.tile, SparkRun.spec(compute, params, mode), files.xFile,
+                    ? SparkRun.regress(spark.master, spark.tile, SparkRun.spec(compute, params, KernelKind.NTK, mode), files.xFile,
                             files.xTestFile, residual, ridge, tolerance, maxIterations, pre, rank, !recompute, bars)
                     : inProcess(params, x, residual, xt, pre, bars);
             ConjugateGradient.Result r = s.solve();
@@ -168,7 +169,7 @@ final class RegressCommand extends BaseCommand {
         Tensor k;
         Tensor kt;
         String who;
-        try (KernelSource source = compute.kernelSource(params)) {
+        try (KernelSource source = compute.kernelSource(params, KernelKind.NTK)) {
             who = source.description();
             k = source.compute(x, mode);
             kt = source.compute(xt, x, mode);

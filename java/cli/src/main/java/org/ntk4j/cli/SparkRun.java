@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
+import org.ntk4j.KernelKind;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.model.Parameters;
@@ -36,12 +37,13 @@ final class SparkRun {
     }
 
     /** The kernel these flags describe, as executors compute it. */
-    static KernelSpec spec(ComputeOptions compute, Parameters params, NtkMode mode) {
+    static KernelSpec spec(ComputeOptions compute, Parameters params, KernelKind kind, NtkMode mode) {
         if (compute.impl == ComputeOptions.Impl.ANALYTIC) {
-            return KernelSpec.analytic(params.architecture(), mode, compute.float32Output());
+            return KernelSpec.analytic(params.architecture(), mode, compute.float32Output()).withKind(kind);
         }
         Precision p = compute.precision;
-        return KernelSpec.empirical(params, mode, p, compute.implementation(), compute.device.backendName());
+        return KernelSpec.empirical(params, mode, p, compute.implementation(), compute.device.backendName())
+                .withKind(kind);
     }
 
     /**

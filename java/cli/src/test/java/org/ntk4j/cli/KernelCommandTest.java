@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.spi.BackendProvider;
 import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
+import org.ntk4j.KernelKind;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
@@ -170,6 +171,43 @@ class KernelCommandTest {
         }
     }
 
+    @Test
+    void nngpKernelIsTheOutputCovarianceEmpiricalTiledAndInfiniteWidth() throws IOException {
+        Matrix x1 = Cli.randomInputs(dir.resolve("x1.npy"), 19, 4, 8, false);
+        Matrix x2 = Cli.randomInputs(dir.resolve("x2.npy"), 7, 4, 9, false);
+        Architecture arch = Architecture.parseWidths("4,9,3").activation(Activation.ERF).sigmaW(1.5).sigmaB(0.1).build();
+        Parameters p = Parameters.init(arch, 3);
+        try (Ntk ref = Ntk.builder().backend("reference").open()) {
+            for (NtkMode mode : NtkMode.values()) {
+                for (String impl : List.of("reference", "analytic")) {
+                    String[] base = {"kernel", "--x", dir.resolve("x1.npy").toString(), "--x-test",
+                            dir.resolve("x2.npy").toString(), "--arch", "4,9,3", "--act", "erf", "--wstd", "1.5",
+                            "--bstd", "0.1", "--seed", "3", "--kind", "nngp", "--precision", "fp64", "--mode",
+                            mode.name()};
+                    base = impl.equals("reference") ? concat(base, "--device", "reference")
+                            : concat(base, "--impl", "analytic");
+                    Cli.Result r = Cli.run((Object[]) concat(base, "--out", dir.resolve("s.npy")));
+                    assertEquals(0, r.code(), r.toString());
+                    assertTrue(r.err().contains("NNGP"), r.err());
+                    Tensor want = impl.equals("reference") ? ref.nngp(p, x1, x2, mode)
+                            : AnalyticKernel.of(arch).nngp(x1, x2, mode);
+                    NpyArray got = Npy.read(dir.resolve("s.npy"));
+                    assertArrayEquals(want.shape(), got.shape());
+                    assertArrayEquals(want.data(), got.data(), 0.0, impl + " " + mode);
+                    Cli.Result t = Cli.run((Object[]) concat(base, "--out", dir.resolve("t.npy"), "--memory", "10k"));
+                    assertEquals(0, t.code(), t.toString());
+                    assertTrue(t.err().contains("tiles of"), t.err());
+                    assertArrayEquals(Files.readAllBytes(dir.resolve("s.npy")), Files.readAllBytes(dir.resolve("t.npy")),
+                            impl + " tiled " + mode);
+                }
+            }
+        }
+        Cli.Result bad = Cli.run("kernel", "--x", dir.resolve("x1.npy"), "--arch", "4,9,3", "--kind", "ntpg",
+                "--out", dir.resolve("u.npy"));
+        assertEquals(2, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("ntk or nngp"), bad.err());
+    }
+
     static double relativeError(double[] got, double[] want) {
         double num = 0;
         double den = 0;
@@ -250,11 +288,11 @@ class KernelCommandTest {
         long budget = 2L << 30;
         long fixed = 2L * 8 * (512 * 64 + p.size());
         try (KernelSource jc = KernelSource.empirical(Ntk.builder().backend("cpu").open(), p,
-                Implementation.JACOBIAN_CONTRACTION, false);
+                KernelKind.NTK, Implementation.JACOBIAN_CONTRACTION, false);
              KernelSource structured = KernelSource.empirical(Ntk.builder().backend("cpu").open(), p,
-                     Implementation.STRUCTURED, false);
+                     KernelKind.NTK, Implementation.STRUCTURED, false);
              KernelSource reference = KernelSource.empirical(Ntk.builder().backend("reference").open(), p,
-                     Implementation.JACOBIAN_CONTRACTION, true)) {
+                     KernelKind.NTK, Implementation.JACOBIAN_CONTRACTION, true)) {
             assertEquals(structured.workingBytesPerExample(), jc.workingBytesPerExample());
             assertTrue(TiledKernel.plan(512, 512, true, 1, jc.workingBytesPerExample(), jc.workingBytesPerPair(),
                     budget, fixed).inMemory());

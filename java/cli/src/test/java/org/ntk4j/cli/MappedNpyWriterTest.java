@@ -65,50 +65,18 @@ class MappedNpyWriterTest {
         int[] shape = {n, n};
         try (OutputFile out = OutputFile.open(f, MappedNpyWriter.fileSize(shape, false))) {
             // A source that truncates the file under the map after the first tile: later stores fault (SIGBUS).
-            KernelSource shrinking = new KernelSource() {
-                private int calls;
-
-                @Override
-                public String description() {
-                    return "test";
-                }
-
-                @Override
-                public int outputDim() {
-                    return 1;
-                }
-
-                @Override
-                public org.ntk4j.Tensor compute(org.ntk4j.Matrix a, org.ntk4j.NtkMode mode) {
-                    return compute(a, a, mode);
-                }
-
-                @Override
-                public org.ntk4j.Tensor compute(org.ntk4j.Matrix a, org.ntk4j.Matrix b, org.ntk4j.NtkMode mode) {
-                    if (calls++ == 1) {
-                        try {
-                            out.channel().truncate(4096);
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+            int[] calls = {0};
+            KernelSource shrinking = new KernelSource(org.ntk4j.KernelFunction.of(org.ntk4j.KernelKind.NTK, 1, 1,
+                    "test", (a, b, mode) -> {
+                        if (calls[0]++ == 1) {
+                            try {
+                                out.channel().truncate(4096);
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
                         }
-                    }
-                    return new org.ntk4j.Tensor(new int[] {a.rows(), b.rows()}, new double[a.rows() * b.rows()]);
-                }
-
-                @Override
-                public long workingBytesPerExample() {
-                    return 0;
-                }
-
-                @Override
-                public long workingBytesPerPair() {
-                    return 0;
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+                        return new org.ntk4j.Tensor(new int[] {a.rows(), b.rows()}, new double[a.rows() * b.rows()]);
+                    }), "test", 0, 0, null);
             org.ntk4j.Matrix x = org.ntk4j.Matrix.zeros(n, 2);
             java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
                     () -> TiledKernel.write(shrinking, x, x, org.ntk4j.NtkMode.TRACE, plan, out, false, null, ""));

@@ -12,6 +12,10 @@ import org.ntk4j.Implementation;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
+import org.ntk4j.analytic.AnalyticKernel;
+import org.ntk4j.dynamics.LinearAlgebra;
+import org.ntk4j.dynamics.LinearizedDynamics;
+import org.ntk4j.dynamics.PriorCovariance;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.NpyArray;
 import org.ntk4j.model.Architecture;
@@ -97,6 +101,56 @@ class PredictCommandTest {
             }
         }
         assertClose(new Matrix(4, 2, ft), read(dir.resolve("p.npy")), 1e-9, "linearised prediction after 25 steps");
+    }
+
+    @Test
+    void covarianceIsTheGaussianProcessPosteriorForTheNngpAndTheEnsemblesForTheNtk() throws IOException {
+        Matrix x = Cli.randomInputs(dir.resolve("x.npy"), 8, 3, 3, false);
+        Matrix y = Cli.randomInputs(dir.resolve("y.npy"), 8, 2, 4, false);
+        Matrix xt = Cli.randomInputs(dir.resolve("xt.npy"), 5, 3, 5, false);
+        Architecture arch = Architecture.parseWidths("3,1,2").build();
+        AnalyticKernel inf = AnalyticKernel.of(arch);
+        Matrix k = inf.nngp(x, NtkMode.TRACE).asMatrix();
+        Matrix kxt = inf.nngp(x, xt, NtkMode.TRACE).asMatrix();
+        Matrix ktt = inf.nngp(xt, NtkMode.TRACE).asMatrix();
+        // NNGP at t = ∞: the GP posterior, mean K_tx K⁻¹ y and covariance K_tt − K_tx K⁻¹ K_xt.
+        Cli.Result r = Cli.run("predict", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--x-test",
+                dir.resolve("xt.npy"), "--arch", "3,1,2", "--impl", "analytic", "--kind", "nngp", "--precision",
+                "fp64", "--out", dir.resolve("m.npy"), "--cov", dir.resolve("c.npy"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("predictive covariance"), r.err());
+        Matrix kInvKxt = LinearAlgebra.choleskySolve(k, kxt);
+        Matrix wantCov = ktt.copy();
+        LinearAlgebra.gemm(-1, kxt, true, kInvKxt, false, 1, wantCov);
+        assertClose(wantCov, read(dir.resolve("c.npy")), 1e-12, "NNGP covariance = GP posterior");
+        assertClose(LinearAlgebra.multiply(kxt, true, LinearAlgebra.choleskySolve(k, y), false),
+                read(dir.resolve("m.npy")), 1e-12, "NNGP mean = GP posterior mean");
+        // NTK after 30 steps: the library's ensemble covariance over the NNGP prior.
+        Cli.Result n = Cli.run("predict", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--x-test",
+                dir.resolve("xt.npy"), "--arch", "3,1,2", "--impl", "analytic", "--t", 30, "--lr", 0.5,
+                "--precision", "fp64", "--out", dir.resolve("m2.npy"), "--cov", dir.resolve("c2.npy"), "-q");
+        assertEquals(0, n.code(), n.toString());
+        LinearizedDynamics lin = LinearizedDynamics.of(inf.ntk(x, NtkMode.TRACE), inf.ntk(xt, x, NtkMode.TRACE),
+                Matrix.zeros(8, 2), y, Matrix.zeros(5, 2), 0.5, LinearizedDynamics.Flow.GRADIENT_DESCENT);
+        Matrix cov = lin.predictTestCovariance(30, new PriorCovariance(k, transposed(kxt), ktt));
+        assertClose(cov, read(dir.resolve("c2.npy")), 1e-12, "NTK covariance after 30 steps");
+        // Only the infinite ensemble has a covariance over initialisations.
+        Cli.Result bad = Cli.run("predict", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--x-test",
+                dir.resolve("xt.npy"), "--arch", "3,8,2", "--device", "reference", "--out", dir.resolve("m3.npy"),
+                "--cov", dir.resolve("c3.npy"));
+        assertEquals(2, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("--cov needs --impl analytic"), bad.err());
+        assertEquals(java.util.List.of(), Cli.leftovers(dir));
+    }
+
+    private static Matrix transposed(Matrix a) {
+        Matrix t = Matrix.zeros(a.cols(), a.rows());
+        for (int i = 0; i < a.rows(); i++) {
+            for (int j = 0; j < a.cols(); j++) {
+                t.set(j, i, a.get(i, j));
+            }
+        }
+        return t;
     }
 
     private static double[][] asMatrix(Tensor full, int n1, int n2, int o) {

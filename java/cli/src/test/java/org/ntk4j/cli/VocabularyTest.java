@@ -221,7 +221,7 @@ class VocabularyTest {
     }
 
     private static final Set<String> PATH_FLAGS = Set.of("--x", "--y", "--x-test", "--y-test", "--weights",
-            "--save-weights", "--save-trained", "--out", "--out-dir", "--csv");
+            "--save-weights", "--save-trained", "--out", "--out-dir", "--csv", "--cov");
 
     @Test
     void everyCommandLineInTheReadmeAndTheHelpRuns() throws IOException {
