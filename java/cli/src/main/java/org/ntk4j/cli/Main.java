@@ -30,9 +30,35 @@ public final class Main {
                 err.flush();
             }
         }, "ntk-interrupted"));
+        watchLauncher(System.getProperty(LAUNCHER_PID_PROPERTY));
         int code = run(out, err, args);
         finished.set(true);
         System.exit(code);
+    }
+
+    /** Set by the ./ntk launcher to its own process id. */
+    static final String LAUNCHER_PID_PROPERTY = "ntk4j.launcher.pid";
+
+    /**
+     * Ends this JVM as on SIGHUP (exit 129, shutdown hooks run: unfinished files removed, locks released) once the
+     * launcher that started it is gone: a launcher killed with -9 can pass no signal on, and a JVM left running
+     * would still hold its outputs and write them later. Polled every 100 ms (reading the parent's id is cheap).
+     */
+    private static void watchLauncher(String launcherPid) {
+        if (launcherPid == null || !launcherPid.matches("[0-9]+")) {
+            return;
+        }
+        long pid = Long.parseLong(launcherPid);
+        Thread.ofPlatform().daemon().name("ntk-launcher-watch").start(() -> {
+            while (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == pid) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            System.exit(129);
+        });
     }
 
     /** "ntk kernel" for the messages: the subcommand when the first argument names one. */

@@ -2,14 +2,19 @@ package org.ntk4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.ntk4j.io.Npy;
 
 /** The ./ntk launcher: what reaches stderr, the locale, the heap, stdin. Each test starts a real launcher. */
@@ -82,5 +87,103 @@ class LauncherTest {
         assertEquals(0, r.code(), r.toString());
         assertArrayEquals(new int[] {6, 6}, Npy.read(out).shape());
         assertTrue(Files.exists(out));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"KILL", "QUIT"})
+    void theJvmEndsWithItsLauncher(String signal) throws Exception {
+        Path big = dir.resolve("big.npy");
+        Cli.randomInputs(big, 600, 16, 3, false);
+        Path out = dir.resolve("k.npy");
+        Process p = Processes.launcher("kernel", "--x", big, "--arch", "16,64,64,4", "--impl", "reference", "--mode",
+                "full", "--memory", "4m", "--out", out).redirectError(dir.resolve("stderr.txt").toFile()).start();
+        List<ProcessHandle> jvms = new ArrayList<>();
+        try {
+            Processes.awaitTemporaryFile(dir, p);
+            jvms.addAll(p.toHandle().children().filter(c -> c.info().command().orElse("").endsWith("/java")).toList());
+            assertEquals(1, jvms.size(), "the launcher's JVM among " + p.toHandle().children().toList());
+            Processes.signal(p, signal);
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the launcher ended");
+            ProcessHandle jvm = jvms.get(0);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (running(jvm) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertFalse(running(jvm), "the JVM outlived its launcher (kill -" + signal + ") by a second");
+        } finally {
+            p.destroyForcibly();
+            jvms.forEach(ProcessHandle::destroyForcibly);
+        }
+        assertFalse(Files.exists(out));
+        assertEquals(List.of(), Cli.leftovers(dir), "unfinished files removed");
+        // Nothing holds the output any more: the next run writes it.
+        Path x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 5, 3, 1, false);
+        Cli.Result r = Processes.run(Processes.launcher("kernel", "--x", x, "--arch", "3,4,2", "-q", "--out", out));
+        assertEquals(0, r.code(), r.toString());
+    }
+
+    /** Alive and not a zombie (an orphan that exited waits for whoever adopted it to reap it). */
+    private static boolean running(ProcessHandle h) throws java.io.IOException {
+        Path stat = Path.of("/proc", String.valueOf(h.pid()), "stat");
+        if (!h.isAlive() || !Files.exists(stat)) {
+            return h.isAlive();
+        }
+        try {
+            String s = Files.readString(stat);
+            return s.charAt(s.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void moreMemoryThanTheMachineHasIsOneLine() throws Exception {
+        Path x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 5, 3, 1, false);
+        Cli.Result r = Processes.run(Processes.launcher("kernel", "--x", x, "--arch", "3,4,2", "--memory", "900t",
+                "--out", dir.resolve("k.npy")));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().matches("ntk kernel: --memory 900t is more than this machine has \\([0-9.]+ GiB\\): give at"
+                + " most that\n"), r.err());
+    }
+
+    @Test
+    void aDeletedWorkingDirectoryOrAMemoryLimitIsSaidAsSuch() throws Exception {
+        Path gone = Files.createDirectory(dir.resolve("gone"));
+        Cli.Result deleted = Processes.run(shell("cd '" + gone + "' && rmdir '" + gone + "' && exec bash \"$NTK\" --version"));
+        assertEquals(2, deleted.code(), deleted.toString());
+        // bash itself says "shell-init: error retrieving current directory" as it starts: then one line of ours
+        assertEquals(List.of("ntk: the current directory no longer exists (deleted?): cd to an existing folder and run"
+                + " ntk again"), deleted.err().lines().filter(l -> !l.startsWith("shell-init: ")).toList());
+
+        Cli.Result limited = Processes.run(shell("ulimit -v 1000000 && exec bash \"$NTK\" --version"));
+        assertEquals(2, limited.code(), limited.toString());
+        assertEquals(1, limited.err().lines().count(), limited.err());
+        assertTrue(limited.err().contains("does not start") && limited.err().contains("ulimit -v, is 1000000 KiB"),
+                limited.err());
+        assertFalse(limited.err().contains("needs a JDK"), limited.err());
+    }
+
+    /** The launcher run by {@code bash -c script}, its path in $NTK. */
+    private static ProcessBuilder shell(String script) {
+        ProcessBuilder pb = Processes.launcher();
+        pb.environment().put("NTK", pb.command().get(1));
+        return pb.command("bash", "-c", script);
+    }
+
+    @Test
+    void quotedJavaOptionsStayWhole() throws Exception {
+        ProcessBuilder pb = Processes.launcher("--version");
+        pb.environment().put("NTK_JAVA_OPTS", "-Dntk4j.test.a=\"a b\"  -Dntk4j.test.b='c  d' -XshowSettings:properties");
+        Cli.Result r = Processes.run(pb);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("ntk4j.test.a = a b\n"), r.err());
+        assertTrue(r.err().contains("ntk4j.test.b = c  d\n"), r.err());
+
+        pb.environment().put("NTK_JAVA_OPTS", "-Dntk4j.test.a=\"a b");
+        Cli.Result unclosed = Processes.run(pb);
+        assertEquals(2, unclosed.code(), unclosed.toString());
+        assertEquals("ntk: NTK_JAVA_OPTS has an unclosed \" quote: -Dntk4j.test.a=\"a b\n", unclosed.err());
     }
 }
