@@ -36,23 +36,30 @@ if command -v strip >/dev/null 2>&1; then
   strip --strip-unneeded "$b/jre/lib/server/libjvm.so"
 fi
 
+# copy_without SRC DST REGEX: copies a jar without the entries whose names match REGEX.
+copy_without() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import re, sys, zipfile
+src, dst, drop = sys.argv[1], sys.argv[2], re.compile(sys.argv[3])
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+    for item in zin.infolist():
+        if not drop.match(item.filename):
+            zout.writestr(item, zin.read(item.filename))
+PY
+}
+
 # Jars: runtime class path, then the test-only ones the console launcher does not already contain.
+# Host-side BLAS and LAPACK run in pure Java in the bundle (bin/gpu-check sets ntk4j.blas=java): the GPU does the
+# heavy products, and the GPU host's glibc is unknown, while netlib's JNI shims need glibc 2.34. So the bundle
+# ships neither those shims nor the OpenBLAS jar, and every native file it does ship is checked below.
 cp "$target/ntk4j-cuda-$version.jar" "$b/lib/"
 for j in "$deps"/runtime/*.jar; do
   name=$(basename "$j")
   case "$name" in
-    jcuda-natives-*)
-      # Only the driver binding is used; drop the runtime, NVRTC and PTX-compiler bindings (24 MB).
-      python3 - "$j" "$b/lib/$name" <<'PY'
-import sys, zipfile
-src, dst = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-    for item in zin.infolist():
-        if item.filename.startswith("lib/") and "JCudaDriver" not in item.filename:
-            continue
-        zout.writestr(item, zin.read(item.filename))
-PY
-      ;;
+    # Only the driver binding is used; drop the runtime, NVRTC and PTX-compiler bindings (24 MB).
+    jcuda-natives-*) copy_without "$j" "$b/lib/$name" '^lib/(?!.*JCudaDriver)' ;;
+    blas-*.jar|lapack-*.jar) copy_without "$j" "$b/lib/$name" '^resources/native/' ;;
+    openblas-*) ;;
     *) cp "$j" "$b/lib/" ;;
   esac
 done
@@ -61,7 +68,7 @@ for j in "$deps"/test/*.jar; do
   name=$(basename "$j")
   [ -e "$b/lib/$name" ] && continue
   case "$name" in
-    jcuda-natives-*|junit-jupiter*|junit-platform*|opentest4j-*|apiguardian-*) continue ;;
+    jcuda-natives-*|openblas-*|junit-jupiter*|junit-platform*|opentest4j-*|apiguardian-*) continue ;;
   esac
   cp "$j" "$b/test-lib/"
 done
@@ -98,8 +105,11 @@ NVIDIA driver for CUDA 12 or 13 (compute capability 8.0 or newer); no Java, no n
   bin/gpu-check OUTDIR             GPU tests (NTK4J_REQUIRE_GPU=1), native harness, benchmarks, peers;
                                    logs in OUTDIR, a short table last
   bin/gpu-check --cpu-only OUTDIR  only the tests that need no GPU (the CUDA tests skip with the reason)
-  jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp 'lib/*' \\
-      org.ntk4j.cuda.CudaBenchmark --help
+  jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dntk4j.blas=java \\
+      -cp 'lib/*' org.ntk4j.cuda.CudaBenchmark --help
+
+Host-side BLAS and LAPACK run in pure Java here (-Dntk4j.blas=java): the bundle carries no native BLAS, so that
+every native file in it starts on glibc 2.31.
 TXT
 
 # Every native file (the harness, the JRE's libraries, the JNI libraries inside the jars) must start on glibc 2.31.
