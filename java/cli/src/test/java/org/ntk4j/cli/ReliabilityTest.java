@@ -170,7 +170,7 @@ class ReliabilityTest {
     }
 
     @Test
-    void anOutputThatIsADeviceOrAFifoIsWrittenThroughNeverReplaced() throws Exception {
+    void anOutputThatIsADeviceIsWrittenThroughNeverReplaced() throws Exception {
         Path dev = dir.resolve("null");
         Process mk = new ProcessBuilder("mknod", dev.toString(), "c", "1", "3").redirectErrorStream(true).start();
         String why = new String(mk.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -184,7 +184,12 @@ class ReliabilityTest {
         assertRefused(Cli.run("kernel", "--x", x, "--arch", "4,7,3", "--memory", "8k", "--out", dev),
                 "not a regular file", "tiles");
         assertFalse(Files.isRegularFile(dev));
+    }
 
+    @Test
+    void anOutputThatIsAFifoIsWrittenThroughNeverReplaced() throws Exception {
+        // mkfifo needs no privileges: this half runs everywhere, not only where device nodes can be made
+        assertEquals(0, kernel("--out", dir.resolve("p.npy")).code());
         Path fifo = dir.resolve("fifo");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
         CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
