@@ -14,12 +14,16 @@ class CudaPreparedModelTest {
 
     @Test
     void fp32ModelsOnTheDeviceKeepThePreparedModelContract() {
-        Gpu.require();
-        try (CudaBackend b = new CudaBackend(Precision.FP32)) {
+        CountingDriver counted = CountingDriver.open(Precision.FP32);
+        try (CudaBackend b = counted.backend) {
             b.setPoisonOutputs(true);
             PreparedModelContract.check(b, Tolerances.FP32, true);
-            org.junit.jupiter.api.Assertions.assertEquals(0, b.device().liveBuffers() - stagingBuffers(b),
+            // Every device allocation is freed; the one pinned buffer left is the device's staging buffer.
+            org.junit.jupiter.api.Assertions.assertEquals(0, counted.liveDeviceAllocations(),
                     "closed prepared models free their device memory");
+            org.junit.jupiter.api.Assertions.assertEquals(1, counted.livePinnedAllocations(),
+                    "pinned buffers besides the staging buffer");
+            org.junit.jupiter.api.Assertions.assertEquals(1, b.device().liveBuffers(), "the staging buffer only");
         }
     }
 
@@ -46,14 +50,26 @@ class CudaPreparedModelTest {
         org.ntk4j.Matrix x = org.ntk4j.testing.NtkCase.gaussianInputs(37, 6, 1);
         org.ntk4j.Matrix y = org.ntk4j.testing.NtkCase.gaussianInputs(37, 4, 2);
         org.ntk4j.LossGradient want = org.ntk4j.testing.Reference.backend().mseLossGradient(p, x, y);
-        try (CudaBackend b = new CudaBackend(Precision.FP64)) {
+        CountingDriver counted = CountingDriver.open(Precision.FP64);
+        try (CudaBackend b = counted.backend) {
             b.setPoisonOutputs(true);
+            long untiled;
+            try (org.ntk4j.PreparedModel m = b.prepare(p)) {
+                long before = counted.calls("launch");
+                m.mseLossGradient(x, y);
+                untiled = counted.calls("launch") - before;
+            }
             // Resident: W, Wᵀ, b; the starting W, b; the gradient W, b. Then room for about 5 examples of
             // activations, deltas, x and y (233 + 4 + 6 values each) besides the 2 KiB the loss reduction keeps.
             long resident = 8 * (CudaMemoryPlanner.netElements(arch, true) + 2 * CudaMemoryPlanner.netElements(arch, false));
             try (org.ntk4j.PreparedModel m = b.prepare(p)) {
                 b.setMemoryBudget(resident + 2048 + 5L * 8 * (233 + 4 + 6));
+                long before = counted.calls("launch");
                 org.ntk4j.LossGradient got = m.mseLossGradient(x, y);
+                long tiled = counted.calls("launch") - before;
+                // 37 examples, about 5 at a time: at least 7 tiles, each launching what the whole batch launched once
+                org.junit.jupiter.api.Assertions.assertTrue(tiled >= 7 * untiled, "the gradient was not computed"
+                        + " over tiles of examples: " + tiled + " launches, " + untiled + " untiled");
                 org.ntk4j.testing.Compare.assertClose("fp64 gradient summed over tiles of examples", got.gradient(),
                         want.gradient(), Tolerances.FP64);
                 org.ntk4j.testing.Compare.assertClose("fp64 loss over tiles", new double[] {got.loss()},
@@ -82,9 +98,5 @@ class CudaPreparedModelTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(uploaded.forward(x).data(), streamed.forward(x).data(),
                     "the same outputs");
         }
-    }
-
-    private static long stagingBuffers(CudaBackend b) {
-        return b.device().liveBuffers() > 0 ? 1 : 0; // the pinned staging buffer stays with the device
     }
 }
