@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,12 +31,17 @@ class BlasSelectionTest {
         assertTrue(BlasSelection.preferSystem(90, 60), "a faster system library (MKL, a newer OpenBLAS) wins");
     }
 
+    /** Skips (with the reason) where ntk4j ships no OpenBLAS for this platform. */
+    private static void assumeShipsNatives() {
+        Assumptions.assumeTrue(shipsNatives(), "ntk4j ships no OpenBLAS for " + BlasSelection.BundledOpenBlas.platform());
+    }
+
     @Test
     void thisProcessHasANativeBlasAndLapackWhereNtk4jShipsOne() {
         BlasSelection sel = BlasSelection.current();
-        if (!shipsNatives() || sel.requested().equals("java")) {
-            return;
-        }
+        assumeShipsNatives();
+        Assumptions.assumeFalse(sel.requested().equals("java"), "this JVM was started with -D"
+                + BlasSelection.PROPERTY + "=java");
         assertTrue(sel.nativeBlas(), sel + " " + sel.notes());
         assertTrue(sel.blasDescription().contains("OpenBLAS") || sel.origin().equals("system"), sel.toString());
         assertFalse(sel.lapackDescription().contains("F2J"), sel.toString());
@@ -54,9 +60,7 @@ class BlasSelectionTest {
 
     @Test
     void withoutASystemBlasTheBundledOpenBlasIsUsed() throws Exception {
-        if (!shipsNatives()) {
-            return;
-        }
+        assumeShipsNatives();
         String out = child("-D" + BlasSelection.PROPERTY + "=auto",
                 "-D" + BlasSelection.SYSTEM_BLAS_PROPERTY + "=/nonexistent/libblas.so.3",
                 "-D" + BlasSelection.SYSTEM_LAPACK_PROPERTY + "=/nonexistent/liblapack.so.3");
@@ -83,9 +87,7 @@ class BlasSelectionTest {
             assertTrue(out.contains("bundled OpenBLAS not loaded"), out);
             assertFalse(out.contains("origin=bundled"), out);
         }
-        if (!shipsNatives()) {
-            return;
-        }
+        assumeShipsNatives();
         // netlib bound to an OpenBLAS by the caller: the resident case happens whether or not the machine has a
         // system BLAS, so the guard is exercised everywhere
         String lib = BlasSelection.BundledOpenBlas.extract().toString();
@@ -121,9 +123,52 @@ class BlasSelectionTest {
         return out;
     }
 
-    /** The child JVM: prints its selection and checks one product through it. */
+    /** The child JVM: prints its selection and checks products through it. */
     public static final class Child {
         private Child() {
+        }
+
+        /** Null when C = A·Bᵀ (m×k by n×k) agrees with a plain loop in fp64 and fp32, else what differs. */
+        static String wrongProduct(MatrixProducts mp, int m, int n, int k) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(m);
+            double[] a = r.doubles((long) m * k, -1, 1).toArray();
+            double[] bm = r.doubles((long) n * k, -1, 1).toArray();
+            float[] af = new float[a.length];
+            float[] bf = new float[bm.length];
+            for (int i = 0; i < a.length; i++) {
+                af[i] = (float) a[i];
+            }
+            for (int i = 0; i < bm.length; i++) {
+                bf[i] = (float) bm[i];
+            }
+            double[] want = new double[m * n];
+            double[] wantF = new double[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    double sf = 0;
+                    for (int q = 0; q < k; q++) {
+                        s += a[i * k + q] * bm[j * k + q];
+                        sf += (double) af[i * k + q] * bf[j * k + q];
+                    }
+                    want[i * n + j] = s;
+                    wantF[i * n + j] = sf;
+                }
+            }
+            double[] c = new double[m * n];
+            mp.gemmABt(m, n, k, 1.0, a, 0, k, bm, 0, k, 0.0, c, 0, n);
+            float[] cf = new float[m * n];
+            mp.gemmABt(m, n, k, 1f, af, 0, k, bf, 0, k, 0f, cf, 0, n);
+            double[] cfd = new double[cf.length];
+            for (int i = 0; i < cf.length; i++) {
+                cfd[i] = cf[i];
+            }
+            double e64 = org.ntk4j.testing.Compare.relativeError(c, want);
+            double e32 = org.ntk4j.testing.Compare.relativeError(cfd, wantF);
+            if (e64 <= org.ntk4j.testing.Tolerances.FP64 && e32 <= org.ntk4j.testing.Tolerances.FP32) {
+                return null;
+            }
+            return "product " + m + "x" + n + "x" + k + ": fp64 error " + e64 + ", fp32 error " + e32;
         }
 
         public static void main(String[] args) {
@@ -138,14 +183,21 @@ class BlasSelectionTest {
             System.out.println("blas=" + sel.blasDescription());
             System.out.println("lapack=" + sel.lapackDescription());
             System.out.println("notes=" + sel.notes());
-            try (CpuBackend b = CpuBackend.builder().threads(2).build()) {
+            try (CpuBackend b = CpuBackend.builder().threads(2).build(); Pool pool = new Pool(2)) {
                 // fp32 and fp64 products of several sizes from two threads: mixing two OpenBLAS builds in one process
                 // (see java/core/pom.xml) crashed a JVM here
                 double g = 1;
                 for (int n : new int[] {96, 512, 1024}) {
                     g = Math.min(g, Math.min(b.gemmGflops(false, n), b.gemmGflops(true, n)));
                 }
-                System.out.println("product=" + (g > 0 && b.nativeBlas() == sel.nativeBlas() ? "ok" : "bad " + g));
+                // and the products are right: A·Bᵀ through the chosen library against a plain loop
+                MatrixProducts mp = MatrixProducts.open(BlasChoice.AUTO, pool);
+                String wrong = null;
+                for (int n : new int[] {7, 96, 300}) {
+                    wrong = wrong != null ? wrong : wrongProduct(mp, n, n + 5, n + 3);
+                }
+                System.out.println("product=" + (wrong == null && g > 0 && b.nativeBlas() == sel.nativeBlas()
+                        && mp.isNative() == sel.nativeBlas() ? "ok" : "bad " + g + " " + wrong));
                 // netlib must call the chosen library, not whatever libblas.so.3 the loader finds
                 System.out.println("netlib=" + System.getProperty("dev.ludovic.netlib.blas.nativeLib"));
             }
