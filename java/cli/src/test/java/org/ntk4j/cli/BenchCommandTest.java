@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.Ntk;
@@ -39,6 +40,8 @@ class BenchCommandTest {
         if (BenchCommand.torchPython() == null) {
             assertTrue(r.err().contains("PyTorch peer: skipped"), r.toString());
             assertEquals(2, lines.size(), lines.toString());
+            // the note is right, but nothing was compared: a skip, not a pass (CI installs python3-torch)
+            Assumptions.abort("PyTorch (torch, numpy, functorch) is not installed: the peer comparison did not run");
         } else {
             assertEquals(3, lines.size(), lines.toString());
             String[] peer = lines.get(2).split(",");

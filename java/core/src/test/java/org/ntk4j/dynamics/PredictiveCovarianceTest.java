@@ -18,6 +18,7 @@ import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.Compare;
+import org.ntk4j.testing.DenseSolve;
 import org.ntk4j.testing.NtkCase;
 import org.ntk4j.testing.Tolerances;
 
@@ -46,7 +47,8 @@ class PredictiveCovarianceTest {
     @Test
     void nngpCovarianceIsTheGaussianProcessPosterior() {
         PriorCovariance k = nngp(NtkMode.TRACE);
-        Matrix expected = minus(k.test(), times(k.testTrain(), times(inverse(k.train()), transpose(k.testTrain()))));
+        Matrix expected = minus(k.test(), times(k.testTrain(), times(DenseSolve.inverse(k.train()),
+                transpose(k.testTrain()))));
         Matrix regression = LinearizedDynamics.kernelRegressionCovariance(k.train(), k.testTrain(), k, 0);
         Compare.assertClose("kernel regression's NNGP covariance vs GP posterior", regression, expected,
                 Tolerances.DENSE_SOLVE);
@@ -63,7 +65,7 @@ class PredictiveCovarianceTest {
             PriorCovariance k = nngp(mode);
             Matrix theta = m(INF.ntk(X, mode));
             Matrix thetaTx = m(INF.ntk(XT, X, mode));
-            Matrix a = times(thetaTx, inverse(theta));                     // Θ_tx Θ⁻¹
+            Matrix a = times(thetaTx, DenseSolve.inverse(theta));         // Θ_tx Θ⁻¹
             Matrix cross = times(a, transpose(k.testTrain()));              // Θ_tx Θ⁻¹ K_xt
             Matrix expected = minus(plus(k.test(), times(a, times(k.train(), transpose(a)))),
                     plus(cross, transpose(cross)));
@@ -72,7 +74,7 @@ class PredictiveCovarianceTest {
             assertSymmetricPsd(cov);
             // A ridge is Θ + ridge·I in both inverses.
             Matrix reg = plus(theta, scaledIdentity(theta.rows(), 0.3));
-            Matrix ar = times(thetaTx, inverse(reg));
+            Matrix ar = times(thetaTx, DenseSolve.inverse(reg));
             Matrix crossR = times(ar, transpose(k.testTrain()));
             Compare.assertClose(mode + " NTK covariance with ridge", LinearizedDynamics.kernelRegressionCovariance(
                     theta, thetaTx, k, 0.3), minus(plus(k.test(), times(ar, times(k.train(), transpose(ar)))),
@@ -237,47 +239,5 @@ class PredictiveCovarianceTest {
             s += a.get(i, i);
         }
         return s;
-    }
-
-    /** Gauss–Jordan elimination with partial pivoting. */
-    private static Matrix inverse(Matrix a) {
-        int n = a.rows();
-        double[][] w = new double[n][2 * n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                w[i][j] = a.get(i, j);
-            }
-            w[i][n + i] = 1;
-        }
-        for (int c = 0; c < n; c++) {
-            int piv = c;
-            for (int r = c + 1; r < n; r++) {
-                if (Math.abs(w[r][c]) > Math.abs(w[piv][c])) {
-                    piv = r;
-                }
-            }
-            double[] tmp = w[c];
-            w[c] = w[piv];
-            w[piv] = tmp;
-            double d = w[c][c];
-            for (int j = 0; j < 2 * n; j++) {
-                w[c][j] /= d;
-            }
-            for (int r = 0; r < n; r++) {
-                if (r != c && w[r][c] != 0) {
-                    double f = w[r][c];
-                    for (int j = 0; j < 2 * n; j++) {
-                        w[r][j] -= f * w[c][j];
-                    }
-                }
-            }
-        }
-        Matrix inv = Matrix.zeros(n, n);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                inv.set(i, j, w[i][n + j]);
-            }
-        }
-        return inv;
     }
 }

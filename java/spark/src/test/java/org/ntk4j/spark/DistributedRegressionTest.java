@@ -25,6 +25,7 @@ import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.testing.Compare;
+import org.ntk4j.testing.DenseSolve;
 import org.ntk4j.testing.NtkCase;
 import org.ntk4j.testing.RegressionProblem;
 
@@ -111,6 +112,7 @@ class DistributedRegressionTest {
             expected = LinearizedDynamics.of(k, kt, Matrix.zeros(9, 2), y, Matrix.zeros(6, 2), Double.NaN,
                     LinearizedDynamics.Flow.GRADIENT_FLOW).predictTest(Double.POSITIVE_INFINITY);
         }
+        Matrix direct = gradientDescentMseAtInfinity(p, xs, xt, y);
         // Tiles of 4 rows, and block-Jacobi over tiles of 2³¹ − 1 rows (one tile, the whole kernel: no int overflow in
         // any tile position or block shape; the preconditioner is then the exact inverse).
         for (DistributedRegression.Options o : List.of(
@@ -128,7 +130,52 @@ class DistributedRegressionTest {
             assertTrue(r.solve().converged(), o + ": residual " + r.solve().finalResidual());
             Compare.assertClose("full-mode PCG(λ = 0) vs gradient_descent_mse(t = ∞), " + o, r.predictions(), expected,
                     1e-8);
+            // and what gradient_descent_mse(t = ∞) is, by a dense solve that shares nothing with ntk4j's solvers:
+            // f(x_test) = Θ(x_test, x) Θ(x, x)⁻¹ y (f₀ = 0), the kernels flattened example-major, output-minor
+            Compare.assertClose("full-mode PCG(λ = 0) vs Θ_tx Θ⁻¹ y by Gauss–Jordan, " + o, r.predictions(), direct,
+                    1e-8);
         }
+    }
+
+    /** Θ(xt, x) Θ(x, x)⁻¹ y with the full kernels from the reference backend and a plain Gauss–Jordan inverse. */
+    private static Matrix gradientDescentMseAtInfinity(Parameters p, Matrix xs, Matrix xt, Matrix y) {
+        int n = xs.rows();
+        int m = xt.rows();
+        int o = y.cols();
+        Matrix train = Matrix.zeros(n * o, n * o);
+        Matrix test = Matrix.zeros(m * o, n * o);
+        try (Ntk ref = Ntk.builder().backend("reference").precision(Precision.FP64).open()) {
+            Tensor k = ref.kernel(p, xs, NtkMode.FULL);
+            Tensor kt = ref.kernel(p, xt, xs, NtkMode.FULL);
+            for (int a = 0; a < o; a++) {
+                for (int b = 0; b < o; b++) {
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < n; j++) {
+                            train.set(i * o + a, j * o + b, k.get(i, j, a, b));
+                        }
+                    }
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            test.set(i * o + a, j * o + b, kt.get(i, j, a, b));
+                        }
+                    }
+                }
+            }
+        }
+        Matrix inv = DenseSolve.inverse(train);
+        Matrix out = Matrix.zeros(m, o);
+        for (int r = 0; r < m * o; r++) {
+            double s = 0;
+            for (int c = 0; c < n * o; c++) {
+                double w = 0;
+                for (int q = 0; q < n * o; q++) {
+                    w += inv.get(c, q) * y.get(q / o, q % o);
+                }
+                s += test.get(r, c) * w;
+            }
+            out.set(r / o, r % o, s);
+        }
+        return out;
     }
 
     @Test
