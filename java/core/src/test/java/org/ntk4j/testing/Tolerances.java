@@ -65,10 +65,10 @@ public final class Tolerances {
     }
 
     /**
-     * No fp32 result is accepted further than this from the reference, however ill-conditioned its case: 100× the
-     * plain bar, 1.7e4 units of roundoff.
+     * No fp32 result is accepted further than this from the reference, however ill-conditioned its case: 10× the
+     * plain bar, 1.7e3 units of roundoff (the CPU battery and the CUDA tests pass under it).
      */
-    public static final double FP32_CAP = 1e-3;
+    public static final double FP32_CAP = 1e-4;
 
     private static final java.util.concurrent.atomic.AtomicLong FP32_BARS = new java.util.concurrent.atomic.AtomicLong();
     private static final java.util.concurrent.atomic.AtomicLong FP32_WIDENED =
@@ -80,7 +80,7 @@ public final class Tolerances {
      * One line for the test report: how many fp32 bars this JVM computed, how many were widened past
      * {@link #FP32}, and the widest.
      *
-     * @return e.g. "fp32 bars: 1200, widened 37 (3.1%), widest 4.2e-05 (cap 1e-03)"
+     * @return e.g. "fp32 bars: 1200, widened 37 (3.1%), widest 4.2e-05 (cap 1e-04)"
      */
     public static String fp32Report() {
         long n = FP32_BARS.get();
