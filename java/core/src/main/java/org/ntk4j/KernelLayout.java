@@ -216,8 +216,8 @@ public final class KernelLayout {
         if (s.length != 4 || s[2] != s[3]) {
             throw new InvalidInputException("not a full kernel of shape (N1, N2, O, O): " + java.util.Arrays.toString(s));
         }
-        double[] m = new double[full.size()];
-        fullToMatrix(full.data(), s[0], s[1], s[2], m, 0, s[0]);
+        double[] m = new double[Math.toIntExact(full.size())];
+        fullToMatrix(full.doubles(), s[0], s[1], s[2], m, 0, s[0]);
         return new Matrix(s[0] * s[2], s[1] * s[2], m);
     }
 

@@ -3,13 +3,14 @@ package org.ntk4j;
 import java.util.Arrays;
 
 /**
- * A dense row-major matrix of doubles: a batch of inputs (one example per row), outputs, targets, a Jacobian or a
- * kernel in matrix layout. Inputs are always handed to backends in fp64; a backend converts once to its own
+ * A dense row-major matrix of doubles in one array: a batch of inputs (one example per row), outputs, targets, a
+ * Jacobian or a kernel in matrix layout. The 2-D float64 convenience of {@link Tensor}, which holds any shape in
+ * float32 or float64 and beyond 2³¹ values ({@link #asTensor()} and {@link Tensor#asMatrix()} convert). Inputs are always handed to backends in fp64; a backend converts once to its own
  * precision.
  *
  * <p>Arrays: the canonical constructor keeps {@code data} as the matrix's storage (no copy), so writes through
  * {@link #data()} or {@link #set} and writes to the array the caller passed are the same writes. {@link #of(double[][])},
- * {@link #copy()}, {@link #row(int)} and {@link #rowRange(int, int)} copy. {@link #get} and {@link #set} check their
+ * {@link #copy()}, {@link #row(int)} and {@link #rowRange(int, int)} copy; {@link #asTensor()} shares the array. {@link #get} and {@link #set} check their
  * indices; loops that need every nanosecond read {@link #data()} directly, at {@code i·cols + j}.
  *
  * @param rows the number of rows, ≥ 0
@@ -137,6 +138,15 @@ public record Matrix(int rows, int cols, double[] data) {
             throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") outside a matrix of " + rows + " rows");
         }
         return new Matrix(to - from, cols, Arrays.copyOfRange(data, from * cols, to * cols));
+    }
+
+    /**
+     * This matrix as a rank-2 float64 {@link Tensor}.
+     *
+     * @return a tensor of shape (rows, cols) over the same array (writes to either are visible in both)
+     */
+    public Tensor asTensor() {
+        return new Tensor(new int[] {rows, cols}, data);
     }
 
     /**
