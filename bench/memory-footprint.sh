@@ -20,19 +20,19 @@ trap 'rm -rf "$WORK"' EXIT
 # Inputs: N Gaussian rows of 32 features, written by ntk4j itself.
 cat >"$WORK/Inputs.java" <<'EOF'
 import java.nio.file.Path;
+import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 
 public class Inputs {
     public static void main(String[] a) throws Exception {
         int n = Integer.parseInt(a[1]);
         int d = 32;
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
-        double[] v = new double[n * d];
+        float[] v = new float[n * d];
         for (int i = 0; i < v.length; i++) {
-            v[i] = r.nextGaussian();
+            v[i] = (float) r.nextGaussian();
         }
-        Npy.write(Path.of(a[0]), new NpyArray(new int[] {n, d}, v, true));
+        Npy.write(Path.of(a[0]), new Tensor(new int[] {n, d}, v));
     }
 }
 EOF

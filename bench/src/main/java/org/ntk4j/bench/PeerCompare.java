@@ -14,7 +14,6 @@ import org.ntk4j.cpu.BlasChoice;
 import org.ntk4j.cpu.CpuBackend;
 import org.ntk4j.cpu.CpuProfile;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
@@ -56,7 +55,7 @@ public final class PeerCompare {
         Parameters params = BenchModels.parameters(arch);
         Matrix x = BenchModels.inputs(BenchModels.examples(config), arch.inputDim(), 1);
         ParametersIO.save(params, out.resolve("weights.npz"));
-        Npy.write(out.resolve("x.npy"), NpyArray.of(x, false));
+        Npy.write(out.resolve("x.npy"), x.asTensor());
 
         try (CpuBackend fp32 = CpuBackend.builder().precision(Precision.FP32).threads(threads).blas(blas).build();
              CpuBackend fp64 = CpuBackend.builder().precision(Precision.FP64).threads(threads).build()) {
@@ -77,8 +76,8 @@ public final class PeerCompare {
             }
             Arrays.sort(sgemmRates);
             Tensor exact = fp64.ntk(params, x, mode, Implementation.STRUCTURED);
-            Npy.write(out.resolve("kernel.npy"), NpyArray.of(structured.result, false));
-            Npy.write(out.resolve("kernel_jc.npy"), NpyArray.of(jc.result, false));
+            Npy.write(out.resolve("kernel.npy"), structured.result);
+            Npy.write(out.resolve("kernel_jc.npy"), jc.result);
             String json = String.format(Locale.ROOT, "{\"backend\": \"%s\", \"config\": \"%s\", \"mode\": \"%s\", "
                             + "\"N\": %d, \"P\": %d, \"structured_median_ms\": %.3f, \"structured_best_ms\": %.3f, "
                             + "\"structured_blas_gflops\": %.1f, \"jc_median_ms\": %.3f, \"jc_best_ms\": %.3f, "

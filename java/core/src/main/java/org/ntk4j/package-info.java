@@ -11,7 +11,7 @@
  * {@link org.ntk4j.BackendClosedException} after {@code close()}.
  *
  * <p>Arrays: every method documents whether it copies an array it is given or keeps it. The rule of thumb: data
- * holders ({@code Matrix}, {@code Tensor}, {@code Parameters.of}, {@code NpyArray}, {@code LossGradient}) keep the
+ * holders ({@code Matrix}, {@code Tensor}, {@code Parameters.of}, {@code LossGradient}) keep the
  * arrays they are built on; computations read their inputs during the call, never keep them, and return new arrays
  * the caller owns.
  */

@@ -23,7 +23,6 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
@@ -202,8 +201,8 @@ final class BenchCommand extends BaseCommand {
             Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         boolean fp64 = precision == Precision.FP64;
-        Npy.write(xf, NpyArray.of(x, !fp64));
-        Npy.write(kf, NpyArray.of(ours, false));
+        Npy.write(xf, x.asTensor().toPrecision(!fp64 ? Precision.FP32 : Precision.FP64));
+        Npy.write(kf, ours);
         ParametersIO.save(params, pf);
         Architecture a = params.architecture();
         List<String> cmd = List.of(python, script.toString(), "--weights", pf.toString(), "--x", xf.toString(),

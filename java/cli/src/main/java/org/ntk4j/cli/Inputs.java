@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.ntk4j.Matrix;
+import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.OutputFile;
 
 /** Reads the .npy inputs of a command and checks them, naming the file in every message. */
@@ -40,13 +40,14 @@ final class Inputs {
     }
 
     static Matrix matrix(Path file, String role) throws IOException {
-        NpyArray a = Npy.read(file);
+        Tensor a = Npy.read(file);
         int[] s = a.shape();
         if (s.length != 1 && s.length != 2) {
             throw new UsageError(file + ": " + role + " must be a 2-D array (examples × features), got shape "
                     + Arrays.toString(s));
         }
-        return a.toMatrix(role);
+        // inputs are fp64 (a float32 file is widened here, once); a 1-D array is N examples of one value
+        return (s.length == 1 ? a.reshape(s[0], 1) : a).asMatrix();
     }
 
     static void requireFinite(Path file, Matrix m) {

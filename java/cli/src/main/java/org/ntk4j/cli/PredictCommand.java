@@ -18,7 +18,6 @@ import org.ntk4j.dynamics.LinearizedDynamics;
 import org.ntk4j.dynamics.NotPositiveDefiniteException;
 import org.ntk4j.dynamics.PriorCovariance;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.OutputFile;
 import org.ntk4j.model.Parameters;
 import picocli.CommandLine.Command;
@@ -168,7 +167,7 @@ final class PredictCommand extends BaseCommand {
 
     private void write(OutputFile out, Matrix m) throws java.io.IOException {
         try (OutputStream s = new BufferedOutputStream(out.stream(), 1 << 16)) {
-            Npy.write(s, NpyArray.of(m, compute.float32Output()));
+            Npy.write(s, m.asTensor().toPrecision(compute.float32Output() ? Precision.FP32 : Precision.FP64));
         }
         out.commit();
     }

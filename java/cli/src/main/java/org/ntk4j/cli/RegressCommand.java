@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.ntk4j.KernelKind;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.dynamics.ConjugateGradient;
 import org.ntk4j.KernelLayout;
@@ -14,7 +15,6 @@ import org.ntk4j.dynamics.Preconditioner;
 import org.ntk4j.dynamics.Preconditioners;
 import org.ntk4j.dynamics.SymmetricOperator;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.model.Parameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -141,7 +141,7 @@ final class RegressCommand extends BaseCommand {
             bars.finish((r.converged() ? "converged in " : "not converged after ") + iterations(r.iterations()));
         }
         Matrix pred = PredictCommand.plus(init[1], s.predictions());
-        Npy.write(files.outFile, NpyArray.of(pred, compute.float32Output()));
+        Npy.write(files.outFile, pred.asTensor().toPrecision(compute.float32Output() ? Precision.FP32 : Precision.FP64));
         ConjugateGradient.Result r = s.solve();
         if (!r.converged()) {
             info(String.format(Locale.ROOT, "warning: not converged after %d iterations (residual %.3e > --tol %.1e);"

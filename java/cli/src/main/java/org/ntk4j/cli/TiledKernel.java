@@ -6,9 +6,9 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.OutputFile;
 import org.ntk4j.tiling.TilePlacer;
 import org.ntk4j.tiling.TilePlan;
@@ -92,7 +92,7 @@ final class TiledKernel {
             Tensor k = tiles.symmetric() ? source.compute(x1, mode) : source.compute(x1, x2, mode);
             Overflow.checkKernel(k.data(), 0, 0, tiles.n2(), v, overflowAdvice);
             try (OutputStream s = new BufferedOutputStream(out.stream(), 1 << 16)) {
-                Npy.write(s, NpyArray.of(k, float32));
+                Npy.write(s, k.toPrecision(float32 ? Precision.FP32 : Precision.FP64));
             }
             return;
         }

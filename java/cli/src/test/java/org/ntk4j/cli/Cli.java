@@ -6,8 +6,8 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.ntk4j.Matrix;
+import org.ntk4j.Precision;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 
 /** Runs the command line in-process and captures what it prints. */
 final class Cli {
@@ -51,7 +51,7 @@ final class Cli {
             }
         }
         Matrix m = new Matrix(n, d, v);
-        Npy.write(file, NpyArray.of(m, float32));
+        Npy.write(file, m.asTensor().toPrecision(float32 ? Precision.FP32 : Precision.FP64));
         return m;
     }
 }

@@ -10,10 +10,11 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
 import org.ntk4j.spi.BackendProvider;
 import org.ntk4j.Ntk;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 
 /** The mistakes users make get one line naming the problem, exit code 2, and no stack trace. */
 class ErrorMessagesTest {
@@ -91,7 +92,7 @@ class ErrorMessagesTest {
     @Test
     void wrongShape() throws IOException {
         Path cube = dir.resolve("cube.npy");
-        Npy.write(cube, new NpyArray(new int[] {2, 2, 4}, new double[16], false));
+        Npy.write(cube, new Tensor(new int[] {2, 2, 4}, new double[16]));
         assertUserError(Cli.run("kernel", "--x", cube, "--arch", "4,5,2", "--out", dir.resolve("k.npy")),
                 "cube.npy", "2-D", "[2, 2, 4]");
     }
@@ -122,7 +123,7 @@ class ErrorMessagesTest {
         double[] v = new double[12];
         v[7] = Double.NaN;
         Path nan = dir.resolve("nan.npy");
-        Npy.write(nan, new NpyArray(new int[] {3, 4}, v, true));
+        Npy.write(nan, new Tensor(new int[] {3, 4}, v).toPrecision(Precision.FP32));
         assertUserError(Cli.run("kernel", "--x", nan, "--arch", "4,5,2", "--out", dir.resolve("k.npy")),
                 "nan.npy", "NaN", "row 1, column 3");
     }

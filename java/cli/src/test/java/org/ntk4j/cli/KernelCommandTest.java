@@ -22,7 +22,6 @@ import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
@@ -76,7 +75,7 @@ class KernelCommandTest {
                             Cli.Result r = Cli.run((Object[]) args);
                             assertEquals(0, r.code(), r.toString());
                             assertEquals("", r.err(), "--quiet prints nothing");
-                            NpyArray got = Npy.read(out);
+                            Tensor got = Npy.read(out);
                             Tensor want = second ? lib.kernel(params, x1, x2, mode) : lib.kernel(params, x1, mode);
                             String what = b[1] + " " + precision + " " + mode + (second ? " x1,x2" : " x1,x1");
                             assertArrayEquals(want.shape(), got.shape(), what);
@@ -88,7 +87,7 @@ class KernelCommandTest {
                                     w[i] = (float) w[i];
                                 }
                             }
-                            assertArrayEquals(w, got.data(), 0.0, what);
+                            assertArrayEquals(w, got.doubles(), 0.0, what);
                             assertEquals(List.of(), Cli.leftovers(dir));
                         }
                     }
@@ -126,12 +125,12 @@ class KernelCommandTest {
                             assertArrayEquals(Files.readAllBytes(whole), Files.readAllBytes(tiled), what);
                         } else {
                             // BLAS-blocked backends round differently for other block shapes; same values otherwise.
-                            NpyArray w = Npy.read(whole);
-                            NpyArray t = Npy.read(tiled);
+                            Tensor w = Npy.read(whole);
+                            Tensor t = Npy.read(tiled);
                             assertArrayEquals(w.shape(), t.shape(), what);
                             assertEquals(w.float32(), t.float32(), what);
-                            assertTrue(relativeError(t.data(), w.data()) <= (precision.equals("fp32") ? 1e-5 : 1e-12),
-                                    what + ": relative error " + relativeError(t.data(), w.data()));
+                            assertTrue(relativeError(t.doubles(), w.doubles()) <= (precision.equals("fp32") ? 1e-5 : 1e-12),
+                                    what + ": relative error " + relativeError(t.doubles(), w.doubles()));
                         }
                         if (!second) {
                             assertSymmetric(Npy.read(tiled), what);
@@ -158,10 +157,10 @@ class KernelCommandTest {
                 }
                 Cli.Result r = Cli.run((Object[]) concat(base, "--out", dir.resolve("a.npy"), "-q"));
                 assertEquals(0, r.code(), r.toString());
-                NpyArray got = Npy.read(dir.resolve("a.npy"));
+                Tensor got = Npy.read(dir.resolve("a.npy"));
                 Tensor want = second ? lib.ntk(x1, x2, mode) : lib.ntk(x1, mode);
                 assertArrayEquals(want.shape(), got.shape());
-                assertArrayEquals(want.data(), got.data(), 0.0, mode + (second ? " x1,x2" : " x1,x1"));
+                assertArrayEquals(want.data(), got.doubles(), 0.0, mode + (second ? " x1,x2" : " x1,x1"));
                 Cli.Result t = Cli.run((Object[]) concat(base, "--out", dir.resolve("t.npy"), "--memory", "10k"));
                 assertEquals(0, t.code(), t.toString());
                 assertTrue(t.err().contains("tiles of"), t.err());
@@ -191,9 +190,9 @@ class KernelCommandTest {
                     assertTrue(r.err().contains("NNGP"), r.err());
                     Tensor want = impl.equals("reference") ? ref.nngp(p, x1, x2, mode)
                             : AnalyticKernel.of(arch).nngp(x1, x2, mode);
-                    NpyArray got = Npy.read(dir.resolve("s.npy"));
+                    Tensor got = Npy.read(dir.resolve("s.npy"));
                     assertArrayEquals(want.shape(), got.shape());
-                    assertArrayEquals(want.data(), got.data(), 0.0, impl + " " + mode);
+                    assertArrayEquals(want.data(), got.doubles(), 0.0, impl + " " + mode);
                     Cli.Result t = Cli.run((Object[]) concat(base, "--out", dir.resolve("t.npy"), "--memory", "10k"));
                     assertEquals(0, t.code(), t.toString());
                     assertTrue(t.err().contains("tiles of"), t.err());
@@ -219,16 +218,16 @@ class KernelCommandTest {
     }
 
     /** Θ_ab(x_i, x_j) = Θ_ba(x_j, x_i) exactly, as a kernel of X with itself must be. */
-    static void assertSymmetric(NpyArray k, String what) {
+    static void assertSymmetric(Tensor k, String what) {
         int[] s = k.shape();
         int n = s[0];
-        int v = k.data().length / (n * n);
+        int v = k.doubles().length / (n * n);
         int o = s.length == 4 ? s[2] : 0;
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
                 for (int a = 0; a < v; a++) {
                     int mirrored = o > 0 ? (a % o) * o + a / o : a;
-                    assertEquals(k.data()[(i * n + j) * v + a], k.data()[(j * n + i) * v + mirrored], 0.0,
+                    assertEquals(k.doubles()[(i * n + j) * v + a], k.doubles()[(j * n + i) * v + mirrored], 0.0,
                             what + " symmetry at " + i + "," + j);
                 }
             }

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.OutputFile;
 
 class MappedNpyWriterTest {
@@ -42,9 +42,9 @@ class MappedNpyWriterTest {
                 }
                 out.commit();
             }
-            NpyArray got = Npy.read(f);
+            Tensor got = Npy.read(f);
             assertArrayEquals(new int[] {rows, cols}, got.shape());
-            assertArrayEquals(want, got.data(), 0.0, float32 ? "float32" : "float64");
+            assertArrayEquals(want, got.doubles(), 0.0, float32 ? "float32" : "float64");
         }
     }
 

@@ -17,7 +17,6 @@ import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.LinearizedDynamics;
 import org.ntk4j.dynamics.PriorCovariance;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.testing.Reference;
@@ -27,8 +26,8 @@ class PredictCommandTest {
     Path dir;
 
     private Matrix read(Path p) throws IOException {
-        NpyArray a = Npy.read(p);
-        return new Matrix(a.shape()[0], a.shape()[1], a.data());
+        Tensor a = Npy.read(p);
+        return a.asMatrix();
     }
 
     private static void assertClose(Matrix want, Matrix got, double tol, String what) {

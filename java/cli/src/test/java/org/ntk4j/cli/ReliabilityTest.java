@@ -18,8 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.Matrix;
+import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.Npz;
 
 /**
@@ -369,12 +369,12 @@ class ReliabilityTest {
     @Test
     void overflowIsOneLineWithAdviceNeverAFileOfInfinities() throws IOException {
         Path huge = dir.resolve("huge.npy");
-        Npy.write(huge, NpyArray.of(Matrix.of(new double[][] {{1e30, 0, 0, 1}, {0, 1e30, 1, 0}}), false));
+        Npy.write(huge, Matrix.of(new double[][] {{1e30, 0, 0, 1}, {0, 1e30, 1, 0}}).asTensor());
         Path out = dir.resolve("k.npy");
         assertRefused(Cli.run("kernel", "--x", huge, "--arch", "4,7,3", "--out", out), "overflowed",
                 "--precision fp64", "1.00e+30");
         Path enormous = dir.resolve("enormous.npy");
-        Npy.write(enormous, NpyArray.of(Matrix.of(new double[][] {{1e300, 0, 0, 1}, {0, 1e300, 1, 0}}), false));
+        Npy.write(enormous, Matrix.of(new double[][] {{1e300, 0, 0, 1}, {0, 1e300, 1, 0}}).asTensor());
         assertRefused(Cli.run("kernel", "--x", enormous, "--arch", "4,7,3", "--precision", "fp64", "--impl", "jacobian",
                 "--out", out), "rescale");
         assertRefused(kernel("--wstd", "1e200", "--out", out), "σ_w = 1.00e+200");
@@ -397,9 +397,9 @@ class ReliabilityTest {
         // machine (duplicates of other rows are singular only up to rounding, which may or may not show).
         double[][] rows = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
         Path dup = dir.resolve("dup.npy");
-        Npy.write(dup, NpyArray.of(Matrix.of(rows), false));
+        Npy.write(dup, Matrix.of(rows).asTensor());
         Path y = dir.resolve("y.npy");
-        Npy.write(y, NpyArray.of(Matrix.of(new double[][] {{1}, {0}, {1}}), false));
+        Npy.write(y, Matrix.of(new double[][] {{1}, {0}, {1}}).asTensor());
         Path out = dir.resolve("pred.npy");
         Object[] args = {"predict", "--x", dup, "--y", y, "--x-test", x, "--arch", "4,7,1", "--bstd", "none",
             "--precision", "fp64", "--out", out};
@@ -424,7 +424,7 @@ class ReliabilityTest {
         assertArrayEquals(bytes(a), bytes(b), "the file's settings, not the defaults");
         assertRefused(Cli.run("kernel", "--x", x, "--weights", p, "--act", "relu", "--out", dir.resolve("c.npy")),
                 "was saved with --act tanh", "--act relu");
-        Map<String, NpyArray> gap = new java.util.LinkedHashMap<>(Npz.read(p));
+        Map<String, Tensor> gap = new java.util.LinkedHashMap<>(Npz.read(p));
         gap.put("W3", gap.remove("W1"));
         gap.remove("b1");
         Path gapFile = dir.resolve("gap.npz");

@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.Matrix;
+import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.testing.Compare;
 
 /** {@code ntk kernel --spark} writes the file the single-process command writes; {@code ntk regress} on both paths. */
@@ -32,10 +32,10 @@ class SparkCommandsTest {
                 "local[2]", "--tile", "8"}, model));
         assertEquals(0, spark.code(), spark.toString());
         assertTrue(spark.err().contains("10 tiles of 8 rows (10 computed"), spark.err());
-        NpyArray a = Npy.read(dir.resolve("k.npy"));
-        NpyArray b = Npy.read(dir.resolve("ks.npy"));
+        Tensor a = Npy.read(dir.resolve("k.npy"));
+        Tensor b = Npy.read(dir.resolve("ks.npy"));
         assertArrayEquals(a.shape(), b.shape());
-        Compare.assertClose("kernel --spark", b.data(), a.data(), 1e-12);
+        Compare.assertClose("kernel --spark", b.doubles(), a.doubles(), 1e-12);
         assertFalse(Files.exists(dir.resolve("ks.npy.tiles")), "the default tile folder is removed once the file is written");
     }
 
@@ -92,10 +92,10 @@ class SparkCommandsTest {
         Cli.Result predict = Cli.run("predict", "--x", x, "--y", y, "--x-test", xt, "--arch", "4,1,2", "--impl", "analytic",
                 "--precision", "fp64", "--t", "inf", "--ridge", "0.01", "--out", dir.resolve("pp.npy"));
         assertEquals(0, predict.code(), predict.toString());
-        Matrix expected = Npy.read(dir.resolve("pp.npy")).toMatrix("p");
-        Compare.assertClose("regress in-process vs predict --t inf", Npy.read(dir.resolve("p.npy")).toMatrix("p"), expected,
+        Matrix expected = Npy.read(dir.resolve("pp.npy")).asMatrix();
+        Compare.assertClose("regress in-process vs predict --t inf", Npy.read(dir.resolve("p.npy")).asMatrix(), expected,
                 1e-8);
-        Compare.assertClose("regress --spark vs predict --t inf", Npy.read(dir.resolve("ps.npy")).toMatrix("p"), expected,
+        Compare.assertClose("regress --spark vs predict --t inf", Npy.read(dir.resolve("ps.npy")).asMatrix(), expected,
                 1e-8);
         assertTrue(spark.err().contains("PCG (nystrom)"), spark.err());
     }
@@ -120,8 +120,8 @@ class SparkCommandsTest {
             Cli.Result local = Cli.run(concat(new Object[] {"regress", "--tol", "1e-13", "--max-iter", "5000", "--out",
                     dir.resolve("p.npy")}, common));
             assertEquals(0, local.code(), local.toString());
-            Matrix expected = Npy.read(dir.resolve("pp.npy")).toMatrix("p");
-            Compare.assertClose(mode + ": regress vs predict --t inf", Npy.read(dir.resolve("p.npy")).toMatrix("p"),
+            Matrix expected = Npy.read(dir.resolve("pp.npy")).asMatrix();
+            Compare.assertClose(mode + ": regress vs predict --t inf", Npy.read(dir.resolve("p.npy")).asMatrix(),
                     expected, 1e-8);
             // the same metric under the same name, with the same value
             assertEquals(score(predict.err()), score(local.err()), predict.err() + local.err());
@@ -130,7 +130,7 @@ class SparkCommandsTest {
                 Cli.Result spark = Cli.run(concat(new Object[] {"regress", "--tol", "1e-13", "--max-iter", "5000",
                         "--out", dir.resolve("ps.npy"), "--spark", "local[2]", "--tile", "10"}, common));
                 assertEquals(0, spark.code(), spark.toString());
-                Compare.assertClose("regress --spark vs predict --t inf", Npy.read(dir.resolve("ps.npy")).toMatrix("p"),
+                Compare.assertClose("regress --spark vs predict --t inf", Npy.read(dir.resolve("ps.npy")).asMatrix(),
                         expected, 1e-8);
             }
         }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
+import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
@@ -73,7 +73,7 @@ class TrainAndDevicesTest {
     @Test
     void trainRejectsTargetsOfTheWrongShape() throws IOException {
         Cli.randomInputs(dir.resolve("x.npy"), 11, 3, 1, false);
-        Npy.write(dir.resolve("y.npy"), new NpyArray(new int[] {10, 2}, new double[20], false));
+        Npy.write(dir.resolve("y.npy"), new Tensor(new int[] {10, 2}, new double[20]));
         Cli.Result r = Cli.run("train", "--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--arch", "3,16,2",
                 "--device", "reference", "--out-dir", dir.resolve("run"));
         assertEquals(2, r.code(), r.toString());

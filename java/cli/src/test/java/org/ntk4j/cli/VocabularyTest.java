@@ -21,7 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ntk4j.io.NpyArray;
+import org.ntk4j.Tensor;
 import org.ntk4j.io.Npz;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Architecture;
@@ -238,11 +238,11 @@ class VocabularyTest {
         ParametersIO.save(Parameters.init(Architecture.builder(64).hidden(16).output(10).build(), 4), dir.resolve("P.npz"));
         // the README's PyTorch recipe saves nn.Linear weights (out, in) and biases, without ntk4j's settings
         Parameters torch = Parameters.init(Architecture.builder(64).hidden(32).output(10).build(), 5);
-        Map<String, NpyArray> arrays = new LinkedHashMap<>();
+        Map<String, Tensor> arrays = new LinkedHashMap<>();
         for (int l = 0; l < 2; l++) {
-            arrays.put("W" + l, new NpyArray(new int[] {torch.architecture().width(l + 1), torch.architecture().width(l)},
-                    torch.weights(l), false));
-            arrays.put("b" + l, new NpyArray(new int[] {torch.architecture().width(l + 1)}, torch.bias(l), false));
+            arrays.put("W" + l, new Tensor(new int[] {torch.architecture().width(l + 1), torch.architecture().width(l)},
+                    torch.weights(l)));
+            arrays.put("b" + l, new Tensor(new int[] {torch.architecture().width(l + 1)}, torch.bias(l)));
         }
         Npz.write(dir.resolve("mlp.npz"), arrays);
 

@@ -18,7 +18,6 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.Npz;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
@@ -48,11 +47,11 @@ class WeightsFileTest {
         }
 
         void save(Path file) throws IOException {
-            Map<String, NpyArray> m = new LinkedHashMap<>();
-            m.put("W0", new NpyArray(new int[] {H, D}, w0, true));
-            m.put("b0", new NpyArray(new int[] {H}, b0, true));
-            m.put("W1", new NpyArray(new int[] {O, H}, w1, true));
-            m.put("b1", new NpyArray(new int[] {O}, b1, true));
+            Map<String, Tensor> m = new LinkedHashMap<>();
+            m.put("W0", new Tensor(new int[] {H, D}, w0).toPrecision(Precision.FP32));
+            m.put("b0", new Tensor(new int[] {H}, b0).toPrecision(Precision.FP32));
+            m.put("W1", new Tensor(new int[] {O, H}, w1).toPrecision(Precision.FP32));
+            m.put("b1", new Tensor(new int[] {O}, b1).toPrecision(Precision.FP32));
             Npz.write(file, m); // float32 like torch's default, and no architecture.json
         }
     }
@@ -98,7 +97,7 @@ class WeightsFileTest {
                 "--parameterization", "standard", "--mode", "full", "--device", "cpu", "--precision", "fp64", "-q",
                 "--out", out);
         assertEquals(0, r.code(), r.toString());
-        double[] cli = Npy.read(out).data();
+        double[] cli = Npy.read(out).doubles();
 
         // The fp64 reference through the Java API, on the same network built from the same arrays.
         Architecture arch = Architecture.parseWidths(D + "," + H + "," + O).activation(Activation.RELU)

@@ -1,6 +1,9 @@
 package org.ntk4j.io;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -15,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import org.ntk4j.Tensor;
 
 /**
  * NumPy {@code .npy} files (format versions 1.0–3.0): float32 and float64 in C order, either byte order on read;
@@ -24,7 +28,8 @@ import java.util.Arrays;
  * <p>Reading trusts nothing before it is checked: the header is parsed as the literal it is
  * ({@link NpyHeader}), and the data its shape declares must be what the file holds, byte for byte, before the
  * array is allocated — a 640-byte file declaring (20000, 20000) costs nothing. Where the length is not known
- * (a pipe) the array grows only as data arrives.
+ * (a pipe) the array grows only as data arrives. Arrays come and go as {@link Tensor}s of the file's own type: a
+ * float32 file costs its size in memory, not twice that; {@link #map} uses a file in place, at any size.
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -41,11 +46,11 @@ public final class Npy {
      * {@link java.nio.file.FileSystemException}.
      *
      * @param file the .npy file
-     * @return the array, its values in a new array
+     * @return the array, its values in a new array of the file's type (float32 or float64)
      * @throws NpyFormatException when the file is not a .npy array ntk4j reads
      * @throws java.io.IOException when the file cannot be read
      */
-    public static NpyArray read(Path file) throws IOException {
+    public static Tensor read(Path file) throws IOException {
         String name = file.toString();
         if (Files.isDirectory(file)) {
             throw new FileSystemException(name, null, "is a directory, not a .npy file");
@@ -64,11 +69,11 @@ public final class Npy {
      *
      * @param stream the stream, at the magic; read up to the array's end, not closed
      * @param name   the source's name for messages
-     * @return the array, its values in a new array
+     * @return the array, its values in a new array of the file's type (float32 or float64)
      * @throws NpyFormatException when the bytes are not a .npy array ntk4j reads
      * @throws java.io.IOException when the stream cannot be read
      */
-    public static NpyArray read(InputStream stream, String name) throws IOException {
+    public static Tensor read(InputStream stream, String name) throws IOException {
         return read(stream, name, -1);
     }
 
@@ -182,25 +187,25 @@ public final class Npy {
 
     /**
      * Reads one array from a stream that holds exactly {@code length} bytes (negative: unknown), checking the
-     * header's claims against that length before allocating anything.
+     * header's claims against that length before allocating anything. The values keep the file's type: a float32
+     * file gives float32 storage, never a widened copy.
      */
-    static NpyArray read(InputStream stream, String name, long length) throws IOException {
+    static Tensor read(InputStream stream, String name, long length) throws IOException {
         InputStream in = stream;
         Start st = readStart(in, name, length);
         NpyHeader h = st.header();
         long dataStart = st.dataStart();
-        int count = h.count(name);
+        int count = h.arrayCount(name);
         long dataBytes = (long) count * h.width();
-        if (length >= 0 && length - dataStart != dataBytes) {
-            long have = length - dataStart;
-            throw new NpyFormatException(name, have < dataBytes
-                    ? "file ends early: " + h + " needs " + dataBytes + " bytes of data, the file has " + have
-                    : "has " + (have - dataBytes) + " bytes after the data of its " + h + " array");
+        if (length >= 0) {
+            checkDataLength(h, length - dataStart, name);
         }
-        double[] data = new double[length >= 0 ? count : Math.min(count, 4096)];
+        // unknown length: the arrays grow only as data arrives, so a false shape costs no more than the data sent
+        Values values = new Values(h.float32(), length >= 0 ? count : Math.min(count, 4096));
         int width = h.width();
         byte[] chunk = new byte[(int) Math.max(width, Math.min(CHUNK, dataBytes) / width * width)];
-        ByteBuffer buf = ByteBuffer.wrap(chunk).order(h.order());
+        MemorySegment chunkSegment = MemorySegment.ofArray(chunk);
+        ValueLayout layout = fileLayout(h.float32(), h.order());
         int done = 0;
         while (done < count) {
             int n = Math.min(count - done, chunk.length / width);
@@ -208,20 +213,100 @@ public final class Npy {
             if (bytes < n * width) {
                 throw new NpyFormatException(name, "file ends after " + (done + bytes / width) + " of " + count + " values");
             }
-            if (done + n > data.length) {
-                // unknown length: grow only as data arrives, so a false shape costs no more than the data sent
-                data = Arrays.copyOf(data, (int) Math.min(count, Math.max(done + n, 2L * data.length)));
-            }
-            buf.clear();
-            for (int i = 0; i < n; i++) {
-                data[done + i] = h.float32() ? buf.getFloat() : buf.getDouble();
-            }
+            values.ensure(Math.min(count, Math.max(done + n, 2L * values.length())), done + n);
+            MemorySegment.copy(chunkSegment, layout, 0, values.array(), done, n);
             done += n;
         }
         if (length < 0 && in.read() >= 0) {
             throw new NpyFormatException(name, "has more bytes after the data of its " + h + " array");
         }
-        return new NpyArray(h.shape(), data, h.float32());
+        return values.tensor(h.shape());
+    }
+
+    /** The array being filled, float[] or double[] by the file's type, grown on demand. */
+    private static final class Values {
+        private final boolean float32;
+        private Object array;
+
+        Values(boolean float32, int length) {
+            this.float32 = float32;
+            this.array = float32 ? new float[length] : new double[length];
+        }
+
+        int length() {
+            return float32 ? ((float[]) array).length : ((double[]) array).length;
+        }
+
+        Object array() {
+            return array;
+        }
+
+        /** Grows the array to {@code target} values when it holds fewer than {@code needed}. */
+        void ensure(long target, int needed) {
+            if (needed > length()) {
+                array = float32 ? Arrays.copyOf((float[]) array, (int) target) : Arrays.copyOf((double[]) array, (int) target);
+            }
+        }
+
+        Tensor tensor(int[] shape) {
+            return float32 ? new Tensor(shape, (float[]) array) : new Tensor(shape, (double[]) array);
+        }
+    }
+
+    private static void checkDataLength(NpyHeader h, long have, String name) throws NpyFormatException {
+        long dataBytes = h.count() * h.width();
+        if (have != dataBytes) {
+            throw new NpyFormatException(name, have < dataBytes
+                    ? "file ends early: " + h + " needs " + dataBytes + " bytes of data, the file has " + have
+                    : "has " + (have - dataBytes) + " bytes after the data of its " + h + " array");
+        }
+    }
+
+    /** The layout of one value in the file (unaligned: a mapped file's data need not start on an 8-byte boundary). */
+    private static ValueLayout fileLayout(boolean float32, ByteOrder order) {
+        return (float32 ? ValueLayout.JAVA_FLOAT_UNALIGNED : ValueLayout.JAVA_DOUBLE_UNALIGNED).withOrder(order);
+    }
+
+    /**
+     * Maps a file read-only and returns its array over the mapping, without copying: any size (more than 2³¹
+     * values too), the file's own type and byte order. The header and the file's length are checked as by
+     * {@link #read(Path)} before anything is mapped. The mapping is released when the tensor (and every view of it)
+     * is no longer reachable; {@link #map(Path, Arena)} releases it when the caller closes an arena.
+     *
+     * @param file the .npy file
+     * @return a read-only tensor over the mapped file
+     * @throws NpyFormatException when the file is not a .npy array ntk4j reads
+     * @throws java.io.IOException when the file cannot be read or mapped
+     */
+    public static Tensor map(Path file) throws IOException {
+        return map(file, Arena.ofAuto());
+    }
+
+    /**
+     * Maps a file read-only into an arena, as {@link #map(Path)} does.
+     *
+     * @param file  the .npy file
+     * @param arena the arena that owns the mapping: the tensor is usable until it is closed
+     * @return a read-only tensor over the mapped file
+     * @throws NpyFormatException when the file is not a .npy array ntk4j reads
+     * @throws java.io.IOException when the file cannot be read or mapped
+     */
+    public static Tensor map(Path file, Arena arena) throws IOException {
+        String name = file.toString();
+        if (!Files.isRegularFile(file)) {
+            throw Files.exists(file) ? new FileSystemException(name, null, "is not a regular file; only a file can be mapped")
+                    : new java.nio.file.NoSuchFileException(name);
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long length = ch.size();
+            Start st = readStart(Channels.newInputStream(ch), name, length);
+            NpyHeader h = st.header();
+            checkDataLength(h, length - st.dataStart(), name);
+            MemorySegment data = ch.map(FileChannel.MapMode.READ_ONLY, st.dataStart(), length - st.dataStart(), arena);
+            return Tensor.wrap(data, h.float32(), h.order(), h.shape());
+        } catch (IOException e) {
+            throw OutputFile.named(file, e);
+        }
     }
 
     private static String decodeHeader(byte[] hb, int major, String name) throws NpyFormatException {
@@ -237,41 +322,41 @@ public final class Npy {
     }
 
     /**
-     * Writes an array, as float32 or float64 per {@link NpyArray#float32()}: completely, or not at all.
+     * Writes an array in its own type (float32 storage as {@code <f4}, float64 as {@code <f8};
+     * {@link Tensor#toPrecision} converts first): completely, or not at all.
      *
      * @param file  the file, replaced only once it is complete
      * @param array the array; read, not kept
      * @throws java.io.IOException when the file cannot be written (nothing is left behind)
      */
-    public static void write(Path file, NpyArray array) throws IOException {
+    public static void write(Path file, Tensor array) throws IOException {
         OutputFile.write(file, out -> write(out, array));
     }
 
     /**
-     * Writes one array to a stream.
+     * Writes one array to a stream, in its own type.
      * Little-endian, C order; the stream is not closed.
      *
      * @param out   the stream
      * @param array the array; read, not kept
      * @throws java.io.IOException when the stream cannot be written
      */
-    public static void write(OutputStream out, NpyArray array) throws IOException {
-        out.write(header(array.shape(), array.float32()));
-        int width = array.float32() ? 4 : 8;
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        double[] d = array.data();
-        for (int i = 0; i < d.length; i++) {
-            if (buf.remaining() < width) {
-                out.write(buf.array(), 0, buf.position());
-                buf.clear();
-            }
-            if (array.float32()) {
-                buf.putFloat((float) d[i]);
-            } else {
-                buf.putDouble(d[i]);
-            }
+    public static void write(OutputStream out, Tensor array) throws IOException {
+        boolean f32 = array.float32();
+        out.write(header(array.shape(), f32));
+        int width = f32 ? 4 : 8;
+        byte[] chunk = new byte[CHUNK];
+        MemorySegment chunkSegment = MemorySegment.ofArray(chunk);
+        ValueLayout source = fileLayout(f32, array.order());
+        ValueLayout target = fileLayout(f32, ByteOrder.LITTLE_ENDIAN);
+        MemorySegment values = array.segment();
+        long total = array.size();
+        for (long done = 0; done < total; ) {
+            int n = (int) Math.min(total - done, CHUNK / width);
+            MemorySegment.copy(values, source, done * width, chunkSegment, target, 0, n);
+            out.write(chunk, 0, n * width);
+            done += n;
         }
-        out.write(buf.array(), 0, buf.position());
     }
 
     /**

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.ntk4j.InvalidInputException;
+import org.ntk4j.Tensor;
 
 /**
  * The dictionary of a {@code .npy} header, parsed as the Python literal it is (NumPy reads it with
@@ -23,14 +25,21 @@ record NpyHeader(boolean float32, ByteOrder order, int[] shape) {
         return float32 ? 4 : 8;
     }
 
-    /** The element count, checked to fit one Java array. */
-    int count(String name) throws NpyFormatException {
-        long n = 1;
-        for (int s : shape) {
-            n *= s;
-            if (n > Integer.MAX_VALUE - 8) {
-                throw new NpyFormatException(name, "shape " + shapeString(shape) + " has more values than one array holds");
-            }
+    /** The element count; Long.MAX_VALUE / 8 stands for "more bytes than any file holds". */
+    long count() {
+        try {
+            return Tensor.count(shape);
+        } catch (InvalidInputException e) {
+            return Long.MAX_VALUE / 8;
+        }
+    }
+
+    /** The element count, checked to fit one Java array (reading into the heap; mapping has no such limit). */
+    int arrayCount(String name) throws NpyFormatException {
+        long n = count();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new NpyFormatException(name, "shape " + shapeString(shape) + " has more values than one array holds;"
+                    + " map the file instead (Npy.map)");
         }
         return (int) n;
     }

@@ -19,6 +19,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import org.ntk4j.Tensor;
 
 /**
  * NumPy {@code .npz} archives: a zip of {@code name.npy} entries, stored or deflated (np.savez / savez_compressed).
@@ -48,9 +49,9 @@ public final class Npz {
      * @throws NpyFormatException when the file is not a zip of .npy arrays ntk4j reads
      * @throws java.io.IOException when the file cannot be read
      */
-    public static Map<String, NpyArray> read(Path file) throws IOException {
+    public static Map<String, Tensor> read(Path file) throws IOException {
         try (Archive a = open(file)) {
-            Map<String, NpyArray> out = new LinkedHashMap<>();
+            Map<String, Tensor> out = new LinkedHashMap<>();
             for (String key : a.names()) {
                 if (a.isArray(key)) {
                     out.put(key, a.array(key));
@@ -160,12 +161,12 @@ public final class Npz {
          * @throws NpyFormatException when the member is missing or not an array ntk4j reads
          * @throws java.io.IOException when the file cannot be read
          */
-        public NpyArray array(String key) throws IOException {
+        public Tensor array(String key) throws IOException {
             ZipEntry e = entry(key);
             String name = file + ":" + e.getName();
             long size = verify(key, e);
             try (CheckedInputStream in = new CheckedInputStream(zip.getInputStream(e), new CRC32())) {
-                NpyArray a = Npy.read(in, name, size);
+                Tensor a = Npy.read(in, name, size);
                 if (in.read() >= 0) {
                     throw corrupt(key, "it holds more than the " + size + " bytes the archive says");
                 }
@@ -269,15 +270,15 @@ public final class Npz {
      * @param arrays the arrays by name (written as name.npy); read, not kept
      * @throws java.io.IOException when the file cannot be written (nothing is left behind)
      */
-    public static void write(Path file, Map<String, NpyArray> arrays) throws IOException {
+    public static void write(Path file, Map<String, Tensor> arrays) throws IOException {
         write(file, arrays, Map.of());
     }
 
     /** Arrays as {@code key.npy} members, then raw members under their own names (e.g. a JSON description). */
-    static void write(Path file, Map<String, NpyArray> arrays, Map<String, byte[]> raw) throws IOException {
+    static void write(Path file, Map<String, Tensor> arrays, Map<String, byte[]> raw) throws IOException {
         OutputFile.write(file, out -> {
             try (ZipOutputStream zip = new ZipOutputStream(out)) {
-                for (Map.Entry<String, NpyArray> e : arrays.entrySet()) {
+                for (Map.Entry<String, Tensor> e : arrays.entrySet()) {
                     zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
                     Npy.write(zip, e.getValue());
                     zip.closeEntry();

@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.Tensor;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
@@ -90,11 +91,11 @@ public final class ParametersIO {
      */
     public static void save(Parameters p, Path file) throws IOException {
         Architecture a = p.architecture();
-        Map<String, NpyArray> arrays = new LinkedHashMap<>();
+        Map<String, Tensor> arrays = new LinkedHashMap<>();
         for (int l = 0; l < a.layers(); l++) {
-            arrays.put("W" + l, new NpyArray(new int[] {a.width(l + 1), a.width(l)}, p.weights(l), false));
+            arrays.put("W" + l, new Tensor(new int[] {a.width(l + 1), a.width(l)}, p.weights(l)));
             if (a.bias()) {
-                arrays.put("b" + l, new NpyArray(new int[] {a.width(l + 1)}, p.bias(l), false));
+                arrays.put("b" + l, new Tensor(new int[] {a.width(l + 1)}, p.bias(l)));
             }
         }
         Settings s = Settings.of(a);
@@ -217,7 +218,7 @@ public final class ParametersIO {
         double[][] w = new double[layers.count()][];
         double[][] b = new double[layers.count()][];
         for (int l = 0; l < layers.count(); l++) {
-            NpyArray wl = a.array("W" + l);
+            Tensor wl = a.array("W" + l);
             int[] shape = wl.shape();
             if (shape.length != 2) {
                 throw new NpyFormatException(file.toString(), "W" + l + " must be 2-D (n_out, n_in), got "
@@ -230,14 +231,14 @@ public final class ParametersIO {
                         + " has n_out = " + widths[l]);
             }
             widths[l + 1] = shape[0];
-            w[l] = wl.data();
+            w[l] = wl.doubles();
             if (layers.bias()) {
-                NpyArray bl = a.array("b" + l);
-                if (bl.shape().length != 1 || bl.data().length != shape[0]) {
+                Tensor bl = a.array("b" + l);
+                if (bl.shape().length != 1 || bl.size() != shape[0]) {
                     throw new NpyFormatException(file.toString(), "b" + l + " must have shape (" + shape[0] + ",), got "
                             + NpyHeader.shapeString(bl.shape()));
                 }
-                b[l] = bl.data();
+                b[l] = bl.doubles();
             }
         }
         Architecture arch;

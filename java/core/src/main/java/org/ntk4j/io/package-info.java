@@ -2,7 +2,9 @@
  * NumPy files: {@link org.ntk4j.io.Npy} reads and writes {@code .npy} arrays (float32 and float64 in C order),
  * {@link org.ntk4j.io.Npz} {@code .npz} archives, and {@link org.ntk4j.io.ParametersIO} a network's parameters as
  * {@code W0, b0, W1, b1, …} in PyTorch's {@code Linear.weight} layout; arrays come and go as
- * {@link org.ntk4j.io.NpyArray}. Readers check a file before they trust it ({@link org.ntk4j.io.NpyFormatException}
+ * {@link org.ntk4j.Tensor}s of the file's own type (float32 stays float32), and {@link org.ntk4j.io.Npy#map} uses a
+ * file of any size in place. Readers check a file before they trust it ({@link org.ntk4j.io.NpyFormatException}
  * names what is wrong), and {@link org.ntk4j.io.OutputFile} makes a written file appear complete or not at all.
  */
 package org.ntk4j.io;
+import org.ntk4j.Tensor;

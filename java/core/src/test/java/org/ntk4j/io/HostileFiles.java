@@ -18,6 +18,8 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 
@@ -26,8 +28,8 @@ import org.ntk4j.model.Parameters;
  * (extra keys, nested dicts, shapes, dtypes, orders), length fields, versions, truncations, random bytes, zip
  * directory and local header fields (CRCs, sizes, methods, offsets), member names (gaps, duplicates), the stored
  * parameter description, and zip bombs. Each case knows its honest size: how many bytes of data the file really
- * holds, which is all a reader may spend on it (twice that, for float32 widened to double). Public for the other
- * modules' readers of .npy files (the Spark tile store).
+ * holds, which is all a reader may spend on it (three times that for parameters, held in float64 whatever the file).
+ * Public for the other modules' readers of .npy files (the Spark tile store).
  */
 public final class HostileFiles {
     /** Which reader a case is for. */
@@ -69,7 +71,7 @@ public final class HostileFiles {
                 npy(1, dict(">f8", false, "(2, 3, 4)"), data(24, 8, ByteOrder.BIG_ENDIAN)),
                 npy(2, dict("<f4", false, "(5, 3)"), data(15, 4, ByteOrder.LITTLE_ENDIAN)),
                 npy(3, dict("<f8", false, "(4, 2)"), data(8, 8, ByteOrder.LITTLE_ENDIAN)),
-                written(new NpyArray(new int[] {256, 1024}, gaussians(256 * 1024), true)));
+                written(new Tensor(new int[] {256, 1024}, gaussians(256 * 1024)).toPrecision(Precision.FP32)));
         for (int b = 0; b < bases.size(); b++) {
             byte[] base = bases.get(b);
             String tag = "npy" + b;
@@ -191,17 +193,17 @@ public final class HostileFiles {
         byte[] saved = saved(Parameters.init(arch, 7));
         Architecture nb = Architecture.parseWidths("4,6,3,2").noBias().build();
         byte[] savedNoBias = saved(Parameters.init(nb, 8));
-        Map<String, NpyArray> layers = new LinkedHashMap<>();
-        layers.put("W0", new NpyArray(new int[] {5, 3}, gaussians(15), false));
-        layers.put("b0", new NpyArray(new int[] {5}, gaussians(5), false));
-        layers.put("W1", new NpyArray(new int[] {2, 5}, gaussians(10), true));
-        layers.put("b1", new NpyArray(new int[] {2}, gaussians(2), true));
+        Map<String, Tensor> layers = new LinkedHashMap<>();
+        layers.put("W0", new Tensor(new int[] {5, 3}, gaussians(15)));
+        layers.put("b0", new Tensor(new int[] {5}, gaussians(5)));
+        layers.put("W1", new Tensor(new int[] {2, 5}, gaussians(10)).toPrecision(Precision.FP32));
+        layers.put("b1", new Tensor(new int[] {2}, gaussians(2)).toPrecision(Precision.FP32));
         byte[] stored = zip(layers, Map.of(), false);
-        Map<String, NpyArray> big = new LinkedHashMap<>();
-        big.put("W0", new NpyArray(new int[] {512, 512}, gaussians(512 * 512), true));
-        big.put("b0", new NpyArray(new int[] {512}, gaussians(512), true));
-        big.put("W1", new NpyArray(new int[] {1, 512}, gaussians(512), true));
-        big.put("b1", new NpyArray(new int[] {1}, gaussians(1), true));
+        Map<String, Tensor> big = new LinkedHashMap<>();
+        big.put("W0", new Tensor(new int[] {512, 512}, gaussians(512 * 512)).toPrecision(Precision.FP32));
+        big.put("b0", new Tensor(new int[] {512}, gaussians(512)).toPrecision(Precision.FP32));
+        big.put("W1", new Tensor(new int[] {1, 512}, gaussians(512)).toPrecision(Precision.FP32));
+        big.put("b1", new Tensor(new int[] {1}, gaussians(1)).toPrecision(Precision.FP32));
         byte[] largeZip = zip(big, Map.of(), true);
         List<byte[]> bases = List.of(saved, savedNoBias, stored, largeZip, numpyResource());
         for (int b = 0; b < bases.size(); b++) {
@@ -274,11 +276,11 @@ public final class HostileFiles {
 
     /** Well-formed archives whose contents are wrong for parameters. */
     private void semanticCases(Architecture arch) {
-        NpyArray w0 = new NpyArray(new int[] {5, 3}, gaussians(15), false);
-        NpyArray w1 = new NpyArray(new int[] {2, 5}, gaussians(10), false);
-        NpyArray w2 = new NpyArray(new int[] {2, 2}, gaussians(4), false);
-        NpyArray b0 = new NpyArray(new int[] {5}, gaussians(5), false);
-        NpyArray b1 = new NpyArray(new int[] {2}, gaussians(2), false);
+        Tensor w0 = new Tensor(new int[] {5, 3}, gaussians(15));
+        Tensor w1 = new Tensor(new int[] {2, 5}, gaussians(10));
+        Tensor w2 = new Tensor(new int[] {2, 2}, gaussians(4));
+        Tensor b0 = new Tensor(new int[] {5}, gaussians(5));
+        Tensor b1 = new Tensor(new int[] {2}, gaussians(2));
         semantic("gap W0 W1 W3", Map.of("W0", w0, "W1", w1, "W3", w2));
         semantic("no W0", Map.of("W1", w1, "b1", b1));
         semantic("b2 without W2", ordered("W0", w0, "b0", b0, "W1", w1, "b1", b1, "b2", b1));
@@ -286,10 +288,10 @@ public final class HostileFiles {
         semantic("W01", ordered("W0", w0, "W01", w1));
         semantic("W0 1-D", ordered("W0", b0, "W1", w1));
         semantic("W1 wrong n_in", ordered("W0", w0, "W1", w2));
-        semantic("b0 2-D", ordered("W0", w0, "b0", new NpyArray(new int[] {5, 1}, gaussians(5), false), "W1", w1, "b1", b1));
+        semantic("b0 2-D", ordered("W0", w0, "b0", new Tensor(new int[] {5, 1}, gaussians(5)), "W1", w1, "b1", b1));
         semantic("b0 wrong length", ordered("W0", w0, "b0", b1, "W1", w1, "b1", b1));
-        semantic("zero width", ordered("W0", new NpyArray(new int[] {0, 3}, new double[0], false),
-                "W1", new NpyArray(new int[] {2, 0}, new double[0], false)));
+        semantic("zero width", ordered("W0", new Tensor(new int[] {0, 3}, new double[0]),
+                "W1", new Tensor(new int[] {2, 0}, new double[0])));
         semantic("unused junk with a false shape", ordered("W0", w0, "W1", w1), Map.of("junk.npy",
                 Arrays.copyOf(npy(1, dict("<f8", false, "(20000, 20000)"), new byte[64]), 192)));
         semantic("W0 not a .npy", ordered("W1", w1), Map.of("W0.npy", "hello".getBytes(StandardCharsets.UTF_8)));
@@ -347,19 +349,19 @@ public final class HostileFiles {
         add(name, bytes, Reader.PARAMETERS, honest);
     }
 
-    private void semantic(String name, Map<String, NpyArray> arrays) {
+    private void semantic(String name, Map<String, Tensor> arrays) {
         semantic(name, arrays, Map.of());
     }
 
-    private void semantic(String name, Map<String, NpyArray> arrays, Map<String, byte[]> raw) {
+    private void semantic(String name, Map<String, Tensor> arrays, Map<String, byte[]> raw) {
         byte[] z = zip(arrays, raw, rng.nextBoolean());
         both(name, z, Math.max(z.length, uncompressed(z)));
     }
 
-    private static Map<String, NpyArray> ordered(Object... kv) {
-        Map<String, NpyArray> m = new LinkedHashMap<>();
+    private static Map<String, Tensor> ordered(Object... kv) {
+        Map<String, Tensor> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], (NpyArray) kv[i + 1]);
+            m.put((String) kv[i], (Tensor) kv[i + 1]);
         }
         return m;
     }
@@ -420,7 +422,7 @@ public final class HostileFiles {
         return d;
     }
 
-    static byte[] written(NpyArray a) {
+    static byte[] written(Tensor a) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             Npy.write(out, a);
@@ -453,7 +455,7 @@ public final class HostileFiles {
     }
 
     /** An archive of arrays (as key.npy) and raw members, deflated or stored. */
-    static byte[] zip(Map<String, NpyArray> arrays, Map<String, byte[]> raw, boolean deflate) {
+    static byte[] zip(Map<String, Tensor> arrays, Map<String, byte[]> raw, boolean deflate) {
         Map<String, byte[]> members = new LinkedHashMap<>();
         arrays.forEach((k, v) -> members.put(k + ".npy", written(v)));
         members.putAll(raw);

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
@@ -34,13 +36,13 @@ class NpyTest {
 
     @Test
     void readsWhatNumpyWrote() throws IOException {
-        NpyArray a = Npy.read(resource("f32_3x4.npy"));
+        Tensor a = Npy.read(resource("f32_3x4.npy"));
         assertArrayEquals(new int[] {3, 4}, a.shape());
         assertTrue(a.float32());
-        assertEquals(11 / 8.0, a.data()[11]);
-        NpyArray v = Npy.read(resource("f64_vec5.npy"));
+        assertEquals(11 / 8.0, a.at(11));
+        Tensor v = Npy.read(resource("f64_vec5.npy"));
         assertArrayEquals(new double[] {1.5, -2, 3, 4e-300, 1e300}, v.data());
-        assertEquals(5, v.toMatrix("y").rows());
+        assertEquals(5, v.reshape(5, 1).asMatrix().rows());
         assertArrayEquals(new double[] {1, 2, 3, 4}, Npy.read(resource("f64_be_2x2.npy")).data());
     }
 
@@ -59,7 +61,7 @@ class NpyTest {
     @Test
     void truncatedFileIsReported() throws IOException {
         Path f = dir.resolve("t.npy");
-        Npy.write(f, new NpyArray(new int[] {4, 4}, new double[16], false));
+        Npy.write(f, new Tensor(new int[] {4, 4}, new double[16]));
         byte[] all = Files.readAllBytes(f);
         Files.write(f, java.util.Arrays.copyOf(all, all.length - 9));
         NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npy.read(f));
@@ -71,11 +73,11 @@ class NpyTest {
         double[] d = {1.0 / 3, -2.5, Math.PI, 0, 7, 1e-7};
         for (boolean f32 : new boolean[] {true, false}) {
             Path f = dir.resolve("r" + f32 + ".npy");
-            Npy.write(f, new NpyArray(new int[] {2, 3}, d, f32));
-            NpyArray back = Npy.read(f);
+            Npy.write(f, new Tensor(new int[] {2, 3}, d).toPrecision(f32 ? Precision.FP32 : Precision.FP64));
+            Tensor back = Npy.read(f);
             assertEquals(f32, back.float32());
             for (int i = 0; i < d.length; i++) {
-                assertEquals(f32 ? (double) (float) d[i] : d[i], back.data()[i]);
+                assertEquals(f32 ? (double) (float) d[i] : d[i], back.at(i));
             }
             assertEquals(0, Npy.header(new int[] {2, 3}, f32).length % 64);
         }
@@ -84,7 +86,7 @@ class NpyTest {
 
     @Test
     void readsNumpyNpzAndRoundTripsParameters() throws IOException {
-        Map<String, NpyArray> m = Npz.read(resource("params_compressed.npz"));
+        Map<String, Tensor> m = Npz.read(resource("params_compressed.npz"));
         assertEquals(java.util.List.of("W0", "b0", "W1", "b1"), java.util.List.copyOf(m.keySet()));
         Parameters p = ParametersIO.load(resource("params_compressed.npz"), Activation.TANH, Parameterization.STANDARD, 1, 1);
         assertArrayEquals(new int[] {2, 3, 1}, p.architecture().widths());
@@ -106,8 +108,8 @@ class NpyTest {
     @Test
     void inconsistentParameterFilesAreRefused() throws IOException {
         Path f = dir.resolve("bad.npz");
-        Npz.write(f, Map.of("W0", new NpyArray(new int[] {3, 2}, new double[6], false),
-                "W1", new NpyArray(new int[] {1, 4}, new double[4], false)));
+        Npz.write(f, Map.of("W0", new Tensor(new int[] {3, 2}, new double[6]),
+                "W1", new Tensor(new int[] {1, 4}, new double[4])));
         NpyFormatException e = assertThrows(NpyFormatException.class,
                 () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0));
         assertTrue(e.getMessage().contains("W1 has n_in = 4"), e.getMessage());
@@ -195,5 +197,86 @@ class NpyTest {
             IOException io = assertThrows(IOException.class, () -> Npy.read(mem));
             assertTrue(io.getMessage().contains("/proc/self/mem"), io.getMessage());
         }
+    }
+
+    @Test
+    void float32FilesStayFloat32() throws IOException {
+        Tensor a = Npy.read(resource("f32_3x4.npy"));
+        assertEquals(12, a.floatData().length, "a float32 file is held in a float[], not widened");
+        Path f = dir.resolve("f.npy");
+        Npy.write(f, a);
+        assertEquals(Npy.header(new int[] {3, 4}, true).length + 12 * 4, Files.size(f), "4 bytes a value on disk");
+        assertEquals(a, Npy.read(f), "float32 round trip");
+    }
+
+    @Test
+    void mappingUsesTheFileInPlace() throws IOException {
+        for (String name : new String[] {"f32_3x4.npy", "f64_vec5.npy", "f64_be_2x2.npy"}) {
+            Tensor mapped = Npy.map(resource(name));
+            assertEquals(Npy.read(resource(name)), mapped, name);
+            assertTrue(mapped.isReadOnly(), name + " is mapped read-only");
+            assertThrows(UnsupportedOperationException.class, () -> mapped.setAt(0, 1));
+            Path copy = dir.resolve("copy-" + name);
+            Npy.write(copy, mapped);
+            assertEquals(Npy.read(resource(name)), Npy.read(copy), name + " written from its mapping");
+        }
+        Path f = dir.resolve("m.npy");
+        Npy.write(f, new Tensor(new int[] {2, 2}, new double[] {1, 2, 3, 4}));
+        Tensor m = Npy.map(f);
+        try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putDouble(0, 9),
+                    Npy.header(new int[] {2, 2}, false).length + 8);
+        }
+        assertEquals(9.0, m.get(0, 1), 0.0, "no copy: the mapping sees the file change");
+        byte[] all = Files.readAllBytes(f);
+        Files.write(f, java.util.Arrays.copyOf(all, all.length - 1));
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npy.map(f));
+        assertTrue(e.getMessage().contains("file ends early"), e.getMessage());
+        assertThrows(NoSuchFileException.class, () -> Npy.map(dir.resolve("absent.npy")));
+        assertThrows(java.nio.file.FileSystemException.class, () -> Npy.map(dir));
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+        Tensor scoped = Npy.map(resource("f64_vec5.npy"), arena);
+        assertEquals(1.5, scoped.at(0), 0.0);
+        arena.close();
+        assertThrows(IllegalStateException.class, () -> scoped.at(0), "unmapped with its arena");
+    }
+
+    /**
+     * A float32 (3, 2³⁰) file, 12 GiB on paper and almost nothing on disk (sparse): mapped and indexed beyond 2³¹
+     * values, refused by {@link Npy#read} (one Java array cannot hold it) with advice to map it.
+     */
+    @Test
+    void mapsAndIndexesMoreThan2To31Values() throws IOException {
+        int rows = 3;
+        int cols = 1 << 30;
+        Path f = dir.resolve("huge.npy");
+        byte[] header = Npy.header(new int[] {rows, cols}, true);
+        long last = (long) rows * cols - 1;
+        try (var raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            raf.write(header);
+            raf.setLength(header.length + 4 * (last + 1));
+            var ch = raf.getChannel();
+            ch.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(0, 2.5f),
+                    header.length + 4 * last);
+            ch.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(0, -1.25f),
+                    header.length + 4 * (2L * cols + 7));
+        }
+        Tensor t = Npy.map(f);
+        assertEquals(3L << 30, t.size());
+        assertTrue(t.size() > Integer.MAX_VALUE);
+        assertTrue(t.float32());
+        assertEquals(2.5, t.at(last), 0.0);
+        assertEquals(2.5, t.get(2, cols - 1), 0.0);
+        assertEquals(cols + 7, t.index(1, 7));
+        assertThrows(ArithmeticException.class, () -> t.index(2, 7), "beyond an int: flat indices are at()'s");
+        assertEquals(-1.25, t.get(2, 7), 0.0);
+        assertEquals(0.0, t.get(1, 12345), 0.0);
+        Tensor row = t.slice(2, 3);
+        assertEquals(-1.25, row.get(0, 7), 0.0);
+        assertEquals(2.5, row.at(cols - 1L), 0.0);
+        assertThrows(IndexOutOfBoundsException.class, () -> t.at(last + 1));
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npy.read(f));
+        assertTrue(e.getMessage().contains("Npy.map"), e.getMessage());
+        assertTrue(Files.size(f) > (8L << 30));
     }
 }

@@ -16,6 +16,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
@@ -26,13 +28,13 @@ class ParametersIOTest {
     @TempDir
     Path dir;
 
-    private static NpyArray random(int rows, int cols, long seed, boolean float32) {
+    private static Tensor random(int rows, int cols, long seed, boolean float32) {
         SplittableRandom r = new SplittableRandom(seed);
         double[] d = new double[rows * cols];
         for (int i = 0; i < d.length; i++) {
             d[i] = float32 ? (float) r.nextGaussian() : r.nextGaussian();
         }
-        return new NpyArray(cols == 1 ? new int[] {rows} : new int[] {rows, cols}, d, float32);
+        return new Tensor(cols == 1 ? new int[] {rows} : new int[] {rows, cols}, d).toPrecision(float32 ? Precision.FP32 : Precision.FP64);
     }
 
     @Test
@@ -55,7 +57,7 @@ class ParametersIOTest {
 
     @Test
     void filesWithoutSettingsTakeTheCallersAndLoadWithoutThemIsRefused() throws IOException {
-        Map<String, NpyArray> m = new LinkedHashMap<>();
+        Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("W0", random(4, 3, 1, true));
         m.put("W1", random(2, 4, 2, true));
         Path f = dir.resolve("torch.npz");
@@ -69,7 +71,7 @@ class ParametersIOTest {
 
     @Test
     void aGapInTheLayersIsRefusedNotReadAsAShorterNetwork() throws IOException {
-        Map<String, NpyArray> m = new LinkedHashMap<>();
+        Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("W0", random(4, 3, 1, false));
         m.put("W1", random(4, 4, 2, false));
         m.put("W3", random(2, 4, 3, false));
@@ -83,7 +85,7 @@ class ParametersIOTest {
     @Test
     void aFlippedBitIsACorruptMemberStoredOrDeflated() throws IOException {
         for (boolean deflate : new boolean[] {true, false}) {
-            Map<String, NpyArray> m = new LinkedHashMap<>();
+            Map<String, Tensor> m = new LinkedHashMap<>();
             m.put("W0", random(40, 30, 1, false));
             m.put("W1", random(2, 40, 2, false));
             byte[] zip = HostileFiles.zip(m, Map.of(), deflate);
@@ -99,7 +101,7 @@ class ParametersIOTest {
 
     @Test
     void unusedMembersAreNotDecoded() throws IOException {
-        Map<String, NpyArray> m = new LinkedHashMap<>();
+        Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("W0", random(4, 3, 1, false));
         m.put("W1", random(2, 4, 2, false));
         m.put("optimizer_state", random(1024, 1024, 3, true)); // 4 MiB of float32, 8 MiB as doubles
@@ -141,7 +143,7 @@ class ParametersIOTest {
 
     @Test
     void aMemberDeclaringMoreThanItHoldsIsRefused() throws IOException {
-        Map<String, NpyArray> m = new LinkedHashMap<>();
+        Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("W0", random(4, 3, 1, false));
         byte[] zip = HostileFiles.zip(m, Map.of(), false);
         // the central directory's uncompressed size of W0, 1000 times larger

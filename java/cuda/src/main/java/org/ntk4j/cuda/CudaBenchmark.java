@@ -15,7 +15,6 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
@@ -215,7 +214,7 @@ public final class CudaBenchmark {
         if (peerDir != null) {
             Files.createDirectories(peerDir);
             ParametersIO.save(p, peerDir.resolve("params.npz"));
-            Npy.write(peerDir.resolve("x.npy"), NpyArray.of(x, false));
+            Npy.write(peerDir.resolve("x.npy"), x.asTensor());
             Files.writeString(peerDir.resolve("meta.txt"), "widths=" + Arrays.toString(arch.widths())
                     .replaceAll("[\\[\\] ]", "") + "\nactivation=relu\nparameterization=ntk\nsigma_w=1.4\nsigma_b=0.1\n"
                     + "bias=1\n", StandardCharsets.UTF_8);
@@ -246,7 +245,7 @@ public final class CudaBenchmark {
                                     label, median(v));
                             if (peerDir != null && (impl == Implementation.STRUCTURED || prec == Precision.TF32)) {
                                 Npy.write(peerDir.resolve("theta_" + mode.name().toLowerCase() + "_"
-                                        + prec.name().toLowerCase() + ".npy"), NpyArray.of(th, false));
+                                        + prec.name().toLowerCase() + ".npy"), th);
                             }
                         } catch (RuntimeException e) {
                             out.printf(Locale.ROOT, "RESULT %s failed: %s%n", label, e.getMessage());

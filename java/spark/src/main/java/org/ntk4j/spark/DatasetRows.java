@@ -19,8 +19,8 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
+import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import scala.Tuple2;
 
 /**
@@ -146,7 +146,7 @@ public final class DatasetRows implements RowSource {
         MessageDigest md = TileStore.sha256();
         try (OutputStream out = new BufferedOutputStream(fs.create(tmp, true), 1 << 16)) {
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-            Npy.write(bytes, new NpyArray(new int[] {list.size(), dim}, data, false));
+            Npy.write(bytes, new Tensor(new int[] {list.size(), dim}, data));
             md.update(bytes.toByteArray());
             bytes.writeTo(out);
         }
@@ -178,13 +178,13 @@ public final class DatasetRows implements RowSource {
         while (r < to) {
             int block = r / blockRows;
             Path p = new Path(dir, blockName(block));
-            NpyArray a;
+            Tensor a;
             try (var in = new java.io.BufferedInputStream(conf.fileSystem(p).open(p), 1 << 16)) {
                 a = Npy.read(in, p.toString());
             }
             int b0 = block * blockRows;
             int take = Math.min(to, b0 + a.shape()[0]) - r;
-            System.arraycopy(a.data(), (r - b0) * dim, out, (r - from) * dim, take * dim);
+            System.arraycopy(a.doubles(), (r - b0) * dim, out, (r - from) * dim, take * dim);
             r += take;
         }
         return new Matrix(to - from, dim, out);

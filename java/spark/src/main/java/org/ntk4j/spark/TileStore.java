@@ -29,9 +29,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 import org.ntk4j.tiling.TilePlacer;
 import org.ntk4j.tiling.TilePlan;
 
@@ -336,7 +336,7 @@ public final class TileStore implements Serializable {
         try (OutputStream raw = fs.create(tmp, true);
              BufferedOutputStream out = new BufferedOutputStream(raw, 1 << 16)) {
             DigestOutputStream summed = new DigestOutputStream(out, md);
-            Npy.write(summed, NpyArray.of(values, float32));
+            Npy.write(summed, values.toPrecision(float32 ? Precision.FP32 : Precision.FP64));
             summed.write(trailerHead(t));
             summed.flush();
             out.write(md.digest());
@@ -385,7 +385,7 @@ public final class TileStore implements Serializable {
                     + (arrayBytes + TRAILER));
         }
         MessageDigest md = sha256();
-        NpyArray a;
+        Tensor a;
         byte[] head;
         byte[] sum;
         try (InputStream in = new BufferedInputStream(fs.open(p), 1 << 16)) {
@@ -422,7 +422,7 @@ public final class TileStore implements Serializable {
         if (!MessageDigest.isEqual(md.digest(), sum)) {
             throw corrupt(p, "does not match its checksum: its contents changed after it was written");
         }
-        return a.toTensor();
+        return a;
     }
 
     private static CorruptTileException corrupt(Path p, String what) {
@@ -495,7 +495,7 @@ public final class TileStore implements Serializable {
                 mode.valuesPerPair(outputs))];
         TilePlacer<RuntimeException> placer = new TilePlacer<>(plan, mode, outputs, TilePlacer.into(out));
         for (TilePlan.Tile t : plan.tiles()) {
-            placer.place(t, read(t).data());
+            placer.place(t, read(t).doubles()); // a float32 tile is widened here, one tile at a time
         }
         return new Tensor(shape, out);
     }

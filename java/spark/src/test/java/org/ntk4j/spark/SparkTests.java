@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 import org.ntk4j.Matrix;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 
 /** The one Spark session of the test JVM — local[2,2]: two task threads, and a failed task is retried once. */
 final class SparkTests {
@@ -25,7 +24,7 @@ final class SparkTests {
     /** Writes x as a float64 .npy in dir and opens it as rows for the tasks. */
     static NpyRows rows(Path dir, String name, Matrix x) throws IOException {
         Path f = dir.resolve(name + ".npy");
-        Npy.write(f, NpyArray.of(x, false));
+        Npy.write(f, x.asTensor());
         return NpyRows.open(spark(), f.toString(), name);
     }
 
