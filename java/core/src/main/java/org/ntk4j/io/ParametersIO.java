@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,16 +24,19 @@ import org.ntk4j.model.Parameters;
  * Parameters as {@code .npz}: {@code W0, b0, W1, b1, …} with {@code W_l} of shape (n_out, n_in) — PyTorch's
  * {@code Linear.weight} layout, so {@code np.savez(f, W0=lin0.weight, b0=lin0.bias, …)} loads directly.
  *
- * <p>Weights alone do not say how they are used. {@link #save} also stores the {@link Settings} (activation,
- * parameterization, σ_w, σ_b) as a small JSON member {@code architecture.json} ({@code np.load} returns it as
- * bytes); {@link #load(Path)} uses them, and {@link #load(Path, Activation, Parameterization, double, double)}
- * refuses settings that differ from the stored ones. Files without it (written by NumPy or PyTorch) take the
- * caller's settings. Layers must be numbered W0, W1, … without gaps; only the layer members are decoded.
+ * <p>Weights alone do not say how they are used. {@link #save} also stores the architecture (the parameterization
+ * and the layer sequence as {@link Architecture#spec()} writes it) as a small JSON member {@code architecture.json}
+ * ({@code np.load} returns it as bytes); {@link #load(Path)} uses it, and
+ * {@link #load(Path, Activation, Parameterization, double, double)} refuses MLP settings that differ from the stored
+ * ones. Files of version 1 stored the MLP {@link Settings} (activation, parameterization, σ_w, σ_b) instead; they
+ * still read. Files without it (written by NumPy or PyTorch) take the caller's settings. Layers with parameters are
+ * numbered W0, W1, … without gaps; only the layer members are decoded.
  */
 public final class ParametersIO {
     static final String ARCHITECTURE = "architecture.json";
     private static final String FORMAT = "ntk4j.parameters";
-    private static final int VERSION = 1;
+    /** Version 1 stored the MLP settings; version 2 the layer sequence. */
+    private static final int VERSION = 2;
     private static final Pattern LAYER = Pattern.compile("([Wb])([0-9]+)");
 
     private ParametersIO() {
@@ -93,31 +97,33 @@ public final class ParametersIO {
         Architecture a = p.architecture();
         Map<String, Tensor> arrays = new LinkedHashMap<>();
         for (int l = 0; l < a.layers(); l++) {
-            arrays.put("W" + l, new Tensor(new int[] {a.width(l + 1), a.width(l)}, p.weights(l)));
-            if (a.bias()) {
-                arrays.put("b" + l, new Tensor(new int[] {a.width(l + 1)}, p.bias(l)));
+            arrays.put("W" + l, new Tensor(Arrays.stream(a.weightShape(l)).mapToInt(Math::toIntExact).toArray(),
+                    p.weights(l)));
+            if (a.hasBias(l)) {
+                arrays.put("b" + l, new Tensor(new int[] {a.biasCount(l)}, p.bias(l)));
             }
         }
-        Settings s = Settings.of(a);
-        String json = String.format(Locale.ROOT, "{\"format\": \"%s\", \"version\": %d, \"activation\": \"%s\","
-                        + " \"parameterization\": \"%s\", \"sigma_w\": %s, \"sigma_b\": %s, \"bias\": %s}\n", FORMAT,
-                VERSION, s.activation().id(), s.parameterization().id(), Double.toString(s.sigmaW()),
-                Double.toString(s.sigmaB()), a.bias());
+        String json = String.format(Locale.ROOT, "{\"format\": \"%s\", \"version\": %d, \"parameterization\": \"%s\","
+                + " \"architecture\": \"%s\"}\n", FORMAT, VERSION, a.parameterization().id(), a.spec());
         Npz.write(file, arrays, Map.of(ARCHITECTURE, json.getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
-     * The settings stored in a file saved by {@link #save}; empty for files without them. Either way the file's
-     * layer members are checked (names, gaps) but not decoded.
+     * The MLP settings stored in a file saved by {@link #save}; empty for files without them. Either way the
+     * file's layer members are checked (names, gaps) but not decoded.
      *
      * @param file the .npz file
      * @return the stored settings, or empty
      * @throws NpyFormatException when the file is not a parameters archive ntk4j reads
+     * @throws org.ntk4j.model.UnsupportedLayerException when the file stores a layer sequence that is not an MLP
+     *                                                   with one activation, σ_w and σ_b (load it with
+     *                                                   {@link #load(Path)})
      * @throws java.io.IOException when the file cannot be read
      */
     public static Optional<Settings> settings(Path file) throws IOException {
         try (Npz.Archive a = Npz.open(file)) {
-            return stored(file, a, layers(file, a).bias());
+            Optional<Stored> s = stored(file, a, layers(file, a));
+            return s.isEmpty() ? Optional.empty() : Optional.of(s.get().settings());
         }
     }
 
@@ -132,10 +138,10 @@ public final class ParametersIO {
     public static Parameters load(Path file) throws IOException {
         try (Npz.Archive a = Npz.open(file)) {
             Layers layers = layers(file, a);
-            Settings s = stored(file, a, layers.bias()).orElseThrow(() -> new InvalidInputException(file
+            Stored s = stored(file, a, layers).orElseThrow(() -> new InvalidInputException(file
                     + " does not say how its weights are used (no " + ARCHITECTURE + "); give the activation,"
                     + " parameterization, σ_w and σ_b"));
-            return build(file, a, layers, s);
+            return s.architecture() != null ? build(file, a, s.architecture()) : build(file, a, layers, s.settings());
         }
     }
 
@@ -157,21 +163,37 @@ public final class ParametersIO {
                                   double sigmaB) throws IOException {
         try (Npz.Archive a = Npz.open(file)) {
             Layers layers = layers(file, a);
-            Settings asked = new Settings(activation, parameterization, sigmaW, sigmaB, layers.bias());
-            Optional<Settings> stored = stored(file, a, layers.bias());
-            if (stored.isPresent() && !stored.get().sameAs(asked)) {
-                throw new InvalidInputException(file + " was saved with " + stored.get().describe() + ", not "
-                        + asked.describe() + ": the same weights would be another network");
+            Settings asked = new Settings(activation, parameterization, sigmaW, sigmaB, layers.anyBias());
+            Optional<Stored> stored = stored(file, a, layers);
+            if (stored.isPresent() && !stored.get().settings().sameAs(asked)) {
+                throw new InvalidInputException(file + " was saved with " + stored.get().settings().describe()
+                        + ", not " + asked.describe() + ": the same weights would be another network");
             }
             return build(file, a, layers, asked);
         }
     }
 
-    /** The layer members: how many layers, and whether they have biases. */
-    private record Layers(int count, boolean bias) {
+    /** The layer members: how many layers, and which have biases. */
+    private record Layers(int count, TreeSet<Integer> biases) {
+        boolean anyBias() {
+            return !biases.isEmpty();
+        }
     }
 
-    /** Checks the member names: W0 … W(L-1) without gaps, and b0 … b(L-1) all or none. */
+    /**
+     * What {@code architecture.json} says: the MLP settings (version 1), or the whole architecture (version 2,
+     * with its settings when it is a uniform MLP).
+     */
+    private record Stored(Settings settingsOrNull, Architecture architecture) {
+        Settings settings() {
+            if (settingsOrNull == null) {
+                architecture.requireUniformMlp("a file read with MLP settings");
+            }
+            return settingsOrNull;
+        }
+    }
+
+    /** Checks the member names: W0 … W(L-1) without gaps, and every b_l beside a W_l. */
     private static Layers layers(Path file, Npz.Archive a) throws NpyFormatException {
         TreeSet<Integer> w = new TreeSet<>();
         TreeSet<Integer> b = new TreeSet<>();
@@ -199,21 +221,24 @@ public final class ParametersIO {
             }
         }
         int layers = w.size();
-        if (!b.isEmpty()) {
-            for (int l = 0; l < layers; l++) {
-                if (!b.contains(l)) {
-                    throw new NpyFormatException(file.toString(), "b" + l + " is missing (the file has biases "
-                            + b + " for layers 0 … " + (layers - 1) + ")");
-                }
-            }
-            if (b.last() >= layers) {
-                throw new NpyFormatException(file.toString(), "b" + b.last() + " has no W" + b.last());
+        if (!b.isEmpty() && b.last() >= layers) {
+            throw new NpyFormatException(file.toString(), "b" + b.last() + " has no W" + b.last());
+        }
+        return new Layers(layers, b);
+    }
+
+    /** An MLP's biases are all there or none. */
+    private static void requireAllOrNoBiases(Path file, Layers layers) throws NpyFormatException {
+        for (int l = 0; l < layers.count() && layers.anyBias(); l++) {
+            if (!layers.biases().contains(l)) {
+                throw new NpyFormatException(file.toString(), "b" + l + " is missing (the file has biases "
+                        + layers.biases() + " for layers 0 … " + (layers.count() - 1) + ")");
             }
         }
-        return new Layers(layers, !b.isEmpty());
     }
 
     private static Parameters build(Path file, Npz.Archive a, Layers layers, Settings s) throws IOException {
+        requireAllOrNoBiases(file, layers);
         int[] widths = new int[layers.count() + 1];
         double[][] w = new double[layers.count()][];
         double[][] b = new double[layers.count()][];
@@ -232,7 +257,7 @@ public final class ParametersIO {
             }
             widths[l + 1] = shape[0];
             w[l] = wl.doubles();
-            if (layers.bias()) {
+            if (layers.anyBias()) {
                 Tensor bl = a.array("b" + l);
                 if (bl.shape().length != 1 || bl.size() != shape[0]) {
                     throw new NpyFormatException(file.toString(), "b" + l + " must have shape (" + shape[0] + ",), got "
@@ -243,36 +268,80 @@ public final class ParametersIO {
         }
         Architecture arch;
         try {
-            arch = new Architecture(widths, s.activation(), s.parameterization(), s.sigmaW(),
-                    layers.bias() ? s.sigmaB() : 0.0, layers.bias());
+            arch = Architecture.mlp(widths, s.activation(), s.parameterization(), s.sigmaW(),
+                    layers.anyBias() ? s.sigmaB() : 0.0, layers.anyBias());
         } catch (InvalidInputException e) {
             throw new NpyFormatException(file.toString(), e.getMessage());
         }
         return Parameters.of(arch, w, b);
     }
 
-    private static Optional<Settings> stored(Path file, Npz.Archive a, boolean bias) throws IOException {
+    /** The parameters of a stored architecture: every member must have the shape it says. */
+    private static Parameters build(Path file, Npz.Archive a, Architecture arch) throws IOException {
+        int count = arch.layers();
+        Layers layers = layers(file, a);
+        if (layers.count() != count) {
+            throw new NpyFormatException(file.toString(), ARCHITECTURE + " describes " + count
+                    + " layers with parameters but the file has W0 … W" + (layers.count() - 1));
+        }
+        double[][] w = new double[count][];
+        double[][] b = new double[count][];
+        for (int l = 0; l < count; l++) {
+            Tensor wl = a.array("W" + l);
+            long[] want = arch.weightShape(l);
+            String layer = "layer " + arch.sequenceIndex(l) + " (" + arch.sequence().get(arch.sequenceIndex(l)).spec() + ")";
+            if (!Arrays.equals(Arrays.stream(wl.shape()).asLongStream().toArray(), want)) {
+                throw new NpyFormatException(file.toString(), "W" + l + " has shape " + NpyHeader.shapeString(wl.shape())
+                        + " but " + layer + " needs " + Arrays.toString(want).replace('[', '(').replace(']', ')'));
+            }
+            w[l] = wl.doubles();
+            if (arch.hasBias(l) != layers.biases().contains(l)) {
+                throw new NpyFormatException(file.toString(), layer + (arch.hasBias(l)
+                        ? " has a bias but the file has no b" + l : " has no bias but the file has b" + l));
+            }
+            if (arch.hasBias(l)) {
+                Tensor bl = a.array("b" + l);
+                if (bl.shape().length != 1 || bl.size() != arch.biasCount(l)) {
+                    throw new NpyFormatException(file.toString(), "b" + l + " must have shape (" + arch.biasCount(l)
+                            + ",), got " + NpyHeader.shapeString(bl.shape()));
+                }
+                b[l] = bl.doubles();
+            }
+        }
+        return Parameters.of(arch, w, b);
+    }
+
+    /**
+     * What {@code architecture.json} says, checked against the layer members; empty without it. Version 1 files
+     * hold MLP settings, version 2 files the architecture.
+     */
+    private static Optional<Stored> stored(Path file, Npz.Archive a, Layers layers) throws IOException {
         if (!a.contains(ARCHITECTURE)) {
             return Optional.empty();
         }
-        String text = new String(a.bytes(ARCHITECTURE, 4096), StandardCharsets.UTF_8);
+        String text = new String(a.bytes(ARCHITECTURE, 1 << 20), StandardCharsets.UTF_8);
         Map<String, Object> m = FlatJson.parse(text, file + ":" + ARCHITECTURE);
         String where = file + ":" + ARCHITECTURE;
         if (!FORMAT.equals(m.get("format"))) {
             throw new NpyFormatException(where, "not an ntk4j parameter description (format " + m.get("format") + ")");
         }
-        if (!(m.get("version") instanceof Double v) || v != VERSION) {
-            throw new NpyFormatException(where, "version " + m.get("version") + " is not one this ntk4j reads ("
+        if (!(m.get("version") instanceof Double v) || (v != 1 && v != VERSION)) {
+            throw new NpyFormatException(where, "version " + m.get("version") + " is not one this ntk4j reads (1, "
                     + VERSION + ")");
         }
         try {
+            Parameterization parameterization = Parameterization.parse(string(m, "parameterization", where));
+            if ((Double) m.get("version") == VERSION) {
+                Architecture arch = Architecture.parse(string(m, "architecture", where), parameterization);
+                return Optional.of(new Stored(arch.isUniformMlp() ? Settings.of(arch) : null, arch));
+            }
+            boolean bias = layers.anyBias();
             if (!(m.get("bias") instanceof Boolean hasBias) || hasBias != bias) {
                 throw new NpyFormatException(where, "says bias " + m.get("bias") + " but the file has "
                         + (bias ? "b0, b1, …" : "no b0"));
             }
-            return Optional.of(new Settings(Activation.parse(string(m, "activation", where)),
-                    Parameterization.parse(string(m, "parameterization", where)), number(m, "sigma_w", where),
-                    number(m, "sigma_b", where), bias));
+            return Optional.of(new Stored(new Settings(Activation.parse(string(m, "activation", where)),
+                    parameterization, number(m, "sigma_w", where), number(m, "sigma_b", where), bias), null));
         } catch (InvalidInputException e) {
             throw new NpyFormatException(where, e.getMessage());
         }

@@ -6,54 +6,148 @@ import java.util.List;
 import org.ntk4j.InvalidInputException;
 
 /**
- * A dense MLP: {@code z^{l+1} = c_l·W^l h^l + s_l·b^l}, {@code h^l = φ(z^l)} for hidden layers, {@code f = z^L}
- * (no activation on the output). {@code W^l} has shape (n_{l+1}, n_l), row-major (PyTorch {@code Linear} layout).
- * Parameters flatten as {@code [W^0, b^0, W^1, b^1, …]}; without bias the b's are absent (which is not the same
- * as σ_b = 0: the parameter count differs).
+ * A network as neural-tangents' {@code stax.serial}: the shape of one input example, a sequence of {@link Layer}s
+ * (each {@link Dense} with its own σ_w and σ_b, {@link Elementwise} activations between them, or none), and the
+ * {@link Parameterization} of the whole network. The output is what the last layer makes: it must be flat, (O).
  *
- * @param widths          n_0 = input dim, n_1 … n_{L-1} hidden widths, n_L = outputs; at least two entries
- * @param activation      φ for every hidden layer
- * @param parameterization ntk (default) or standard
- * @param sigmaW          σ_w > 0
- * @param sigmaB          σ_b ≥ 0, used only when {@code bias}
- * @param bias            whether the layers have biases
+ * <p>The layers with parameters are numbered l = 0 … L-1 in the order of the sequence; parameters flatten as
+ * {@code [W^0, b^0, W^1, b^1, …]} (a layer without bias has no b). For {@link Dense} layers W^l has shape
+ * (n_{l+1}, n_l), row-major (PyTorch's {@code Linear} layout), where n_l is the flat size that layer reads.
+ *
+ * <p>The MLP shorthand {@link #builder}/{@link #parseWidths} makes the sequence {@code Dense, φ, Dense, φ, …, Dense}
+ * with one φ, σ_w and σ_b for every layer; {@link #activation()}, {@link #sigmaW()}, {@link #sigmaB()} and
+ * {@link #bias()} read those back and refuse a sequence that has no single value for them.
  */
-public record Architecture(int[] widths, Activation activation, Parameterization parameterization,
-                           double sigmaW, double sigmaB, boolean bias) {
+public final class Architecture {
+    private final Shape input;
+    private final List<Layer> sequence;
+    private final Parameterization parameterization;
+    /** shapes[i] is what layer i reads, shapes[i + 1] what it makes. */
+    private final Shape[] shapes;
+    /** The sequence index of each layer with parameters. */
+    private final int[] parameterized;
+    /** The flat offset of W^l; offsets[L] = P. */
+    private final long[] offsets;
+
+    private Architecture(Shape input, List<Layer> layers, Parameterization parameterization) {
+        if (input == null) {
+            throw new InvalidInputException("an architecture needs the shape of its input");
+        }
+        if (parameterization == null) {
+            throw new InvalidInputException("an architecture needs its parameterization");
+        }
+        if (layers == null || layers.isEmpty()) {
+            throw new InvalidInputException("an architecture needs at least one layer");
+        }
+        this.input = input;
+        this.sequence = List.copyOf(layers); // rejects null layers
+        this.parameterization = parameterization;
+        this.shapes = new Shape[sequence.size() + 1];
+        shapes[0] = input;
+        List<Integer> withParams = new ArrayList<>();
+        for (int i = 0; i < sequence.size(); i++) {
+            Layer layer = sequence.get(i);
+            try {
+                shapes[i + 1] = layer.outputShape(shapes[i]);
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException("layer " + i + " (" + layer.spec() + "): " + e.getMessage());
+            }
+            if (layer.hasParameters()) {
+                withParams.add(i);
+            }
+        }
+        if (withParams.isEmpty()) {
+            throw new InvalidInputException("an architecture needs at least one layer with parameters, got "
+                    + describeLayers());
+        }
+        Shape out = shapes[sequence.size()];
+        if (!out.isFlat()) {
+            throw new InvalidInputException("layer " + (sequence.size() - 1) + " (" + sequence.getLast().spec()
+                    + "): the network's output must be flat (O), got " + out);
+        }
+        out.intSize("the network's output");
+        this.parameterized = withParams.stream().mapToInt(Integer::intValue).toArray();
+        this.offsets = new long[parameterized.length + 1];
+        for (int l = 0; l < parameterized.length; l++) {
+            try {
+                offsets[l + 1] = Math.addExact(offsets[l], Math.addExact(weightCount(l), biasCount(l)));
+            } catch (ArithmeticException e) {
+                throw new InvalidInputException("layer " + parameterized[l] + ": the parameter count overflows a long");
+            }
+        }
+    }
 
     /**
-     * Checks every component and copies {@code widths}; without bias σ_b is stored as 0.
+     * The network {@code layers} applied in order to inputs of this shape.
      *
-     * @throws InvalidInputException naming the first invalid component
+     * @param input            the shape of one example
+     * @param parameterization where the 1/√fan-in lives
+     * @param layers           the sequence, first applied first
+     * @return the architecture
+     * @throws InvalidInputException naming the layer index and the problem: a layer that cannot read what the one
+     *                               before makes, a non-flat output, no layer with parameters, a null
      */
-    public Architecture {
+    public static Architecture of(Shape input, Parameterization parameterization, List<? extends Layer> layers) {
+        if (layers != null && layers.contains(null)) {
+            throw new InvalidInputException("layer " + layers.indexOf(null) + " is null");
+        }
+        return new Architecture(input, layers == null ? null : List.copyOf(layers), parameterization);
+    }
+
+    /**
+     * The network {@code layers} applied in order to inputs of this shape.
+     *
+     * @param input            the shape of one example
+     * @param parameterization where the 1/√fan-in lives
+     * @param layers           the sequence, first applied first
+     * @return the architecture
+     * @throws InvalidInputException as {@link #of(Shape, Parameterization, List)}
+     */
+    public static Architecture of(Shape input, Parameterization parameterization, Layer... layers) {
+        return of(input, parameterization, layers == null ? null : Arrays.asList(layers));
+    }
+
+    /**
+     * The MLP {@code Dense(n_1), φ, Dense(n_2), φ, …, Dense(n_L)} on inputs of n_0 features, every dense layer
+     * with the same σ_w and σ_b.
+     *
+     * @param widths           n_0 = input dimension, n_1 … n_{L-1} hidden widths, n_L = outputs; at least two
+     * @param activation       φ between the dense layers
+     * @param parameterization ntk or standard
+     * @param sigmaW           σ_w > 0 of every dense layer
+     * @param sigmaB           σ_b ≥ 0 of every dense layer, used only with bias
+     * @param bias             whether the dense layers have biases
+     * @return the architecture
+     * @throws InvalidInputException naming the first invalid value
+     */
+    public static Architecture mlp(int[] widths, Activation activation, Parameterization parameterization,
+                                   double sigmaW, double sigmaB, boolean bias) {
         if (widths == null || widths.length < 2) {
             throw new InvalidInputException("an architecture needs at least an input and an output size, got "
                     + (widths == null ? "none" : Arrays.toString(widths)));
         }
-        widths = widths.clone();
         for (int l = 0; l < widths.length; l++) {
             if (widths[l] < 1) {
-                String role = l == 0 ? "input dimension" : l == widths.length - 1 ? "output dimension" : "width of hidden layer " + l;
+                String role = l == 0 ? "input dimension" : l == widths.length - 1 ? "output dimension"
+                        : "width of hidden layer " + l;
                 throw new InvalidInputException(role + " must be at least 1, got " + widths[l]);
             }
         }
         if (activation == null || parameterization == null) {
             throw new InvalidInputException("activation and parameterization must be given");
         }
-        if (!(sigmaW > 0) || !Double.isFinite(sigmaW)) {
-            throw new InvalidInputException("σ_w must be positive and finite, got " + sigmaW);
+        List<Layer> layers = new ArrayList<>();
+        for (int l = 1; l < widths.length; l++) {
+            if (l > 1) {
+                layers.add(new Elementwise(activation));
+            }
+            layers.add(new Dense(widths[l], sigmaW, sigmaB, bias));
         }
-        if (!(sigmaB >= 0) || !Double.isFinite(sigmaB)) {
-            throw new InvalidInputException("σ_b must be non-negative and finite, got " + sigmaB);
-        }
-        if (!bias) {
-            sigmaB = 0.0;
-        }
+        return of(Shape.flat(widths[0]), parameterization, layers);
     }
 
     /**
-     * Starts a builder for a network with this input dimension.
+     * Starts an MLP builder for a network with this input dimension.
      *
      * @param inputDim n_0, the number of features per example
      * @return a builder with the defaults of {@link Builder}
@@ -63,7 +157,7 @@ public record Architecture(int[] widths, Activation activation, Parameterization
     }
 
     /**
-     * Parses "64,512,512,10" (input, hidden…, output) into a builder.
+     * Parses "64,512,512,10" (input, hidden…, output) into an MLP builder.
      *
      * @param csv comma-separated widths, input first and output last
      * @return a builder with these widths and the defaults of {@link Builder}
@@ -90,59 +184,239 @@ public record Architecture(int[] widths, Activation activation, Parameterization
     }
 
     /**
-     * All widths, n_0 … n_L.
+     * Reads the form {@link #spec()} writes: the input shape, a colon, then the layers separated by commas, e.g.
+     * {@code 64:dense(512,1.0,0.05),relu,dense(10,1.0,0.05)}. A layer is {@code dense(width,wStd,bStd)},
+     * {@code dense(width,wStd)} (no bias) or an activation id ({@code relu}, {@code erf}, {@code tanh},
+     * {@code gelu}, {@code identity}).
      *
-     * @return a copy
+     * @param spec             the description
+     * @param parameterization the network's parameterization
+     * @return the architecture
+     * @throws InvalidInputException naming the token that does not parse, or the layer that does not fit
      */
-    @Override
-    public int[] widths() {
-        return widths.clone();
+    public static Architecture parse(String spec, Parameterization parameterization) {
+        int colon = spec.indexOf(':');
+        if (colon < 0) {
+            throw new InvalidInputException("architecture '" + spec + "' needs the input shape, a colon and the layers"
+                    + " (e.g. 64:dense(512,1.0,0.0),relu,dense(10,1.0,0.0))");
+        }
+        Shape in = Shape.parse(spec.substring(0, colon));
+        List<Layer> layers = new ArrayList<>();
+        String rest = spec.substring(colon + 1);
+        int start = 0;
+        int depth = 0;
+        for (int i = 0; i <= rest.length(); i++) {
+            char c = i < rest.length() ? rest.charAt(i) : ',';
+            if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                layers.add(parseLayer(rest.substring(start, i).trim(), layers.size()));
+                start = i + 1;
+            }
+        }
+        return of(in, parameterization, layers);
+    }
+
+    private static Layer parseLayer(String token, int index) {
+        String where = "layer " + index + " '" + token + "'";
+        int open = token.indexOf('(');
+        if (open < 0) {
+            try {
+                return new Elementwise(Activation.parse(token));
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException(where + ": " + e.getMessage() + ", or dense(width,wStd[,bStd])");
+            }
+        }
+        if (!token.endsWith(")") || !token.substring(0, open).trim().equals("dense")) {
+            throw new InvalidInputException(where + ": expected dense(width,wStd[,bStd]) or an activation");
+        }
+        String[] args = token.substring(open + 1, token.length() - 1).split(",", -1);
+        if (args.length < 2 || args.length > 3) {
+            throw new InvalidInputException(where + ": dense takes width,wStd[,bStd]");
+        }
+        try {
+            int width = Integer.parseInt(args[0].trim());
+            double wStd = Double.parseDouble(args[1].trim());
+            return args.length == 3 ? new Dense(width, wStd, Double.parseDouble(args[2].trim()), true)
+                    : new Dense(width, wStd, 0.0, false);
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(where + ": dense takes width,wStd[,bStd] as numbers");
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(where + ": " + e.getMessage());
+        }
     }
 
     /**
-     * Number of dense layers L.
+     * The description {@link #parse} reads back (without the parameterization), e.g.
+     * {@code 64:dense(512,1.0,0.0),relu,dense(10,1.0,0.0)}.
+     *
+     * @return the input shape and the layers as text
+     */
+    public String spec() {
+        return input + ":" + describeLayers();
+    }
+
+    private String describeLayers() {
+        StringBuilder sb = new StringBuilder();
+        for (Layer layer : sequence) {
+            sb.append(sb.isEmpty() ? "" : ",").append(layer.spec());
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The shape of one input example.
+     *
+     * @return the input shape
+     */
+    public Shape inputShape() {
+        return input;
+    }
+
+    /**
+     * The layers, first applied first.
+     *
+     * @return an unmodifiable list
+     */
+    public List<Layer> sequence() {
+        return sequence;
+    }
+
+    /**
+     * The parameterization of every layer.
+     *
+     * @return ntk or standard
+     */
+    public Parameterization parameterization() {
+        return parameterization;
+    }
+
+    /**
+     * What layer i of the sequence reads.
+     *
+     * @param i the index in {@link #sequence()}
+     * @return the shape of one example at its input
+     */
+    public Shape inputShape(int i) {
+        return shapes[i];
+    }
+
+    /**
+     * What layer i of the sequence makes.
+     *
+     * @param i the index in {@link #sequence()}
+     * @return the shape of one example at its output
+     */
+    public Shape outputShape(int i) {
+        return shapes[i + 1];
+    }
+
+    /**
+     * The number L of layers with parameters (for an MLP, its dense layers).
      *
      * @return L, at least 1
      */
     public int layers() {
-        return widths.length - 1;
+        return parameterized.length;
     }
 
     /**
-     * n_l (n_0 = input dimension, n_L = outputs).
+     * Where layer l (counting only layers with parameters) sits in the sequence.
+     *
+     * @param l the parameterized layer, in [0, L)
+     * @return its index in {@link #sequence()}
+     */
+    public int sequenceIndex(int l) {
+        return parameterized[l];
+    }
+
+    /**
+     * Layer l (counting only layers with parameters) as a dense layer.
+     *
+     * @param l the parameterized layer, in [0, L)
+     * @return the layer
+     * @throws UnsupportedLayerException when it is not a dense layer
+     */
+    public Dense dense(int l) {
+        Layer layer = sequence.get(parameterized[l]);
+        if (!(layer instanceof Dense d)) {
+            throw new UnsupportedLayerException(parameterized[l], layer, "is not a dense layer");
+        }
+        return d;
+    }
+
+    /**
+     * The activations between dense layers l-1 and l (none for l = 0), in order.
+     *
+     * @param l the parameterized layer, in [0, L]; L gives those after the last one
+     * @return the activations applied to the output of layer l-1 before layer l reads it
+     */
+    public List<Activation> activationsBefore(int l) {
+        int from = l == 0 ? 0 : parameterized[l - 1] + 1;
+        int to = l == parameterized.length ? sequence.size() : parameterized[l];
+        List<Activation> acts = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            if (sequence.get(i) instanceof Elementwise e) {
+                acts.add(e.activation());
+            } else {
+                throw new UnsupportedLayerException(i, sequence.get(i), "is neither dense nor an activation");
+            }
+        }
+        return acts;
+    }
+
+    /**
+     * n_l, the flat size that parameterized layer l reads (n_L = O, the outputs).
      *
      * @param l the layer index, in [0, L]
      * @return n_l
      */
     public int width(int l) {
-        return widths[l];
+        return l == parameterized.length ? outputDim() : (int) shapes[parameterized[l]].size();
     }
 
     /**
-     * The input dimension d = n_0.
+     * All widths, n_0 … n_L.
      *
-     * @return n_0
+     * @return a new array
+     */
+    public int[] widths() {
+        int[] w = new int[parameterized.length + 1];
+        for (int l = 0; l < w.length; l++) {
+            w[l] = width(l);
+        }
+        return w;
+    }
+
+    /**
+     * The input dimension d, the number of entries of one example.
+     *
+     * @return the size of the input shape
+     * @throws InvalidInputException when one example has 2^31 entries or more
      */
     public int inputDim() {
-        return widths[0];
+        return input.intSize("the input");
     }
 
     /**
-     * The output dimension O = n_L.
+     * The output dimension O.
      *
-     * @return n_L
+     * @return the size of the last layer's output
      */
     public int outputDim() {
-        return widths[widths.length - 1];
+        return (int) shapes[sequence.size()].size();
     }
 
     /**
-     * Largest n_l, input and output included.
+     * Whether parameterized layer l has a bias.
      *
-     * @return max_l n_l
+     * @param l the layer, in [0, L)
+     * @return whether b^l exists
      */
-    public int maxWidth() {
-        return Arrays.stream(widths).max().orElseThrow();
+    public boolean hasBias(int l) {
+        return biasCount(l) > 0;
     }
 
     /**
@@ -152,7 +426,7 @@ public record Architecture(int[] widths, Activation activation, Parameterization
      * @return σ_w/√n_l in the ntk parameterization, 1 in the standard one
      */
     public double weightScale(int l) {
-        return parameterization == Parameterization.NTK ? sigmaW / Math.sqrt(widths[l]) : 1.0;
+        return parameterization == Parameterization.NTK ? dense(l).wStd() / Math.sqrt(width(l)) : 1.0;
     }
 
     /**
@@ -162,10 +436,11 @@ public record Architecture(int[] widths, Activation activation, Parameterization
      * @return σ_b in the ntk parameterization, 1 in the standard one, 0 without bias
      */
     public double biasScale(int l) {
-        if (!bias) {
+        Dense d = dense(l);
+        if (!d.bias()) {
             return 0.0;
         }
-        return parameterization == Parameterization.NTK ? sigmaB : 1.0;
+        return parameterization == Parameterization.NTK ? d.bStd() : 1.0;
     }
 
     /**
@@ -175,7 +450,7 @@ public record Architecture(int[] widths, Activation activation, Parameterization
      * @return 1 in the ntk parameterization, σ_w/√n_l in the standard one
      */
     public double weightInitStd(int l) {
-        return parameterization == Parameterization.NTK ? 1.0 : sigmaW / Math.sqrt(widths[l]);
+        return parameterization == Parameterization.NTK ? 1.0 : dense(l).wStd() / Math.sqrt(width(l));
     }
 
     /**
@@ -185,41 +460,51 @@ public record Architecture(int[] widths, Activation activation, Parameterization
      * @return 1 in the ntk parameterization, σ_b in the standard one (unused without bias)
      */
     public double biasInitStd(int l) {
-        return parameterization == Parameterization.NTK ? 1.0 : sigmaB;
+        return parameterization == Parameterization.NTK ? 1.0 : dense(l).bStd();
+    }
+
+    /**
+     * The shape of W^l in PyTorch's layout.
+     *
+     * @param l the layer, in [0, L)
+     * @return for a dense layer (n_{l+1}, n_l)
+     */
+    public long[] weightShape(int l) {
+        return sequence.get(parameterized[l]).weightShape(shapes[parameterized[l]]);
     }
 
     /**
      * Number of entries in W^l.
      *
      * @param l the layer, in [0, L)
-     * @return n_{l+1}·n_l
+     * @return the product of {@link #weightShape}
      */
     public long weightCount(int l) {
-        return (long) widths[l + 1] * widths[l];
+        long n = 1;
+        for (long d : weightShape(l)) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
     }
 
     /**
      * Number of entries in b^l (0 without bias).
      *
      * @param l the layer, in [0, L)
-     * @return n_{l+1}, or 0 without bias
+     * @return the length of b^l
      */
     public int biasCount(int l) {
-        return bias ? widths[l + 1] : 0;
+        return (int) sequence.get(parameterized[l]).biasCount(shapes[parameterized[l]]);
     }
 
     /**
      * Offset of W^l in the flat parameter vector.
      *
-     * @param l the layer, in [0, L)
-     * @return the index of W^l_00 in [W^0, b^0, W^1, b^1, …]
+     * @param l the layer, in [0, L]
+     * @return the index of W^l's first entry in [W^0, b^0, W^1, b^1, …] (P for l = L)
      */
     public long weightOffset(int l) {
-        long off = 0;
-        for (int k = 0; k < l; k++) {
-            off += weightCount(k) + biasCount(k);
-        }
-        return off;
+        return offsets[l];
     }
 
     /**
@@ -229,7 +514,7 @@ public record Architecture(int[] widths, Activation activation, Parameterization
      * @return the index of b^l_0 in [W^0, b^0, W^1, b^1, …]
      */
     public long biasOffset(int l) {
-        return weightOffset(l) + weightCount(l);
+        return offsets[l] + weightCount(l);
     }
 
     /**
@@ -238,11 +523,11 @@ public record Architecture(int[] widths, Activation activation, Parameterization
      * @return P
      */
     public long parameterCount() {
-        return weightOffset(layers());
+        return offsets[parameterized.length];
     }
 
     /**
-     * Σ_l n_{l+1}·(n_l + 1): multiply-adds of one forward pass per example (for FLOP counts).
+     * Σ_l |W^l|: multiply-adds of one forward pass per example (for FLOP counts).
      *
      * @return the multiply-adds per example
      */
@@ -255,64 +540,141 @@ public record Architecture(int[] widths, Activation activation, Parameterization
     }
 
     /**
-     * The same network with another output dimension.
+     * Whether the sequence is an MLP of the shorthand's form: a flat input, {@code Dense, φ, Dense, φ, …, Dense}
+     * with one φ, and one σ_w, σ_b and bias setting for every dense layer.
      *
-     * @param o the new output dimension, ≥ 1
-     * @return a new architecture
+     * @return true when {@link #activation()}, {@link #sigmaW()}, {@link #sigmaB()} and {@link #bias()} describe it
      */
-    public Architecture withOutputDim(int o) {
-        int[] w = widths.clone();
-        w[w.length - 1] = o;
-        return new Architecture(w, activation, parameterization, sigmaW, sigmaB, bias);
+    public boolean isUniformMlp() {
+        return uniformMlpProblem() == null;
     }
 
-    /**
-     * The same network with every hidden width replaced.
-     *
-     * @param width the new width of every hidden layer, ≥ 1
-     * @return a new architecture
-     */
-    public Architecture withHiddenWidth(int width) {
-        int[] w = widths.clone();
-        for (int l = 1; l < w.length - 1; l++) {
-            w[l] = width;
+    /** Why the sequence is not a uniform MLP (with the layer that breaks it), or null. */
+    private UnsupportedLayerException uniformMlpProblem() {
+        Dense first = null;
+        Activation act = null;
+        for (int i = 0; i < sequence.size(); i++) {
+            Layer layer = sequence.get(i);
+            boolean denseSlot = i % 2 == 0;
+            if (denseSlot && layer instanceof Dense d) {
+                if (first == null) {
+                    first = d;
+                } else if (d.wStd() != first.wStd() || d.bStd() != first.bStd() || d.bias() != first.bias()) {
+                    return new UnsupportedLayerException(i, layer, "has other σ_w/σ_b than layer 0 ("
+                            + first.spec() + ")");
+                }
+            } else if (!denseSlot && layer instanceof Elementwise e) {
+                if (act == null) {
+                    act = e.activation();
+                } else if (e.activation() != act) {
+                    return new UnsupportedLayerException(i, layer, "is another activation than layer 1 ("
+                            + act.id() + ")");
+                }
+            } else {
+                return new UnsupportedLayerException(i, layer, denseSlot ? "is not a dense layer"
+                        : "is not an activation between two dense layers");
+            }
         }
-        return new Architecture(w, activation, parameterization, sigmaW, sigmaB, bias);
+        if (!(sequence.getLast() instanceof Dense)) {
+            return new UnsupportedLayerException(sequence.size() - 1, sequence.getLast(),
+                    "comes after the last dense layer");
+        }
+        return null;
     }
 
     /**
-     * Equal widths, activation, parameterization, σ_w, σ_b and bias.
+     * Throws unless the sequence is a uniform MLP ({@link #isUniformMlp()}).
+     *
+     * @param who what needs it, for the message (e.g. "the cuda backend")
+     * @return this architecture
+     * @throws UnsupportedLayerException naming the first layer that breaks the form
+     */
+    public Architecture requireUniformMlp(String who) {
+        UnsupportedLayerException e = uniformMlpProblem();
+        if (e != null) {
+            throw new UnsupportedLayerException(e.layerIndex(), sequence.get(e.layerIndex()), e.problem()
+                    + "; " + who + " runs only MLPs with one activation and one σ_w, σ_b");
+        }
+        return this;
+    }
+
+    /**
+     * φ of an MLP's hidden layers; {@link Activation#IDENTITY} for a single dense layer (the network is linear).
+     *
+     * @return the one activation between the dense layers
+     * @throws UnsupportedLayerException when the sequence is not a uniform MLP
+     */
+    public Activation activation() {
+        requireUniformMlp("activation()");
+        return sequence.size() > 1 ? ((Elementwise) sequence.get(1)).activation() : Activation.IDENTITY;
+    }
+
+    /**
+     * σ_w of every dense layer of an MLP.
+     *
+     * @return σ_w
+     * @throws UnsupportedLayerException when the sequence is not a uniform MLP
+     */
+    public double sigmaW() {
+        requireUniformMlp("sigmaW()");
+        return dense(0).wStd();
+    }
+
+    /**
+     * σ_b of every dense layer of an MLP (0 without bias).
+     *
+     * @return σ_b
+     * @throws UnsupportedLayerException when the sequence is not a uniform MLP
+     */
+    public double sigmaB() {
+        requireUniformMlp("sigmaB()");
+        return dense(0).bStd();
+    }
+
+    /**
+     * Whether the dense layers of an MLP have biases.
+     *
+     * @return the bias setting of every dense layer
+     * @throws UnsupportedLayerException when the sequence is not a uniform MLP
+     */
+    public boolean bias() {
+        requireUniformMlp("bias()");
+        return dense(0).bias();
+    }
+
+    /**
+     * Equal input shape, layers and parameterization.
+     *
+     * @param o another object
+     * @return whether o describes the same network
      */
     @Override
     public boolean equals(Object o) {
-        return o instanceof Architecture a && Arrays.equals(a.widths, widths) && a.activation == activation
-                && a.parameterization == parameterization && a.sigmaW == sigmaW && a.sigmaB == sigmaB && a.bias == bias;
+        return o instanceof Architecture a && a.input.equals(input) && a.sequence.equals(sequence)
+                && a.parameterization == parameterization;
     }
 
     /**
      * A hash consistent with {@link #equals}.
+     *
+     * @return the hash
      */
     @Override
     public int hashCode() {
-        return Arrays.hashCode(widths) * 31 + activation.hashCode() * 7 + parameterization.hashCode()
-                + Double.hashCode(sigmaW) + 3 * Double.hashCode(sigmaB) + (bias ? 1 : 0);
+        return (input.hashCode() * 31 + sequence.hashCode()) * 31 + parameterization.hashCode();
     }
 
     /**
-     * e.g. {@code Architecture[64,512,10 relu ntk σw=1.0 σb=0.0]}.
+     * e.g. {@code Architecture[64:dense(512,1.0,0.0),relu,dense(10,1.0,0.0) ntk]}.
+     *
+     * @return the spec and the parameterization
      */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("Architecture[");
-        for (int i = 0; i < widths.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(widths[i]);
-        }
-        sb.append(' ').append(activation.id()).append(' ').append(parameterization.id())
-                .append(" σw=").append(sigmaW).append(bias ? " σb=" + sigmaB : " no-bias").append(']');
-        return sb.toString();
+        return "Architecture[" + spec() + " " + parameterization.id() + "]";
     }
 
-    /** Builder with the defaults relu, ntk parameterization, σ_w = 1, σ_b = 0 with bias (as neural-tangents' Dense). */
+    /** MLP builder with the defaults relu, ntk parameterization, σ_w = 1, σ_b = 0 with bias (as neural-tangents' Dense). */
     public static final class Builder {
         private final List<Integer> widths = new ArrayList<>();
         private Integer output;
@@ -351,7 +713,7 @@ public record Architecture(int[] widths, Activation activation, Parameterization
         }
 
         /**
-         * Sets the activation of every hidden layer (default relu).
+         * Sets the activation between the dense layers (default relu).
          *
          * @param a the activation
          * @return this builder
@@ -373,7 +735,7 @@ public record Architecture(int[] widths, Activation activation, Parameterization
         }
 
         /**
-         * Sets σ_w (default 1).
+         * Sets σ_w of every dense layer (default 1).
          *
          * @param s σ_w, positive and finite
          * @return this builder
@@ -384,7 +746,7 @@ public record Architecture(int[] widths, Activation activation, Parameterization
         }
 
         /**
-         * Sets σ_b and turns the bias on.
+         * Sets σ_b of every dense layer and turns the bias on.
          *
          * @param s σ_b, ≥ 0 and finite
          * @return this builder
@@ -406,7 +768,7 @@ public record Architecture(int[] widths, Activation activation, Parameterization
         }
 
         /**
-         * The architecture, checked as the record's constructor checks it.
+         * The MLP, checked as {@link Architecture#mlp} checks it.
          *
          * @return a new architecture
          * @throws InvalidInputException naming the first invalid setting
@@ -420,7 +782,7 @@ public record Architecture(int[] widths, Activation activation, Parameterization
                 w[i] = widths.get(i);
             }
             w[w.length - 1] = output;
-            return new Architecture(w, activation, parameterization, sigmaW, sigmaB, bias);
+            return mlp(w, activation, parameterization, sigmaW, sigmaB, bias);
         }
     }
 }

@@ -41,7 +41,7 @@ public final class Parameters {
                         + " such layers exist only on a device");
             }
             w[l] = new double[(int) n];
-            b[l] = arch.bias() ? new double[arch.width(l + 1)] : null;
+            b[l] = arch.hasBias(l) ? new double[arch.biasCount(l)] : null;
         }
         return new Parameters(arch, w, b);
     }
@@ -61,7 +61,7 @@ public final class Parameters {
             for (int i = 0; i < arch.width(l + 1); i++) {
                 double bias = initialRow(arch, seed, l, i, row);
                 System.arraycopy(row, 0, p.weights[l], i * in, in);
-                if (arch.bias()) {
+                if (arch.hasBias(l)) {
                     p.biases[l][i] = bias;
                 }
             }
@@ -87,7 +87,7 @@ public final class Parameters {
         for (int j = 0; j < in; j++) {
             out[j] = ws * rng.nextGaussian();
         }
-        return arch.bias() ? arch.biasInitStd(l) * rng.nextGaussian() : 0.0;
+        return arch.hasBias(l) ? arch.biasInitStd(l) * rng.nextGaussian() : 0.0;
     }
 
     /** A 64-bit mix of (seed, layer, row) so nearby seeds and rows give unrelated streams. */
@@ -117,13 +117,17 @@ public final class Parameters {
                 throw new InvalidInputException("W" + l + " must have shape (" + arch.width(l + 1) + ", " + arch.width(l)
                         + "), got " + weights[l].length + " values");
             }
-            if (arch.bias()) {
-                if (biases == null || biases[l] == null || biases[l].length != arch.width(l + 1)) {
-                    throw new InvalidInputException("b" + l + " must have " + arch.width(l + 1) + " values");
+            if (arch.hasBias(l)) {
+                if (biases == null || biases[l] == null || biases[l].length != arch.biasCount(l)) {
+                    throw new InvalidInputException("b" + l + " must have " + arch.biasCount(l) + " values");
                 }
             }
         }
-        return new Parameters(arch, weights, arch.bias() ? biases : new double[layers][]);
+        double[][] b = new double[layers][];
+        for (int l = 0; l < layers; l++) {
+            b[l] = arch.hasBias(l) ? biases[l] : null;
+        }
+        return new Parameters(arch, weights, b);
     }
 
     /**
@@ -175,7 +179,7 @@ public final class Parameters {
         for (int l = 0; l < arch.layers(); l++) {
             int off = (int) arch.weightOffset(l);
             System.arraycopy(weights[l], 0, flat, off, weights[l].length);
-            if (arch.bias()) {
+            if (arch.hasBias(l)) {
                 System.arraycopy(biases[l], 0, flat, (int) arch.biasOffset(l), biases[l].length);
             }
         }
@@ -194,7 +198,7 @@ public final class Parameters {
         }
         for (int l = 0; l < arch.layers(); l++) {
             System.arraycopy(flat, (int) arch.weightOffset(l), weights[l], 0, weights[l].length);
-            if (arch.bias()) {
+            if (arch.hasBias(l)) {
                 System.arraycopy(flat, (int) arch.biasOffset(l), biases[l], 0, biases[l].length);
             }
         }
@@ -217,7 +221,7 @@ public final class Parameters {
             for (int k = 0; k < w.length; k++) {
                 w[k] += alpha * flat[off + k];
             }
-            if (arch.bias()) {
+            if (arch.hasBias(l)) {
                 int bo = (int) arch.biasOffset(l);
                 double[] b = biases[l];
                 for (int k = 0; k < b.length; k++) {
@@ -306,7 +310,7 @@ public final class Parameters {
                     return "W" + l + "[" + k + "]";
                 }
             }
-            if (arch.bias()) {
+            if (arch.hasBias(l)) {
                 for (int k = 0; k < biases[l].length; k++) {
                     if (!Double.isFinite(biases[l][k])) {
                         return "b" + l + "[" + k + "]";
@@ -325,7 +329,7 @@ public final class Parameters {
             double v = w2 == null ? w[k] : w[k] - w2[k];
             s += v * v;
         }
-        if (arch.bias()) {
+        if (arch.hasBias(l)) {
             double[] b = biases[l];
             double[] b2 = minus == null ? null : minus.biases[l];
             for (int k = 0; k < b.length; k++) {

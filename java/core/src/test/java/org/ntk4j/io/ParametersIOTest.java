@@ -20,6 +20,9 @@ import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Layer;
+import org.ntk4j.model.Shape;
+import org.ntk4j.model.UnsupportedLayerException;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 
@@ -53,6 +56,77 @@ class ParametersIOTest {
                 () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1.0, 0.0));
         assertTrue(e.getMessage().contains("saved with activation tanh") && e.getMessage().contains("σ_w 1.5"),
                 e.getMessage());
+    }
+
+    @Test
+    void aLayerSequenceRoundTripsWithPerLayerScalesAndBiases() throws IOException {
+        Architecture arch = Architecture.of(Shape.flat(4), Parameterization.STANDARD, Layer.dense(6, 1.3, 0.2),
+                Layer.activation(Activation.ERF), Layer.denseNoBias(5, 0.9), Layer.dense(3, 1.7, 0.0),
+                Layer.activation(Activation.TANH), Layer.activation(Activation.GELU), Layer.dense(2, 1.1, 0.4));
+        Parameters p = Parameters.init(arch, 8);
+        Path f = dir.resolve("seq.npz");
+        ParametersIO.save(p, f);
+        Parameters back = ParametersIO.load(f);
+        assertEquals(arch, back.architecture());
+        assertArrayEquals(p.toFlat(), back.toFlat());
+        try (Npz.Archive a = Npz.open(f)) {
+            assertEquals(java.util.Set.of("W0", "b0", "W1", "W2", "b2", "W3", "b3", ParametersIO.ARCHITECTURE),
+                    new java.util.HashSet<>(a.names()));
+            assertArrayEquals(new int[] {5, 6}, a.array("W1").shape());
+        }
+        // MLP settings cannot describe it: asking for them is refused, naming the layer
+        UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class, () -> ParametersIO.settings(f));
+        assertTrue(e.getMessage().startsWith("layer 2 (dense(5,0.9)) has other σ_w/σ_b"), e.getMessage());
+        assertThrows(UnsupportedLayerException.class,
+                () -> ParametersIO.load(f, Activation.ERF, Parameterization.STANDARD, 1.3, 0.2));
+    }
+
+    @Test
+    void aStoredSequenceThatDisagreesWithTheMembersIsRefused() throws IOException {
+        Architecture arch = Architecture.of(Shape.flat(3), Parameterization.NTK, Layer.dense(4, 1, 0.1),
+                Layer.activation(Activation.RELU), Layer.denseNoBias(2, 1));
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("W0", random(4, 3, 1, false));
+        m.put("b0", random(4, 1, 2, false));
+        m.put("W1", random(2, 5, 3, false));
+        Path f = dir.resolve("bad.npz");
+        Npz.write(f, m, Map.of(ParametersIO.ARCHITECTURE, ("{\"format\": \"ntk4j.parameters\", \"version\": 2,"
+                + " \"parameterization\": \"ntk\", \"architecture\": \"" + arch.spec() + "\"}").getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)));
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(f));
+        assertTrue(e.getMessage().contains("W1 has shape (2, 5) but layer 2 (dense(2,1.0)) needs (2, 4)"),
+                e.getMessage());
+        m.put("W1", random(2, 4, 3, false));
+        m.put("b1", random(2, 1, 4, false));
+        Npz.write(f, m, Map.of(ParametersIO.ARCHITECTURE, ("{\"format\": \"ntk4j.parameters\", \"version\": 2,"
+                + " \"parameterization\": \"ntk\", \"architecture\": \"" + arch.spec() + "\"}").getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)));
+        e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(f));
+        assertTrue(e.getMessage().contains("layer 2 (dense(2,1.0)) has no bias but the file has b1"), e.getMessage());
+    }
+
+    @Test
+    void version1SettingsStillRead() throws IOException {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("W0", random(5, 3, 1, false));
+        m.put("b0", random(5, 1, 2, false));
+        m.put("W1", random(2, 5, 3, false));
+        m.put("b1", random(2, 1, 4, false));
+        Path f = dir.resolve("v1.npz");
+        Npz.write(f, m, Map.of(ParametersIO.ARCHITECTURE, ("{\"format\": \"ntk4j.parameters\", \"version\": 1,"
+                + " \"activation\": \"erf\", \"parameterization\": \"standard\", \"sigma_w\": 1.25,"
+                + " \"sigma_b\": 0.5, \"bias\": true}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Architecture want = Architecture.builder(3).hidden(5).output(2).activation(Activation.ERF)
+                .parameterization(Parameterization.STANDARD).sigmaW(1.25).sigmaB(0.5).build();
+        Parameters p = ParametersIO.load(f);
+        assertEquals(want, p.architecture());
+        assertArrayEquals(m.get("W1").doubles(), p.weights(1));
+        assertEquals(new ParametersIO.Settings(Activation.ERF, Parameterization.STANDARD, 1.25, 0.5, true),
+                ParametersIO.settings(f).orElseThrow());
+        // saved again, it is version 2 and reads back equal
+        Path g = dir.resolve("v2.npz");
+        ParametersIO.save(p, g);
+        assertEquals(want, ParametersIO.load(g).architecture());
     }
 
     @Test

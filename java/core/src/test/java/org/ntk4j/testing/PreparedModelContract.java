@@ -253,7 +253,7 @@ public abstract class PreparedModelContract {
     public static void check(Backend backend, double tol, boolean storeFp32) {
         Backend ref = Reference.backend();
         String who = backend.description() + " prepared model";
-        Architecture arch = new Architecture(new int[] {4, 9, 7, 3}, Activation.TANH, Parameterization.NTK, 1.3, 0.4,
+        Architecture arch = Architecture.mlp(new int[] {4, 9, 7, 3}, Activation.TANH, Parameterization.NTK, 1.3, 0.4,
                 true);
         Parameters p0 = Parameters.init(arch, 11);
         Matrix x = NtkCase.gaussianInputs(10, 4, 1);

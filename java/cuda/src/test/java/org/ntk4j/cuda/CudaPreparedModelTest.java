@@ -44,7 +44,7 @@ class CudaPreparedModelTest {
     @Test
     void gradientsAccumulateOverTilesOfExamples() {
         Gpu.require();
-        org.ntk4j.model.Architecture arch = new org.ntk4j.model.Architecture(new int[] {6, 40, 33, 4},
+        org.ntk4j.model.Architecture arch = org.ntk4j.model.Architecture.mlp(new int[] {6, 40, 33, 4},
                 org.ntk4j.model.Activation.GELU, org.ntk4j.model.Parameterization.NTK, 1.2, 0.3, true);
         org.ntk4j.model.Parameters p = org.ntk4j.model.Parameters.init(arch, 9);
         org.ntk4j.Matrix x = org.ntk4j.testing.NtkCase.gaussianInputs(37, 6, 1);
@@ -87,7 +87,7 @@ class CudaPreparedModelTest {
     @Test
     void aModelStreamedFromItsSeedEqualsTheInitialParameters() {
         Gpu.require();
-        org.ntk4j.model.Architecture arch = new org.ntk4j.model.Architecture(new int[] {1025, 1024, 2},
+        org.ntk4j.model.Architecture arch = org.ntk4j.model.Architecture.mlp(new int[] {1025, 1024, 2},
                 org.ntk4j.model.Activation.RELU, org.ntk4j.model.Parameterization.NTK, 1.0, 0.5, true);
         try (CudaBackend b = new CudaBackend(Precision.FP64);
              org.ntk4j.PreparedModel streamed = b.prepare(arch, 77);

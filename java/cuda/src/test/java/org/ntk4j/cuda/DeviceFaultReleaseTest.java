@@ -25,7 +25,7 @@ import org.ntk4j.testing.NtkCase;
  */
 class DeviceFaultReleaseTest {
     private final Architecture arch =
-            new Architecture(new int[] {5, 9, 3}, Activation.ERF, Parameterization.NTK, 1.1, 0.2, true);
+            Architecture.mlp(new int[] {5, 9, 3}, Activation.ERF, Parameterization.NTK, 1.1, 0.2, true);
     private final Parameters params = Parameters.init(arch, 3);
     private final Matrix x = NtkCase.gaussianInputs(6, 5, 4);
 

@@ -101,11 +101,11 @@ class KernelLaunchContractTest {
 
     private static List<Architecture> architectures() {
         return List.of(
-                new Architecture(new int[] {5, 7, 3}, Activation.RELU, Parameterization.NTK, 1.3, 0.2, true),
-                new Architecture(new int[] {3, 17, 9, 2}, Activation.TANH, Parameterization.STANDARD, 1.0, 0, false),
-                new Architecture(new int[] {4, 1}, Activation.IDENTITY, Parameterization.NTK, 1.0, 0.5, true),
-                new Architecture(new int[] {6, 33, 1}, Activation.GELU, Parameterization.NTK, 2.0, 0.1, true),
-                new Architecture(new int[] {3, 600, 2}, Activation.ERF, Parameterization.NTK, 1.0, 0.3, true));
+                Architecture.mlp(new int[] {5, 7, 3}, Activation.RELU, Parameterization.NTK, 1.3, 0.2, true),
+                Architecture.mlp(new int[] {3, 17, 9, 2}, Activation.TANH, Parameterization.STANDARD, 1.0, 0, false),
+                Architecture.mlp(new int[] {4, 1}, Activation.IDENTITY, Parameterization.NTK, 1.0, 0.5, true),
+                Architecture.mlp(new int[] {6, 33, 1}, Activation.GELU, Parameterization.NTK, 2.0, 0.1, true),
+                Architecture.mlp(new int[] {3, 600, 2}, Activation.ERF, Parameterization.NTK, 1.0, 0.3, true));
     }
 
     @Test
@@ -181,7 +181,7 @@ class KernelLaunchContractTest {
      */
     @Test
     void jacobianChunksHaveAlignedLeadingDimensions() {
-        Architecture arch = new Architecture(new int[] {4, 7, 3}, Activation.TANH, Parameterization.NTK, 1, 0.2, true);
+        Architecture arch = Architecture.mlp(new int[] {4, 7, 3}, Activation.TANH, Parameterization.NTK, 1, 0.2, true);
         assertEquals(1, arch.parameterCount() % 2, "P must be odd for this test: " + arch.parameterCount());
         Parameters p = Parameters.init(arch, 1);
         Matrix x = NtkCase.gaussianInputs(7, 4, 2);
@@ -215,7 +215,7 @@ class KernelLaunchContractTest {
      */
     @Test
     void tilesAreCappedByTheGridLimits() {
-        Architecture arch = new Architecture(new int[] {1, 1, 4096}, Activation.RELU, Parameterization.NTK, 1, 0, false);
+        Architecture arch = Architecture.mlp(new int[] {1, 1, 4096}, Activation.RELU, Parameterization.NTK, 1, 0, false);
         Parameters p = Parameters.init(arch, 1);
         Matrix x = NtkCase.gaussianInputs(2100, 1, 5);
         RecordingDriver d = new RecordingDriver(1L << 50);
@@ -254,7 +254,7 @@ class KernelLaunchContractTest {
     @Test
     void outOfMemoryFreesEverythingAndTheBackendStaysUsable() {
         RecordingDriver d = new RecordingDriver(1L << 20);
-        Architecture arch = new Architecture(new int[] {8, 64, 4}, Activation.ERF, Parameterization.NTK, 1, 0.1, true);
+        Architecture arch = Architecture.mlp(new int[] {8, 64, 4}, Activation.ERF, Parameterization.NTK, 1, 0.1, true);
         Parameters p = Parameters.init(arch, 1);
         Matrix x = NtkCase.gaussianInputs(9, 8, 4);
         try (CudaBackend b = open(d, Precision.FP32)) {

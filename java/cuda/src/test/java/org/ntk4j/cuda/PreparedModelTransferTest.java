@@ -23,7 +23,7 @@ class PreparedModelTransferTest {
 
     @Test
     void aPreparedStepMovesTheInputsInAndTheLossOutWithOneWait() {
-        Architecture arch = new Architecture(new int[] {64, 512, 512, 10}, Activation.RELU, Parameterization.NTK, 1.4,
+        Architecture arch = Architecture.mlp(new int[] {64, 512, 512, 10}, Activation.RELU, Parameterization.NTK, 1.4,
                 0.1, true);
         int n = 128;
         Matrix x = NtkCase.gaussianInputs(n, 64, 1);
