@@ -7,8 +7,9 @@ import org.ntk4j.InvalidInputException;
  * message names the layer's index and what is wrong, never a silent wrong answer.
  */
 public class UnsupportedLayerException extends InvalidInputException {
-    private static final long serialVersionUID = 1L;
+    /** The layer's index in the sequence. */
     private final int layerIndex;
+    /** What is wrong with it, without its name. */
     private final String problem;
 
     /**

@@ -8,13 +8,13 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.spi.Backend;
-import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 
 /**
  * The test oracle: plain fp64 loops, one example and one output at a time, written to be read rather than to be
- * fast. Jacobians come from explicit backpropagation; every NTK is J1·J2ᵀ whatever implementation is asked for
+ * fast. It runs any sequence of layers, one {@link ReferenceLayer} class per kind. Jacobians come from explicit
+ * backpropagation through the sequence; every NTK is J1·J2ᵀ whatever implementation is asked for
  * (the implementation choice is accepted and ignored). Sized for tests: N·O·P must fit one array.
  */
 public final class ReferenceBackend extends Backend {
@@ -43,8 +43,7 @@ public final class ReferenceBackend extends Backend {
         Architecture arch = params.architecture();
         Matrix out = Matrix.zeros(x.rows(), arch.outputDim());
         for (int n = 0; n < x.rows(); n++) {
-            double[][] z = preActivations(params, x.row(n));
-            System.arraycopy(z[arch.layers()], 0, out.data(), n * arch.outputDim(), arch.outputDim());
+            System.arraycopy(output(params, x.row(n)), 0, out.data(), n * arch.outputDim(), arch.outputDim());
         }
         return out;
     }
@@ -58,7 +57,7 @@ public final class ReferenceBackend extends Backend {
         double loss = 0;
         for (int n = 0; n < x.rows(); n++) {
             double[] xn = x.row(n);
-            double[] f = preActivations(params, xn)[arch.layers()];
+            double[] f = output(params, xn);
             double[][] rows = jacobianRows(params, xn);
             for (int a = 0; a < o; a++) {
                 double r = f[a] - y.get(n, a);
@@ -116,95 +115,101 @@ public final class ReferenceBackend extends Backend {
         // nothing held
     }
 
-    /**
-     * z^1 … z^L for one example; entry 0 is the input x (so z[l] is what layer l reads, after φ for l ≥ 1).
-     */
-    static double[][] preActivations(Parameters params, double[] x) {
-        Architecture arch = params.architecture();
-        int layers = arch.layers();
-        double[][] z = new double[layers + 1][];
-        z[0] = x;
-        double[] h = x;
-        for (int l = 0; l < layers; l++) {
-            z[l + 1] = dense(params, l, h);
-            h = l + 1 < layers ? apply(arch.activation(), z[l + 1]) : z[l + 1];
+    /** The reference form of every layer of the sequence, first applied first. */
+    private static ReferenceLayer[] layers(Parameters params) {
+        ReferenceLayer[] layers = new ReferenceLayer[params.architecture().sequence().size()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = ReferenceLayer.of(params, i);
         }
-        return z;
+        return layers;
     }
 
-    /** c_l·W^l h + s_l·b^l. */
-    private static double[] dense(Parameters params, int l, double[] h) {
-        Architecture arch = params.architecture();
-        int in = arch.width(l);
-        int out = arch.width(l + 1);
-        double c = arch.weightScale(l);
-        double s = arch.biasScale(l);
-        double[] w = params.weights(l);
-        double[] b = params.bias(l);
-        double[] z = new double[out];
-        for (int i = 0; i < out; i++) {
-            double acc = 0;
-            for (int j = 0; j < in; j++) {
-                acc += w[i * in + j] * h[j];
-            }
-            z[i] = c * acc + (b == null ? 0 : s * b[i]);
+    /** What every layer reads for one example, and at the end the output: acts[i] is layer i's input. */
+    private static double[][] activations(ReferenceLayer[] layers, double[] x) {
+        double[][] acts = new double[layers.length + 1][];
+        acts[0] = x;
+        for (int i = 0; i < layers.length; i++) {
+            acts[i + 1] = layers[i].forward(acts[i]);
         }
-        return z;
+        return acts;
     }
 
-    private static double[] apply(Activation act, double[] z) {
-        double[] h = new double[z.length];
-        for (int i = 0; i < z.length; i++) {
-            h[i] = act.apply(z[i]);
-        }
-        return h;
+    /** f(x) for one example. */
+    private static double[] output(Parameters params, double[] x) {
+        ReferenceLayer[] layers = layers(params);
+        return activations(layers, x)[layers.length];
     }
 
     /**
-     * ∂f_a(x)/∂θ for every output a, by backpropagation: δ^L = e_a, ∂f_a/∂W^l_ij = c_l·δ^{l+1}_i·h^l_j,
-     * ∂f_a/∂b^l_i = s_l·δ^{l+1}_i, δ^l = φ'(z^l) ⊙ (c_l·W^lᵀ δ^{l+1}).
+     * ∂f_a(x)/∂θ for every output a, by backpropagation through the sequence from δ = e_a at the output: each layer
+     * writes its block of the row from its input and the δ at its output, then hands δ to the layer below.
      */
     static double[][] jacobianRows(Parameters params, double[] x) {
         Architecture arch = params.architecture();
-        int layers = arch.layers();
         int o = arch.outputDim();
-        double[][] z = preActivations(params, x);
+        ReferenceLayer[] layers = layers(params);
+        double[][] acts = activations(layers, x);
         double[][] rows = new double[o][flatSize(arch, 1)];
         for (int a = 0; a < o; a++) {
-            double[] delta = new double[o];
-            delta[a] = 1.0;
-            for (int l = layers - 1; l >= 0; l--) {
-                double[] h = l == 0 ? z[0] : apply(arch.activation(), z[l]);
-                int in = arch.width(l);
-                int out = arch.width(l + 1);
-                double c = arch.weightScale(l);
-                int wOff = (int) arch.weightOffset(l);
-                for (int i = 0; i < out; i++) {
-                    for (int j = 0; j < in; j++) {
-                        rows[a][wOff + i * in + j] = c * delta[i] * h[j];
-                    }
-                }
-                if (arch.bias()) {
-                    int bOff = (int) arch.biasOffset(l);
-                    for (int i = 0; i < out; i++) {
-                        rows[a][bOff + i] = arch.biasScale(l) * delta[i];
-                    }
-                }
-                if (l > 0) {
-                    double[] w = params.weights(l);
-                    double[] next = new double[in];
-                    for (int j = 0; j < in; j++) {
-                        double acc = 0;
-                        for (int i = 0; i < out; i++) {
-                            acc += w[i * in + j] * delta[i];
-                        }
-                        next[j] = arch.activation().derivative(z[l][j]) * c * acc;
-                    }
-                    delta = next;
+            ReferenceLayer.Delta delta = ReferenceLayer.Delta.unit(o, a);
+            for (int i = layers.length - 1; i >= 0; i--) {
+                layers[i].jacobianBlock(acts[i], delta, rows[a]);
+                if (i > 0) {
+                    delta = layers[i].backward(acts[i], delta);
                 }
             }
         }
         return rows;
+    }
+
+    /**
+     * The full NTK as the sum of every layer's structured term (per pair of examples and outputs, from the layers'
+     * inputs and δs only): the oracle for structured implementations, equal to J1·J2ᵀ up to rounding.
+     *
+     * @param params the network
+     * @param x1     first inputs, one example per row
+     * @param x2     second inputs
+     * @return the (N1, N2, O, O) kernel
+     */
+    static Tensor structuredNtk(Parameters params, Matrix x1, Matrix x2) {
+        Architecture arch = params.architecture();
+        int o = arch.outputDim();
+        ReferenceLayer[] layers = layers(params);
+        double[][][][] d1 = deltas(layers, x1, o);
+        double[][][][] d2 = deltas(layers, x2, o);
+        Tensor full = Tensor.zeros(x1.rows(), x2.rows(), o, o);
+        for (int n1 = 0; n1 < x1.rows(); n1++) {
+            double[][] acts1 = activations(layers, x1.row(n1));
+            for (int n2 = 0; n2 < x2.rows(); n2++) {
+                double[][] acts2 = activations(layers, x2.row(n2));
+                for (int a = 0; a < o; a++) {
+                    for (int b = 0; b < o; b++) {
+                        double k = 0;
+                        for (int i = 0; i < layers.length; i++) {
+                            k += layers[i].structuredTerm(acts1[i], d1[n1][a][i], acts2[i], d2[n2][b][i]);
+                        }
+                        full.data()[((n1 * x2.rows() + n2) * o + a) * o + b] = k;
+                    }
+                }
+            }
+        }
+        return full;
+    }
+
+    /** δ at every layer's output: [example][output a][layer i]. */
+    private static double[][][][] deltas(ReferenceLayer[] layers, Matrix x, int o) {
+        double[][][][] d = new double[x.rows()][o][layers.length][];
+        for (int n = 0; n < x.rows(); n++) {
+            double[][] acts = activations(layers, x.row(n));
+            for (int a = 0; a < o; a++) {
+                ReferenceLayer.Delta delta = ReferenceLayer.Delta.unit(o, a);
+                for (int i = layers.length - 1; i >= 0; i--) {
+                    d[n][a][i] = delta.applied();
+                    delta = layers[i].backward(acts[i], delta);
+                }
+            }
+        }
+        return d;
     }
 
     /** rows·P, checked against the size of one Java array. */
