@@ -14,8 +14,10 @@ import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
 
 /**
- * The infinite-width NNGP and NTK of an {@link Architecture}'s dense MLP, in fp64, by the layer recursion of
- * DESIGN.md §1 (neural-tangents' formulas):
+ * The infinite-width NNGP and NTK of an {@link Architecture}, in fp64, as neural-tangents computes them: each layer
+ * of the sequence maps the covariance Σ and the NTK Θ of the value flowing through the network (a dense layer with
+ * its own σ_w, σ_b; an activation by its dual, on the output of a dense layer, where the value is Gaussian). For an
+ * MLP this is the recursion
  *
  * <pre>
  *   Σ¹ = σ_w²·x·x'/d + σ_b²                          (σ_b² only with bias)
@@ -25,7 +27,7 @@ import org.ntk4j.model.Parameterization;
  *   standard parameterization:  Θ¹ = x·x' + 1,        Θ^{l+1} = n_l·K^l + 1 + σ_w²·K̇^l·Θ^l
  * </pre>
  *
- * (the "+ 1" terms only with bias). The standard-parameterization kernel follows from the definition: there
+ * (the "+ 1" terms only with bias; σ_w, σ_b those of each dense layer). The standard-parameterization kernel follows from the definition: there
  * ∂z^{l+1}/∂W^l = h^l and ∂z^{l+1}/∂b^l = 1 with no σ factors, and n_l·K^l is the limit of Σ_j h_j h'_j, so it
  * grows with the widths and is evaluated at this architecture's actual n_l (for l = 0, n_0·K⁰ = x·x'). The ntk
  * parameterization's limit does not depend on the widths.
@@ -48,32 +50,40 @@ public final class AnalyticKernel {
     /** Largest block of pairs: a Java array holds at most about 2³¹ entries. */
     private static final long MAX_BLOCK = Integer.MAX_VALUE - 8;
     private final Architecture arch;
-    private final DualActivation dual;
+    /** The map of every layer of the sequence, first applied first. */
+    private final AnalyticLayer[] layers;
 
     private AnalyticKernel(Architecture arch, DualActivation dual) {
         this.arch = arch;
-        this.dual = dual;
+        this.layers = new AnalyticLayer[arch.sequence().size()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = AnalyticLayer.of(arch, i, dual);
+        }
     }
 
     /**
-     * The kernels of this architecture with the library's default evaluator of its activation.
+     * The kernels of this architecture with the library's default evaluator of each activation.
      *
      * @param arch the architecture (its widths matter only in the standard parameterization)
      * @return the kernels
+     * @throws org.ntk4j.model.UnsupportedLayerException naming an activation that does not follow a dense layer
+     *                                                   (its input is not Gaussian in the limit)
      */
     public static AnalyticKernel of(Architecture arch) {
         if (arch == null) {
             throw new InvalidInputException("architecture must be given");
         }
-        return new AnalyticKernel(arch, DualActivation.of(arch.activation()));
+        return new AnalyticKernel(arch, null);
     }
 
     /**
-     * The kernels with a caller-chosen evaluator of E[φφ], E[φ'φ'] (e.g. a quadrature for a closed-form φ).
+     * The kernels with a caller-chosen evaluator of E[φφ], E[φ'φ'] (e.g. a quadrature for a closed-form φ), used
+     * for every activation layer of the sequence.
      *
      * @param arch the architecture
      * @param dual the evaluator of the activation's dual
      * @return the kernels
+     * @throws org.ntk4j.model.UnsupportedLayerException naming an activation that does not follow a dense layer
      */
     public static AnalyticKernel of(Architecture arch, DualActivation dual) {
         if (arch == null || dual == null) {
@@ -153,57 +163,29 @@ public final class AnalyticKernel {
         int n1 = x1.rows();
         int n2 = x2r.rows();
         int d = arch.inputDim();
-        double sw2 = arch.sigmaW() * arch.sigmaW();
-        double sb2 = arch.sigmaB() * arch.sigmaB(); // 0 without bias
-        boolean standard = arch.parameterization() == Parameterization.STANDARD;
-        double one = arch.bias() ? 1.0 : 0.0;
-
         if ((long) n1 * n2 > MAX_BLOCK) {
             throw new InvalidInputException("a " + n1 + "×" + n2 + " kernel does not fit one array (at most "
                     + MAX_BLOCK + " pairs): compute it in blocks of rows, compute(x1[i0:i1], x2[j0:j1])");
         }
-        // Layer 1: Σ¹ = σ_w² x·x'/d + σ_b²; Θ¹ = Σ¹ (ntk) or x·x' + 1 (standard).
-        double[] s11 = firstLayer(selfDots(x1), sw2, sb2, d);
-        double[] s22 = symmetric ? s11 : firstLayer(selfDots(x2r), sw2, sb2, d);
-        double[] s12 = new double[n1 * n2];
-        double[] t12 = new double[n1 * n2];
+        KernelState state = new KernelState(n1, n2, symmetric);
+        state.s11 = selfDots(x1);
+        state.s22 = symmetric ? state.s11 : selfDots(x2r);
+        double[] dots = new double[n1 * n2];
         double[] a = x1.data();
         double[] b = x2r.data();
         forEachRowBlock(n1, n2, symmetric, d, (from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int j = symmetric ? i : 0; j < n2; j++) {
-                    int k = i * n2 + j;
-                    double dot = dot(a, i * d, b, j * d, d);
-                    s12[k] = sw2 * dot / d + sb2;
-                    t12[k] = standard ? dot + one : s12[k];
+                    dots[i * n2 + j] = dot(a, i * d, b, j * d, d);
                 }
             }
         });
-        for (int l = 1; l < arch.layers(); l++) {
-            int width = arch.width(l);
-            DualActivation.Side[] both = symmetric ? null : dual.sides(s11, s22);
-            DualActivation.Side rows = symmetric ? dual.side(s11) : both[0];
-            DualActivation.Side cols = symmetric ? rows : both[1];
-            final double[] k12 = s12;
-            final double[] th = t12;
-            forEachRowBlock(n1, n2, symmetric, dual.closedForm() ? 1 : 8, (from, to) -> {
-                double[] k = new double[n2];
-                double[] kd = new double[n2];
-                for (int i = from; i < to; i++) {
-                    int j0 = symmetric ? i : 0;
-                    int row = i * n2;
-                    dual.evaluateRow(rows, i, cols, j0, n2, k12, row + j0, k, kd);
-                    for (int j = j0; j < n2; j++) {
-                        double kij = k[j - j0];
-                        double next = sw2 * kij + sb2;
-                        th[row + j] = (standard ? width * kij + one : next) + sw2 * kd[j - j0] * th[row + j];
-                        k12[row + j] = next;
-                    }
-                }
-            });
-            s11 = nextVariances(rows, sw2, sb2);
-            s22 = symmetric ? s11 : nextVariances(cols, sw2, sb2);
+        state.k = dots;
+        for (AnalyticLayer layer : layers) {
+            layer.pairs(state);
         }
+        double[] t12 = state.ntk();
+        double[] s12 = state.k;
         if (symmetric) {
             mirror(s12, n1);
             mirror(t12, n1);
@@ -220,55 +202,18 @@ public final class AnalyticKernel {
      */
     public Kernels computeDiagonal(Matrix x) {
         Validation.requireInputs(arch, x, "x");
-        int n = x.rows();
-        int d = arch.inputDim();
-        double sw2 = arch.sigmaW() * arch.sigmaW();
-        double sb2 = arch.sigmaB() * arch.sigmaB();
-        boolean standard = arch.parameterization() == Parameterization.STANDARD;
-        double one = arch.bias() ? 1.0 : 0.0;
-        double[] q = selfDots(x);
-        double[] s = firstLayer(q, sw2, sb2, d);
-        double[] t = new double[n];
-        for (int i = 0; i < n; i++) {
-            t[i] = standard ? q[i] + one : s[i];
+        KernelState state = new KernelState(x.rows(), 1, false);
+        state.k = selfDots(x);
+        for (AnalyticLayer layer : layers) {
+            layer.diagonal(state);
         }
-        double[] out = new double[2];
-        for (int l = 1; l < arch.layers(); l++) {
-            int width = arch.width(l);
-            DualActivation.Side side = dual.side(s);
-            double[] next = new double[n];
-            for (int i = 0; i < n; i++) {
-                dual.selfTerms(side, i, out);
-                next[i] = sw2 * out[0] + sb2;
-                t[i] = (standard ? width * out[0] + one : next[i]) + sw2 * out[1] * t[i];
-            }
-            s = next;
-        }
-        return new Kernels(new Matrix(n, 1, s), new Matrix(n, 1, t));
-    }
-
-    private static double[] firstLayer(double[] selfDots, double sw2, double sb2, int d) {
-        double[] s = new double[selfDots.length];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = sw2 * selfDots[i] / d + sb2;
-        }
-        return s;
-    }
-
-    /** Σ^{l+1}(x, x) = σ_w²·K(x, x) + σ_b² of a side's inputs. */
-    private double[] nextVariances(DualActivation.Side side, double sw2, double sb2) {
-        double[] out = new double[2];
-        double[] s = new double[side.size()];
-        for (int i = 0; i < s.length; i++) {
-            dual.selfTerms(side, i, out);
-            s[i] = sw2 * out[0] + sb2;
-        }
-        return s;
+        double[] t = state.ntk();
+        return new Kernels(new Matrix(x.rows(), 1, state.k), new Matrix(x.rows(), 1, t));
     }
 
     /** A body over the rows [from, to) of a kernel block. */
     @FunctionalInterface
-    private interface RowBlock {
+    interface RowBlock {
         void run(int from, int to);
     }
 
@@ -276,7 +221,7 @@ public final class AnalyticKernel {
      * Runs body over row blocks of about equal work (a symmetric kernel's row i has n − i pairs) on the common
      * fork-join pool; inline when the whole is small. {@code costPerPair}: relative cost, to decide that.
      */
-    private static void forEachRowBlock(int n1, int n2, boolean triangle, int costPerPair, RowBlock body) {
+    static void forEachRowBlock(int n1, int n2, boolean triangle, int costPerPair, RowBlock body) {
         long pairs = triangle ? (long) n1 * (n1 + 1) / 2 : (long) n1 * n2;
         // A parallel stream runs on the common pool's workers and the calling thread.
         int threads = ForkJoinPool.getCommonPoolParallelism() + 1;

@@ -14,6 +14,9 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Layer;
+import org.ntk4j.model.Shape;
+import org.ntk4j.model.UnsupportedLayerException;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.reference.ReferenceBackend;
@@ -248,6 +251,73 @@ class AnalyticKernelTest {
                 assertTrue(dev < 4, act + " " + p + ": mean empirical kernel is " + dev + " standard errors from the limit");
             }
         }
+    }
+
+    @Test
+    void aLayerSequencesLimitMatchesWideNetworks() {
+        // Per-layer σ_w/σ_b, two activations, two dense layers with none between them, a bias-free layer and an
+        // activation after the last dense layer: each layer's own map, checked against the mean of wide networks.
+        Matrix x = NtkCase.gaussianInputs(4, 5, 41);
+        for (Parameterization p : Parameterization.values()) {
+            Architecture arch = Architecture.of(Shape.flat(5), p, Layer.dense(256, 1.4, 0.3),
+                    Layer.activation(Activation.ERF), Layer.dense(256, 0.8, 0.6), Layer.denseNoBias(192, 1.1),
+                    Layer.activation(Activation.RELU), Layer.dense(1, 1.3, 0.2), Layer.activation(Activation.TANH));
+            double[] limit = AnalyticKernel.of(arch).ntk(x, NtkMode.TRACE).data();
+            double dev = deviationInStandardErrors(arch, x, 8, 60, limit);
+            assertTrue(dev < 4, p + ": mean empirical kernel is " + dev + " standard errors from the limit");
+            // the diagonal walks the same maps
+            Compare.assertClose("diagonal vs the full kernel's diagonal, " + p,
+                    AnalyticKernel.of(arch).computeDiagonal(x).ntk().data(), diagonalOf(AnalyticKernel.of(arch)
+                            .compute(x).ntk()), Tolerances.FP64);
+            // the same widths with one σ_w, σ_b for every layer are another kernel, many standard errors away (in the
+            // ntk parameterization: in the standard one the width·K terms dominate and the noise hides the σs)
+            if (p == Parameterization.STANDARD) {
+                continue;
+            }
+            Architecture uniform = Architecture.of(Shape.flat(5), p, Layer.dense(256, 1.4, 0.3),
+                    Layer.activation(Activation.ERF), Layer.dense(256, 1.4, 0.3), Layer.dense(192, 1.4, 0.3),
+                    Layer.activation(Activation.RELU), Layer.dense(1, 1.4, 0.3), Layer.activation(Activation.TANH));
+            double wrong = deviationInStandardErrors(arch, x, 8, 60, AnalyticKernel.of(uniform).ntk(x, NtkMode.TRACE)
+                    .data());
+            assertTrue(wrong > 5, p + ": one σ for every layer is only " + wrong + " standard errors off");
+        }
+    }
+
+    private static double[] diagonalOf(Matrix m) {
+        double[] d = new double[m.rows()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = m.get(i, i);
+        }
+        return d;
+    }
+
+    @Test
+    void denseLayersWithoutActivationBetweenThemAreAnIdentityActivation() {
+        Matrix x1 = NtkCase.gaussianInputs(5, 3, 3);
+        Matrix x2 = NtkCase.gaussianInputs(4, 3, 4);
+        for (Parameterization p : Parameterization.values()) {
+            Architecture direct = Architecture.of(Shape.flat(3), p, Layer.dense(7, 1.2, 0.4), Layer.dense(5, 0.9, 0.1),
+                    Layer.activation(Activation.GELU), Layer.dense(2, 1.1, 0.3));
+            Architecture identity = Architecture.of(Shape.flat(3), p, Layer.dense(7, 1.2, 0.4),
+                    Layer.activation(Activation.IDENTITY), Layer.dense(5, 0.9, 0.1), Layer.activation(Activation.GELU),
+                    Layer.dense(2, 1.1, 0.3));
+            AnalyticKernel.Kernels a = AnalyticKernel.of(direct).compute(x1, x2);
+            AnalyticKernel.Kernels b = AnalyticKernel.of(identity).compute(x1, x2);
+            Compare.assertClose("NTK, " + p, a.ntk(), b.ntk(), Tolerances.FP64);
+            Compare.assertClose("NNGP, " + p, a.nngp(), b.nngp(), Tolerances.FP64);
+        }
+    }
+
+    @Test
+    void anActivationWhoseInputIsNotGaussianIsRefusedNamingIt() {
+        UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class, () -> AnalyticKernel.of(
+                Architecture.of(Shape.flat(3), Parameterization.NTK, Layer.dense(4, 1, 0),
+                        Layer.activation(Activation.RELU), Layer.activation(Activation.ERF), Layer.dense(1, 1, 0))));
+        assertEquals(2, e.layerIndex());
+        assertTrue(e.getMessage().startsWith("layer 2 (erf) does not follow a dense layer"), e.getMessage());
+        e = assertThrows(UnsupportedLayerException.class, () -> AnalyticKernel.of(Architecture.of(Shape.flat(3),
+                Parameterization.NTK, Layer.activation(Activation.TANH), Layer.dense(1, 1, 0))));
+        assertEquals(0, e.layerIndex());
     }
 
     @Test
