@@ -109,7 +109,7 @@ final class CpuPreparedModel<A> extends PreparedModel {
 
     /** b^l ← b^l − η·g (fp64 and the working s_l·b^l); returns ‖b^l − b^l_0‖² (0 without bias). */
     private double updateBias(int l, double lr) {
-        if (!theta.architecture().bias()) {
+        if (!theta.architecture().hasBias(l)) {
             return 0;
         }
         double[] b = theta.bias(l);

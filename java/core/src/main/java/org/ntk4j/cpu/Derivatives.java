@@ -82,7 +82,7 @@ final class Derivatives<A> {
                         for (int i = 0; i < width; i++) {
                             double d = ar.get(delta, q * width + i);
                             ar.scaleToDouble(out, (int) (rowStart + wOff + (long) i * in), hAug, r * wa, in, d);
-                            if (net.bias) {
+                            if (net.bias[l]) {
                                 out[(int) (rowStart + bOff + i)] = ar.round(d * ar.get(hAug, r * wa + in));
                             }
                         }
@@ -163,7 +163,7 @@ final class Derivatives<A> {
                     ar.pool.parallelFor(ti, in, (q0, q1) -> ar.accumulate(grad, dst + q0 * in, tmp, q0 * in,
                             (q1 - q0) * in));
                 }
-                if (net.bias) {
+                if (net.bias[l]) {
                     int bOff = (int) net.arch.biasOffset(l);
                     for (int i = 0; i < width; i++) {
                         double sum = 0;

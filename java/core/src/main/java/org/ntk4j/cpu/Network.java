@@ -1,19 +1,23 @@
 package org.ntk4j.cpu;
 
+import java.util.List;
 import org.ntk4j.Matrix;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
+import org.ntk4j.model.UnsupportedLayerException;
 
 /**
- * A dense MLP's parameters in the working precision (converted once per call from the fp64 {@link Parameters}, so
+ * A chain of dense layers — {@code Dense (φ? Dense)*}, each dense layer with its own σ_w, σ_b and bias, at most one
+ * activation between two dense layers (none reads as the identity) and none after the last — with its parameters in the working precision (converted once per call from the fp64 {@link Parameters}, so
  * every backend starts from identical values — or kept between calls by a {@link CpuPreparedModel}, which updates
  * them in place), with the batched forward pass and the batched backpropagation of every output's δ.
  */
 final class Network<A> {
     final Arith<A> ar;
     final Architecture arch;
-    final Activation act;
+    /** φ_l applied to z^l before dense layer l reads it, l = 1 … L-1 (entry 0 unused): identity where none. */
+    final Activation[] act;
     /** L, the number of dense layers. */
     final int layers;
     /** O. */
@@ -25,7 +29,8 @@ final class Network<A> {
     /** c_l and s_l (s_l = 0 without bias). */
     final double[] c;
     final double[] s;
-    final boolean bias;
+    /** Whether dense layer l has a bias. */
+    final boolean[] bias;
     /** W^l, row-major (n_{l+1}, n_l). */
     private final A[] w;
     /** s_l·b^l rounded, or null without bias. */
@@ -35,11 +40,11 @@ final class Network<A> {
     Network(Arith<A> ar, Parameters p) {
         this.ar = ar;
         this.arch = p.architecture();
-        this.act = arch.activation();
         this.layers = arch.layers();
+        this.act = activations(arch);
         this.outputs = arch.outputDim();
         this.n = arch.widths();
-        this.bias = arch.bias();
+        this.bias = new boolean[layers];
         int mw = 0;
         for (int l = 1; l <= layers; l++) {
             mw = Math.max(mw, n[l]);
@@ -53,9 +58,10 @@ final class Network<A> {
         for (int l = 0; l < layers; l++) {
             c[l] = arch.weightScale(l);
             s[l] = arch.biasScale(l);
+            bias[l] = arch.hasBias(l);
             w[l] = ar.matrix(n[l + 1], n[l]);
             ar.fromDouble(p.weights(l), 0, w[l], 0, p.weights(l).length);
-            if (bias) {
+            if (bias[l]) {
                 if (tmp == null || tmp.length < n[l + 1]) {
                     tmp = new double[n[l + 1]];
                 }
@@ -69,6 +75,35 @@ final class Network<A> {
         }
     }
 
+    /**
+     * φ_1 … φ_{L-1} of a dense chain.
+     *
+     * @throws UnsupportedLayerException naming a layer that is not dense, a second activation between two dense
+     *                                   layers, or an activation after the last one
+     */
+    static Activation[] activations(Architecture arch) {
+        int layers = arch.layers();
+        Activation[] act = new Activation[layers];
+        for (int l = 0; l <= layers; l++) {
+            if (l < layers) {
+                arch.dense(l);
+            }
+            List<Activation> before = arch.activationsBefore(l);
+            int first = l == 0 ? 0 : arch.sequenceIndex(l - 1) + 1;
+            if (l == 0 && !before.isEmpty() || l == layers && !before.isEmpty() || before.size() > 1) {
+                int i = l == 0 || l == layers ? first : first + 1;
+                throw new UnsupportedLayerException(i, arch.sequence().get(i), l == 0 ? "comes before the first dense"
+                        + " layer; the cpu backend runs dense layers with at most one activation between two of them"
+                        : l == layers ? "comes after the last dense layer; the cpu backend's output is a dense layer's"
+                        : "is a second activation between two dense layers; the cpu backend runs at most one");
+            }
+            if (l > 0 && l < layers) {
+                act[l] = before.isEmpty() ? Activation.IDENTITY : before.getFirst();
+            }
+        }
+        return act;
+    }
+
     A weights(int l) {
         return w[l];
     }
@@ -80,7 +115,7 @@ final class Network<A> {
 
     /** s_l·b^l ← s_l·b rounded (as the constructor forms it). */
     void setBias(int l, double[] b) {
-        if (!bias) {
+        if (!bias[l]) {
             return;
         }
         double[] tmp = new double[n[l + 1]];
@@ -145,6 +180,7 @@ final class Network<A> {
             ar.gemmABt(rows, out, in, c[l], a.h[l], 0, in, w[l], 0, in, 0.0, z, 0, out);
             A bl = sb[l];
             A dl = hidden ? a.d[l + 1] : null;
+            Activation phi = hidden ? act[l + 1] : null;
             if (bl != null || hidden) {
                 ar.pool.parallelFor(rows, (long) out * (hidden ? 16 : 1), (r0, r1) -> {
                     for (int r = r0; r < r1; r++) {
@@ -152,7 +188,7 @@ final class Network<A> {
                             ar.add(z, r * out, bl, out);
                         }
                         if (hidden) {
-                            ar.activate(act, z, r * out, z, dl, r * out, out);
+                            ar.activate(phi, z, r * out, z, dl, r * out, out);
                         }
                     }
                 });
@@ -282,7 +318,7 @@ final class Network<A> {
 
     /** Columns of layer l's parameter block in the augmented view [W^l | b^l]: n_l, plus one with bias. */
     int augmentedWidth(int l) {
-        return n[l] + (bias ? 1 : 0);
+        return n[l] + (bias[l] ? 1 : 0);
     }
 
     /**
@@ -297,7 +333,7 @@ final class Network<A> {
         ar.pool.parallelFor(rows, in, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 ar.scale(out, r * wa, h, r * in, in, cl);
-                if (bias) {
+                if (bias[l]) {
                     ar.set(out, r * wa + in, sl);
                 }
             }

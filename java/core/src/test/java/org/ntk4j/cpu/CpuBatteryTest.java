@@ -16,6 +16,7 @@ import org.ntk4j.Tensor;
 import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.Bars;
 import org.ntk4j.testing.Compare;
+import org.ntk4j.testing.LayerSequences;
 import org.ntk4j.testing.NtkCase;
 import org.ntk4j.testing.NtkCases;
 import org.ntk4j.testing.Tolerances;
@@ -60,6 +61,17 @@ class CpuBatteryTest {
 
     @Property(tries = 200)
     void everyVariantMatchesTheReference(@ForAll("cases") NtkCase c) {
+        checkAgainstReference(c, MAIN);
+    }
+
+    @Provide
+    Arbitrary<NtkCase> sequences() {
+        return NtkCases.layerSequences(LayerSequences.Form.DENSE_CHAIN);
+    }
+
+    /** Dense chains that are not MLPs: per-layer σ_w/σ_b and bias, mixed activations, dense after dense. */
+    @Property(tries = 80)
+    void layerSequencesMatchTheReference(@ForAll("sequences") NtkCase c) {
         checkAgainstReference(c, MAIN);
     }
 

@@ -89,17 +89,12 @@ public final class Compare {
 
     /**
      * The cancellation-free size of f(x): the forward pass run on absolute values, u^{l+1} = c_l·|W^l|·g^l +
-     * s_l·|b^l| with g^0 = |x| and g^l = L_φ·u^l (L_φ = max|φ'|), the usual running bound on how far rounding
+     * s_l·|b^l| with g^0 = |x| and g^l = L_φ·u^l (L_φ = max|φ'| of the activations after dense layer l-1), the usual running bound on how far rounding
      * in each sum can move the output. Where f is a sum of terms that cancel, this, not |f|, is what an fp32
      * forward pass can be held to.
      */
     public static double[] forwardScale(org.ntk4j.model.Parameters p, Matrix x) {
         org.ntk4j.model.Architecture a = p.architecture();
-        double lip = switch (a.activation()) {
-            case ERF -> 2 / Math.sqrt(Math.PI);
-            case GELU -> 1.13;
-            default -> 1.0;
-        };
         int o = a.outputDim();
         double[] out = new double[x.rows() * o];
         for (int n = 0; n < x.rows(); n++) {
@@ -116,9 +111,13 @@ public final class Compare {
                     for (int j = 0; j < in; j++) {
                         acc += Math.abs(w[i * in + j]) * g[j];
                     }
-                    u[i] = a.weightScale(l) * acc + (a.bias() ? a.biasScale(l) * Math.abs(p.bias(l)[i]) : 0);
-                    if (l + 1 < a.layers()) {
-                        u[i] *= lip;
+                    u[i] = a.weightScale(l) * acc + (a.hasBias(l) ? a.biasScale(l) * Math.abs(p.bias(l)[i]) : 0);
+                    for (org.ntk4j.model.Activation phi : a.activationsBefore(l + 1)) {
+                        u[i] *= switch (phi) {
+                            case ERF -> 2 / Math.sqrt(Math.PI);
+                            case GELU -> 1.13;
+                            default -> 1.0;
+                        };
                     }
                 }
                 g = u;

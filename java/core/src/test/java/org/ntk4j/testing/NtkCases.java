@@ -47,4 +47,24 @@ public final class NtkCases {
                         n2 == 0 ? null : NtkCase.gaussianInputs(n2, arch.inputDim(), seed ^ 0x52L),
                         mode));
     }
+
+    /**
+     * Cases over random layer sequences ({@link LayerSequences}) that are not MLPs: odd widths, per-layer σ and
+     * bias, mixed activations; N1/N2 1–9, symmetric and cross, every mode.
+     *
+     * @param form which sequences the backend under test runs
+     * @return the cases
+     */
+    public static Arbitrary<NtkCase> layerSequences(LayerSequences.Form form) {
+        return Combinators.combine(
+                Arbitraries.longs(),
+                Arbitraries.integers().between(1, 9),
+                Arbitraries.integers().between(0, 9),
+                Arbitraries.of(NtkMode.class))
+                .as((seed, n1, n2, mode) -> {
+                    Architecture arch = LayerSequences.random(seed, form, false);
+                    return new NtkCase(arch, seed, NtkCase.gaussianInputs(n1, arch.inputDim(), seed ^ 0x53L),
+                            n2 == 0 ? null : NtkCase.gaussianInputs(n2, arch.inputDim(), seed ^ 0x54L), mode);
+                });
+    }
 }
