@@ -40,10 +40,12 @@ public final class NetworkCurvature {
      * @param params the network; its arrays are shared, not copied (do not change them while this object is in use)
      * @param x      the inputs, (N, d); kept by reference
      * @throws InvalidInputException when an argument is invalid
+     * @throws org.ntk4j.model.UnsupportedLayerException naming the first layer of a sequence that is not an MLP with
+     *                                                   one activation and one σ_w, σ_b
      */
     public NetworkCurvature(Parameters params, Matrix x) {
         Validation.requireParameters(params);
-        this.arch = params.architecture();
+        this.arch = params.architecture().requireUniformMlp("the network's curvature");
         Validation.requireInputs(arch, x, "x");
         this.params = params;
         this.n = x.rows();
