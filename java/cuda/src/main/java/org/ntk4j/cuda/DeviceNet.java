@@ -17,8 +17,12 @@ final class DeviceNet implements AutoCloseable {
     private final KernelLaunches k;
     private final KernelLaunches.Elem elem;
 
-    /** Allocates (values undefined until an upload). */
+    /**
+     * Allocates (values undefined until an upload). The kernels run MLPs with one activation and one σ_w, σ_b: any
+     * other sequence is refused here, before anything is allocated, naming its first layer that breaks that form.
+     */
     DeviceNet(CudaDevice dev, KernelLaunches k, KernelLaunches.Elem elem, Architecture a, boolean transposes) {
+        a.requireUniformMlp("the cuda backend");
         this.dev = dev;
         this.k = k;
         this.elem = elem;
