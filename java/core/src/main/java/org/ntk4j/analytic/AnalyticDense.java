@@ -35,8 +35,8 @@ final class AnalyticDense implements AnalyticLayer {
                     for (int j = s.symmetric ? i : 0; j < n2; j++) {
                         int p = i * n2 + j;
                         double dot = k[p];
-                        k[p] = sw2 * dot / width + sb2;
-                        t[p] = standard ? dot + one : k[p];
+                        k[p] = inputCovariance(dot);
+                        t[p] = inputNtk(dot, k[p]);
                     }
                 }
             });
@@ -48,10 +48,8 @@ final class AnalyticDense implements AnalyticLayer {
                 for (int i = from; i < to; i++) {
                     for (int j = s.symmetric ? i : 0; j < n2; j++) {
                         int p = i * n2 + j;
-                        double kij = k[p];
-                        double next = sw2 * kij + sb2;
-                        double chain = kd == null ? sw2 * t[p] : sw2 * kd[p] * t[p];
-                        t[p] = (standard ? width * kij + one : next) + chain;
+                        double next = sw2 * k[p] + sb2;
+                        t[p] = ntk(k[p], next, kd, p, t[p]);
                         k[p] = next;
                     }
                 }
@@ -70,16 +68,15 @@ final class AnalyticDense implements AnalyticLayer {
             double[] t = new double[k.length];
             for (int i = 0; i < k.length; i++) {
                 double q = k[i];
-                k[i] = sw2 * q / width + sb2;
-                t[i] = standard ? q + one : k[i];
+                k[i] = inputCovariance(q);
+                t[i] = inputNtk(q, k[i]);
             }
             s.t = t;
         } else {
             double[] t = s.t;
             for (int i = 0; i < k.length; i++) {
                 double next = sw2 * k[i] + sb2;
-                double chain = s.kd == null ? sw2 * t[i] : sw2 * s.kd[i] * t[i];
-                t[i] = (standard ? width * k[i] + one : next) + chain;
+                t[i] = ntk(k[i], next, s.kd, i, t[i]);
                 k[i] = next;
             }
         }
@@ -88,11 +85,27 @@ final class AnalyticDense implements AnalyticLayer {
         s.input = false;
     }
 
+    /** Σ' = σ_w²·x·x'/d + σ_b² from the raw inputs' dot product. */
+    private double inputCovariance(double dot) {
+        return sw2 * dot / width + sb2;
+    }
+
+    /** Θ' on the raw input: Σ' (ntk) or x·x' + 1 (standard). */
+    private double inputNtk(double dot, double covariance) {
+        return standard ? dot + one : covariance;
+    }
+
+    /** Θ' = (Σ' or n_in·K + 1) + σ_w²·K̇·Θ, in the recursion's order (K̇ = 1 when no activation is pending). */
+    private double ntk(double k, double next, double[] kd, int p, double t) {
+        double chain = kd == null ? sw2 * t : sw2 * kd[p] * t;
+        return (standard ? width * k + one : next) + chain;
+    }
+
     /** σ_w²·K(x, x)/d + σ_b² on the raw input (K = x·x), σ_w²·K(x, x) + σ_b² after a layer. */
     private double[] selfCovariances(double[] kSelf, boolean input) {
         double[] out = new double[kSelf.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = input ? sw2 * kSelf[i] / width + sb2 : sw2 * kSelf[i] + sb2;
+            out[i] = input ? inputCovariance(kSelf[i]) : sw2 * kSelf[i] + sb2;
         }
         return out;
     }

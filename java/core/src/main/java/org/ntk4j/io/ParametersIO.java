@@ -165,6 +165,11 @@ public final class ParametersIO {
             Layers layers = layers(file, a);
             Settings asked = new Settings(activation, parameterization, sigmaW, sigmaB, layers.anyBias());
             Optional<Stored> stored = stored(file, a, layers);
+            if (stored.isPresent() && layers.count() == 1) {
+                // a single dense layer has no activation: any activation asked for describes the same network
+                asked = new Settings(stored.get().settings().activation(), parameterization, sigmaW, sigmaB,
+                        layers.anyBias());
+            }
             if (stored.isPresent() && !stored.get().settings().sameAs(asked)) {
                 throw new InvalidInputException(file + " was saved with " + stored.get().settings().describe()
                         + ", not " + asked.describe() + ": the same weights would be another network");

@@ -106,6 +106,16 @@ class ParametersIOTest {
     }
 
     @Test
+    void aSingleDenseLayerLoadsWithAnyActivationAskedFor() throws IOException {
+        Architecture arch = Architecture.builder(3).output(2).activation(Activation.TANH).sigmaB(0.5).build();
+        Path f = dir.resolve("linear.npz");
+        ParametersIO.save(Parameters.init(arch, 2), f);
+        assertEquals(arch, ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1.0, 0.5).architecture());
+        assertThrows(InvalidInputException.class, () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK,
+                1.5, 0.5));
+    }
+
+    @Test
     void version1SettingsStillRead() throws IOException {
         Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("W0", random(5, 3, 1, false));
