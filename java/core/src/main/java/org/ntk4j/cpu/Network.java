@@ -86,18 +86,18 @@ final class Network<A> {
         Activation[] act = new Activation[layers];
         for (int l = 0; l <= layers; l++) {
             if (l < layers) {
-                arch.dense(l);
+                arch.dense(l); // refuses, naming it, a layer with parameters that is not dense
             }
             List<Activation> before = arch.activationsBefore(l);
-            int first = l == 0 ? 0 : arch.sequenceIndex(l - 1) + 1;
-            if (l == 0 && !before.isEmpty() || l == layers && !before.isEmpty() || before.size() > 1) {
-                int i = l == 0 || l == layers ? first : first + 1;
-                throw new UnsupportedLayerException(i, arch.sequence().get(i), l == 0 ? "comes before the first dense"
-                        + " layer; the cpu backend runs dense layers with at most one activation between two of them"
+            boolean end = l == 0 || l == layers;
+            if (before.size() > (end ? 0 : 1)) {
+                int i = (l == 0 ? 0 : arch.sequenceIndex(l - 1) + 1) + (end ? 0 : 1);
+                throw new UnsupportedLayerException(i, arch.sequence().get(i), l == 0
+                        ? "comes before the first dense layer; the cpu backend starts with a dense layer"
                         : l == layers ? "comes after the last dense layer; the cpu backend's output is a dense layer's"
                         : "is a second activation between two dense layers; the cpu backend runs at most one");
             }
-            if (l > 0 && l < layers) {
+            if (!end) {
                 act[l] = before.isEmpty() ? Activation.IDENTITY : before.getFirst();
             }
         }
