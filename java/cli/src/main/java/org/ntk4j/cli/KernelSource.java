@@ -81,8 +81,8 @@ final class KernelSource implements AutoCloseable {
      * parameterization), computed in fp64; {@code float32Output} says the file rounds it to float32.
      */
     static KernelSource analytic(Architecture arch, KernelKind kind, boolean float32Output) {
-        String description = "infinite-width " + arch.activation().id() + " " + kind.name() + ", " + arch.layers()
-                + " layers, computed in fp64" + (float32Output ? ", rounded to float32" : "");
+        String description = "infinite-width " + kind.name() + " of " + arch.spec() + ", computed in fp64"
+                + (float32Output ? ", rounded to float32" : "");
         // per pair: the per-output NNGP and NTK matrices and the layer recursion's scratch
         return new KernelSource(AnalyticKernel.of(arch).kernelFunction(kind), description, 64L * arch.layers(), 48,
                 null);

@@ -113,9 +113,9 @@ public final class AnalyticKernel {
         if (kind == null) {
             throw new InvalidInputException("kernel kind must be given");
         }
-        return KernelFunction.of(kind, arch.inputDim(), arch.outputDim(), "infinite-width " + arch.activation().id()
-                + " " + kind.name() + ", " + arch.layers() + " layers, fp64", (x1, x2, mode) -> kind == KernelKind.NTK
-                        ? ntk(x1, x2, mode) : nngp(x1, x2, mode));
+        return KernelFunction.of(kind, arch.inputDim(), arch.outputDim(), "infinite-width " + kind.name() + " of "
+                + arch.spec() + ", fp64", (x1, x2, mode) -> kind == KernelKind.NTK ? ntk(x1, x2, mode)
+                        : nngp(x1, x2, mode));
     }
 
     /**

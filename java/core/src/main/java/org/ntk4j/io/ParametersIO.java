@@ -103,9 +103,53 @@ public final class ParametersIO {
                 arrays.put("b" + l, new Tensor(new int[] {a.biasCount(l)}, p.bias(l)));
             }
         }
-        String json = String.format(Locale.ROOT, "{\"format\": \"%s\", \"version\": %d, \"parameterization\": \"%s\","
+        Npz.write(file, arrays, Map.of(ARCHITECTURE, architectureJson(a).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * The architecture as {@code architecture.json} stores it: the format, its version, the parameterization and
+     * the layer sequence ({@link Architecture#spec()}). The one serialised form of an architecture, also for
+     * shipping one to another process ({@link #architecture(String)} reads it back).
+     *
+     * @param a the architecture
+     * @return the JSON text, one line
+     */
+    public static String architectureJson(Architecture a) {
+        return String.format(Locale.ROOT, "{\"format\": \"%s\", \"version\": %d, \"parameterization\": \"%s\","
                 + " \"architecture\": \"%s\"}\n", FORMAT, VERSION, a.parameterization().id(), a.spec());
-        Npz.write(file, arrays, Map.of(ARCHITECTURE, json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * The architecture in a description {@link #architectureJson} wrote.
+     *
+     * @param json the JSON text
+     * @return the architecture, equal to the one written
+     * @throws InvalidInputException when the text is not such a description (of this version)
+     */
+    public static Architecture architecture(String json) {
+        try {
+            Map<String, Object> m = description(json, ARCHITECTURE);
+            if ((Double) m.get("version") != VERSION) {
+                throw new NpyFormatException(ARCHITECTURE, "version " + m.get("version") + " holds no layer sequence");
+            }
+            return Architecture.parse(string(m, "architecture", ARCHITECTURE),
+                    Parameterization.parse(string(m, "parameterization", ARCHITECTURE)));
+        } catch (NpyFormatException e) {
+            throw new InvalidInputException(e.getMessage());
+        }
+    }
+
+    /** The description's members, once its format and version are ones this ntk4j reads. */
+    private static Map<String, Object> description(String text, String where) throws NpyFormatException {
+        Map<String, Object> m = FlatJson.parse(text, where);
+        if (!FORMAT.equals(m.get("format"))) {
+            throw new NpyFormatException(where, "not an ntk4j parameter description (format " + m.get("format") + ")");
+        }
+        if (!(m.get("version") instanceof Double v) || (v != 1 && v != VERSION)) {
+            throw new NpyFormatException(where, "version " + m.get("version") + " is not one this ntk4j reads (1, "
+                    + VERSION + ")");
+        }
+        return m;
     }
 
     /**
@@ -325,15 +369,8 @@ public final class ParametersIO {
             return Optional.empty();
         }
         String text = new String(a.bytes(ARCHITECTURE, 1 << 20), StandardCharsets.UTF_8);
-        Map<String, Object> m = FlatJson.parse(text, file + ":" + ARCHITECTURE);
         String where = file + ":" + ARCHITECTURE;
-        if (!FORMAT.equals(m.get("format"))) {
-            throw new NpyFormatException(where, "not an ntk4j parameter description (format " + m.get("format") + ")");
-        }
-        if (!(m.get("version") instanceof Double v) || (v != 1 && v != VERSION)) {
-            throw new NpyFormatException(where, "version " + m.get("version") + " is not one this ntk4j reads (1, "
-                    + VERSION + ")");
-        }
+        Map<String, Object> m = description(text, where);
         try {
             Parameterization parameterization = Parameterization.parse(string(m, "parameterization", where));
             if ((Double) m.get("version") == VERSION) {

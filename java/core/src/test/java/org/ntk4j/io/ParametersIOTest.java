@@ -238,4 +238,17 @@ class ParametersIOTest {
         NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npz.read(f));
         assertTrue(e.getMessage().contains("corrupt member W0"), e.getMessage());
     }
+
+    @Test
+    void theArchitectureJsonReadsBackAsTheSameArchitectureAndNothingElseDoes() {
+        Architecture seq = Architecture.of(org.ntk4j.model.Shape.flat(4), Parameterization.STANDARD,
+                org.ntk4j.model.Layer.dense(9, 1.25, 0.1), org.ntk4j.model.Layer.activation(Activation.TANH),
+                org.ntk4j.model.Layer.denseNoBias(3, 0.8));
+        String json = ParametersIO.architectureJson(seq);
+        assertEquals(seq, ParametersIO.architecture(json));
+        for (String bad : new String[] {"{}", "{\"format\": \"other\", \"version\": 2}",
+                json.replace("\"version\": 2", "\"version\": 1"), "not json"}) {
+            assertThrows(org.ntk4j.InvalidInputException.class, () -> ParametersIO.architecture(bad), bad);
+        }
+    }
 }

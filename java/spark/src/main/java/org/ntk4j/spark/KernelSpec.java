@@ -13,9 +13,8 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
-import org.ntk4j.model.Activation;
+import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Architecture;
-import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 
 /**
@@ -29,18 +28,8 @@ import org.ntk4j.model.Parameters;
 public final class KernelSpec implements SerializableKernel {
     private static final long serialVersionUID = 1L;
 
-    /** The layer widths, input d first, output O last. */
-    private final int[] widths;
-    /** The hidden layers' activation. */
-    private final Activation activation;
-    /** NTK or standard parameterization. */
-    private final Parameterization parameterization;
-    /** σ_w, the weights' scale. */
-    private final double sigmaW;
-    /** σ_b, the biases' scale (unused without biases). */
-    private final double sigmaB;
-    /** Whether the layers have biases. */
-    private final boolean bias;
+    /** The architecture as ParametersIO's architecture.json writes it: the one serialised form of a network. */
+    private final String architecture;
     /** Every parameter in the order of {@link Parameters#toFlat()}; null for the infinite-width kernel. */
     private final double[] flatParameters;
     /** The NTK or the NNGP. */
@@ -54,15 +43,12 @@ public final class KernelSpec implements SerializableKernel {
     /** Where it runs: auto, cpu, cuda or reference; "analytic" for the infinite-width kernel. */
     private final String device;
     private transient Parameters parameters;
+    private transient Architecture arch;
 
     private KernelSpec(Architecture a, double[] flat, KernelKind kind, NtkMode mode, Precision precision,
                        Implementation impl, String device) {
-        this.widths = a.widths();
-        this.activation = a.activation();
-        this.parameterization = a.parameterization();
-        this.sigmaW = a.sigmaW();
-        this.sigmaB = a.sigmaB();
-        this.bias = a.bias();
+        this.architecture = ParametersIO.architectureJson(a);
+        this.arch = a;
         this.flatParameters = flat;
         this.kind = kind;
         this.mode = mode;
@@ -141,21 +127,15 @@ public final class KernelSpec implements SerializableKernel {
     }
 
     /**
-     * The network's architecture, rebuilt from the fields shipped with the spec.
+     * The network's architecture, read from the description shipped with the spec (once per deserialized copy).
      *
-     * @return a new architecture equal to the one given at creation
+     * @return an architecture equal to the one given at creation
      */
-    public Architecture architecture() {
-        Architecture.Builder b = Architecture.builder(widths[0]);
-        int[] hidden = java.util.Arrays.copyOfRange(widths, 1, widths.length - 1);
-        b.hidden(hidden).output(widths[widths.length - 1]).activation(activation).parameterization(parameterization)
-                .sigmaW(sigmaW);
-        if (bias) {
-            b.sigmaB(sigmaB);
-        } else {
-            b.noBias();
+    public synchronized Architecture architecture() {
+        if (arch == null) {
+            arch = ParametersIO.architecture(architecture);
         }
-        return b.build();
+        return arch;
     }
 
     /**
@@ -215,12 +195,12 @@ public final class KernelSpec implements SerializableKernel {
 
     @Override
     public int outputDim() {
-        return widths[widths.length - 1];
+        return architecture().outputDim();
     }
 
     @Override
     public int inputDim() {
-        return widths[0];
+        return architecture().inputDim();
     }
 
     @Override
@@ -240,11 +220,8 @@ public final class KernelSpec implements SerializableKernel {
 
     @Override
     public String description() {
-        StringBuilder w = new StringBuilder();
-        for (int i = 0; i < widths.length; i++) {
-            w.append(i == 0 ? "" : "-").append(widths[i]);
-        }
-        String model = w + " " + activation.id() + " " + parameterization.name().toLowerCase(Locale.ROOT);
+        Architecture a = architecture();
+        String model = a.spec() + " " + a.parameterization().id();
         String m = mode.name().toLowerCase(Locale.ROOT);
         return isAnalytic() ? "infinite-width " + m + " " + kind.name() + " of " + model + " (fp64, stored "
                 + (float32() ? "float32)" : "float64)")
@@ -255,9 +232,7 @@ public final class KernelSpec implements SerializableKernel {
     @Override
     public void digest(MessageDigest md) {
         md.update(description().getBytes(StandardCharsets.UTF_8));
-        ByteBuffer b = ByteBuffer.allocate(16);
-        b.putDouble(sigmaW).putDouble(sigmaB);
-        md.update(b.array());
+        md.update(architecture.getBytes(StandardCharsets.UTF_8));
         if (flatParameters != null) {
             ByteBuffer p = ByteBuffer.allocate(8 * 4096);
             for (int i = 0; i < flatParameters.length; i++) {

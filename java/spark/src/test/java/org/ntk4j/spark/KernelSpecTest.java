@@ -22,7 +22,10 @@ import org.ntk4j.Precision;
 import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Layer;
+import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
+import org.ntk4j.model.Shape;
 import org.ntk4j.testing.NtkCase;
 
 /** The serializable kernel description: every kernel of core, the same after the trip to an executor. */
@@ -49,6 +52,28 @@ class KernelSpecTest {
         assertTrue(nngp.description().contains("NNGP"), nngp.description());
         assertFalse(java.util.Arrays.equals(digest(ntk), digest(nngp)), "the kind is part of the tiles' identity");
         assertArrayEquals(digest(nngp), digest(roundTrip(nngp)));
+    }
+
+    @Test
+    void aLayerSequenceThatIsNoUniformMlpTravelsAsArchitectureJson() throws Exception {
+        // Per-layer σ_w, σ_b and two activations: no widths-plus-one-activation record can describe it.
+        Architecture seq = Architecture.of(Shape.flat(6), Parameterization.NTK, Layer.dense(8, 1.3, 0.2),
+                Layer.activation(Activation.RELU), Layer.dense(7, 0.7, 0.05), Layer.activation(Activation.ERF),
+                Layer.dense(2, 1.1, 0.0));
+        KernelSpec inf = roundTrip(KernelSpec.analytic(seq, NtkMode.FULL, false));
+        assertEquals(seq, inf.architecture());
+        assertEquals(AnalyticKernel.of(seq).ntk(X1, X2, NtkMode.FULL), inf.compute(X1, X2));
+        Parameters p = Parameters.init(seq, 3);
+        KernelSpec emp = roundTrip(KernelSpec.empirical(p, NtkMode.TRACE, Precision.FP64, Implementation.AUTO,
+                "reference"));
+        try (Ntk ref = Ntk.builder().backend("reference").open()) {
+            assertEquals(ref.kernel(p, X1, X2, NtkMode.TRACE), emp.compute(X1, X2));
+        }
+        assertTrue(emp.description().contains(seq.spec()), emp.description());
+        KernelSpec otherSigma = KernelSpec.analytic(Architecture.of(Shape.flat(6), Parameterization.NTK,
+                Layer.dense(8, 1.3, 0.2), Layer.activation(Activation.RELU), Layer.dense(7, 0.7, 0.05),
+                Layer.activation(Activation.ERF), Layer.dense(2, 1.1 + 1e-12, 0.0)), NtkMode.FULL, false);
+        assertFalse(java.util.Arrays.equals(digest(inf), digest(otherSigma)), "σ_w is part of the identity");
     }
 
     private static byte[] digest(KernelSpec k) throws NoSuchAlgorithmException {
