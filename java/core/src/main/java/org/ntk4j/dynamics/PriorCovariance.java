@@ -1,7 +1,12 @@
 package org.ntk4j.dynamics;
 
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.KernelFunction;
+import org.ntk4j.KernelKind;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
+import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
 
 /**
  * The covariance of the network's outputs at initialisation (the NNGP K) on the blocks a predictive covariance
@@ -29,5 +34,33 @@ public record PriorCovariance(Matrix train, Matrix testTrain, Matrix test) {
                     + train.rows() + "×" + train.cols() + ", test-train " + testTrain.rows() + "×" + testTrain.cols()
                     + ", test " + test.rows() + "×" + test.cols());
         }
+    }
+
+    /**
+     * The three blocks from an NNGP kernel function (e.g. {@code AnalyticKernel.of(arch).kernelFunction(NNGP)}), in
+     * the matrix layout of a trace-mode or full kernel.
+     *
+     * @param nngp   the NNGP; its kind must be {@link KernelKind#NNGP}
+     * @param xTrain the training inputs, (N, d)
+     * @param xTest  the test inputs, (Nt, d)
+     * @param mode   TRACE for (N, N)-shaped blocks, FULL for (N·O, N·O)-shaped ones
+     * @return the blocks
+     * @throws InvalidInputException when the function is not an NNGP, the mode is DIAGONAL or an input is invalid
+     */
+    public static PriorCovariance of(KernelFunction nngp, Matrix xTrain, Matrix xTest, NtkMode mode) {
+        if (nngp == null || nngp.kind() != KernelKind.NNGP) {
+            throw new InvalidInputException("the prior covariance comes from an NNGP kernel function, got "
+                    + (nngp == null ? "none" : nngp.kind()));
+        }
+        if (mode != NtkMode.TRACE && mode != NtkMode.FULL) {
+            throw new InvalidInputException("the prior covariance is laid out as a trace-mode or full kernel, not "
+                    + mode);
+        }
+        return new PriorCovariance(matrix(nngp.kernel(xTrain, mode)), matrix(nngp.kernel(xTest, xTrain, mode)),
+                matrix(nngp.kernel(xTest, mode)));
+    }
+
+    private static Matrix matrix(Tensor k) {
+        return k.rank() == 2 ? k.asMatrix() : KernelLayout.fullToMatrix(k);
     }
 }

@@ -45,6 +45,21 @@ class PredictiveCovarianceTest {
     }
 
     @Test
+    void thePriorFromAnNngpKernelFunctionHasTheBlocksInTheKernelsLayout() {
+        for (NtkMode mode : new NtkMode[] {NtkMode.TRACE, NtkMode.FULL}) {
+            PriorCovariance p = PriorCovariance.of(INF.kernelFunction(org.ntk4j.KernelKind.NNGP), X, XT, mode);
+            PriorCovariance q = nngp(mode);
+            assertEquals(q.train(), p.train());
+            assertEquals(q.testTrain(), p.testTrain());
+            assertEquals(q.test(), p.test());
+        }
+        assertThrows(InvalidInputException.class,
+                () -> PriorCovariance.of(INF.kernelFunction(org.ntk4j.KernelKind.NTK), X, XT, NtkMode.TRACE));
+        assertThrows(InvalidInputException.class,
+                () -> PriorCovariance.of(INF.kernelFunction(org.ntk4j.KernelKind.NNGP), X, XT, NtkMode.DIAGONAL));
+    }
+
+    @Test
     void nngpCovarianceIsTheGaussianProcessPosterior() {
         PriorCovariance k = nngp(NtkMode.TRACE);
         Matrix expected = minus(k.test(), times(k.testTrain(), times(DenseSolve.inverse(k.train()),
