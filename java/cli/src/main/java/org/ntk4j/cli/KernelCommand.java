@@ -83,6 +83,11 @@ final class KernelCommand extends BaseCommand {
         Matrix x1 = Inputs.examples(x1File, d, "X");
         boolean symmetric = x2File == null || OutputFile.sameFile(x1File, x2File);
         Matrix x2 = symmetric ? null : Inputs.examples(x2File, d, "X-test");
+        boolean fp32 = compute.precision != org.ntk4j.Precision.FP64;
+        Overflow.requireRepresentable(fp32, x1File.toString(), x1);
+        if (x2 != null) {
+            Overflow.requireRepresentable(fp32, x2File.toString(), x2);
+        }
         int n1 = x1.rows();
         int n2 = symmetric ? n1 : x2.rows();
         int o = params.architecture().outputDim();
@@ -96,7 +101,7 @@ final class KernelCommand extends BaseCommand {
         long fixed = 2L * 8 * ((long) x1.data().length + (x2 == null ? 0 : x2.data().length) + params.size());
         int[] shape = mode.shape(n1, n2, o);
         boolean float32 = compute.float32Output();
-        String advice = Overflow.advice(compute.precision != org.ntk4j.Precision.FP64, Overflow.largest(x1, x2),
+        Overflow.Advice advice = Overflow.advice(fp32, Overflow.largest(x1, x2),
                 params.architecture());
         // The output is claimed (and its space reserved) before the work: a second run writing the same file is
         // refused now, and a full disk shows now rather than hours later.
@@ -132,7 +137,8 @@ final class KernelCommand extends BaseCommand {
             }
             String master = SparkRun.kernel(spark.master, spark.tile, SparkRun.spec(compute, params, kind, mode), x1File,
                     symmetric ? null : x2File, tiles != null ? tiles : Path.of(spark.tiles), spark.tiles, out,
-                    quiet ? null : err(), this::info);
+                    quiet ? null : err(), this::info, Overflow.advice(compute.precision != org.ntk4j.Precision.FP64,
+                            Double.NaN, params.architecture()));
             out.commit();
             if (tiles != null) {
                 SparkRun.deleteTree(tiles);

@@ -16,9 +16,9 @@ final class Overflow {
      * Checks a block of a kernel whose rows start at example {@code i0} and columns at {@code j0} ({@code cols}
      * examples wide, {@code valuesPerPair} values each).
      */
-    static void checkKernel(double[] values, int i0, int j0, int cols, int valuesPerPair, String advice) {
+    static void checkKernel(double[] values, int i0, int j0, int cols, int valuesPerPair, Advice advice) {
         for (int k = 0; k < values.length; k++) {
-            if (!Double.isFinite(values[k])) {
+            if (!advice.representable(values[k])) {
                 int pair = k / valuesPerPair;
                 String at = "Θ[" + (i0 + pair / cols) + ", " + (j0 + pair % cols) + "]";
                 throw new UsageError(describe(values[k], "the kernel", at) + "; " + advice);
@@ -27,10 +27,10 @@ final class Overflow {
     }
 
     /** Checks a matrix of results (one row per example); {@code what} names it, e.g. "the predictions". */
-    static void checkRows(Matrix m, String what, String advice) {
+    static void checkRows(Matrix m, String what, Advice advice) {
         double[] d = m.data();
         for (int k = 0; k < d.length; k++) {
-            if (!Double.isFinite(d[k])) {
+            if (!advice.representable(d[k])) {
                 throw new UsageError(describe(d[k], what, "row " + k / m.cols() + ", column " + k % m.cols()) + "; "
                         + advice);
             }
@@ -40,14 +40,53 @@ final class Overflow {
     private static String describe(double v, String what, String at) {
         return Double.isNaN(v)
                 ? what + " has NaN at " + at + " although the inputs are finite (a value overflowed on the way)"
-                : what + " overflowed: " + at + " is " + v;
+                : what + " overflowed: " + at + " is " + v + (Double.isFinite(v) ? ", beyond float32's range" : "");
     }
 
-    /** What to change, given the precision, the largest input magnitude and the architecture's scales. */
-    static String advice(boolean fp32, double largestInput, Architecture arch) {
-        String scales = String.format(Locale.ROOT, "the inputs reach |x| = %.3g, σ_w = %.3g%s", largestInput,
+    /**
+     * What to change when a result overflows, and the precision results are written in: a value finite in fp64 but
+     * beyond 3.4e38 would be written as float32 infinity, so it counts as an overflow there.
+     */
+    record Advice(boolean float32, String text) {
+        boolean representable(double v) {
+            return Double.isFinite(v) && (!float32 || Math.abs(v) <= Float.MAX_VALUE);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    /**
+     * Refuses inputs whose squared norms overflow the precision: every kernel scales with xᵀx (the first layer's
+     * term), so such inputs can only give infinities, reported before any work with their real cause.
+     */
+    static void requireRepresentable(boolean fp32, String what, Matrix m) {
+        double limit = fp32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+        for (int i = 0; i < m.rows(); i++) {
+            double sq = 0;
+            double largest = 0;
+            for (int j = 0; j < m.cols(); j++) {
+                sq += m.get(i, j) * m.get(i, j);
+                largest = Math.max(largest, Math.abs(m.get(i, j)));
+            }
+            if (!(sq <= limit)) {
+                throw new UsageError(String.format(Locale.ROOT, "%s row %d reaches |x| = %.2e: its squared norm, which"
+                        + " every kernel scales with, overflows %s (above %.1e); %s", what, i, largest,
+                        fp32 ? "fp32" : "fp64", limit, fp32 ? "use --precision fp64 or rescale the inputs"
+                                : "rescale the inputs"));
+            }
+        }
+    }
+
+    /** What to change, given the precision, the largest input magnitude (NaN: not known here) and the scales. */
+    static Advice advice(boolean fp32, double largestInput, Architecture arch) {
+        String scales = String.format(Locale.ROOT, "%sσ_w = %.3g%s", Double.isNaN(largestInput) ? ""
+                : String.format(Locale.ROOT, "the inputs reach |x| = %.3g, ", largestInput),
                 arch.sigmaW(), arch.bias() ? String.format(Locale.ROOT, ", σ_b = %.3g", arch.sigmaB()) : "");
-        return (fp32 ? "use --precision fp64 (fp32 overflows above 3.4e38) or rescale" : "rescale") + " (" + scales + ")";
+        return new Advice(fp32, (fp32 ? "use --precision fp64 (fp32 overflows above 3.4e38) or rescale" : "rescale")
+                + " (" + scales + (arch.layers() > 20 ? ", " + arch.layers() + " layers" : "") + ")");
     }
 
     /** The largest |x| over the matrices given (nulls skipped). */

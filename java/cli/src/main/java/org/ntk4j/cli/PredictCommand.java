@@ -15,8 +15,8 @@ import org.ntk4j.KernelLayout;
 import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.LinearizedDynamics;
-import org.ntk4j.dynamics.NotPositiveDefiniteException;
 import org.ntk4j.dynamics.PriorCovariance;
+import org.ntk4j.dynamics.SingularSystemException;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.OutputFile;
 import org.ntk4j.model.Parameters;
@@ -133,13 +133,16 @@ final class PredictCommand extends BaseCommand {
         Matrix y = Inputs.targets(files.yFile, x.rows(), o);
         Matrix xt = Inputs.examples(files.xTestFile, d, "X-test");
         Matrix yt = files.yTestFile == null ? null : Inputs.targets(files.yTestFile, xt.rows(), o);
+        boolean fp32 = compute.precision != Precision.FP64;
+        Overflow.requireRepresentable(fp32, files.xFile.toString(), x);
+        Overflow.requireRepresentable(fp32, files.xTestFile.toString(), xt);
         long kernelValues = (long) x.rows() * x.rows() * (mode == NtkMode.FULL ? (long) o * o : 1);
         if (kernelValues > Integer.MAX_VALUE - 8) {
             throw new UsageError("the training kernel would have " + kernelValues + " values, more than one Java array"
                     + " holds, and prediction needs it whole: use fewer training examples"
                     + (mode == NtkMode.FULL ? " or --mode trace" : ""));
         }
-        String advice = Overflow.advice(compute.precision != Precision.FP64, Overflow.largest(x, y, xt),
+        Overflow.Advice advice = Overflow.advice(compute.precision != Precision.FP64, Overflow.largest(x, y, xt),
                 params.architecture());
         Prediction p;
         // Claimed before the work, so a second run writing the same file is refused now.
@@ -177,7 +180,7 @@ final class PredictCommand extends BaseCommand {
     }
 
     private Prediction predict(Parameters params, Matrix x, Matrix y, Matrix xt, double t, double eta,
-                               LinearizedDynamics.Flow f, NtkMode mode, boolean withCovariance, String advice) {
+                               LinearizedDynamics.Flow f, NtkMode mode, boolean withCovariance, Overflow.Advice advice) {
         int o = params.architecture().outputDim();
         Tensor k;
         Tensor kt;
@@ -209,11 +212,8 @@ final class PredictCommand extends BaseCommand {
                 if (prior != null) {
                     cov = LinearizedDynamics.kernelRegressionCovariance(k.asMatrix(), kt.asMatrix(), prior, ridge);
                 }
-            } catch (NotPositiveDefiniteException e) {
-                throw new UsageError("the training kernel is singular (" + e.size() + "×" + e.size() + ", not positive"
-                        + " definite at pivot " + e.pivot() + "): X has duplicated rows, or more outputs to fit (N·O = "
-                        + (long) x.rows() * o + ") than the network has parameters (" + params.size() + "); add --ridge"
-                        + " (e.g. --ridge 1e-6), or use distinct examples");
+            } catch (SingularSystemException e) {
+                throw Singular.explain(e, x, o, params, compute.impl == ComputeOptions.Impl.ANALYTIC, "--ridge", ridge);
             }
         } else {
             if (Double.isNaN(eta)) {
@@ -223,6 +223,13 @@ final class PredictCommand extends BaseCommand {
             }
             LinearizedDynamics lin = LinearizedDynamics.of(k, kt, f0, y, f0t, eta, f);
             pred = lin.predictTest(t);
+            if (lin.diverges() && !allFinite(pred)) {
+                double[] ev = lin.eigenvalues();
+                throw new UsageError(String.format(Locale.ROOT, "gradient descent diverges: η = %.4g is above the"
+                        + " stability limit 2·N·O/λ_max = %.4g, and by step %s the predictions overflow; lower --lr"
+                        + " (or --lr auto)", eta, LearningRates.fromEigenvalue(ev[ev.length - 1], x.rows() * o, 1.0),
+                        time.trim()));
+            }
             cov = prior == null ? null : lin.predictTestCovariance(t, prior);
         }
         return new Prediction(pred, cov, eta, who);
@@ -258,6 +265,15 @@ final class PredictCommand extends BaseCommand {
 
     static double rootMeanSquaredError(Matrix pred, Matrix target) {
         return Math.sqrt(2 * GradientDescent.halfMeanSquaredError(pred, target));
+    }
+
+    private static boolean allFinite(Matrix m) {
+        for (double v : m.data()) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Fraction of rows whose largest prediction is where the target's largest value is (one-hot targets). */

@@ -13,6 +13,7 @@ import org.ntk4j.KernelLayout;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.Preconditioner;
 import org.ntk4j.dynamics.Preconditioners;
+import org.ntk4j.dynamics.SingularSystemException;
 import org.ntk4j.dynamics.SymmetricOperator;
 import org.ntk4j.io.Npy;
 import org.ntk4j.model.Parameters;
@@ -127,6 +128,10 @@ final class RegressCommand extends BaseCommand {
         Matrix y = Inputs.targets(files.yFile, x.rows(), o);
         Matrix xt = Inputs.examples(files.xTestFile, d, "X-test");
         Matrix yt = files.yTestFile == null ? null : Inputs.targets(files.yTestFile, xt.rows(), o);
+        boolean fp32 = compute.precision != org.ntk4j.Precision.FP64;
+        Overflow.requireRepresentable(fp32, files.xFile.toString(), x);
+        Overflow.requireRepresentable(fp32, files.xTestFile.toString(), xt);
+        Overflow.Advice advice = Overflow.advice(fp32, Overflow.largest(x, xt), params.architecture());
 
         // The same model as ntk predict --t inf: the kernel fits the residual y − f₀, and f₀ is added back.
         Matrix[] init = compute.initialOutputs(params, x, xt);
@@ -136,11 +141,14 @@ final class RegressCommand extends BaseCommand {
             s = spark.enabled()
                     ? SparkRun.regress(spark.master, spark.tile, SparkRun.spec(compute, params, KernelKind.NTK, mode), files.xFile,
                             files.xTestFile, residual, ridge, tolerance, maxIterations, pre, rank, !recompute, bars)
-                    : inProcess(params, x, residual, xt, pre, bars);
+                    : inProcess(params, x, residual, xt, pre, bars, advice);
             ConjugateGradient.Result r = s.solve();
             bars.finish((r.converged() ? "converged in " : "not converged after ") + iterations(r.iterations()));
+        } catch (SingularSystemException e) {
+            throw Singular.explain(e, x, o, params, compute.impl == ComputeOptions.Impl.ANALYTIC, "--ridge", ridge);
         }
         Matrix pred = PredictCommand.plus(init[1], s.predictions());
+        Overflow.checkRows(pred, "the predictions", advice);
         Npy.write(files.outFile, pred.asTensor().toPrecision(compute.float32Output() ? Precision.FP32 : Precision.FP64));
         ConjugateGradient.Result r = s.solve();
         if (!r.converged()) {
@@ -163,7 +171,8 @@ final class RegressCommand extends BaseCommand {
     }
 
     /** Θ in memory, the same solver and preconditioners as on Spark. */
-    private Solved inProcess(Parameters params, Matrix x, Matrix y, Matrix xt, Precond pre, Progress.Bars bars) {
+    private Solved inProcess(Parameters params, Matrix x, Matrix y, Matrix xt, Precond pre, Progress.Bars bars,
+                             Overflow.Advice advice) {
         int o = y.cols();
         int per = mode == NtkMode.FULL ? o : 1;
         Tensor k;
@@ -174,6 +183,9 @@ final class RegressCommand extends BaseCommand {
             k = source.compute(x, mode);
             kt = source.compute(xt, x, mode);
         }
+        int perPair = mode.valuesPerPair(o);
+        Overflow.checkKernel(k.data(), 0, 0, x.rows(), perPair, advice);
+        Overflow.checkKernel(kt.data(), 0, 0, x.rows(), perPair, advice);
         Matrix theta = mode == NtkMode.FULL ? KernelLayout.fullToMatrix(k) : k.asMatrix();
         Matrix thetaTest = mode == NtkMode.FULL ? KernelLayout.fullToMatrix(kt) : kt.asMatrix();
         int n = theta.rows();

@@ -51,8 +51,8 @@ final class SparkRun {
      * then assembled into the .npy at {@code part}.
      */
     static String kernel(String master, Integer tile, KernelSpec spec, Path x1, Path x2, Path tiles, String tilesUri,
-                         org.ntk4j.io.OutputFile part, PrintWriter progress, java.util.function.Consumer<String> info)
-            throws IOException {
+                         org.ntk4j.io.OutputFile part, PrintWriter progress, java.util.function.Consumer<String> info,
+                         Overflow.Advice overflowAdvice) throws IOException {
         if (tilesUri != null) {
             TileStore.requireValidDirectory(tilesUri); // before Spark starts: a bad URI is a usage error
         }
@@ -80,7 +80,7 @@ final class SparkRun {
                 }
             }
             long t2 = System.nanoTime();
-            assemble(r.store(), part);
+            assemble(r.store(), part, overflowAdvice);
             info.accept(String.format(java.util.Locale.ROOT, "spark %s: %d tiles of %d rows (%d computed, %d already"
                     + " there%s); Spark started in %.1f s, tiles %.1f s, assembled in %.1f s", spark.sparkContext().master(),
                     r.total(), t, r.computed(), r.skipped(), r.corrupt() > 0 ? ", " + r.corrupt() + " corrupt and recomputed"
@@ -115,15 +115,21 @@ final class SparkRun {
         }
     }
 
-    /** Writes every tile of {@code store} into the .npy output {@code file}, through a mapped window. */
-    static void assemble(TileStore store, org.ntk4j.io.OutputFile file) throws IOException {
+    /**
+     * Writes every tile of {@code store} into the .npy output {@code file}, through a mapped window; a tile with a
+     * value that is not finite (an overflow on an executor) fails it, naming where, as the in-process path does.
+     */
+    static void assemble(TileStore store, org.ntk4j.io.OutputFile file, Overflow.Advice overflowAdvice) throws IOException {
         TilePlan g = store.plan();
         NtkMode mode = store.mode();
         int o = store.outputs();
         try (MappedNpyWriter out = new MappedNpyWriter(file, mode.shape(g.n1(), g.n2(), o), store.float32(), 64L << 20)) {
             TilePlacer<IOException> placer = new TilePlacer<>(g, mode, o, out::write);
+            int v = mode.valuesPerPair(o);
             for (TilePlan.Tile t : g.tiles()) {
-                placer.place(t, store.read(t).data());
+                double[] values = store.read(t).data();
+                Overflow.checkKernel(values, t.row0(), t.col0(), t.cols(), v, overflowAdvice);
+                placer.place(t, values);
             }
         }
     }

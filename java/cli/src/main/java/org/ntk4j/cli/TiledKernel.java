@@ -83,7 +83,7 @@ final class TiledKernel {
      * A tiled plan needs a regular file (it is memory-mapped).
      */
     static void write(KernelSource source, Matrix x1, Matrix x2, NtkMode mode, Plan plan, OutputFile out,
-                      boolean float32, PrintWriter progress, String overflowAdvice) throws IOException {
+                      boolean float32, PrintWriter progress, Overflow.Advice overflowAdvice) throws IOException {
         TilePlan tiles = plan.layout();
         int o = source.outputDim();
         int v = mode.valuesPerPair(o);

@@ -90,6 +90,7 @@ final class TrainCommand extends BaseCommand {
         Parameters init = model.parameters();
         Matrix x = Inputs.examples(xFile, init.architecture().inputDim(), "X");
         Matrix y = Inputs.targets(yFile, x.rows(), init.architecture().outputDim());
+        Overflow.requireRepresentable(compute.precision != org.ntk4j.Precision.FP64, xFile.toString(), x);
         Files.createDirectories(outDir);
         claim(csv, png, saveTrained);
 

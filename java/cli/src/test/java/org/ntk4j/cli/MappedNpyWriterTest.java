@@ -79,7 +79,8 @@ class MappedNpyWriterTest {
                     }), "test", 0, 0, null);
             org.ntk4j.Matrix x = org.ntk4j.Matrix.zeros(n, 2);
             java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
-                    () -> TiledKernel.write(shrinking, x, x, org.ntk4j.NtkMode.TRACE, plan, out, false, null, ""));
+                    () -> TiledKernel.write(shrinking, x, x, org.ntk4j.NtkMode.TRACE, plan, out, false, null,
+                            new Overflow.Advice(false, "")));
             assertEquals(f.toString(), e.getFile());
             assertTrue(e.getMessage().contains("memory-mapped"), e.getMessage());
         }

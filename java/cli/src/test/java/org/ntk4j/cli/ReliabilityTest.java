@@ -371,7 +371,7 @@ class ReliabilityTest {
         Path huge = dir.resolve("huge.npy");
         Npy.write(huge, Matrix.of(new double[][] {{1e30, 0, 0, 1}, {0, 1e30, 1, 0}}).asTensor());
         Path out = dir.resolve("k.npy");
-        assertRefused(Cli.run("kernel", "--x", huge, "--arch", "4,7,3", "--out", out), "overflowed",
+        assertRefused(Cli.run("kernel", "--x", huge, "--arch", "4,7,3", "--out", out), "overflow",
                 "--precision fp64", "1.00e+30");
         Path enormous = dir.resolve("enormous.npy");
         Npy.write(enormous, Matrix.of(new double[][] {{1e300, 0, 0, 1}, {0, 1e300, 1, 0}}).asTensor());
@@ -381,7 +381,7 @@ class ReliabilityTest {
         Path y = dir.resolve("y.npy");
         Cli.randomInputs(y, 2, 3, 7, false);
         assertRefused(Cli.run("predict", "--x", huge, "--y", y, "--x-test", huge, "--arch", "4,7,3", "--out", out),
-                "overflowed");
+                "overflow");
         Path yx = dir.resolve("yx.npy");
         Cli.randomInputs(yx, 9, 3, 8, false);
         assertRefused(Cli.run("train", "--x", x, "--y", yx, "--arch", "4,7,3", "--wstd", "1e200", "--steps", 2, "--out-dir",
@@ -409,6 +409,79 @@ class ReliabilityTest {
         ridged[args.length + 1] = "1e-6";
         Cli.Result ok = Cli.run(ridged);
         assertEquals(0, ok.code(), ok.toString());
+    }
+
+    @Test
+    void numbersThatWouldBeWrongAreRefusedWithTheirRealCause() throws IOException {
+        Path xs = dir.resolve("xs.npy");
+        Cli.randomInputs(xs, 16, 4, 11, false);
+        Path ys = dir.resolve("ys.npy");
+        Matrix yv = Cli.randomInputs(ys, 16, 3, 12, false);
+        Path out = dir.resolve("pred.npy");
+        Object[] regress = {"regress", "--x", xs, "--y", ys, "--x-test", x, "--arch", "4,1,3", "--impl", "analytic",
+            "-q", "--out", out};
+        // A deep analytic kernel whose values exceed float32: refused, not written as infinities.
+        assertRefused(Cli.run("kernel", "--x", x, "--arch", "4," + "8,".repeat(200) + "3", "--impl", "analytic",
+                "--wstd", 2, "--out", out), "overflowed", "beyond float32", "201 layers");
+        // Targets whose predictions exceed float32.
+        double[] big = yv.data().clone();
+        for (int i = 0; i < big.length; i++) {
+            big[i] *= 1e40;
+        }
+        Path yBig = dir.resolve("y-big.npy");
+        Npy.write(yBig, NpyArray.of(new Matrix(16, 3, big), false));
+        Object[] bigTargets = regress.clone();
+        bigTargets[4] = yBig;
+        assertRefused(Cli.run(cat(bigTargets, "--lambda", 1e-3)), "the predictions", "float32");
+        // Inputs whose squared norms overflow: the cause, not "variance is Infinity" or "contains NaN".
+        Path xHuge = dir.resolve("x-huge.npy");
+        Npy.write(xHuge, NpyArray.of(Matrix.of(new double[][] {{1e200, 0, 0, 1}}), false));
+        assertRefused(Cli.run("kernel", "--x", xHuge, "--arch", "4,7,3", "--impl", "analytic", "--precision", "fp64",
+                "--out", out), "squared norm", "overflows fp64", "rescale");
+        // A ridge so large that Θ + λI overflows: exit 2 naming the overflow.
+        assertRefused(Cli.run(cat(regress, "--lambda", "1.7e308", "--precision", "fp64")), "overflow");
+
+        // Duplicated examples with different targets and no ridge: singular, whatever the preconditioner.
+        double[] dupX = Npy.read(xs).data().clone();
+        System.arraycopy(dupX, 0, dupX, 4, 4); // row 1 := row 0
+        Path xDup = dir.resolve("x-dup.npy");
+        Npy.write(xDup, NpyArray.of(new Matrix(16, 4, dupX), false));
+        Object[] dup = regress.clone();
+        dup[2] = xDup;
+        for (String pre : new String[] {"nystrom", "none", "block-jacobi"}) {
+            assertRefused(Cli.run(cat(dup, "--lambda", 0, "--precond", pre, "--precision", "fp64")), "singular",
+                    "duplicated rows (0 and 1)", "--lambda");
+        }
+        assertRefused(Cli.run("predict", "--x", xDup, "--y", ys, "--x-test", x, "--arch", "4,1,3", "--impl", "analytic",
+                "--precision", "fp64", "--out", out), "singular", "duplicated rows");
+        Cli.Result noDuplicates = Cli.run("predict", "--x", xs, "--y", ys, "--x-test", x, "--arch", "4,1,3",
+                "--act", "identity", "--bstd", "none", "--impl", "analytic", "--precision", "fp64", "--out", out);
+        assertRefused(noDuplicates, "singular", "nearly linearly dependent");
+        assertFalse(noDuplicates.err().contains("parameters"), "an infinite-width kernel has no parameter count");
+
+        // All-zero inputs with a ridge: K + λI = λI is well posed; the preconditioner degrades to none.
+        Path zeros = dir.resolve("zeros.npy");
+        Npy.write(zeros, NpyArray.of(Matrix.zeros(16, 4), false));
+        Object[] zero = regress.clone();
+        zero[2] = zeros;
+        zero[6] = zeros;
+        Cli.Result r = Cli.run(cat(zero, "--lambda", 1, "--bstd", "none"));
+        assertEquals(0, r.code(), r.toString());
+        for (double v : Npy.read(out).data()) {
+            assertEquals(0.0, v, "Θ(0, ·) = 0 without biases");
+        }
+
+        // Gradient descent: whole steps only, and a diverging learning rate says so (not "use fp64").
+        Object[] predict = {"predict", "--x", xs, "--y", ys, "--x-test", x, "--arch", "4,16,3", "--out", out};
+        assertRefused(Cli.run(cat(predict, "--t", 0.5)), "whole number");
+        assertRefused(Cli.run(cat(predict, "--t", 1000, "--lr", "1e6")), "diverges", "--lr");
+        assertEquals(List.of(), Cli.leftovers(dir));
+    }
+
+    private static Object[] cat(Object[] a, Object... b) {
+        Object[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     // ---- 10: parameter files keep their settings; gaps refused -------------------------------------------------

@@ -244,6 +244,15 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
         }
     }
 
+    /**
+     * √(q11·q22), also where the product under- or overflows (variances near 1e∓160, which the kernel itself, of
+     * the order of q, represents): then √q11·√q22, which may differ in the last bit (and acos is steep at 1).
+     */
+    static double rootOfProduct(double q11, double q22) {
+        double prod = q11 * q22;
+        return prod >= Double.MIN_NORMAL && prod <= Double.MAX_VALUE ? Math.sqrt(prod) : Math.sqrt(q11) * Math.sqrt(q22);
+    }
+
     static void requireCovariance(double q11, double q22, double q12) {
         if (!(q11 >= 0) || !(q22 >= 0) || !Double.isFinite(q11) || !Double.isFinite(q22) || !Double.isFinite(q12)) {
             throw new InvalidInputException("not a covariance: q11 = " + q11 + ", q22 = " + q22 + ", q12 = " + q12);
@@ -303,14 +312,13 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
         @Override
         public void evaluate(double q11, double q22, double q12, double[] out) {
             requireCovariance(q11, q22, q12);
-            double prod = q11 * q22;
-            if (prod == 0) {
+            if (q11 == 0 || q22 == 0) {
                 // One side is identically 0, where relu and (by convention) its derivative vanish.
                 out[0] = 0;
                 out[1] = 0;
                 return;
             }
-            double norm = Math.sqrt(prod);
+            double norm = rootOfProduct(q11, q22);
             double cos = Math.max(-1.0, Math.min(1.0, q12 / norm));
             double theta = Math.acos(cos);
             // √(q11 q22 − q12²) = norm·sin θ = norm·√((1 − cos)(1 + cos)): from the clamped cosine, so it is exactly
@@ -389,7 +397,7 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
         @Override
         public void evaluate(double q11, double q22, double q12, double[] out) {
             requireCovariance(q11, q22, q12);
-            double bound = Math.sqrt(q11 * q22);
+            double bound = rootOfProduct(q11, q22);
             double c = Math.max(-bound, Math.min(bound, q12)); // rounding can push |q12| past √(q11 q22)
             double a = 1 + q11;
             double b = 1 + q22;

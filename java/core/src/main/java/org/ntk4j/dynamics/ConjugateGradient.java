@@ -11,7 +11,9 @@ import org.ntk4j.NtkException;
  * several right-hand sides at once (the O output columns of kernel regression in trace mode). Each column runs its
  * own CG recurrence, but every iteration applies A to all unconverged columns in one call — one pass over the
  * kernel's tiles per iteration, however many columns. A column stops when ‖r‖ ≤ tol·‖b‖ (the recursively updated
- * residual); the solve stops when every column has.
+ * residual); the solve stops when every column has. Each column is solved scaled by a power of two to unit
+ * magnitude (and scaled back exactly), so the stopping test is scale-invariant: targets of 1e-170 or 1e160 are
+ * solved as targets of 1 would be, where ‖b‖² would underflow to 0 or overflow.
  *
  * <p>This is the t = ∞ limit of neural-tangents' {@code gradient_descent_mse} (with A = Θ + λI, λ → 0) computed
  * without holding Θ, as Adlam et al. (2023) do for millions of examples; with a dense A it agrees with the Cholesky
@@ -70,6 +72,8 @@ public final class ConjugateGradient {
         }
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         int k = b.cols();
+        int[] exponent = columnExponents(b);
+        b = scaleColumns(b, exponent, -1);
         double[] bNorm = columnNorms(b);
         double[] x = new double[n * k];
         double[] r = b.data().clone();
@@ -84,6 +88,7 @@ public final class ConjugateGradient {
         }
         int it = 0;
         double worst = allDone(done) ? 0 : 1;
+        double largestCurvature = 0; // the largest Rayleigh quotient pᵀAp/pᵀp seen: a lower bound on λ_max(A)
         while (it < maxIterations && !allDone(done)) {
             int[] active = activeColumns(done);
             Matrix ap = a.apply(gather(p, n, k, active));
@@ -93,11 +98,12 @@ public final class ConjugateGradient {
                 for (int i = 0; i < n; i++) {
                     pap += p[i * k + j] * ap.data()[i * active.length + c];
                 }
-                if (!(pap > 0)) {
-                    throw new NtkException(String.format(Locale.ROOT, "conjugate gradients broke down at iteration %d,"
-                            + " column %d (pᵀAp = %.3g): the kernel plus ridge is not positive definite; raise the ridge",
-                            it + 1, j, pap));
+                double pp = 0;
+                for (int i = 0; i < n; i++) {
+                    pp += p[i * k + j] * p[i * k + j];
                 }
+                checkCurvature(pap, pp, largestCurvature, it + 1, j);
+                largestCurvature = Math.max(largestCurvature, pap / pp);
                 double alpha = rz[j] / pap;
                 for (int i = 0; i < n; i++) {
                     x[i * k + j] += alpha * p[i * k + j];
@@ -133,7 +139,58 @@ public final class ConjugateGradient {
                 }
             }
         }
-        return new Result(new Matrix(n, k, x), it, Arrays.copyOf(history, it + 1), allDone(done));
+        return new Result(scaleColumns(new Matrix(n, k, x), exponent, 1), it, Arrays.copyOf(history, it + 1),
+                allDone(done));
+    }
+
+    /** For each column, the binary exponent of its largest magnitude (0 for a zero column). */
+    private static int[] columnExponents(Matrix m) {
+        int[] e = new int[m.cols()];
+        for (int j = 0; j < m.cols(); j++) {
+            double max = 0;
+            for (int i = 0; i < m.rows(); i++) {
+                max = Math.max(max, Math.abs(m.get(i, j)));
+            }
+            e[j] = max > 0 && Double.isFinite(max) ? Math.getExponent(max) : 0;
+        }
+        return e;
+    }
+
+    /** A copy of {@code m} with column j multiplied by 2^(sign·exponent[j]): exact, barring overflow. */
+    private static Matrix scaleColumns(Matrix m, int[] exponent, int sign) {
+        int k = m.cols();
+        double[] d = m.data().clone();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Math.scalb(d[i], sign * exponent[i % k]);
+        }
+        return new Matrix(m.rows(), k, d);
+    }
+
+    /**
+     * Below this fraction of the largest Rayleigh quotient seen, pᵀAp/pᵀp is rounding error: A is singular in
+     * floating point (a duplicated example at λ = 0 gives ≈ 1e-16), and the steps α = rᵀz/pᵀAp would blow the
+     * solution up instead of converging. Well-posed systems of any practical condition stay far above it.
+     */
+    static final double SINGULAR = 1e-13;
+
+    /** Refuses a step along p when A·p overflowed, or A is not positive definite or singular along p. */
+    private static void checkCurvature(double pap, double pp, double largest, int iteration, int column) {
+        if (!Double.isFinite(pap)) {
+            throw new InvalidInputException(String.format(Locale.ROOT, "conjugate gradients overflowed at iteration"
+                    + " %d, column %d (pᵀAp = %s): the kernel plus ridge exceeds the floating-point range; lower the"
+                    + " ridge or rescale the inputs", iteration, column, pap));
+        }
+        if (!(pap > 0)) {
+            throw new SingularSystemException(String.format(Locale.ROOT, "conjugate gradients broke down at iteration"
+                    + " %d, column %d (pᵀAp = %.3g): the kernel plus ridge is singular or not positive definite; raise the"
+                    + " ridge",
+                    iteration, column, pap));
+        }
+        if (pap / pp < SINGULAR * largest) {
+            throw new SingularSystemException(String.format(Locale.ROOT, "the kernel plus ridge is singular: at"
+                    + " iteration %d, column %d, pᵀAp/pᵀp = %.3g against %.3g earlier (below %.0e of it), so the system"
+                    + " has no unique solution; raise the ridge", iteration, column, pap / pp, largest, SINGULAR));
+        }
     }
 
     private static boolean allDone(boolean[] done) {

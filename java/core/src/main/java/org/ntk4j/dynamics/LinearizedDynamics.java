@@ -510,10 +510,33 @@ public final class LinearizedDynamics {
         return g(lambda, t) / lambda;
     }
 
-    private static void requireTime(double t) {
+    private void requireTime(double t) {
         if (!(t >= 0)) {
             throw new InvalidInputException("time must be non-negative, got " + t);
         }
+        if (flow == Flow.GRADIENT_DESCENT && Double.isFinite(t) && t != Math.rint(t)) {
+            // (1 − ηλ/n)^t of a fraction t is not a step count, and NaN where ηλ/n > 1
+            throw new InvalidInputException("gradient descent counts whole steps: the time must be a whole number, got "
+                    + t + " (gradient flow takes any time)");
+        }
+    }
+
+    /**
+     * Whether gradient descent diverges at this learning rate: η above the stability limit 2n/λ_max, where the top
+     * mode grows by |1 − ηλ_max/n| &gt; 1 each step (gradient flow never does).
+     *
+     * @return true when the discrete dynamics are unstable
+     */
+    public boolean diverges() {
+        if (flow != Flow.GRADIENT_DESCENT) {
+            return false;
+        }
+        for (double lambda : eigenvalues()) {
+            if (Math.abs(1 - lr * lambda / n) > 1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** f − y reshaped so each column is one right-hand side for the kernel: (N, O) for trace mode, (N·O, 1) full. */

@@ -1,13 +1,11 @@
 package org.ntk4j.dynamics;
 
-import org.ntk4j.InvalidInputException;
-
 /**
  * A kernel matrix that should be positive definite is not (numerically): the inputs make it singular, e.g.
  * duplicated examples, or more outputs to fit (N·O) than the network has parameters. A property of the data, so a
  * bad-input exception; a ridge on the diagonal or distinct inputs fix it.
  */
-public class NotPositiveDefiniteException extends InvalidInputException {
+public class NotPositiveDefiniteException extends SingularSystemException {
     /**
      * Rows of the matrix.
      */

@@ -75,7 +75,7 @@ public final class Preconditioners {
      * The Nyström preconditioner from the landmark columns {@code columns} = Θ[:, S] (n × m) and the landmark
      * indices S (distinct rows of Θ, so Θ[S, S] is rows S of {@code columns}); {@code lambda} ≥ 0 is the ridge of
      * the system. Directions where Θ[S, S] is numerically singular (eigenvalue below 1e-12·m of the largest) are
-     * dropped rather than inverted.
+     * dropped rather than inverted; when none is left (a zero kernel) the preconditioner is the identity.
      *
      * @param columns   Θ[:, S], (n, m)
      * @param landmarks S, m distinct row indices
@@ -105,7 +105,7 @@ public final class Preconditioners {
             keep += d > cut ? 1 : 0;
         }
         if (keep == 0) {
-            throw new InvalidInputException("the landmark block of the kernel is zero: no Nyström approximation");
+            return Preconditioner.IDENTITY; // Θ̂ = 0 (e.g. all-zero inputs): the formula leaves M⁻¹ = I
         }
         Matrix qs = Matrix.zeros(m, keep); // columns: Q's kept eigenvectors / √d
         int c = 0;
@@ -130,6 +130,9 @@ public final class Preconditioners {
             }
         }
         int r = kept.size();
+        if (r == 0) {
+            return Preconditioner.IDENTITY;
+        }
         Matrix vs = Matrix.zeros(keep, r);
         double[] lam = new double[r];
         for (int q = 0; q < r; q++) {

@@ -50,6 +50,19 @@ class DualActivationTest {
     }
 
     @Test
+    void reluIsHomogeneousDownToTinyAndUpToHugeVariances() {
+        double[] unit = new double[2];
+        DualActivation relu = DualActivation.of(org.ntk4j.model.Activation.RELU);
+        relu.evaluate(1.0, 2.0, 0.7, unit);
+        for (double s : new double[] {1e-300, 1e-200, 1e200, 1e300}) {
+            double[] scaled = new double[2];
+            relu.evaluate(s, 2.0 * s, 0.7 * s, scaled);
+            assertEquals(unit[0], scaled[0] / s, 1e-14 * Math.abs(unit[0]), "K is homogeneous of degree 1, at " + s);
+            assertEquals(unit[1], scaled[1], 1e-14, "K̇ is homogeneous of degree 0, at " + s);
+        }
+    }
+
+    @Test
     void closedFormsMatchNumericalIntegration() {
         double[] q = {0.05, 0.7, 2.0, 9.0};
         checkAgainstIntegration(Activation.RELU, DualActivation.of(Activation.RELU), q, 1e-12);

@@ -165,6 +165,64 @@ class ConjugateGradientTest {
     }
 
     @Test
+    void theStoppingTestIsScaleInvariantSoTinyAndHugeTargetsAreSolved() {
+        Matrix a = Matrix.of(new double[][] {{4, 1, 0}, {1, 3, 1}, {0, 1, 2}});
+        Matrix b = Matrix.of(new double[][] {{1, 0.25}, {-2, 3}, {0.5, -1}});
+        Matrix exact = LinearAlgebra.choleskySolve(a, b);
+        for (double scale : new double[] {1e-170, 1e-300, 4.9e-324 * 1e10, 1e160, 1e300}) {
+            double[] scaled = b.data().clone();
+            for (int i = 0; i < scaled.length; i++) {
+                scaled[i] *= scale;
+            }
+            ConjugateGradient.Result r = ConjugateGradient.solve(SymmetricOperator.dense(a, 0), new Matrix(3, 2, scaled),
+                    Preconditioner.IDENTITY, 1e-12, 50, null);
+            assertTrue(r.converged() && r.iterations() >= 2, "scale " + scale + ": " + r.iterations() + " iterations");
+            for (int i = 0; i < 6; i++) {
+                assertEquals(exact.data()[i], r.solution().data()[i] / scale, 1e-9 * Math.abs(exact.data()[i]) + 1e-9,
+                        "scale " + scale);
+            }
+        }
+    }
+
+    @Test
+    void aSingularSystemIsRefusedNotSolvedToHugeNumbers() {
+        // Θ of examples 0 and 1 equal (a duplicated example), targets different, no ridge: no solution exists.
+        Matrix a = Matrix.of(new double[][] {{2, 2, 1}, {2, 2, 1}, {1, 1, 3}});
+        Matrix b = Matrix.of(new double[][] {{1}, {-1}, {0.5}});
+        for (Preconditioner m : new Preconditioner[] {Preconditioner.IDENTITY,
+            Preconditioners.nystrom(a, new int[] {0, 1, 2}, 0)}) {
+            SingularSystemException e = assertThrows(SingularSystemException.class, () -> ConjugateGradient.solve(
+                    SymmetricOperator.dense(a, 0), b, m, 1e-10, 100, null));
+            assertTrue(e.getMessage().contains("singular"), e.getMessage());
+        }
+        // The same with a ridge is well posed, and solved.
+        ConjugateGradient.Result r = ConjugateGradient.solve(SymmetricOperator.dense(a, 1e-3), b,
+                Preconditioner.IDENTITY, 1e-10, 100, null);
+        assertTrue(r.converged());
+    }
+
+    @Test
+    void anOverflowingOperatorIsNamedAsSuch() {
+        Matrix a = Matrix.of(new double[][] {{2, 1}, {1, 2}});
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> ConjugateGradient.solve(
+                SymmetricOperator.dense(a, Double.MAX_VALUE), Matrix.of(new double[][] {{1}, {1}}),
+                Preconditioner.IDENTITY, 1e-10, 10, null));
+        assertTrue(e.getMessage().contains("overflowed"), e.getMessage());
+    }
+
+    @Test
+    void theNystromPreconditionerOfAZeroKernelIsTheIdentity() {
+        Matrix zero = Matrix.zeros(5, 2);
+        Preconditioner m = Preconditioners.nystrom(zero, new int[] {1, 3}, 1.0);
+        Matrix r = Matrix.of(new double[][] {{1}, {2}, {3}, {4}, {5}});
+        assertEquals(java.util.Arrays.toString(r.data()), java.util.Arrays.toString(m.apply(r).data()));
+        ConjugateGradient.Result s = ConjugateGradient.solve(SymmetricOperator.dense(Matrix.zeros(5, 5), 1.0), r, m,
+                1e-12, 10, null);
+        assertTrue(s.converged());
+        assertEquals(3.0, s.solution().get(2, 0), 1e-12, "(0 + 1·I)·α = y");
+    }
+
+    @Test
     void anIndefiniteMatrixIsReportedNotSolved() {
         Matrix a = Matrix.of(new double[][] {{1, 0}, {0, -1}});
         NtkException e = assertThrows(NtkException.class, () -> ConjugateGradient.solve(SymmetricOperator.dense(a, 0),

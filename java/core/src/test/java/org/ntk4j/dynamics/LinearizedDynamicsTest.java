@@ -1,5 +1,6 @@
 package org.ntk4j.dynamics;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -109,6 +110,25 @@ class LinearizedDynamicsTest {
         Matrix alpha = LinearAlgebra.multiply(e.vectors(), true, c, false);
         Matrix expected = LinearAlgebra.multiply(KernelLayout.fullToMatrix(kts), false, alpha, false);
         Compare.assertClose("kernel regression", pred.data(), expected.data(), 1e-10);
+    }
+
+    @Test
+    void gradientDescentTakesWholeStepsAndSaysWhenItDiverges() {
+        Tensor k = REF.kernel(P, X, NtkMode.FULL, Implementation.AUTO);
+        Tensor kts = REF.kernel(P, XT, X, NtkMode.FULL, Implementation.AUTO);
+        Matrix f0 = REF.forward(P, X);
+        Matrix f0t = REF.forward(P, XT);
+        double safe = LearningRates.safe(REF, P, X, 0.5);
+        LinearizedDynamics gd = LinearizedDynamics.of(k, kts, f0, Y, f0t, safe, LinearizedDynamics.Flow.GRADIENT_DESCENT);
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> gd.predictTest(0.5));
+        assertTrue(e.getMessage().contains("whole number"), e.getMessage());
+        assertFalse(gd.diverges());
+        assertTrue(LinearizedDynamics.of(k, kts, f0, Y, f0t, safe * 5, LinearizedDynamics.Flow.GRADIENT_DESCENT)
+                .diverges(), "η at 2.5× the stability limit");
+        LinearizedDynamics flow = LinearizedDynamics.of(k, kts, f0, Y, f0t, safe * 5,
+                LinearizedDynamics.Flow.GRADIENT_FLOW);
+        assertFalse(flow.diverges());
+        assertTrue(Double.isFinite(flow.predictTest(0.5).data()[0]), "gradient flow takes any time");
     }
 
     @Test
