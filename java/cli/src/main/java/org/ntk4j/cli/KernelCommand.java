@@ -1,5 +1,6 @@
 package org.ntk4j.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -135,10 +136,18 @@ final class KernelCommand extends BaseCommand {
                 throw new UsageError("--out " + outFile + " is not a regular file; tiles are assembled through a memory"
                         + " map, which needs one");
             }
-            String master = SparkRun.kernel(spark.master, spark.tile, SparkRun.spec(compute, params, kind, mode), x1File,
-                    symmetric ? null : x2File, tiles != null ? tiles : Path.of(spark.tiles), spark.tiles, out,
-                    quiet ? null : err(), this::info, Overflow.advice(compute.precision != org.ntk4j.Precision.FP64,
-                            Double.NaN, params.architecture()));
+            String master;
+            try {
+                master = SparkRun.kernel(spark.master, spark.tile, SparkRun.spec(compute, params, kind, mode), x1File,
+                        symmetric ? null : x2File, tiles != null ? tiles : Path.of(spark.tiles), spark.tiles, out,
+                        quiet ? null : err(), this::info, Overflow.advice(compute.precision != org.ntk4j.Precision.FP64,
+                                Double.NaN, params.architecture()));
+            } catch (IOException | RuntimeException e) {
+                if (tiles != null && String.valueOf(e.getMessage()).contains("No space left on device")) {
+                    SparkRun.deleteTree(tiles); // nothing left behind on a full disk (a rerun could not resume anyway)
+                }
+                throw e;
+            }
             out.commit();
             if (tiles != null) {
                 SparkRun.deleteTree(tiles);

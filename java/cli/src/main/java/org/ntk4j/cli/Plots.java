@@ -30,6 +30,12 @@ final class Plots {
     private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
             new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b), new Color(0x17becf), new Color(0x7f7f7f)};
 
+    static {
+        // ImageIO buffers a PNG in a file in java.io.tmpdir by default: with that disk full (and the output's
+        // with room) the PNG failed. Plots are small; they are encoded in memory and written beside the output.
+        javax.imageio.ImageIO.setUseCache(false);
+    }
+
     private Plots() {
     }
 

@@ -90,6 +90,9 @@ final class RegressCommand extends BaseCommand {
         if (spark.tile != null && spark.tile < 1) {
             throw new UsageError("--tile must be at least 1, got " + spark.tile);
         }
+        if (spark.enabled()) {
+            spark.validate(); // --tile alone sizes the block-Jacobi blocks in process
+        }
         if (recompute && !spark.enabled()) {
             throw new UsageError("--recompute-tiles applies only with --spark");
         }

@@ -28,12 +28,67 @@ final class SparkRun {
     }
 
     static SparkSession session(String master) {
+        requireReachable(master);
         try {
-            return SparkSessions.start(master, "ntk4j");
+            SparkSession s = SparkSessions.start(master, "ntk4j");
+            // Failures reach the user as one line from the command; Spark's own log of them would be pages.
+            s.sparkContext().setLogLevel("OFF");
+            return s;
         } catch (NoClassDefFoundError e) {
             throw new UsageError("Spark is not on the class path (run through ./ntk, or spark-submit with the"
                     + " ntk4j-spark-submit jar)", e);
+        } catch (RuntimeException e) {
+            throw userError(e);
         }
+    }
+
+    /** How long a standalone master may take to accept a connection (Spark itself retries for a minute). */
+    private static final int CONNECT_TIMEOUT_MS = 3000;
+
+    /** A standalone master (spark://HOST:PORT,…) must accept a connection now, or the command fails in seconds. */
+    static void requireReachable(String master) {
+        if (!master.startsWith("spark://") || System.getProperty("spark.master") != null) {
+            return;
+        }
+        String why = null;
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(hostPort.substring(0, colon),
+                        Integer.parseInt(hostPort.substring(colon + 1))), CONNECT_TIMEOUT_MS);
+                return;
+            } catch (IOException | RuntimeException e) {
+                why = hostPort + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            }
+        }
+        throw new UsageError("cannot reach the Spark master " + master + " (" + why + ")");
+    }
+
+    /**
+     * What a Spark failure means to the user, as one line: the executor's own exception where it was the input's
+     * fault (a NaN in X, a missing or malformed file, a full disk), or what Spark said was wrong with its setup.
+     */
+    static RuntimeException userError(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UsageError u) {
+                return u;
+            }
+            if (t instanceof org.ntk4j.InvalidInputException || t instanceof org.ntk4j.BackendUnavailableException) {
+                return new UsageError(t.getMessage(), e);
+            }
+            if (t instanceof IOException io) {
+                return new java.io.UncheckedIOException(io);
+            }
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("System memory") && m.contains("must be at least")) {
+                return new UsageError("Java's heap is too small for Spark (" + m.replaceAll("\\s*Please.*", "")
+                        + "); give it more, e.g. NTK_JAVA_OPTS=-Xmx2g", e);
+            }
+            if (m.startsWith("Could not parse Master URL") || m.contains("HADOOP_CONF_DIR")) {
+                return new UsageError("Spark refused the setup: " + m.lines().findFirst().orElse(m), e);
+            }
+        }
+        return e;
     }
 
     /** The kernel these flags describe, as executors compute it. */
@@ -57,6 +112,10 @@ final class SparkRun {
             TileStore.requireValidDirectory(tilesUri); // before Spark starts: a bad URI is a usage error
         }
         long t0 = System.nanoTime();
+        org.ntk4j.io.Npy.requireReadableFile(x1);
+        if (x2 != null) {
+            org.ntk4j.io.Npy.requireReadableFile(x2);
+        }
         SparkSession spark = session(master);
         long t1 = System.nanoTime();
         try {
@@ -86,6 +145,8 @@ final class SparkRun {
                     r.total(), t, r.computed(), r.skipped(), r.corrupt() > 0 ? ", " + r.corrupt() + " corrupt and recomputed"
                             : "", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9));
             return spark.sparkContext().master();
+        } catch (RuntimeException e) {
+            throw userError(e);
         } finally {
             spark.stop();
         }
@@ -110,6 +171,10 @@ final class SparkRun {
                     new DistributedRegression.Options(lambda, tol, maxIter, m, rank, cache, t), progress);
             return new RegressCommand.Solved(r.predictions(), r.solve(), "spark " + spark.sparkContext().master() + ", "
                     + t + "-row tiles " + (cache ? "cached" : "recomputed") + ", " + spec.description());
+        } catch (org.ntk4j.dynamics.SingularSystemException e) {
+            throw e; // the command names its cause
+        } catch (RuntimeException e) {
+            throw userError(e);
         } finally {
             spark.stop();
         }

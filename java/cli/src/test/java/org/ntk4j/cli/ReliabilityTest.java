@@ -264,6 +264,28 @@ class ReliabilityTest {
         assertEquals(modified, Files.getLastModifiedTime(modules));
     }
 
+    @Test
+    void aFifoAsAnyInputIsRefusedAtOnceNeverWaitedOn() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path y = dir.resolve("y.npy");
+        Cli.randomInputs(y, 9, 3, 2, false);
+        Path out = dir.resolve("out.npy");
+        Object[][] runs = {
+            {"kernel", "--x", fifo, "--arch", "4,7,3", "--out", out},
+            {"kernel", "--x", x, "--x2", fifo, "--arch", "4,7,3", "--out", out},
+            {"kernel", "--x", x, "--params", fifo, "--out", out},
+            {"predict", "--x", x, "--y", fifo, "--x-test", x, "--arch", "4,7,3", "--out", out},
+            {"regress", "--x", x, "--y", y, "--x-test", fifo, "--arch", "4,7,3", "--lambda", 1, "--out", out},
+            {"train", "--x", x, "--y", fifo, "--arch", "4,7,3", "--out", dir.resolve("run")},
+        };
+        for (Object[] run : runs) {
+            // A run that did wait on the FIFO fails here after a minute (its thread, a daemon, stays blocked).
+            Cli.Result r = CompletableFuture.supplyAsync(() -> Cli.run(run)).get(60, TimeUnit.SECONDS);
+            assertRefused(r, fifo.toString(), "FIFO");
+        }
+    }
+
     // ---- 3: outputs never overwrite inputs (or each other) --------------------------------------------------
 
     @Test
@@ -338,6 +360,23 @@ class ReliabilityTest {
             assertRefused(save, params.toString(), "No space left on device");
             assertEquals("old parameters", Files.readString(params));
             assertEquals(List.of("filler", "k.npy", "p.npz", "pred.npy"), listing(mnt), "nothing left behind");
+        }
+    }
+
+    @Test
+    void aFullTemporaryFolderDoesNotStopOutputsThatHaveRoom() throws Exception {
+        Path mnt = dir.resolve("tmp");
+        try (TinyDisk disk = TinyDisk.mount(mnt, "1m")) {
+            disk.fill(0);
+            Path y = dir.resolve("y.npy");
+            Cli.randomInputs(y, 9, 3, 2, false);
+            ProcessBuilder pb = Processes.java("train", "--x", x, "--y", y, "--arch", "4,7,3", "--steps", 3, "-q",
+                    "--out", dir.resolve("run"));
+            pb.command().add(1, "-Djava.io.tmpdir=" + mnt);
+            Cli.Result r = Processes.run(pb);
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(Files.size(dir.resolve("run/train.png")) > 1000);
+            assertEquals(List.of("filler"), listing(mnt), "nothing left in the temporary folder");
         }
     }
 

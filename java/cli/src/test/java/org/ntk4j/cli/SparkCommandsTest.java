@@ -158,6 +158,57 @@ class SparkCommandsTest {
         assertEquals(2, dims.code(), dims.toString());
     }
 
+    @Test
+    void sparkMisuseIsOneLineAndAnUnreachableMasterFailsInSeconds() throws IOException {
+        Path x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 6, 4, 3, false);
+        Path out = dir.resolve("k.npy");
+        String[][] masters = {{"local[0]", "no worker threads"}, {"bogus", "not a Spark master"},
+            {"yarn", "HADOOP_CONF_DIR"}, {"", "needs a master"}, {"spark://127.0.0.1:9", "cannot reach"}};
+        for (String[] m : masters) {
+            long t0 = System.nanoTime();
+            for (String command : new String[] {"kernel", "regress"}) {
+                Object[] args = command.equals("kernel")
+                        ? new Object[] {"kernel", "--x", x, "--arch", "4,3,2", "--out", out, "--spark=" + m[0]}
+                        : new Object[] {"regress", "--x", x, "--y", x, "--x-test", x, "--arch", "4,3,4", "--lambda", 1,
+                            "--out", out, "--spark=" + m[0]};
+                Cli.Result r = Cli.run(args);
+                assertEquals(2, r.code(), r.toString());
+                assertEquals(1, r.err().strip().lines().count(), r.err());
+                assertTrue(r.err().contains(m[1]), r.err());
+            }
+            assertTrue(System.nanoTime() - t0 < 20e9, m[0] + " took " + (System.nanoTime() - t0) / 1e9 + " s");
+        }
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void whatExecutorsFindWrongIsOneLineAndAnOverflowIsNeverWritten() throws IOException {
+        Path x = dir.resolve("x.npy");
+        Matrix m = Cli.randomInputs(x, 6, 4, 3, false);
+        double[] nan = m.data().clone();
+        nan[5] = Double.NaN;
+        Path bad = dir.resolve("nan.npy");
+        Npy.write(bad, new NpyArray(new int[] {6, 4}, nan, false));
+        Path out = dir.resolve("k.npy");
+        Cli.Result r = Cli.run("kernel", "--x", bad, "--arch", "4,3,2", "--out", out, "--spark", "local[1]");
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("NaN"), r.err());
+        double[] huge = m.data().clone();
+        for (int i = 0; i < huge.length; i++) {
+            huge[i] *= 1e160;
+        }
+        Path big = dir.resolve("big.npy");
+        Npy.write(big, new NpyArray(new int[] {6, 4}, huge, false));
+        Path out2 = dir.resolve("k2.npy");
+        r = Cli.run("kernel", "--x", big, "--arch", "4,3,2", "--precision", "fp64", "--out", out2, "--spark", "local[1]");
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("overflowed"), r.err());
+        assertFalse(Files.exists(out) || Files.exists(out2));
+    }
+
     private static Object[] concat(Object[] a, Object[] b) {
         Object[] r = new Object[a.length + b.length];
         System.arraycopy(a, 0, r, 0, a.length);

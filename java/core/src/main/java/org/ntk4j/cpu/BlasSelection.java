@@ -300,7 +300,7 @@ public final class BlasSelection {
         BLAS blas = null;
         if (chosen != null) {
             try {
-                blas = NativeBLAS.getInstance();
+                blas = removingPartialCopies(NativeBLAS::getInstance);
                 chosen.setThreads(1);
             } catch (RuntimeException | LinkageError e) {
                 notes.add("netlib's JNI binding did not load " + chosen.location + " (" + e + "): pure-Java BLAS");
@@ -315,7 +315,7 @@ public final class BlasSelection {
         if (lapackLocation != null) {
             bindNetlib("lapack", lapackLocation);
             try {
-                lapack = NativeLAPACK.getInstance();
+                lapack = removingPartialCopies(NativeLAPACK::getInstance);
                 lapackWhat += " (" + lapackLocation + ")";
             } catch (RuntimeException | LinkageError e) {
                 notes.add("netlib's JNI binding did not load LAPACK from " + lapackLocation + " (" + e + ")");
@@ -327,6 +327,39 @@ public final class BlasSelection {
         }
         return new BlasSelection(requested, chosen, lapackLocation, lapackWhat, probes, notes,
                 System.nanoTime() - t0, blas, lapack);
+    }
+
+    /**
+     * netlib's JNI bindings copy their library into java.io.tmpdir (there is no setting for another folder), and
+     * a copy that fails there (a full disk) is left behind half written. A load that failed removes the copies it
+     * made: those of its name that were not there before.
+     */
+    private static <T> T removingPartialCopies(java.util.function.Supplier<T> load) {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        java.util.Set<Path> before = netlibCopies(tmp);
+        try {
+            return load.get();
+        } catch (RuntimeException | LinkageError e) {
+            for (Path p : netlibCopies(tmp)) {
+                if (!before.contains(p)) {
+                    try {
+                        Files.deleteIfExists(p);
+                    } catch (IOException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static java.util.Set<Path> netlibCopies(Path tmp) {
+        try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("libnetlib"))
+                    .collect(java.util.stream.Collectors.toSet());
+        } catch (IOException | RuntimeException e) {
+            return java.util.Set.of();
+        }
     }
 
     /**

@@ -52,6 +52,7 @@ public final class Npy {
      */
     public static Tensor read(Path file) throws IOException {
         String name = file.toString();
+        requireReadableFile(file);
         if (Files.isDirectory(file)) {
             throw new FileSystemException(name, null, "is a directory, not a .npy file");
         }
@@ -61,6 +62,30 @@ public final class Npy {
             return read(Channels.newInputStream(ch), name, length);
         } catch (IOException e) {
             throw OutputFile.named(file, e);
+        }
+    }
+
+    /**
+     * Refuses an input that is a FIFO (named pipe) or a socket, before opening it: opening a FIFO waits for a
+     * writer, possibly forever. A descriptor this process already has open ({@code /dev/stdin}, {@code /dev/fd/N})
+     * is read as it is; a missing file is left for the read to report.
+     *
+     * @param file the input
+     * @throws java.nio.file.FileSystemException naming the file, when it is a FIFO or a socket
+     */
+    public static void requireReadableFile(Path file) throws IOException {
+        if (Descriptors.number(file) >= 0) {
+            return;
+        }
+        int type;
+        try {
+            type = (Integer) Files.getAttribute(file, "unix:mode") & 0170000;
+        } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+            return; // not a POSIX file system, or not there: the read says what is wrong
+        }
+        if (type == 0010000 || type == 0140000) {
+            throw new FileSystemException(file.toString(), null, "is a " + (type == 0010000 ? "FIFO (named pipe)"
+                    : "socket") + ", not a file: reading it would wait for a writer; give a file");
         }
     }
 

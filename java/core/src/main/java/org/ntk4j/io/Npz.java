@@ -70,6 +70,7 @@ public final class Npz {
      * @throws java.io.IOException when the file cannot be read
      */
     public static Archive open(Path file) throws IOException {
+        Npy.requireReadableFile(file);
         if (Files.isDirectory(file)) {
             throw new FileSystemException(file.toString(), null, "is a directory, not a .npz file");
         }
