@@ -171,11 +171,14 @@ final class Converters {
         if (s.isEmpty()) {
             throw new TypeConversionException("empty file name");
         }
-        if (s.indexOf('\uFFFD') >= 0) {
+        if (s.indexOf('\uFFFD') >= 0 && "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding"))) {
             throw new TypeConversionException("'" + s + "' is not a valid UTF-8 name, and Java names files in UTF-8"
                     + " here: it would read or write a different name; rename the file");
         }
         try {
+            if (s.indexOf('\uFFFD') >= 0) { // bytes this locale's character set does not decode
+                throw new InvalidPathException(s, "not representable");
+            }
             return Path.of(s);
         } catch (InvalidPathException e) {
             throw new TypeConversionException("'" + s + "' cannot be a file name here: " + (s.indexOf('\0') >= 0

@@ -194,8 +194,9 @@ final class RegressCommand extends BaseCommand {
         int n = theta.rows();
         Preconditioner m = switch (pre) {
             case NONE -> Preconditioner.IDENTITY;
-            case BLOCK_JACOBI -> Preconditioners.blockJacobi(diagonalBlocks(theta, (spark.tile == null ? 1024 : spark.tile)
-                    * per), ridge);
+            // in long: a --tile near 2³¹ times the outputs per example would wrap to a negative block size
+            case BLOCK_JACOBI -> Preconditioners.blockJacobi(diagonalBlocks(theta,
+                    (int) Math.min((long) (spark.tile == null ? 1024 : spark.tile) * per, n)), ridge);
             case NYSTROM -> {
                 int[] ex = Preconditioners.landmarks(x.rows(), Math.min(rank, x.rows()), Preconditioners.LANDMARK_SEED);
                 int[] s = new int[ex.length * per];

@@ -510,6 +510,11 @@ class ReliabilityTest {
             assertEquals(0.0, v, "Θ(0, ·) = 0 without biases");
         }
 
+        // A block size beyond int once multiplied by the outputs: one block, not a negative shape.
+        Cli.Result huge = Cli.run("regress", "--x", xs, "--y", ys, "--x-test", x, "--arch", "4,5,3", "--mode", "full",
+                "--precond", "block-jacobi", "--tile", 1073741824, "--lambda", "1e-2", "-q", "--out", out);
+        assertEquals(0, huge.code(), huge.toString());
+
         // Gradient descent: whole steps only, and a diverging learning rate says so (not "use fp64").
         Object[] predict = {"predict", "--x", xs, "--y", ys, "--x-test", x, "--arch", "4,16,3", "--out", out};
         assertRefused(Cli.run(cat(predict, "--t", 0.5)), "whole number");

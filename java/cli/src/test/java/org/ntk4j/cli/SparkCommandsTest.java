@@ -202,7 +202,8 @@ class SparkCommandsTest {
         Path big = dir.resolve("big.npy");
         Npy.write(big, new NpyArray(new int[] {6, 4}, huge, false));
         Path out2 = dir.resolve("k2.npy");
-        r = Cli.run("kernel", "--x", big, "--arch", "4,3,2", "--precision", "fp64", "--out", out2, "--spark", "local[1]");
+        r = Cli.run("kernel", "--x", big, "--arch", "4,3,2", "--precision", "fp64", "-q", "--out", out2, "--spark",
+                "local[1]");
         assertEquals(2, r.code(), r.toString());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("overflowed"), r.err());

@@ -114,21 +114,23 @@ class LinearizedDynamicsTest {
 
     @Test
     void gradientDescentTakesWholeStepsAndSaysWhenItDiverges() {
-        Tensor k = REF.kernel(P, X, NtkMode.FULL, Implementation.AUTO);
-        Tensor kts = REF.kernel(P, XT, X, NtkMode.FULL, Implementation.AUTO);
-        Matrix f0 = REF.forward(P, X);
-        Matrix f0t = REF.forward(P, XT);
         double safe = LearningRates.safe(REF, P, X, 0.5);
-        LinearizedDynamics gd = LinearizedDynamics.of(k, kts, f0, Y, f0t, safe, LinearizedDynamics.Flow.GRADIENT_DESCENT);
+        LinearizedDynamics gd = dynamics(safe, LinearizedDynamics.Flow.GRADIENT_DESCENT);
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> gd.predictTest(0.5));
         assertTrue(e.getMessage().contains("whole number"), e.getMessage());
         assertFalse(gd.diverges());
-        assertTrue(LinearizedDynamics.of(k, kts, f0, Y, f0t, safe * 5, LinearizedDynamics.Flow.GRADIENT_DESCENT)
-                .diverges(), "η at 2.5× the stability limit");
-        LinearizedDynamics flow = LinearizedDynamics.of(k, kts, f0, Y, f0t, safe * 5,
-                LinearizedDynamics.Flow.GRADIENT_FLOW);
+        assertTrue(dynamics(safe * 5, LinearizedDynamics.Flow.GRADIENT_DESCENT).diverges(),
+                "η at 2.5× the stability limit");
+        LinearizedDynamics flow = dynamics(safe * 5, LinearizedDynamics.Flow.GRADIENT_FLOW);
         assertFalse(flow.diverges());
         assertTrue(Double.isFinite(flow.predictTest(0.5).data()[0]), "gradient flow takes any time");
+    }
+
+    /** The linearised dynamics of P on X (full kernel) at learning rate {@code lr}. */
+    private static LinearizedDynamics dynamics(double lr, LinearizedDynamics.Flow flow) {
+        return LinearizedDynamics.of(REF.kernel(P, X, NtkMode.FULL, Implementation.AUTO),
+                REF.kernel(P, XT, X, NtkMode.FULL, Implementation.AUTO), REF.forward(P, X), Y, REF.forward(P, XT), lr,
+                flow);
     }
 
     @Test
