@@ -128,7 +128,7 @@ class NumericExtremesTest {
             for (String impl : new String[] {"auto", "analytic"}) {
                 Object[] m = model(precision, impl);
                 Object[] kernel = {"kernel", "--x", x, "--out", out};
-                Object[] regress = {"regress", "--x", x, "--y", y, "--x-test", xt, "--lambda", "1e-3", "--tol", "1e-10",
+                Object[] regress = {"regress", "--x", x, "--y", y, "--x-test", xt, "--ridge", "1e-3", "--tol", "1e-10",
                     "--out", out};
                 assertEquals(0, Cli.run(cat(kernel, m)).code(), "the unscaled kernel");
                 double[] k = Npy.read(out).data();
@@ -147,9 +147,9 @@ class NumericExtremesTest {
                     Path xts = scaled(xt, s);
                     check("kernel X" + at, cat(new Object[] {"kernel", "--x", xs, "--out", out}, m), out, k, s * s, fp32);
                     check("regress Y" + at, cat(new Object[] {"regress", "--x", x, "--y", ys, "--x-test", xt,
-                        "--lambda", "1e-3", "--tol", "1e-10", "--out", out}, m), out, pred, s, fp32);
+                        "--ridge", "1e-3", "--tol", "1e-10", "--out", out}, m), out, pred, s, fp32);
                     check("regress X" + at, cat(new Object[] {"regress", "--x", xs, "--y", y, "--x-test", xts,
-                        "--lambda", "1e-3", "--out", out}, m), out, null, 1, fp32);
+                        "--ridge", "1e-3", "--out", out}, m), out, null, 1, fp32);
                     check("predict Y" + at, cat(new Object[] {"predict", "--x", x, "--y", ys, "--x-test", xt, "--ridge",
                         "1e-3", "--out", out}, m), out, inf, s, fp32);
                     check("predict X" + at, cat(new Object[] {"predict", "--x", xs, "--y", y, "--x-test", xts,
@@ -158,8 +158,10 @@ class NumericExtremesTest {
                         check("predict t=10 X" + at, cat(new Object[] {"predict", "--x", xs, "--y", ys, "--x-test", xts,
                             "--t", 10, "--out", out}, m), out, null, 1, fp32);
                         Path run = dir.resolve("run");
-                        Cli.Result r = Cli.run(cat(new Object[] {"train", "--x", xs, "--y", ys, "--steps", 3, "--out",
-                            run}, m));
+                        Object[] train = {"train", "--arch", "4,16,2", "--bstd", "none", "--seed", 3, "--precision",
+                            precision, "-q", "--steps", 3, "--out-dir", run};
+                        assertEquals(0, Cli.run(cat(train, new Object[] {"--x", x, "--y", y})).code(), "unscaled");
+                        Cli.Result r = Cli.run(cat(train, new Object[] {"--x", xs, "--y", ys}));
                         if (r.code() == 0) {
                             String csv = Files.readString(run.resolve("train.csv"));
                             assertFalse(csv.contains("Infinity") || csv.contains("NaN"), "train " + at + ": " + csv);

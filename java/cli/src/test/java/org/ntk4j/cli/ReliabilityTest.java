@@ -273,11 +273,11 @@ class ReliabilityTest {
         Path out = dir.resolve("out.npy");
         Object[][] runs = {
             {"kernel", "--x", fifo, "--arch", "4,7,3", "--out", out},
-            {"kernel", "--x", x, "--x2", fifo, "--arch", "4,7,3", "--out", out},
-            {"kernel", "--x", x, "--params", fifo, "--out", out},
+            {"kernel", "--x", x, "--x-test", fifo, "--arch", "4,7,3", "--out", out},
+            {"kernel", "--x", x, "--weights", fifo, "--out", out},
             {"predict", "--x", x, "--y", fifo, "--x-test", x, "--arch", "4,7,3", "--out", out},
-            {"regress", "--x", x, "--y", y, "--x-test", fifo, "--arch", "4,7,3", "--lambda", 1, "--out", out},
-            {"train", "--x", x, "--y", fifo, "--arch", "4,7,3", "--out", dir.resolve("run")},
+            {"regress", "--x", x, "--y", y, "--x-test", fifo, "--arch", "4,7,3", "--ridge", 1, "--out", out},
+            {"train", "--x", x, "--y", fifo, "--arch", "4,7,3", "--out-dir", dir.resolve("run")},
         };
         for (Object[] run : runs) {
             // A run that did wait on the FIFO fails here after a minute (its thread, a daemon, stays blocked).
@@ -371,7 +371,7 @@ class ReliabilityTest {
             Path y = dir.resolve("y.npy");
             Cli.randomInputs(y, 9, 3, 2, false);
             ProcessBuilder pb = Processes.java("train", "--x", x, "--y", y, "--arch", "4,7,3", "--steps", 3, "-q",
-                    "--out", dir.resolve("run"));
+                    "--out-dir", dir.resolve("run"));
             pb.command().add(1, "-Djava.io.tmpdir=" + mnt);
             Cli.Result r = Processes.run(pb);
             assertEquals(0, r.code(), r.toString());
@@ -471,14 +471,14 @@ class ReliabilityTest {
         Npy.write(yBig, NpyArray.of(new Matrix(16, 3, big), false));
         Object[] bigTargets = regress.clone();
         bigTargets[4] = yBig;
-        assertRefused(Cli.run(cat(bigTargets, "--lambda", 1e-3)), "the predictions", "float32");
+        assertRefused(Cli.run(cat(bigTargets, "--ridge", 1e-3)), "the predictions", "float32");
         // Inputs whose squared norms overflow: the cause, not "variance is Infinity" or "contains NaN".
         Path xHuge = dir.resolve("x-huge.npy");
         Npy.write(xHuge, NpyArray.of(Matrix.of(new double[][] {{1e200, 0, 0, 1}}), false));
         assertRefused(Cli.run("kernel", "--x", xHuge, "--arch", "4,7,3", "--impl", "analytic", "--precision", "fp64",
                 "--out", out), "squared norm", "overflows fp64", "rescale");
         // A ridge so large that Θ + λI overflows: exit 2 naming the overflow.
-        assertRefused(Cli.run(cat(regress, "--lambda", "1.7e308", "--precision", "fp64")), "overflow");
+        assertRefused(Cli.run(cat(regress, "--ridge", "1.7e308", "--precision", "fp64")), "overflow");
 
         // Duplicated examples with different targets and no ridge: singular, whatever the preconditioner.
         double[] dupX = Npy.read(xs).data().clone();
@@ -488,8 +488,8 @@ class ReliabilityTest {
         Object[] dup = regress.clone();
         dup[2] = xDup;
         for (String pre : new String[] {"nystrom", "none", "block-jacobi"}) {
-            assertRefused(Cli.run(cat(dup, "--lambda", 0, "--precond", pre, "--precision", "fp64")), "singular",
-                    "duplicated rows (0 and 1)", "--lambda");
+            assertRefused(Cli.run(cat(dup, "--ridge", 0, "--precond", pre, "--precision", "fp64")), "singular",
+                    "duplicated rows (0 and 1)", "--ridge");
         }
         assertRefused(Cli.run("predict", "--x", xDup, "--y", ys, "--x-test", x, "--arch", "4,1,3", "--impl", "analytic",
                 "--precision", "fp64", "--out", out), "singular", "duplicated rows");
@@ -504,7 +504,7 @@ class ReliabilityTest {
         Object[] zero = regress.clone();
         zero[2] = zeros;
         zero[6] = zeros;
-        Cli.Result r = Cli.run(cat(zero, "--lambda", 1, "--bstd", "none"));
+        Cli.Result r = Cli.run(cat(zero, "--ridge", 1, "--bstd", "none"));
         assertEquals(0, r.code(), r.toString());
         for (double v : Npy.read(out).data()) {
             assertEquals(0.0, v, "Θ(0, ·) = 0 without biases");
@@ -512,7 +512,7 @@ class ReliabilityTest {
 
         // A block size beyond int once multiplied by the outputs: one block, not a negative shape.
         Cli.Result huge = Cli.run("regress", "--x", xs, "--y", ys, "--x-test", x, "--arch", "4,5,3", "--mode", "full",
-                "--precond", "block-jacobi", "--tile", 1073741824, "--lambda", "1e-2", "-q", "--out", out);
+                "--precond", "block-jacobi", "--tile", 1073741824, "--ridge", "1e-2", "-q", "--out", out);
         assertEquals(0, huge.code(), huge.toString());
 
         // Gradient descent: whole steps only, and a diverging learning rate says so (not "use fp64").

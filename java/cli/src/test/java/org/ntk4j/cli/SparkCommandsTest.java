@@ -170,7 +170,7 @@ class SparkCommandsTest {
             for (String command : new String[] {"kernel", "regress"}) {
                 Object[] args = command.equals("kernel")
                         ? new Object[] {"kernel", "--x", x, "--arch", "4,3,2", "--out", out, "--spark=" + m[0]}
-                        : new Object[] {"regress", "--x", x, "--y", x, "--x-test", x, "--arch", "4,3,4", "--lambda", 1,
+                        : new Object[] {"regress", "--x", x, "--y", x, "--x-test", x, "--arch", "4,3,4", "--ridge", 1,
                             "--out", out, "--spark=" + m[0]};
                 Cli.Result r = Cli.run(args);
                 assertEquals(2, r.code(), r.toString());
