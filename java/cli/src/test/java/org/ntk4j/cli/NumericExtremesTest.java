@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.Matrix;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.NpyArray;
 
 /**
  * Every command on inputs and targets scaled by 1e±150 and 1e±300, in fp32 and fp64: the right answer (where it is
@@ -52,7 +51,7 @@ class NumericExtremesTest {
             d[i] *= s;
         }
         Path out = dir.resolve(file.getFileName().toString().replace(".npy", "") + "-" + s + ".npy");
-        Npy.write(out, new NpyArray(shape, d, false));
+        Npy.write(out, new org.ntk4j.Tensor(shape, d));
         return out;
     }
 

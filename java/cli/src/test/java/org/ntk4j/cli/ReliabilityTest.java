@@ -468,13 +468,13 @@ class ReliabilityTest {
             big[i] *= 1e40;
         }
         Path yBig = dir.resolve("y-big.npy");
-        Npy.write(yBig, NpyArray.of(new Matrix(16, 3, big), false));
+        Npy.write(yBig, new Matrix(16, 3, big).asTensor());
         Object[] bigTargets = regress.clone();
         bigTargets[4] = yBig;
         assertRefused(Cli.run(cat(bigTargets, "--ridge", 1e-3)), "the predictions", "float32");
         // Inputs whose squared norms overflow: the cause, not "variance is Infinity" or "contains NaN".
         Path xHuge = dir.resolve("x-huge.npy");
-        Npy.write(xHuge, NpyArray.of(Matrix.of(new double[][] {{1e200, 0, 0, 1}}), false));
+        Npy.write(xHuge, Matrix.of(new double[][] {{1e200, 0, 0, 1}}).asTensor());
         assertRefused(Cli.run("kernel", "--x", xHuge, "--arch", "4,7,3", "--impl", "analytic", "--precision", "fp64",
                 "--out", out), "squared norm", "overflows fp64", "rescale");
         // A ridge so large that Θ + λI overflows: exit 2 naming the overflow.
@@ -484,7 +484,7 @@ class ReliabilityTest {
         double[] dupX = Npy.read(xs).data().clone();
         System.arraycopy(dupX, 0, dupX, 4, 4); // row 1 := row 0
         Path xDup = dir.resolve("x-dup.npy");
-        Npy.write(xDup, NpyArray.of(new Matrix(16, 4, dupX), false));
+        Npy.write(xDup, new Matrix(16, 4, dupX).asTensor());
         Object[] dup = regress.clone();
         dup[2] = xDup;
         for (String pre : new String[] {"nystrom", "none", "block-jacobi"}) {
@@ -500,7 +500,7 @@ class ReliabilityTest {
 
         // All-zero inputs with a ridge: K + λI = λI is well posed; the preconditioner degrades to none.
         Path zeros = dir.resolve("zeros.npy");
-        Npy.write(zeros, NpyArray.of(Matrix.zeros(16, 4), false));
+        Npy.write(zeros, Matrix.zeros(16, 4).asTensor());
         Object[] zero = regress.clone();
         zero[2] = zeros;
         zero[6] = zeros;

@@ -189,7 +189,7 @@ class SparkCommandsTest {
         double[] nan = m.data().clone();
         nan[5] = Double.NaN;
         Path bad = dir.resolve("nan.npy");
-        Npy.write(bad, new NpyArray(new int[] {6, 4}, nan, false));
+        Npy.write(bad, new org.ntk4j.Tensor(new int[] {6, 4}, nan));
         Path out = dir.resolve("k.npy");
         Cli.Result r = Cli.run("kernel", "--x", bad, "--arch", "4,3,2", "--out", out, "--spark", "local[1]");
         assertEquals(2, r.code(), r.toString());
@@ -200,7 +200,7 @@ class SparkCommandsTest {
             huge[i] *= 1e160;
         }
         Path big = dir.resolve("big.npy");
-        Npy.write(big, new NpyArray(new int[] {6, 4}, huge, false));
+        Npy.write(big, new org.ntk4j.Tensor(new int[] {6, 4}, huge));
         Path out2 = dir.resolve("k2.npy");
         r = Cli.run("kernel", "--x", big, "--arch", "4,3,2", "--precision", "fp64", "-q", "--out", out2, "--spark",
                 "local[1]");
