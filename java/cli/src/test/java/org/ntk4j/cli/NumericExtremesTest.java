@@ -45,7 +45,7 @@ class NumericExtremesTest {
     }
 
     private Path scaled(Path file, double s) throws IOException {
-        double[] d = Npy.read(file).data().clone();
+        double[] d = Npy.read(file).toDoubleArray();
         int[] shape = Npy.read(file).shape();
         for (int i = 0; i < d.length; i++) {
             d[i] *= s;
@@ -88,7 +88,7 @@ class NumericExtremesTest {
             failures.add(what + ": exit " + r.code() + ": " + r.err().strip());
             return;
         }
-        double[] got = Npy.read(out).data();
+        double[] got = Npy.read(out).toDoubleArray();
         for (double v : got) {
             if (!Double.isFinite(v)) {
                 failures.add(what + ": exit 0 with " + v + " in the output");
@@ -130,14 +130,14 @@ class NumericExtremesTest {
                 Object[] regress = {"regress", "--x", x, "--y", y, "--x-test", xt, "--ridge", "1e-3", "--tol", "1e-10",
                     "--out", out};
                 assertEquals(0, Cli.run(cat(kernel, m)).code(), "the unscaled kernel");
-                double[] k = Npy.read(out).data();
+                double[] k = Npy.read(out).toDoubleArray();
                 assertEquals(0, Cli.run(cat(regress, m)).code(), "the unscaled regression");
-                double[] pred = Npy.read(out).data();
+                double[] pred = Npy.read(out).toDoubleArray();
                 double[] inf = null;
                 if (impl.equals("analytic")) { // f₀ = 0: regression is linear in Y (the empirical one fits Y − f₀)
                     assertEquals(0, Cli.run(cat(new Object[] {"predict", "--x", x, "--y", y, "--x-test", xt, "--ridge",
                         "1e-3", "--out", out}, m)).code());
-                    inf = Npy.read(out).data();
+                    inf = Npy.read(out).toDoubleArray();
                 }
                 for (double s : SCALES) {
                     String at = precision + " " + impl + " ×" + s;

@@ -481,7 +481,7 @@ class ReliabilityTest {
         assertRefused(Cli.run(cat(regress, "--ridge", "1.7e308", "--precision", "fp64")), "overflow");
 
         // Duplicated examples with different targets and no ridge: singular, whatever the preconditioner.
-        double[] dupX = Npy.read(xs).data().clone();
+        double[] dupX = Npy.read(xs).toDoubleArray();
         System.arraycopy(dupX, 0, dupX, 4, 4); // row 1 := row 0
         Path xDup = dir.resolve("x-dup.npy");
         Npy.write(xDup, new Matrix(16, 4, dupX).asTensor());
@@ -506,7 +506,7 @@ class ReliabilityTest {
         zero[6] = zeros;
         Cli.Result r = Cli.run(cat(zero, "--ridge", 1, "--bstd", "none"));
         assertEquals(0, r.code(), r.toString());
-        for (double v : Npy.read(out).data()) {
+        for (double v : Npy.read(out).toDoubleArray()) {
             assertEquals(0.0, v, "Θ(0, ·) = 0 without biases");
         }
 
