@@ -11,8 +11,11 @@ import org.ntk4j.model.Activation;
  *
  * <p>The library's evaluators ({@link #of}):
  * <ul>
- *   <li>relu, erf, identity and gelu in closed form (relu, erf, identity as DESIGN.md §1; gelu derived in
- *       {@link Gelu});</li>
+ *   <li>relu, erf, identity and gelu in closed form: relu by the arc-cosine kernel (Cho and Saul),
+ *       {@code K = (√(q11·q22)·sin θ + (π − θ)·q12)/(2π)}, {@code K̇ = (π − θ)/(2π)} with {@code cos θ = q12/√(q11·q22)};
+ *       erf by Williams' arcsine kernel, {@code K = (2/π)·asin(2·q12/√((1 + 2·q11)(1 + 2·q22)))},
+ *       {@code K̇ = (4/π)/√((1 + 2·q11)(1 + 2·q22) − 4·q12²)}; identity {@code K = q12}, {@code K̇ = 1}; gelu derived
+ *       in {@link Gelu};</li>
  *   <li>tanh, and any activation given as a pair of functions ({@link #numerical(DoubleUnaryOperator,
  *       DoubleUnaryOperator)}), by Mehler's series {@code K = Σ_n c_n(q11)·c_n(q22)·ρ^n} over the Hermite
  *       coefficients of each input's pre-activation, computed once per input and layer (see {@link HermiteSeries}

@@ -1,6 +1,6 @@
 /**
  * Infinite-width kernels of the dense MLPs the library builds: the NNGP Σ^L and the NTK Θ^L of
- * {@link org.ntk4j.analytic.AnalyticKernel}, in fp64, by the layer recursion of neural-tangents (DESIGN.md §1), for
+ * {@link org.ntk4j.analytic.AnalyticKernel}, in fp64, by the layer recursion of neural-tangents (stated in AnalyticKernel's documentation), for
  * both parameterizations, with and without bias, as full matrices K(x1, x2) or diagonals K(x, x), laid out like
  * {@code Ntk.kernel} results (the limit is Θ^L ⊗ I_O).
  *
