@@ -20,6 +20,7 @@
 @SuppressWarnings("module") // the qualified export names a module that depends on this one (not visible here)
 module org.ntk4j.core {
     requires dev.ludovic.netlib.blas;
+    requires java.logging; // to quiet netlib's own warning once ntk4j has said it (cpu.BlasSelection)
     requires dev.ludovic.netlib.lapack;
     requires org.apache.commons.numbers.gamma;
     // org.netlib.util.intW, LAPACK's output arguments: the jar has no module name of its own, so this is the name

@@ -82,7 +82,7 @@ public final class BlasSelection {
     private final List<String> notes;
     private final long probeNanos;
     private final BLAS netlibBlas;
-    private final LAPACK netlibLapack;
+    private LAPACK netlibLapack;
     private final int cores = Runtime.getRuntime().availableProcessors();
     private int allThreadsDepth;
 
@@ -158,7 +158,10 @@ public final class BlasSelection {
     }
 
     /** LAPACK for host-side linear algebra. */
-    public LAPACK lapack() {
+    public synchronized LAPACK lapack() {
+        if (netlibLapack == null) {
+            netlibLapack = JavaLAPACK.getInstance();
+        }
         return netlibLapack;
     }
 
@@ -214,7 +217,13 @@ public final class BlasSelection {
         NativeLibrary system = null;
         NativeLibrary bundled = null;
         String bundledPath = null;
-        if (!requested.equals("java")) {
+        // Without native access every native call makes the JDK print a warning: ntk4j stays in Java then, and says
+        // so in one line (ElementwiseOps.MissingJvmFlags)
+        boolean nativeAccess = ElementwiseOps.MissingJvmFlags.nativeAccess();
+        if (!nativeAccess && !requested.equals("java")) {
+            notes.add("native access is not enabled for ntk4j (--enable-native-access): pure-Java BLAS");
+        }
+        if (!requested.equals("java") && nativeAccess) {
             if (!requested.equals("bundled")) {
                 String name = System.getProperty(SYSTEM_BLAS_PROPERTY, defaultSystemBlas());
                 try {
@@ -309,7 +318,7 @@ public final class BlasSelection {
             }
         }
         if (blas == null) {
-            blas = JavaBLAS.getInstance();
+            blas = javaBlas();
         }
         LAPACK lapack = null;
         if (lapackLocation != null) {
@@ -322,8 +331,9 @@ public final class BlasSelection {
             }
         }
         if (lapack == null) {
-            lapack = JavaLAPACK.getInstance();
-            lapackWhat = "F2J LAPACK in Java (" + lapack.getClass().getSimpleName() + ")";
+            // fetched on first use (lapack()): netlib's Java LAPACK reaches for its native BLAS when it loads, which
+            // without native access makes the JDK warn, so a program that never solves never loads it
+            lapackWhat = "F2J LAPACK in Java (F2jLAPACK)";
         }
         return new BlasSelection(requested, chosen, lapackLocation, lapackWhat, probes, notes,
                 System.nanoTime() - t0, blas, lapack);
@@ -397,6 +407,38 @@ public final class BlasSelection {
             return words.length > 1 ? "OpenBLAS " + words[1] : "an OpenBLAS";
         } catch (Throwable e) {
             return null;
+        }
+    }
+
+    /**
+     * netlib's pure-Java BLAS. Without jdk.incubator.vector, netlib logs two lines about its Vector API version
+     * before it falls back to the plain one; ntk4j says that once itself (ElementwiseOps.MissingJvmFlags), so netlib's
+     * logger is quieted for that first call.
+     */
+    static BLAS javaBlas() {
+        if (!ElementwiseOps.MissingJvmFlags.nativeAccess()) {
+            // netlib's factory (JavaBLAS.getInstance) first loads its JNI binding, which makes the JDK print four
+            // lines of native-access warnings: without native access the Java implementation is taken directly
+            // (netlib 3's Java11BLAS, or VectorBLAS with the Vector API; an automatic module opens its packages)
+            try {
+                java.lang.reflect.Method m = Class.forName(ElementwiseOps.vectorAvailable()
+                        ? "dev.ludovic.netlib.blas.VectorBLAS" : "dev.ludovic.netlib.blas.Java11BLAS")
+                        .getMethod("getInstance");
+                m.setAccessible(true);
+                return (BLAS) m.invoke(null);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // another netlib version: its factory, warnings and all
+            }
+        }
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.ludovic.netlib.blas.InstanceBuilder");
+        java.util.logging.Level old = log.getLevel();
+        if (!ElementwiseOps.vectorAvailable()) {
+            log.setLevel(java.util.logging.Level.SEVERE);
+        }
+        try {
+            return JavaBLAS.getInstance();
+        } finally {
+            log.setLevel(old);
         }
     }
 

@@ -56,7 +56,7 @@ interface ElementwiseOps {
             }
         }
         if (!vectorAvailable()) {
-            MissingVectorModule.warnOnce();
+            MissingJvmFlags.warnOnce();
             return new ScalarOps("scalar loops (no jdk.incubator.vector)");
         }
         return new ScalarOps("scalar loops");
@@ -67,17 +67,43 @@ interface ElementwiseOps {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
-    /** The one-line warning, printed at most once per JVM. */
-    final class MissingVectorModule {
+    /**
+     * The one line a JVM started without ntk4j's flags gets on stderr (at most once): what is missing —
+     * {@code --add-modules jdk.incubator.vector} (scalar loops instead of the Vector API) and/or
+     * {@code --enable-native-access} (pure-Java BLAS instead of a native one) — so that a slower run is never a silent
+     * one, and never seven lines of warnings either (README, "Embedding").
+     */
+    final class MissingJvmFlags {
         private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
-        private MissingVectorModule() {
+        private MissingJvmFlags() {
+        }
+
+        /**
+         * Whether ntk4j may call native code without the JDK warning about it (then native BLAS is tried): as the JVM
+         * started, since the JDK enables a module's access itself once it has warned.
+         */
+        private static final boolean NATIVE_ACCESS = ElementwiseOps.class.getModule().isNativeAccessEnabled();
+
+        static boolean nativeAccess() {
+            return NATIVE_ACCESS;
         }
 
         static void warnOnce() {
-            if (WARNED.compareAndSet(false, true)) {
-                System.err.println("ntk4j: jdk.incubator.vector is not available (start the JVM with --add-modules "
-                        + "jdk.incubator.vector); the CPU backend uses its slower scalar loops");
+            java.util.List<String> flags = new java.util.ArrayList<>();
+            java.util.List<String> effects = new java.util.ArrayList<>();
+            if (!vectorAvailable()) {
+                flags.add("--add-modules jdk.incubator.vector");
+                effects.add("scalar loops");
+            }
+            if (!nativeAccess() && !BlasSelection.current().requested().equals("java")) {
+                flags.add("--enable-native-access=" + (ElementwiseOps.class.getModule().isNamed()
+                        ? ElementwiseOps.class.getModule().getName() : "ALL-UNNAMED"));
+                effects.add("pure-Java BLAS");
+            }
+            if (!flags.isEmpty() && WARNED.compareAndSet(false, true)) {
+                System.err.println("ntk4j: started without " + String.join(" and ", flags) + ": the CPU backend uses "
+                        + String.join(" and ", effects) + " (slower)");
             }
         }
     }

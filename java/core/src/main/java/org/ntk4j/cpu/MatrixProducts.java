@@ -1,7 +1,6 @@
 package org.ntk4j.cpu;
 
 import dev.ludovic.netlib.blas.BLAS;
-import dev.ludovic.netlib.blas.JavaBLAS;
 import java.util.concurrent.atomic.LongAdder;
 import org.ntk4j.BackendUnavailableException;
 
@@ -68,7 +67,8 @@ final class MatrixProducts {
                         + "=bundled|system|java");
             }
         }
-        BLAS java = JavaBLAS.getInstance();
+        ElementwiseOps.MissingJvmFlags.warnOnce();
+        BLAS java = BlasSelection.javaBlas();
         return new MatrixProducts(java, false, "pure-Java BLAS (" + java.getClass().getSimpleName() + ")", pool);
     }
 
