@@ -107,14 +107,34 @@ class BlasSelectionTest {
         assertTrue(out.contains("product=ok"), out);
     }
 
+    /**
+     * Where ntk4j-core's dependencies hold no OpenBLAS (every platform but Linux x86-64 and arm64: the jar is a
+     * dependency only there, by a profile in java/core/pom.xml), the pure-Java path is used and computes right.
+     */
+    @Test
+    void withoutTheOpenBlasJarThePureJavaPathWorks() throws Exception {
+        String cp = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> !e.contains("openblas")).collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        String out = childOn(cp, "-D" + BlasSelection.PROPERTY + "=auto",
+                "-D" + BlasSelection.SYSTEM_BLAS_PROPERTY + "=/nonexistent/libblas.so.3",
+                "-D" + BlasSelection.SYSTEM_LAPACK_PROPERTY + "=/nonexistent/liblapack.so.3");
+        assertTrue(out.contains("origin=java"), out);
+        assertTrue(out.contains("is not on the class path"), out);
+        assertTrue(out.contains("product=ok"), out);
+    }
+
     /** Runs {@link Child} in a fresh JVM with these options and returns what it printed. */
     private static String child(String... options) throws IOException, InterruptedException {
+        return childOn(System.getProperty("java.class.path"), options);
+    }
+
+    private static String childOn(String classPath, String... options) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.addAll(List.of(options));
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(Child.class.getName());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
