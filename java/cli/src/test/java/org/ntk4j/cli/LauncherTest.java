@@ -95,7 +95,7 @@ class LauncherTest {
         Path big = dir.resolve("big.npy");
         Cli.randomInputs(big, 600, 16, 3, false);
         Path out = dir.resolve("k.npy");
-        Process p = Processes.launcher("kernel", "--x", big, "--arch", "16,64,64,4", "--impl", "reference", "--mode",
+        Process p = Processes.launcher("kernel", "--x", big, "--arch", "16,64,64,4", "--device", "reference", "--mode",
                 "full", "--memory", "4m", "--out", out).redirectError(dir.resolve("stderr.txt").toFile()).start();
         List<ProcessHandle> jvms = new ArrayList<>();
         try {
