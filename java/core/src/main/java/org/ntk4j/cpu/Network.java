@@ -1,11 +1,9 @@
 package org.ntk4j.cpu;
 
-import java.util.List;
 import org.ntk4j.Matrix;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.model.UnsupportedLayerException;
 
 /**
  * A chain of dense layers — {@code Dense (φ? Dense)*}, each dense layer with its own σ_w, σ_b and bias, at most one
@@ -41,7 +39,7 @@ final class Network<A> {
         this.ar = ar;
         this.arch = p.architecture();
         this.layers = arch.layers();
-        this.act = activations(arch);
+        this.act = arch.chainActivations("the cpu backend");
         this.outputs = arch.outputDim();
         this.n = arch.widths();
         this.bias = new boolean[layers];
@@ -73,35 +71,6 @@ final class Network<A> {
                 ar.fromDouble(tmp, 0, sb[l], 0, n[l + 1]);
             }
         }
-    }
-
-    /**
-     * φ_1 … φ_{L-1} of a dense chain.
-     *
-     * @throws UnsupportedLayerException naming a layer that is not dense, a second activation between two dense
-     *                                   layers, or an activation after the last one
-     */
-    static Activation[] activations(Architecture arch) {
-        int layers = arch.layers();
-        Activation[] act = new Activation[layers];
-        for (int l = 0; l <= layers; l++) {
-            if (l < layers) {
-                arch.dense(l); // refuses, naming it, a layer with parameters that is not dense
-            }
-            List<Activation> before = arch.activationsBefore(l);
-            boolean end = l == 0 || l == layers;
-            if (before.size() > (end ? 0 : 1)) {
-                int i = (l == 0 ? 0 : arch.sequenceIndex(l - 1) + 1) + (end ? 0 : 1);
-                throw new UnsupportedLayerException(i, arch.sequence().get(i), l == 0
-                        ? "comes before the first dense layer; the cpu backend starts with a dense layer"
-                        : l == layers ? "comes after the last dense layer; the cpu backend's output is a dense layer's"
-                        : "is a second activation between two dense layers; the cpu backend runs at most one");
-            }
-            if (!end) {
-                act[l] = before.isEmpty() ? Activation.IDENTITY : before.getFirst();
-            }
-        }
-        return act;
     }
 
     A weights(int l) {

@@ -368,6 +368,41 @@ public final class Architecture {
     }
 
     /**
+     * The activations of a dense chain {@code Dense (φ? Dense)*}: dense layers with at most one activation between
+     * two of them and none before the first or after the last — the form the cpu and cuda backends run.
+     *
+     * @param who what needs the chain, for the message (e.g. "the cpu backend")
+     * @return φ_l for l = 1 … L-1, applied to the output of dense layer l-1 before dense layer l reads it
+     *         ({@link Activation#IDENTITY} where there is none); entry 0 is null
+     * @throws UnsupportedLayerException naming the first layer that breaks the form
+     */
+    public Activation[] chainActivations(String who) {
+        int count = layers();
+        Activation[] act = new Activation[count];
+        for (int l = 0; l <= count; l++) {
+            if (l < count) {
+                int i = parameterized[l];
+                if (!(sequence.get(i) instanceof Dense)) {
+                    throw new UnsupportedLayerException(i, sequence.get(i), "is not a dense layer; " + who
+                            + " runs dense layers");
+                }
+            }
+            List<Activation> before = activationsBefore(l);
+            boolean end = l == 0 || l == count;
+            if (before.size() > (end ? 0 : 1)) {
+                int i = (l == 0 ? 0 : parameterized[l - 1] + 1) + (end ? 0 : 1);
+                throw new UnsupportedLayerException(i, sequence.get(i), (l == 0 ? "comes before the first dense layer"
+                        : l == count ? "comes after the last dense layer" : "is a second activation between two dense"
+                        + " layers") + "; " + who + " runs dense layers with at most one activation between two of them");
+            }
+            if (!end) {
+                act[l] = before.isEmpty() ? Activation.IDENTITY : before.getFirst();
+            }
+        }
+        return act;
+    }
+
+    /**
      * n_l, the flat size that parameterized layer l reads (n_L = O, the outputs).
      *
      * @param l the layer index, in [0, L]

@@ -78,11 +78,21 @@ final class CudaOperations implements AutoCloseable {
         }
     }
 
+    /** The kernels' code of φ_l, the activation before dense layer l (l = 1 … L-1; entry 0 unused). */
+    private static int[] activationCodes(Architecture a) {
+        org.ntk4j.model.Activation[] phi = a.chainActivations("the cuda backend");
+        int[] codes = new int[phi.length];
+        for (int l = 1; l < phi.length; l++) {
+            codes[l] = KernelLaunches.activationCode(phi[l]);
+        }
+        return codes;
+    }
+
     /** The forward pass of a tile whose inputs are already in {@code h0}; buffers from slots {@code side}…. */
     private Acts forwardFrom(DeviceNet net, Workspace ws, String side, DeviceBuffer h0, int rows) {
         Architecture a = net.a;
         int layers = a.layers();
-        int act = KernelLaunches.activationCode(a.activation());
+        int[] act = activationCodes(a);
         Acts t = new Acts(rows, layers);
         t.h[0] = h0;
         for (int l = 0; l < layers; l++) {
@@ -94,7 +104,7 @@ final class CudaOperations implements AutoCloseable {
                 t.h[l + 1] = ws.output(side + "h" + (l + 1), (long) rows * out);
             }
             k.forward(elem, rows, out, in, t.h[l].address(), in, net.w[l].address(), net.bias(l), a.weightScale(l),
-                    a.biasScale(l), hidden ? act : KernelLaunches.ACT_IDENTITY, t.z[l + 1].address(),
+                    a.biasScale(l), hidden ? act[l + 1] : KernelLaunches.ACT_IDENTITY, t.z[l + 1].address(),
                     hidden ? t.h[l + 1].address() : 0L);
         }
         return t;
@@ -114,13 +124,13 @@ final class CudaOperations implements AutoCloseable {
         int layers = a.layers();
         int o = a.outputDim();
         int r = t.rows * o;
-        int act = KernelLaunches.activationCode(a.activation());
+        int[] act = activationCodes(a);
         t.d[layers] = ws.output(side + "d" + layers, (long) r * o);
         k.deltaSeedIdentity(elem, t.rows, o, t.d[layers].address());
         for (int l = layers - 1; l >= 1; l--) {
             t.d[l] = ws.output(side + "d" + l, (long) r * a.width(l));
             k.backwardDelta(elem, r, a.width(l), a.width(l + 1), t.d[l + 1].address(), net.wt[l].address(),
-                    t.z[l].address(), o, a.weightScale(l), act, t.d[l].address());
+                    t.z[l].address(), o, a.weightScale(l), act[l], t.d[l].address());
         }
     }
 
@@ -170,7 +180,7 @@ final class CudaOperations implements AutoCloseable {
         int o = a.outputDim();
         int d = a.inputDim();
         int layers = a.layers();
-        int act = KernelLaunches.activationCode(a.activation());
+        int[] act = activationCodes(a);
         long per = (CudaMemoryPlanner.actsPerExample(a, 1) + o + d) * elem.bytes;
         int tile = CudaMemoryPlanner.fitTile(n, CudaMemoryPlanner.gridCap(1), avail - 2048, t -> t * per);
         if (tile == 0) {
@@ -212,13 +222,13 @@ final class CudaOperations implements AutoCloseable {
                 int out = a.width(l + 1);
                 k.weightGrad(elem, rows, out, in, t.d[l + 1].address(), t.h[l].address(), a.weightScale(l), acc,
                         g.w[l].address());
-                if (a.bias()) {
+                if (a.hasBias(l)) {
                     k.biasGrad(elem, rows, out, t.d[l + 1].address(), a.biasScale(l), acc, g.b[l].address());
                 }
                 if (l >= 1) {
                     t.d[l] = ws.output("ad" + l, (long) rows * in);
                     k.backwardDelta(elem, rows, in, out, t.d[l + 1].address(), net.wt[l].address(), t.z[l].address(), 1,
-                            a.weightScale(l), act, t.d[l].address());
+                            a.weightScale(l), act[l], t.d[l].address());
                 }
             }
         }
@@ -239,7 +249,7 @@ final class CudaOperations implements AutoCloseable {
         Grad g = new Grad(a.layers());
         for (int l = 0; l < a.layers(); l++) {
             g.w[l] = ws.elems("gW" + l, a.weightCount(l));
-            if (a.bias()) {
+            if (a.hasBias(l)) {
                 g.b[l] = ws.elems("gb" + l, a.width(l + 1));
             }
         }
@@ -255,7 +265,7 @@ final class CudaOperations implements AutoCloseable {
         double[] grad = new double[(int) p];
         for (int l = 0; l < a.layers(); l++) {
             dev.download(g.w[l], 0, grad, (int) a.weightOffset(l), (int) a.weightCount(l));
-            if (a.bias()) {
+            if (a.hasBias(l)) {
                 dev.download(g.b[l], 0, grad, (int) a.biasOffset(l), a.width(l + 1));
             }
         }
@@ -267,7 +277,7 @@ final class CudaOperations implements AutoCloseable {
         Architecture a = net.a;
         for (int l = 0; l < a.layers(); l++) {
             k.sgdUpdate(elem, net.w[l].address(), g.w[l].address(), a.weightCount(l), lr);
-            if (a.bias()) {
+            if (a.hasBias(l)) {
                 k.sgdUpdate(elem, net.b[l].address(), g.b[l].address(), a.width(l + 1), lr);
             }
         }
@@ -284,7 +294,7 @@ final class CudaOperations implements AutoCloseable {
             int nb = k.sqDistPartials(elem, net.w[l].address(), start.w[l].address(), a.weightCount(l),
                     partials.address(), REDUCE_BLOCKS);
             k.sumPartials(partials.address(), nb, 1.0, sums.address(2L * l));
-            if (a.bias()) {
+            if (a.hasBias(l)) {
                 nb = k.sqDistPartials(elem, net.b[l].address(), start.b[l].address(), a.width(l + 1),
                         partials.address(REDUCE_BLOCKS), REDUCE_BLOCKS);
                 k.sumPartials(partials.address(REDUCE_BLOCKS), nb, 1.0, sums.address(2L * l + 1));
@@ -359,7 +369,7 @@ final class CudaOperations implements AutoCloseable {
                 continue;
             }
             k.jacobianLayer(elem, t.rows * o, o, a.width(l + 1), a.width(l), t.d[l + 1].address(), t.h[l].address(),
-                    a.weightScale(l), a.biasScale(l), a.bias(), lo - off, hi - off, j.address(), ldj, lo - c0);
+                    a.weightScale(l), a.biasScale(l), a.hasBias(l), lo - off, hi - off, j.address(), ldj, lo - c0);
         }
     }
     /** Downloads an fp64 result; in FP32/TF32 rounds each value to fp32 once (the precision's result values). */

@@ -94,7 +94,7 @@ final class CudaPreparedModel extends PreparedModel {
             Parameters p = Parameters.zeros(a); // refuses layers too large for a host array, naming them
             for (int l = 0; l < a.layers(); l++) {
                 backend.device().download(net.w[l], 0, p.weights(l), 0, p.weights(l).length);
-                if (a.bias()) {
+                if (a.hasBias(l)) {
                     backend.device().download(net.b[l], 0, p.bias(l), 0, a.width(l + 1));
                 }
             }

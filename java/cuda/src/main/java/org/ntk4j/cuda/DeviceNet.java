@@ -18,11 +18,12 @@ final class DeviceNet implements AutoCloseable {
     private final KernelLaunches.Elem elem;
 
     /**
-     * Allocates (values undefined until an upload). The kernels run MLPs with one activation and one σ_w, σ_b: any
-     * other sequence is refused here, before anything is allocated, naming its first layer that breaks that form.
+     * Allocates (values undefined until an upload). The kernels run dense chains (dense layers, each with its own
+     * σ_w, σ_b and bias, at most one activation between two of them): any other sequence is refused here, before
+     * anything is allocated, naming its first layer that breaks that form.
      */
     DeviceNet(CudaDevice dev, KernelLaunches k, KernelLaunches.Elem elem, Architecture a, boolean transposes) {
-        a.requireUniformMlp("the cuda backend");
+        a.chainActivations("the cuda backend");
         this.dev = dev;
         this.k = k;
         this.elem = elem;
@@ -37,7 +38,7 @@ final class DeviceNet implements AutoCloseable {
                 if (transposes) {
                     wt[l] = dev.allocate(a.weightCount(l), elem.bytes);
                 }
-                if (a.bias()) {
+                if (a.hasBias(l)) {
                     b[l] = dev.allocate(a.width(l + 1), elem.bytes);
                 }
             }
@@ -52,7 +53,7 @@ final class DeviceNet implements AutoCloseable {
     DeviceNet load(Parameters p) {
         for (int l = 0; l < a.layers(); l++) {
             dev.upload(w[l], 0, p.weights(l), 0, p.weights(l).length);
-            if (a.bias()) {
+            if (a.hasBias(l)) {
                 dev.upload(b[l], 0, p.bias(l), 0, a.width(l + 1));
             }
         }
@@ -74,7 +75,7 @@ final class DeviceNet implements AutoCloseable {
             int rowsPer = Math.max(1, STREAM_VALUES / in);
             double[] row = new double[in];
             double[] block = new double[(int) Math.min((long) rowsPer * in, (long) out * in)];
-            double[] bias = a.bias() ? new double[out] : null;
+            double[] bias = a.hasBias(l) ? new double[out] : null;
             for (int i0 = 0; i0 < out; i0 += rowsPer) {
                 int rows = Math.min(rowsPer, out - i0);
                 for (int i = 0; i < rows; i++) {

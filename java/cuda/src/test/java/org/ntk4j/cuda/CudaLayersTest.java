@@ -4,12 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
-import org.junit.jupiter.api.Test;
+import net.jqwik.api.lifecycle.AfterContainer;
 import org.ntk4j.Implementation;
+import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
-import org.ntk4j.Matrix;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Layer;
@@ -17,36 +22,57 @@ import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.model.Shape;
 import org.ntk4j.model.UnsupportedLayerException;
+import org.ntk4j.testing.LayerSequences;
 import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.NtkCases;
 
 /**
- * The CUDA kernels run MLPs with one activation and one σ_w, σ_b: any other layer sequence is refused with the
- * layer named, by every method, never computed as if it were an MLP.
+ * The CUDA backend on layer sequences: dense chains that are not MLPs (per-layer σ_w/σ_b and bias, mixed
+ * activations, dense after dense) against the reference as the battery checks MLPs; other sequences refused with the
+ * layer named, by every method, never computed as if they were a chain.
  */
 @AddLifecycleHook(Gpu.class)
 class CudaLayersTest {
 
-    @Test
-    void aSequenceThatIsNotAUniformMlpIsRefusedNamingTheLayer() {
+    @AfterContainer
+    static void closeAll() {
+        CudaBackendTest.closeAll();
+    }
+
+    @Provide
+    Arbitrary<NtkCase> sequences() {
+        return NtkCases.layerSequences(LayerSequences.Form.DENSE_CHAIN);
+    }
+
+    @Property(tries = 15)
+    void denseChainKernelsMatchTheReference(@ForAll("sequences") NtkCase c) {
+        CudaBackendTest.checkNtk(c);
+    }
+
+    @Property(tries = 10)
+    void denseChainForwardJacobianAndGradientMatchTheReference(@ForAll("sequences") NtkCase c) {
+        CudaBackendTest.checkForwardJacobianAndGradient(c);
+    }
+
+    @Example
+    void aSequenceThatIsNotADenseChainIsRefusedNamingTheLayer() {
         Gpu.require();
-        Architecture perLayer = Architecture.of(Shape.flat(3), Parameterization.NTK, Layer.dense(5, 1.0, 0.1),
-                Layer.activation(Activation.RELU), Layer.dense(2, 1.5, 0.1));
-        Architecture mixed = Architecture.of(Shape.flat(3), Parameterization.NTK, Layer.dense(5, 1.0, 0.1),
-                Layer.activation(Activation.RELU), Layer.dense(4, 1.0, 0.1), Layer.activation(Activation.ERF),
-                Layer.dense(2, 1.0, 0.1));
+        Architecture trailing = Architecture.of(Shape.flat(3), Parameterization.NTK, Layer.dense(5, 1.0, 0.1),
+                Layer.activation(Activation.RELU), Layer.dense(2, 1.5, 0.1), Layer.activation(Activation.TANH));
+        Architecture twoActivations = Architecture.of(Shape.flat(3), Parameterization.NTK, Layer.dense(5, 1.0, 0.1),
+                Layer.activation(Activation.RELU), Layer.activation(Activation.ERF), Layer.dense(2, 1.0, 0.1));
         Matrix x = NtkCase.gaussianInputs(3, 3, 1);
-        try (CudaBackend cuda = new CudaBackend(Precision.FP32)) {
-            UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class,
-                    () -> cuda.ntk(Parameters.init(perLayer, 1), x, NtkMode.TRACE, Implementation.STRUCTURED));
-            assertEquals(2, e.layerIndex());
-            assertTrue(e.getMessage().contains("the cuda backend runs only MLPs"), e.getMessage());
-            e = assertThrows(UnsupportedLayerException.class, () -> cuda.forward(Parameters.init(mixed, 1), x));
-            assertEquals(3, e.layerIndex());
-            assertThrows(UnsupportedLayerException.class, () -> cuda.jacobian(Parameters.init(mixed, 1), x));
-            assertThrows(UnsupportedLayerException.class, () -> cuda.prepare(Parameters.init(perLayer, 1)));
-            // the backend is still usable for an MLP afterwards
-            Architecture mlp = Architecture.builder(3).hidden(5).output(2).build();
-            assertEquals(2, cuda.forward(Parameters.init(mlp, 1), x).cols());
-        }
+        CudaBackend cuda = CudaBackendTest.backend(Precision.FP32);
+        UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class,
+                () -> cuda.ntk(Parameters.init(trailing, 1), x, NtkMode.TRACE, Implementation.STRUCTURED));
+        assertEquals(3, e.layerIndex());
+        assertTrue(e.getMessage().contains("comes after the last dense layer; the cuda backend runs"), e.getMessage());
+        e = assertThrows(UnsupportedLayerException.class, () -> cuda.forward(Parameters.init(twoActivations, 1), x));
+        assertEquals(2, e.layerIndex());
+        assertThrows(UnsupportedLayerException.class, () -> cuda.jacobian(Parameters.init(trailing, 1), x));
+        assertThrows(UnsupportedLayerException.class, () -> cuda.prepare(Parameters.init(twoActivations, 1)));
+        // the backend is still usable afterwards
+        Architecture mlp = Architecture.builder(3).hidden(5).output(2).build();
+        assertEquals(2, cuda.forward(Parameters.init(mlp, 1), x).cols());
     }
 }
