@@ -135,7 +135,8 @@ public final class Ntk implements AutoCloseable {
      * @param params the network
      * @param x      the inputs, (N, d)
      * @param mode   which values: (N, N, O, O), (N, N) or (N, N, O)
-     * @return a new tensor in the mode's shape (see {@link KernelLayout} for the layout)
+     * @return a new tensor in the mode's shape (see {@link KernelLayout} for the layout), stored as the backend's
+     *         precision computes: float32 for fp32 and tf32 (half the memory of float64), float64 for fp64
      * @throws InvalidInputException  when the inputs do not match the network, contain NaN or ∞, or the result would
      *                                not fit one array
      * @throws BackendClosedException after {@link #close()}

@@ -46,7 +46,7 @@ public enum NtkMode {
      * mean for TRACE. Used by implementations that only produce full kernels.
      *
      * @param full a kernel of shape (N1, N2, O, O); read, not kept (FULL returns it itself)
-     * @return the kernel in this mode
+     * @return the kernel in this mode, stored as {@code full} is (float32 or float64)
      */
     public Tensor fromFull(Tensor full) {
         int[] s = full.shape();
@@ -58,22 +58,21 @@ public enum NtkMode {
         }
         int pairs = s[0] * s[1];
         int o = s[2];
-        double[] f = full.data();
-        double[] out = new double[pairs * valuesPerPair(o)];
+        Tensor out = Tensor.zeros(full.float32() ? Precision.FP32 : Precision.FP64, shape(s[0], s[1], o));
         for (int p = 0; p < pairs; p++) {
             double sum = 0;
             for (int a = 0; a < o; a++) {
-                double v = f[(p * o + a) * o + a];
+                double v = full.at(((long) p * o + a) * o + a);
                 if (this == DIAGONAL) {
-                    out[p * o + a] = v;
+                    out.setAt((long) p * o + a, v);
                 }
                 sum += v;
             }
             if (this == TRACE) {
-                out[p] = sum / o;
+                out.setAt(p, sum / o);
             }
         }
-        return new Tensor(shape(s[0], s[1], o), out);
+        return out;
     }
 
     /**

@@ -29,8 +29,8 @@ class EmpiricalNngpTest {
         try (Ntk ntk = Ntk.wrap(new ReferenceBackend())) {
             for (int s = 0; s < seeds; s++) {
                 Parameters p = Parameters.init(arch, 100 + s);
-                double[] k = ntk.nngp(p, x, x2, NtkMode.TRACE).data();
-                double[] ks = ntk.nngp(p, x, NtkMode.TRACE).data();
+                double[] k = ntk.nngp(p, x, x2, NtkMode.TRACE).doubles();
+                double[] ks = ntk.nngp(p, x, NtkMode.TRACE).doubles();
                 for (int i = 0; i < mean.length; i++) {
                     mean[i] += k[i] / seeds;
                 }
@@ -40,10 +40,10 @@ class EmpiricalNngpTest {
             }
         }
         AnalyticKernel inf = AnalyticKernel.of(arch);
-        double err = scaledError(mean, inf.nngp(x, x2, NtkMode.TRACE).data(), inf.nngpDiagonal(x, NtkMode.TRACE).data(),
-                inf.nngpDiagonal(x2, NtkMode.TRACE).data());
-        double[] diag = inf.nngpDiagonal(x, NtkMode.TRACE).data();
-        double errSym = scaledError(meanSym, inf.nngp(x, NtkMode.TRACE).data(), diag, diag);
+        double err = scaledError(mean, inf.nngp(x, x2, NtkMode.TRACE).doubles(), inf.nngpDiagonal(x, NtkMode.TRACE).doubles(),
+                inf.nngpDiagonal(x2, NtkMode.TRACE).doubles());
+        double[] diag = inf.nngpDiagonal(x, NtkMode.TRACE).doubles();
+        double errSym = scaledError(meanSym, inf.nngp(x, NtkMode.TRACE).doubles(), diag, diag);
         assertTrue(err < 0.06 && errSym < 0.06, "mean empirical NNGP vs infinite width: " + err + ", " + errSym);
         // And not by accident: one network alone is far from it.
         try (Ntk ntk = Ntk.wrap(new ReferenceBackend())) {

@@ -82,7 +82,7 @@ class KernelFunctionTest {
                 for (int v = 0; v < per; v++) {
                     // FULL: (i, j, a, b) mirrors (j, i, b, a)
                     int w = mode == NtkMode.FULL ? (v % 3) * 3 + v / 3 : v;
-                    assertEquals(s.data()[(i * n + j) * per + v], s.data()[(j * n + i) * per + w], 0.0,
+                    assertEquals(s.at((i * n + j) * per + v), s.at((j * n + i) * per + w), 0.0,
                             k.description() + " " + mode + " symmetric");
                 }
             }

@@ -109,7 +109,7 @@ final class BenchCommand extends BaseCommand {
                             r = b.kernel(params, x, c.mode(), Implementation.AUTO);
                             t[i] = (System.nanoTime() - t0) / 1e9;
                         }
-                        double err = first == null ? Double.NaN : relErr(r.data(), first.data());
+                        double err = first == null ? Double.NaN : relErr(r.doubles(), first.doubles());
                         first = first == null ? r : first;
                         rows.add(print(new Row(c, b.description(), median(t), err)));
                     }

@@ -2,6 +2,7 @@ package org.ntk4j.cli;
 
 import java.util.Locale;
 import org.ntk4j.Matrix;
+import org.ntk4j.Tensor;
 import org.ntk4j.model.Architecture;
 
 /**
@@ -16,12 +17,13 @@ final class Overflow {
      * Checks a block of a kernel whose rows start at example {@code i0} and columns at {@code j0} ({@code cols}
      * examples wide, {@code valuesPerPair} values each).
      */
-    static void checkKernel(double[] values, int i0, int j0, int cols, int valuesPerPair, Advice advice) {
-        for (int k = 0; k < values.length; k++) {
-            if (!advice.representable(values[k])) {
-                int pair = k / valuesPerPair;
+    static void checkKernel(Tensor values, int i0, int j0, int cols, int valuesPerPair, Advice advice) {
+        for (long k = 0; k < values.size(); k++) {
+            double x = values.at(k);
+            if (!advice.representable(x)) {
+                long pair = k / valuesPerPair;
                 String at = "Θ[" + (i0 + pair / cols) + ", " + (j0 + pair % cols) + "]";
-                throw new UsageError(describe(values[k], "the kernel", at) + "; " + advice);
+                throw new UsageError(describe(x, "the kernel", at) + "; " + advice);
             }
         }
     }

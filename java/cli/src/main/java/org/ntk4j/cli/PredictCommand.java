@@ -198,8 +198,8 @@ final class PredictCommand extends BaseCommand {
                         nngp.compute(xt, mode).asMatrix());
             }
         }
-        Overflow.checkKernel(k.data(), 0, 0, x.rows(), mode.valuesPerPair(o), advice);
-        Overflow.checkKernel(kt.data(), 0, 0, x.rows(), mode.valuesPerPair(o), advice);
+        Overflow.checkKernel(k, 0, 0, x.rows(), mode.valuesPerPair(o), advice);
+        Overflow.checkKernel(kt, 0, 0, x.rows(), mode.valuesPerPair(o), advice);
         Matrix[] init = compute.initialOutputs(params, x, xt);
         Matrix f0 = init[0];
         Matrix f0t = init[1];

@@ -187,8 +187,8 @@ final class RegressCommand extends BaseCommand {
             kt = source.compute(xt, x, mode);
         }
         int perPair = mode.valuesPerPair(o);
-        Overflow.checkKernel(k.data(), 0, 0, x.rows(), perPair, advice);
-        Overflow.checkKernel(kt.data(), 0, 0, x.rows(), perPair, advice);
+        Overflow.checkKernel(k, 0, 0, x.rows(), perPair, advice);
+        Overflow.checkKernel(kt, 0, 0, x.rows(), perPair, advice);
         Matrix theta = mode == NtkMode.FULL ? KernelLayout.fullToMatrix(k) : k.asMatrix();
         Matrix thetaTest = mode == NtkMode.FULL ? KernelLayout.fullToMatrix(kt) : kt.asMatrix();
         int n = theta.rows();

@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.ntk4j.KernelKind;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
+import org.ntk4j.Tensor;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.spark.DistributedKernel;
 import org.ntk4j.spark.DistributedRegression;
@@ -192,9 +193,9 @@ final class SparkRun {
             TilePlacer<IOException> placer = new TilePlacer<>(g, mode, o, out::write);
             int v = mode.valuesPerPair(o);
             for (TilePlan.Tile t : g.tiles()) {
-                double[] values = store.read(t).data();
-                Overflow.checkKernel(values, t.row0(), t.col0(), t.cols(), v, overflowAdvice);
-                placer.place(t, values);
+                Tensor tile = store.read(t);
+                Overflow.checkKernel(tile, t.row0(), t.col0(), t.cols(), v, overflowAdvice);
+                placer.place(t, tile.doubles()); // a float32 tile is widened here, one tile at a time
             }
         }
     }

@@ -90,7 +90,7 @@ final class TiledKernel {
         int[] shape = mode.shape(tiles.n1(), tiles.n2(), o);
         if (plan.inMemory()) {
             Tensor k = tiles.symmetric() ? source.compute(x1, mode) : source.compute(x1, x2, mode);
-            Overflow.checkKernel(k.data(), 0, 0, tiles.n2(), v, overflowAdvice);
+            Overflow.checkKernel(k, 0, 0, tiles.n2(), v, overflowAdvice);
             try (OutputStream s = new BufferedOutputStream(out.stream(), 1 << 16)) {
                 Npy.write(s, k.toPrecision(float32 ? Precision.FP32 : Precision.FP64));
             }
@@ -105,8 +105,8 @@ final class TiledKernel {
                 for (TilePlan.Tile t : tiles.row(i)) {
                     Tensor k = t.diagonal() ? source.compute(xi, mode)
                             : source.compute(xi, xs.rowRange(t.col0(), t.colEnd()), mode);
-                    Overflow.checkKernel(k.data(), t.row0(), t.col0(), t.cols(), v, overflowAdvice);
-                    placer.place(t, k.data());
+                    Overflow.checkKernel(k, t.row0(), t.col0(), t.cols(), v, overflowAdvice);
+                    placer.place(t, k.doubles());
                     if (bar != null) {
                         bar.step();
                     }

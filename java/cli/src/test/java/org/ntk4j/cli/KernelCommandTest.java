@@ -80,7 +80,7 @@ class KernelCommandTest {
                             String what = b[1] + " " + precision + " " + mode + (second ? " x1,x2" : " x1,x1");
                             assertArrayEquals(want.shape(), got.shape(), what);
                             assertEquals(precision == Precision.FP32, got.float32(), what + " dtype");
-                            double[] w = want.data();
+                            double[] w = want.doubles();
                             if (got.float32()) {
                                 w = w.clone();
                                 for (int i = 0; i < w.length; i++) {
@@ -160,7 +160,7 @@ class KernelCommandTest {
                 Tensor got = Npy.read(dir.resolve("a.npy"));
                 Tensor want = second ? lib.ntk(x1, x2, mode) : lib.ntk(x1, mode);
                 assertArrayEquals(want.shape(), got.shape());
-                assertArrayEquals(want.data(), got.doubles(), 0.0, mode + (second ? " x1,x2" : " x1,x1"));
+                assertArrayEquals(want.doubles(), got.doubles(), 0.0, mode + (second ? " x1,x2" : " x1,x1"));
                 Cli.Result t = Cli.run((Object[]) concat(base, "--out", dir.resolve("t.npy"), "--memory", "10k"));
                 assertEquals(0, t.code(), t.toString());
                 assertTrue(t.err().contains("tiles of"), t.err());
@@ -192,7 +192,7 @@ class KernelCommandTest {
                             : AnalyticKernel.of(arch).nngp(x1, x2, mode);
                     Tensor got = Npy.read(dir.resolve("s.npy"));
                     assertArrayEquals(want.shape(), got.shape());
-                    assertArrayEquals(want.data(), got.doubles(), 0.0, impl + " " + mode);
+                    assertArrayEquals(want.doubles(), got.doubles(), 0.0, impl + " " + mode);
                     Cli.Result t = Cli.run((Object[]) concat(base, "--out", dir.resolve("t.npy"), "--memory", "10k"));
                     assertEquals(0, t.code(), t.toString());
                     assertTrue(t.err().contains("tiles of"), t.err());

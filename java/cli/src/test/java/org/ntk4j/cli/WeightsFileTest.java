@@ -108,7 +108,7 @@ class WeightsFileTest {
         try (Ntk ref = Ntk.builder().backend("reference").precision(Precision.FP64).open()) {
             reference = ref.kernel(p, x, x2, NtkMode.FULL);
         }
-        Compare.assertClose("ntk kernel --weights (PyTorch layout) vs the reference", cli, reference.data(),
+        Compare.assertClose("ntk kernel --weights (PyTorch layout) vs the reference", cli, reference.doubles(),
                 Tolerances.FP64);
 
         // And by hand, in PyTorch's own terms (f = W1·relu(W0·x + b0) + b1): Θ_ab(x, x') = δ_ab·(h·h' + 1)

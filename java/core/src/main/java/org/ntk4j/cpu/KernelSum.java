@@ -3,6 +3,7 @@ package org.ntk4j.cpu;
 import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 
 /**
@@ -49,7 +50,10 @@ final class KernelSum {
         pool.parallelFor(side, side / 2 + 1, (r0, r1) -> KernelLayout.mirrorUpperRows(a, base, side, r0, r1));
     }
 
-    /** Mirrors (symmetric case), divides (trace), reorders to the mode's shape and rounds each value. */
+    /**
+     * Mirrors (symmetric case), divides (trace), reorders to the mode's shape and rounds each value; an fp32 kernel
+     * comes back in float32 storage (half the memory of the fp64 accumulator it is rounded from).
+     */
     Tensor finish(Arith<?> ar) {
         Pool pool = ar.pool;
         int side = mode == NtkMode.FULL ? n1 * o : n1;
@@ -59,37 +63,60 @@ final class KernelSum {
                 mirror(acc, q * side * side, side, pool);
             }
         }
-        double[] out;
+        int[] shape = mode.shape(n1, n2, o);
+        if (ar.precision() == Precision.FP64) {
+            double[] out = mode == NtkMode.TRACE ? acc : new double[acc.length];
+            reorder(pool, (i, v) -> out[i] = v);
+            return new Tensor(shape, out);
+        }
+        float[] out = new float[acc.length];
+        reorder(pool, (i, v) -> out[i] = (float) v);
+        return new Tensor(shape, out);
+    }
+
+    /** Where {@link #reorder} puts each value: index i of the result in the mode's layout. */
+    @FunctionalInterface
+    private interface Sink {
+        void put(int i, double value);
+    }
+
+    /**
+     * Every value of the accumulator, divided by O in trace mode, handed to {@code sink} at its index in the mode's
+     * layout; in trace mode the index is its own, so the sink may write over the accumulator.
+     */
+    private void reorder(Pool pool, Sink sink) {
         switch (mode) {
-            case TRACE -> {
-                out = acc;
-                double[] t = out;
-                pool.parallelFor(n1, n2, (r0, r1) -> {
-                    for (int i = r0 * n2; i < r1 * n2; i++) {
-                        t[i] = ar.round(t[i] / o);
-                    }
-                });
-            }
+            case TRACE -> pool.parallelFor(n1, n2, (r0, r1) -> {
+                for (int i = r0 * n2; i < r1 * n2; i++) {
+                    sink.put(i, acc[i] / o);
+                }
+            });
             case DIAGONAL -> {
-                out = new double[acc.length];
-                double[] t = out;
                 int pairs = n1 * n2;
                 pool.parallelFor(pairs, o, (p0, p1) -> {
                     for (int p = p0; p < p1; p++) {
                         for (int a = 0; a < o; a++) {
-                            t[p * o + a] = ar.round(acc[a * pairs + p]);
+                            sink.put(p * o + a, acc[a * pairs + p]);
                         }
                     }
                 });
             }
             default -> {
-                roundInPlace(ar);
-                out = new double[acc.length];
-                double[] t = out;
-                pool.parallelFor(n1, (long) n2 * o * o, (r0, r1) -> KernelLayout.matrixToFull(acc, n1, n2, o, t, r0, r1));
+                int cols = n2 * o;
+                pool.parallelFor(n1, (long) n2 * o * o, (r0, r1) -> {
+                    for (int n = r0; n < r1; n++) {
+                        for (int a = 0; a < o; a++) {
+                            int row = (n * o + a) * cols;
+                            for (int m = 0; m < n2; m++) {
+                                for (int b = 0; b < o; b++) {
+                                    sink.put(((n * n2 + m) * o + a) * o + b, acc[row + m * o + b]);
+                                }
+                            }
+                        }
+                    }
+                });
             }
         }
-        return new Tensor(mode.shape(n1, n2, o), out);
     }
 
     /**

@@ -314,7 +314,7 @@ public abstract class Backend implements AutoCloseable {
      * @param symmetric      whether x2 is x1
      * @param mode           the layout to return
      * @param implementation the implementation asked for, possibly AUTO
-     * @return Θ(x1, x2) in the mode's shape
+     * @return Θ(x1, x2) in the mode's shape, in float32 storage when the backend computes in fp32 or tf32
      */
     protected abstract Tensor computeNtk(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
                                          Implementation implementation);

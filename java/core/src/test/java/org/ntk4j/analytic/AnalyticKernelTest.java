@@ -167,7 +167,7 @@ class AnalyticKernelTest {
         double sum = 0;
         for (int s = 0; s < seeds; s++) {
             Tensor emp = REF.ntk(Parameters.init(arch, seed0 + s), x, NtkMode.FULL, Implementation.AUTO);
-            sum += Compare.relativeError(emp.data(), inf.data());
+            sum += Compare.relativeError(emp.doubles(), inf.doubles());
         }
         return sum / seeds;
     }
@@ -182,7 +182,7 @@ class AnalyticKernelTest {
         double[] mean = new double[m];
         double[] sq = new double[m];
         for (int s = 0; s < seeds; s++) {
-            double[] e = REF.ntk(Parameters.init(arch, seed0 + 7L * s), x, NtkMode.TRACE, Implementation.AUTO).data();
+            double[] e = REF.ntk(Parameters.init(arch, seed0 + 7L * s), x, NtkMode.TRACE, Implementation.AUTO).doubles();
             for (int k = 0; k < m; k++) {
                 mean[k] += e[k] / seeds;
                 sq[k] += e[k] * e[k] / seeds;
@@ -225,7 +225,7 @@ class AnalyticKernelTest {
         for (boolean bias : new boolean[] {true, false}) {
             Architecture.Builder b = net(6, Activation.RELU, Parameterization.STANDARD, 8).output(1).sigmaW(1.5);
             Architecture arch = bias ? b.sigmaB(0.5).build() : b.noBias().build();
-            double[] limit = AnalyticKernel.of(arch).ntk(x, NtkMode.TRACE).data();
+            double[] limit = AnalyticKernel.of(arch).ntk(x, NtkMode.TRACE).doubles();
             double dev = deviationInStandardErrors(arch, x, 1500, 5000, limit);
             assertTrue(dev < 3, "bias=" + bias + ": mean empirical kernel is " + dev + " standard errors from the limit");
             if (bias) {
@@ -246,7 +246,7 @@ class AnalyticKernelTest {
         for (Activation act : Activation.values()) {
             for (Parameterization p : Parameterization.values()) {
                 Architecture arch = net(5, act, p, 256, 256).output(1).sigmaW(1.3).sigmaB(0.2).build();
-                double[] limit = AnalyticKernel.of(arch).ntk(x, NtkMode.TRACE).data();
+                double[] limit = AnalyticKernel.of(arch).ntk(x, NtkMode.TRACE).doubles();
                 double dev = deviationInStandardErrors(arch, x, 8, 40, limit);
                 assertTrue(dev < 4, act + " " + p + ": mean empirical kernel is " + dev + " standard errors from the limit");
             }

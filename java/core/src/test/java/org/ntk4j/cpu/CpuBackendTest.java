@@ -191,9 +191,32 @@ class CpuBackendTest {
         for (Implementation impl : IMPLS) {
             Tensor v = FP32.ntk(p, c.x1(), c.x2(), c.mode(), impl);
             Tensor s = FP32_SCALAR.ntk(p, c.x1(), c.x2(), c.mode(), impl);
-            assertArrayEquals(s.data(), v.data(), impl + " " + c);
+            assertArrayEquals(s.doubles(), v.doubles(), impl + " " + c);
         }
         assertArrayEquals(FP32_SCALAR.jacobian(p, c.x1()).data(), FP32.jacobian(p, c.x1()).data());
+    }
+
+    @Test
+    void fp32KernelsAreHeldInFloat32StorageWithTheSameValues() {
+        // the fp32 kernel is rounded once from the fp64 accumulator: storing it as float loses nothing, halves memory
+        Architecture arch = Architecture.builder(5).hidden(17).output(3).sigmaB(0.2).build();
+        Parameters p = Parameters.init(arch, 3);
+        Matrix x1 = NtkCase.gaussianInputs(7, 5, 1);
+        Matrix x2 = NtkCase.gaussianInputs(4, 5, 2);
+        for (NtkMode m : NtkMode.values()) {
+            for (Implementation impl : new Implementation[] {Implementation.STRUCTURED, Implementation.JACOBIAN_CONTRACTION}) {
+                for (boolean symmetric : new boolean[] {true, false}) {
+                    Tensor k32 = symmetric ? FP32.ntk(p, x1, m, impl) : FP32.ntk(p, x1, x2, m, impl);
+                    Tensor k64 = symmetric ? FP64.ntk(p, x1, m, impl) : FP64.ntk(p, x1, x2, m, impl);
+                    String what = m + " " + impl + (symmetric ? " Θ(x, x)" : " Θ(x1, x2)");
+                    assertTrue(k32.float32(), what + ": float32 storage");
+                    assertFalse(k64.float32(), what + ": float64 storage");
+                    assertEquals(k64.size(), k32.floatData().length, what);
+                    assertTrue(k32.relativeDistance(k64) <= Tolerances.FP32, what + ": " + k32.relativeDistance(k64));
+                    assertTrue(m.fromFull(FP32.ntk(p, x1, NtkMode.FULL, impl)).float32(), what + ": fromFull keeps the type");
+                }
+            }
+        }
     }
 
     @Test
@@ -238,7 +261,7 @@ class CpuBackendTest {
                             .build();
                     Parameters p = Parameters.init(arch, 3);
                     Matrix x = NtkCase.gaussianInputs(6, 20, 4);
-                    rel[w] = Compare.relativeError(FP32.ntk(p, x, m, impl).data(), FP64.ntk(p, x, m, impl).data());
+                    rel[w] = Compare.relativeError(FP32.ntk(p, x, m, impl).doubles(), FP64.ntk(p, x, m, impl).doubles());
                     count[w] = arch.parameterCount();
                     assertTrue(rel[w] <= Tolerances.FP32, "P = " + count[w] + " " + impl + " " + m + ": " + rel[w]);
                 }
@@ -272,8 +295,8 @@ class CpuBackendTest {
         NtkCase c = new NtkCase(Architecture.builder(5).hidden(9).output(3).activation(Activation.GELU).sigmaB(0.2).build(),
                 4, NtkCase.gaussianInputs(6, 5, 1), NtkCase.gaussianInputs(4, 5, 2), NtkMode.FULL);
         Parameters p = c.params();
-        double[][] outputs = {FP32.ntk(p, c.x1(), c.x2(), NtkMode.FULL, Implementation.STRUCTURED).data(),
-                FP32.ntk(p, c.x1(), c.x2(), NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION).data(),
+        double[][] outputs = {FP32.ntk(p, c.x1(), c.x2(), NtkMode.FULL, Implementation.STRUCTURED).doubles(),
+                FP32.ntk(p, c.x1(), c.x2(), NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION).doubles(),
                 FP32.forward(p, c.x1()).data(), FP32.jacobian(p, c.x1()).data(),
                 FP32.mseLossGradient(p, c.x1(), NtkCase.gaussianInputs(6, 3, 3)).gradient()};
         for (double[] values : outputs) {

@@ -85,7 +85,7 @@ class SoakTest {
             // Every 10th call again on a fresh backend: the same bits.
             try (Ntk fresh = Ntk.builder().backend("cpu").precision(Precision.FP32).open()) {
                 for (int i = 0; i < calls.size(); i += 10) {
-                    assertArrayEquals(calls.get(i).on(fresh).data(), results.get(i).data(), "call " + i);
+                    assertArrayEquals(calls.get(i).on(fresh).doubles(), results.get(i).doubles(), "call " + i);
                 }
             }
         }
@@ -112,7 +112,7 @@ class SoakTest {
             Thread.sleep(20);
             assertTrue(!running.isDone(), "the kernel finished before close(): make it larger so the test means something");
             ntk.close(); // waits for the running call instead of shutting its thread pool under it
-            assertArrayEquals(expected.data(), running.get().data(), "the call running across close()");
+            assertArrayEquals(expected.doubles(), running.get().doubles(), "the call running across close()");
             assertTrue(ntk.backend().isClosed());
             try {
                 ntk.kernel(p, x, NtkMode.TRACE);

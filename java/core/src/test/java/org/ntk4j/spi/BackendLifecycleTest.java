@@ -157,7 +157,7 @@ class BackendLifecycleTest {
         try (Ntk ntk = Ntk.builder().backend("reference").open()) {
             Tensor sym = ntk.kernel(P, X, NtkMode.FULL);
             Tensor same = ntk.kernel(P, X, X.copy(), NtkMode.FULL);
-            assertArrayEquals(same.data(), sym.data(), 1e-14);
+            assertArrayEquals(same.doubles(), sym.doubles(), 1e-14);
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> ntk.kernel(P, X, null, NtkMode.FULL));
             assertTrue(e.getMessage().contains("x2 is missing"), e.getMessage());
         }
@@ -183,7 +183,7 @@ class BackendLifecycleTest {
         }
         assertArrayEquals(P.toFlat(), Parameters.init(ARCH, 1).toFlat(), "prepare copies its parameters");
         assertEquals(ntk.forward(expected, X), m.forward(X));
-        assertArrayEquals(ntk.kernel(expected, X, NtkMode.TRACE).data(), m.kernel(X, NtkMode.TRACE).data(), 1e-14);
+        assertArrayEquals(ntk.kernel(expected, X, NtkMode.TRACE).doubles(), m.kernel(X, NtkMode.TRACE).doubles(), 1e-14);
         assertThrows(InvalidInputException.class, () -> m.step(X, y, -1));
         assertThrows(InvalidInputException.class, () -> m.forward(NtkCase.gaussianInputs(2, 4, 1)));
         ntk.close();

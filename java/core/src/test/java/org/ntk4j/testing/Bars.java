@@ -44,8 +44,8 @@ public final class Bars {
             Tensor exact = REF.ntk(p, c.x1(), c.x2(), m, Implementation.AUTO);
             Tensor moved = REF.ntk(pp, x1p, x2p, m, Implementation.AUTO);
             double[] magnitude = Conditioning.kernelMagnitude(j, j2, c.arch().outputDim(), m);
-            ntk32.put(m, Tolerances.fp32(Compare.relativeError(moved.data(), exact.data()),
-                    Conditioning.ratio(magnitude, exact.data())));
+            ntk32.put(m, Tolerances.fp32(Compare.relativeError(moved.doubles(), exact.doubles()),
+                    Conditioning.ratio(magnitude, exact.doubles())));
         }
         forwardRatio = Conditioning.ratio(Compare.forwardScale(p, c.x1()), f.data());
         gradientRatio = Conditioning.ratio(Compare.gradientScale(j, f, y), g.gradient());

@@ -131,7 +131,7 @@ public final class Compare {
         if (!Arrays.equals(actual.shape(), expected.shape())) {
             fail(what + ": shape " + Arrays.toString(actual.shape()) + ", expected " + Arrays.toString(expected.shape()));
         }
-        assertClose(what, actual.data(), expected.data(), tol);
+        assertClose(what, actual.doubles(), expected.doubles(), tol);
     }
 
     public static void assertClose(String what, Matrix actual, Matrix expected, double tol) {

@@ -217,7 +217,7 @@ public abstract class PreparedModelContract {
 
     private static void assertSymmetric(Tensor k, NtkMode mode, int n, int o) {
         int per = mode.valuesPerPair(o);
-        double[] v = k.data();
+        double[] v = k.doubles();
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
                 for (int q = 0; q < per; q++) {

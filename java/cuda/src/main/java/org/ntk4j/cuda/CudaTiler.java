@@ -5,6 +5,7 @@ import org.ntk4j.Implementation;
 import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.tiling.TilePlacer;
@@ -72,6 +73,8 @@ final class CudaTiler {
         if (symmetric) {
             KernelLayout.mirrorUpperPairs(out, n1, mode, o);
         }
-        return new Tensor(mode.shape(n1, n2, o), out);
+        Tensor k = new Tensor(mode.shape(n1, n2, o), out);
+        // fp32 results are fp32-rounded already: held in float32 storage, exactly, at half the memory
+        return ops.elem == KernelLaunches.Elem.F32 ? k.toPrecision(Precision.FP32) : k;
     }
 }

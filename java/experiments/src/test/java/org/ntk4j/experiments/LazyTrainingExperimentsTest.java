@@ -131,8 +131,8 @@ class LazyTrainingExperimentsTest {
         double d2 = 0;
         double n2 = 0;
         for (int i = 0; i < a.size(); i++) {
-            d2 += Math.pow(b.data()[i] - a.data()[i], 2);
-            n2 += a.data()[i] * a.data()[i];
+            d2 += Math.pow(b.at(i) - a.at(i), 2);
+            n2 += a.at(i) * a.at(i);
         }
         Table drift = sweep.table("kernel_drift").where("width", width).where("step", 40);
         assertEquals(Math.sqrt(d2 / n2), drift.numbers("drift")[0], 1e-10);
@@ -182,8 +182,8 @@ class LazyTrainingExperimentsTest {
         double d2 = 0;
         double n2 = 0;
         for (int i = 0; i < emp.size(); i++) {
-            d2 += Math.pow(emp.data()[i] - inf.data()[i], 2);
-            n2 += inf.data()[i] * inf.data()[i];
+            d2 += Math.pow(emp.at(i) - inf.at(i), 2);
+            n2 += inf.at(i) * inf.at(i);
         }
         Table per = r.table("ntk_convergence").where("width", 64).where("seed", cfg.seed() + 1);
         assertEquals(Math.sqrt(d2 / n2), per.numbers("relative_error")[0], 1e-14);

@@ -193,7 +193,7 @@ class DistributedKernelTest {
         KernelSpec k = KernelSpec.empirical(P, NtkMode.FULL, Precision.FP64, Implementation.STRUCTURED, "cpu");
         Tensor clean = distributed(k, X1, null, 13, "clean");
         Tensor retried = distributed(new FirstAttemptFails(k), X1, null, 13, "retried");
-        assertArrayEquals(clean.data(), retried.data(), "bit-identical after retries");
+        assertArrayEquals(clean.doubles(), retried.doubles(), "bit-identical after retries");
     }
 
     @Test
@@ -300,7 +300,7 @@ class DistributedKernelTest {
         assertEquals(expected.size(), r.corrupt(), "every bad tile found");
         assertEquals(expected.size(), r.computed(), "and recomputed");
         assertEquals(r.total() - expected.size(), r.skipped(), "the good ones kept");
-        assertArrayEquals(good.data(), r.store().toTensor().data(), "the same kernel, bit for bit");
+        assertArrayEquals(good.doubles(), r.store().toTensor().doubles(), "the same kernel, bit for bit");
         DistributedKernel.Result again = tilesOfX1(k, out);
         assertEquals(0, again.computed() + again.corrupt(), "a repaired directory needs nothing");
     }
