@@ -11,9 +11,8 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.dynamics.GradientDescent;
-import org.ntk4j.KernelLayout;
+import org.ntk4j.dynamics.LearningRate;
 import org.ntk4j.dynamics.LearningRates;
-import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.LinearizedDynamics;
 import org.ntk4j.dynamics.PriorCovariance;
 import org.ntk4j.dynamics.SingularSystemException;
@@ -95,7 +94,7 @@ final class PredictCommand extends BaseCommand {
                 Inputs.Role.out("--cov", covFile),
                 Inputs.Role.out("--save-weights", model.saveWeights));
         double t = parseTime(time);
-        double eta = TrainCommand.parseLearningRate(lr);
+        LearningRate eta = TrainCommand.parseLearningRate(lr);
         LinearizedDynamics.Flow f = switch (flow.trim().toLowerCase(Locale.ROOT)) {
             case "gd", "steps" -> LinearizedDynamics.Flow.GRADIENT_DESCENT;
             case "continuous", "flow", "gf" -> LinearizedDynamics.Flow.GRADIENT_FLOW;
@@ -179,8 +178,9 @@ final class PredictCommand extends BaseCommand {
     private record Prediction(Matrix values, Matrix covariance, double eta, String who) {
     }
 
-    private Prediction predict(Parameters params, Matrix x, Matrix y, Matrix xt, double t, double eta,
-                               LinearizedDynamics.Flow f, NtkMode mode, boolean withCovariance, Overflow.Advice advice) {
+    private Prediction predict(Parameters params, Matrix x, Matrix y, Matrix xt, double t, LearningRate eta,
+                               LinearizedDynamics.Flow f, NtkMode mode, boolean withCovariance,
+                               Overflow.Advice advice) {
         int o = params.architecture().outputDim();
         Tensor k;
         Tensor kt;
@@ -216,23 +216,20 @@ final class PredictCommand extends BaseCommand {
                 throw Singular.explain(e, x, o, params, compute.impl == ComputeOptions.Impl.ANALYTIC, "--ridge", ridge);
             }
         } else {
-            if (Double.isNaN(eta)) {
-                Matrix gram = mode == NtkMode.FULL ? KernelLayout.fullToMatrix(k) : k.asMatrix();
-                double[] ev = LinearAlgebra.symmetricEigenvalues(gram);
-                eta = LearningRates.fromEigenvalue(ev[ev.length - 1], x.rows() * o, LearningRates.DEFAULT_FRACTION);
-            }
-            LinearizedDynamics lin = LinearizedDynamics.of(k, kt, f0, y, f0t, eta, f);
+            LinearizedDynamics lin = LinearizedDynamics.builder(k, f0, y).test(kt, f0t).learningRate(eta).flow(f)
+                    .build();
             pred = lin.predictTest(t);
             if (lin.diverges() && !allFinite(pred)) {
                 double[] ev = lin.eigenvalues();
                 throw new UsageError(String.format(Locale.ROOT, "gradient descent diverges: η = %.4g is above the"
                         + " stability limit 2·N·O/λ_max = %.4g, and by step %s the predictions overflow; lower --lr"
-                        + " (or --lr auto)", eta, LearningRates.fromEigenvalue(ev[ev.length - 1], x.rows() * o, 1.0),
+                        + " (or --lr auto)", lin.learningRate(), LearningRates.fromEigenvalue(ev[ev.length - 1], x.rows() * o, 1.0),
                         time.trim()));
             }
             cov = prior == null ? null : lin.predictTestCovariance(t, prior);
+            return new Prediction(pred, cov, lin.learningRate(), who);
         }
-        return new Prediction(pred, cov, eta, who);
+        return new Prediction(pred, cov, Double.NaN, who); // η plays no part at t = ∞ and is not reported
     }
 
     static double parseTime(String s) {

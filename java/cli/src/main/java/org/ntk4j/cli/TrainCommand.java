@@ -12,6 +12,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.dynamics.DivergedException;
 import org.ntk4j.dynamics.GradientDescent;
+import org.ntk4j.dynamics.LearningRate;
 import org.ntk4j.dynamics.NonFiniteKernelException;
 import org.ntk4j.io.OutputFile;
 import org.ntk4j.io.ParametersIO;
@@ -77,7 +78,7 @@ final class TrainCommand extends BaseCommand {
         if (steps < 1) {
             throw new UsageError("--steps must be at least 1, got " + steps);
         }
-        double eta = parseLearningRate(lr);
+        LearningRate eta = parseLearningRate(lr);
         if (kernelEvery < 0 || kernelPoints < 1) {
             throw new UsageError("--kernel-every must be ≥ 0 and --kernel-points ≥ 1");
         }
@@ -130,14 +131,14 @@ final class TrainCommand extends BaseCommand {
         return 0;
     }
 
-    static double parseLearningRate(String s) {
+    static LearningRate parseLearningRate(String s) {
         if (s.trim().equalsIgnoreCase("auto")) {
-            return Double.NaN;
+            return LearningRate.automatic();
         }
         try {
             double v = Converters.parseNumber(s);
             if (v > 0 && Double.isFinite(v)) {
-                return v;
+                return LearningRate.fixed(v);
             }
         } catch (NumberFormatException e) {
             // fall through to the message

@@ -14,6 +14,7 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.dynamics.LinearAlgebra;
+import org.ntk4j.dynamics.LearningRate;
 import org.ntk4j.dynamics.LinearizedDynamics;
 import org.ntk4j.dynamics.PriorCovariance;
 import org.ntk4j.io.Npy;
@@ -129,8 +130,11 @@ class PredictCommandTest {
                 dir.resolve("xt.npy"), "--arch", "3,1,2", "--impl", "analytic", "--t", 30, "--lr", 0.5,
                 "--precision", "fp64", "--out", dir.resolve("m2.npy"), "--cov", dir.resolve("c2.npy"), "-q");
         assertEquals(0, n.code(), n.toString());
-        LinearizedDynamics lin = LinearizedDynamics.of(inf.ntk(x, NtkMode.TRACE), inf.ntk(xt, x, NtkMode.TRACE),
-                Matrix.zeros(8, 2), y, Matrix.zeros(5, 2), 0.5, LinearizedDynamics.Flow.GRADIENT_DESCENT);
+        LinearizedDynamics lin = LinearizedDynamics.builder(inf.ntk(x, NtkMode.TRACE), Matrix.zeros(8, 2), y)
+                .test(inf.ntk(xt, x, NtkMode.TRACE), Matrix.zeros(5, 2))
+                .learningRate(LearningRate.fixed(0.5))
+                .flow(LinearizedDynamics.Flow.GRADIENT_DESCENT)
+                .build();
         Matrix cov = lin.predictTestCovariance(30, new PriorCovariance(k, transposed(kxt), ktt));
         assertClose(cov, read(dir.resolve("c2.npy")), 1e-12, "NTK covariance after 30 steps");
         // Only the infinite ensemble has a covariance over initialisations.

@@ -28,7 +28,7 @@ public final class GradientDescent {
      * What to run and record.
      *
      * @param steps          number of gradient steps (≥ 0)
-     * @param learningRate   η; NaN picks {@link LearningRates#safe} with {@link LearningRates#DEFAULT_FRACTION} at θ_0
+     * @param learningRate   η, fixed or automatic (from λ_max of the NTK at θ_0); null for {@link LearningRate#automatic()}
      * @param outputSteps    steps (0…steps) at which f(x_train) and f(x_test) are recorded
      * @param kernelSteps    steps at which the NTK on {@code kernelInputs} is computed (step 0 always is)
      * @param kernelInputs   inputs for the drift kernel, or null for no kernel tracking
@@ -36,10 +36,11 @@ public final class GradientDescent {
      * @param testInputs     held-out inputs whose outputs are recorded at {@code outputSteps}, or null
      * @param task           name shown in progress reports
      */
-    public record Options(int steps, double learningRate, int[] outputSteps, int[] kernelSteps, Matrix kernelInputs,
+    public record Options(int steps, LearningRate learningRate, int[] outputSteps, int[] kernelSteps, Matrix kernelInputs,
                           NtkMode kernelMode, Matrix testInputs, String task) {
         /**
-         * Checks the numbers, sorts and de-duplicates the step lists (copies), fills in the defaults for a null mode or task.
+         * Checks the numbers, sorts and de-duplicates the step lists (copies), fills in the defaults for a null learning
+         * rate, mode or task.
          *
          * @throws InvalidInputException naming the first invalid setting
          */
@@ -47,10 +48,7 @@ public final class GradientDescent {
             if (steps < 0) {
                 throw new InvalidInputException("steps must be non-negative, got " + steps);
             }
-            if (!Double.isNaN(learningRate) && !(learningRate > 0 && Double.isFinite(learningRate))) {
-                throw new InvalidInputException("learning rate must be positive and finite (or NaN for the default), got "
-                        + learningRate);
-            }
+            learningRate = learningRate == null ? LearningRate.automatic() : learningRate;
             outputSteps = checkSteps(outputSteps, steps, "output");
             kernelSteps = checkSteps(kernelSteps, steps, "kernel");
             kernelMode = kernelMode == null ? NtkMode.TRACE : kernelMode;
@@ -64,16 +62,16 @@ public final class GradientDescent {
          * @return the options
          */
         public static Options of(int steps) {
-            return new Options(steps, Double.NaN, new int[0], new int[0], null, NtkMode.TRACE, null, "train");
+            return new Options(steps, LearningRate.automatic(), new int[0], new int[0], null, NtkMode.TRACE, null, "train");
         }
 
         /**
          * These options with another learning rate.
          *
-         * @param lr η, positive and finite, or NaN for the default
+         * @param lr η, fixed or automatic
          * @return new options
          */
-        public Options withLearningRate(double lr) {
+        public Options withLearningRate(LearningRate lr) {
             return new Options(steps, lr, outputSteps, kernelSteps, kernelInputs, kernelMode, testInputs, task);
         }
 
@@ -245,9 +243,8 @@ public final class GradientDescent {
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         int steps = options.steps();
         int layers = arch.layers();
-        double lr = Double.isNaN(options.learningRate())
-                ? LearningRates.safe(model, x, LearningRates.DEFAULT_FRACTION)
-                : options.learningRate();
+        double lr = options.learningRate().resolve(() -> LearningRates.largestEigenvalue(model, x),
+                x.rows() * arch.outputDim());
 
         Parameters initial = model.parameters();
         double[] layerNorm0 = new double[layers];

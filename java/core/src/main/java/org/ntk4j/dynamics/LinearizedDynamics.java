@@ -48,8 +48,8 @@ public final class LinearizedDynamics {
     private final Matrix f0Test;        // (Nt, O), or null
     private final Matrix coeff;         // Vᵀ·(f0 − y): rows × cols
 
-    private LinearizedDynamics(Matrix kernel, Matrix testKernel, Matrix f0, Matrix y, Matrix f0Test, double lr,
-                               Flow flow, double fraction) {
+    private LinearizedDynamics(Matrix kernel, Matrix testKernel, Matrix f0, Matrix y, Matrix f0Test,
+                               LearningRate rate, Flow flow) {
         this.kernel = kernel;
         this.testKernel = testKernel;
         this.f0 = f0;
@@ -60,108 +60,162 @@ public final class LinearizedDynamics {
         this.rows = kernel.rows();
         this.cols = n / rows;
         this.eigen = LinearAlgebra.symmetricEigen(kernel);
-        this.lr = Double.isNaN(lr) ? LearningRates.fromEigenvalue(eigen.max(), n, fraction) : lr;
+        this.lr = rate.resolve(eigen::max, n);
         Matrix r0 = residualAsColumns(f0, y);
         this.coeff = LinearAlgebra.multiply(eigen.vectors(), false, r0, false);
     }
 
     /**
-     * Builds the linearised model from backend kernels: {@code trainKernel} Θ(x_train, x_train) in TRACE (N, N) or
-     * FULL (N, N, O, O) layout, {@code testTrainKernel} Θ(x_test, x_train) in the same layout (or null), the
-     * initial outputs f_0 on train (N, O) and test (or null) and the targets y (N, O). The kernels are read, not kept.
+     * Starts a linearised model from backend kernels: {@code trainKernel} Θ(x_train, x_train) in TRACE (N, N) or
+     * FULL (N, N, O, O) layout, the initial outputs f_0 on the training inputs and the targets y. The kernel is read,
+     * not kept.
      *
-     * @param trainKernel     Θ(x_train, x_train), (N, N) in TRACE or (N, N, O, O) in FULL mode
-     * @param testTrainKernel Θ(x_test, x_train) in the same mode, or null
-     * @param f0Train         f_0(x_train), (N, O); kept by reference
-     * @param yTrain          the targets y, (N, O); kept by reference
-     * @param f0Test          f_0(x_test), (Nt, O), or null (then the test kernel must be null too); kept by reference
-     * @param learningRate    η (the same as the network's gradient descent, so t counts steps), or NaN for
-     *                        {@link LearningRates#DEFAULT_FRACTION}·2n/λ_max of this kernel
-     * @param flow            gradient flow or discrete gradient-descent steps
-     * @return the model, its eigendecomposition done
-     * @throws InvalidInputException when shapes do not match or the learning rate is not positive and finite
+     * @param trainKernel Θ(x_train, x_train), (N, N) in TRACE or (N, N, O, O) in FULL mode
+     * @param f0Train     f_0(x_train), (N, O); kept by reference
+     * @param yTrain      the targets y, (N, O); kept by reference
+     * @return a builder: automatic learning rate, gradient flow, no test inputs until told otherwise
+     * @throws InvalidInputException when an argument is missing or the kernel is neither layout
      */
-    public static LinearizedDynamics of(Tensor trainKernel, Tensor testTrainKernel, Matrix f0Train, Matrix yTrain,
-                                        Matrix f0Test, double learningRate, Flow flow) {
-        return of(trainKernel, testTrainKernel, f0Train, yTrain, f0Test, learningRate, flow, LearningRates.DEFAULT_FRACTION);
+    public static Builder builder(Tensor trainKernel, Matrix f0Train, Matrix yTrain) {
+        requireTrain(trainKernel, f0Train, yTrain);
+        return new Builder(asMatrix(trainKernel, f0Train.cols()), f0Train, yTrain);
     }
 
     /**
-     * As {@link #of(Tensor, Tensor, Matrix, Matrix, Matrix, double, Flow)}, with the fraction of the stability limit
-     * 2n/λ_max(Θ) taken when learningRate is NaN (read it back with {@link #learningRate()}).
+     * As {@link #builder(Tensor, Matrix, Matrix)}, with the kernel as a matrix: Θ(x_train, x_train) either (N, N),
+     * used as Θ ⊗ I_O, or the full kernel in matrix layout (N·O, N·O) as {@link org.ntk4j.Ntk#kernelMatrix} returns
+     * it (no reordering). The matrix is kept by reference and never written: do not change it while the model is in
+     * use.
      *
-     * @param trainKernel     Θ(x_train, x_train), (N, N) in TRACE or (N, N, O, O) in FULL mode; read, not kept
-     * @param testTrainKernel Θ(x_test, x_train) in the same mode, or null; read, not kept
-     * @param f0Train         f_0(x_train), (N, O); kept by reference
-     * @param yTrain          the targets y, (N, O); kept by reference
-     * @param f0Test          f_0(x_test), (Nt, O), or null (then the test kernel must be null too); kept by reference
-     * @param learningRate    η (the same as the network's gradient descent, so t counts steps), or NaN for
-     *                        fraction·2n/λ_max of this kernel
-     * @param flow            gradient flow or discrete gradient-descent steps
-     * @param fraction        the fraction of the stability limit, in (0, 1)
-     * @return the model, its eigendecomposition done
-     * @throws InvalidInputException when shapes do not match or a number is out of range
+     * @param trainKernel Θ(x_train, x_train), (N, N) or (N·O, N·O)
+     * @param f0Train     f_0(x_train), (N, O); kept by reference
+     * @param yTrain      the targets y, (N, O); kept by reference
+     * @return a builder: automatic learning rate, gradient flow, no test inputs until told otherwise
+     * @throws InvalidInputException when an argument is missing
      */
-    public static LinearizedDynamics of(Tensor trainKernel, Tensor testTrainKernel, Matrix f0Train, Matrix yTrain,
-                                        Matrix f0Test, double learningRate, Flow flow, double fraction) {
-        if (trainKernel == null) {
-            throw new InvalidInputException("train kernel must be given");
+    public static Builder builder(Matrix trainKernel, Matrix f0Train, Matrix yTrain) {
+        requireTrain(trainKernel, f0Train, yTrain);
+        return new Builder(trainKernel, f0Train, yTrain);
+    }
+
+    private static void requireTrain(Object trainKernel, Matrix f0Train, Matrix yTrain) {
+        if (trainKernel == null || f0Train == null || yTrain == null) {
+            throw new InvalidInputException("train kernel, initial outputs and targets must be given");
         }
-        int o = f0Train == null ? 1 : f0Train.cols();
-        return of(asMatrix(trainKernel, o), testTrainKernel == null ? null : asMatrix(testTrainKernel, o), f0Train,
-                yTrain, f0Test, learningRate, flow, fraction);
     }
 
     /**
-     * As {@link #of(Tensor, Tensor, Matrix, Matrix, Matrix, double, Flow, double)}, with the kernels as matrices:
-     * Θ(x_train, x_train) either (N, N), used as Θ ⊗ I_O, or the full kernel in matrix layout (N·O, N·O) as
-     * {@link org.ntk4j.Ntk#kernelMatrix} returns it (no reordering); Θ(x_test, x_train) (Nt, N) or (Nt·O, N·O)
-     * alike, or null. The matrices are kept by reference and never written: do not change them while this object is
-     * in use.
-     *
-     * @param trainKernel     Θ(x_train, x_train), (N, N) or (N·O, N·O)
-     * @param testTrainKernel Θ(x_test, x_train), (Nt, N) or (Nt·O, N·O) to match, or null
-     * @param f0Train         f_0(x_train), (N, O); kept by reference
-     * @param yTrain          the targets y, (N, O); kept by reference
-     * @param f0Test          f_0(x_test), (Nt, O), or null (then the test kernel must be null too); kept by reference
-     * @param learningRate    η (the same as the network's gradient descent, so t counts steps), or NaN for
-     *                        fraction·2n/λ_max of this kernel
-     * @param flow            gradient flow or discrete gradient-descent steps
-     * @param fraction        the fraction of the stability limit, in (0, 1)
-     * @return the model, its eigendecomposition done
-     * @throws InvalidInputException when shapes do not match or a number is out of range
+     * The optional parts of a {@link LinearizedDynamics}: the test inputs' kernel and initial outputs, the learning
+     * rate (automatic unless set) and the flow (gradient flow unless set).
      */
-    public static LinearizedDynamics of(Matrix trainKernel, Matrix testTrainKernel, Matrix f0Train, Matrix yTrain,
-                                        Matrix f0Test, double learningRate, Flow flow, double fraction) {
-        if (trainKernel == null || f0Train == null || yTrain == null || flow == null) {
-            throw new InvalidInputException("train kernel, initial outputs, targets and flow must be given");
+    public static final class Builder {
+        private final Matrix trainKernel;
+        private final Matrix f0Train;
+        private final Matrix yTrain;
+        private Matrix testTrainKernel;
+        private Matrix f0Test;
+        private LearningRate rate = LearningRate.automatic();
+        private Flow flow = Flow.GRADIENT_FLOW;
+
+        private Builder(Matrix trainKernel, Matrix f0Train, Matrix yTrain) {
+            this.trainKernel = trainKernel;
+            this.f0Train = f0Train;
+            this.yTrain = yTrain;
         }
-        if (!Double.isNaN(learningRate) && (!(learningRate > 0) || !Double.isFinite(learningRate))) {
-            throw new InvalidInputException("learning rate must be positive and finite (or NaN), got " + learningRate);
-        }
-        if (!(fraction > 0 && fraction < 1)) {
-            throw new InvalidInputException("learning-rate fraction must be in (0, 1), got " + fraction);
-        }
-        int nTrain = f0Train.rows();
-        int o = f0Train.cols();
-        if (yTrain.rows() != nTrain || yTrain.cols() != o) {
-            throw new InvalidInputException("targets (" + yTrain.rows() + ", " + yTrain.cols() + ") do not match the "
-                    + "initial outputs (" + nTrain + ", " + o + ")");
-        }
-        boolean trace = requireKernel(trainKernel, nTrain, nTrain, o, "train kernel");
-        if (testTrainKernel != null) {
-            if (f0Test == null || f0Test.cols() != o) {
-                throw new InvalidInputException("a test kernel needs the initial test outputs with " + o + " columns");
+
+        /**
+         * Test inputs to predict: Θ(x_test, x_train) in the train kernel's layout, (Nt, N) or (Nt, N, O, O), read,
+         * not kept; and f_0(x_test), (Nt, O), kept by reference.
+         *
+         * @param testTrainKernel Θ(x_test, x_train)
+         * @param f0Test          f_0(x_test)
+         * @return this builder
+         * @throws InvalidInputException when either is missing or the kernel is neither layout
+         */
+        public Builder test(Tensor testTrainKernel, Matrix f0Test) {
+            if (testTrainKernel == null) {
+                throw new InvalidInputException("the test-train kernel must be given with the test outputs");
             }
-            if (requireKernel(testTrainKernel, f0Test.rows(), nTrain, o, "test-train kernel") != trace) {
-                throw new InvalidInputException("the train kernel and the test-train kernel must both be trace-mode "
-                        + "(N, N) kernels or both full kernels");
-            }
-        } else if (f0Test != null) {
-            throw new InvalidInputException("initial test outputs were given without the test-train kernel");
+            return test(asMatrix(testTrainKernel, f0Train.cols()), f0Test);
         }
-        return new LinearizedDynamics(trainKernel, testTrainKernel, f0Train, yTrain, f0Test, learningRate, flow,
-                fraction);
+
+        /**
+         * As {@link #test(Tensor, Matrix)}, with the kernel as a matrix, (Nt, N) or (Nt·O, N·O) to match the train
+         * kernel; kept by reference and never written.
+         *
+         * @param testTrainKernel Θ(x_test, x_train)
+         * @param f0Test          f_0(x_test), (Nt, O); kept by reference
+         * @return this builder
+         * @throws InvalidInputException when either is missing
+         */
+        public Builder test(Matrix testTrainKernel, Matrix f0Test) {
+            if (testTrainKernel == null || f0Test == null) {
+                throw new InvalidInputException("test inputs need both the test-train kernel and the initial test "
+                        + "outputs");
+            }
+            this.testTrainKernel = testTrainKernel;
+            this.f0Test = f0Test;
+            return this;
+        }
+
+        /**
+         * The step size: {@link LearningRate#fixed} (the network's own η, so t counts its steps) or
+         * {@link LearningRate#automatic} from λ_max of this kernel (the default; read the value back with
+         * {@link LinearizedDynamics#learningRate()}).
+         *
+         * @param rate the learning rate
+         * @return this builder
+         * @throws InvalidInputException when rate is null
+         */
+        public Builder learningRate(LearningRate rate) {
+            if (rate == null) {
+                throw new InvalidInputException("learning rate must be given");
+            }
+            this.rate = rate;
+            return this;
+        }
+
+        /**
+         * Continuous gradient flow (the default) or discrete gradient-descent steps.
+         *
+         * @param flow the flow
+         * @return this builder
+         * @throws InvalidInputException when flow is null
+         */
+        public Builder flow(Flow flow) {
+            if (flow == null) {
+                throw new InvalidInputException("flow must be given");
+            }
+            this.flow = flow;
+            return this;
+        }
+
+        /**
+         * Checks the shapes and builds the model.
+         *
+         * @return the model, its eigendecomposition done
+         * @throws InvalidInputException when shapes do not match
+         */
+        public LinearizedDynamics build() {
+            int nTrain = f0Train.rows();
+            int o = f0Train.cols();
+            if (yTrain.rows() != nTrain || yTrain.cols() != o) {
+                throw new InvalidInputException("targets (" + yTrain.rows() + ", " + yTrain.cols() + ") do not match "
+                        + "the initial outputs (" + nTrain + ", " + o + ")");
+            }
+            boolean trace = requireKernel(trainKernel, nTrain, nTrain, o, "train kernel");
+            if (testTrainKernel != null) {
+                if (f0Test.cols() != o) {
+                    throw new InvalidInputException("the initial test outputs have " + f0Test.cols() + " columns; "
+                            + "expected " + o);
+                }
+                if (requireKernel(testTrainKernel, f0Test.rows(), nTrain, o, "test-train kernel") != trace) {
+                    throw new InvalidInputException("the train kernel and the test-train kernel must both be "
+                            + "trace-mode (N, N) kernels or both full kernels");
+                }
+            }
+            return new LinearizedDynamics(trainKernel, testTrainKernel, f0Train, yTrain, f0Test, rate, flow);
+        }
     }
 
     /** A trace-mode (N1, N2) kernel as is, a full (N1, N2, O, O) one in matrix layout. */
@@ -286,7 +340,7 @@ public final class LinearizedDynamics {
 
     /**
      * NTK kernel regression, the mean prediction of the infinite ensemble trained to convergence:
-     * Θ_test,train·(Θ + ridge·I)⁻¹·y by Cholesky. Kernels as in {@link #of}; ridge ≥ 0.
+     * Θ_test,train·(Θ + ridge·I)⁻¹·y by Cholesky. Kernels as in {@link #builder}; ridge ≥ 0.
      *
      * @param trainKernel     Θ(x_train, x_train), (N, N) or (N, N, O, O); read, not kept
      * @param testTrainKernel Θ(x_test, x_train) in the same mode; read, not kept
@@ -305,7 +359,7 @@ public final class LinearizedDynamics {
 
     /**
      * {@link #kernelRegression(Tensor, Tensor, Matrix, double)} with the kernels as matrices, as in
-     * {@link #of(Matrix, Matrix, Matrix, Matrix, Matrix, double, Flow, double)}; they are read, not changed.
+     * {@link #builder(Matrix, Matrix, Matrix)}; they are read, not changed.
      *
      * @param trainKernel     Θ(x_train, x_train), (N, N) or (N·O, N·O)
      * @param testTrainKernel Θ(x_test, x_train), (Nt, N) or (Nt·O, N·O) to match

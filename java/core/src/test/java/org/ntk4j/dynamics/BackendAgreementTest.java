@@ -25,7 +25,7 @@ class BackendAgreementTest {
     @Test
     void trainingRecordsAgreeAcrossBackends() {
         Parameters p0 = Parameters.init(ARCH, 4);
-        GradientDescent.Options opt = GradientDescent.Options.of(20).withLearningRate(0.4)
+        GradientDescent.Options opt = GradientDescent.Options.of(20).withLearningRate(LearningRate.fixed(0.4))
                 .withKernel(new int[] {10, 20}, X, NtkMode.TRACE).withOutputs(new int[] {0, 20}, XT);
         GradientDescent.Run ref = GradientDescent.train(Ntk.wrap(new ReferenceBackend()), p0, X, Y, opt, null);
         int checked = 0;

@@ -140,8 +140,8 @@ class ConjugateGradientTest {
         AnalyticKernel k = AnalyticKernel.of(ARCH);
         Tensor kk = k.ntk(x, NtkMode.TRACE);
         Tensor kt = k.ntk(xt, x, NtkMode.TRACE);
-        Matrix expected = LinearizedDynamics.of(kk, kt, Matrix.zeros(n, O), yy, Matrix.zeros(9, O), Double.NaN,
-                LinearizedDynamics.Flow.GRADIENT_FLOW).predictTest(Double.POSITIVE_INFINITY);
+        Matrix expected = LinearizedDynamics.builder(kk, Matrix.zeros(n, O), yy).test(kt, Matrix.zeros(9, O)).build()
+                .predictTest(Double.POSITIVE_INFINITY);
         ConjugateGradient.Result r = ConjugateGradient.solve(SymmetricOperator.dense(kk.asMatrix(), 0), yy,
                 Preconditioner.IDENTITY, 1e-14, 500, null);
         assertTrue(r.converged());

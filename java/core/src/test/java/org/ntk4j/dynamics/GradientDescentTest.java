@@ -33,7 +33,8 @@ class GradientDescentTest {
         double lr = 0.3;
         List<ProgressListener.Progress> seen = new ArrayList<>();
         GradientDescent.Run run = GradientDescent.train(REF, p0, X, Y,
-                GradientDescent.Options.of(12).withLearningRate(lr).withKernel(new int[] {6, 12}, X, NtkMode.TRACE)
+                GradientDescent.Options.of(12).withLearningRate(LearningRate.fixed(lr))
+                        .withKernel(new int[] {6, 12}, X, NtkMode.TRACE)
                         .withOutputs(new int[] {12}, null).withTask("t"), seen::add);
         // Replay with flat vectors: θ ← θ − η·∇L from the reference, norms by hand.
         double[] theta = p0.toFlat();
@@ -95,7 +96,8 @@ class GradientDescentTest {
                 .output(2).build(), 7);
         double lr = LearningRates.safe(REF, p0, X, 0.5) * 5;
         DivergedException e = assertThrows(DivergedException.class,
-                () -> GradientDescent.train(REF, p0, X, Y, GradientDescent.Options.of(400).withLearningRate(lr), null));
+                () -> GradientDescent.train(REF, p0, X, Y,
+                        GradientDescent.Options.of(400).withLearningRate(LearningRate.fixed(lr)), null));
         assertEquals(lr, e.learningRate());
         assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("learning rate"), e.getMessage());
     }

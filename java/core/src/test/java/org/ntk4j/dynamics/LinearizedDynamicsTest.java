@@ -1,5 +1,6 @@
 package org.ntk4j.dynamics;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,7 +60,11 @@ class LinearizedDynamicsTest {
             Matrix ft0 = REF.forward(P, XT);
             double[] ev = LinearAlgebra.symmetricEigenvalues(asMatrix(k));
             double lr = LearningRates.fromEigenvalue(ev[ev.length - 1], 21, 0.4);
-            LinearizedDynamics lin = LinearizedDynamics.of(k, kts, f0, Y, ft0, lr, LinearizedDynamics.Flow.GRADIENT_DESCENT);
+            LinearizedDynamics lin = LinearizedDynamics.builder(k, f0, Y)
+                    .test(kts, ft0)
+                    .learningRate(LearningRate.fixed(lr))
+                    .flow(LinearizedDynamics.Flow.GRADIENT_DESCENT)
+                    .build();
             for (int steps : new int[] {0, 1, 5, 40}) {
                 Matrix[] e = euler(asMatrix(k), asMatrix(kts), f0, ft0, Y, lr, steps);
                 Compare.assertClose(mode + " train at step " + steps, lin.predictTrain(steps), e[0], 1e-11);
@@ -75,7 +80,10 @@ class LinearizedDynamicsTest {
         Matrix f0 = REF.forward(P, X);
         Matrix ft0 = REF.forward(P, XT);
         double lr = 0.7;
-        LinearizedDynamics flow = LinearizedDynamics.of(k, kts, f0, Y, ft0, lr, LinearizedDynamics.Flow.GRADIENT_FLOW);
+        LinearizedDynamics flow = LinearizedDynamics.builder(k, f0, Y)
+                .test(kts, ft0)
+                .learningRate(LearningRate.fixed(lr))
+                .build();
         // Flow time T (units of η) = 1000 Euler steps of η/1000: first-order agreement, error ~ 1e-3 of the change.
         int sub = 1000;
         double t = 3;
@@ -128,9 +136,9 @@ class LinearizedDynamicsTest {
 
     /** The linearised dynamics of P on X (full kernel) at learning rate {@code lr}. */
     private static LinearizedDynamics dynamics(double lr, LinearizedDynamics.Flow flow) {
-        return LinearizedDynamics.of(REF.kernel(P, X, NtkMode.FULL, Implementation.AUTO),
-                REF.kernel(P, XT, X, NtkMode.FULL, Implementation.AUTO), REF.forward(P, X), Y, REF.forward(P, XT), lr,
-                flow);
+        return LinearizedDynamics.builder(REF.kernel(P, X, NtkMode.FULL, Implementation.AUTO), REF.forward(P, X), Y)
+                .test(REF.kernel(P, XT, X, NtkMode.FULL, Implementation.AUTO), REF.forward(P, XT))
+                .learningRate(LearningRate.fixed(lr)).flow(flow).build();
     }
 
     @Test
@@ -142,9 +150,13 @@ class LinearizedDynamicsTest {
         Tensor kts = REF.kernel(p, XT, X, NtkMode.FULL, Implementation.AUTO);
         double lr = LearningRates.safe(REF, p, X, 0.5);
         GradientDescent.Run run = GradientDescent.train(REF, p, X, Y,
-                GradientDescent.Options.of(25).withLearningRate(lr).withOutputs(new int[] {0, 10, 25}, XT), null);
-        LinearizedDynamics ld = LinearizedDynamics.of(k, kts, REF.forward(p, X), Y, REF.forward(p, XT), lr,
-                LinearizedDynamics.Flow.GRADIENT_DESCENT);
+                GradientDescent.Options.of(25).withLearningRate(LearningRate.fixed(lr))
+                        .withOutputs(new int[] {0, 10, 25}, XT), null);
+        LinearizedDynamics ld = LinearizedDynamics.builder(k, REF.forward(p, X), Y)
+                .test(kts, REF.forward(p, XT))
+                .learningRate(LearningRate.fixed(lr))
+                .flow(LinearizedDynamics.Flow.GRADIENT_DESCENT)
+                .build();
         for (int i = 0; i < 3; i++) {
             int s = run.outputSteps()[i];
             Compare.assertClose("train at " + s, run.trainOutputs()[i], ld.predictTrain(s), 1e-11);
@@ -157,12 +169,47 @@ class LinearizedDynamicsTest {
         Tensor k = REF.kernel(P, X, NtkMode.TRACE, Implementation.AUTO);
         Matrix f0 = REF.forward(P, X);
         InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> LinearizedDynamics.of(k, null, f0, Y.rowRange(0, 6), null, 0.1, LinearizedDynamics.Flow.GRADIENT_FLOW));
+                () -> LinearizedDynamics.builder(k, f0, Y.rowRange(0, 6))
+                        .learningRate(LearningRate.fixed(0.1))
+                        .build());
         assertTrue(e.getMessage().contains("targets"), e.getMessage());
         assertThrows(InvalidInputException.class,
-                () -> LinearizedDynamics.of(k, null, f0, Y, null, -1, LinearizedDynamics.Flow.GRADIENT_FLOW));
-        LinearizedDynamics ok = LinearizedDynamics.of(k, null, f0, Y, null, 0.1, LinearizedDynamics.Flow.GRADIENT_FLOW);
+                () -> LinearizedDynamics.builder(k, f0, Y).learningRate(LearningRate.fixed(-1)).build());
+        LinearizedDynamics ok = LinearizedDynamics.builder(k, f0, Y).learningRate(LearningRate.fixed(0.1)).build();
         assertThrows(InvalidInputException.class, () -> ok.predictTest(1));
         assertThrows(InvalidInputException.class, () -> ok.predictTrain(-1));
+    }
+
+    @Test
+    void automaticLearningRateIsTheAskedFractionOfTheStabilityLimit() {
+        Tensor k = REF.kernel(P, X, NtkMode.FULL, Implementation.AUTO);
+        Matrix f0 = REF.forward(P, X);
+        double[] ev = LinearAlgebra.symmetricEigenvalues(asMatrix(k));
+        int n = Y.rows() * Y.cols();
+        LinearizedDynamics byDefault = LinearizedDynamics.builder(k, f0, Y).build();
+        assertEquals(LearningRates.DEFAULT_FRACTION * 2 * n / ev[ev.length - 1], byDefault.learningRate(),
+                1e-12 * byDefault.learningRate());
+        assertEquals(LinearizedDynamics.Flow.GRADIENT_FLOW, byDefault.flow());
+        LinearizedDynamics asked = LinearizedDynamics.builder(k, f0, Y).learningRate(LearningRate.automatic(0.2))
+                .build();
+        assertEquals(0.2 * 2 * n / ev[ev.length - 1], asked.learningRate(), 1e-12 * asked.learningRate());
+        assertThrows(InvalidInputException.class, () -> LearningRate.automatic(1));
+        assertThrows(InvalidInputException.class, () -> LearningRate.fixed(Double.NaN));
+    }
+
+    @Test
+    void rejectsIncompleteOrMismatchedTestInputs() {
+        Tensor k = REF.kernel(P, X, NtkMode.TRACE, Implementation.AUTO);
+        Tensor kFullTest = REF.kernel(P, XT, X, NtkMode.FULL, Implementation.AUTO);
+        Matrix f0 = REF.forward(P, X);
+        Matrix ft0 = REF.forward(P, XT);
+        assertThrows(InvalidInputException.class, () -> LinearizedDynamics.builder(k, f0, Y).test((Tensor) null, ft0));
+        assertThrows(InvalidInputException.class,
+                () -> LinearizedDynamics.builder(k, f0, Y).test(REF.kernel(P, XT, X, NtkMode.TRACE,
+                        Implementation.AUTO), null));
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> LinearizedDynamics.builder(k, f0, Y).test(kFullTest, ft0).build());
+        assertTrue(e.getMessage().contains("both"), e.getMessage());
+        assertThrows(InvalidInputException.class, () -> LinearizedDynamics.builder((Tensor) null, f0, Y));
     }
 }

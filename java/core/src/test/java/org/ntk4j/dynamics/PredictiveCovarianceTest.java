@@ -67,8 +67,10 @@ class PredictiveCovarianceTest {
         Matrix regression = LinearizedDynamics.kernelRegressionCovariance(k.train(), k.testTrain(), k, 0);
         Compare.assertClose("kernel regression's NNGP covariance vs GP posterior", regression, expected,
                 Tolerances.DENSE_SOLVE);
-        LinearizedDynamics ld = LinearizedDynamics.of(k.train(), k.testTrain(), Matrix.zeros(9, 3), Y,
-                Matrix.zeros(4, 3), 1.0, LinearizedDynamics.Flow.GRADIENT_FLOW, 0.5);
+        LinearizedDynamics ld = LinearizedDynamics.builder(k.train(), Matrix.zeros(9, 3), Y)
+                .test(k.testTrain(), Matrix.zeros(4, 3))
+                .learningRate(LearningRate.fixed(1.0))
+                .build();
         Compare.assertClose("linearised NNGP at t = ∞ vs GP posterior", ld.predictTestCovariance(
                 Double.POSITIVE_INFINITY, k), expected, Tolerances.DENSE_SOLVE);
         assertSymmetricPsd(regression);
@@ -110,8 +112,11 @@ class PredictiveCovarianceTest {
             PriorCovariance k = nngp(mode);
             double lr = LearningRates.fromEigenvalue(LinearAlgebra.symmetricEigenvalues(theta)[theta.rows() - 1],
                     27, 0.5);
-            LinearizedDynamics ld = LinearizedDynamics.of(theta, thetaTx, Matrix.zeros(9, 3), Y, Matrix.zeros(4, 3),
-                    lr, LinearizedDynamics.Flow.GRADIENT_DESCENT, 0.5);
+            LinearizedDynamics ld = LinearizedDynamics.builder(theta, Matrix.zeros(9, 3), Y)
+                    .test(thetaTx, Matrix.zeros(4, 3))
+                    .learningRate(LearningRate.fixed(lr))
+                    .flow(LinearizedDynamics.Flow.GRADIENT_DESCENT)
+                    .build();
             for (int steps : new int[] {0, 1, 7, 60}) {
                 Matrix b = stepMap(theta, thetaTx, lr / 27, steps);
                 Matrix bk = times(b, transpose(k.testTrain()));
@@ -135,8 +140,10 @@ class PredictiveCovarianceTest {
         for (boolean nngpRegime : new boolean[] {false, true}) {
             Matrix kernel = nngpRegime ? k.train() : theta;
             Matrix kernelTx = nngpRegime ? k.testTrain() : thetaTx;
-            LinearizedDynamics ld = LinearizedDynamics.of(kernel, kernelTx, Matrix.zeros(9, 3), Y, Matrix.zeros(4, 3),
-                    1.0, LinearizedDynamics.Flow.GRADIENT_FLOW, 0.5);
+            LinearizedDynamics ld = LinearizedDynamics.builder(kernel, Matrix.zeros(9, 3), Y)
+                    .test(kernelTx, Matrix.zeros(4, 3))
+                    .learningRate(LearningRate.fixed(1.0))
+                    .build();
             double tLong = 60 * 27 / ld.eigenvalues()[0];
             Matrix atInf = ld.predictTestCovariance(Double.POSITIVE_INFINITY, k);
             Compare.assertClose("t → ∞ (nngp " + nngpRegime + ")", ld.predictTestCovariance(tLong, k), atInf,
@@ -163,8 +170,9 @@ class PredictiveCovarianceTest {
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> LinearizedDynamics.kernelRegressionCovariance(theta, thetaTx, trace, 0));
         assertTrue(e.getMessage().contains("layout"), e.getMessage());
-        LinearizedDynamics noTest = LinearizedDynamics.of(trace.train(), null, Matrix.zeros(9, 3), Y, null, 1.0,
-                LinearizedDynamics.Flow.GRADIENT_FLOW, 0.5);
+        LinearizedDynamics noTest = LinearizedDynamics.builder(trace.train(), Matrix.zeros(9, 3), Y)
+                .learningRate(LearningRate.fixed(1.0))
+                .build();
         assertThrows(InvalidInputException.class, () -> noTest.predictTestCovariance(1, trace));
         assertThrows(InvalidInputException.class, () -> new PriorCovariance(trace.train(), trace.test(), trace.test()));
         assertThrows(InvalidInputException.class,

@@ -14,6 +14,7 @@ import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.dynamics.GradientDescent;
+import org.ntk4j.dynamics.LearningRate;
 import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.ProgressListener;
@@ -289,7 +290,7 @@ public final class EigenmodeDecay {
         LinearAlgebra.Eigen eigen = LinearAlgebra.symmetricEigen(KernelLayout.fullToMatrix(theta0));
         double lr = LearningRates.fromEigenvalue(eigen.max(), n, lrFraction);
 
-        GradientDescent.Options opt = GradientDescent.Options.of(steps).withLearningRate(lr)
+        GradientDescent.Options opt = GradientDescent.Options.of(steps).withLearningRate(LearningRate.fixed(lr))
                 .withOutputs(recordedSteps, null).withTask(task);
         GradientDescent.Run run = GradientDescent.train(backend, p0, x, y, opt, progress);
 

@@ -13,6 +13,7 @@ import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.dynamics.GradientDescent;
 import org.ntk4j.dynamics.LazyScore;
+import org.ntk4j.dynamics.LearningRate;
 import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearizedDynamics;
 import org.ntk4j.dynamics.ProgressListener;
@@ -133,7 +134,7 @@ public final class LazyTrainingExperiments {
             Architecture arch = cfg.architecture(width, d, o);
             Parameters p0 = Parameters.init(arch, cfg.seed());
             LinearizedDynamics linear = null;
-            double lr = cfg.learningRate();
+            double lr;
             double kernelSeconds;
             double trainSeconds;
             GradientDescent.Run run;
@@ -144,8 +145,8 @@ public final class LazyTrainingExperiments {
                 if (linearize) {
                     Tensor k = model.kernel(x, linMode);
                     Tensor kts = model.kernel(xt, x, linMode);
-                    linear = LinearizedDynamics.of(k, kts, model.forward(x), y, model.forward(xt), lr,
-                            LinearizedDynamics.Flow.GRADIENT_DESCENT, cfg.lrFraction());
+                    linear = LinearizedDynamics.builder(k, model.forward(x), y).test(kts, model.forward(xt))
+                            .learningRate(cfg.rate()).flow(LinearizedDynamics.Flow.GRADIENT_DESCENT).build();
                     lr = linear.learningRate();
                     double[] ev = linear.eigenvalues();
                     for (int i = 0; i < ev.length; i++) {
@@ -153,12 +154,12 @@ public final class LazyTrainingExperiments {
                     }
                     conditioning.add(width, ev[ev.length - 1], ev[0], linear.conditionNumber(), lr,
                             lr * ev[ev.length - 1] / n);
-                } else if (Double.isNaN(lr)) {
-                    lr = LearningRates.fromEigenvalue(LearningRates.largestEigenvalue(model, x), n, cfg.lrFraction());
+                } else {
+                    lr = cfg.rate().resolve(() -> LearningRates.largestEigenvalue(model, x), n);
                 }
                 kernelSeconds = (System.nanoTime() - tk) / 1e9;
                 f0 = linear != null ? null : model.forward(x);
-                GradientDescent.Options opt = GradientDescent.Options.of(cfg.steps()).withLearningRate(lr)
+                GradientDescent.Options opt = GradientDescent.Options.of(cfg.steps()).withLearningRate(LearningRate.fixed(lr))
                         .withTask("width " + width);
                 if (linearize) {
                     opt = opt.withOutputs(checks, xt);

@@ -2,6 +2,7 @@ package org.ntk4j.experiments;
 
 import java.util.Arrays;
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.dynamics.LearningRate;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
@@ -123,6 +124,15 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
     public SweepConfig withLearningRate(double lr) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, lr,
                 lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
+    }
+
+    /**
+     * The learning rate as the dynamics take it: the fixed η, or lrFraction of each width's stability limit.
+     *
+     * @return the learning rate
+     */
+    public LearningRate rate() {
+        return Double.isNaN(learningRate) ? LearningRate.automatic(lrFraction) : LearningRate.fixed(learningRate);
     }
 
     /**

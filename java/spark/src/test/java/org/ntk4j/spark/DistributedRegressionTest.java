@@ -109,8 +109,8 @@ class DistributedRegressionTest {
         try (Ntk ref = Ntk.builder().backend("reference").precision(Precision.FP64).open()) {
             Tensor k = ref.kernel(p, xs, NtkMode.FULL);
             Tensor kt = ref.kernel(p, xt, xs, NtkMode.FULL);
-            expected = LinearizedDynamics.of(k, kt, Matrix.zeros(9, 2), y, Matrix.zeros(6, 2), Double.NaN,
-                    LinearizedDynamics.Flow.GRADIENT_FLOW).predictTest(Double.POSITIVE_INFINITY);
+            expected = LinearizedDynamics.builder(k, Matrix.zeros(9, 2), y).test(kt, Matrix.zeros(6, 2)).build()
+                    .predictTest(Double.POSITIVE_INFINITY);
         }
         Matrix direct = gradientDescentMseAtInfinity(p, xs, xt, y);
         // Tiles of 4 rows, and block-Jacobi over tiles of 2³¹ − 1 rows (one tile, the whole kernel: no int overflow in
