@@ -118,8 +118,12 @@ public final class ReferenceBackend extends Backend {
     /** The reference form of every layer of the sequence, first applied first. */
     private static ReferenceLayer[] layers(Parameters params) {
         ReferenceLayer[] layers = new ReferenceLayer[params.architecture().sequence().size()];
+        int offset = 0; // the flat vector is every dense layer's W then b, in order
         for (int i = 0; i < layers.length; i++) {
-            layers[i] = ReferenceLayer.of(params, i);
+            layers[i] = ReferenceLayer.of(params, i, offset);
+            if (layers[i] instanceof ReferenceDense d) {
+                offset += d.parameterCount();
+            }
         }
         return layers;
     }

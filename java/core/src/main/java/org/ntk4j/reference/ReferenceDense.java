@@ -1,6 +1,8 @@
 package org.ntk4j.reference;
 
 import org.ntk4j.model.Architecture;
+import org.ntk4j.model.Dense;
+import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 
 /**
@@ -17,16 +19,28 @@ final class ReferenceDense implements ReferenceLayer {
     private final int wOff;
     private final int bOff;
 
-    ReferenceDense(Parameters params, int l) {
+    /**
+     * Dense layer l, its parameters starting at {@code offset} of the flat vector (W row-major, then b). The scales
+     * are worked out here from the parameterization's definition, not taken from the model's helpers that the CPU
+     * backend uses, so that the oracle does not share what it checks.
+     */
+    ReferenceDense(Parameters params, int l, int offset) {
         Architecture arch = params.architecture();
+        Dense d = arch.dense(l);
         this.w = params.weights(l);
         this.b = params.bias(l);
         this.in = arch.width(l);
         this.out = arch.width(l + 1);
-        this.c = arch.weightScale(l);
-        this.s = arch.biasScale(l);
-        this.wOff = (int) arch.weightOffset(l);
-        this.bOff = b == null ? -1 : (int) arch.biasOffset(l);
+        boolean ntk = arch.parameterization() == Parameterization.NTK;
+        this.c = ntk ? d.wStd() / Math.sqrt(in) : 1.0;
+        this.s = !d.bias() ? 0.0 : ntk ? d.bStd() : 1.0;
+        this.wOff = offset;
+        this.bOff = b == null ? -1 : offset + in * out;
+    }
+
+    /** Parameters of this layer: W, then b when it has one. */
+    int parameterCount() {
+        return in * out + (b == null ? 0 : out);
     }
 
     @Override

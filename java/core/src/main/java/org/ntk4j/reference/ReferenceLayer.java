@@ -19,10 +19,10 @@ sealed interface ReferenceLayer permits ReferenceDense, ReferenceElementwise {
      * @param i      the index in {@link Architecture#sequence()}
      * @return the layer with its parameters (by reference, not copied)
      */
-    static ReferenceLayer of(Parameters params, int i) {
+    static ReferenceLayer of(Parameters params, int i, int offset) {
         Architecture arch = params.architecture();
         return switch (arch.sequence().get(i)) {
-            case Dense d -> new ReferenceDense(params, parameterIndex(arch, i));
+            case Dense d -> new ReferenceDense(params, parameterIndex(arch, i), offset);
             case Elementwise e -> new ReferenceElementwise(e.activation());
         };
     }

@@ -156,6 +156,100 @@ class ReferenceBackendTest {
     }
 
     @Test
+    void knownValueWithSigmaWNotOneAndTwoUnits() {
+        // d = 2, two relu units, one output; ntk parameterization, σ_w = 2, σ_b = 0.5: c = 2/√2 = √2 in both layers
+        Architecture arch = Architecture.builder(2).hidden(2).output(1).activation(Activation.RELU).sigmaW(2.0)
+                .sigmaB(0.5).build();
+        Parameters p = Parameters.of(arch, new double[][] {{0.5, -1, 1, 0.25}, {1.5, -2}},
+                new double[][] {{0.1, -0.2}, {0.3}});
+        Matrix x = Matrix.of(new double[][] {{1, 2}});
+        double r2 = Math.sqrt(2);
+        // z = √2·W0·x + 0.5·b0 = (−1.5√2 + 0.05, 1.5√2 − 0.1): the first unit is off (well away from the kink)
+        double h = 1.5 * r2 - 0.1;
+        // f = √2·(1.5·0 − 2·h) + 0.5·0.3
+        assertEquals(-2 * r2 * h + 0.15, ref.forward(p, x).get(0, 0), 1e-14);
+        // ∂f/∂W1 = √2·h_j → 2h²; ∂f/∂b1 = 0.5 → 0.25; δ = ∂f/∂z = (0, −2√2); ∂f/∂W0_1j = √2·δ_1·x_j = −4·x_j → 16·5;
+        // ∂f/∂b0_1 = 0.5·δ_1 = −√2 → 2
+        double theta = 2 * h * h + 0.25 + 80 + 2;
+        assertEquals(theta, ref.ntk(p, x, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-12);
+        assertEquals(theta, ref.ntk(p, x, NtkMode.FULL, Implementation.STRUCTURED).get(0, 0, 0, 0), 1e-12);
+        // the standard parameterization of the same weights: c = s = 1
+        Architecture std = Architecture.builder(2).hidden(2).output(1).activation(Activation.RELU).sigmaW(2.0)
+                .sigmaB(0.5).parameterization(org.ntk4j.model.Parameterization.STANDARD).build();
+        Parameters ps = Parameters.of(std, new double[][] {{0.5, -1, 1, 0.25}, {1.5, -2}},
+                new double[][] {{0.1, -0.2}, {0.3}});
+        // z = W0·x + b0 = (−1.4, 1.3): h = (0, 1.3), f = −2·1.3 + 0.3; Θ = h² + 1 + (−2)²·5 + (−2)² = 1.69 + 1 + 20 + 4
+        assertEquals(-2.3, ref.forward(ps, x).get(0, 0), 1e-14);
+        assertEquals(26.69, ref.ntk(ps, x, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-12);
+    }
+
+    /** relu against central differences, on networks whose hidden units all sit far from the kink for these x. */
+    @Test
+    void reluJacobianMatchesCentralDifferencesAwayFromTheKink() {
+        int checked = 0;
+        for (long seed = 1; seed <= 40 && checked < 4; seed++) {
+            Architecture arch = Architecture.builder(3).hidden(6, 5).output(2).activation(Activation.RELU)
+                    .sigmaW(1.3).sigmaB(0.2).build();
+            Parameters p = Parameters.init(arch, seed);
+            Matrix x = NtkCase.gaussianInputs(3, 3, seed + 100);
+            if (nearestToKink(p, x) < 1e-3) {
+                continue; // a step of 1e-6 could cross the kink
+            }
+            checked++;
+            Matrix j = ref.jacobian(p, x);
+            double[] theta = p.toFlat();
+            double[] fd = new double[j.data().length];
+            int cols = theta.length;
+            double step = 1e-6;
+            for (int q = 0; q < cols; q++) {
+                double keep = theta[q];
+                theta[q] = keep + step;
+                p.setFlat(theta);
+                Matrix plus = ref.forward(p, x);
+                theta[q] = keep - step;
+                p.setFlat(theta);
+                Matrix minus = ref.forward(p, x);
+                theta[q] = keep;
+                p.setFlat(theta);
+                for (int r = 0; r < x.rows() * 2; r++) {
+                    fd[r * cols + q] = (plus.data()[r] - minus.data()[r]) / (2 * step);
+                }
+            }
+            Compare.assertClose("relu reference Jacobian vs central differences, seed " + seed, j.data(), fd, 1e-6);
+        }
+        assertEquals(4, checked, "too few networks away from the kink to check");
+    }
+
+    /** The smallest |z| over the hidden pre-activations of every example (plain loops, ntk parameterization). */
+    private static double nearestToKink(Parameters p, Matrix x) {
+        Architecture arch = p.architecture();
+        double nearest = Double.POSITIVE_INFINITY;
+        for (int e = 0; e < x.rows(); e++) {
+            double[] h = x.row(e);
+            for (int l = 0; l + 1 < arch.layers(); l++) {
+                double[] w = p.weights(l);
+                double[] b = p.bias(l);
+                int in = h.length;
+                int out = w.length / in;
+                double[] z = new double[out];
+                for (int i = 0; i < out; i++) {
+                    double acc = 0;
+                    for (int k = 0; k < in; k++) {
+                        acc += w[i * in + k] * h[k];
+                    }
+                    z[i] = 1.3 / Math.sqrt(in) * acc + 0.2 * b[i];
+                    nearest = Math.min(nearest, Math.abs(z[i]));
+                }
+                h = new double[out];
+                for (int i = 0; i < out; i++) {
+                    h[i] = Math.max(z[i], 0);
+                }
+            }
+        }
+        return nearest;
+    }
+
+    @Test
     void rejectsBadInput() {
         Architecture arch = Architecture.builder(3).hidden(4).output(2).build();
         Parameters p = Parameters.init(arch, 1);
