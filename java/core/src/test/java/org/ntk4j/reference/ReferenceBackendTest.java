@@ -36,27 +36,8 @@ class ReferenceBackendTest {
     @Property(tries = 60)
     void jacobianMatchesCentralDifferences(@ForAll("smoothCases") NtkCase c) {
         Parameters p = c.params();
-        Matrix j = ref.jacobian(p, c.x1());
-        double[] theta = p.toFlat();
-        double[] fd = new double[j.data().length];
-        int cols = theta.length;
-        int o = c.arch().outputDim();
-        double h = 1e-6;
-        for (int q = 0; q < cols; q++) {
-            double keep = theta[q];
-            theta[q] = keep + h;
-            p.setFlat(theta);
-            Matrix plus = ref.forward(p, c.x1());
-            theta[q] = keep - h;
-            p.setFlat(theta);
-            Matrix minus = ref.forward(p, c.x1());
-            theta[q] = keep;
-            p.setFlat(theta);
-            for (int r = 0; r < c.x1().rows() * o; r++) {
-                fd[r * cols + q] = (plus.data()[r] - minus.data()[r]) / (2 * h);
-            }
-        }
-        Compare.assertClose("reference Jacobian vs central differences, " + c, j.data(), fd, 1e-6);
+        Compare.assertClose("reference Jacobian vs central differences, " + c, ref.jacobian(p, c.x1()).data(),
+                centralDifferenceJacobian(ref, p, c.x1()), 1e-6);
     }
 
     @Property(tries = 40)
@@ -196,28 +177,36 @@ class ReferenceBackendTest {
                 continue; // a step of 1e-6 could cross the kink
             }
             checked++;
-            Matrix j = ref.jacobian(p, x);
-            double[] theta = p.toFlat();
-            double[] fd = new double[j.data().length];
-            int cols = theta.length;
-            double step = 1e-6;
-            for (int q = 0; q < cols; q++) {
-                double keep = theta[q];
-                theta[q] = keep + step;
-                p.setFlat(theta);
-                Matrix plus = ref.forward(p, x);
-                theta[q] = keep - step;
-                p.setFlat(theta);
-                Matrix minus = ref.forward(p, x);
-                theta[q] = keep;
-                p.setFlat(theta);
-                for (int r = 0; r < x.rows() * 2; r++) {
-                    fd[r * cols + q] = (plus.data()[r] - minus.data()[r]) / (2 * step);
-                }
-            }
-            Compare.assertClose("relu reference Jacobian vs central differences, seed " + seed, j.data(), fd, 1e-6);
+            Compare.assertClose("relu reference Jacobian vs central differences, seed " + seed,
+                    ref.jacobian(p, x).data(), centralDifferenceJacobian(ref, p, x), 1e-6);
         }
         assertEquals(4, checked, "too few networks away from the kink to check");
+    }
+
+    /**
+     * ∂f/∂θ by central differences of the reference's forward pass (step 1e-6), laid out as its Jacobian: row
+     * example·O + output, column parameter. Restores the parameters.
+     */
+    static double[] centralDifferenceJacobian(ReferenceBackend ref, Parameters p, Matrix x) {
+        double[] theta = p.toFlat();
+        int o = p.architecture().outputDim();
+        double[] fd = new double[x.rows() * o * theta.length];
+        double h = 1e-6;
+        for (int q = 0; q < theta.length; q++) {
+            double keep = theta[q];
+            theta[q] = keep + h;
+            p.setFlat(theta);
+            Matrix plus = ref.forward(p, x);
+            theta[q] = keep - h;
+            p.setFlat(theta);
+            Matrix minus = ref.forward(p, x);
+            theta[q] = keep;
+            p.setFlat(theta);
+            for (int r = 0; r < x.rows() * o; r++) {
+                fd[r * theta.length + q] = (plus.data()[r] - minus.data()[r]) / (2 * h);
+            }
+        }
+        return fd;
     }
 
     /** The smallest |z| over the hidden pre-activations of every example (plain loops, ntk parameterization). */
