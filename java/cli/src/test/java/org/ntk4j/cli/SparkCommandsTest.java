@@ -159,6 +159,33 @@ class SparkCommandsTest {
     }
 
     @Test
+    void tinyTargetsAreSolvedOnSparkAsInProcess() throws IOException {
+        Path x = dir.resolve("x.npy");
+        Path xt = dir.resolve("xt.npy");
+        Cli.randomInputs(x, 20, 4, 3, false);
+        Cli.randomInputs(xt, 7, 4, 4, false);
+        Matrix y = Cli.randomInputs(dir.resolve("y1.npy"), 20, 2, 5, false);
+        double[] tiny = y.data().clone();
+        for (int i = 0; i < tiny.length; i++) {
+            tiny[i] *= 1e-170; // ‖y‖² underflows to 0: a stopping test on it would stop at once with α = 0
+        }
+        Path yTiny = dir.resolve("y.npy");
+        Npy.write(yTiny, new org.ntk4j.Tensor(new int[] {20, 2}, tiny));
+        Object[] common = {"regress", "--x", x, "--y", yTiny, "--x-test", xt, "--arch", "4,1,2", "--impl", "analytic",
+            "--precision", "fp64", "--ridge", "0.01", "--tol", "1e-10", "-q"};
+        assertEquals(0, Cli.run(concat(common, new Object[] {"--out", dir.resolve("p.npy")})).code());
+        Cli.Result spark = Cli.run(concat(common, new Object[] {"--out", dir.resolve("ps.npy"), "--spark", "local[2]",
+            "--tile", "8"}));
+        assertEquals(0, spark.code(), spark.toString());
+        double[] local = Npy.read(dir.resolve("p.npy")).toDoubleArray();
+        double[] onSpark = Npy.read(dir.resolve("ps.npy")).toDoubleArray();
+        for (int i = 0; i < local.length; i++) {
+            assertTrue(Math.abs(local[i]) > 1e-175, "not the zeros of a solver that stopped at once: " + local[i]);
+            assertEquals(local[i], onSpark[i], 1e-8 * Math.abs(local[i]));
+        }
+    }
+
+    @Test
     void sparkMisuseIsOneLineAndAnUnreachableMasterFailsInSeconds() throws IOException {
         Path x = dir.resolve("x.npy");
         Cli.randomInputs(x, 6, 4, 3, false);
