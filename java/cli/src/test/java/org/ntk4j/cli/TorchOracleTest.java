@@ -39,8 +39,8 @@ class TorchOracleTest {
         Cli.randomInputs(x, 9, Integer.parseInt(arch.split(",")[0]), 5, false);
         Path k = dir.resolve("k.npy");
         Path p = dir.resolve("p.npz");
-        Cli.Result r = Cli.run("kernel", "--x", x, "--arch", arch, "--act", act, "--param", param, "--wstd", wstd,
-                "--bstd", bstd, "--seed", 11, "--precision", "fp64", "--mode", mode, "--save-params", p, "-q",
+        Cli.Result r = Cli.run("kernel", "--x", x, "--arch", arch, "--act", act, "--parameterization", param, "--wstd", wstd,
+                "--bstd", bstd, "--seed", 11, "--precision", "fp64", "--mode", mode, "--save-weights", p, "-q",
                 "--out", k);
         assertEquals(0, r.code(), r.toString());
         List<String> cmd = new ArrayList<>(List.of(python, Processes.root().resolve("bench/peers/torch_ntk.py")
