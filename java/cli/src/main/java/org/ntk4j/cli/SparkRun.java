@@ -126,14 +126,16 @@ final class SparkRun {
             Progress.Bar[] bar = new Progress.Bar[1];
             DistributedKernel.Result r;
             try {
-                r = DistributedKernel.compute(spark, spec, rows1, rows2, t,
-                        tilesUri != null ? tilesUri : tiles.toAbsolutePath().toUri().toString(),
-                        progress == null ? null : p -> {
+                r = DistributedKernel.builder(spark, spec, rows1,
+                                tilesUri != null ? tilesUri : tiles.toAbsolutePath().toUri().toString())
+                        .columns(rows2).tile(t)
+                        .progress(progress == null ? null : p -> {
                             if (bar[0] == null) {
                                 bar[0] = Progress.bar(progress, "tiles", p.total(), "tiles");
                             }
                             bar[0].stepTo(p.done());
-                        });
+                        })
+                        .compute();
             } finally {
                 if (bar[0] != null) {
                     bar[0].close();

@@ -55,27 +55,98 @@ public final class DistributedKernel {
     }
 
     /**
-     * Computes the missing (or invalid) tiles of Θ(x1, x2) (x2 null: Θ(x1, x1)) into {@code dir}; {@code progress} (may be null)
-     * gets the finished tiles as they come.
+     * Starts the computation of the symmetric kernel Θ(x1, x1) (upper triangle only) into {@code dir}; the builder
+     * makes it a cross kernel ({@link Builder#columns}), sets the tile size ({@link Builder#tile}, else
+     * {@link #defaultTile}) and a progress listener, and {@link Builder#compute} runs it.
      *
-     * @param spark    the session whose cluster runs the tasks and whose Hadoop configuration opens {@code dir}
-     * @param kernel   the kernel, broadcast to the executors
-     * @param x1       the rows' examples, d = {@code kernel.inputDim()} features each
-     * @param x2       the columns' examples, or null for the symmetric kernel of {@code x1} (upper triangle only)
-     * @param tile     the rows and columns of a tile, ≥ 1 ({@link #defaultTile} suggests one); a directory
-     *                 resumed must have been started with the same size
-     * @param dir      the tile directory, new, empty, or holding tiles of this same kernel, inputs and tiling
-     * @param progress receives ("tiles", finished, total, "") per finished task (a kept tile counts as one), on
-     *                 Spark's listener thread; or null
-     * @return the store and the tile counts
-     * @throws KernelMismatchException when {@code dir} holds another kernel or is not a tile directory
-     * @throws InvalidInputException   when an input's d differs from the kernel's or the sizes make no plan
-     * @throws UncheckedIOException    when the directory or the inputs cannot be read or written on the driver
-     * @throws org.ntk4j.NtkException  when the Spark job fails (an ntk4j exception a task threw, such as bad values
-     *                                 in a block, is rethrown as itself)
+     * @param spark  the session whose cluster runs the tasks and whose Hadoop configuration opens {@code dir}
+     * @param kernel the kernel, broadcast to the executors
+     * @param x1     the rows' examples, d = {@code kernel.inputDim()} features each
+     * @param dir    the tile directory, new, empty, or holding tiles of this same kernel, inputs and tiling
+     * @return a builder
+     * @throws InvalidInputException when an argument is missing
      */
-    public static Result compute(SparkSession spark, SerializableKernel kernel, RowSource x1, RowSource x2, int tile,
-                                 String dir, ProgressListener progress) {
+    public static Builder builder(SparkSession spark, SerializableKernel kernel, RowSource x1, String dir) {
+        if (spark == null || kernel == null || x1 == null || dir == null) {
+            throw new InvalidInputException("the session, kernel, row examples and tile directory must be given");
+        }
+        return new Builder(spark, kernel, x1, dir);
+    }
+
+    /** The optional parts of a distributed kernel computation: column examples, tile size, progress. */
+    public static final class Builder {
+        private final SparkSession spark;
+        private final SerializableKernel kernel;
+        private final RowSource x1;
+        private final String dir;
+        private RowSource x2;
+        private Integer tile; // null: defaultTile for this session and kernel
+        private ProgressListener progress;
+
+        private Builder(SparkSession spark, SerializableKernel kernel, RowSource x1, String dir) {
+            this.spark = spark;
+            this.kernel = kernel;
+            this.x1 = x1;
+            this.dir = dir;
+        }
+
+        /**
+         * Computes the cross kernel Θ(x1, x2), every tile, instead of the symmetric Θ(x1, x1).
+         *
+         * @param x2 the columns' examples, d = {@code kernel.inputDim()} features each; null for the symmetric kernel
+         * @return this builder
+         */
+        public Builder columns(RowSource x2) {
+            this.x2 = x2;
+            return this;
+        }
+
+        /**
+         * The rows and columns of a tile, instead of {@link #defaultTile}. A directory resumed must have been
+         * started with the same size.
+         *
+         * @param tile the tile size, ≥ 1
+         * @return this builder
+         * @throws InvalidInputException when tile is below 1
+         */
+        public Builder tile(int tile) {
+            if (tile < 1) {
+                throw new InvalidInputException("the tile size must be at least 1, got " + tile);
+            }
+            this.tile = tile;
+            return this;
+        }
+
+        /**
+         * Reports ("tiles", finished, total, "") per finished task (a kept tile counts as one), on Spark's listener
+         * thread.
+         *
+         * @param progress the listener, or null for none
+         * @return this builder
+         */
+        public Builder progress(ProgressListener progress) {
+            this.progress = progress;
+            return this;
+        }
+
+        /**
+         * Computes the missing (or invalid) tiles of the kernel into the directory.
+         *
+         * @return the store and the tile counts
+         * @throws KernelMismatchException when the directory holds another kernel or is not a tile directory
+         * @throws InvalidInputException   when an input's d differs from the kernel's or the sizes make no plan
+         * @throws UncheckedIOException    when the directory or the inputs cannot be read or written on the driver
+         * @throws org.ntk4j.NtkException  when the Spark job fails (an ntk4j exception a task threw, such as bad
+         *                                 values in a block, is rethrown as itself)
+         */
+        public Result compute() {
+            return DistributedKernel.compute(spark, kernel, x1, x2,
+                    tile != null ? tile : defaultTile(spark, kernel.mode(), kernel.outputDim()), dir, progress);
+        }
+    }
+
+    private static Result compute(SparkSession spark, SerializableKernel kernel, RowSource x1, RowSource x2, int tile,
+                                  String dir, ProgressListener progress) {
         requireDims(kernel, x1, "X1");
         if (x2 != null) {
             requireDims(kernel, x2, "X2");

@@ -55,8 +55,9 @@ class DistributedKernelTest {
     }
 
     private Tensor distributed(SerializableKernel k, Matrix a, Matrix b, int tile, String name) throws IOException {
-        DistributedKernel.Result r = DistributedKernel.compute(SparkTests.spark(), k, SparkTests.rows(dir, name + "-x1", a),
-                b == null ? null : SparkTests.rows(dir, name + "-x2", b), tile, SparkTests.fresh(dir, name), null);
+        DistributedKernel.Result r = DistributedKernel.builder(SparkTests.spark(), k,
+                        SparkTests.rows(dir, name + "-x1", a), SparkTests.fresh(dir, name))
+                .columns(b == null ? null : SparkTests.rows(dir, name + "-x2", b)).tile(tile).compute();
         assertEquals(r.total(), r.computed(), "a fresh directory computes every tile");
         return r.store().toTensor();
     }
@@ -94,6 +95,20 @@ class DistributedKernelTest {
     }
 
     @Test
+    void withoutATileSizeTheExecutorsMemoryChoosesIt() throws IOException {
+        KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64, Implementation.STRUCTURED, "cpu");
+        int tile = DistributedKernel.defaultTile(SparkTests.spark(), NtkMode.TRACE, k.outputDim());
+        DistributedKernel.Result r = DistributedKernel.builder(SparkTests.spark(), k, SparkTests.rows(dir, "xd", X1),
+                SparkTests.fresh(dir, "default-tile")).compute();
+        int blocks = (X1.rows() + tile - 1) / tile;
+        assertEquals(blocks * (blocks + 1) / 2, r.total(), "upper-triangle tiles of " + tile + " rows");
+        Compare.assertClose("default tile", r.store().toTensor(), single(Precision.FP64, X1, null, NtkMode.TRACE),
+                Tolerances.FP64);
+        assertThrows(InvalidInputException.class,
+                () -> DistributedKernel.builder(SparkTests.spark(), k, SparkTests.rows(dir, "xd", X1), "t").tile(0));
+    }
+
+    @Test
     void aDatasetOfVectorsGivesTheSameKernelAsTheFile() throws IOException {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < X1.rows(); i++) {
@@ -107,8 +122,8 @@ class DistributedKernelTest {
         DatasetRows staged = DatasetRows.stage(ds, "features", dir.resolve("staged").toString(), 10);
         assertEquals(37, staged.rows());
         KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64, Implementation.STRUCTURED, "cpu");
-        DistributedKernel.Result r = DistributedKernel.compute(SparkTests.spark(), k, staged, null, 10,
-                dir.resolve("ds").toString(), null);
+        DistributedKernel.Result r = DistributedKernel.builder(SparkTests.spark(), k, staged, dir.resolve("ds").toString())
+                .tile(10).compute();
         Compare.assertClose("Dataset input", r.store().toTensor(), single(Precision.FP64, X1, null, NtkMode.TRACE),
                 Tolerances.FP64);
         InvalidInputException e = assertThrows(InvalidInputException.class,
@@ -202,25 +217,25 @@ class DistributedKernelTest {
         NpyRows x = SparkTests.rows(dir, "x", X1);
         String out = dir.resolve("resume").toString();
         NtkException e = assertThrows(NtkException.class,
-                () -> DistributedKernel.compute(SparkTests.spark(), new DiesPartway(k), x, null, 6, out, null));
+                () -> DistributedKernel.builder(SparkTests.spark(), new DiesPartway(k), x, out).tile(6).compute());
         assertTrue(e.getMessage().contains("Spark job failed"), e.getMessage());
         long before;
         try (var files = Files.list(Path.of(out))) {
             before = files.filter(f -> f.getFileName().toString().startsWith("tile-")).count();
         }
-        DistributedKernel.Result r = DistributedKernel.compute(SparkTests.spark(), k, x, null, 6, out, null);
+        DistributedKernel.Result r = DistributedKernel.builder(SparkTests.spark(), k, x, out).tile(6).compute();
         assertEquals(28, r.total(), "7 row blocks: 7·8/2 upper-triangle tiles");
         assertTrue(before >= 1 && before <= 4 && before < r.total(), "tiles finished before the failure: " + before);
         assertEquals(before, r.skipped(), "finished tiles are kept");
         assertEquals(r.total() - before, r.computed(), "only the missing tiles are computed");
         Compare.assertClose("resumed", r.store().toTensor(), single(Precision.FP64, X1, null, NtkMode.TRACE), Tolerances.FP64);
-        DistributedKernel.Result again = DistributedKernel.compute(SparkTests.spark(), k, x, null, 6, out, null);
+        DistributedKernel.Result again = DistributedKernel.builder(SparkTests.spark(), k, x, out).tile(6).compute();
         assertEquals(0, again.computed(), "a complete directory needs nothing");
     }
 
     /** Θ(X1, X1) in tiles of 10 rows into {@code out}: computed, resumed or repaired. */
     private DistributedKernel.Result tilesOfX1(KernelSpec k, String out) throws IOException {
-        return DistributedKernel.compute(SparkTests.spark(), k, SparkTests.rows(dir, "x", X1), null, 10, out, null);
+        return DistributedKernel.builder(SparkTests.spark(), k, SparkTests.rows(dir, "x", X1), out).tile(10).compute();
     }
 
     /**
@@ -341,16 +356,16 @@ class DistributedKernelTest {
                 () -> TileStore.requireValidDirectory("a:b"));
         assertTrue(e.getMessage().contains("'a:b' is not a valid path or URI"), e.getMessage());
         KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64, Implementation.STRUCTURED, "cpu");
-        assertThrows(InvalidInputException.class, () -> DistributedKernel.compute(SparkTests.spark(), k,
-                SparkTests.rows(dir, "x", X1), null, 10, "a:b", null));
+        assertThrows(InvalidInputException.class, () -> DistributedKernel.builder(SparkTests.spark(), k,
+                SparkTests.rows(dir, "x", X1), "a:b").tile(10).compute());
     }
 
     @Test
     void badInputGivesOneClearError() throws IOException {
         KernelSpec k = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64, Implementation.STRUCTURED, "cpu");
         NpyRows wrongDim = SparkTests.rows(dir, "x5", NtkCase.gaussianInputs(9, 5, 3));
-        InvalidInputException dims = assertThrows(InvalidInputException.class, () -> DistributedKernel.compute(
-                SparkTests.spark(), k, wrongDim, null, 4, dir.resolve("a").toString(), null));
+        InvalidInputException dims = assertThrows(InvalidInputException.class, () -> DistributedKernel.builder(
+                SparkTests.spark(), k, wrongDim, dir.resolve("a").toString()).tile(4).compute());
         assertTrue(dims.getMessage().contains("5 features per example") && dims.getMessage().contains("is 6"),
                 dims.getMessage());
 
@@ -364,20 +379,20 @@ class DistributedKernelTest {
 
         NpyRows x = SparkTests.rows(dir, "x", X1);
         String out = dir.resolve("taken").toString();
-        DistributedKernel.compute(SparkTests.spark(), k, x, null, 12, out, null);
+        DistributedKernel.builder(SparkTests.spark(), k, x, out).tile(12).compute();
         KernelSpec other = KernelSpec.empirical(Parameters.init(ARCH, 8), NtkMode.TRACE, Precision.FP64,
                 Implementation.STRUCTURED, "cpu");
         KernelMismatchException taken = assertThrows(KernelMismatchException.class,
-                () -> DistributedKernel.compute(SparkTests.spark(), other, x, null, 12, out, null));
+                () -> DistributedKernel.builder(SparkTests.spark(), other, x, out).tile(12).compute());
         assertTrue(taken.getMessage().contains("another kernel"), taken.getMessage());
         KernelMismatchException tiling = assertThrows(KernelMismatchException.class,
-                () -> DistributedKernel.compute(SparkTests.spark(), k, x, null, 11, out, null));
+                () -> DistributedKernel.builder(SparkTests.spark(), k, x, out).tile(11).compute());
         assertTrue(tiling.getMessage().contains("tile 12 there, 11 here"), tiling.getMessage());
 
         Files.createDirectories(dir.resolve("stuff"));
         Files.writeString(dir.resolve("stuff/notes.txt"), "mine");
-        KernelMismatchException foreign = assertThrows(KernelMismatchException.class, () -> DistributedKernel.compute(
-                SparkTests.spark(), k, x, null, 12, dir.resolve("stuff").toString(), null));
+        KernelMismatchException foreign = assertThrows(KernelMismatchException.class, () -> DistributedKernel.builder(
+                SparkTests.spark(), k, x, dir.resolve("stuff").toString()).tile(12).compute());
         assertTrue(foreign.getMessage().contains("not a tile directory"), foreign.getMessage());
     }
 }
