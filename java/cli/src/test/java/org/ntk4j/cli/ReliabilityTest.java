@@ -497,6 +497,10 @@ class ReliabilityTest {
                 "--act", "identity", "--bstd", "none", "--impl", "analytic", "--precision", "fp64", "--out", out);
         assertRefused(noDuplicates, "singular", "nearly linearly dependent");
         assertFalse(noDuplicates.err().contains("parameters"), "an infinite-width kernel has no parameter count");
+        // The empirical kernel of a width-2 network: rank ≤ its 14 parameters < 16 examples · 3 outputs.
+        assertRefused(Cli.run("regress", "--x", xs, "--y", ys, "--x-test", x, "--arch", "4,2,3", "--bstd", "none",
+                "--precision", "fp64", "-q", "--out", out), "singular", "more targets to fit (N·O = 48)",
+                "parameters (14)", "--ridge");
 
         // All-zero inputs with a ridge: K + λI = λI is well posed; the preconditioner degrades to none.
         Path zeros = dir.resolve("zeros.npy");
