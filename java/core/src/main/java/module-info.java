@@ -7,8 +7,9 @@
  * Backends come from {@link org.ntk4j.spi.BackendProvider} services: this module provides {@code "cpu"} and
  * {@code "reference"}, ntk4j-cuda adds {@code "cuda"}.
  *
- * <p>CPU backend options ({@code Ntk.Builder.option(key, value)}): {@code blas} = {@code auto} | {@code native} |
- * {@code java} (the system BLAS through JNI, else the pure-Java one); {@code vector} = {@code true} | {@code false}
+ * <p>CPU backend options ({@link org.ntk4j.CpuOptions}, or {@code Ntk.Builder.option(key, value)}): {@code blas} =
+ * {@code auto} | {@code native} | {@code bundled} | {@code system} | {@code java} ({@link org.ntk4j.Blas}, the values
+ * of the system property {@code ntk4j.blas} too); {@code vector} = {@code true} | {@code false}
  * (the Vector API's elementwise loops when its module is present); {@code maxParameterChunk}, Jacobian columns per
  * chunk in the Jacobian contraction (default 8192). The reference backend takes none.
  *

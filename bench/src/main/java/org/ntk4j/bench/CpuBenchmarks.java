@@ -6,7 +6,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
-import org.ntk4j.cpu.BlasChoice;
+import org.ntk4j.Blas;
 import org.ntk4j.cpu.CpuBackend;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
@@ -56,7 +56,7 @@ public class CpuBenchmarks {
         int n = BenchModels.examples(config);
         x = BenchModels.inputs(n, arch.inputDim(), 1);
         xJacobian = config.equals("peer") ? x.rowRange(0, 8) : x;
-        backend = CpuBackend.builder().precision(Precision.parse(precision)).blas(BlasChoice.valueOf(blas.toUpperCase()))
+        backend = CpuBackend.builder().precision(Precision.parse(precision)).blas(Blas.parse(blas))
                 .build();
         // one Jacobian chunk as the contraction sees it: FULL view (N·O) × C and TRACE view N × (O·C), C = 8192
         int o = arch.outputDim();

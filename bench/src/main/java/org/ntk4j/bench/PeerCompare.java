@@ -10,7 +10,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
-import org.ntk4j.cpu.BlasChoice;
+import org.ntk4j.Blas;
 import org.ntk4j.cpu.CpuBackend;
 import org.ntk4j.cpu.CpuProfile;
 import org.ntk4j.io.Npy;
@@ -49,7 +49,7 @@ public final class PeerCompare {
         int repeats = Integer.parseInt(opt.getOrDefault("repeats", "9"));
         int jcRepeats = Integer.parseInt(opt.getOrDefault("jcRepeats", "3"));
         int threads = Integer.parseInt(opt.getOrDefault("threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
-        BlasChoice blas = BlasChoice.valueOf(opt.getOrDefault("blas", "auto").toUpperCase(Locale.ROOT));
+        Blas blas = Blas.parse(opt.getOrDefault("blas", "auto"));
         Files.createDirectories(out);
         Architecture arch = BenchModels.architecture(config);
         Parameters params = BenchModels.parameters(arch);

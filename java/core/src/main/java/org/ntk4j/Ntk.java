@@ -418,6 +418,23 @@ public final class Ntk implements AutoCloseable {
         }
 
         /**
+         * The backend that typed settings belong to, with those settings (they replace any of the same names given
+         * before through {@link #option}), e.g. {@code backend(CpuOptions.defaults().withBlas(Blas.JAVA))}.
+         *
+         * @param settings the backend's settings
+         * @return this builder
+         * @throws InvalidInputException when settings is null
+         */
+        public Builder backend(BackendOptions settings) {
+            if (settings == null) {
+                throw new InvalidInputException("backend settings must be given");
+            }
+            backend(settings.backend());
+            options.putAll(settings.asOptions());
+            return this;
+        }
+
+        /**
          * The arithmetic precision: FP32 (default), FP64, or TF32 (CUDA only).
          *
          * @param precision the precision
@@ -458,9 +475,10 @@ public final class Ntk implements AutoCloseable {
         }
 
         /**
-         * A backend-specific option, e.g. {@code option("blas", "java")} for the CPU backend. A backend refuses
-         * options it does not know when it is opened (under {@code "auto"}, the chosen backend decides). README lists
-         * each backend's options.
+         * A backend-specific option in string form, e.g. {@code option("blas", "java")} for the CPU backend, as the
+         * CLI passes them; {@link #backend(BackendOptions)} takes them typed. A backend refuses options it does not
+         * know when it is opened (under {@code "auto"}, the chosen backend decides). README lists each backend's
+         * options.
          *
          * @param key   the option's name, e.g. {@code "blas"}
          * @param value its value, e.g. {@code "java"}

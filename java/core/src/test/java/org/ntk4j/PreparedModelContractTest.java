@@ -32,7 +32,7 @@ class PreparedModelContractTest {
     class CpuPureJavaBlas extends PreparedModelContract {
         @Override
         protected Ntk open(Precision precision) {
-            return Ntk.builder().backend("cpu").precision(precision).threads(3).option("blas", "java").open();
+            return Ntk.builder().backend(CpuOptions.defaults().withBlas(Blas.JAVA)).precision(precision).threads(3).open();
         }
 
         @Override

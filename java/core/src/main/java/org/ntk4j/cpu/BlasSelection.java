@@ -1,5 +1,6 @@
 package org.ntk4j.cpu;
 
+import org.ntk4j.Blas;
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.blas.JavaBLAS;
 import dev.ludovic.netlib.blas.NativeBLAS;
@@ -44,7 +45,8 @@ import java.util.jar.JarFile;
  * bundled one is used — so a reference BLAS is never preferred whatever it is called. With one native library, that
  * one; with none, pure Java. The probe costs one load of the bundled library (its first extraction, ~40 MB, once per
  * machine) and 10–100 ms of timing; {@link #probeNanos()} reports it. {@code bundled}, {@code system} and
- * {@code java} force a candidate (for measurements and tests); the choice holds for the life of the JVM, because
+ * {@code java} force a candidate (for measurements and tests), {@code native} selects as auto (the CPU backends then
+ * refuse the pure-Java fallback): the values of {@link Blas}, which the CPU backend's option takes too; the choice holds for the life of the JVM, because
  * netlib binds one native library per process.
  *
  * <p>LAPACK follows the BLAS: from the same library when it is the bundled OpenBLAS, from the system's
@@ -59,8 +61,8 @@ import java.util.jar.JarFile;
  * hands the library all cores for one call (the demo's GEMM ceiling).
  */
 public final class BlasSelection {
-    /** System property choosing the candidate: auto (default), bundled, system or java. */
-    public static final String PROPERTY = "ntk4j.blas";
+    /** System property choosing the candidate: {@link Blas#PROPERTY}, with {@link Blas}'s values. */
+    public static final String PROPERTY = Blas.PROPERTY;
     /** System property naming the system BLAS library (default {@code libblas.so.3}). */
     public static final String SYSTEM_BLAS_PROPERTY = "ntk4j.blas.system";
     /** System property naming the system LAPACK library (default {@code liblapack.so.3}). */
@@ -74,7 +76,7 @@ public final class BlasSelection {
     private static final int PROBE_ROUNDS = 3;
     private static BlasSelection current;
 
-    private final String requested;
+    private final Blas requested;
     private final NativeLibrary library;
     private final String lapackLocation;
     private final String lapackDescription;
@@ -86,7 +88,7 @@ public final class BlasSelection {
     private final int cores = Runtime.getRuntime().availableProcessors();
     private int allThreadsDepth;
 
-    private BlasSelection(String requested, NativeLibrary library, String lapackLocation, String lapackDescription,
+    private BlasSelection(Blas requested, NativeLibrary library, String lapackLocation, String lapackDescription,
                           List<String> probes, List<String> notes, long probeNanos, BLAS netlibBlas,
                           LAPACK netlibLapack) {
         this.requested = requested;
@@ -103,14 +105,13 @@ public final class BlasSelection {
     /** This process's selection, made on the first call (see the class comment). */
     public static synchronized BlasSelection current() {
         if (current == null) {
-            String requested = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
-            current = select(requested);
+            current = select(System.getProperty(PROPERTY));
         }
         return current;
     }
 
-    /** What was asked for: auto, bundled, system or java. */
-    public String requested() {
+    /** What was asked for (an unknown value of the property counts as auto): the CPU backends' default. */
+    public Blas requested() {
         return requested;
     }
 
@@ -206,14 +207,20 @@ public final class BlasSelection {
 
     // ---- the selection ----
 
-    private static BlasSelection select(String requested) {
+    private static BlasSelection select(String property) {
         long t0 = System.nanoTime();
         List<String> probes = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        if (!List.of("auto", "bundled", "system", "java").contains(requested)) {
-            notes.add(PROPERTY + "=" + requested + " is not one of auto, bundled, system, java: using auto");
-            requested = "auto";
+        Blas choice = Blas.AUTO;
+        if (property != null) {
+            try {
+                choice = Blas.parse(property);
+            } catch (org.ntk4j.InvalidInputException e) {
+                notes.add(PROPERTY + ": " + e.getMessage() + ": using auto");
+            }
         }
+        // native selects as auto does; the CPU backends then refuse to fall back to Java
+        String requested = choice == Blas.NATIVE ? "auto" : choice.value();
         NativeLibrary system = null;
         NativeLibrary bundled = null;
         String bundledPath = null;
@@ -335,7 +342,7 @@ public final class BlasSelection {
             // without native access makes the JDK warn, so a program that never solves never loads it
             lapackWhat = "F2J LAPACK in Java (F2jLAPACK)";
         }
-        return new BlasSelection(requested, chosen, lapackLocation, lapackWhat, probes, notes,
+        return new BlasSelection(choice, chosen, lapackLocation, lapackWhat, probes, notes,
                 System.nanoTime() - t0, blas, lapack);
     }
 

@@ -1,6 +1,7 @@
 package org.ntk4j.cpu;
 
 import org.ntk4j.BackendUnavailableException;
+import org.ntk4j.Blas;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.LossGradient;
@@ -68,7 +69,7 @@ import org.ntk4j.model.Parameters;
  */
 public final class CpuBackend extends Backend {
     /** Default cap on the Jacobian columns per chunk (see the class comment). */
-    public static final int DEFAULT_MAX_PARAMETER_CHUNK = 8192;
+    public static final int DEFAULT_MAX_PARAMETER_CHUNK = org.ntk4j.CpuOptions.DEFAULT_MAX_PARAMETER_CHUNK;
 
     private final Precision precision;
     private final Pool pool;
@@ -83,7 +84,7 @@ public final class CpuBackend extends Backend {
         this.precision = b.precision;
         this.pool = new Pool(b.threads);
         try {
-            this.la = MatrixProducts.open(b.blas, pool);
+            this.la = MatrixProducts.open(b.blas != null ? b.blas : BlasSelection.current().requested(), pool);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -392,7 +393,7 @@ public final class CpuBackend extends Backend {
     /** Options of a {@link CpuBackend}. */
     public static final class Builder {
         private Precision precision = Precision.FP32;
-        private BlasChoice blas = BlasChoice.AUTO;
+        private Blas blas; // null: the process's choice, ntk4j.blas
         private int threads = Runtime.getRuntime().availableProcessors();
         private long memoryBudget = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
         private int maxParameterChunk = DEFAULT_MAX_PARAMETER_CHUNK;
@@ -413,7 +414,8 @@ public final class CpuBackend extends Backend {
             return this;
         }
 
-        public Builder blas(BlasChoice choice) {
+        /** Which BLAS (default: the process's choice, {@value Blas#PROPERTY}). */
+        public Builder blas(Blas choice) {
             if (choice == null) {
                 throw new InvalidInputException("BLAS choice must be given");
             }

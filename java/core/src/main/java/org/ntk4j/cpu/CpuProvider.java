@@ -8,8 +8,8 @@ import org.ntk4j.spi.BackendProvider;
 
 /**
  * The CPU backend, {@code "cpu"}, rank 10: always available (without a native BLAS it uses the pure-Java one).
- * Options: {@code blas} = auto | native | bundled | system | java (see {@link BlasChoice}; the native library is
- * chosen once per process by {@link BlasSelection}), {@code vector} = true | false (use the
+ * Options ({@link org.ntk4j.CpuOptions} in typed form): {@code blas} = auto | native | bundled | system | java (see
+ * {@link org.ntk4j.Blas}; the native library is chosen once per process by {@link BlasSelection}), {@code vector} = true | false (use the
  * Vector API when its module is present), {@code maxParameterChunk} = Jacobian columns per chunk in Jacobian
  * contraction (default {@value CpuBackend#DEFAULT_MAX_PARAMETER_CHUNK}).
  */
@@ -63,8 +63,8 @@ public final class CpuProvider implements BackendProvider {
         config.requireOnly("cpu", "blas", "vector", "maxParameterChunk");
         CpuBackend.Builder b = CpuBackend.builder()
                 .precision(config.precision())
-                .blas(BlasChoice.valueOf(config.choiceOption("blas", "auto", "auto", "native", "bundled", "system", "java")
-                        .toUpperCase(java.util.Locale.ROOT)))
+                .blas(config.options().containsKey("blas") ? org.ntk4j.Blas.parse(config.options().get("blas"))
+                        : BlasSelection.current().requested())
                 .vectorApi(config.booleanOption("vector", true))
                 .maxParameterChunk(config.intOption("maxParameterChunk", CpuBackend.DEFAULT_MAX_PARAMETER_CHUNK, 1,
                         Integer.MAX_VALUE));

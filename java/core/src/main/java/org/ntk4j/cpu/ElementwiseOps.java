@@ -96,7 +96,7 @@ interface ElementwiseOps {
                 flags.add("--add-modules jdk.incubator.vector");
                 effects.add("scalar loops");
             }
-            if (!nativeAccess() && !BlasSelection.current().requested().equals("java")) {
+            if (!nativeAccess() && BlasSelection.current().requested() != org.ntk4j.Blas.JAVA) {
                 flags.add("--enable-native-access=" + (ElementwiseOps.class.getModule().isNamed()
                         ? ElementwiseOps.class.getModule().getName() : "ALL-UNNAMED"));
                 effects.add("pure-Java BLAS");

@@ -1,5 +1,6 @@
 package org.ntk4j.cpu;
 
+import org.ntk4j.Blas;
 import dev.ludovic.netlib.blas.BLAS;
 import java.util.concurrent.atomic.LongAdder;
 import org.ntk4j.BackendUnavailableException;
@@ -44,11 +45,11 @@ final class MatrixProducts {
         this.pool = pool;
     }
 
-    static MatrixProducts open(BlasChoice choice, Pool pool) {
+    static MatrixProducts open(Blas choice, Pool pool) {
         // always first, even for the pure-Java BLAS: netlib's first use of any of its classes binds its native
         // library for the whole process, and that must be the one the selection chose
         BlasSelection sel = BlasSelection.current();
-        if (choice != BlasChoice.JAVA) {
+        if (choice != Blas.JAVA) {
             String origin = sel.origin();
             boolean matches = switch (choice) {
                 case BUNDLED -> origin.equals("bundled");
@@ -59,11 +60,11 @@ final class MatrixProducts {
                 return new MatrixProducts(sel.blas(), true, sel.blasDescription() + (sel.singleThreaded()
                         ? ", one thread per call" : ""), pool);
             }
-            if (choice != BlasChoice.AUTO) {
-                throw new BackendUnavailableException("blas=" + choice.name().toLowerCase(java.util.Locale.ROOT)
+            if (choice != Blas.AUTO) {
+                throw new BackendUnavailableException("blas=" + choice.value()
                         + " is not available in this process, which uses " + sel.blasDescription()
                         + (sel.notes().isEmpty() ? "" : " (" + String.join("; ", sel.notes()) + ")")
-                        + "; the native library is chosen once per JVM: start it with -D" + BlasSelection.PROPERTY
+                        + "; the native library is chosen once per JVM: start it with -D" + Blas.PROPERTY
                         + "=bundled|system|java");
             }
         }
@@ -72,7 +73,7 @@ final class MatrixProducts {
         return new MatrixProducts(java, false, "pure-Java BLAS (" + java.getClass().getSimpleName() + ")", pool);
     }
 
-    /** What {@link BlasChoice#AUTO} uses here. */
+    /** What {@link Blas#AUTO} uses here. */
     static String describeAvailable() {
         return BlasSelection.current().blasDescription();
     }

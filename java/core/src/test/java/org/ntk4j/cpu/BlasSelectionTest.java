@@ -40,7 +40,7 @@ class BlasSelectionTest {
     void thisProcessHasANativeBlasAndLapackWhereNtk4jShipsOne() {
         BlasSelection sel = BlasSelection.current();
         assumeShipsNatives();
-        Assumptions.assumeFalse(sel.requested().equals("java"), "this JVM was started with -D"
+        Assumptions.assumeFalse(sel.requested() == org.ntk4j.Blas.JAVA, "this JVM was started with -D"
                 + BlasSelection.PROPERTY + "=java");
         assertTrue(sel.nativeBlas(), sel + " " + sel.notes());
         assertTrue(sel.blasDescription().contains("OpenBLAS") || sel.origin().equals("system"), sel.toString());
@@ -211,7 +211,7 @@ class BlasSelectionTest {
                     g = Math.min(g, Math.min(b.gemmGflops(false, n), b.gemmGflops(true, n)));
                 }
                 // and the products are right: A·Bᵀ through the chosen library against a plain loop
-                MatrixProducts mp = MatrixProducts.open(BlasChoice.AUTO, pool);
+                MatrixProducts mp = MatrixProducts.open(org.ntk4j.Blas.AUTO, pool);
                 String wrong = null;
                 for (int n : new int[] {7, 96, 300}) {
                     wrong = wrong != null ? wrong : wrongProduct(mp, n, n + 5, n + 3);

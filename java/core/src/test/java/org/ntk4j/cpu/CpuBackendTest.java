@@ -226,7 +226,7 @@ class CpuBackendTest {
         Parameters p = Parameters.init(arch, 11);
         Matrix x1 = NtkCase.gaussianInputs(45, 37, 1);
         Matrix x2 = NtkCase.gaussianInputs(40, 37, 2);
-        try (CpuBackend java64 = CpuBackend.builder().precision(Precision.FP64).blas(BlasChoice.JAVA).build()) {
+        try (CpuBackend java64 = CpuBackend.builder().precision(Precision.FP64).blas(org.ntk4j.Blas.JAVA).build()) {
             for (NtkMode m : NtkMode.values()) {
                 for (Matrix x2m : new Matrix[] {x1, x2}) {
                     Tensor expected = FP64.ntk(p, x1, x2m, m, Implementation.STRUCTURED);
@@ -363,7 +363,7 @@ class CpuBackendTest {
 
     @Test
     void blasChoiceIsHonouredAndNamed() {
-        try (CpuBackend j = CpuBackend.builder().blas(BlasChoice.JAVA).threads(1).build()) {
+        try (CpuBackend j = CpuBackend.builder().blas(org.ntk4j.Blas.JAVA).threads(1).build()) {
             assertFalse(j.nativeBlas());
             assertTrue(j.description().contains("pure-Java BLAS") && j.description().contains("1 thread)"), j.description());
         }
@@ -371,20 +371,20 @@ class CpuBackendTest {
         // ntk4j ships one; a choice of the other origin is refused with the way to get it
         BlasSelection sel = BlasSelection.current();
         if (BlasSelection.BundledOpenBlas.platform().matches("linux-(x86_64|arm64)")
-                && !sel.requested().equals("java")) {
+                && sel.requested() != org.ntk4j.Blas.JAVA) {
             assertTrue(CpuBackend.nativeBlasAvailable(), sel.toString() + " " + sel.notes());
-            try (CpuBackend n = CpuBackend.builder().blas(BlasChoice.NATIVE).build()) {
+            try (CpuBackend n = CpuBackend.builder().blas(org.ntk4j.Blas.NATIVE).build()) {
                 assertTrue(n.nativeBlas());
                 assertTrue(n.description().contains(sel.origin()) && n.description().contains("one thread per call"),
                         n.description());
             }
-            BlasChoice other = sel.origin().equals("bundled") ? BlasChoice.SYSTEM : BlasChoice.BUNDLED;
+            org.ntk4j.Blas other = sel.origin().equals("bundled") ? org.ntk4j.Blas.SYSTEM : org.ntk4j.Blas.BUNDLED;
             BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                     () -> CpuBackend.builder().blas(other).build());
             assertTrue(e.getMessage().contains("-D" + BlasSelection.PROPERTY), e.getMessage());
         } else if (!CpuBackend.nativeBlasAvailable()) {
             BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
-                    () -> CpuBackend.builder().blas(BlasChoice.NATIVE).build());
+                    () -> CpuBackend.builder().blas(org.ntk4j.Blas.NATIVE).build());
             assertTrue(e.getMessage().contains("pure-Java"), e.getMessage());
         }
         assertTrue(FP32.description().startsWith("cpu fp32 (") && FP64.description().startsWith("cpu fp64 ("));

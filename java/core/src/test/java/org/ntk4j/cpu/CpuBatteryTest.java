@@ -39,12 +39,12 @@ class CpuBatteryTest {
     static {
         for (Precision p : new Precision[] {Precision.FP32, Precision.FP64}) {
             if (CpuBackend.nativeBlasAvailable()) {
-                MAIN.add(CpuBackend.builder().precision(p).blas(BlasChoice.NATIVE).build());
+                MAIN.add(CpuBackend.builder().precision(p).blas(org.ntk4j.Blas.NATIVE).build());
             }
-            MAIN.add(CpuBackend.builder().precision(p).blas(BlasChoice.JAVA).build());
+            MAIN.add(CpuBackend.builder().precision(p).blas(org.ntk4j.Blas.JAVA).build());
         }
         SCALAR.add(CpuBackend.builder().precision(Precision.FP32).vectorApi(false).build());
-        SCALAR.add(CpuBackend.builder().precision(Precision.FP64).blas(BlasChoice.JAVA).vectorApi(false).build());
+        SCALAR.add(CpuBackend.builder().precision(Precision.FP64).blas(org.ntk4j.Blas.JAVA).vectorApi(false).build());
     }
 
     @AfterContainer

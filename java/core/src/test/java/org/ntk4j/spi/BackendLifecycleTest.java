@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.ntk4j.BackendClosedException;
 import org.ntk4j.BackendUnavailableException;
+import org.ntk4j.Blas;
+import org.ntk4j.CpuOptions;
+import org.ntk4j.CudaOptions;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.LossGradient;
@@ -147,6 +150,19 @@ class BackendLifecycleTest {
             assertTrue(cpu.description().contains("pure-Java BLAS") && cpu.description().contains("1 thread")
                     && cpu.description().contains("scalar"), cpu.description());
         }
+        try (Ntk typed = Ntk.builder().threads(1).backend(CpuOptions.defaults().withBlas(Blas.JAVA).withVectorApi(false))
+                .open()) {
+            assertEquals("cpu", typed.backendName());
+            assertTrue(typed.description().contains("pure-Java BLAS") && typed.description().contains("scalar"),
+                    typed.description());
+        }
+        assertEquals(Blas.NATIVE, Blas.parse(" Native "), "the property's and the option's one vocabulary");
+        e = assertThrows(InvalidInputException.class, () -> Blas.parse("mkl"));
+        assertTrue(e.getMessage().contains("auto, native, bundled, system, java, got 'mkl'"), e.getMessage());
+        assertThrows(InvalidInputException.class, () -> CpuOptions.defaults().withMaxParameterChunk(0));
+        assertThrows(InvalidInputException.class, () -> CudaOptions.defaults().withMemoryFraction(1.5));
+        assertEquals(java.util.Map.of("device", "1", "memoryFraction", "0.8", "gram", "cublas", "poison", "false"),
+                CudaOptions.defaults().withDevice(1).withGram(CudaOptions.Gram.CUBLAS).asOptions());
         try (Ntk auto = Ntk.open()) {
             assertNotEquals("reference", auto.backendName());
         }
