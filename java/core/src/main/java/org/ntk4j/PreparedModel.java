@@ -178,6 +178,74 @@ public abstract class PreparedModel implements AutoCloseable {
     }
 
     /**
+     * The full Θ(x, x) at the current parameters as the (N·O)×(N·O) matrix of
+     * {@link Ntk#kernelMatrix(Parameters, Matrix)}, exactly symmetric, by {@link Implementation#AUTO}.
+     *
+     * @param x the inputs, (N, d)
+     * @return a new (N·O, N·O) matrix
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
+    public final Matrix kernelMatrix(Matrix x) {
+        return kernelMatrix(x, x, Implementation.AUTO);
+    }
+
+    /**
+     * {@link #kernelMatrix(Matrix)} by the given implementation.
+     *
+     * @param x              the inputs, (N, d)
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new (N·O, N·O) matrix
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
+    public final Matrix kernelMatrix(Matrix x, Implementation implementation) {
+        return kernelMatrix(x, x, implementation);
+    }
+
+    /**
+     * The full Θ(x1, x2) at the current parameters as the (N1·O)×(N2·O) matrix of {@link #kernelMatrix(Matrix)}.
+     *
+     * @param x1 the first inputs, (N1, d)
+     * @param x2 the second inputs, (N2, d)
+     * @return a new (N1·O, N2·O) matrix
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
+    public final Matrix kernelMatrix(Matrix x1, Matrix x2) {
+        return kernelMatrix(x1, x2, Implementation.AUTO);
+    }
+
+    /**
+     * {@link #kernelMatrix(Matrix, Matrix)} by the given implementation.
+     *
+     * @param x1             the first inputs, (N1, d)
+     * @param x2             the second inputs, (N2, d)
+     * @param implementation how; {@link Implementation#AUTO} lets the backend choose
+     * @return a new (N1·O, N2·O) matrix
+     * @throws InvalidInputException when an argument is invalid
+     * @throws BackendClosedException once this model or its backend is closed
+     */
+    public final Matrix kernelMatrix(Matrix x1, Matrix x2, Implementation implementation) {
+        return KernelLayout.fullToMatrix(kernel(x1, x2, NtkMode.FULL, implementation));
+    }
+
+    /**
+     * The per-example Jacobian at the current parameters, as {@link Ntk#jacobian(Parameters, Matrix)}: row n·O + a =
+     * ∂f_a(x_n)/∂θ in the parameter order of {@link Parameters}.
+     *
+     * @param x the inputs, (N, d)
+     * @return a new (N·O, P) matrix
+     * @throws InvalidInputException when an argument is invalid or N·O·P values do not fit one array
+     * @throws BackendClosedException once this model or its backend is closed
+     */
+    public final synchronized Matrix jacobian(Matrix x) {
+        requireOpen();
+        Validation.requireInputs(arch, x, "x");
+        return computeJacobian(x);
+    }
+
+    /**
      * The empirical NNGP Σ(x, x) = f_a(x_i)·f_b(x_j) at the current parameters, exactly symmetric; see
      * {@link Ntk#nngp(Parameters, Matrix, NtkMode)}.
      *
@@ -251,6 +319,14 @@ public abstract class PreparedModel implements AutoCloseable {
      * @return f(x), (N, O)
      */
     protected abstract Matrix computeForward(Matrix x);
+
+    /**
+     * {@link #jacobian} after validation.
+     *
+     * @param x the inputs, valid
+     * @return a new (N·O, P) matrix
+     */
+    protected abstract Matrix computeJacobian(Matrix x);
 
     /**
      * {@link #mseLossGradient} after validation.

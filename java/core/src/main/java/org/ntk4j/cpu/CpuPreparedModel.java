@@ -60,6 +60,11 @@ final class CpuPreparedModel<A> extends PreparedModel {
     }
 
     @Override
+    protected Matrix computeJacobian(Matrix x) {
+        return backend.jacobian(currentParameters(), x);
+    }
+
+    @Override
     protected LossGradient computeMseLossGradient(Matrix x, Matrix y) {
         double[] g = new double[grad.length];
         double loss = backend.preparedGradient(net, x, y, g);

@@ -36,6 +36,11 @@ final class HostPreparedModel extends PreparedModel {
     }
 
     @Override
+    protected Matrix computeJacobian(Matrix x) {
+        return backend.jacobian(params, x);
+    }
+
+    @Override
     protected LossGradient computeMseLossGradient(Matrix x, Matrix y) {
         return backend.mseLossGradient(params, x, y);
     }

@@ -65,6 +65,10 @@ public abstract class PreparedModelContract {
                     LossGradient r = REF.mseLossGradient(p0, x, y);
                     assertEquals(r.loss(), g.loss(), tol * r.loss(), "loss, " + at);
                     Compare.assertClose("gradient, " + at, g.gradient(), r.gradient(), tol);
+                    Compare.assertClose("kernel matrix, " + at, m.kernelMatrix(x), REF.kernelMatrix(p0, x), tol);
+                    Compare.assertClose("cross kernel matrix, " + at, m.kernelMatrix(x2, x, Implementation.AUTO),
+                            REF.kernelMatrix(p0, x2, x), tol);
+                    Compare.assertClose("Jacobian, " + at, m.jacobian(x), REF.jacobian(p0, x), tol);
                     for (NtkMode mode : NtkMode.values()) {
                         for (Implementation impl : List.of(Implementation.AUTO, Implementation.JACOBIAN_CONTRACTION)) {
                             Tensor k = m.kernel(x, mode, impl);
@@ -138,6 +142,7 @@ public abstract class PreparedModelContract {
                     Compare.assertClose("forward after the steps, " + at, m.forward(x), REF.forward(q, x), tol);
                     Compare.assertClose("kernel after the steps, " + at, m.kernel(x, NtkMode.FULL),
                             REF.kernel(q, x, NtkMode.FULL), tol);
+                    Compare.assertClose("Jacobian after the steps, " + at, m.jacobian(x), REF.jacobian(q, x), tol);
                 }
             }
         }

@@ -108,6 +108,11 @@ final class CudaPreparedModel extends PreparedModel {
     }
 
     @Override
+    protected Matrix computeJacobian(Matrix x) {
+        return backend.jacobian(currentParameters(), x);
+    }
+
+    @Override
     protected LossGradient computeMseLossGradient(Matrix x, Matrix y) {
         return backend.call(() -> {
             double loss = backend.operations().gradientOn(net, ws, avail(), residentBytes, grad, x, y, 0);
