@@ -22,6 +22,7 @@ import org.ntk4j.model.Parameters;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
 import org.ntk4j.testing.NtkCases;
+import org.ntk4j.testing.Tolerances;
 
 /** The oracle checked against central finite differences and against its own definitions. */
 class ReferenceBackendTest {
@@ -36,8 +37,12 @@ class ReferenceBackendTest {
     @Property(tries = 60)
     void jacobianMatchesCentralDifferences(@ForAll("smoothCases") NtkCase c) {
         Parameters p = c.params();
-        Compare.assertClose("reference Jacobian vs central differences, " + c, ref.jacobian(p, c.x1()).data(),
-                centralDifferenceJacobian(ref, p, c.x1()), 1e-6);
+        double outputScale = 0;
+        for (double v : ref.forward(p, c.x1()).data()) {
+            outputScale = Math.max(outputScale, Math.abs(v));
+        }
+        assertMatchesCentralDifferences("reference Jacobian vs central differences, " + c,
+                ref.jacobian(p, c.x1()).data(), centralDifferenceJacobian(ref, p, c.x1()), outputScale);
     }
 
     @Property(tries = 40)
@@ -47,7 +52,7 @@ class ReferenceBackendTest {
         LossGradient lg = ref.mseLossGradient(p, c.x1(), y);
         double[] theta = p.toFlat();
         double[] fd = new double[theta.length];
-        double h = 1e-6;
+        double h = STEP;
         for (int q = 0; q < theta.length; q++) {
             double keep = theta[q];
             theta[q] = keep + h;
@@ -60,7 +65,8 @@ class ReferenceBackendTest {
             p.setFlat(theta);
             fd[q] = (plus - minus) / (2 * h);
         }
-        Compare.assertClose("reference MSE gradient vs central differences, " + c, lg.gradient(), fd, 1e-6);
+        assertMatchesCentralDifferences("reference MSE gradient vs central differences, " + c, lg.gradient(), fd,
+                lg.loss());
         Matrix f = ref.forward(p, c.x1());
         double loss = 0;
         for (int i = 0; i < f.data().length; i++) {
@@ -184,6 +190,24 @@ class ReferenceBackendTest {
     }
 
     /**
+     * Relative Frobenius error within {@link Tolerances#FINITE_DIFFERENCE}, or the absolute error within the rounding
+     * floor of differencing values of this size with step {@value #STEP}.
+     */
+    private static void assertMatchesCentralDifferences(String what, double[] analytic, double[] fd, double scale) {
+        double floor = Tolerances.finiteDifferenceFloor(scale, STEP) * Math.sqrt(fd.length);
+        double diff = 0;
+        for (int i = 0; i < fd.length; i++) {
+            diff += (analytic[i] - fd[i]) * (analytic[i] - fd[i]);
+        }
+        if (Math.sqrt(diff) > floor) {
+            Compare.assertClose(what, analytic, fd, Tolerances.FINITE_DIFFERENCE);
+        }
+    }
+
+    /** The step of the central differences. */
+    private static final double STEP = 1e-6;
+
+    /**
      * ∂f/∂θ by central differences of the reference's forward pass (step 1e-6), laid out as its Jacobian: row
      * example·O + output, column parameter. Restores the parameters.
      */
@@ -191,7 +215,7 @@ class ReferenceBackendTest {
         double[] theta = p.toFlat();
         int o = p.architecture().outputDim();
         double[] fd = new double[x.rows() * o * theta.length];
-        double h = 1e-6;
+        double h = STEP;
         for (int q = 0; q < theta.length; q++) {
             double keep = theta[q];
             theta[q] = keep + h;

@@ -113,6 +113,26 @@ public final class Tolerances {
      */
     public static final double DENSE_SOLVE = 1e-12;
 
+    /**
+     * Derivatives against central differences with step h, relative Frobenius: the truncation error is O(h²)
+     * (about 1e-12 relative at h = 1e-6 on the smooth test networks), and 1e-6 leaves room for curvature.
+     */
+    public static final double FINITE_DIFFERENCE = 1e-6;
+
+    /**
+     * The rounding floor of a central difference, per entry: each evaluation of a value of size |v| errs by a few
+     * units of roundoff, so (v(θ+h) − v(θ−h))/2h errs by about 16·u·max(1, |v|)/h, whatever the derivative's size. A
+     * tiny derivative (a deep width-1 chain at σ_w = 0.5 has gradients near 1e-5) sits close to that floor, where a
+     * relative bar alone would fail a right answer; a wrong one still misses it by orders of magnitude.
+     *
+     * @param valueScale the size of the differenced values (a loss, or the largest output)
+     * @param h          the step
+     * @return the absolute error one entry may have from rounding alone
+     */
+    public static double finiteDifferenceFloor(double valueScale, double h) {
+        return 16 * 0x1p-53 * Math.max(1, Math.abs(valueScale)) / h;
+    }
+
     /** The tolerance for a precision. */
     public static double of(Precision p) {
         return switch (p) {
