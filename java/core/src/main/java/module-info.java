@@ -38,6 +38,7 @@ module org.ntk4j.core {
     // The one tile plan of a kernel, for the backends, the command line and Spark (internal, not API). The CLI and
     // Spark run on the class path today; the names are theirs for when they are modules.
     exports org.ntk4j.tiling to org.ntk4j.cuda, org.ntk4j.cli, org.ntk4j.spark;
+    exports org.ntk4j.internal to org.ntk4j.cuda;
     // BlasSelection (which BLAS/LAPACK this process uses) for the demo's GEMM ceiling
     exports org.ntk4j.cpu to org.ntk4j.experiments;
 

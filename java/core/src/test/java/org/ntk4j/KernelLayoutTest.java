@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.ntk4j.internal.KernelArrays;
 
 /**
  * Every move of {@link KernelLayout} against the index formulas written out here independently, on odd sizes (one
@@ -43,7 +44,7 @@ class KernelLayoutTest {
             java.util.Arrays.fill(a, GUARD);
             System.arraycopy(random(n * n, n), 0, a, offset, n * n);
             double[] before = a.clone();
-            KernelLayout.mirrorUpper(a, offset, n);
+            KernelArrays.mirrorUpper(a, offset, n);
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
                     double expected = j >= i ? before[offset + i * n + j] : before[offset + j * n + i];
@@ -60,7 +61,7 @@ class KernelLayoutTest {
         for (int n : SIDES) {
             double[] whole = random(n * n, 17 + n);
             double[] pieces = whole.clone();
-            KernelLayout.mirrorUpper(whole, 0, n);
+            KernelArrays.mirrorUpper(whole, 0, n);
             // Uneven pieces in a shuffled order: each range writes only its own columns of the lower triangle.
             java.util.List<int[]> ranges = new java.util.ArrayList<>();
             for (int r0 = 0; r0 < n; ) {
@@ -70,7 +71,7 @@ class KernelLayoutTest {
             }
             java.util.Collections.shuffle(ranges, new java.util.Random(n));
             for (int[] r : ranges) {
-                KernelLayout.mirrorUpperRows(pieces, 0, n, r[0], r[1]);
+                KernelArrays.mirrorUpperRows(pieces, 0, n, r[0], r[1]);
             }
             assertArrayEquals(whole, pieces, "n=" + n);
         }
@@ -84,7 +85,7 @@ class KernelLayoutTest {
                     int v = mode.valuesPerPair(o);
                     double[] k = random(n * n * v, 31L * n + o);
                     double[] before = k.clone();
-                    KernelLayout.mirrorUpperPairs(k, n, mode, o);
+                    KernelArrays.mirrorUpperPairs(k, n, mode, o);
                     String what = mode + " O=" + o + " n=" + n;
                     for (int i = 0; i < n; i++) {
                         for (int j = 0; j < n; j++) {
@@ -116,12 +117,12 @@ class KernelLayoutTest {
             for (int n : new int[] {1, 4, 7}) {
                 double[] upper = random(n * n * o * o, 7L * n + o);
                 double[] pairs = upper.clone();
-                KernelLayout.mirrorUpperPairs(pairs, n, NtkMode.FULL, o);
+                KernelArrays.mirrorUpperPairs(pairs, n, NtkMode.FULL, o);
                 double[] matrix = new double[upper.length];
-                KernelLayout.fullToMatrix(upper, n, n, o, matrix, 0, n);
-                KernelLayout.mirrorUpper(matrix, 0, n * o);
+                KernelArrays.fullToMatrix(upper, n, n, o, matrix, 0, n);
+                KernelArrays.mirrorUpper(matrix, 0, n * o);
                 double[] back = new double[upper.length];
-                KernelLayout.matrixToFull(matrix, n, n, o, back, 0, n);
+                KernelArrays.matrixToFull(matrix, n, n, o, back, 0, n);
                 assertArrayEquals(pairs, back, "O=" + o + " n=" + n);
             }
         }
@@ -139,7 +140,7 @@ class KernelLayoutTest {
             java.util.Arrays.fill(dst, GUARD);
             int rows = 5;
             int cols = 6;
-            KernelLayout.copyPairs(src, srcCols, 2, 3, rows, cols, v, dst, dstCols, 1, 4);
+            KernelArrays.copyPairs(src, srcCols, 2, 3, rows, cols, v, dst, dstCols, 1, 4);
             for (int r = 0; r < dstRows; r++) {
                 for (int c = 0; c < dstCols; c++) {
                     boolean inside = r >= 1 && r < 1 + rows && c >= 4 && c < 4 + cols;
@@ -170,7 +171,7 @@ class KernelLayoutTest {
                 int sc0 = 2;
                 int dr0 = 3;
                 int dc0 = 4;
-                KernelLayout.transposePairs(src, srcCols, sr0, sc0, rows, cols, mode, o, dst, dstCols, dr0, dc0);
+                KernelArrays.transposePairs(src, srcCols, sr0, sc0, rows, cols, mode, o, dst, dstCols, dr0, dc0);
                 String what = mode + " O=" + o;
                 for (int r = 0; r < dstRows; r++) {
                     for (int c = 0; c < dstCols; c++) {
@@ -196,7 +197,7 @@ class KernelLayoutTest {
                 for (int n2 : new int[] {1, 5, 7}) {
                     double[] full = random(n1 * n2 * o * o, 100L * n1 + 10L * n2 + o);
                     double[] matrix = new double[full.length];
-                    KernelLayout.fullToMatrix(full, n1, n2, o, matrix, 0, n1);
+                    KernelArrays.fullToMatrix(full, n1, n2, o, matrix, 0, n1);
                     int cols = n2 * o;
                     for (int i = 0; i < n1; i++) {
                         for (int j = 0; j < n2; j++) {
@@ -210,8 +211,8 @@ class KernelLayoutTest {
                     }
                     double[] back = new double[full.length];
                     // In two row ranges, so the ranged form is exercised.
-                    KernelLayout.matrixToFull(matrix, n1, n2, o, back, n1 / 2, n1);
-                    KernelLayout.matrixToFull(matrix, n1, n2, o, back, 0, n1 / 2);
+                    KernelArrays.matrixToFull(matrix, n1, n2, o, back, n1 / 2, n1);
+                    KernelArrays.matrixToFull(matrix, n1, n2, o, back, 0, n1 / 2);
                     assertArrayEquals(full, back, "round trip O=" + o + " " + n1 + "×" + n2);
                     if (o == 1) {
                         assertArrayEquals(full, matrix, "with one output the layouts coincide");
@@ -236,17 +237,17 @@ class KernelLayoutTest {
     @Test
     void badArgumentsAreNamedNotCrashed() {
         double[] a = new double[9];
-        assertThrows(InvalidInputException.class, () -> KernelLayout.mirrorUpper(a, 1, 3));
-        assertThrows(InvalidInputException.class, () -> KernelLayout.mirrorUpper(null, 0, 1));
-        assertThrows(InvalidInputException.class, () -> KernelLayout.mirrorUpperRows(a, 0, 3, 2, 4));
-        assertThrows(InvalidInputException.class, () -> KernelLayout.mirrorUpperPairs(a, 3, null, 1));
-        assertThrows(InvalidInputException.class, () -> KernelLayout.mirrorUpperPairs(a, 3, NtkMode.FULL, 2));
-        assertThrows(InvalidInputException.class, () -> KernelLayout.mirrorUpperPairs(a, 3, NtkMode.TRACE, 0));
+        assertThrows(InvalidInputException.class, () -> KernelArrays.mirrorUpper(a, 1, 3));
+        assertThrows(InvalidInputException.class, () -> KernelArrays.mirrorUpper(null, 0, 1));
+        assertThrows(InvalidInputException.class, () -> KernelArrays.mirrorUpperRows(a, 0, 3, 2, 4));
+        assertThrows(InvalidInputException.class, () -> KernelArrays.mirrorUpperPairs(a, 3, null, 1));
+        assertThrows(InvalidInputException.class, () -> KernelArrays.mirrorUpperPairs(a, 3, NtkMode.FULL, 2));
+        assertThrows(InvalidInputException.class, () -> KernelArrays.mirrorUpperPairs(a, 3, NtkMode.TRACE, 0));
         assertThrows(InvalidInputException.class,
-                () -> KernelLayout.copyPairs(a, 3, 0, 1, 3, 3, 1, new double[9], 3, 0, 0));
+                () -> KernelArrays.copyPairs(a, 3, 0, 1, 3, 3, 1, new double[9], 3, 0, 0));
         assertThrows(InvalidInputException.class,
-                () -> KernelLayout.transposePairs(a, 3, 0, 0, 3, 3, NtkMode.TRACE, 1, new double[8], 3, 0, 0));
-        assertThrows(InvalidInputException.class, () -> KernelLayout.fullToMatrix(a, 2, 2, 2, new double[16], 0, 2));
+                () -> KernelArrays.transposePairs(a, 3, 0, 0, 3, 3, NtkMode.TRACE, 1, new double[8], 3, 0, 0));
+        assertThrows(InvalidInputException.class, () -> KernelArrays.fullToMatrix(a, 2, 2, 2, new double[16], 0, 2));
         assertThrows(InvalidInputException.class,
                 () -> KernelLayout.fullToMatrix(new Tensor(new int[] {3, 3}, new double[9])));
         assertThrows(InvalidInputException.class, () -> KernelLayout.matrixToFull(new Matrix(3, 4, new double[12]), 2));

@@ -5,10 +5,10 @@ import java.util.stream.IntStream;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelFunction;
 import org.ntk4j.KernelKind;
-import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
+import org.ntk4j.internal.KernelArrays;
 import org.ntk4j.spi.Validation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
@@ -424,6 +424,6 @@ public final class AnalyticKernel {
         if ((long) n * n > 1 << 18) {
             bands = bands.parallel();
         }
-        bands.forEach(b -> KernelLayout.mirrorUpperRows(m, 0, n, b * band, Math.min(n, (b + 1) * band)));
+        bands.forEach(b -> KernelArrays.mirrorUpperRows(m, 0, n, b * band, Math.min(n, (b + 1) * band)));
     }
 }

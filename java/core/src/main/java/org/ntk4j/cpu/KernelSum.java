@@ -5,6 +5,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
+import org.ntk4j.internal.KernelArrays;
 
 /**
  * The fp64 accumulator of an NTK in "Gram layout", the layout the Gram products come out in, and its conversion to
@@ -47,7 +48,7 @@ final class KernelSum {
     /** Copies the upper triangle of a side × side matrix onto the lower, rows spread over the pool. */
     static void mirror(double[] a, int base, int side, Pool pool) {
         // KernelLayout walks in cache-sized blocks; disjoint row ranges write disjoint entries.
-        pool.parallelFor(side, side / 2 + 1, (r0, r1) -> KernelLayout.mirrorUpperRows(a, base, side, r0, r1));
+        pool.parallelFor(side, side / 2 + 1, (r0, r1) -> KernelArrays.mirrorUpperRows(a, base, side, r0, r1));
     }
 
     /**

@@ -1,7 +1,7 @@
 package org.ntk4j.tiling;
 
-import org.ntk4j.KernelLayout;
 import org.ntk4j.NtkMode;
+import org.ntk4j.internal.KernelArrays;
 
 /**
  * Puts the tiles of a {@link TilePlan} where they belong in the whole kernel, in pair layout (n1, n2, …) of a mode:
@@ -98,7 +98,7 @@ public final class TilePlacer<E extends Exception> {
         }
         for (int c0 = 0; c0 < t.cols(); c0 += TRANSPOSE_BLOCK) {
             int cn = Math.min(TRANSPOSE_BLOCK, t.cols() - c0);
-            KernelLayout.transposePairs(values, t.cols(), 0, c0, t.rows(), cn, mode, outputs, buffer, t.rows(), 0, 0);
+            KernelArrays.transposePairs(values, t.cols(), 0, c0, t.rows(), cn, mode, outputs, buffer, t.rows(), 0, 0);
             for (int cc = 0; cc < cn; cc++) {
                 sink.write(plan.offset(t.col0() + c0 + cc, t.row0(), valuesPerPair), buffer, cc * stride, stride);
             }

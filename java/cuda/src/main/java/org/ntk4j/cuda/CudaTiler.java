@@ -2,11 +2,11 @@ package org.ntk4j.cuda;
 
 import java.util.function.IntToLongFunction;
 import org.ntk4j.Implementation;
-import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
+import org.ntk4j.internal.KernelArrays;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.tiling.TilePlacer;
 import org.ntk4j.tiling.TilePlan;
@@ -71,7 +71,7 @@ final class CudaTiler {
             }
         }
         if (symmetric) {
-            KernelLayout.mirrorUpperPairs(out, n1, mode, o);
+            KernelArrays.mirrorUpperPairs(out, n1, mode, o);
         }
         Tensor k = new Tensor(mode.shape(n1, n2, o), out);
         // fp32 results are fp32-rounded already: held in float32 storage, exactly, at half the memory
