@@ -59,6 +59,11 @@ public final class OutputFile implements AutoCloseable {
     private static final java.util.Map<Path, OutputFile> CLAIMED = new ConcurrentHashMap<>();
     /** Open outputs whose temporary files the shutdown hook removes. */
     private static final Set<OutputFile> OPEN = ConcurrentHashMap.newKeySet();
+    /**
+     * Temporary names on their way to an open output (created, locked, scanned, reserved: the last can take a while
+     * for a large file), which the shutdown hook removes too: a signal in that window left them behind.
+     */
+    private static final Set<Path> CREATING = ConcurrentHashMap.newKeySet();
 
     static {
         try {
@@ -66,6 +71,13 @@ public final class OutputFile implements AutoCloseable {
                 // Only unlink: another thread may still be writing (or have the file mapped) until the JVM halts.
                 for (OutputFile f : OPEN) {
                     f.deleteTemporaryQuietly();
+                }
+                for (Path p : CREATING) {
+                    try {
+                        Files.deleteIfExists(p);
+                    } catch (IOException e) {
+                        System.err.println("ntk4j: could not remove the unfinished " + p + " (" + e.getMessage() + ")");
+                    }
                 }
             }, "ntk4j-output-cleanup"));
         } catch (IllegalStateException e) {
@@ -143,9 +155,7 @@ public final class OutputFile implements AutoCloseable {
             throw new OutputInUseException(target.toString(), "this program is already writing it");
         }
         try {
-            OutputFile f = openTemporary(target, destination, size);
-            OPEN.add(f);
-            return f;
+            return openTemporary(target, destination, size);
         } catch (IOException | RuntimeException | Error e) {
             ACTIVE.remove(destination);
             throw e;
@@ -416,6 +426,8 @@ public final class OutputFile implements AutoCloseable {
         Path fresh = folder.resolve(family + id + ".new");
         Path temp = folder.resolve(family + id + ".tmp");
         FileChannel ch = null;
+        CREATING.add(fresh);
+        CREATING.add(temp);
         try {
             boolean reserved = size > 0 && NativeFiles.createReserved(fresh, size, target);
             ch = FileChannel.open(fresh, reserved
@@ -435,7 +447,9 @@ public final class OutputFile implements AutoCloseable {
             if (size > 0 && !reserved) {
                 zeroFill(ch, size);
             }
-            return new OutputFile(target, destination, temp, ch);
+            OutputFile f = new OutputFile(target, destination, temp, ch);
+            OPEN.add(f); // before it leaves CREATING: at no moment is the file unknown to the shutdown hook
+            return f;
         } catch (IOException | RuntimeException | Error e) {
             if (ch != null) {
                 try {
@@ -455,6 +469,9 @@ public final class OutputFile implements AutoCloseable {
                 throw named(target, io);
             }
             throw e;
+        } finally {
+            CREATING.remove(fresh);
+            CREATING.remove(temp);
         }
     }
 
