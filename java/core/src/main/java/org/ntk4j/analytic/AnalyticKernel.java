@@ -141,7 +141,7 @@ public final class AnalyticKernel {
     /**
      * Σ^L(x1, x2) and Θ^L(x1, x2) per output (N1, N2); the same instance twice is {@link #compute(Matrix)}. Any block
      * of a larger kernel is just this on row ranges, Θ(X1[i0:i1], X2[j0:j1]): each layer first computes what the
-     * activation needs about every row and column once ({@link DualActivation#side}: the variances Σ(x, x) and, for
+     * activation needs about every row and column once (the variances Σ(x, x) and, for
      * the series, the Hermite coefficients), then the pairs, in row blocks of equal work on the common fork-join pool.
      *
      * @param x1 the first inputs, (N1, d); read, not kept

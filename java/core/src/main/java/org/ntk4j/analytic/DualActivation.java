@@ -26,10 +26,9 @@ import org.ntk4j.model.Activation;
  * around the activation's bend, about 1–1.5 ms per pair, accurate to 2e-13) and {@link #gaussHermite} (the product
  * rule of neural-tangents' {@code ElementwiseNumerical}, which loses accuracy once the variance exceeds about 1).
  *
- * <p>Kernels over many pairs use the block interface: {@link #side} computes, once per input and layer, what the
- * evaluator needs about that input's variance q = Σ(x, x) (for the series: its Hermite coefficients); then
- * {@link #evaluateRow} evaluates the pairs of one row against a range of columns. {@link #evaluate} is the same for
- * a single pair (and, for the series, costs a whole side per call: use the block interface for kernels).
+ * <p>{@link #evaluate} evaluates a single pair (for the series it costs the coefficients of both inputs per call);
+ * the analytic kernel evaluates many pairs through a block interface internal to this package, which computes what
+ * the evaluator needs about each input's variance once per input and layer.
  */
 public abstract sealed class DualActivation permits DualActivation.Relu, DualActivation.Erf, DualActivation.Identity,
         DualActivation.Gelu, DualActivation.GaussHermite, DualActivation.Graded, HermiteSeries {
@@ -183,7 +182,7 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
      * @param variances q_i of each input; copied
      * @return the side, for this evaluator's calls only
      */
-    public Side side(double[] variances) {
+    Side side(double[] variances) {
         return new Side(this, variances);
     }
 
@@ -196,7 +195,7 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
      * @param columnVariances q_j of the block's columns; copied
      * @return the rows' side, then the columns'
      */
-    public Side[] sides(double[] rowVariances, double[] columnVariances) {
+    Side[] sides(double[] rowVariances, double[] columnVariances) {
         return new Side[] {side(rowVariances), side(columnVariances)};
     }
 
@@ -215,7 +214,7 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
      * @param k       receives K, from index 0
      * @param kDot    receives K̇, from index 0
      */
-    public void evaluateRow(Side rows, int i, Side columns, int from, int to, double[] q12, int offset, double[] k,
+    void evaluateRow(Side rows, int i, Side columns, int from, int to, double[] q12, int offset, double[] k,
             double[] kDot) {
         requireOwn(rows);
         requireOwn(columns);
@@ -235,7 +234,7 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
      * @param i    the input
      * @param out  receives K and K̇, length ≥ 2
      */
-    public void selfTerms(Side side, int i, double[] out) {
+    void selfTerms(Side side, int i, double[] out) {
         requireOwn(side);
         double q = side.variance(i);
         evaluate(q, q, q, out);
@@ -263,7 +262,7 @@ public abstract sealed class DualActivation permits DualActivation.Relu, DualAct
     }
 
     /** One side of a block of pairs: the inputs' variances and whatever the evaluator derived from them. */
-    public static sealed class Side permits HermiteSeries.Coefficients {
+    static sealed class Side permits HermiteSeries.Coefficients {
         final DualActivation owner;
         final double[] q;
 

@@ -83,17 +83,17 @@ final class HermiteSeries extends DualActivation {
     }
 
     @Override
-    public Coefficients side(double[] variances) {
+    Coefficients side(double[] variances) {
         return Coefficients.of(this, variances)[0];
     }
 
     @Override
-    public Side[] sides(double[] rowVariances, double[] columnVariances) {
+    Side[] sides(double[] rowVariances, double[] columnVariances) {
         return Coefficients.of(this, rowVariances, columnVariances);
     }
 
     @Override
-    public void evaluateRow(Side rows, int i, Side columns, int from, int to, double[] q12, int offset, double[] k,
+    void evaluateRow(Side rows, int i, Side columns, int from, int to, double[] q12, int offset, double[] k,
             double[] kDot) {
         requireOwn(rows);
         requireOwn(columns);
@@ -110,7 +110,7 @@ final class HermiteSeries extends DualActivation {
     }
 
     @Override
-    public void selfTerms(Side side, int i, double[] out) {
+    void selfTerms(Side side, int i, double[] out) {
         requireOwn(side);
         Coefficients s = (Coefficients) side;
         out[0] = s.e[i];

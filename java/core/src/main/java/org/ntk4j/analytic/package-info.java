@@ -45,7 +45,7 @@
  *
  * <p>Blocks and threads: {@link org.ntk4j.analytic.AnalyticKernel#compute} on row ranges is the block
  * Θ(X1[i0:i1], X2[j0:j1]); per layer it computes each row's and column's side once
- * ({@link org.ntk4j.analytic.DualActivation#side}), then the pairs in row blocks of equal work on the common
+ * (its variance and, for the series, its Hermite coefficients), then the pairs in row blocks of equal work on the common
  * fork-join pool. Dot products x·x' are summed in one fixed order for self and cross products, so a pair's value
  * does not depend on the block it falls in (up to the series' 1e-12, whose order is chosen per block).
  */
