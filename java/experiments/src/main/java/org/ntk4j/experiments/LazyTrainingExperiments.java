@@ -146,7 +146,7 @@ public final class LazyTrainingExperiments {
                     Tensor k = model.kernel(x, linMode);
                     Tensor kts = model.kernel(xt, x, linMode);
                     linear = LinearizedDynamics.builder(k, model.forward(x), y).test(kts, model.forward(xt))
-                            .learningRate(cfg.rate()).flow(LinearizedDynamics.Flow.GRADIENT_DESCENT).build();
+                            .learningRate(cfg.learningRate()).flow(LinearizedDynamics.Flow.GRADIENT_DESCENT).build();
                     lr = linear.learningRate();
                     double[] ev = linear.eigenvalues();
                     for (int i = 0; i < ev.length; i++) {
@@ -155,7 +155,7 @@ public final class LazyTrainingExperiments {
                     conditioning.add(width, ev[ev.length - 1], ev[0], linear.conditionNumber(), lr,
                             lr * ev[ev.length - 1] / n);
                 } else {
-                    lr = cfg.rate().resolve(() -> LearningRates.largestEigenvalue(model, x), n);
+                    lr = cfg.learningRate().resolve(() -> LearningRates.largestEigenvalue(model, x), n);
                 }
                 kernelSeconds = (System.nanoTime() - tk) / 1e9;
                 f0 = linear != null ? null : model.forward(x);

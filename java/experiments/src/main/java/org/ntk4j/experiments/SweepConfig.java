@@ -17,11 +17,10 @@ import org.ntk4j.model.Parameterization;
  * @param sigmaW          σ_w
  * @param sigmaB          σ_b (with bias), or NaN for no bias parameters
  * @param steps           gradient-descent steps per width
- * @param learningRate    η, or NaN: per width, fraction·2n/λ_max of that network's empirical NTK at θ_0 on the
- *                        training inputs (the kernel the linearization uses; else per {@link
+ * @param learningRate    η fixed, or automatic: per width, a fraction of 2n/λ_max of that network's empirical NTK at
+ *                        θ_0 on the training inputs (the kernel the linearization uses; else per {@link
  *                        org.ntk4j.dynamics.LearningRates#largestEigenvalue}), so both the network and its
  *                        linearization are stable — a rate from the infinite-width kernel is not, at narrow widths
- * @param lrFraction      the fraction of the stability limit 2n/λ_max used when learningRate is NaN
  * @param kernelPoints    training points on which the kernel drift is tracked (0: none)
  * @param kernelChecks    how many steps (log-spaced, plus 0 and the last) get a drift kernel / output snapshot
  * @param linearize       whether to compare against the linearized model (needs the train and test-train NTKs)
@@ -30,7 +29,7 @@ import org.ntk4j.model.Parameterization;
  * @param seed            initialisation seed (the same for every width)
  */
 public record SweepConfig(int[] widths, int hiddenLayers, Activation activation, Parameterization parameterization,
-                          double sigmaW, double sigmaB, int steps, double learningRate, double lrFraction,
+                          double sigmaW, double sigmaB, int steps, LearningRate learningRate,
                           int kernelPoints, int kernelChecks, boolean linearize, int linearizeFullLimit, long seed) {
 
     /**
@@ -51,8 +50,8 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
         if (hiddenLayers < 1 || steps < 0 || kernelPoints < 0 || kernelChecks < 0) {
             throw new InvalidInputException("hidden layers ≥ 1, steps ≥ 0, kernel points ≥ 0 and checks ≥ 0 are needed");
         }
-        if (!(lrFraction > 0 && lrFraction < 1)) {
-            throw new InvalidInputException("learning-rate fraction must be in (0, 1), got " + lrFraction);
+        if (learningRate == null) {
+            throw new InvalidInputException("the learning rate must be given");
         }
     }
 
@@ -76,8 +75,8 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      * @return the configuration
      */
     public static SweepConfig defaults(int... widths) {
-        return new SweepConfig(widths, 2, Activation.RELU, Parameterization.NTK, Math.sqrt(2), 0.1, 300, Double.NaN,
-                0.5, 64, 12, true, 4096, 0);
+        return new SweepConfig(widths, 2, Activation.RELU, Parameterization.NTK, Math.sqrt(2), 0.1, 300,
+                LearningRate.automatic(0.5), 64, 12, true, 4096, 0);
     }
 
     /**
@@ -88,7 +87,7 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public SweepConfig withSteps(int s) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, s, learningRate,
-                lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
+                kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
     }
 
     /**
@@ -99,7 +98,7 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public SweepConfig withWidths(int... w) {
         return new SweepConfig(w, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
-                lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
+                kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
     }
 
     /**
@@ -112,27 +111,18 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public SweepConfig withTracking(int points, int checks, boolean lin) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
-                lrFraction, points, checks, lin, linearizeFullLimit, seed);
+                points, checks, lin, linearizeFullLimit, seed);
     }
 
     /**
-     * This sweep with a fixed learning rate.
+     * This sweep with another learning rate.
      *
-     * @param lr η, or NaN for the per-width default
+     * @param lr η fixed, or automatic per width
      * @return a new configuration
      */
-    public SweepConfig withLearningRate(double lr) {
+    public SweepConfig withLearningRate(LearningRate lr) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, lr,
-                lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
-    }
-
-    /**
-     * The learning rate as the dynamics take it: the fixed η, or lrFraction of each width's stability limit.
-     *
-     * @return the learning rate
-     */
-    public LearningRate rate() {
-        return Double.isNaN(learningRate) ? LearningRate.automatic(lrFraction) : LearningRate.fixed(learningRate);
+                kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
     }
 
     /**
@@ -143,7 +133,7 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public SweepConfig withSeed(long s) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
-                lrFraction, kernelPoints, kernelChecks, linearize, linearizeFullLimit, s);
+                kernelPoints, kernelChecks, linearize, linearizeFullLimit, s);
     }
 
     /**
@@ -156,7 +146,7 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      * @return a new configuration
      */
     public SweepConfig withNetwork(Activation act, Parameterization p, double sw, double sb) {
-        return new SweepConfig(widths, hiddenLayers, act, p, sw, sb, steps, learningRate, lrFraction, kernelPoints,
+        return new SweepConfig(widths, hiddenLayers, act, p, sw, sb, steps, learningRate, kernelPoints,
                 kernelChecks, linearize, linearizeFullLimit, seed);
     }
 
