@@ -78,6 +78,9 @@ final class KernelCommand extends BaseCommand {
         Parameters params = model.parameters();
         spark.validate();
         if (spark.enabled()) { // the executors read and check the inputs, a block at a time
+            boolean fp32 = compute.precision != org.ntk4j.Precision.FP64;
+            requireRepresentableMapped(fp32, x1File);
+            requireRepresentableMapped(fp32, x2File);
             return onSpark(params, x2File == null || OutputFile.sameFile(x1File, x2File), start);
         }
         int d = params.architecture().inputDim();
@@ -126,6 +129,24 @@ final class KernelCommand extends BaseCommand {
                     (System.nanoTime() - start) / 1e9, source.description()));
         }
         return 0;
+    }
+
+    /**
+     * The overflow check of the in-process path, on the file mapped in place (one pass, no copy): the executors'
+     * tiles would otherwise report the overflow as a NaN with advice that cannot help. A file that cannot be mapped
+     * is left to the executors, which name what is wrong with it.
+     */
+    private static void requireRepresentableMapped(boolean fp32, java.nio.file.Path file) {
+        if (file == null) {
+            return;
+        }
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            Overflow.requireRepresentable(fp32, file.toString(), org.ntk4j.io.Npy.map(file, arena));
+        } catch (java.io.IOException | RuntimeException e) {
+            if (e instanceof UsageError u) {
+                throw u;
+            }
+        }
     }
 
     /** The same file, from tiles computed by Spark tasks (kept in --tiles, or OUT.tiles until the file is written). */

@@ -65,18 +65,28 @@ final class Overflow {
      * term), so such inputs can only give infinities, reported before any work with their real cause.
      */
     static void requireRepresentable(boolean fp32, String what, Matrix m) {
+        requireRepresentable(fp32, what, m.asTensor());
+    }
+
+    /** As {@link #requireRepresentable(boolean, String, Matrix)}, for rows of any storage (a mapped file too). */
+    static void requireRepresentable(boolean fp32, String what, org.ntk4j.Tensor rows) {
         double limit = fp32 ? Float.MAX_VALUE : Double.MAX_VALUE;
-        for (int i = 0; i < m.rows(); i++) {
+        long n = rows.shape().length == 0 ? 0 : rows.shape()[0];
+        long cols = n == 0 ? 0 : rows.size() / n;
+        for (long i = 0; i < n; i++) {
             double sq = 0;
             double largest = 0;
-            for (int j = 0; j < m.cols(); j++) {
-                sq += m.get(i, j) * m.get(i, j);
-                largest = Math.max(largest, Math.abs(m.get(i, j)));
+            for (long j = 0; j < cols; j++) {
+                double v = rows.at(i * cols + j);
+                sq += v * v;
+                largest = Math.max(largest, Math.abs(v));
             }
             if (!(sq <= limit)) {
+                // fp64 helps only where the squared norm fits it
+                boolean fp64Helps = fp32 && sq <= Double.MAX_VALUE;
                 throw new UsageError(String.format(Locale.ROOT, "%s row %d reaches |x| = %.2e: its squared norm, which"
                         + " every kernel scales with, overflows %s (above %.1e); %s", what, i, largest,
-                        fp32 ? "fp32" : "fp64", limit, fp32 ? "use --precision fp64 or rescale the inputs"
+                        fp32 ? "fp32" : "fp64", limit, fp64Helps ? "use --precision fp64 or rescale the inputs"
                                 : "rescale the inputs"));
             }
         }

@@ -222,19 +222,36 @@ class SparkCommandsTest {
         assertEquals(2, r.code(), r.toString());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("NaN"), r.err());
-        double[] huge = m.data().clone();
-        for (int i = 0; i < huge.length; i++) {
-            huge[i] *= 1e160;
-        }
-        Path big = dir.resolve("big.npy");
-        Npy.write(big, new org.ntk4j.Tensor(new int[] {6, 4}, huge));
+        // inputs whose squared norms overflow even fp64 (|x|² ≈ 1e320): named as such before Spark starts, in
+        // either precision, and fp64 is not offered as the cure
+        Path big = scaled(m, 1e160, "big.npy");
         Path out2 = dir.resolve("k2.npy");
-        r = Cli.run("kernel", "--x", big, "--arch", "4,3,2", "--precision", "fp64", "-q", "--out", out2, "--spark",
+        for (String precision : new String[] {"fp32", "fp64"}) {
+            r = Cli.run("kernel", "--x", big, "--arch", "4,3,2", "--precision", precision, "-q", "--out", out2,
+                    "--spark", "local[1]");
+            assertEquals(2, r.code(), r.toString());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains("squared norm") && r.err().contains("rescale the inputs"), r.err());
+            assertFalse(r.err().contains("fp64 or"), r.err());
+        }
+        // inputs that fit, a kernel that does not (σ_w⁴·|x|² ≈ 1e40 > fp32's 3.4e38): found in the tiles
+        Path large = scaled(m, 1e14, "large.npy");
+        r = Cli.run("kernel", "--x", large, "--arch", "4,3,2", "--wstd", "1000", "-q", "--out", out2, "--spark",
                 "local[1]");
         assertEquals(2, r.code(), r.toString());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("overflowed"), r.err());
         assertFalse(Files.exists(out) || Files.exists(out2));
+    }
+
+    private Path scaled(Matrix m, double factor, String name) throws IOException {
+        double[] v = m.data().clone();
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= factor;
+        }
+        Path p = dir.resolve(name);
+        Npy.write(p, new org.ntk4j.Tensor(new int[] {m.rows(), m.cols()}, v));
+        return p;
     }
 
     private static Object[] concat(Object[] a, Object[] b) {
