@@ -354,6 +354,11 @@ public final class BlasSelection {
     private static <T> T removingPartialCopies(java.util.function.Supplier<T> load) {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         java.util.Set<Path> before = netlibCopies(tmp);
+        // netlib logs a failed load as two-line warnings on stderr; the selection's notes say it in one place (the
+        // backend's description), so its records below SEVERE are held back while it loads
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.ludovic.netlib");
+        java.util.logging.Level old = log.getLevel();
+        log.setLevel(java.util.logging.Level.SEVERE);
         try {
             return load.get();
         } catch (RuntimeException | LinkageError e) {
@@ -367,6 +372,8 @@ public final class BlasSelection {
                 }
             }
             throw e;
+        } finally {
+            log.setLevel(old);
         }
     }
 

@@ -99,6 +99,18 @@ class BlasSelectionTest {
         assertFalse(out.contains("origin=bundled"), out);
     }
 
+    /**
+     * A java.io.tmpdir that cannot be written (full, read-only): netlib cannot copy its JNI binding there, and says so
+     * in the selection's notes, not in netlib's own multi-line warnings; products still run.
+     */
+    @Test
+    void anUnwritableTmpdirCostsNoWarnings() throws Exception {
+        String out = child("-D" + BlasSelection.PROPERTY + "=auto", "-Djava.io.tmpdir=/proc/self");
+        assertTrue(out.contains("product=ok"), out);
+        assertFalse(out.contains("Failed to load implementation"), out);
+        assertFalse(out.contains("WARNING"), out);
+    }
+
     @Test
     void javaMeansPureJavaBlasAndF2jLapack() throws Exception {
         String out = child("-D" + BlasSelection.PROPERTY + "=java");
