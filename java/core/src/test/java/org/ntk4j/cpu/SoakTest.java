@@ -91,6 +91,19 @@ class SoakTest {
         }
     }
 
+    /** Whether this thread is running the CPU backend's computation (a frame of org.ntk4j.cpu on its stack). */
+    private static boolean insideTheComputation(Thread t) {
+        if (t == null) {
+            return false;
+        }
+        for (StackTraceElement f : t.getStackTrace()) {
+            if (f.getClassName().startsWith("org.ntk4j.cpu.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Test
     void closeDuringAKernelLetsItFinishAndRefusesTheNext() throws Exception {
         Architecture arch = Architecture.builder(64).hidden(512, 512).output(10).build();
@@ -103,14 +116,19 @@ class SoakTest {
         Ntk ntk = Ntk.builder().backend("cpu").open();
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicReference<Thread> worker = new java.util.concurrent.atomic.AtomicReference<>();
             Future<Tensor> running = pool.submit(() -> {
-                started.countDown();
+                worker.set(Thread.currentThread());
                 return ntk.kernel(p, x, NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION);
             });
-            started.await();
-            Thread.sleep(20);
+            // close() only once the call is inside the CPU backend's work (past the backend's entry check): a fixed
+            // sleep let a descheduled worker reach the call after close() on a loaded machine
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!insideTheComputation(worker.get()) && !running.isDone() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
             assertTrue(!running.isDone(), "the kernel finished before close(): make it larger so the test means something");
+            assertTrue(insideTheComputation(worker.get()), "the call did not start within a minute");
             ntk.close(); // waits for the running call instead of shutting its thread pool under it
             assertArrayEquals(expected.doubles(), running.get().doubles(), "the call running across close()");
             assertTrue(ntk.backend().isClosed());
