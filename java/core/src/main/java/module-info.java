@@ -1,6 +1,7 @@
 /**
  * ntk4j-core: empirical Neural Tangent Kernels of dense networks on the CPU (and on any backend a provider adds), the
- * fp64 reference, the infinite-width kernels, the training dynamics and NumPy file I/O.
+ * fp64 reference, the infinite-width kernels, the training dynamics, the linear algebra they solve with and NumPy
+ * file I/O.
  *
  * <p>The API is {@link org.ntk4j.Ntk} and the exported packages; {@code org.ntk4j.cpu} and {@code org.ntk4j.reference}
  * stay internal and are reached through {@code Ntk.builder().backend("cpu")} or {@code backend("reference")}.
@@ -34,6 +35,7 @@ module org.ntk4j.core {
     exports org.ntk4j.model;
     exports org.ntk4j.analytic;
     exports org.ntk4j.dynamics;
+    exports org.ntk4j.linalg;
     exports org.ntk4j.io;
     // The one tile plan of a kernel, for the backends, the command line and Spark (internal, not API). The CLI and
     // Spark run on the class path today; the names are theirs for when they are modules.

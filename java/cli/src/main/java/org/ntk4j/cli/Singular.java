@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.ntk4j.Matrix;
-import org.ntk4j.dynamics.SingularSystemException;
+import org.ntk4j.linalg.SingularSystemException;
 import org.ntk4j.model.Parameters;
 
 /** The user's cause of a singular training system, for ntk predict and ntk regress. */

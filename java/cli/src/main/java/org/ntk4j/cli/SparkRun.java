@@ -174,7 +174,7 @@ final class SparkRun {
                     new DistributedRegression.Options(lambda, tol, maxIter, m, rank, cache, t), progress);
             return new RegressCommand.Solved(r.predictions(), r.solve(), "spark " + spark.sparkContext().master() + ", "
                     + t + "-row tiles " + (cache ? "cached" : "recomputed") + ", " + spec.description());
-        } catch (org.ntk4j.dynamics.SingularSystemException e) {
+        } catch (org.ntk4j.linalg.SingularSystemException e) {
             throw e; // the command names its cause
         } catch (RuntimeException e) {
             throw userError(e);

@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
-import org.ntk4j.dynamics.LinearAlgebra;
+import org.ntk4j.linalg.LinearAlgebra;
 
 /**
  * K and K̇ of an activation without a closed form by Mehler's formula. With u = √q11·z1, v = √q22·z2 and

@@ -1,11 +1,12 @@
 package org.ntk4j.dynamics;
 
 import java.util.SplittableRandom;
-import org.ntk4j.Ntk;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
-import org.ntk4j.spi.Validation;
+import org.ntk4j.Ntk;
+import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Parameters;
+import org.ntk4j.spi.Validation;
 
 /**
  * Chizat and Bach's lazy-training score {@code k(θ_0) = ‖f(θ_0) − y‖ · ‖∇²f(θ_0)‖ / ‖∇f(θ_0)‖²}, f the stacked

@@ -1,13 +1,14 @@
 package org.ntk4j.dynamics;
 
-import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
 import org.ntk4j.NtkMode;
 import org.ntk4j.PreparedModel;
 import org.ntk4j.Tensor;
+import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Parameters;
 
 /**

@@ -4,6 +4,8 @@ import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
 import org.ntk4j.Tensor;
+import org.ntk4j.linalg.LinearAlgebra;
+import org.ntk4j.linalg.NotPositiveDefiniteException;
 
 /**
  * The network linearised at θ_0 and trained on MSE in closed form (neural-tangents' {@code gradient_descent_mse}):

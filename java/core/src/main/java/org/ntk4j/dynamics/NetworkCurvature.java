@@ -2,10 +2,11 @@ package org.ntk4j.dynamics;
 
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
-import org.ntk4j.spi.Validation;
+import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
+import org.ntk4j.spi.Validation;
 
 /**
  * Exact second-order directional derivatives of a dense MLP's outputs at fixed parameters θ and inputs X, in fp64

@@ -1,9 +1,9 @@
 /**
  * Training dynamics on any backend ({@link org.ntk4j.Ntk}): full-batch gradient descent on MSE with weight and kernel
  * tracking ({@link org.ntk4j.dynamics.GradientDescent}), the linearized model's closed-form trajectory
- * ({@link org.ntk4j.dynamics.LinearizedDynamics}, LAPACK eigendecomposition and Cholesky), step sizes from the
- * NTK's spectrum ({@link org.ntk4j.dynamics.LearningRates}) and the lazy-training score
- * ({@link org.ntk4j.dynamics.LazyScore}).
+ * ({@link org.ntk4j.dynamics.LinearizedDynamics}, through the eigendecomposition and Cholesky solves of
+ * {@link org.ntk4j.linalg}), step sizes from the NTK's spectrum ({@link org.ntk4j.dynamics.LearningRates}) and the
+ * lazy-training score ({@link org.ntk4j.dynamics.LazyScore}).
  *
  * <p>Design choices. (1) The Hessian-vector products behind the lazy score are exact (forward-over-reverse on the
  * host, {@link org.ntk4j.dynamics.NetworkCurvature}), not finite differences of backend gradients: relu networks

@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.ntk4j.Ntk;
 import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
+import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;

@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
-import org.ntk4j.KernelLayout;
 import org.ntk4j.InvalidInputException;
+import org.ntk4j.KernelLayout;
 import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
+import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;

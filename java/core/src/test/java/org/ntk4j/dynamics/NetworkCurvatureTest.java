@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.ntk4j.Ntk;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
+import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;

@@ -13,6 +13,7 @@ import org.ntk4j.Ntk;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
+import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;

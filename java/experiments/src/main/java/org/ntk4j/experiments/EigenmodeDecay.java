@@ -16,8 +16,8 @@ import org.ntk4j.data.Dataset;
 import org.ntk4j.dynamics.GradientDescent;
 import org.ntk4j.dynamics.LearningRate;
 import org.ntk4j.dynamics.LearningRates;
-import org.ntk4j.dynamics.LinearAlgebra;
 import org.ntk4j.dynamics.ProgressListener;
+import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 

@@ -18,7 +18,7 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.data.Synthetic;
-import org.ntk4j.dynamics.LinearAlgebra;
+import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.testing.Reference;

@@ -1,4 +1,4 @@
-package org.ntk4j.dynamics;
+package org.ntk4j.linalg;
 
 import dev.ludovic.netlib.lapack.LAPACK;
 import org.netlib.util.intW;

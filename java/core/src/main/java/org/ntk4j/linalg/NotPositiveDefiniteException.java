@@ -1,4 +1,4 @@
-package org.ntk4j.dynamics;
+package org.ntk4j.linalg;
 
 /**
  * A kernel matrix that should be positive definite is not (numerically): the inputs make it singular, e.g.

@@ -1,4 +1,4 @@
-package org.ntk4j.dynamics;
+package org.ntk4j.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +14,7 @@ import org.ntk4j.NtkException;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
+import org.ntk4j.dynamics.LinearizedDynamics;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.testing.Compare;

@@ -1,4 +1,4 @@
-package org.ntk4j.dynamics;
+package org.ntk4j.linalg;
 
 import org.ntk4j.Matrix;
 

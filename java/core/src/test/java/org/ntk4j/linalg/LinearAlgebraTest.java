@@ -1,4 +1,4 @@
-package org.ntk4j.dynamics;
+package org.ntk4j.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

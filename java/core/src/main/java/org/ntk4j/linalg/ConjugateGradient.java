@@ -1,10 +1,12 @@
-package org.ntk4j.dynamics;
+package org.ntk4j.linalg;
 
 import java.util.Arrays;
 import java.util.Locale;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkException;
+import org.ntk4j.dynamics.LinearizedDynamics;
+import org.ntk4j.dynamics.ProgressListener;
 
 /**
  * Preconditioned conjugate gradients for A·X = B with a symmetric positive definite {@link SymmetricOperator} A and
