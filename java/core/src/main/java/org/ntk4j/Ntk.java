@@ -64,20 +64,6 @@ public final class Ntk implements AutoCloseable {
     }
 
     /**
-     * Wraps a backend that was opened directly through its provider (for backend implementers and their tests);
-     * closing the result closes the backend.
-     *
-     * @param backend an open backend, kept (not copied) by the result
-     * @return an instance that hands every call to {@code backend}
-     */
-    public static Ntk wrap(Backend backend) {
-        if (backend == null) {
-            throw new InvalidInputException("backend must be given");
-        }
-        return new Ntk(backend);
-    }
-
-    /**
      * Every backend provider found on the class path or module path, highest rank first.
      *
      * @return a new list the caller owns
@@ -118,15 +104,6 @@ public final class Ntk implements AutoCloseable {
      */
     public Precision precision() {
         return backend.precision();
-    }
-
-    /**
-     * The backend behind this instance (for code that implements or extends backends).
-     *
-     * @return the backend, owned by this instance
-     */
-    public Backend backend() {
-        return backend;
     }
 
     /**

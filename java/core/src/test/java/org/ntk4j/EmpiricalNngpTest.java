@@ -8,7 +8,6 @@ import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.NtkCase;
 
 /** What the empirical NNGP means: over random initialisations its mean is the infinite-width NNGP. */
@@ -26,7 +25,7 @@ class EmpiricalNngpTest {
         int seeds = 400;
         double[] mean = new double[6 * 3];
         double[] meanSym = new double[6 * 6];
-        try (Ntk ntk = Ntk.wrap(new ReferenceBackend())) {
+        try (Ntk ntk = Ntk.builder().backend("reference").precision(Precision.FP64).open()) {
             for (int s = 0; s < seeds; s++) {
                 Parameters p = Parameters.init(arch, 100 + s);
                 double[] k = ntk.nngp(p, x, x2, NtkMode.TRACE).doubles();
@@ -46,7 +45,7 @@ class EmpiricalNngpTest {
         double errSym = scaledError(meanSym, inf.nngp(x, NtkMode.TRACE).doubles(), diag, diag);
         assertTrue(err < 0.06 && errSym < 0.06, "mean empirical NNGP vs infinite width: " + err + ", " + errSym);
         // And not by accident: one network alone is far from it.
-        try (Ntk ntk = Ntk.wrap(new ReferenceBackend())) {
+        try (Ntk ntk = Ntk.builder().backend("reference").precision(Precision.FP64).open()) {
             double one = ntk.nngp(Parameters.init(arch, 7), x, NtkMode.FULL)
                     .relativeDistance(inf.nngp(x, NtkMode.FULL));
             assertTrue(one > 0.3, "one network's full NNGP is rank O, not the kernel: " + one);
@@ -71,7 +70,7 @@ class EmpiricalNngpTest {
     void badInputIsRefused() {
         Architecture arch = Architecture.builder(4).hidden(5).output(2).build();
         Parameters p = Parameters.init(arch, 1);
-        try (Ntk ntk = Ntk.wrap(new ReferenceBackend())) {
+        try (Ntk ntk = Ntk.builder().backend("reference").precision(Precision.FP64).open()) {
             assertThrows(InvalidInputException.class, () -> ntk.nngp(p, NtkCase.gaussianInputs(3, 5, 1), NtkMode.FULL));
             assertThrows(InvalidInputException.class, () -> ntk.nngp(p, NtkCase.gaussianInputs(3, 4, 1), null));
         }

@@ -131,7 +131,6 @@ class SoakTest {
             assertTrue(insideTheComputation(worker.get()), "the call did not start within a minute");
             ntk.close(); // waits for the running call instead of shutting its thread pool under it
             assertArrayEquals(expected.doubles(), running.get().doubles(), "the call running across close()");
-            assertTrue(ntk.backend().isClosed());
             try {
                 ntk.kernel(p, x, NtkMode.TRACE);
                 throw new AssertionError("a call after close() must fail");

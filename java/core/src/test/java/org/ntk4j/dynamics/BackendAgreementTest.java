@@ -10,9 +10,9 @@ import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.Reference;
 import org.ntk4j.testing.Tolerances;
 
 /** The dynamics run on every available backend and agree with the fp64 reference. */
@@ -27,7 +27,7 @@ class BackendAgreementTest {
         Parameters p0 = Parameters.init(ARCH, 4);
         GradientDescent.Options opt = GradientDescent.Options.of(20).withLearningRate(LearningRate.fixed(0.4))
                 .withKernel(new int[] {10, 20}, X, NtkMode.TRACE).withOutputs(new int[] {0, 20}, XT);
-        GradientDescent.Run ref = GradientDescent.train(Ntk.wrap(new ReferenceBackend()), p0, X, Y, opt, null);
+        GradientDescent.Run ref = GradientDescent.train(Reference.ntk(), p0, X, Y, opt, null);
         int checked = 0;
         for (BackendProvider provider : Ntk.providers()) {
             if (!provider.autoSelectable() || provider.unavailableReason() != null) {
@@ -44,7 +44,7 @@ class BackendAgreementTest {
                     Compare.assertClose(what + " kernel drift", run.kernelDrift(), ref.kernelDrift(), tol * 10);
                     Compare.assertClose(what + " test outputs", run.testOutputs()[1], ref.testOutputs()[1], tol);
                     LazyScore.Options lo = new LazyScore.Options(2, 30, 1e-8, 1, 0);
-                    double kRef = LazyScore.estimate(Ntk.wrap(new ReferenceBackend()), p0, X, Y, lo).score();
+                    double kRef = LazyScore.estimate(Reference.ntk(), p0, X, Y, lo).score();
                     double k = LazyScore.estimate(b, p0, X, Y, lo).score();
                     assertTrue(Math.abs(k - kRef) <= 10 * tol * kRef, what + " lazy score " + k + " vs " + kRef);
                     checked++;

@@ -18,12 +18,12 @@ import org.ntk4j.Tensor;
 import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.Reference;
 
 class GradientDescentTest {
-    private static final Ntk REF = Ntk.wrap(new ReferenceBackend());
+    private static final Ntk REF = Reference.ntk();
     private static final Architecture ARCH = Architecture.builder(6).hidden(11, 9).output(2).sigmaW(1.4).sigmaB(0.1).build();
     private static final Matrix X = NtkCase.gaussianInputs(9, 6, 1);
     private static final Matrix Y = NtkCase.gaussianInputs(9, 2, 2);

@@ -10,12 +10,12 @@ import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.LogLogSlope;
 import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.Reference;
 
 class LazyScoreTest {
-    private static final Ntk REF = Ntk.wrap(new ReferenceBackend());
+    private static final Ntk REF = Reference.ntk();
 
     /** The explicit Hessian of ⟨w, f⟩ by central differences of the reference Jacobian, symmetrised. */
     private static Matrix explicitHessian(Parameters p, Matrix x, Matrix w) {

@@ -17,12 +17,12 @@ import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.Reference;
 
 class LinearizedDynamicsTest {
-    private static final Ntk REF = Ntk.wrap(new ReferenceBackend());
+    private static final Ntk REF = Reference.ntk();
     private static final Architecture ARCH = Architecture.builder(5).hidden(13).activation(Activation.TANH).output(3)
             .sigmaW(1.3).sigmaB(0.2).build();
     private static final Parameters P = Parameters.init(ARCH, 3);

@@ -12,13 +12,13 @@ import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.Reference;
 
 /** Exact second-order products against central differences of the reference backend's outputs and Jacobians. */
 class NetworkCurvatureTest {
-    private static final Ntk REF = Ntk.wrap(new ReferenceBackend());
+    private static final Ntk REF = Reference.ntk();
 
     static double[] unitDirection(int p, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);

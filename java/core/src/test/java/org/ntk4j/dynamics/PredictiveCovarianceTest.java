@@ -17,10 +17,10 @@ import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.DenseSolve;
 import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.Reference;
 import org.ntk4j.testing.Tolerances;
 
 /**
@@ -29,7 +29,7 @@ import org.ntk4j.testing.Tolerances;
  * gradient-descent steps apply to the initial outputs (no eigendecomposition, no inverse).
  */
 class PredictiveCovarianceTest {
-    private static final Ntk REF = Ntk.wrap(new ReferenceBackend());
+    private static final Ntk REF = Reference.ntk();
     private static final Architecture ARCH = Architecture.builder(5).hidden(13, 11).activation(Activation.RELU)
             .output(3).sigmaW(1.4).sigmaB(0.3).build();
     private static final AnalyticKernel INF = AnalyticKernel.of(ARCH);

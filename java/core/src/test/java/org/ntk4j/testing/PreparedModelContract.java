@@ -20,7 +20,6 @@ import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.spi.Backend;
 
 /**
@@ -30,7 +29,7 @@ import org.ntk4j.spi.Backend;
  * by relative Frobenius error within {@link Tolerances#of} the precision.
  */
 public abstract class PreparedModelContract {
-    private static final Ntk REF = Ntk.wrap(new ReferenceBackend());
+    private static final Ntk REF = Reference.ntk();
     /** Odd widths, bias, a smooth activation: every parameter moves in a step. */
     protected static final Architecture ARCH = Architecture.builder(5).hidden(13, 7).activation(Activation.TANH)
             .output(3).sigmaW(1.3).sigmaB(0.2).build();

@@ -26,7 +26,7 @@ import org.ntk4j.testing.Tolerances;
 
 /** The decoupled-flow experiment on the fp64 reference: exact where the theory is exact, and rechecked by hand. */
 class EigenmodeDecayTest {
-    private static final Ntk REF = Ntk.wrap(Reference.backend());
+    private static final Ntk REF = Reference.ntk();
 
     private static int[] every(int steps) {
         return IntStream.rangeClosed(0, steps).toArray();

@@ -30,7 +30,7 @@ import org.ntk4j.testing.Reference;
 
 /** Small seeded versions of the experiments on the fp64 reference: the expected direction, and every number rechecked. */
 class LazyTrainingExperimentsTest {
-    private static final Ntk REF = Ntk.wrap(Reference.backend());
+    private static final Ntk REF = Reference.ntk();
     private static final Dataset.Split DATA = Synthetic.sphere(30, 8, 2, 3).split(20, 10, 1);
     private static final SweepConfig CFG = SweepConfig.defaults(8, 32, 128).withSteps(40).withTracking(8, 5, true);
     private static Report sweep;
