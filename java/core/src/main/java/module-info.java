@@ -41,6 +41,8 @@ module org.ntk4j.core {
     // Spark run on the class path today; the names are theirs for when they are modules.
     exports org.ntk4j.tiling to org.ntk4j.cuda, org.ntk4j.cli, org.ntk4j.spark;
     exports org.ntk4j.internal to org.ntk4j.cuda;
+    // Atomic output files (OutputFile) for the commands and the experiments' reports
+    exports org.ntk4j.internal.io to org.ntk4j.cli, org.ntk4j.experiments;
     // BlasSelection (which BLAS/LAPACK this process uses) for the demo's GEMM ceiling
     exports org.ntk4j.cpu to org.ntk4j.experiments;
 

@@ -98,6 +98,6 @@ final class DemoCommand extends BaseCommand {
             sb.append("![").append(p.getFileName()).append("](").append(p.getFileName()).append(")\n\n");
         }
         // Rewritten whole (a small file) so that it, too, is replaced atomically.
-        org.ntk4j.io.OutputFile.writeString(md, Files.readString(md) + sb);
+        org.ntk4j.internal.io.OutputFile.writeString(md, Files.readString(md) + sb);
     }
 }

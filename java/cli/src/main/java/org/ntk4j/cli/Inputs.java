@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.ntk4j.Matrix;
 import org.ntk4j.Tensor;
+import org.ntk4j.internal.io.OutputFile;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.OutputFile;
 
 /** Reads the .npy inputs of a command and checks them, naming the file in every message. */
 final class Inputs {

@@ -7,7 +7,7 @@ import java.util.Locale;
 import org.ntk4j.KernelKind;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
-import org.ntk4j.io.OutputFile;
+import org.ntk4j.internal.io.OutputFile;
 import org.ntk4j.model.Parameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.ntk4j.internal.io.OutputFile;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.OutputFile;
 
 /**
  * Writes a C-order little-endian .npy of a known shape in pieces, through a memory-mapped window that moves over

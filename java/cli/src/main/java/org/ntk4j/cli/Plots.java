@@ -17,7 +17,7 @@ import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.ntk4j.experiments.LogLogFit;
-import org.ntk4j.io.OutputFile;
+import org.ntk4j.internal.io.OutputFile;
 
 /**
  * PNG plots through XChart: measured points or curves, and log-log fits drawn dashed with the slope in the legend.

@@ -107,7 +107,7 @@ final class SparkRun {
      * then assembled into the .npy at {@code part}.
      */
     static String kernel(String master, Integer tile, KernelSpec spec, Path x1, Path x2, Path tiles, String tilesUri,
-                         org.ntk4j.io.OutputFile part, PrintWriter progress, java.util.function.Consumer<String> info,
+                         org.ntk4j.internal.io.OutputFile part, PrintWriter progress, java.util.function.Consumer<String> info,
                          Overflow.Advice overflowAdvice) throws IOException {
         if (tilesUri != null) {
             TileStore.requireValidDirectory(tilesUri); // before Spark starts: a bad URI is a usage error
@@ -187,7 +187,7 @@ final class SparkRun {
      * Writes every tile of {@code store} into the .npy output {@code file}, through a mapped window; a tile with a
      * value that is not finite (an overflow on an executor) fails it, naming where, as the in-process path does.
      */
-    static void assemble(TileStore store, org.ntk4j.io.OutputFile file, Overflow.Advice overflowAdvice) throws IOException {
+    static void assemble(TileStore store, org.ntk4j.internal.io.OutputFile file, Overflow.Advice overflowAdvice) throws IOException {
         TilePlan g = store.plan();
         NtkMode mode = store.mode();
         int o = store.outputs();

@@ -8,8 +8,8 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
+import org.ntk4j.internal.io.OutputFile;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.OutputFile;
 import org.ntk4j.tiling.TilePlacer;
 import org.ntk4j.tiling.TilePlan;
 

@@ -11,8 +11,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.Tensor;
+import org.ntk4j.internal.io.OutputFile;
 import org.ntk4j.io.Npy;
-import org.ntk4j.io.OutputFile;
 
 class MappedNpyWriterTest {
     @TempDir

@@ -1,11 +1,11 @@
 package org.ntk4j.io;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import org.ntk4j.Tensor;
+import org.ntk4j.internal.io.Descriptors;
+import org.ntk4j.internal.io.OutputFile;
 
 /**
  * NumPy {@code .npy} files (format versions 1.0–3.0): float32 and float64 in C order, either byte order on read;

@@ -20,6 +20,7 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.ntk4j.Tensor;
+import org.ntk4j.internal.io.OutputFile;
 
 /**
  * NumPy {@code .npz} archives: a zip of {@code name.npy} entries, stored or deflated (np.savez / savez_compressed).

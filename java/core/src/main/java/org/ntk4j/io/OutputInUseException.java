@@ -2,7 +2,7 @@ package org.ntk4j.io;
 
 import java.nio.file.FileSystemException;
 
-/** Another writer (another process, or another {@link OutputFile} of this one) is writing the same file right now. */
+/** Another writer (another process, or another writer in this one) is writing the same file right now. */
 public class OutputInUseException extends FileSystemException {
     /**
      * An exception naming the file and why.

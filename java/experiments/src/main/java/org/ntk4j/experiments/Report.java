@@ -134,7 +134,7 @@ public final class Report {
             for (Table t : tables) {
                 t.writeCsv(dir.resolve(t.name() + ".csv"));
             }
-            org.ntk4j.io.OutputFile.writeString(dir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_") + ".md"), toMarkdown());
+            org.ntk4j.internal.io.OutputFile.writeString(dir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_") + ".md"), toMarkdown());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report to " + dir, e);
         }

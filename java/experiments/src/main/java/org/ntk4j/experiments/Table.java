@@ -274,7 +274,7 @@ public final class Table {
      */
     public void writeCsv(Path file) {
         try {
-            org.ntk4j.io.OutputFile.writeString(file, toCsv());
+            org.ntk4j.internal.io.OutputFile.writeString(file, toCsv());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

@@ -1,4 +1,4 @@
-package org.ntk4j.io;
+package org.ntk4j.internal.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,6 +21,8 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.ntk4j.io.NpyFormatException;
+import org.ntk4j.io.OutputInUseException;
 
 /**
  * A file that appears complete or not at all, and never replaces anything but a regular file.
@@ -562,8 +564,14 @@ public final class OutputFile implements AutoCloseable {
         }
     }
 
-    /** {@code e} as a file-system exception about {@code target}, keeping its reason and its kind where it has one. */
-    static IOException named(Path target, IOException e) {
+    /**
+     * {@code e} as a file-system exception about {@code target}, keeping its reason and its kind where it has one.
+     *
+     * @param target the file the caller was reading or writing
+     * @param e      what went wrong, possibly about a temporary or linked name
+     * @return an exception that names {@code target}
+     */
+    public static IOException named(Path target, IOException e) {
         if (e instanceof OutputInUseException || e instanceof NpyFormatException
                 || e instanceof FileSystemException f && target.toString().equals(f.getFile())) {
             return e;

@@ -1,4 +1,4 @@
-package org.ntk4j.io;
+package org.ntk4j.internal.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -15,7 +15,7 @@ import java.nio.file.StandardOpenOption;
  * shell closed the descriptor ({@code >&-}) the JVM's own first opened file (the JDK's {@code lib/modules}) holds
  * that number.
  */
-final class Descriptors {
+public final class Descriptors {
     private static final int MAX_LINKS = 40;
     private static final Path PROC_SELF = Path.of("/proc/self");
 
@@ -25,8 +25,11 @@ final class Descriptors {
     /**
      * The descriptor that {@code target} names through its symbolic links, or -1 when it names none (or elsewhere
      * than Linux).
+     *
+     * @param target a path such as {@code /dev/stdout} or {@code /proc/self/fd/3}
+     * @return the descriptor's number, or -1
      */
-    static int number(Path target) {
+    public static int number(Path target) {
         if (!Files.isDirectory(PROC_SELF.resolve("fdinfo"))) {
             return -1;
         }

@@ -1,4 +1,4 @@
-package org.ntk4j.io;
+package org.ntk4j.internal.io;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,4 +1,4 @@
-package org.ntk4j.io;
+package org.ntk4j.internal.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ntk4j.io.OutputInUseException;
 
 /** Outputs appear whole or not at all, replace only regular files, and one writer at a time. */
 class OutputFileTest {
