@@ -21,6 +21,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
 import org.ntk4j.io.Npz;
+import org.ntk4j.testing.TinyDisk;
 
 /**
  * The command line under hostile conditions: concurrent runs, kills, full and read-only disks, outputs that are

@@ -1,6 +1,7 @@
 package org.ntk4j.cpu;
 
 import org.ntk4j.Blas;
+import org.ntk4j.internal.NativeExtraction;
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.blas.JavaBLAS;
 import dev.ludovic.netlib.blas.NativeBLAS;
@@ -12,10 +13,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.JarURLConnection;
 import java.net.URL;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -68,7 +67,7 @@ public final class BlasSelection {
     /** System property naming the system LAPACK library (default {@code liblapack.so.3}). */
     public static final String SYSTEM_LAPACK_PROPERTY = "ntk4j.lapack.system";
     /** System property naming the folder the bundled OpenBLAS is extracted to. */
-    public static final String CACHE_PROPERTY = "ntk4j.native.cache";
+    public static final String CACHE_PROPERTY = NativeExtraction.CACHE_PROPERTY;
     /** The system BLAS is kept when its probe rate is at least this fraction of the bundled one's. */
     public static final double PREFER_SYSTEM = 0.8;
 
@@ -530,8 +529,8 @@ public final class BlasSelection {
         }
 
         /**
-         * The extracted main library (with its runtime beside it), extracting once per machine: files are written
-         * to a temporary name and renamed, so concurrent JVMs never load a partial file.
+         * The extracted main library (with its runtime beside it), extracting once per machine through
+         * {@link NativeExtraction}, so neither a full disk nor concurrent JVMs ever leave or load a partial file.
          */
         static synchronized Path extract() {
             if (extracted != null) {
@@ -552,7 +551,7 @@ public final class BlasSelection {
                 conn.setUseCaches(false);
                 try (JarFile jar = conn.getJarFile()) {
                     String version = version(jar);
-                    Path target = cacheRoot().resolve("openblas-" + version + "-" + platform());
+                    Path target = NativeExtraction.cacheRoot().resolve("openblas-" + version + "-" + platform());
                     Files.createDirectories(target);
                     Path main = null;
                     for (JarEntry e : Collections.list(jar.entries())) {
@@ -566,20 +565,9 @@ public final class BlasSelection {
                                 || file.contains("nolapack") || !isLibrary(file)) {
                             continue;
                         }
-                        Path out = target.resolve(file);
-                        if (!Files.exists(out) || Files.size(out) != e.getSize()) {
-                            Path tmp = Files.createTempFile(target, file, ".part");
-                            try (InputStream in = jar.getInputStream(e)) {
-                                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                                try {
-                                    Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE,
-                                            StandardCopyOption.REPLACE_EXISTING);
-                                } catch (AtomicMoveNotSupportedException ex) {
-                                    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
-                                }
-                            } finally {
-                                Files.deleteIfExists(tmp);
-                            }
+                        Path out;
+                        try (InputStream in = jar.getInputStream(e)) {
+                            out = NativeExtraction.extract(in, e.getSize(), target.resolve(file));
                         }
                         if (file.startsWith("libopenblas") || file.startsWith("openblas")) {
                             main = out;
@@ -613,25 +601,6 @@ public final class BlasSelection {
                 }
             }
             return "unknown-" + Long.toHexString(new java.io.File(jar.getName()).length());
-        }
-
-        private static Path cacheRoot() {
-            String configured = System.getProperty(CACHE_PROPERTY);
-            if (configured != null && !configured.isBlank()) {
-                return Path.of(configured);
-            }
-            String xdg = System.getenv("XDG_CACHE_HOME");
-            Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-            Path root = base.resolve("ntk4j");
-            try {
-                Files.createDirectories(root);
-                if (Files.isWritable(root)) {
-                    return root;
-                }
-            } catch (IOException | SecurityException e) {
-                // fall through to the temporary folder
-            }
-            return Path.of(System.getProperty("java.io.tmpdir"), "ntk4j-" + System.getProperty("user.name", "user"));
         }
     }
 }

@@ -16,8 +16,9 @@ import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 
 /**
- * {@link CudaDriver} over JCuda 12.6.0's driver API. Loading this class loads {@code libJCudaDriver}, which needs
- * {@code libcuda.so.1}: construct it only after {@link CudaProbe} found the driver library.
+ * {@link CudaDriver} over JCuda 12.6.0's driver API. Constructing it loads {@code libJCudaDriver} (through
+ * {@link JCudaLibrary}), which needs {@code libcuda.so.1}: construct it only after {@link CudaProbe} found the driver
+ * library.
  *
  * <p>Calls used, all of them current in CUDA 12 and 13 drivers: cuInit, cuDriverGetVersion, cuDeviceGetCount,
  * cuDeviceGet, cuDeviceGetName, cuDeviceGetAttribute, cuDeviceTotalMem(_v2), cuDevicePrimaryCtxRetain,
@@ -92,6 +93,7 @@ final class JCudaBinding implements CudaDriver {
     }
 
     JCudaBinding() {
+        JCudaLibrary.load(); // extracted atomically into ntk4j's cache, never by JCuda into java.io.tmpdir
         JCudaDriver.setExceptionsEnabled(false);
     }
 

@@ -1,4 +1,4 @@
-package org.ntk4j.cli;
+package org.ntk4j.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,15 +13,16 @@ import org.junit.jupiter.api.Assumptions;
  * mounted (not root, no tmpfs, a container without the capability) the test is skipped — never passed — and the
  * reason printed.
  */
-final class TinyDisk implements AutoCloseable {
-    final Path dir;
+public final class TinyDisk implements AutoCloseable {
+    /** Where it is mounted. */
+    public final Path dir;
 
     private TinyDisk(Path dir) {
         this.dir = dir;
     }
 
     /** Mounts a tmpfs of {@code size} (e.g. "1m") with extra {@code options} (e.g. "ro") on {@code dir}. */
-    static TinyDisk mount(Path dir, String size, String... options) throws IOException, InterruptedException {
+    public static TinyDisk mount(Path dir, String size, String... options) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         List<String> cmd = new ArrayList<>(List.of("mount", "-t", "tmpfs", "-o",
                 String.join(",", "size=" + size, String.join(",", options)).replaceAll(",$", ""), "tmpfs",
@@ -44,7 +45,7 @@ final class TinyDisk implements AutoCloseable {
     }
 
     /** Fills the disk with a file until at most {@code leave} bytes are free. */
-    void fill(long leave) throws IOException {
+    public void fill(long leave) throws IOException {
         long free = Files.getFileStore(dir).getUsableSpace();
         if (free > leave) {
             Files.write(dir.resolve("filler"), new byte[(int) (free - leave)]);
