@@ -14,6 +14,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.Tensor;
 import org.ntk4j.io.Npy;
 import org.ntk4j.testing.Compare;
+import org.ntk4j.testing.TinyDisk;
 
 /** {@code ntk kernel --spark} writes the file the single-process command writes; {@code ntk regress} on both paths. */
 class SparkCommandsTest {
@@ -207,6 +208,29 @@ class SparkCommandsTest {
             assertTrue(System.nanoTime() - t0 < 20e9, m[0] + " took " + (System.nanoTime() - t0) / 1e9 + " s");
         }
         assertFalse(Files.exists(out));
+    }
+
+    /**
+     * A disk that fills while Spark writes the tiles: one line naming it, exit 2, and neither the default tile folder
+     * ({@code OUT.tiles}) nor the output's temporary file left on the full disk.
+     */
+    @Test
+    void aFullDiskWhileWritingTilesIsOneLineAndLeavesNothing() throws Exception {
+        Path x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 200, 4, 3, false);
+        try (TinyDisk disk = TinyDisk.mount(dir.resolve("disk"), "1m")) {
+            disk.fill(64 << 10); // the upper triangle of 200 × 200 fp64 tiles is ≈ 170 KB
+            Path out = disk.dir.resolve("k.npy");
+            Cli.Result r = Cli.run("kernel", "--x", x, "--arch", "4,5,1", "--precision", "fp64", "-q", "--out", out,
+                    "--spark", "local[2]", "--tile", "50");
+            assertEquals(2, r.code(), r.toString());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains("No space left on device"), r.err());
+            try (var s = Files.list(disk.dir)) {
+                assertEquals(java.util.List.of("filler"), s.map(p -> p.getFileName().toString()).sorted().toList(),
+                        "nothing left on the full disk");
+            }
+        }
     }
 
     @Test
