@@ -145,8 +145,9 @@ final class Converters {
 
     /**
      * File names as typed, with the ways a name can be unusable said plainly: empty ({@code --x=}), ending with
-     * {@code /} (a folder's name, where a file is meant), not valid UTF-8 (Java cannot name such a file byte for
-     * byte: it would read or write a different name), or not representable in the locale's character set (a
+     * {@code /} (a folder's name, where a file is meant), not valid UTF-8 under a UTF-8 locale (Java cannot name such
+     * a file byte for byte there: it would read or write a different name; the launcher switches to an ISO-8859-1
+     * locale for such names where the machine has one), or not representable in the locale's character set (a
      * non-UTF-8 locale and a non-ASCII name).
      */
     static final class PathConverter implements ITypeConverter<Path> {
@@ -173,7 +174,9 @@ final class Converters {
         }
         if (s.indexOf('\uFFFD') >= 0 && "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding"))) {
             throw new TypeConversionException("'" + s + "' is not a valid UTF-8 name, and Java names files in UTF-8"
-                    + " here: it would read or write a different name; rename the file");
+                    + " here: it would read or write a different file; rename it to a UTF-8 name, or install an"
+                    + " ISO-8859-1 locale (e.g. localedef -i C -f ISO-8859-1 C.ISO-8859-1), under which ./ntk passes"
+                    + " such names byte for byte");
         }
         try {
             if (s.indexOf('\uFFFD') >= 0) { // bytes this locale's character set does not decode

@@ -53,6 +53,45 @@ class LauncherTest {
         assertTrue(lines.get(0).contains("use a UTF-8 locale"), lines.get(0));
     }
 
+    /**
+     * A name whose bytes are not UTF-8 (café in Latin-1) is read and written byte for byte where an ISO-8859-1 locale
+     * exists (here one of the test's own, through LOCPATH: machines seldom have one installed); where none does, it
+     * is refused in one line that says what to do. Bash makes the byte 0xE9, which a Java string cannot carry.
+     */
+    @Test
+    void aNameThatIsNotUtf8PassesByteForByteUnderALatin1Locale() throws Exception {
+        Path locales = Files.createDirectory(dir.resolve("locales"));
+        Cli.Result def = Processes.run(new ProcessBuilder("localedef", "-i", "C", "-f", "ISO-8859-1",
+                locales.resolve("C.ISO-8859-1").toString()));
+        assertEquals(0, def.code(), "localedef builds an ISO-8859-1 locale: " + def);
+        Path x = dir.resolve("x.npy");
+        Cli.randomInputs(x, 5, 3, 1, false);
+        assertEquals(0, Cli.run("kernel", "--x", x, "--arch", "3,4,2", "--seed", 4, "-q", "--out",
+                dir.resolve("k.npy")).code());
+        String script = "cd \"$1\" && cp x.npy $'in-\\xe9.npy' && bash \"$2\" kernel --x $'in-\\xe9.npy' --arch 3,4,2"
+                + " --seed 4 -q --out $'caf\\xe9.npy' && cmp k.npy $'caf\\xe9.npy' && echo same"
+                + " && ls | grep -c $'\\xef\\xbf\\xbd' || true";
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", script, "_", dir.toString(),
+                Processes.root().resolve("ntk").toString());
+        Map<String, String> env = pb.environment();
+        cLocale(env);
+        env.put("LOCPATH", locales.toString());
+        env.put("NTK4J_CLASSPATH", System.getProperty("java.class.path"));
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.remove("NTK_JAVA_OPTS");
+        Cli.Result r = Processes.run(pb);
+        assertEquals("same\n0\n", r.out(), "the output has the name given, byte for byte, and no U+FFFD name: " + r);
+
+        // No ISO-8859-1 locale: one line, exit 2, naming the cure
+        env.remove("LOCPATH");
+        pb.command().set(2, "cd \"$1\" && bash \"$2\" kernel --x x.npy --arch 3,4,2 -q --out $'other-\\xe9.npy'");
+        Cli.Result refused = Processes.run(pb);
+        assertEquals(2, refused.code(), refused.toString());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+        assertTrue(refused.err().contains("not a valid UTF-8 name") && refused.err().contains("ISO-8859-1 locale"),
+                refused.err());
+    }
+
     private static void cLocale(Map<String, String> env) {
         env.keySet().removeIf(k -> k.startsWith("LC_"));
         env.put("LANG", "C");
