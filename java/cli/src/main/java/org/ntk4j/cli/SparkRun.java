@@ -165,13 +165,14 @@ final class SparkRun {
             var rows = org.ntk4j.spark.NpyRows.open(spark, x.toAbsolutePath().toUri().toString(), "X");
             var test = org.ntk4j.spark.NpyRows.open(spark, xt.toAbsolutePath().toUri().toString(), "X-test");
             int t = tile != null ? tile : DistributedKernel.defaultTile(spark, spec.mode(), spec.outputDim());
-            DistributedRegression.Preconditioning m = switch (pre) {
-                case NONE -> DistributedRegression.Preconditioning.NONE;
-                case BLOCK_JACOBI -> DistributedRegression.Preconditioning.BLOCK_JACOBI;
-                case NYSTROM -> DistributedRegression.Preconditioning.NYSTROM;
-            };
-            DistributedRegression.Result r = DistributedRegression.fit(spark, spec, rows, y, test,
-                    new DistributedRegression.Options(lambda, tol, maxIter, m, rank, cache, t), progress);
+            DistributedRegression.Builder fit = DistributedRegression.builder(spark, spec, rows, y).ridge(lambda)
+                    .tolerance(tol).maxIterations(maxIter).cacheTiles(cache).tile(t).progress(progress);
+            switch (pre) {
+                case NONE -> { }
+                case BLOCK_JACOBI -> fit.blockJacobi();
+                case NYSTROM -> fit.nystrom(rank);
+            }
+            DistributedRegression.Result r = fit.fit(test);
             return new RegressCommand.Solved(r.predictions(), r.solve(), "spark " + spark.sparkContext().master() + ", "
                     + t + "-row tiles " + (cache ? "cached" : "recomputed") + ", " + spec.description());
         } catch (org.ntk4j.linalg.SingularSystemException e) {

@@ -33,49 +33,6 @@ import scala.Tuple2;
  */
 public final class DistributedRegression {
 
-    /** M⁻¹ for the solve. */
-    public enum Preconditioning {
-        /** No preconditioner: plain conjugate gradients. */
-        NONE,
-        /** (Θ_ii + λI)⁻¹ on each diagonal tile, from the tiles themselves (one more job to collect them). */
-        BLOCK_JACOBI,
-        /** A Nyström approximation of Θ + λI from Θ(X, X_S) at landmark examples S drawn with a fixed seed. */
-        NYSTROM
-    }
-
-    /**
-     * Settings: the ridge λ (absolute, ≥ 0), the relative residual to stop at, the iteration limit, the
-     * preconditioner (block-Jacobi uses the diagonal tiles; Nyström {@code nystromRank} landmark examples), whether
-     * tiles are cached on the executors, and the tile size.
-     *
-     * @param lambda          λ, the ridge added to Θ's diagonal as is (not scaled by N), finite and ≥ 0
-     * @param tolerance       the relative residual ‖r‖/‖b‖ every column of Y must reach, in (0, 1) (checked by the
-     *                        solver)
-     * @param maxIterations   the most conjugate-gradient iterations, ≥ 1 (checked by the solver)
-     * @param preconditioning the preconditioner
-     * @param nystromRank     the landmark examples for {@link Preconditioning#NYSTROM}, ≥ 1 (at most N are used);
-     *                        ignored otherwise
-     * @param cacheTiles      whether Θ's tiles are computed once and kept on the executors (memory, then disk),
-     *                        else recomputed in every product
-     * @param tile            the rows and columns of a tile, ≥ 1
-     */
-    public record Options(double lambda, double tolerance, int maxIterations, Preconditioning preconditioning,
-                          int nystromRank, boolean cacheTiles, int tile) {
-        /**
-         * Checks λ and the tile size.
-         *
-         * @throws InvalidInputException when λ is negative or not finite, or the tile size is below 1
-         */
-        public Options {
-            if (!(lambda >= 0) || !Double.isFinite(lambda)) {
-                throw new InvalidInputException("λ must be non-negative and finite, got " + lambda);
-            }
-            if (tile < 1) {
-                throw new InvalidInputException("tile size must be at least 1, got " + tile);
-            }
-        }
-    }
-
     /**
      * α (N, O), the predictions (N_test, O) and the solver's record (iterations, residual per iteration).
      *
@@ -92,21 +49,186 @@ public final class DistributedRegression {
     }
 
     /**
-     * Fits on (x, y) and predicts at xTest.
+     * Starts a fit on (x, y); the builder sets the ridge ({@link Builder#ridge}, default 0), the solver's stopping
+     * rule ({@link Builder#tolerance}, default 10⁻⁶; {@link Builder#maxIterations}, default 1000), the preconditioner
+     * ({@link Builder#blockJacobi} or {@link Builder#nystrom}, default none), whether tiles are cached
+     * ({@link Builder#cacheTiles}, default yes), the tile size ({@link Builder#tile}, else
+     * {@link DistributedKernel#defaultTile}) and a progress listener, and {@link Builder#fit} solves and predicts.
      *
-     * @param spark    the session whose cluster computes the tiles and products
-     * @param kernel   the kernel, in trace or full mode; broadcast to the executors
-     * @param x        the training examples, N rows of d = {@code kernel.inputDim()} features
-     * @param y        the targets, (N, O) with O = {@code kernel.outputDim()}; read, not changed
-     * @param xTest    the examples to predict at, N_test rows of d features
-     * @param options  the ridge, the solver's settings and the tiling
-     * @param progress receives one report per solver iteration (see {@link ConjugateGradient#solve}), or null
-     * @return α, the predictions and the solver's record
-     * @throws InvalidInputException   when the kernel is in diagonal mode, or a shape does not match
-     * @throws org.ntk4j.NtkException  when Θ + λI turns out not to be positive definite, or a Spark job fails
+     * @param spark  the session whose cluster computes the tiles and products
+     * @param kernel the kernel, in trace or full mode; broadcast to the executors
+     * @param x      the training examples, N rows of d = {@code kernel.inputDim()} features
+     * @param y      the targets, (N, O) with O = {@code kernel.outputDim()}; read, not changed
+     * @return a builder
+     * @throws InvalidInputException when an argument is missing
      */
-    public static Result fit(SparkSession spark, SerializableKernel kernel, RowSource x, Matrix y, RowSource xTest,
-                             Options options, ProgressListener progress) {
+    public static Builder builder(SparkSession spark, SerializableKernel kernel, RowSource x, Matrix y) {
+        if (spark == null || kernel == null || x == null || y == null) {
+            throw new InvalidInputException("the session, kernel, training examples and targets must be given");
+        }
+        return new Builder(spark, kernel, x, y);
+    }
+
+    /** The optional parts of a distributed kernel regression: ridge, stopping rule, preconditioner, tiling, progress. */
+    public static final class Builder {
+        private final SparkSession spark;
+        private final SerializableKernel kernel;
+        private final RowSource x;
+        private final Matrix y;
+        private double lambda;
+        private double tolerance = 1e-6;
+        private int maxIterations = 1000;
+        private Preconditioning preconditioning = Preconditioning.NONE;
+        private int nystromRank;
+        private boolean cacheTiles = true;
+        private Integer tile; // null: DistributedKernel.defaultTile for this session and kernel
+        private ProgressListener progress;
+
+        private Builder(SparkSession spark, SerializableKernel kernel, RowSource x, Matrix y) {
+            this.spark = spark;
+            this.kernel = kernel;
+            this.x = x;
+            this.y = y;
+        }
+
+        /**
+         * The ridge λ added to Θ's diagonal as is (not scaled by N), instead of 0.
+         *
+         * @param lambda λ, finite and ≥ 0
+         * @return this builder
+         * @throws InvalidInputException when λ is negative or not finite
+         */
+        public Builder ridge(double lambda) {
+            if (!(lambda >= 0) || !Double.isFinite(lambda)) {
+                throw new InvalidInputException("λ must be non-negative and finite, got " + lambda);
+            }
+            this.lambda = lambda;
+            return this;
+        }
+
+        /**
+         * The relative residual ‖r‖/‖b‖ every column of Y must reach, instead of 10⁻⁶.
+         *
+         * @param tolerance the residual, in (0, 1)
+         * @return this builder
+         * @throws InvalidInputException when the tolerance is outside (0, 1)
+         */
+        public Builder tolerance(double tolerance) {
+            if (!(tolerance > 0) || !(tolerance < 1)) {
+                throw new InvalidInputException("tolerance must be in (0, 1), got " + tolerance);
+            }
+            this.tolerance = tolerance;
+            return this;
+        }
+
+        /**
+         * The most conjugate-gradient iterations, instead of 1000.
+         *
+         * @param maxIterations the limit, ≥ 1
+         * @return this builder
+         * @throws InvalidInputException when the limit is below 1
+         */
+        public Builder maxIterations(int maxIterations) {
+            if (maxIterations < 1) {
+                throw new InvalidInputException("at least one iteration must be allowed, got " + maxIterations);
+            }
+            this.maxIterations = maxIterations;
+            return this;
+        }
+
+        /**
+         * Preconditions by (Θ_ii + λI)⁻¹ on each diagonal tile, from the tiles themselves (one more job to collect
+         * them), instead of none; replaces an earlier {@link #nystrom}.
+         *
+         * @return this builder
+         */
+        public Builder blockJacobi() {
+            this.preconditioning = Preconditioning.BLOCK_JACOBI;
+            return this;
+        }
+
+        /**
+         * Preconditions by a Nyström approximation of Θ + λI from Θ(X, X_S) at {@code rank} landmark examples S
+         * drawn with a fixed seed (at most N are used), instead of none; replaces an earlier {@link #blockJacobi}.
+         *
+         * @param rank the landmark examples, ≥ 1
+         * @return this builder
+         * @throws InvalidInputException when rank is below 1
+         */
+        public Builder nystrom(int rank) {
+            if (rank < 1) {
+                throw new InvalidInputException("the Nyström rank must be at least 1, got " + rank);
+            }
+            this.preconditioning = Preconditioning.NYSTROM;
+            this.nystromRank = rank;
+            return this;
+        }
+
+        /**
+         * Whether Θ's tiles are computed once and kept on the executors (memory, then disk; the default), or
+         * recomputed in every product (when they do not fit).
+         *
+         * @param cache true to cache the tiles
+         * @return this builder
+         */
+        public Builder cacheTiles(boolean cache) {
+            this.cacheTiles = cache;
+            return this;
+        }
+
+        /**
+         * The rows and columns of a tile, instead of {@link DistributedKernel#defaultTile}.
+         *
+         * @param tile the tile size, ≥ 1
+         * @return this builder
+         * @throws InvalidInputException when tile is below 1
+         */
+        public Builder tile(int tile) {
+            if (tile < 1) {
+                throw new InvalidInputException("the tile size must be at least 1, got " + tile);
+            }
+            this.tile = tile;
+            return this;
+        }
+
+        /**
+         * Receives one report per solver iteration (see {@link ConjugateGradient#solve}).
+         *
+         * @param progress the listener, or null for none
+         * @return this builder
+         */
+        public Builder progress(ProgressListener progress) {
+            this.progress = progress;
+            return this;
+        }
+
+        /**
+         * Fits on (x, y) and predicts at xTest.
+         *
+         * @param xTest the examples to predict at, N_test rows of d features
+         * @return α, the predictions and the solver's record
+         * @throws InvalidInputException  when xTest is missing, the kernel is in diagonal mode, or a shape does not
+         *                                match
+         * @throws org.ntk4j.NtkException when Θ + λI turns out not to be positive definite, or a Spark job fails
+         */
+        public Result fit(RowSource xTest) {
+            if (xTest == null) {
+                throw new InvalidInputException("the examples to predict at must be given");
+            }
+            return DistributedRegression.fit(this, xTest,
+                    tile != null ? tile : DistributedKernel.defaultTile(spark, kernel.mode(), kernel.outputDim()));
+        }
+    }
+
+    /** M⁻¹ for the solve. */
+    private enum Preconditioning {
+        NONE, BLOCK_JACOBI, NYSTROM
+    }
+
+    private static Result fit(Builder s, RowSource xTest, int tile) {
+        SerializableKernel kernel = s.kernel;
+        RowSource x = s.x;
+        Matrix y = s.y;
         NtkMode mode = kernel.mode();
         if (mode == NtkMode.DIAGONAL) {
             throw new InvalidInputException("kernel regression needs the trace or the full kernel, not the diagonal one");
@@ -120,14 +242,14 @@ public final class DistributedRegression {
         }
         int per = mode == NtkMode.FULL ? o : 1;   // operator rows per example
         Matrix b = new Matrix(x.rows() * per, o / per, y.data());
-        try (TiledOperator op = new TiledOperator(spark, kernel, x, options.tile(), options.lambda(), options.cacheTiles())) {
-            Preconditioner m = switch (options.preconditioning()) {
+        try (TiledOperator op = new TiledOperator(s.spark, kernel, x, tile, s.lambda, s.cacheTiles)) {
+            Preconditioner m = switch (s.preconditioning) {
                 case NONE -> Preconditioner.IDENTITY;
-                case BLOCK_JACOBI -> Preconditioners.blockJacobi(op.diagonalBlocks(), options.lambda());
-                case NYSTROM -> op.nystrom(Math.min(options.nystromRank(), x.rows()), options.lambda());
+                case BLOCK_JACOBI -> Preconditioners.blockJacobi(op.diagonalBlocks(), s.lambda);
+                case NYSTROM -> op.nystrom(Math.min(s.nystromRank, x.rows()), s.lambda);
             };
-            ConjugateGradient.Result solve = ConjugateGradient.solve(op, b, m, options.tolerance(),
-                    options.maxIterations(), progress);
+            ConjugateGradient.Result solve = ConjugateGradient.solve(op, b, m, s.tolerance, s.maxIterations,
+                    s.progress);
             Matrix alpha = solve.solution();
             Matrix pred = op.crossProduct(xTest, alpha);
             return new Result(new Matrix(x.rows(), o, alpha.data()), new Matrix(xTest.rows(), o, pred.data()), solve);

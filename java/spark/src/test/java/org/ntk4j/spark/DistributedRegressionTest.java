@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
@@ -66,12 +70,14 @@ class DistributedRegressionTest {
         predCholesky = LinearizedDynamics.kernelRegression(theta, thetaTest, PROBLEM.y(), PROBLEM.lambda());
     }
 
-    private static DistributedRegression.Result fit(DistributedRegression.Preconditioning m, boolean cache) {
+    /** Fits PROBLEM over cached tiles with the preconditioner {@code precondition} chooses ({@code m} names it). */
+    private static DistributedRegression.Result fit(String m, UnaryOperator<DistributedRegression.Builder> precondition) {
         List<Double> residuals = new ArrayList<>();
-        DistributedRegression.Result r = DistributedRegression.fit(SparkTests.spark(),
-                KernelSpec.analytic(PROBLEM.arch(), NtkMode.TRACE, false), x, PROBLEM.y(), xTest,
-                new DistributedRegression.Options(PROBLEM.lambda(), 1e-12, 1000, m, 150, cache, TILE),
-                p -> residuals.add(Double.parseDouble(p.detail().substring("residual ".length()))));
+        DistributedRegression.Result r = precondition.apply(DistributedRegression.builder(SparkTests.spark(),
+                        KernelSpec.analytic(PROBLEM.arch(), NtkMode.TRACE, false), x, PROBLEM.y()))
+                .ridge(PROBLEM.lambda()).tolerance(1e-12).maxIterations(1000).tile(TILE)
+                .progress(p -> residuals.add(Double.parseDouble(p.detail().substring("residual ".length()))))
+                .fit(xTest);
         assertTrue(r.solve().converged(), m + ": residual " + r.solve().finalResidual());
         assertEquals(r.solve().iterations(), residuals.size(), "a residual reported per iteration");
         Compare.assertClose(m + " α", r.alpha(), alphaCholesky, 1e-8);
@@ -81,19 +87,19 @@ class DistributedRegressionTest {
 
     @Test
     void plainConjugateGradientsOverCachedTilesMatchCholesky() {
-        int it = fit(DistributedRegression.Preconditioning.NONE, true).solve().iterations();
+        int it = fit("plain CG", b -> b).solve().iterations();
         assertTrue(it <= PLAIN_MAX, "plain CG took " + it + ", stated ≤ " + PLAIN_MAX);
     }
 
     @Test
     void nystromMatchesCholeskyInFewIterations() {
-        int it = fit(DistributedRegression.Preconditioning.NYSTROM, true).solve().iterations();
+        int it = fit("Nyström", b -> b.nystrom(150)).solve().iterations();
         assertTrue(it <= NYSTROM_MAX, "Nyström PCG took " + it + ", stated ≤ " + NYSTROM_MAX);
     }
 
     @Test
     void blockJacobiOverCachedTilesMatchesCholesky() {
-        int it = fit(DistributedRegression.Preconditioning.BLOCK_JACOBI, true).solve().iterations();
+        int it = fit("block-Jacobi", DistributedRegression.Builder::blockJacobi).solve().iterations();
         assertTrue(it <= BLOCK_JACOBI_MAX, "block-Jacobi PCG took " + it + ", stated ≤ " + BLOCK_JACOBI_MAX);
     }
 
@@ -115,15 +121,18 @@ class DistributedRegressionTest {
         Matrix direct = gradientDescentMseAtInfinity(p, xs, xt, y);
         // Tiles of 4 rows, and block-Jacobi over tiles of 2³¹ − 1 rows (one tile, the whole kernel: no int overflow in
         // any tile position or block shape; the preconditioner is then the exact inverse).
-        for (DistributedRegression.Options o : List.of(
-                new DistributedRegression.Options(0, 1e-13, 500, DistributedRegression.Preconditioning.NONE, 0, false, 4),
-                new DistributedRegression.Options(0, 1e-13, 500, DistributedRegression.Preconditioning.BLOCK_JACOBI, 0,
-                        false, Integer.MAX_VALUE))) {
+        Map<String, UnaryOperator<DistributedRegression.Builder>> settings = new LinkedHashMap<>();
+        settings.put("plain CG over 4-row tiles", b -> b.tile(4));
+        settings.put("block-Jacobi over one tile of 2³¹ − 1 rows", b -> b.blockJacobi().tile(Integer.MAX_VALUE));
+        for (var setting : settings.entrySet()) {
+            String o = setting.getKey();
             DistributedRegression.Result r;
             try {
-                r = DistributedRegression.fit(SparkTests.spark(),
-                        KernelSpec.empirical(p, NtkMode.FULL, Precision.FP64, Implementation.STRUCTURED, "cpu"),
-                        SparkTests.rows(dir, "xs", xs), y, SparkTests.rows(dir, "xst", xt), o, null);
+                r = setting.getValue().apply(DistributedRegression.builder(SparkTests.spark(),
+                                KernelSpec.empirical(p, NtkMode.FULL, Precision.FP64, Implementation.STRUCTURED, "cpu"),
+                                SparkTests.rows(dir, "xs", xs), y))
+                        .tolerance(1e-13).maxIterations(500).cacheTiles(false)
+                        .fit(SparkTests.rows(dir, "xst", xt));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -181,14 +190,32 @@ class DistributedRegressionTest {
     @Test
     void badTargetsAndModesAreRefused() {
         KernelSpec k = KernelSpec.analytic(PROBLEM.arch(), NtkMode.TRACE, false);
-        DistributedRegression.Options o = new DistributedRegression.Options(1, 1e-8, 10,
-                DistributedRegression.Preconditioning.NONE, 0, false, TILE);
-        InvalidInputException shape = assertThrows(InvalidInputException.class, () -> DistributedRegression.fit(
-                SparkTests.spark(), k, x, Matrix.zeros(5, 3), xTest, o, null));
+        InvalidInputException shape = assertThrows(InvalidInputException.class, () -> DistributedRegression.builder(
+                SparkTests.spark(), k, x, Matrix.zeros(5, 3)).ridge(1).tile(TILE).fit(xTest));
         assertTrue(shape.getMessage().contains("targets have shape (5, 3)"), shape.getMessage());
-        assertThrows(InvalidInputException.class, () -> DistributedRegression.fit(SparkTests.spark(),
-                KernelSpec.analytic(PROBLEM.arch(), NtkMode.DIAGONAL, false), x, PROBLEM.y(), xTest, o, null));
-        assertThrows(InvalidInputException.class, () -> new DistributedRegression.Options(-1, 1e-8, 10,
-                DistributedRegression.Preconditioning.NONE, 0, false, TILE));
+        InvalidInputException diagonal = assertThrows(InvalidInputException.class, () -> DistributedRegression.builder(
+                SparkTests.spark(), KernelSpec.analytic(PROBLEM.arch(), NtkMode.DIAGONAL, false), x, PROBLEM.y())
+                .ridge(1).tile(TILE).fit(xTest));
+        assertTrue(diagonal.getMessage().contains("not the diagonal one"), diagonal.getMessage());
+    }
+
+    @Test
+    void badSettingsAreRefusedWhereTheyAreGiven() {
+        DistributedRegression.Builder b = DistributedRegression.builder(SparkTests.spark(),
+                KernelSpec.analytic(PROBLEM.arch(), NtkMode.TRACE, false), x, PROBLEM.y());
+        Map<String, Executable> bad = new LinkedHashMap<>();
+        bad.put("λ must be non-negative and finite, got -1.0", () -> b.ridge(-1));
+        bad.put("λ must be non-negative and finite, got NaN", () -> b.ridge(Double.NaN));
+        bad.put("tolerance must be in (0, 1), got 0.0", () -> b.tolerance(0));
+        bad.put("tolerance must be in (0, 1), got 1.0", () -> b.tolerance(1));
+        bad.put("at least one iteration must be allowed, got 0", () -> b.maxIterations(0));
+        bad.put("the Nyström rank must be at least 1, got 0", () -> b.nystrom(0));
+        bad.put("the tile size must be at least 1, got 0", () -> b.tile(0));
+        bad.put("the examples to predict at must be given", () -> b.fit(null));
+        bad.put("the session, kernel, training examples and targets must be given",
+                () -> DistributedRegression.builder(SparkTests.spark(), null, x, PROBLEM.y()));
+        for (var e : bad.entrySet()) {
+            assertEquals(e.getKey(), assertThrows(InvalidInputException.class, e.getValue()).getMessage());
+        }
     }
 }
