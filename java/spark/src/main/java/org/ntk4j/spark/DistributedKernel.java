@@ -110,10 +110,7 @@ public final class DistributedKernel {
          * @throws InvalidInputException when tile is below 1
          */
         public Builder tile(int tile) {
-            if (tile < 1) {
-                throw new InvalidInputException("the tile size must be at least 1, got " + tile);
-            }
-            this.tile = tile;
+            this.tile = requireTile(tile);
             return this;
         }
 
@@ -143,6 +140,14 @@ public final class DistributedKernel {
             return DistributedKernel.compute(spark, kernel, x1, x2,
                     tile != null ? tile : defaultTile(spark, kernel.mode(), kernel.outputDim()), dir, progress);
         }
+    }
+
+    /** {@code tile} when it is a tile size (≥ 1), else an {@link InvalidInputException} saying so. */
+    static int requireTile(int tile) {
+        if (tile < 1) {
+            throw new InvalidInputException("the tile size must be at least 1, got " + tile);
+        }
+        return tile;
     }
 
     private static Result compute(SparkSession spark, SerializableKernel kernel, RowSource x1, RowSource x2, int tile,

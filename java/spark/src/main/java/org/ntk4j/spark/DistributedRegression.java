@@ -184,10 +184,7 @@ public final class DistributedRegression {
          * @throws InvalidInputException when tile is below 1
          */
         public Builder tile(int tile) {
-            if (tile < 1) {
-                throw new InvalidInputException("the tile size must be at least 1, got " + tile);
-            }
-            this.tile = tile;
+            this.tile = DistributedKernel.requireTile(tile);
             return this;
         }
 
