@@ -67,7 +67,8 @@ public final class AnalyticKernel {
      * @param arch the architecture (its widths matter only in the standard parameterization)
      * @return the kernels
      * @throws org.ntk4j.model.UnsupportedLayerException naming an activation that does not follow a dense layer
-     *                                                   (its input is not Gaussian in the limit)
+     *                                                   (its input is not Gaussian in the limit), or a convolution,
+     *                                                   pooling or flatten layer
      */
     public static AnalyticKernel of(Architecture arch) {
         if (arch == null) {
@@ -83,7 +84,8 @@ public final class AnalyticKernel {
      * @param arch the architecture
      * @param dual the evaluator of the activation's dual
      * @return the kernels
-     * @throws org.ntk4j.model.UnsupportedLayerException naming an activation that does not follow a dense layer
+     * @throws org.ntk4j.model.UnsupportedLayerException naming an activation that does not follow a dense layer,
+     *                                                   or a convolution, pooling or flatten layer
      */
     public static AnalyticKernel of(Architecture arch, DualActivation dual) {
         if (arch == null || dual == null) {

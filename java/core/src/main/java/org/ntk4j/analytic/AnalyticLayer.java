@@ -1,8 +1,13 @@
 package org.ntk4j.analytic;
 
 import org.ntk4j.model.Architecture;
+import org.ntk4j.model.AvgPool;
+import org.ntk4j.model.Conv;
 import org.ntk4j.model.Dense;
 import org.ntk4j.model.Elementwise;
+import org.ntk4j.model.Flatten;
+import org.ntk4j.model.GlobalAvgPool;
+import org.ntk4j.model.Layer;
 import org.ntk4j.model.UnsupportedLayerException;
 
 /**
@@ -19,8 +24,9 @@ sealed interface AnalyticLayer permits AnalyticDense, AnalyticElementwise {
      * @param i    the index in {@link Architecture#sequence()}
      * @param dual the evaluator of every activation's dual, or null for each activation's default
      * @return the map
-     * @throws UnsupportedLayerException for an activation that does not read a dense layer's output: its input is
-     *                                   then not Gaussian in the limit, and its dual would not be its kernel
+     * @throws UnsupportedLayerException for an activation that does not read a dense layer's output (its input is
+     *                                   then not Gaussian in the limit, and its dual would not be its kernel), and
+     *                                   for convolutions, pooling and flatten
      */
     static AnalyticLayer of(Architecture arch, int i, DualActivation dual) {
         return switch (arch.sequence().get(i)) {
@@ -32,7 +38,17 @@ sealed interface AnalyticLayer permits AnalyticDense, AnalyticElementwise {
                 }
                 yield new AnalyticElementwise(dual != null ? dual : DualActivation.of(e.activation()));
             }
+            case Conv c -> throw noMap(i, c);
+            case AvgPool p -> throw noMap(i, p);
+            case GlobalAvgPool g -> throw noMap(i, g);
+            case Flatten f -> throw noMap(i, f);
         };
+    }
+
+    /** The infinite-width CNTK (Arora et al. 2019) needs per-pixel covariances, which this kernel does not keep. */
+    private static UnsupportedLayerException noMap(int i, Layer layer) {
+        return new UnsupportedLayerException(i, layer, "has no infinite-width map in the analytic kernel, which runs"
+                + " dense layers and activations; use an empirical kernel (cpu, cuda or reference)");
     }
 
     /**

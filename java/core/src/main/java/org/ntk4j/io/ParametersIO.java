@@ -190,6 +190,36 @@ public final class ParametersIO {
     }
 
     /**
+     * Loads the parameters of this architecture, each {@code W_l} in the shape {@link Architecture#weightShape} gives
+     * (PyTorch's layouts: a {@code Conv2d.weight} (C_out, C_in, kh, kw), a {@code Linear.weight} (out, in)), each
+     * {@code b_l} where that layer has a bias. The way to a PyTorch model's {@code W0, b0, …} that are not an MLP. A
+     * file that stores another architecture is refused: the same weights would be a different network.
+     *
+     * @param file the .npz file
+     * @param arch how the weights are used
+     * @return new parameters over the arrays read
+     * @throws NpyFormatException when a member's shape does not fit the architecture, the file stores another one, or
+     *                            it is not a parameters archive ntk4j reads
+     * @throws java.io.IOException when the file cannot be read
+     */
+    public static Parameters load(Path file, Architecture arch) throws IOException {
+        try (Npz.Archive a = Npz.open(file)) {
+            Optional<Stored> stored = stored(file, a, layers(file, a));
+            if (stored.isPresent()) {
+                Stored st = stored.get();
+                boolean same = st.architecture() != null ? st.architecture().equals(arch)
+                        : arch.isUniformMlp() && st.settings().sameAs(Settings.of(arch));
+                if (!same) {
+                    throw new NpyFormatException(file.toString(), "was saved for " + (st.architecture() != null
+                            ? st.architecture() : st.settings().describe()) + ", not " + arch
+                            + ": the same weights would be another network");
+                }
+            }
+            return build(file, a, arch);
+        }
+    }
+
+    /**
      * Loads parameters with these settings; the widths come from the shapes, bias presence from whether {@code b0}
      * exists. A file that stores other settings is refused: the same weights would be a different network.
      *
@@ -296,7 +326,8 @@ public final class ParametersIO {
             int[] shape = wl.shape();
             if (shape.length != 2) {
                 throw new NpyFormatException(file.toString(), "W" + l + " must be 2-D (n_out, n_in), got "
-                        + NpyHeader.shapeString(shape));
+                        + NpyHeader.shapeString(shape) + (shape.length == 4 ? " (a Conv2d weight: load it with"
+                        + " its architecture)" : ""));
             }
             if (l == 0) {
                 widths[0] = shape[1];

@@ -6,13 +6,17 @@ import java.util.List;
 import org.ntk4j.InvalidInputException;
 
 /**
- * A network as neural-tangents' {@code stax.serial}: the shape of one input example, a sequence of {@link Layer}s
- * (each {@link Dense} with its own σ_w and σ_b, {@link Elementwise} activations between them, or none), and the
+ * A network as neural-tangents' {@code stax.serial}: the shape of one input example (flat {@code (d)} or an image
+ * {@code (H, W, C)}, NHWC), a sequence of {@link Layer}s ({@link Dense} and {@link Conv} each with its own σ_w and
+ * σ_b, {@link Elementwise} activations, {@link AvgPool}, {@link GlobalAvgPool}, {@link Flatten}), and the
  * {@link Parameterization} of the whole network. The output is what the last layer makes: it must be flat, (O).
  *
  * <p>The layers with parameters are numbered l = 0 … L-1 in the order of the sequence; parameters flatten as
- * {@code [W^0, b^0, W^1, b^1, …]} (a layer without bias has no b). For {@link Dense} layers W^l has shape
- * (n_{l+1}, n_l), row-major (PyTorch's {@code Linear} layout), where n_l is the flat size that layer reads.
+ * {@code [W^0, b^0, W^1, b^1, …]} (a layer without bias has no b), each W^l row-major in PyTorch's layout: (n_{l+1},
+ * n_l) for {@link Dense} ({@code Linear.weight}), where n_l is the flat size that layer reads; (C_out, C_in, kh, kw)
+ * for {@link Conv} ({@code Conv2d.weight}). A PyTorch {@code nn.Sequential} of {@code Conv2d}, {@code AvgPool2d}
+ * ({@code count_include_pad=True}), {@code Flatten} and {@code Linear} is the same network with the same weights
+ * (inputs read NHWC instead of NCHW).
  *
  * <p>The MLP shorthand {@link #builder}/{@link #parseWidths} makes the sequence {@code Dense, φ, Dense, φ, …, Dense}
  * with one φ, σ_w and σ_b for every layer; {@link #activation()}, {@link #sigmaW()}, {@link #sigmaB()} and
@@ -185,9 +189,22 @@ public final class Architecture {
 
     /**
      * Reads the form {@link #spec()} writes: the input shape, a colon, then the layers separated by commas, e.g.
-     * {@code 64:dense(512,1.0,0.05),relu,dense(10,1.0,0.05)}. A layer is {@code dense(width,wStd,bStd)},
-     * {@code dense(width,wStd)} (no bias) or an activation id ({@code relu}, {@code erf}, {@code tanh},
-     * {@code gelu}, {@code identity}).
+     * {@code 64:dense(512,1.0,0.05),relu,dense(10,1.0,0.05)} or
+     * {@code 28x28x1:conv(32,3x3,same),relu,conv(32,3x3,same,stride=2),relu,avgpool(2x2),gap,dense(10)}. The input
+     * shape is {@code d} for flat examples or {@code HxWxC} for images. A layer is
+     * <ul>
+     *   <li>{@code dense(width[,wStd[,bStd]])}: {@link Dense};</li>
+     *   <li>{@code conv(channels,KHxKW[,same|valid|circular][,stride=S|SxT][,wStd[,bStd]])}: {@link Conv} (KHxKW may
+     *       be one number K for KxK; padding valid and stride 1 unless given);</li>
+     *   <li>{@code avgpool(KHxKW[,same|valid|circular][,stride=S|SxT])}: {@link AvgPool} (padding valid and the
+     *       stride the window's size unless given, as PyTorch's {@code AvgPool2d}; neural-tangents' default stride is
+     *       1: write {@code stride=1} for it);</li>
+     *   <li>{@code gap}: {@link GlobalAvgPool}; {@code flatten}: {@link Flatten} (PyTorch's (C, H, W) order);</li>
+     *   <li>an activation id ({@code relu}, {@code erf}, {@code tanh}, {@code gelu}, {@code identity}).</li>
+     * </ul>
+     * For {@code dense} and {@code conv}: no numbers means σ_w = 1 with a bias of σ_b = 0; one number is σ_w without
+     * bias; two are σ_w and σ_b with bias. A dense layer reads a flat input: put {@code flatten} or {@code gap}
+     * between an image and it.
      *
      * @param spec             the description
      * @param parameterization the network's parameterization
@@ -198,7 +215,7 @@ public final class Architecture {
         int colon = spec.indexOf(':');
         if (colon < 0) {
             throw new InvalidInputException("architecture '" + spec + "' needs the input shape, a colon and the layers"
-                    + " (e.g. 64:dense(512,1.0,0.0),relu,dense(10,1.0,0.0))");
+                    + " (e.g. 64:dense(512),relu,dense(10) or 28x28x1:conv(32,3x3,same),relu,gap,dense(10))");
         }
         Shape in = Shape.parse(spec.substring(0, colon));
         List<Layer> layers = new ArrayList<>();
@@ -212,40 +229,11 @@ public final class Architecture {
             } else if (c == ')') {
                 depth--;
             } else if (c == ',' && depth == 0) {
-                layers.add(parseLayer(rest.substring(start, i).trim(), layers.size()));
+                layers.add(LayerTokens.parse(rest.substring(start, i).trim(), layers.size()));
                 start = i + 1;
             }
         }
         return of(in, parameterization, layers);
-    }
-
-    private static Layer parseLayer(String token, int index) {
-        String where = "layer " + index + " '" + token + "'";
-        int open = token.indexOf('(');
-        if (open < 0) {
-            try {
-                return new Elementwise(Activation.parse(token));
-            } catch (InvalidInputException e) {
-                throw new InvalidInputException(where + ": " + e.getMessage() + ", or dense(width,wStd[,bStd])");
-            }
-        }
-        if (!token.endsWith(")") || !token.substring(0, open).trim().equals("dense")) {
-            throw new InvalidInputException(where + ": expected dense(width,wStd[,bStd]) or an activation");
-        }
-        String[] args = token.substring(open + 1, token.length() - 1).split(",", -1);
-        if (args.length < 2 || args.length > 3) {
-            throw new InvalidInputException(where + ": dense takes width,wStd[,bStd]");
-        }
-        try {
-            int width = Integer.parseInt(args[0].trim());
-            double wStd = Double.parseDouble(args[1].trim());
-            return args.length == 3 ? new Dense(width, wStd, Double.parseDouble(args[2].trim()), true)
-                    : new Dense(width, wStd, 0.0, false);
-        } catch (NumberFormatException e) {
-            throw new InvalidInputException(where + ": dense takes width,wStd[,bStd] as numbers");
-        } catch (InvalidInputException e) {
-            throw new InvalidInputException(where + ": " + e.getMessage());
-        }
     }
 
     /**
@@ -348,6 +336,42 @@ public final class Architecture {
     }
 
     /**
+     * Layer l (counting only layers with parameters) with its weights and scales.
+     *
+     * @param l the parameterized layer, in [0, L)
+     * @return the layer
+     */
+    public WeightedLayer weighted(int l) {
+        return (WeightedLayer) sequence.get(parameterized[l]);
+    }
+
+    /**
+     * Layer l (counting only layers with parameters) as a convolution.
+     *
+     * @param l the parameterized layer, in [0, L)
+     * @return the layer
+     * @throws UnsupportedLayerException when it is not a conv layer
+     */
+    public Conv conv(int l) {
+        Layer layer = sequence.get(parameterized[l]);
+        if (!(layer instanceof Conv c)) {
+            throw new UnsupportedLayerException(parameterized[l], layer, "is not a conv layer");
+        }
+        return c;
+    }
+
+    /**
+     * fan_in of parameterized layer l: the length of one row of W^l, n_l for a dense layer, C_in·kh·kw for a
+     * convolution.
+     *
+     * @param l the layer, in [0, L)
+     * @return fan_in
+     */
+    public int fanIn(int l) {
+        return weighted(l).fanIn(shapes[parameterized[l]]);
+    }
+
+    /**
      * The activations between dense layers l-1 and l (none for l = 0), in order.
      *
      * @param l the parameterized layer, in [0, L]; L gives those after the last one
@@ -361,7 +385,8 @@ public final class Architecture {
             if (sequence.get(i) instanceof Elementwise e) {
                 acts.add(e.activation());
             } else {
-                throw new UnsupportedLayerException(i, sequence.get(i), "is neither dense nor an activation");
+                throw new UnsupportedLayerException(i, sequence.get(i), "is neither a layer with weights nor an"
+                        + " activation");
             }
         }
         return acts;
@@ -377,6 +402,12 @@ public final class Architecture {
      * @throws UnsupportedLayerException naming the first layer that breaks the form
      */
     public Activation[] chainActivations(String who) {
+        for (int i = 0; i < sequence.size(); i++) {
+            if (!(sequence.get(i) instanceof Dense || sequence.get(i) instanceof Elementwise)) {
+                throw new UnsupportedLayerException(i, sequence.get(i), "is neither a dense layer nor an activation; "
+                        + who + " runs dense layers and activations");
+            }
+        }
         int count = layers();
         Activation[] act = new Activation[count];
         for (int l = 0; l <= count; l++) {
@@ -458,10 +489,10 @@ public final class Architecture {
      * c_l, the multiplier of W^l h^l.
      *
      * @param l the layer, in [0, L)
-     * @return σ_w/√n_l in the ntk parameterization, 1 in the standard one
+     * @return σ_w/√fan_in in the ntk parameterization ({@link #fanIn}), 1 in the standard one
      */
     public double weightScale(int l) {
-        return parameterization == Parameterization.NTK ? dense(l).wStd() / Math.sqrt(width(l)) : 1.0;
+        return parameterization == Parameterization.NTK ? weighted(l).wStd() / Math.sqrt(fanIn(l)) : 1.0;
     }
 
     /**
@@ -471,7 +502,7 @@ public final class Architecture {
      * @return σ_b in the ntk parameterization, 1 in the standard one, 0 without bias
      */
     public double biasScale(int l) {
-        Dense d = dense(l);
+        WeightedLayer d = weighted(l);
         if (!d.bias()) {
             return 0.0;
         }
@@ -482,10 +513,10 @@ public final class Architecture {
      * Standard deviation of the initial W^l entries.
      *
      * @param l the layer, in [0, L)
-     * @return 1 in the ntk parameterization, σ_w/√n_l in the standard one
+     * @return 1 in the ntk parameterization, σ_w/√fan_in in the standard one
      */
     public double weightInitStd(int l) {
-        return parameterization == Parameterization.NTK ? 1.0 : dense(l).wStd() / Math.sqrt(width(l));
+        return parameterization == Parameterization.NTK ? 1.0 : weighted(l).wStd() / Math.sqrt(fanIn(l));
     }
 
     /**
@@ -495,14 +526,14 @@ public final class Architecture {
      * @return 1 in the ntk parameterization, σ_b in the standard one (unused without bias)
      */
     public double biasInitStd(int l) {
-        return parameterization == Parameterization.NTK ? 1.0 : dense(l).bStd();
+        return parameterization == Parameterization.NTK ? 1.0 : weighted(l).bStd();
     }
 
     /**
      * The shape of W^l in PyTorch's layout.
      *
      * @param l the layer, in [0, L)
-     * @return for a dense layer (n_{l+1}, n_l)
+     * @return (n_{l+1}, n_l) for a dense layer, (C_out, C_in, kh, kw) for a convolution
      */
     public long[] weightShape(int l) {
         return sequence.get(parameterized[l]).weightShape(shapes[parameterized[l]]);
@@ -562,14 +593,15 @@ public final class Architecture {
     }
 
     /**
-     * Σ_l |W^l|: multiply-adds of one forward pass per example (for FLOP counts).
+     * Multiply-adds of one forward pass per example through the layers with weights (for FLOP counts): Σ_l |W^l|
+     * for an MLP; a convolution counts |W^l| once per output position.
      *
      * @return the multiply-adds per example
      */
     public long forwardMultiplyAdds() {
         long s = 0;
         for (int l = 0; l < layers(); l++) {
-            s += weightCount(l);
+            s += weighted(l).multiplyAdds(shapes[parameterized[l]]);
         }
         return s;
     }

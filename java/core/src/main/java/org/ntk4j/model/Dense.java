@@ -13,7 +13,7 @@ import org.ntk4j.InvalidInputException;
  * @param bStd  σ_b, ≥ 0 and finite; stored as 0 without bias
  * @param bias  whether the layer has bias parameters (σ_b = 0 with bias is another parameter count than no bias)
  */
-public record Dense(int width, double wStd, double bStd, boolean bias) implements Layer {
+public record Dense(int width, double wStd, double bStd, boolean bias) implements WeightedLayer {
 
     /**
      * Checks the values; without bias σ_b is stored as 0.
@@ -24,12 +24,7 @@ public record Dense(int width, double wStd, double bStd, boolean bias) implement
         if (width < 1) {
             throw new InvalidInputException("a dense layer's width must be at least 1, got " + width);
         }
-        if (!(wStd > 0) || !Double.isFinite(wStd)) {
-            throw new InvalidInputException("σ_w must be positive and finite, got " + wStd);
-        }
-        if (!(bStd >= 0) || !Double.isFinite(bStd)) {
-            throw new InvalidInputException("σ_b must be non-negative and finite, got " + bStd);
-        }
+        Scales.check(wStd, bStd);
         if (!bias) {
             bStd = 0.0;
         }
@@ -63,11 +58,19 @@ public record Dense(int width, double wStd, double bStd, boolean bias) implement
     }
 
     /**
-     * Always: W, and b when {@link #bias}.
+     * n_in.
      */
     @Override
-    public boolean hasParameters() {
-        return true;
+    public int fanIn(Shape input) {
+        return inputWidth(input);
+    }
+
+    /**
+     * width·n_in.
+     */
+    @Override
+    public long multiplyAdds(Shape input) {
+        return (long) width * inputWidth(input);
     }
 
     /**
@@ -76,7 +79,7 @@ public record Dense(int width, double wStd, double bStd, boolean bias) implement
      */
     @Override
     public String spec() {
-        return "dense(" + width + "," + wStd + (bias ? "," + bStd : "") + ")";
+        return "dense(" + width + Scales.spec(wStd, bStd, bias) + ")";
     }
 
     /**
@@ -84,11 +87,15 @@ public record Dense(int width, double wStd, double bStd, boolean bias) implement
      *
      * @param input the shape of one example's input
      * @return its size
-     * @throws InvalidInputException when the input is not flat or too large for one row of W
+     * @throws InvalidInputException when the input is not flat (an image needs {@link Flatten} or
+     *                               {@link GlobalAvgPool} first: neural-tangents' Dense would act on the channel axis
+     *                               alone, PyTorch's Linear on the last axis — a reading ntk4j does not guess) or too
+     *                               large for one row of W
      */
     public int inputWidth(Shape input) {
         if (!input.isFlat()) {
-            throw new InvalidInputException("a dense layer reads a flat input, got " + input);
+            throw new InvalidInputException("a dense layer reads a flat input, got " + input
+                    + "; put flatten or gap before it");
         }
         return input.intSize("the input of a dense layer");
     }

@@ -30,30 +30,6 @@ public record Elementwise(Activation activation) implements Layer {
     }
 
     /**
-     * None: empty.
-     */
-    @Override
-    public long[] weightShape(Shape input) {
-        return new long[0];
-    }
-
-    /**
-     * None: 0.
-     */
-    @Override
-    public long biasCount(Shape input) {
-        return 0;
-    }
-
-    /**
-     * Never.
-     */
-    @Override
-    public boolean hasParameters() {
-        return false;
-    }
-
-    /**
      * The activation's id, e.g. {@code relu}.
      */
     @Override

@@ -1,16 +1,19 @@
 package org.ntk4j.model;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.ntk4j.InvalidInputException;
 
 /**
- * The parameters of an {@link Architecture}, held in fp64 on the host, one array per tensor ({@code W^l} row-major
- * (n_{l+1}, n_l), {@code b^l}). The flat order is {@code [W^0, b^0, W^1, b^1, …]}. Every backend reads these and
+ * The parameters of an {@link Architecture}, held in fp64 on the host, one array per tensor ({@code W^l} row-major in
+ * PyTorch's layout — (n_{l+1}, n_l) for a dense layer, (C_out, C_in, kh, kw) for a convolution — and {@code b^l}).
+ * The flat order is {@code [W^0, b^0, W^1, b^1, …]}, each W^l in that row-major order. Every backend reads these and
  * converts once to its precision, so all backends start from identical values.
  *
- * <p>Initialisation is deterministic and row-addressable: row i of W^l (and b^l) is drawn from a generator seeded
- * by (seed, l, i) alone, so {@link #initialRow} can produce any slice of a model too large for the host, with the
- * same values {@link #init} gives. Each host tensor must have fewer than 2^31 entries.
+ * <p>Initialisation is deterministic and row-addressable: row i of W^l — the fan_in ({@link Architecture#fanIn})
+ * weights of output (channel) i — and b^l_i are drawn from a generator seeded by (seed, l, i) alone, so
+ * {@link #initialRow} can produce any slice of a model too large for the host, with the same values {@link #init}
+ * gives. Each host tensor must have fewer than 2^31 entries.
  */
 public final class Parameters {
     private final Architecture arch;
@@ -56,9 +59,10 @@ public final class Parameters {
     public static Parameters init(Architecture arch, long seed) {
         Parameters p = zeros(arch);
         for (int l = 0; l < arch.layers(); l++) {
-            int in = arch.width(l);
+            int in = arch.fanIn(l);
             double[] row = new double[in];
-            for (int i = 0; i < arch.width(l + 1); i++) {
+            int rows = (int) arch.weightShape(l)[0];
+            for (int i = 0; i < rows; i++) {
                 double bias = initialRow(arch, seed, l, i, row);
                 System.arraycopy(row, 0, p.weights[l], i * in, in);
                 if (arch.hasBias(l)) {
@@ -70,20 +74,20 @@ public final class Parameters {
     }
 
     /**
-     * Fills {@code out} (length n_l) with the initial row i of W^l for this seed and returns the initial b^l_i
-     * (0 without bias). Identical to what {@link #init} stores.
+     * Fills {@code out} (length fan_in, {@link Architecture#fanIn}) with the initial row i of W^l for this seed and
+     * returns the initial b^l_i (0 without bias). Identical to what {@link #init} stores.
      *
      * @param arch the architecture
      * @param seed the seed
      * @param l    the layer, in [0, L)
-     * @param i    the row, in [0, n_{l+1})
-     * @param out  receives the row, n_l values (written, not kept)
+     * @param i    the row (the output, or output channel), in [0, n_{l+1}) or [0, C_out)
+     * @param out  receives the row, fan_in values (written, not kept)
      * @return b^l_i, or 0 without bias
      */
     public static double initialRow(Architecture arch, long seed, int l, int i, double[] out) {
         SplittableRandom rng = new SplittableRandom(mix(seed, l, i));
         double ws = arch.weightInitStd(l);
-        int in = arch.width(l);
+        int in = arch.fanIn(l);
         for (int j = 0; j < in; j++) {
             out[j] = ws * rng.nextGaussian();
         }
@@ -102,7 +106,8 @@ public final class Parameters {
      * Wraps existing arrays (not copied); shapes are checked.
      *
      * @param arch    the architecture
-     * @param weights W^0 … W^{L-1}, each row-major (n_{l+1}, n_l); kept, not copied
+     * @param weights W^0 … W^{L-1}, each row-major in the shape {@link Architecture#weightShape} gives; kept, not
+     *                copied
      * @param biases  b^0 … b^{L-1}, kept, not copied; ignored (may be null) without bias
      * @return parameters over these arrays: changes to either side are visible in the other
      * @throws InvalidInputException when a shape does not match the architecture
@@ -114,8 +119,9 @@ public final class Parameters {
         }
         for (int l = 0; l < layers; l++) {
             if (weights[l].length != arch.weightCount(l)) {
-                throw new InvalidInputException("W" + l + " must have shape (" + arch.width(l + 1) + ", " + arch.width(l)
-                        + "), got " + weights[l].length + " values");
+                throw new InvalidInputException("W" + l + " must have shape " + Arrays.toString(
+                        arch.weightShape(l)).replace('[', '(').replace(']', ')') + ", got " + weights[l].length
+                        + " values");
             }
             if (arch.hasBias(l)) {
                 if (biases == null || biases[l] == null || biases[l].length != arch.biasCount(l)) {
@@ -140,7 +146,7 @@ public final class Parameters {
     }
 
     /**
-     * W^l, row-major (n_{l+1}, n_l); the live array.
+     * W^l, row-major in the shape {@link Architecture#weightShape} gives; the live array.
      *
      * @param l the layer, in [0, L)
      * @return the array itself (writes change the parameters)

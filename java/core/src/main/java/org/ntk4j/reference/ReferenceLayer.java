@@ -3,7 +3,9 @@ package org.ntk4j.reference;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Dense;
 import org.ntk4j.model.Elementwise;
+import org.ntk4j.model.Layer;
 import org.ntk4j.model.Parameters;
+import org.ntk4j.model.UnsupportedLayerException;
 
 /**
  * One layer of the sequence on the reference backend, one example at a time, in plain fp64 loops: its forward pass,
@@ -24,6 +26,7 @@ sealed interface ReferenceLayer permits ReferenceDense, ReferenceElementwise {
         return switch (arch.sequence().get(i)) {
             case Dense d -> new ReferenceDense(params, parameterIndex(arch, i), offset);
             case Elementwise e -> new ReferenceElementwise(e.activation());
+            case Layer other -> throw new UnsupportedLayerException(i, other, "is not yet on the reference backend");
         };
     }
 

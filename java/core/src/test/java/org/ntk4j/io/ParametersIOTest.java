@@ -106,6 +106,40 @@ class ParametersIOTest {
     }
 
     @Test
+    void convWeightsInPyTorchLayoutLoadWithTheirArchitecture() throws IOException {
+        Architecture arch = Architecture.parse("5x4x2:conv(3,3x2,same,stride=2,1.5,0.1),relu,flatten,dense(2,1.0,0.3)",
+                Parameterization.STANDARD);
+        Parameters p = Parameters.init(arch, 9);
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("W0", new Tensor(new int[] {3, 2, 3, 2}, p.weights(0)));
+        m.put("b0", new Tensor(new int[] {3}, p.bias(0)));
+        m.put("W1", new Tensor(new int[] {2, 3 * 2 * 3}, p.weights(1)));
+        m.put("b1", new Tensor(new int[] {2}, p.bias(1)));
+        Path f = dir.resolve("torch.npz"); // as np.savez writes a PyTorch model's W0, b0, …: no architecture.json
+        Npz.write(f, m);
+        Parameters back = ParametersIO.load(f, arch);
+        assertEquals(arch, back.architecture());
+        assertArrayEquals(p.toFlat(), back.toFlat());
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(f, Activation.RELU,
+                Parameterization.STANDARD, 1.0, 0.0));
+        assertTrue(e.getMessage().contains("W0 must be 2-D (n_out, n_in), got (3, 2, 3, 2) (a Conv2d weight: load it"
+                + " with its architecture)"), e.getMessage());
+        Architecture other = Architecture.parse("5x4x2:conv(3,2x3,same,stride=2,1.5,0.1),relu,flatten,dense(2,1.0,0.3)",
+                Parameterization.STANDARD);
+        e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(f, other));
+        assertTrue(e.getMessage().contains("W0 has shape (3, 2, 3, 2) but layer 0 (conv(3,2x3,same,stride=2,1.5,0.1))"
+                + " needs (3, 2, 2, 3)"), e.getMessage());
+        // saved by ntk4j: the stored architecture must be the one asked for
+        Path saved = dir.resolve("saved.npz");
+        ParametersIO.save(p, saved);
+        assertArrayEquals(p.toFlat(), ParametersIO.load(saved, arch).toFlat());
+        assertEquals(arch, ParametersIO.load(saved).architecture());
+        Architecture ntk = Architecture.parse(arch.spec(), Parameterization.NTK);
+        e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(saved, ntk));
+        assertTrue(e.getMessage().contains("the same weights would be another network"), e.getMessage());
+    }
+
+    @Test
     void aSingleDenseLayerLoadsWithAnyActivationAskedFor() throws IOException {
         Architecture arch = Architecture.builder(3).output(2).activation(Activation.TANH).sigmaB(0.5).build();
         Path f = dir.resolve("linear.npz");

@@ -117,7 +117,8 @@ class ArchitectureTest {
     void invalidSequencesAreRefusedNamingTheLayerAndTheProblem() {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> Architecture.of(Shape.of(3, 3, 2),
                 Parameterization.NTK, Layer.activation(Activation.RELU), Layer.dense(4, 1, 0)));
-        assertEquals("layer 1 (dense(4,1.0,0.0)): a dense layer reads a flat input, got 3x3x2", e.getMessage());
+        assertEquals("layer 1 (dense(4,1.0,0.0)): a dense layer reads a flat input, got 3x3x2; put flatten or gap"
+                + " before it", e.getMessage());
         e = assertThrows(InvalidInputException.class, () -> Architecture.of(Shape.of(3, 3), Parameterization.NTK,
                 Layer.activation(Activation.RELU)));
         assertTrue(e.getMessage().contains("at least one layer with parameters"), e.getMessage());
@@ -151,13 +152,13 @@ class ArchitectureTest {
         assertEquals("Architecture[2:dense(3,0.30000000000000004,1.0E-300) ntk]", odd.toString());
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> Architecture.parse("6:dense(5,1.0),softmax", Parameterization.NTK));
-        assertTrue(e.getMessage().startsWith("layer 1 'softmax': unknown activation"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("layer 1 'softmax': unknown layer"), e.getMessage());
         e = assertThrows(InvalidInputException.class, () -> Architecture.parse("6:dense(5,x)", Parameterization.NTK));
         assertTrue(e.getMessage().startsWith("layer 0 'dense(5,x)'"), e.getMessage());
         e = assertThrows(InvalidInputException.class, () -> Architecture.parse("dense(5,1)", Parameterization.NTK));
         assertTrue(e.getMessage().contains("needs the input shape"), e.getMessage());
-        e = assertThrows(InvalidInputException.class, () -> Architecture.parse("6:conv(5,1)", Parameterization.NTK));
-        assertTrue(e.getMessage().startsWith("layer 0 'conv(5,1)'"), e.getMessage());
+        e = assertThrows(InvalidInputException.class, () -> Architecture.parse("6:linear(5,1)", Parameterization.NTK));
+        assertTrue(e.getMessage().startsWith("layer 0 'linear(5,1)'"), e.getMessage());
         assertEquals(Shape.of(28, 28, 1), Shape.parse("28x28x1"));
         assertEquals(28L * 28, Shape.parse("28x28x1").size());
         assertEquals("28x28x1", Shape.of(28, 28, 1).toString());
