@@ -76,11 +76,6 @@ final class RegressCommand extends BaseCommand {
     @Mixin
     SparkOptions spark;
 
-    /** The preconditioner choice. */
-    enum Precond {
-        NONE, BLOCK_JACOBI, NYSTROM
-    }
-
     @Override
     protected int execute() throws Exception {
         long start = System.nanoTime();
@@ -108,10 +103,10 @@ final class RegressCommand extends BaseCommand {
         if (mode == NtkMode.DIAGONAL) {
             throw new UsageError("--mode must be trace or full");
         }
-        Precond pre = switch (precond.trim().toLowerCase(Locale.ROOT)) {
-            case "none" -> Precond.NONE;
-            case "block-jacobi", "jacobi", "bj" -> Precond.BLOCK_JACOBI;
-            case "nystrom", "nyström" -> Precond.NYSTROM;
+        Preconditioning pre = switch (precond.trim().toLowerCase(Locale.ROOT)) {
+            case "none" -> Preconditioning.NONE;
+            case "block-jacobi", "jacobi", "bj" -> Preconditioning.BLOCK_JACOBI;
+            case "nystrom", "nyström" -> Preconditioning.NYSTROM;
             default -> throw new UsageError("--precond must be none, block-jacobi or nystrom, got '" + precond + "'");
         };
         if (compute.impl == ComputeOptions.Impl.ANALYTIC && mode == NtkMode.FULL) {
@@ -142,8 +137,9 @@ final class RegressCommand extends BaseCommand {
         Solved s;
         try (Progress.Bars bars = new Progress.Bars(quiet ? null : err(), "it")) {
             s = spark.enabled()
-                    ? SparkRun.regress(spark.master, spark.tile, SparkRun.spec(compute, params, KernelKind.NTK, mode), files.xFile,
-                            files.xTestFile, residual, ridge, tolerance, maxIterations, pre, rank, !recompute, bars)
+                    ? SparkRun.regress(spark.master, SparkRun.spec(compute, params, KernelKind.NTK, mode), files.xFile,
+                            files.xTestFile, residual, new SparkJobs.Regression(ridge, tolerance, maxIterations,
+                                    pre, rank, !recompute, spark.tile), bars)
                     : inProcess(params, x, residual, xt, pre, bars, advice);
             ConjugateGradient.Result r = s.solve();
             bars.finish((r.converged() ? "converged in " : "not converged after ") + iterations(r.iterations()));
@@ -174,7 +170,7 @@ final class RegressCommand extends BaseCommand {
     }
 
     /** Θ in memory, the same solver and preconditioners as on Spark. */
-    private Solved inProcess(Parameters params, Matrix x, Matrix y, Matrix xt, Precond pre, Progress.Bars bars,
+    private Solved inProcess(Parameters params, Matrix x, Matrix y, Matrix xt, Preconditioning pre, Progress.Bars bars,
                              Overflow.Advice advice) {
         int o = y.cols();
         int per = mode == NtkMode.FULL ? o : 1;

@@ -5,39 +5,46 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.stream.Stream;
-import org.apache.spark.sql.SparkSession;
 import org.ntk4j.KernelKind;
 import org.ntk4j.NtkMode;
-import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.spark.DistributedKernel;
-import org.ntk4j.spark.DistributedRegression;
-import org.ntk4j.spark.KernelSpec;
-import org.ntk4j.spark.SparkSessions;
-import org.ntk4j.spark.TileStore;
 import org.ntk4j.tiling.TilePlacer;
 import org.ntk4j.tiling.TilePlan;
 
 /**
- * The Spark side of the commands, kept in one class so that Spark's classes are loaded only when --spark is given
- * (the launcher puts Spark on the class path only then).
+ * The commands on Spark: what is asked of Spark goes through {@link SparkJobs} (ntk4j-cli-spark, on the class path
+ * only for --spark); the checks, the progress, the assembled file and the messages are here.
  */
 final class SparkRun {
     private SparkRun() {
     }
 
-    static SparkSession session(String master) {
+    /** Where Spark's jobs are done: ntk4j-cli-spark, when it and Spark are on the class path. */
+    static SparkJobs jobs() {
+        try {
+            return ServiceLoader.load(SparkJobs.class, SparkRun.class.getClassLoader()).findFirst()
+                    .orElseThrow(() -> new UsageError("--spark needs ntk4j-cli-spark, which is not on the class"
+                            + " path: ./ntk builds it, and fetches Spark's jars (about 280 MB) once, for the first"
+                            + " command run with --spark; on a cluster, spark-submit the"
+                            + " ntk4j-cli-spark-…-spark-submit.jar"));
+        } catch (ServiceConfigurationError | NoClassDefFoundError e) {
+            throw new UsageError(NO_SPARK, e);
+        }
+    }
+
+    private static final String NO_SPARK = "Spark is not on the class path (run through ./ntk, or spark-submit with"
+            + " the ntk4j-cli-spark-…-spark-submit.jar)";
+
+    static SparkJobs.Session session(SparkJobs jobs, String master) {
         requireReachable(master);
         try {
-            SparkSession s = SparkSessions.start(master, "ntk4j");
-            // Failures reach the user as one line from the command; Spark's own log of them would be pages.
-            s.sparkContext().setLogLevel("OFF");
-            return s;
+            return jobs.start(master);
         } catch (NoClassDefFoundError e) {
-            throw new UsageError("Spark is not on the class path (run through ./ntk, or spark-submit with the"
-                    + " ntk4j-spark-submit jar)", e);
+            throw new UsageError(NO_SPARK, e);
         } catch (RuntimeException e) {
             throw userError(e);
         }
@@ -93,102 +100,83 @@ final class SparkRun {
     }
 
     /** The kernel these flags describe, as executors compute it. */
-    static KernelSpec spec(ComputeOptions compute, Parameters params, KernelKind kind, NtkMode mode) {
-        if (compute.impl == ComputeOptions.Impl.ANALYTIC) {
-            return KernelSpec.analytic(params.architecture(), mode, compute.float32Output()).withKind(kind);
-        }
-        Precision p = compute.precision;
-        return KernelSpec.empirical(params, mode, p, compute.implementation(), compute.device.backendName())
-                .withKind(kind);
+    static SparkJobs.Kernel spec(ComputeOptions compute, Parameters params, KernelKind kind, NtkMode mode) {
+        return new SparkJobs.Kernel(params, kind, mode, compute.impl == ComputeOptions.Impl.ANALYTIC,
+                compute.float32Output(), compute.precision, compute.implementation(), compute.device.backendName());
     }
 
     /**
      * {@code ntk kernel --spark}: tiles into {@code tiles} (kept for a rerun to resume until the file is written),
      * then assembled into the .npy at {@code part}.
      */
-    static String kernel(String master, Integer tile, KernelSpec spec, Path x1, Path x2, Path tiles, String tilesUri,
-                         org.ntk4j.internal.io.OutputFile part, PrintWriter progress, java.util.function.Consumer<String> info,
-                         Overflow.Advice overflowAdvice) throws IOException {
+    static String kernel(String master, Integer tile, SparkJobs.Kernel spec, Path x1, Path x2, Path tiles,
+                         String tilesUri, org.ntk4j.internal.io.OutputFile part, PrintWriter progress,
+                         java.util.function.Consumer<String> info, Overflow.Advice overflowAdvice) throws IOException {
+        SparkJobs jobs = jobs();
         if (tilesUri != null) {
-            TileStore.requireValidDirectory(tilesUri); // before Spark starts: a bad URI is a usage error
+            jobs.requireValidTiles(tilesUri); // before Spark starts: a bad URI is a usage error
         }
         long t0 = System.nanoTime();
         org.ntk4j.io.Npy.requireReadableFile(x1);
         if (x2 != null) {
             org.ntk4j.io.Npy.requireReadableFile(x2);
         }
-        SparkSession spark = session(master);
-        long t1 = System.nanoTime();
-        try {
-            var rows1 = org.ntk4j.spark.NpyRows.open(spark, x1.toAbsolutePath().toUri().toString(), "X1");
-            var rows2 = x2 == null ? null : org.ntk4j.spark.NpyRows.open(spark, x2.toAbsolutePath().toUri().toString(), "X2");
-            int t = tile != null ? tile : DistributedKernel.defaultTile(spark, spec.mode(), spec.outputDim());
+        try (SparkJobs.Session spark = session(jobs, master)) {
+            long t1 = System.nanoTime();
             Progress.Bar[] bar = new Progress.Bar[1];
-            DistributedKernel.Result r;
+            SparkJobs.KernelRun r;
             try {
-                r = DistributedKernel.builder(spark, spec, rows1,
-                                tilesUri != null ? tilesUri : tiles.toAbsolutePath().toUri().toString())
-                        .columns(rows2).tile(t)
-                        .progress(progress == null ? null : p -> {
+                r = spark.kernel(spec, uri(x1), x2 == null ? null : uri(x2), tilesUri != null ? tilesUri : uri(tiles),
+                        tile, progress == null ? null : p -> {
                             if (bar[0] == null) {
                                 bar[0] = Progress.bar(progress, "tiles", p.total(), "tiles");
                             }
                             bar[0].stepTo(p.done());
-                        })
-                        .compute();
+                        });
             } finally {
                 if (bar[0] != null) {
                     bar[0].close();
                 }
             }
             long t2 = System.nanoTime();
-            assemble(r.store(), part, overflowAdvice);
+            assemble(r.tiles(), part, overflowAdvice);
             info.accept(String.format(java.util.Locale.ROOT, "spark %s: %d tiles of %d rows (%d computed, %d already"
-                    + " there%s); Spark started in %.1f s, tiles %.1f s, assembled in %.1f s", spark.sparkContext().master(),
-                    r.total(), t, r.computed(), r.skipped(), r.corrupt() > 0 ? ", " + r.corrupt() + " corrupt and recomputed"
-                            : "", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9));
-            return spark.sparkContext().master();
+                    + " there%s); Spark started in %.1f s, tiles %.1f s, assembled in %.1f s", spark.master(),
+                    r.total(), r.tile(), r.computed(), r.skipped(), r.corrupt() > 0 ? ", " + r.corrupt()
+                            + " corrupt and recomputed" : "", (t1 - t0) / 1e9, (t2 - t1) / 1e9,
+                    (System.nanoTime() - t2) / 1e9));
+            return spark.master();
         } catch (RuntimeException e) {
             throw userError(e);
-        } finally {
-            spark.stop();
         }
     }
 
     /** {@code ntk regress --spark}: PCG over the tiles of Θ(X, X) on the cluster, then Θ(XT, X)·α. */
-    static RegressCommand.Solved regress(String master, Integer tile, KernelSpec spec, Path x, Path xt,
-                                         org.ntk4j.Matrix y, double lambda, double tol, int maxIter,
-                                         RegressCommand.Precond pre, int rank, boolean cache,
+    static RegressCommand.Solved regress(String master, SparkJobs.Kernel spec, Path x, Path xt, org.ntk4j.Matrix y,
+                                         SparkJobs.Regression settings,
                                          org.ntk4j.dynamics.ProgressListener progress) {
-        SparkSession spark = session(master);
-        try {
-            var rows = org.ntk4j.spark.NpyRows.open(spark, x.toAbsolutePath().toUri().toString(), "X");
-            var test = org.ntk4j.spark.NpyRows.open(spark, xt.toAbsolutePath().toUri().toString(), "X-test");
-            int t = tile != null ? tile : DistributedKernel.defaultTile(spark, spec.mode(), spec.outputDim());
-            DistributedRegression.Builder fit = DistributedRegression.builder(spark, spec, rows, y).ridge(lambda)
-                    .tolerance(tol).maxIterations(maxIter).cacheTiles(cache).tile(t).progress(progress);
-            switch (pre) {
-                case NONE -> { }
-                case BLOCK_JACOBI -> fit.blockJacobi();
-                case NYSTROM -> fit.nystrom(rank);
-            }
-            DistributedRegression.Result r = fit.fit(test);
-            return new RegressCommand.Solved(r.predictions(), r.solve(), "spark " + spark.sparkContext().master() + ", "
-                    + t + "-row tiles " + (cache ? "cached" : "recomputed") + ", " + spec.description());
+        try (SparkJobs.Session spark = session(jobs(), master)) {
+            SparkJobs.Fit r = spark.regress(spec, uri(x), uri(xt), y, settings, progress);
+            return new RegressCommand.Solved(r.predictions(), r.solve(), "spark " + spark.master() + ", " + r.tile()
+                    + "-row tiles " + (settings.cacheTiles() ? "cached" : "recomputed") + ", " + r.kernel());
         } catch (org.ntk4j.linalg.SingularSystemException e) {
             throw e; // the command names its cause
         } catch (RuntimeException e) {
             throw userError(e);
-        } finally {
-            spark.stop();
         }
     }
 
+    /** A local file as the URI every executor opens (through Hadoop's file systems). */
+    private static String uri(Path p) {
+        return p.toAbsolutePath().toUri().toString();
+    }
+
     /**
-     * Writes every tile of {@code store} into the .npy output {@code file}, through a mapped window; a tile with a
-     * value that is not finite (an overflow on an executor) fails it, naming where, as the in-process path does.
+     * Writes every tile into the .npy output {@code file}, through a mapped window; a tile with a value that is not
+     * finite (an overflow on an executor) fails it, naming where, as the in-process path does.
      */
-    static void assemble(TileStore store, org.ntk4j.internal.io.OutputFile file, Overflow.Advice overflowAdvice) throws IOException {
+    static void assemble(SparkJobs.Tiles store, org.ntk4j.internal.io.OutputFile file, Overflow.Advice overflowAdvice)
+            throws IOException {
         TilePlan g = store.plan();
         NtkMode mode = store.mode();
         int o = store.outputs();

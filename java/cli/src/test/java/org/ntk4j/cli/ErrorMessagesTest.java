@@ -46,6 +46,29 @@ class ErrorMessagesTest {
                 "file not found", "nope.npy");
     }
 
+    /**
+     * The CLI is built without Spark (ntk4j-cli-spark adds it, for --spark only): here, where neither is on the class
+     * path, a command run with --spark says so and how to get it, in one line, after the flags' own checks.
+     */
+    @Test
+    void sparkWithoutItsModuleSaysHowToGetIt() throws IOException {
+        for (String absent : new String[] {"org.apache.spark.sql.SparkSession", "org.ntk4j.spark.DistributedKernel"}) {
+            org.junit.jupiter.api.Assertions.assertThrows(ClassNotFoundException.class, () -> Class.forName(absent),
+                    "the CLI's class path holds " + absent);
+        }
+        Path y = dir.resolve("y.npy");
+        Cli.randomInputs(y, 6, 2, 2, false);
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("k.npy"), "--spark",
+                "local[1]"), "--spark needs ntk4j-cli-spark", "./ntk builds it");
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("k.npy"), "--spark",
+                "local[1]", "--tiles", dir.resolve("tiles")), "--spark needs ntk4j-cli-spark");
+        assertUserError(Cli.run("regress", "--x", x, "--y", y, "--x-test", x, "--arch", "4,1,2", "--impl", "analytic",
+                "--ridge", "1", "--out", dir.resolve("k.npy"), "--spark", "local[1]"), "--spark needs ntk4j-cli-spark");
+        assertUserError(Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--out", dir.resolve("k.npy"), "--spark",
+                "bogus"), "not a Spark master");
+        assertFalse(Files.exists(dir.resolve("tiles")));
+    }
+
     @Test
     void numbersWithJavaTypeSuffixesAndFileNamesEndingInASlashAreTypos() throws IOException {
         Path y = dir.resolve("y.npy");

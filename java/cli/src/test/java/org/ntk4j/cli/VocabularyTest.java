@@ -225,6 +225,20 @@ class VocabularyTest {
 
     @Test
     void everyCommandLineInTheReadmeAndTheHelpRuns() throws IOException {
+        Set<String> commandsShown = new TreeSet<>();
+        int ran = runExamples(dir, false, commandsShown);
+        assertTrue(commandsShown.containsAll(commands().keySet()), "every command has an example: " + commandsShown);
+        assertTrue(ran >= 10, "examples run: " + ran + " of " + examples().size());
+    }
+
+    /**
+     * Runs the command lines the README and the help texts show, in {@code dir} (the files they name made there
+     * first), and returns how many ran; the commands shown are added to {@code commandsShown}. Those with --spark
+     * need ntk4j-cli-spark, which is not on the CLI's class path: without {@code withSpark} their flags are only
+     * checked, with it only they run (ntk4j-cli-spark's tests call this). Slow ones, and those with a cluster's paths,
+     * are only checked.
+     */
+    static int runExamples(Path dir, boolean withSpark, Set<String> commandsShown) throws IOException {
         // The files the examples name: 64 input features and 10 outputs throughout.
         for (String f : List.of("X.npy", "train.npy", "A.npy", "B.npy")) {
             Cli.randomInputs(dir.resolve(f), 12, 64, f.hashCode(), false);
@@ -247,7 +261,6 @@ class VocabularyTest {
         Npz.write(dir.resolve("mlp.npz"), arrays);
 
         List<String> examples = examples();
-        Set<String> commandsShown = new TreeSet<>();
         int ran = 0;
         for (String line : examples) {
             List<String> w = words(line);
@@ -261,7 +274,11 @@ class VocabularyTest {
             commandsShown.add(cmd);
             boolean slow = (cmd.equals("demo") || cmd.equals("bench")) && !args.contains("--quick");
             boolean cluster = line.contains("/shared/");
-            if (slow || cluster) {
+            boolean spark = args.stream().anyMatch(a -> a.equals("--spark") || a.startsWith("--spark="));
+            if (withSpark && !spark) {
+                continue;
+            }
+            if (slow || cluster || spark && !withSpark) {
                 // minutes of work, or a cluster's paths: the flags are checked, the work is not done here
                 CommandLine cl = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
                 try {
@@ -279,8 +296,7 @@ class VocabularyTest {
             assertEquals(0, r.code(), "ntk " + line + "\n" + r);
             ran++;
         }
-        assertTrue(commandsShown.containsAll(commands().keySet()), "every command has an example: " + commandsShown);
-        assertTrue(ran >= 10, "examples run: " + ran + " of " + examples.size());
+        return ran;
     }
 
     @Test
