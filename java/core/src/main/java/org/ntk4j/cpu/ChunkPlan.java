@@ -2,7 +2,6 @@ package org.ntk4j.cpu;
 
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.NtkMode;
-import org.ntk4j.model.Architecture;
 
 /**
  * How a call is cut so that its working memory stays within the budget: examples in chunks of
@@ -11,9 +10,12 @@ import org.ntk4j.model.Architecture;
  * <p>Working memory, in elements of the working precision (e = 4 or 8 bytes), for a chunk of B examples, per side
  * (x1 and x2 chunks):
  * <ul>
- *   <li>forward state B·(Σ_{l<L} n_l + Σ_{0<l<L} n_l + O) and two δ buffers 2·B·O·max n_l;</li>
+ *   <li>forward state B·A ({@link Network#activationsPerExample}: the input, every output not written in place and
+ *       what the layers keep; for an MLP A = Σ_{l<L} n_l + Σ_{0<l<L} n_l + O) and two δ buffers 2·B·O·W, W the
+ *       widest δ ({@link Network#maxDeltaWidth});</li>
  *   <li>Gram scratch B² (h) plus B² or, in FULL mode, (B·O)² (δ or Jacobian chunk), and B² fp64 factors;</li>
- *   <li>Jacobian contraction only: h̃ B·(max n_l + 1) and the Jacobian chunk B·O·parameterChunk per side.</li>
+ *   <li>Jacobian contraction only: a scratch row per example ({@link CpuLayer#jacobianScratchWidth}, h̃ of width
+ *       n_l + 1 for a dense layer) and the Jacobian chunk B·O·parameterChunk per side.</li>
  * </ul>
  * The planner picks the largest B whose total fits the budget (for Jacobian contraction, half of it, the other half
  * going to the Jacobian chunks, at most {@code maxParameterChunk} columns). The fp64 accumulator and the result
@@ -24,19 +26,12 @@ record ChunkPlan(int exampleChunk, int parameterChunk) {
     /** Largest B with (B·O)² and B·O·width inside one array. */
     private static final long ARRAY = Integer.MAX_VALUE - 64;
 
-    static ChunkPlan forNtk(Architecture arch, int n1, int n2, NtkMode mode, boolean structured, long budget,
+    static ChunkPlan forNtk(Network<?> net, int n1, int n2, NtkMode mode, boolean structured, long budget,
                             int bytes, int maxParameterChunk, int threads) {
-        int o = arch.outputDim();
-        long maxWidth = 0;
-        for (int l = 1; l < arch.widths().length; l++) {
-            maxWidth = Math.max(maxWidth, arch.width(l));
-        }
-        long maxAug = 0;
-        long acts = o;
-        for (int l = 0; l < arch.layers(); l++) {
-            maxAug = Math.max(maxAug, arch.width(l) + 1);
-            acts += arch.width(l) + (l > 0 ? arch.width(l) : 0);
-        }
+        int o = net.outputs;
+        long maxWidth = net.maxDeltaWidth;
+        long maxAug = net.maxJacobianScratchWidth();
+        long acts = net.activationsPerExample();
         long linear = 2 * (acts + 2L * o * maxWidth + (structured ? 0 : maxAug));
         long limit = structured ? budget : budget / 2;
         int n = Math.max(n1, n2);

@@ -194,27 +194,14 @@ public final class CpuBackend extends Backend {
     @Override
     protected Tensor computeNtk(Parameters params, Matrix x1, Matrix x2r, boolean symmetric, NtkMode mode,
                                 Implementation implementation) {
-        boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
-        ChunkPlan plan = ChunkPlan.forNtk(params.architecture(), x1.rows(), x2r.rows(), mode, structured, budget,
-                ar.bytes(), maxParameterChunk, pool.threads());
-        CpuProfile.Timer timer = begin("ntk " + (structured ? "structured" : "jacobian_contraction") + " "
-                + mode.name().toLowerCase());
-        Tensor t = ntk(ar, params, x1, x2r, symmetric, mode, structured, plan, timer);
-        end(timer);
-        return t;
+        return ntk(new Network<>(ar, params), x1, x2r, symmetric, mode, implementation);
     }
 
     /** The FULL kernel straight from the Gram layout the products come out in: no reordering. */
     @Override
     protected Matrix computeNtkMatrix(Parameters params, Matrix x1, Matrix x2r, boolean symmetric,
                                       Implementation implementation) {
-        boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
-        ChunkPlan plan = ChunkPlan.forNtk(params.architecture(), x1.rows(), x2r.rows(), NtkMode.FULL, structured,
-                budget, ar.bytes(), maxParameterChunk, pool.threads());
-        CpuProfile.Timer timer = begin("ntk-matrix " + (structured ? "structured" : "jacobian_contraction"));
-        Matrix m = ntkMatrix(ar, params, x1, x2r, symmetric, structured, plan, timer);
-        end(timer);
-        return m;
+        return ntkMatrix(new Network<>(ar, params), x1, x2r, symmetric, implementation);
     }
 
     /**
@@ -344,17 +331,15 @@ public final class CpuBackend extends Backend {
                            Implementation implementation) {
         enter();
         try {
-            boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
-            ChunkPlan plan = ChunkPlan.forNtk(net.arch, x1.rows(), x2.rows(), mode, structured, budget, ar.bytes(),
-                    maxParameterChunk, pool.threads());
-            CpuProfile.Timer timer = begin("ntk " + (structured ? "structured" : "jacobian_contraction") + " "
-                    + mode.name().toLowerCase());
-            Tensor t = new NtkCompute<>(net, timer).compute(x1, x2, symmetric, mode, structured, plan);
-            end(timer);
-            return t;
+            return ntk(net, x1, x2, symmetric, mode, implementation);
         } finally {
             exit();
         }
+    }
+
+    /** The network of these parameters in this backend's precision (for planning in tests). */
+    Network<?> network(Parameters params) {
+        return new Network<>(ar, params);
     }
 
     /** Runs body over [0, n) on this backend's pool (for a prepared model's in-place update). */
@@ -362,14 +347,27 @@ public final class CpuBackend extends Backend {
         pool.parallelFor(n, costPerIndex, body);
     }
 
-    private static <A> Tensor ntk(Arith<A> ar, Parameters params, Matrix x1, Matrix x2, boolean symmetric,
-                                  NtkMode mode, boolean structured, ChunkPlan plan, CpuProfile.Timer timer) {
-        return new NtkCompute<>(new Network<>(ar, params), timer).compute(x1, x2, symmetric, mode, structured, plan);
+    private <A> Tensor ntk(Network<A> net, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
+                           Implementation implementation) {
+        boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
+        ChunkPlan plan = ChunkPlan.forNtk(net, x1.rows(), x2.rows(), mode, structured, budget, ar.bytes(),
+                maxParameterChunk, pool.threads());
+        CpuProfile.Timer timer = begin("ntk " + (structured ? "structured" : "jacobian_contraction") + " "
+                + mode.name().toLowerCase());
+        Tensor t = new NtkCompute<>(net, timer).compute(x1, x2, symmetric, mode, structured, plan);
+        end(timer);
+        return t;
     }
 
-    private static <A> Matrix ntkMatrix(Arith<A> ar, Parameters params, Matrix x1, Matrix x2, boolean symmetric,
-                                        boolean structured, ChunkPlan plan, CpuProfile.Timer timer) {
-        return new NtkCompute<>(new Network<>(ar, params), timer).computeMatrix(x1, x2, symmetric, structured, plan);
+    private <A> Matrix ntkMatrix(Network<A> net, Matrix x1, Matrix x2, boolean symmetric,
+                                 Implementation implementation) {
+        boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
+        ChunkPlan plan = ChunkPlan.forNtk(net, x1.rows(), x2.rows(), NtkMode.FULL, structured, budget, ar.bytes(),
+                maxParameterChunk, pool.threads());
+        CpuProfile.Timer timer = begin("ntk-matrix " + (structured ? "structured" : "jacobian_contraction"));
+        Matrix m = new NtkCompute<>(net, timer).computeMatrix(x1, x2, symmetric, structured, plan);
+        end(timer);
+        return m;
     }
 
     private <A> Derivatives<A> derivatives(Arith<A> arith, Parameters params, CpuProfile.Timer timer) {

@@ -12,7 +12,7 @@ import org.ntk4j.model.Parameters;
 import org.ntk4j.spi.Validation;
 
 /**
- * The CPU backend's prepared model: the network's working-precision weights ({@link Network}) live here between
+ * The CPU backend's prepared model: the network's working-precision weights (its {@link CpuLayer}s) live here between
  * calls, next to an fp64 master copy θ and the copy θ_0 taken at {@code prepare}.
  *
  * <p>{@link #step}: the gradient goes into a buffer kept by the model (no P-long allocation per step), then one
@@ -89,6 +89,7 @@ final class CpuPreparedModel<A> extends PreparedModel {
         double[] w0 = start.weights(l);
         int off = (int) theta.architecture().weightOffset(l);
         int blocks = (w.length + BLOCK - 1) / BLOCK;
+        CpuLayer<A> layer = net.parameterized.get(l);
         double[] partial = new double[blocks];
         backend.parallelFor(blocks, BLOCK, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
@@ -101,7 +102,7 @@ final class CpuPreparedModel<A> extends PreparedModel {
                     double e = v - w0[k];
                     s += e * e;
                 }
-                net.setWeights(l, w, from, to);
+                layer.setWeights(w, from, to);
                 partial[b] = s;
             }
         });
@@ -127,7 +128,7 @@ final class CpuPreparedModel<A> extends PreparedModel {
             double e = v - b0[k];
             s += e * e;
         }
-        net.setBias(l, b);
+        net.parameterized.get(l).setBias(b);
         return s;
     }
 

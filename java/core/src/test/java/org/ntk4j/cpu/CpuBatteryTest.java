@@ -66,10 +66,13 @@ class CpuBatteryTest {
 
     @Provide
     Arbitrary<NtkCase> sequences() {
-        return NtkCases.layerSequences(LayerSequences.Form.DENSE_CHAIN);
+        return NtkCases.layerSequences(LayerSequences.Form.GENERAL);
     }
 
-    /** Dense chains that are not MLPs: per-layer σ_w/σ_b and bias, mixed activations, dense after dense. */
+    /**
+     * Sequences that are not MLPs: per-layer σ_w/σ_b and bias, mixed activations, dense after dense, several
+     * activations in a row, activations after the last dense layer.
+     */
     @Property(tries = 80)
     void layerSequencesMatchTheReference(@ForAll("sequences") NtkCase c) {
         checkAgainstReference(c, MAIN);

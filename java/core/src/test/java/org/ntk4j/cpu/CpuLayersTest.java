@@ -1,8 +1,6 @@
 package org.ntk4j.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.ntk4j.Implementation;
@@ -17,13 +15,12 @@ import org.ntk4j.model.Layer;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.model.Shape;
-import org.ntk4j.model.UnsupportedLayerException;
 import org.ntk4j.reference.ReferenceBackend;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
 import org.ntk4j.testing.Tolerances;
 
-/** The CPU backend on layer sequences: prepared models follow the reference, unsupported sequences are named. */
+/** The CPU backend on layer sequences: prepared models and sequences of any form follow the reference. */
 class CpuLayersTest {
     private static final ReferenceBackend REF = new ReferenceBackend();
 
@@ -55,25 +52,40 @@ class CpuLayersTest {
         }
     }
 
+    /**
+     * Sequences outside the dense chain {@code Dense (φ? Dense)*} — activations after the last dense layer, two in a
+     * row, one before the first — run layer by layer as the reference does, every output and both implementations.
+     */
     @Test
-    void sequencesTheCpuBackendDoesNotRunAreRefusedNamingTheLayer() {
+    void sequencesBeyondTheDenseChainMatchTheReference() {
         Architecture trailing = Architecture.of(Shape.flat(3), Parameterization.NTK, Layer.dense(4, 1, 0.1),
                 Layer.activation(Activation.RELU), Layer.dense(2, 1, 0.1), Layer.activation(Activation.TANH));
-        Architecture twoActivations = Architecture.of(Shape.flat(3), Parameterization.NTK, Layer.dense(4, 1, 0.1),
-                Layer.activation(Activation.RELU), Layer.activation(Activation.ERF), Layer.dense(2, 1, 0.1));
+        Architecture twoActivations = Architecture.of(Shape.flat(3), Parameterization.STANDARD, Layer.dense(4, 1, 0.1),
+                Layer.activation(Activation.GELU), Layer.activation(Activation.ERF), Layer.dense(2, 1, 0.1));
         Architecture leading = Architecture.of(Shape.flat(3), Parameterization.NTK, Layer.activation(Activation.ERF),
-                Layer.dense(2, 1, 0.1));
-        Matrix x = NtkCase.gaussianInputs(2, 3, 1);
-        try (CpuBackend cpu = CpuBackend.open(Precision.FP32)) {
-            UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class,
-                    () -> cpu.ntk(Parameters.init(trailing, 1), x, NtkMode.TRACE, Implementation.AUTO));
-            assertEquals(3, e.layerIndex());
-            assertTrue(e.getMessage().startsWith("layer 3 (tanh) comes after the last dense layer"), e.getMessage());
-            e = assertThrows(UnsupportedLayerException.class, () -> cpu.forward(Parameters.init(twoActivations, 1), x));
-            assertEquals(2, e.layerIndex());
-            assertTrue(e.getMessage().contains("second activation"), e.getMessage());
-            e = assertThrows(UnsupportedLayerException.class, () -> cpu.prepare(Parameters.init(leading, 1)));
-            assertEquals(0, e.layerIndex());
+                Layer.dense(5, 1.3, 0.4), Layer.activation(Activation.TANH), Layer.activation(Activation.GELU),
+                Layer.dense(3, 0.8, 0.2), Layer.activation(Activation.ERF));
+        Matrix x = NtkCase.gaussianInputs(6, 3, 1);
+        Matrix x2 = NtkCase.gaussianInputs(4, 3, 2);
+        try (CpuBackend cpu = CpuBackend.open(Precision.FP64)) {
+            for (Architecture arch : new Architecture[] {trailing, twoActivations, leading}) {
+                Parameters p = Parameters.init(arch, 5);
+                Matrix y = NtkCase.gaussianInputs(6, arch.outputDim(), 3);
+                String name = arch.spec();
+                Compare.assertClose(name + " forward", cpu.forward(p, x), REF.forward(p, x), Tolerances.FP64);
+                Compare.assertClose(name + " Jacobian", cpu.jacobian(p, x), REF.jacobian(p, x), Tolerances.FP64);
+                Compare.assertClose(name + " gradient", cpu.mseLossGradient(p, x, y).gradient(),
+                        REF.mseLossGradient(p, x, y).gradient(), Tolerances.FP64);
+                for (NtkMode mode : NtkMode.values()) {
+                    for (Implementation impl : new Implementation[] {Implementation.STRUCTURED,
+                            Implementation.JACOBIAN_CONTRACTION}) {
+                        Compare.assertClose(name + " " + mode + " " + impl, cpu.ntk(p, x, x2, mode, impl),
+                                REF.ntk(p, x, x2, mode, Implementation.AUTO), Tolerances.FP64);
+                        Compare.assertClose(name + " symmetric " + mode + " " + impl, cpu.ntk(p, x, mode, impl),
+                                REF.ntk(p, x, mode, Implementation.AUTO), Tolerances.FP64);
+                    }
+                }
+            }
         }
     }
 }
