@@ -118,12 +118,10 @@ public final class ReferenceBackend extends Backend {
     /** The reference form of every layer of the sequence, first applied first. */
     private static ReferenceLayer[] layers(Parameters params) {
         ReferenceLayer[] layers = new ReferenceLayer[params.architecture().sequence().size()];
-        int offset = 0; // the flat vector is every dense layer's W then b, in order
+        int offset = 0; // the flat vector is every weighted layer's W then b, in order
         for (int i = 0; i < layers.length; i++) {
             layers[i] = ReferenceLayer.of(params, i, offset);
-            if (layers[i] instanceof ReferenceDense d) {
-                offset += d.parameterCount();
-            }
+            offset += layers[i].parameterCount();
         }
         return layers;
     }

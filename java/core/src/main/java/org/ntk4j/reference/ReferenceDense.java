@@ -39,7 +39,8 @@ final class ReferenceDense implements ReferenceLayer {
     }
 
     /** Parameters of this layer: W, then b when it has one. */
-    int parameterCount() {
+    @Override
+    public int parameterCount() {
         return in * out + (b == null ? 0 : out);
     }
 

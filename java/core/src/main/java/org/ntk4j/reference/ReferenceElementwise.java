@@ -59,14 +59,4 @@ final class ReferenceElementwise implements ReferenceLayer {
             case IDENTITY -> 1.0;
         };
     }
-
-    @Override
-    public void jacobianBlock(double[] z, Delta delta, double[] row) {
-        // no parameters
-    }
-
-    @Override
-    public double structuredTerm(double[] z1, double[] delta1, double[] z2, double[] delta2) {
-        return 0;
-    }
 }

@@ -1,24 +1,28 @@
 package org.ntk4j.reference;
 
 import org.ntk4j.model.Architecture;
+import org.ntk4j.model.AvgPool;
+import org.ntk4j.model.Conv;
 import org.ntk4j.model.Dense;
 import org.ntk4j.model.Elementwise;
-import org.ntk4j.model.Layer;
+import org.ntk4j.model.Flatten;
+import org.ntk4j.model.GlobalAvgPool;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.model.UnsupportedLayerException;
 
 /**
  * One layer of the sequence on the reference backend, one example at a time, in plain fp64 loops: its forward pass,
  * its backward pass, its block of the per-example Jacobian and its term of the structured NTK. One class per layer
  * kind; {@link ReferenceBackend} walks the sequence.
  */
-sealed interface ReferenceLayer permits ReferenceDense, ReferenceElementwise {
+sealed interface ReferenceLayer permits ReferenceDense, ReferenceElementwise, ReferenceConv, ReferenceAvgPool,
+        ReferenceGlobalAvgPool, ReferenceFlatten {
 
     /**
      * The reference form of layer i of the sequence.
      *
      * @param params the network's parameters
      * @param i      the index in {@link Architecture#sequence()}
+     * @param offset where its parameters start in the flat vector
      * @return the layer with its parameters (by reference, not copied)
      */
     static ReferenceLayer of(Parameters params, int i, int offset) {
@@ -26,7 +30,10 @@ sealed interface ReferenceLayer permits ReferenceDense, ReferenceElementwise {
         return switch (arch.sequence().get(i)) {
             case Dense d -> new ReferenceDense(params, parameterIndex(arch, i), offset);
             case Elementwise e -> new ReferenceElementwise(e.activation());
-            case Layer other -> throw new UnsupportedLayerException(i, other, "is not yet on the reference backend");
+            case Conv c -> new ReferenceConv(params, parameterIndex(arch, i), offset);
+            case AvgPool p -> new ReferenceAvgPool(p.window(), arch.inputShape(i));
+            case GlobalAvgPool g -> new ReferenceGlobalAvgPool(arch.inputShape(i));
+            case Flatten f -> new ReferenceFlatten(arch.inputShape(i));
         };
     }
 
@@ -37,6 +44,15 @@ sealed interface ReferenceLayer permits ReferenceDense, ReferenceElementwise {
             }
         }
         throw new IllegalArgumentException("layer " + i + " has no parameters");
+    }
+
+    /**
+     * The number of this layer's parameters in the flat vector (W, then b).
+     *
+     * @return 0 for a layer without parameters
+     */
+    default int parameterCount() {
+        return 0;
     }
 
     /**
@@ -63,7 +79,9 @@ sealed interface ReferenceLayer permits ReferenceDense, ReferenceElementwise {
      * @param delta ∂f_a/∂(output)
      * @param row   the row of ∂f_a/∂θ over all P parameters, at the layer's offsets
      */
-    void jacobianBlock(double[] in, Delta delta, double[] row);
+    default void jacobianBlock(double[] in, Delta delta, double[] row) {
+        // no parameters
+    }
 
     /**
      * This layer's term of the NTK, Σ over its parameters θ of ∂f_a(x)/∂θ·∂f_b(x')/∂θ, from the layer's inputs and
@@ -75,7 +93,9 @@ sealed interface ReferenceLayer permits ReferenceDense, ReferenceElementwise {
      * @param delta2 ∂f_b(x')/∂(output)
      * @return the term (0 for a layer without parameters)
      */
-    double structuredTerm(double[] in1, double[] delta1, double[] in2, double[] delta2);
+    default double structuredTerm(double[] in1, double[] delta1, double[] in2, double[] delta2) {
+        return 0;
+    }
 
     /**
      * A gradient with respect to a layer's output, {@code scale·values}. A dense layer hands its scale c down
