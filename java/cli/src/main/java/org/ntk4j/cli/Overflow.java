@@ -62,7 +62,8 @@ final class Overflow {
 
     /**
      * Refuses inputs whose squared norms overflow the precision: every kernel scales with xᵀx (the first layer's
-     * term), so such inputs can only give infinities, reported before any work with their real cause.
+     * term), so such inputs can only give infinities, reported before any work with their real cause. A value that
+     * is not a number (NaN, ±Inf) is named as such, not as an overflow.
      */
     static void requireRepresentable(boolean fp32, String what, Matrix m) {
         requireRepresentable(fp32, what, m.asTensor());
@@ -78,6 +79,9 @@ final class Overflow {
             double largest = 0;
             for (long j = 0; j < cols; j++) {
                 double v = rows.at(i * cols + j);
+                if (!Double.isFinite(v)) { // not an overflow of the norm: the input itself is not a number
+                    throw new UsageError(what + ": contains " + v + " at row " + i + ", column " + j);
+                }
                 sq += v * v;
                 largest = Math.max(largest, Math.abs(v));
             }
