@@ -225,7 +225,7 @@ class SparkCommandsTest {
                     "--spark", "local[2]", "--tile", "50");
             assertEquals(2, r.code(), r.toString());
             assertEquals(1, r.err().strip().lines().count(), r.err());
-            assertTrue(r.err().contains("No space left on device"), r.err());
+            assertTrue(r.err().contains("writing the tiles to " + out + ".tiles: No space left on device"), r.err());
             try (var s = Files.list(disk.dir)) {
                 assertEquals(java.util.List.of("filler"), s.map(p -> p.getFileName().toString()).sorted().toList(),
                         "nothing left on the full disk");

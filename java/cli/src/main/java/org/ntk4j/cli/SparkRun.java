@@ -99,6 +99,19 @@ final class SparkRun {
         return e;
     }
 
+    /**
+     * A full disk under the tiles, which an executor reports deep in Spark's exception, as one line naming the tile
+     * folder; anything else as it was.
+     */
+    private static RuntimeException fullDisk(RuntimeException e, String tiles) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("No space left on device")) {
+                return new UsageError("writing the tiles to " + tiles + ": No space left on device", e);
+            }
+        }
+        return e;
+    }
+
     /** The kernel these flags describe, as executors compute it. */
     static SparkJobs.Kernel spec(ComputeOptions compute, Parameters params, KernelKind kind, NtkMode mode) {
         return new SparkJobs.Kernel(params, kind, mode, compute.impl == ComputeOptions.Impl.ANALYTIC,
@@ -133,6 +146,8 @@ final class SparkRun {
                             }
                             bar[0].stepTo(p.done());
                         });
+            } catch (RuntimeException e) {
+                throw fullDisk(e, tilesUri != null ? tilesUri : tiles.toString());
             } finally {
                 if (bar[0] != null) {
                     bar[0].close();
