@@ -119,7 +119,7 @@ public final class Ntk implements AutoCloseable {
      * @throws BackendClosedException after {@link #close()}
      */
     public Tensor kernel(Parameters params, Matrix x, NtkMode mode) {
-        return backend.ntk(params, x, mode, Implementation.AUTO);
+        return backend.kernel(params, x, mode, Implementation.AUTO);
     }
 
     /**
@@ -134,7 +134,7 @@ public final class Ntk implements AutoCloseable {
      * @throws BackendClosedException after {@link #close()}
      */
     public Tensor kernel(Parameters params, Matrix x, NtkMode mode, Implementation implementation) {
-        return backend.ntk(params, x, mode, implementation);
+        return backend.kernel(params, x, mode, implementation);
     }
 
     /**
@@ -150,7 +150,7 @@ public final class Ntk implements AutoCloseable {
      * @throws BackendClosedException after {@link #close()}
      */
     public Tensor kernel(Parameters params, Matrix x1, Matrix x2, NtkMode mode) {
-        return backend.ntk(params, x1, x2, mode, Implementation.AUTO);
+        return backend.kernel(params, x1, x2, mode, Implementation.AUTO);
     }
 
     /**
@@ -166,7 +166,7 @@ public final class Ntk implements AutoCloseable {
      * @throws BackendClosedException after {@link #close()}
      */
     public Tensor kernel(Parameters params, Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
-        return backend.ntk(params, x1, x2, mode, implementation);
+        return backend.kernel(params, x1, x2, mode, implementation);
     }
 
     /**
@@ -181,7 +181,7 @@ public final class Ntk implements AutoCloseable {
      * @throws BackendClosedException after {@link #close()}
      */
     public Matrix kernelMatrix(Parameters params, Matrix x) {
-        return backend.ntkMatrix(params, x, Implementation.AUTO);
+        return backend.kernelMatrix(params, x, Implementation.AUTO);
     }
 
     /**
@@ -195,7 +195,7 @@ public final class Ntk implements AutoCloseable {
      * @throws BackendClosedException after {@link #close()}
      */
     public Matrix kernelMatrix(Parameters params, Matrix x, Implementation implementation) {
-        return backend.ntkMatrix(params, x, implementation);
+        return backend.kernelMatrix(params, x, implementation);
     }
 
     /**
@@ -209,7 +209,7 @@ public final class Ntk implements AutoCloseable {
      * @throws BackendClosedException after {@link #close()}
      */
     public Matrix kernelMatrix(Parameters params, Matrix x1, Matrix x2) {
-        return backend.ntkMatrix(params, x1, x2, Implementation.AUTO);
+        return backend.kernelMatrix(params, x1, x2, Implementation.AUTO);
     }
 
     /**
@@ -224,7 +224,7 @@ public final class Ntk implements AutoCloseable {
      * @throws BackendClosedException after {@link #close()}
      */
     public Matrix kernelMatrix(Parameters params, Matrix x1, Matrix x2, Implementation implementation) {
-        return backend.ntkMatrix(params, x1, x2, implementation);
+        return backend.kernelMatrix(params, x1, x2, implementation);
     }
 
     /**
@@ -286,7 +286,7 @@ public final class Ntk implements AutoCloseable {
         Architecture arch = params.architecture();
         String what = "empirical " + kind.name() + " on " + backend.description();
         return KernelFunction.of(kind, arch.inputDim(), arch.outputDim(), what, (x1, x2, mode) ->
-                kind == KernelKind.NTK ? backend.ntk(params, x1, x2, mode, implementation) : nngp(params, x1, x2, mode));
+                kind == KernelKind.NTK ? backend.kernel(params, x1, x2, mode, implementation) : nngp(params, x1, x2, mode));
     }
 
     /**

@@ -84,8 +84,8 @@ class PredictCommandTest {
         org.ntk4j.spi.Backend ref = Reference.backend();
         Parameters p = Parameters.init(Architecture.parseWidths("3,16,2").build(), 9);
         int n = 6 * 2;
-        double[][] k = asMatrix(ref.ntk(p, x, NtkMode.FULL, Implementation.AUTO), 6, 6, 2);
-        double[][] kt = asMatrix(ref.ntk(p, xt, x, NtkMode.FULL, Implementation.AUTO), 4, 6, 2);
+        double[][] k = asMatrix(ref.kernel(p, x, NtkMode.FULL, Implementation.AUTO), 6, 6, 2);
+        double[][] kt = asMatrix(ref.kernel(p, xt, x, NtkMode.FULL, Implementation.AUTO), 4, 6, 2);
         double[] f = ref.forward(p, x).data().clone();
         double[] ft = ref.forward(p, xt).data().clone();
         for (int s = 0; s < steps; s++) {

@@ -137,7 +137,7 @@ public abstract class Backend implements AutoCloseable {
      * @throws org.ntk4j.InvalidInputException when an argument is invalid
      * @throws BackendClosedException after {@link #close()}
      */
-    public final Tensor ntk(Parameters params, Matrix x, NtkMode mode, Implementation implementation) {
+    public final Tensor kernel(Parameters params, Matrix x, NtkMode mode, Implementation implementation) {
         enter();
         try {
             Validation.requireNtkArguments(params, x, x, mode, implementation);
@@ -149,7 +149,7 @@ public abstract class Backend implements AutoCloseable {
 
     /**
      * The empirical NTK Θ(x1, x2) in the layout of {@code mode}. Passing the same instance twice is the symmetric
-     * kernel {@link #ntk(Parameters, Matrix, NtkMode, Implementation)}.
+     * kernel {@link #kernel(Parameters, Matrix, NtkMode, Implementation)}.
      *
      * @param params         the network
      * @param x1             the first inputs, (N1, d)
@@ -160,7 +160,7 @@ public abstract class Backend implements AutoCloseable {
      * @throws org.ntk4j.InvalidInputException when an argument is invalid
      * @throws BackendClosedException after {@link #close()}
      */
-    public final Tensor ntk(Parameters params, Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
+    public final Tensor kernel(Parameters params, Matrix x1, Matrix x2, NtkMode mode, Implementation implementation) {
         enter();
         try {
             Validation.requireNtkArguments(params, x1, x2, mode, implementation);
@@ -181,7 +181,7 @@ public abstract class Backend implements AutoCloseable {
      * @throws org.ntk4j.InvalidInputException when an argument is invalid
      * @throws BackendClosedException after {@link #close()}
      */
-    public final Matrix ntkMatrix(Parameters params, Matrix x, Implementation implementation) {
+    public final Matrix kernelMatrix(Parameters params, Matrix x, Implementation implementation) {
         enter();
         try {
             Validation.requireNtkArguments(params, x, x, NtkMode.FULL, implementation);
@@ -193,7 +193,7 @@ public abstract class Backend implements AutoCloseable {
 
     /**
      * The full empirical NTK Θ(x1, x2) as the (N1·O)×(N2·O) matrix of {@link org.ntk4j.KernelLayout}'s matrix
-     * layout. Passing the same instance twice is {@link #ntkMatrix(Parameters, Matrix, Implementation)}.
+     * layout. Passing the same instance twice is {@link #kernelMatrix(Parameters, Matrix, Implementation)}.
      *
      * @param params         the network
      * @param x1             the first inputs, (N1, d)
@@ -203,7 +203,7 @@ public abstract class Backend implements AutoCloseable {
      * @throws org.ntk4j.InvalidInputException when an argument is invalid
      * @throws BackendClosedException after {@link #close()}
      */
-    public final Matrix ntkMatrix(Parameters params, Matrix x1, Matrix x2, Implementation implementation) {
+    public final Matrix kernelMatrix(Parameters params, Matrix x1, Matrix x2, Implementation implementation) {
         enter();
         try {
             Validation.requireNtkArguments(params, x1, x2, NtkMode.FULL, implementation);
@@ -305,7 +305,7 @@ public abstract class Backend implements AutoCloseable {
     protected abstract Matrix computeJacobian(Parameters params, Matrix x);
 
     /**
-     * {@link #ntk} after validation; {@code symmetric} means x2 is x1 and the result must be exactly symmetric.
+     * {@link #kernel} after validation; {@code symmetric} means x2 is x1 and the result must be exactly symmetric.
      * {@code implementation} may be {@link Implementation#AUTO}: the backend picks.
      *
      * @param params         valid parameters
@@ -320,7 +320,7 @@ public abstract class Backend implements AutoCloseable {
                                          Implementation implementation);
 
     /**
-     * {@link #ntkMatrix} after validation. The default reorders {@link #computeNtk}'s full kernel once; a backend whose
+     * {@link #kernelMatrix} after validation. The default reorders {@link #computeNtk}'s full kernel once; a backend whose
      * products come out in matrix layout overrides it to skip that.
      *
      * @param params         valid parameters

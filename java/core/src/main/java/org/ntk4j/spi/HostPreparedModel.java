@@ -63,7 +63,7 @@ final class HostPreparedModel extends PreparedModel {
 
     @Override
     protected Tensor computeKernel(Matrix x1, Matrix x2, boolean symmetric, NtkMode mode, Implementation impl) {
-        return symmetric ? backend.ntk(params, x1, mode, impl) : backend.ntk(params, x1, x2, mode, impl);
+        return symmetric ? backend.kernel(params, x1, mode, impl) : backend.kernel(params, x1, x2, mode, impl);
     }
 
     @Override

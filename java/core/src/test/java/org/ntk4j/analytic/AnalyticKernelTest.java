@@ -166,7 +166,7 @@ class AnalyticKernelTest {
         Tensor inf = AnalyticKernel.of(arch).ntk(x, NtkMode.FULL);
         double sum = 0;
         for (int s = 0; s < seeds; s++) {
-            Tensor emp = REF.ntk(Parameters.init(arch, seed0 + s), x, NtkMode.FULL, Implementation.AUTO);
+            Tensor emp = REF.kernel(Parameters.init(arch, seed0 + s), x, NtkMode.FULL, Implementation.AUTO);
             sum += Compare.relativeError(emp.doubles(), inf.doubles());
         }
         return sum / seeds;
@@ -182,7 +182,7 @@ class AnalyticKernelTest {
         double[] mean = new double[m];
         double[] sq = new double[m];
         for (int s = 0; s < seeds; s++) {
-            double[] e = REF.ntk(Parameters.init(arch, seed0 + 7L * s), x, NtkMode.TRACE, Implementation.AUTO).doubles();
+            double[] e = REF.kernel(Parameters.init(arch, seed0 + 7L * s), x, NtkMode.TRACE, Implementation.AUTO).doubles();
             for (int k = 0; k < m; k++) {
                 mean[k] += e[k] / seeds;
                 sq[k] += e[k] * e[k] / seeds;

@@ -71,10 +71,10 @@ class CpuBackendTest {
         for (CpuBackend b : List.of(FP32, FP64)) {
             Tensor[] full = new Tensor[2];
             for (int k = 0; k < 2; k++) {
-                full[k] = b.ntk(p, c.x1(), c.x2(), NtkMode.FULL, IMPLS[k]);
+                full[k] = b.kernel(p, c.x1(), c.x2(), NtkMode.FULL, IMPLS[k]);
                 for (NtkMode m : new NtkMode[] {NtkMode.TRACE, NtkMode.DIAGONAL}) {
                     Compare.assertClose(b.name() + " " + IMPLS[k] + " " + m + " vs reduction of its FULL, " + c,
-                            b.ntk(p, c.x1(), c.x2(), m, IMPLS[k]), m.fromFull(full[k]), bars.ntk(b.precision(), m, IMPLS[k]));
+                            b.kernel(p, c.x1(), c.x2(), m, IMPLS[k]), m.fromFull(full[k]), bars.ntk(b.precision(), m, IMPLS[k]));
                 }
             }
             Compare.assertClose(b.name() + " Jacobian contraction vs structured, " + c, full[1], full[0],
@@ -90,7 +90,7 @@ class CpuBackendTest {
         for (CpuBackend b : List.of(FP32, FP64)) {
             for (Implementation impl : IMPLS) {
                 String what = b.name() + " " + impl + ", " + c;
-                Tensor full = b.ntk(p, c.x1(), c.x1(), NtkMode.FULL, impl); // x2 the same instance as x1
+                Tensor full = b.kernel(p, c.x1(), c.x1(), NtkMode.FULL, impl); // x2 the same instance as x1
                 double[] m = new double[n * o * n * o];
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < n; j++) {
@@ -107,8 +107,8 @@ class CpuBackendTest {
                 double[] eig = eigenvalues(m, n * o);
                 double max = eig[eig.length - 1];
                 assertTrue(eig[0] >= -1e-6 * Math.abs(max), what + ": λ_min = " + eig[0] + ", λ_max = " + max);
-                Tensor trace = b.ntk(p, c.x1(), NtkMode.TRACE, impl);
-                Tensor diag = b.ntk(p, c.x1(), NtkMode.DIAGONAL, impl);
+                Tensor trace = b.kernel(p, c.x1(), NtkMode.TRACE, impl);
+                Tensor diag = b.kernel(p, c.x1(), NtkMode.DIAGONAL, impl);
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < n; j++) {
                         assertEquals(trace.get(i, j), trace.get(j, i), 0.0, what + ": trace not symmetric");
@@ -145,8 +145,8 @@ class CpuBackendTest {
                 long budget = budgetForChunk(c, m, structured, Math.max(1, n / 3));
                 try (CpuBackend small = CpuBackend.builder().precision(Precision.FP64).memoryBudget(budget)
                         .maxParameterChunk(37).build()) {
-                    Tensor expected = FP64.ntk(p, c.x1(), c.x2(), m, impl);
-                    Compare.assertClose("chunked " + impl + " " + m + ", " + c, small.ntk(p, c.x1(), c.x2(), m, impl),
+                    Tensor expected = FP64.kernel(p, c.x1(), c.x2(), m, impl);
+                    Compare.assertClose("chunked " + impl + " " + m + ", " + c, small.kernel(p, c.x1(), c.x2(), m, impl),
                             expected, Tolerances.FP64);
                     CpuProfile prof = small.lastProfile();
                     if (n > 1) {
@@ -188,8 +188,8 @@ class CpuBackendTest {
     void vectorAndPlainKernelsGiveBitIdenticalResults(@ForAll("cases") NtkCase c) {
         Parameters p = c.params();
         for (Implementation impl : IMPLS) {
-            Tensor v = FP32.ntk(p, c.x1(), c.x2(), c.mode(), impl);
-            Tensor s = FP32_SCALAR.ntk(p, c.x1(), c.x2(), c.mode(), impl);
+            Tensor v = FP32.kernel(p, c.x1(), c.x2(), c.mode(), impl);
+            Tensor s = FP32_SCALAR.kernel(p, c.x1(), c.x2(), c.mode(), impl);
             assertArrayEquals(s.doubles(), v.doubles(), impl + " " + c);
         }
         assertArrayEquals(FP32_SCALAR.jacobian(p, c.x1()).data(), FP32.jacobian(p, c.x1()).data());
@@ -205,14 +205,14 @@ class CpuBackendTest {
         for (NtkMode m : NtkMode.values()) {
             for (Implementation impl : new Implementation[] {Implementation.STRUCTURED, Implementation.JACOBIAN_CONTRACTION}) {
                 for (boolean symmetric : new boolean[] {true, false}) {
-                    Tensor k32 = symmetric ? FP32.ntk(p, x1, m, impl) : FP32.ntk(p, x1, x2, m, impl);
-                    Tensor k64 = symmetric ? FP64.ntk(p, x1, m, impl) : FP64.ntk(p, x1, x2, m, impl);
+                    Tensor k32 = symmetric ? FP32.kernel(p, x1, m, impl) : FP32.kernel(p, x1, x2, m, impl);
+                    Tensor k64 = symmetric ? FP64.kernel(p, x1, m, impl) : FP64.kernel(p, x1, x2, m, impl);
                     String what = m + " " + impl + (symmetric ? " Θ(x, x)" : " Θ(x1, x2)");
                     assertTrue(k32.float32(), what + ": float32 storage");
                     assertFalse(k64.float32(), what + ": float64 storage");
                     assertEquals(k64.size(), k32.floatData().length, what);
                     assertTrue(k32.relativeDistance(k64) <= Tolerances.FP32, what + ": " + k32.relativeDistance(k64));
-                    assertTrue(m.fromFull(FP32.ntk(p, x1, NtkMode.FULL, impl)).float32(), what + ": fromFull keeps the type");
+                    assertTrue(m.fromFull(FP32.kernel(p, x1, NtkMode.FULL, impl)).float32(), what + ": fromFull keeps the type");
                 }
             }
         }
@@ -228,22 +228,22 @@ class CpuBackendTest {
         try (CpuBackend java64 = CpuBackend.builder().precision(Precision.FP64).blas(org.ntk4j.Blas.JAVA).build()) {
             for (NtkMode m : NtkMode.values()) {
                 for (Matrix x2m : new Matrix[] {x1, x2}) {
-                    Tensor expected = FP64.ntk(p, x1, x2m, m, Implementation.STRUCTURED);
-                    Compare.assertClose("pure-Java fp64 structured " + m, java64.ntk(p, x1, x2m, m, Implementation.STRUCTURED),
+                    Tensor expected = FP64.kernel(p, x1, x2m, m, Implementation.STRUCTURED);
+                    Compare.assertClose("pure-Java fp64 structured " + m, java64.kernel(p, x1, x2m, m, Implementation.STRUCTURED),
                             expected, Tolerances.FP64);
-                    Compare.assertClose("fp32 structured " + m, FP32.ntk(p, x1, x2m, m, Implementation.STRUCTURED), expected,
+                    Compare.assertClose("fp32 structured " + m, FP32.kernel(p, x1, x2m, m, Implementation.STRUCTURED), expected,
                             Tolerances.FP32);
                     if (m != NtkMode.FULL) {
                         Compare.assertClose("fp32 Jacobian contraction " + m,
-                                FP32.ntk(p, x1, x2m, m, Implementation.JACOBIAN_CONTRACTION), expected, Tolerances.FP32);
+                                FP32.kernel(p, x1, x2m, m, Implementation.JACOBIAN_CONTRACTION), expected, Tolerances.FP32);
                     }
                 }
             }
         }
         // and the fp64 path itself against the reference on a few of those examples
         Matrix x = x1.rowRange(0, 3);
-        Compare.assertClose("fp64 vs reference at width 613", FP64.ntk(p, x, NtkMode.FULL, Implementation.STRUCTURED),
-                REF.ntk(p, x, NtkMode.FULL, Implementation.AUTO), Tolerances.FP64);
+        Compare.assertClose("fp64 vs reference at width 613", FP64.kernel(p, x, NtkMode.FULL, Implementation.STRUCTURED),
+                REF.kernel(p, x, NtkMode.FULL, Implementation.AUTO), Tolerances.FP64);
     }
 
     @Test
@@ -260,7 +260,7 @@ class CpuBackendTest {
                             .build();
                     Parameters p = Parameters.init(arch, 3);
                     Matrix x = NtkCase.gaussianInputs(6, 20, 4);
-                    rel[w] = Compare.relativeError(FP32.ntk(p, x, m, impl).doubles(), FP64.ntk(p, x, m, impl).doubles());
+                    rel[w] = Compare.relativeError(FP32.kernel(p, x, m, impl).doubles(), FP64.kernel(p, x, m, impl).doubles());
                     count[w] = arch.parameterCount();
                     assertTrue(rel[w] <= Tolerances.FP32, "P = " + count[w] + " " + impl + " " + m + ": " + rel[w]);
                 }
@@ -284,7 +284,7 @@ class CpuBackendTest {
         for (CpuBackend b : List.of(FP32, FP64)) {
             assertEquals(9.5, b.forward(p, x).get(0, 0), 0.0);
             for (Implementation impl : IMPLS) {
-                assertEquals(42.5, b.ntk(p, x, NtkMode.FULL, impl).get(0, 0, 0, 0), 1e-5, b.name() + " " + impl);
+                assertEquals(42.5, b.kernel(p, x, NtkMode.FULL, impl).get(0, 0, 0, 0), 1e-5, b.name() + " " + impl);
             }
         }
     }
@@ -294,8 +294,8 @@ class CpuBackendTest {
         NtkCase c = new NtkCase(Architecture.builder(5).hidden(9).output(3).activation(Activation.GELU).sigmaB(0.2).build(),
                 4, NtkCase.gaussianInputs(6, 5, 1), NtkCase.gaussianInputs(4, 5, 2), NtkMode.FULL);
         Parameters p = c.params();
-        double[][] outputs = {FP32.ntk(p, c.x1(), c.x2(), NtkMode.FULL, Implementation.STRUCTURED).doubles(),
-                FP32.ntk(p, c.x1(), c.x2(), NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION).doubles(),
+        double[][] outputs = {FP32.kernel(p, c.x1(), c.x2(), NtkMode.FULL, Implementation.STRUCTURED).doubles(),
+                FP32.kernel(p, c.x1(), c.x2(), NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION).doubles(),
                 FP32.forward(p, c.x1()).data(), FP32.jacobian(p, c.x1()).data(),
                 FP32.mseLossGradient(p, c.x1(), NtkCase.gaussianInputs(6, 3, 3)).gradient()};
         for (double[] values : outputs) {
@@ -316,8 +316,8 @@ class CpuBackendTest {
         for (CpuBackend b : List.of(FP32, FP64)) {
             for (Matrix other : new Matrix[] {j1, j2}) {
                 Matrix g = b.gram(j1, other);
-                Tensor full = other == j1 ? REF.ntk(p, x1, NtkMode.FULL, Implementation.AUTO)
-                        : REF.ntk(p, x1, x2, NtkMode.FULL, Implementation.AUTO);
+                Tensor full = other == j1 ? REF.kernel(p, x1, NtkMode.FULL, Implementation.AUTO)
+                        : REF.kernel(p, x1, x2, NtkMode.FULL, Implementation.AUTO);
                 int n2 = other == j1 ? 5 : 3;
                 double[] expected = new double[g.data().length];
                 for (int n = 0; n < 5; n++) {
@@ -416,26 +416,26 @@ class CpuBackendTest {
             expect("input dimension is 3", () -> b.mseLossGradient(p, wrongDim, y));
             expect("targets have shape (2, 3)", () -> b.mseLossGradient(p, good, new Matrix(2, 3, new double[6])));
             expect("targets contains NaN", () -> b.mseLossGradient(p, good, new Matrix(2, 2, new double[] {0, 0, Double.NaN, 0})));
-            expect("x has 4 features", () -> b.ntk(p, wrongDim, NtkMode.TRACE, Implementation.AUTO));
-            expect("x1 has 4 features", () -> b.ntk(p, wrongDim, good, NtkMode.TRACE, Implementation.AUTO));
-            expect("x2 has 4 features", () -> b.ntk(p, good, wrongDim, NtkMode.TRACE, Implementation.STRUCTURED));
-            expect("x2 is an empty batch", () -> b.ntk(p, good, empty, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION));
-            expect("x contains NaN", () -> b.ntk(p, nan, NtkMode.DIAGONAL, Implementation.AUTO));
-            expect("x2 is missing", () -> b.ntk(p, good, null, NtkMode.DIAGONAL, Implementation.AUTO));
-            expect("kernel mode must be given", () -> b.ntk(p, good, null, Implementation.AUTO));
-            expect("implementation must be given", () -> b.ntk(p, good, NtkMode.FULL, null));
+            expect("x has 4 features", () -> b.kernel(p, wrongDim, NtkMode.TRACE, Implementation.AUTO));
+            expect("x1 has 4 features", () -> b.kernel(p, wrongDim, good, NtkMode.TRACE, Implementation.AUTO));
+            expect("x2 has 4 features", () -> b.kernel(p, good, wrongDim, NtkMode.TRACE, Implementation.STRUCTURED));
+            expect("x2 is an empty batch", () -> b.kernel(p, good, empty, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION));
+            expect("x contains NaN", () -> b.kernel(p, nan, NtkMode.DIAGONAL, Implementation.AUTO));
+            expect("x2 is missing", () -> b.kernel(p, good, null, NtkMode.DIAGONAL, Implementation.AUTO));
+            expect("kernel mode must be given", () -> b.kernel(p, good, null, Implementation.AUTO));
+            expect("implementation must be given", () -> b.kernel(p, good, NtkMode.FULL, null));
             expect("parameters are missing", () -> b.forward(null, good));
             expect("j1 is missing", () -> b.gram(null, good));
             expect("j2 contains Infinity", () -> b.gram(good, new Matrix(1, 3, new double[] {0, Double.POSITIVE_INFINITY, 0})));
             Parameters bad = p.copy();
             bad.weights(1)[3] = Double.NaN;
             expect("W1[3]", () -> b.forward(bad, good));
-            expect("W1[3]", () -> b.ntk(bad, good, NtkMode.TRACE, Implementation.AUTO));
+            expect("W1[3]", () -> b.kernel(bad, good, NtkMode.TRACE, Implementation.AUTO));
             expect("W1[3]", () -> b.jacobian(bad, good));
             expect("W1[3]", () -> b.mseLossGradient(bad, good, y));
             Parameters badBias = p.copy();
             badBias.bias(0)[1] = Double.POSITIVE_INFINITY;
-            expect("b0[1]", () -> b.ntk(badBias, good, good, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION));
+            expect("b0[1]", () -> b.kernel(badBias, good, good, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION));
         }
         // a Jacobian too large for one array is refused before anything is allocated
         Architecture wide = Architecture.builder(1000).hidden(1000).output(1000).build();
@@ -445,7 +445,7 @@ class CpuBackendTest {
         closed.close();
         BackendClosedException e = assertThrows(BackendClosedException.class, () -> closed.forward(p, good));
         assertTrue(e.getMessage().contains("cpu backend is closed"), e.getMessage());
-        assertThrows(BackendClosedException.class, () -> closed.ntk(p, good, NtkMode.TRACE, Implementation.AUTO));
+        assertThrows(BackendClosedException.class, () -> closed.kernel(p, good, NtkMode.TRACE, Implementation.AUTO));
         closed.close(); // idempotent
     }
 

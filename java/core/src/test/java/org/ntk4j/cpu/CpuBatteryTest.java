@@ -86,7 +86,7 @@ class CpuBatteryTest {
     static void checkAgainstReference(NtkCase c, List<CpuBackend> backends) {
         var p = c.params();
         Matrix y = NtkCase.gaussianInputs(c.x1().rows(), c.arch().outputDim(), c.seed() + 7);
-        Tensor expected = REF.ntk(p, c.x1(), c.x2(), c.mode(), Implementation.AUTO);
+        Tensor expected = REF.kernel(p, c.x1(), c.x2(), c.mode(), Implementation.AUTO);
         Matrix f = REF.forward(p, c.x1());
         Matrix j = REF.jacobian(p, c.x1());
         LossGradient g = REF.mseLossGradient(p, c.x1(), y);
@@ -94,7 +94,7 @@ class CpuBatteryTest {
         for (CpuBackend b : backends) {
             Precision prec = b.precision();
             for (Implementation impl : new Implementation[] {Implementation.STRUCTURED, Implementation.JACOBIAN_CONTRACTION}) {
-                Compare.assertClose(b.name() + " " + impl + " vs reference, " + c, b.ntk(p, c.x1(), c.x2(), c.mode(), impl),
+                Compare.assertClose(b.name() + " " + impl + " vs reference, " + c, b.kernel(p, c.x1(), c.x2(), c.mode(), impl),
                         expected, bars.ntk(prec, c.mode(), impl));
             }
             Compare.assertClose(b.name() + " forward vs reference, " + c, b.forward(p, c.x1()), f, bars.forward(prec));

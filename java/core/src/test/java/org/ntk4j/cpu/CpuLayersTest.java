@@ -47,7 +47,7 @@ class CpuLayersTest {
             for (Implementation impl : new Implementation[] {Implementation.STRUCTURED,
                     Implementation.JACOBIAN_CONTRACTION}) {
                 Compare.assertClose("prepared " + impl, m.kernel(x, x2, NtkMode.FULL, impl),
-                        REF.ntk(stepped, x, x2, NtkMode.FULL, Implementation.AUTO), Tolerances.FP64);
+                        REF.kernel(stepped, x, x2, NtkMode.FULL, Implementation.AUTO), Tolerances.FP64);
             }
         }
     }
@@ -79,10 +79,10 @@ class CpuLayersTest {
                 for (NtkMode mode : NtkMode.values()) {
                     for (Implementation impl : new Implementation[] {Implementation.STRUCTURED,
                             Implementation.JACOBIAN_CONTRACTION}) {
-                        Compare.assertClose(name + " " + mode + " " + impl, cpu.ntk(p, x, x2, mode, impl),
-                                REF.ntk(p, x, x2, mode, Implementation.AUTO), Tolerances.FP64);
-                        Compare.assertClose(name + " symmetric " + mode + " " + impl, cpu.ntk(p, x, mode, impl),
-                                REF.ntk(p, x, mode, Implementation.AUTO), Tolerances.FP64);
+                        Compare.assertClose(name + " " + mode + " " + impl, cpu.kernel(p, x, x2, mode, impl),
+                                REF.kernel(p, x, x2, mode, Implementation.AUTO), Tolerances.FP64);
+                        Compare.assertClose(name + " symmetric " + mode + " " + impl, cpu.kernel(p, x, mode, impl),
+                                REF.kernel(p, x, mode, Implementation.AUTO), Tolerances.FP64);
                     }
                 }
             }

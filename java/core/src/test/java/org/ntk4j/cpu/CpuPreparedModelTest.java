@@ -50,7 +50,7 @@ class CpuPreparedModelTest {
                     for (Implementation impl : new Implementation[] {Implementation.STRUCTURED,
                             Implementation.JACOBIAN_CONTRACTION}) {
                         Compare.assertClose(p + " " + impl + " kernel", m.kernel(X, NtkMode.FULL, impl),
-                                b.ntk(theta, X, NtkMode.FULL, impl), 0);
+                                b.kernel(theta, X, NtkMode.FULL, impl), 0);
                     }
                 }
             }

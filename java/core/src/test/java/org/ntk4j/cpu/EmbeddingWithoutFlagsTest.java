@@ -77,7 +77,7 @@ class EmbeddingWithoutFlagsTest {
             Matrix x = NtkCase.gaussianInputs(20, 5, 4);
             try (Ntk ntk = Ntk.builder().backend("cpu").precision(Precision.FP64).open()) {
                 var got = ntk.kernel(p, x, NtkMode.FULL);
-                var want = Reference.backend().ntk(p, x, x, NtkMode.FULL, Implementation.AUTO);
+                var want = Reference.backend().kernel(p, x, x, NtkMode.FULL, Implementation.AUTO);
                 double err = Compare.relativeError(got.data(), want.data());
                 System.out.println((err <= Tolerances.FP64 ? "right" : "wrong") + " " + err);
             }

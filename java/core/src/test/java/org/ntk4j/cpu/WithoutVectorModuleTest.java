@@ -84,8 +84,8 @@ class WithoutVectorModuleTest {
                         for (Implementation impl : new Implementation[] {Implementation.STRUCTURED,
                                 Implementation.JACOBIAN_CONTRACTION}) {
                             for (Matrix x : new Matrix[] {x1, x2}) {
-                                Tensor got = b.ntk(p, x1, x, m, impl);
-                                Compare.assertClose(b.description() + " " + impl + " " + m, got, ref.ntk(p, x1, x, m, impl),
+                                Tensor got = b.kernel(p, x1, x, m, impl);
+                                Compare.assertClose(b.description() + " " + impl + " " + m, got, ref.kernel(p, x1, x, m, impl),
                                         Tolerances.of(prec));
                             }
                         }

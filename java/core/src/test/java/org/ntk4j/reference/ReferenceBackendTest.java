@@ -79,7 +79,7 @@ class ReferenceBackendTest {
     @Property(tries = 60)
     void kernelIsSymmetricPsdAndModesAreReductionsOfFull(@ForAll("generated") NtkCase c) {
         Parameters p = c.params();
-        Tensor full = ref.ntk(p, c.x1(), NtkMode.FULL, Implementation.AUTO);
+        Tensor full = ref.kernel(p, c.x1(), NtkMode.FULL, Implementation.AUTO);
         int n = c.x1().rows();
         int o = c.arch().outputDim();
         Matrix m = new Matrix(n * o, n * o, new double[n * o * n * o]);
@@ -111,8 +111,8 @@ class ReferenceBackendTest {
             }
             assertTrue(q >= -1e-12 * scale, "vᵀΘv = " + q);
         }
-        Tensor trace = ref.ntk(p, c.x1(), NtkMode.TRACE, Implementation.AUTO);
-        Tensor diag = ref.ntk(p, c.x1(), NtkMode.DIAGONAL, Implementation.AUTO);
+        Tensor trace = ref.kernel(p, c.x1(), NtkMode.TRACE, Implementation.AUTO);
+        Tensor diag = ref.kernel(p, c.x1(), NtkMode.DIAGONAL, Implementation.AUTO);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
@@ -139,7 +139,7 @@ class ReferenceBackendTest {
         // z1 = 2·1.5 + 0.5 = 3.5, h1 = 3.5, f = 3·3.5 − 1 = 9.5
         assertEquals(9.5, ref.forward(p, x).get(0, 0), 1e-15);
         // ∂f/∂w0 = 3·1·1.5 = 4.5, ∂f/∂b0 = 3, ∂f/∂w1 = 3.5, ∂f/∂b1 = 1  →  Θ = 20.25 + 9 + 12.25 + 1 = 42.5
-        assertEquals(42.5, ref.ntk(p, x, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-13);
+        assertEquals(42.5, ref.kernel(p, x, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-13);
     }
 
     @Test
@@ -158,8 +158,8 @@ class ReferenceBackendTest {
         // ∂f/∂W1 = √2·h_j → 2h²; ∂f/∂b1 = 0.5 → 0.25; δ = ∂f/∂z = (0, −2√2); ∂f/∂W0_1j = √2·δ_1·x_j = −4·x_j → 16·5;
         // ∂f/∂b0_1 = 0.5·δ_1 = −√2 → 2
         double theta = 2 * h * h + 0.25 + 80 + 2;
-        assertEquals(theta, ref.ntk(p, x, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-12);
-        assertEquals(theta, ref.ntk(p, x, NtkMode.FULL, Implementation.STRUCTURED).get(0, 0, 0, 0), 1e-12);
+        assertEquals(theta, ref.kernel(p, x, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-12);
+        assertEquals(theta, ref.kernel(p, x, NtkMode.FULL, Implementation.STRUCTURED).get(0, 0, 0, 0), 1e-12);
         // the standard parameterization of the same weights: c = s = 1
         Architecture std = Architecture.builder(2).hidden(2).output(1).activation(Activation.RELU).sigmaW(2.0)
                 .sigmaB(0.5).parameterization(org.ntk4j.model.Parameterization.STANDARD).build();
@@ -167,7 +167,7 @@ class ReferenceBackendTest {
                 new double[][] {{0.1, -0.2}, {0.3}});
         // z = W0·x + b0 = (−1.4, 1.3): h = (0, 1.3), f = −2·1.3 + 0.3; Θ = h² + 1 + (−2)²·5 + (−2)² = 1.69 + 1 + 20 + 4
         assertEquals(-2.3, ref.forward(ps, x).get(0, 0), 1e-14);
-        assertEquals(26.69, ref.ntk(ps, x, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-12);
+        assertEquals(26.69, ref.kernel(ps, x, NtkMode.FULL, Implementation.AUTO).get(0, 0, 0, 0), 1e-12);
     }
 
     /** relu against central differences, on networks whose hidden units all sit far from the kink for these x. */
@@ -272,7 +272,7 @@ class ReferenceBackendTest {
         e = assertThrows(InvalidInputException.class, () -> ref.forward(p, new Matrix(0, 3, new double[0])));
         assertTrue(e.getMessage().contains("empty batch"), e.getMessage());
         Matrix nan = new Matrix(1, 3, new double[] {0, Double.NaN, 1});
-        e = assertThrows(InvalidInputException.class, () -> ref.ntk(p, nan, NtkMode.TRACE, Implementation.AUTO));
+        e = assertThrows(InvalidInputException.class, () -> ref.kernel(p, nan, NtkMode.TRACE, Implementation.AUTO));
         assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("column 1"), e.getMessage());
         p.weights(1)[0] = Double.POSITIVE_INFINITY;
         e = assertThrows(InvalidInputException.class, () -> ref.forward(p, new Matrix(1, 3, new double[3])));

@@ -59,7 +59,7 @@ class ReferenceCnnTest {
                 + 1.125 * 1.125 + 2.625 * 2.625 + ww;
         assertEquals(171.5625, ww, 1e-12);
         Matrix xm = new Matrix(1, 12, x);
-        assertEquals(theta, ref.ntk(p, xm, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION).get(0, 0, 0, 0), 1e-11);
+        assertEquals(theta, ref.kernel(p, xm, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION).get(0, 0, 0, 0), 1e-11);
         assertEquals(theta, ReferenceBackend.structuredNtk(p, xm, xm).get(0, 0, 0, 0), 1e-11);
     }
 
@@ -172,11 +172,11 @@ class ReferenceCnnTest {
             Parameters p = Parameters.init(arch, seed);
             Matrix x1 = NtkCase.gaussianInputs(3, arch.inputDim(), seed + 1);
             Matrix x2 = NtkCase.gaussianInputs(2, arch.inputDim(), seed + 2);
-            Tensor product = ref.ntk(p, x1, x2, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION);
+            Tensor product = ref.kernel(p, x1, x2, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION);
             Compare.assertClose("structured terms vs J1·J2ᵀ, " + arch, ReferenceBackend.structuredNtk(p, x1, x2),
                     product, Tolerances.FP64);
-            Compare.assertClose("symmetric vs cross with X2 = X1, " + arch, ref.ntk(p, x1, NtkMode.FULL,
-                    Implementation.AUTO), ref.ntk(p, x1, x1, NtkMode.FULL, Implementation.AUTO), Tolerances.FP64);
+            Compare.assertClose("symmetric vs cross with X2 = X1, " + arch, ref.kernel(p, x1, NtkMode.FULL,
+                    Implementation.AUTO), ref.kernel(p, x1, x1, NtkMode.FULL, Implementation.AUTO), Tolerances.FP64);
         }
     }
 

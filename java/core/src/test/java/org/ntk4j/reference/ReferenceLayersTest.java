@@ -69,7 +69,7 @@ class ReferenceLayersTest {
             Matrix x1 = NtkCase.gaussianInputs(4, arch.inputDim(), seed + 1);
             Matrix x2 = NtkCase.gaussianInputs(3, arch.inputDim(), seed + 2);
             Tensor structured = ReferenceBackend.structuredNtk(p, x1, x2);
-            Tensor product = ref.ntk(p, x1, x2, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION);
+            Tensor product = ref.kernel(p, x1, x2, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION);
             Compare.assertClose("structured terms vs J1·J2ᵀ, " + arch, structured, product, Tolerances.FP64);
         }
     }

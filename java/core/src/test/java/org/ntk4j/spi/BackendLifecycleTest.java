@@ -88,7 +88,7 @@ class BackendLifecycleTest {
         @Override
         protected Tensor computeNtk(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
                                     Implementation implementation) {
-            return symmetric ? ref.ntk(params, x1, mode, implementation) : ref.ntk(params, x1, x2, mode, implementation);
+            return symmetric ? ref.kernel(params, x1, mode, implementation) : ref.kernel(params, x1, x2, mode, implementation);
         }
 
         @Override
@@ -108,7 +108,7 @@ class BackendLifecycleTest {
             Thread.sleep(100);
             assertFalse(closing.isDone(), "close() must wait for the running call");
             assertTrue(b.isClosed());
-            BackendClosedException e = assertThrows(BackendClosedException.class, () -> b.ntk(P, X, NtkMode.TRACE,
+            BackendClosedException e = assertThrows(BackendClosedException.class, () -> b.kernel(P, X, NtkMode.TRACE,
                     Implementation.AUTO));
             assertTrue(e.getMessage().contains("gated backend is closed"), e.getMessage());
             b.proceed.countDown();

@@ -41,8 +41,8 @@ public final class Bars {
         Matrix x2p = c.symmetric() ? x1p : Conditioning.perturbed(c.x2(), c.seed() + 3);
         Matrix j2 = c.symmetric() ? j : REF.jacobian(p, c.x2());
         for (NtkMode m : NtkMode.values()) {
-            Tensor exact = REF.ntk(p, c.x1(), c.x2(), m, Implementation.AUTO);
-            Tensor moved = REF.ntk(pp, x1p, x2p, m, Implementation.AUTO);
+            Tensor exact = REF.kernel(p, c.x1(), c.x2(), m, Implementation.AUTO);
+            Tensor moved = REF.kernel(pp, x1p, x2p, m, Implementation.AUTO);
             double[] magnitude = Conditioning.kernelMagnitude(j, j2, c.arch().outputDim(), m);
             ntk32.put(m, Tolerances.fp32(Compare.relativeError(moved.doubles(), exact.doubles()),
                     Conditioning.ratio(magnitude, exact.doubles())));

@@ -285,9 +285,9 @@ public abstract class PreparedModelContract {
             for (Implementation impl : new Implementation[] {Implementation.STRUCTURED,
                     Implementation.JACOBIAN_CONTRACTION}) {
                 Compare.assertClose(who + " kernel(x, x) " + impl, m.kernel(x, NtkMode.TRACE, impl),
-                        ref.ntk(stored0, x, NtkMode.TRACE, impl), tol);
+                        ref.kernel(stored0, x, NtkMode.TRACE, impl), tol);
                 Compare.assertClose(who + " kernel(x, x2) " + impl, m.kernel(x, x2, NtkMode.FULL, impl),
-                        ref.ntk(stored0, x, x2, NtkMode.FULL, impl), tol);
+                        ref.kernel(stored0, x, x2, NtkMode.FULL, impl), tol);
             }
             Compare.assertClose(who + " NNGP(x, x2)", m.nngp(x, x2, NtkMode.FULL),
                     outputProducts(ref.forward(stored0, x), ref.forward(stored0, x2), NtkMode.FULL), tol);
@@ -327,7 +327,7 @@ public abstract class PreparedModelContract {
                     new double[] {ref.mseLossGradient(p1, x, y).loss()}, tol);
             Parameters p2 = m.parameters();
             Compare.assertClose(who + " kernel after two steps", m.kernel(x, x2, NtkMode.TRACE),
-                    ref.ntk(p2, x, x2, NtkMode.TRACE, Implementation.AUTO), tol);
+                    ref.kernel(p2, x, x2, NtkMode.TRACE, Implementation.AUTO), tol);
         } finally {
             m.close();
         }

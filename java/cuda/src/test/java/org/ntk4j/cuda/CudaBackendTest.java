@@ -87,13 +87,13 @@ class CudaBackendTest {
     /** Both implementations in fp32, fp64 and TF32 against the reference in the case's mode. */
     static void checkNtk(NtkCase c) {
         Parameters p = c.params();
-        Tensor ref = REF.ntk(p, c.x1(), c.x2(), c.mode(), Implementation.AUTO);
+        Tensor ref = REF.kernel(p, c.x1(), c.x2(), c.mode(), Implementation.AUTO);
         Bars bars = Bars.of(c, targets(c));
         for (Precision prec : new Precision[] {Precision.FP32, Precision.FP64, Precision.TF32}) {
             for (Implementation impl : new Implementation[] {Implementation.STRUCTURED,
                     Implementation.JACOBIAN_CONTRACTION}) {
                 String what = "cuda " + prec + " " + impl + " vs reference, " + c;
-                Tensor got = backend(prec).ntk(p, c.x1(), c.x2(), c.mode(), impl);
+                Tensor got = backend(prec).kernel(p, c.x1(), c.x2(), c.mode(), impl);
                 // the CPU backend's rule (TF32 changes only the Jacobian contraction; the structured path is fp32)
                 Compare.assertClose(what, got, ref, bars.ntk(prec, c.mode(), impl));
                 if (c.symmetric()) {
@@ -147,10 +147,10 @@ class CudaBackendTest {
     void theCublasGramGivesTheSameKernel(@ForAll("cases") NtkCase c) {
         Gpu.require();
         Parameters p = c.params();
-        Tensor ref = REF.ntk(p, c.x1(), c.x2(), c.mode(), Implementation.AUTO);
+        Tensor ref = REF.kernel(p, c.x1(), c.x2(), c.mode(), Implementation.AUTO);
         for (Precision prec : new Precision[] {Precision.FP32, Precision.FP64}) {
             CudaBackend b = cublasBackend(prec);
-            Tensor got = b.ntk(p, c.x1(), c.x2(), c.mode(), Implementation.JACOBIAN_CONTRACTION);
+            Tensor got = b.kernel(p, c.x1(), c.x2(), c.mode(), Implementation.JACOBIAN_CONTRACTION);
             Compare.assertClose("cuda " + prec + " Jacobian contraction through cuBLAS vs reference, " + c, got, ref,
                     Tolerances.of(prec));
         }
@@ -175,7 +175,7 @@ class CudaBackendTest {
     @Property(tries = 15)
     void tilingOverExamplesAndParametersGivesTheSameKernel(@ForAll("cases") NtkCase c) {
         Parameters p = c.params();
-        Tensor ref = REF.ntk(p, c.x1(), c.x2(), c.mode(), Implementation.AUTO);
+        Tensor ref = REF.kernel(p, c.x1(), c.x2(), c.mode(), Implementation.AUTO);
         CudaBackend b = backend(Precision.FP64);
         java.util.List<String> compared = new java.util.ArrayList<>();
         for (long budget : new long[] {400_000, 60_000}) {
@@ -185,7 +185,7 @@ class CudaBackendTest {
                         Implementation.JACOBIAN_CONTRACTION}) {
                     Tensor got;
                     try {
-                        got = b.ntk(p, c.x1(), c.x2(), c.mode(), impl);
+                        got = b.kernel(p, c.x1(), c.x2(), c.mode(), impl);
                     } catch (org.ntk4j.NtkException e) {
                         if (budget < 400_000 && e.getMessage().contains("budget")) {
                             continue; // the model itself does not fit the small budget

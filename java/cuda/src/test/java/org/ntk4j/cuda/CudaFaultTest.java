@@ -28,8 +28,8 @@ class CudaFaultTest {
     private final Matrix x = NtkCase.gaussianInputs(13, 7, 9);
 
     private void assertWorks(CudaBackend b) {
-        Tensor ref = Reference.backend().ntk(params, x, NtkMode.FULL, Implementation.AUTO);
-        Tensor got = b.ntk(params, x, NtkMode.FULL, Implementation.STRUCTURED);
+        Tensor ref = Reference.backend().kernel(params, x, NtkMode.FULL, Implementation.AUTO);
+        Tensor got = b.kernel(params, x, NtkMode.FULL, Implementation.STRUCTURED);
         Compare.assertClose("cuda fp32 after a failure", got, ref, Tolerances.FP32);
     }
 
@@ -56,7 +56,7 @@ class CudaFaultTest {
             long live = b.device().liveBuffers();
             b.setMemoryBudget(1000);
             NtkException e = assertThrows(NtkException.class,
-                    () -> b.ntk(params, x, NtkMode.TRACE, Implementation.STRUCTURED));
+                    () -> b.kernel(params, x, NtkMode.TRACE, Implementation.STRUCTURED));
             assertTrue(e.getMessage().contains("budget"), e.getMessage());
             assertEquals(live, b.device().liveBuffers());
             b.setMemoryBudget(-1);

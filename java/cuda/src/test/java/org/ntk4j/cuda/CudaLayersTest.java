@@ -64,7 +64,7 @@ class CudaLayersTest {
         Matrix x = NtkCase.gaussianInputs(3, 3, 1);
         CudaBackend cuda = CudaBackendTest.backend(Precision.FP32);
         UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class,
-                () -> cuda.ntk(Parameters.init(trailing, 1), x, NtkMode.TRACE, Implementation.STRUCTURED));
+                () -> cuda.kernel(Parameters.init(trailing, 1), x, NtkMode.TRACE, Implementation.STRUCTURED));
         assertEquals(3, e.layerIndex());
         assertTrue(e.getMessage().contains("comes after the last dense layer; the cuda backend runs"), e.getMessage());
         e = assertThrows(UnsupportedLayerException.class, () -> cuda.forward(Parameters.init(twoActivations, 1), x));

@@ -47,7 +47,7 @@ class DeviceFaultReleaseTest {
             RecordingDriver d = new RecordingDriver(1L << 30);
             CudaBackend b = KernelLaunchContractTest.open(d, Precision.FP32);
             d.faultAfterLaunches = 5;
-            RuntimeException e = assertThrows(RuntimeException.class, () -> b.ntk(params, x, NtkMode.FULL, impl));
+            RuntimeException e = assertThrows(RuntimeException.class, () -> b.kernel(params, x, NtkMode.FULL, impl));
             assertIllegalAddress(e);
             assertTrue(e.getSuppressed().length > 0, impl + ": the failing frees are attached to the fault");
             for (Throwable s : e.getSuppressed()) {
@@ -61,7 +61,7 @@ class DeviceFaultReleaseTest {
 
             d.faultAfterLaunches = -1; // the device itself is fine again (the faulting launch is gone)
             try (CudaBackend next = KernelLaunchContractTest.open(d, Precision.FP32)) {
-                Tensor t = next.ntk(params, x, NtkMode.TRACE, impl);
+                Tensor t = next.kernel(params, x, NtkMode.TRACE, impl);
                 assertArrayEquals(new int[] {6, 6}, t.shape());
             }
             assertEverythingReleased(d);

@@ -129,9 +129,9 @@ class KernelLaunchContractTest {
                             for (NtkMode mode : NtkMode.values()) {
                                 for (Implementation impl : new Implementation[] {Implementation.STRUCTURED,
                                         Implementation.JACOBIAN_CONTRACTION}) {
-                                    Tensor t = b.ntk(p, x1, mode, impl);
+                                    Tensor t = b.kernel(p, x1, mode, impl);
                                     assertArrayEquals(mode.shape(11, 11, o), t.shape(), ctx);
-                                    t = b.ntk(p, x1, x2, mode, impl);
+                                    t = b.kernel(p, x1, x2, mode, impl);
                                     assertArrayEquals(mode.shape(11, 6, o), t.shape(), ctx);
                                 }
                             }
@@ -191,8 +191,8 @@ class KernelLaunchContractTest {
                 RecordingDriver d = new RecordingDriver(GIB);
                 try (CudaBackend b = open(d, prec)) {
                     b.setMemoryBudget(budget);
-                    b.ntk(p, x, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION);
-                    b.ntk(p, x, NtkCase.gaussianInputs(4, 4, 3), NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION);
+                    b.kernel(p, x, NtkMode.FULL, Implementation.JACOBIAN_CONTRACTION);
+                    b.kernel(p, x, NtkCase.gaussianInputs(4, 4, 3), NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION);
                 }
                 for (RecordingDriver.Launch l : d.launches) {
                     if (l.name().startsWith("ntk_gram_nt_")) {
@@ -220,7 +220,7 @@ class KernelLaunchContractTest {
         Matrix x = NtkCase.gaussianInputs(2100, 1, 5);
         RecordingDriver d = new RecordingDriver(1L << 50);
         try (CudaBackend b = open(d, Precision.FP32)) {
-            Tensor t = b.ntk(p, x, NtkMode.TRACE, Implementation.STRUCTURED);
+            Tensor t = b.kernel(p, x, NtkMode.TRACE, Implementation.STRUCTURED);
             assertArrayEquals(new int[] {2100, 2100}, t.shape());
         }
         checkLaunches(d, "O = 4096, N = 2100");
@@ -266,7 +266,7 @@ class KernelLaunchContractTest {
                 assertTrue(e.getMessage().contains("CUDA_ERROR_OUT_OF_MEMORY"), e.getMessage());
             }
             assertEquals(before, d.live.size());
-            Tensor t = b.ntk(p, x, NtkMode.TRACE, Implementation.STRUCTURED);
+            Tensor t = b.kernel(p, x, NtkMode.TRACE, Implementation.STRUCTURED);
             assertArrayEquals(new int[] {9, 9}, t.shape());
         }
         assertTrue(d.live.isEmpty());
