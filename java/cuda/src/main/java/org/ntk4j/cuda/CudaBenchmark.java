@@ -234,11 +234,11 @@ public final class CudaBenchmark {
                             continue;
                         }
                         try {
-                            Tensor th = b.ntk(p, x, mode, impl);
+                            Tensor th = b.kernel(p, x, mode, impl);
                             double[] v = new double[Math.max(1, reps)];
                             for (int r = 0; r < v.length; r++) {
                                 long t0 = System.nanoTime();
-                                th = b.ntk(p, x, mode, impl);
+                                th = b.kernel(p, x, mode, impl);
                                 v[r] = (System.nanoTime() - t0) / 1e6;
                             }
                             out.printf(Locale.ROOT, "RESULT %s %10.2f ms end-to-end (K(x,x), transfers included)%n",
