@@ -1,6 +1,7 @@
 package org.ntk4j.dynamics;
 
 import java.util.Arrays;
+import java.util.Optional;
 import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
@@ -25,76 +26,99 @@ public final class GradientDescent {
     }
 
     /**
-     * What to run and record.
-     *
-     * @param steps          number of gradient steps (≥ 0)
-     * @param learningRate   η, fixed or automatic (from λ_max of the NTK at θ_0); null for {@link LearningRate#automatic()}
-     * @param outputSteps    steps (0…steps) at which f(x_train) and f(x_test) are recorded
-     * @param kernelSteps    steps at which the NTK on {@code kernelInputs} is computed (step 0 always is)
-     * @param kernelInputs   inputs for the drift kernel, or null for no kernel tracking
-     * @param kernelMode     layout of the tracked kernel (TRACE is O× cheaper than FULL)
-     * @param testInputs     held-out inputs whose outputs are recorded at {@code outputSteps}, or null
-     * @param task           name shown in progress reports
+     * What to run and record: {@link #of} the number of steps, then the learning rate, the outputs and the kernel to
+     * record and the name for progress reports, each by its own {@code with…} (which returns new options). Unset:
+     * the automatic learning rate, no outputs, no kernel tracking, the name "train".
      */
-    public record Options(int steps, LearningRate learningRate, int[] outputSteps, int[] kernelSteps, Matrix kernelInputs,
-                          NtkMode kernelMode, Matrix testInputs, String task) {
-        /**
-         * Checks the numbers, sorts and de-duplicates the step lists (copies), fills in the defaults for a null learning
-         * rate, mode or task.
-         *
-         * @throws InvalidInputException naming the first invalid setting
-         */
-        public Options {
-            if (steps < 0) {
-                throw new InvalidInputException("steps must be non-negative, got " + steps);
-            }
-            learningRate = learningRate == null ? LearningRate.automatic() : learningRate;
-            outputSteps = checkSteps(outputSteps, steps, "output");
-            kernelSteps = checkSteps(kernelSteps, steps, "kernel");
-            kernelMode = kernelMode == null ? NtkMode.TRACE : kernelMode;
-            task = task == null ? "train" : task;
+    public static final class Options {
+        private final int steps;
+        private final LearningRate learningRate;
+        private final int[] outputSteps;
+        private final int[] kernelSteps;
+        private final Matrix kernelInputs;
+        private final NtkMode kernelMode;
+        private final Matrix testInputs;
+        private final String task;
+
+        private Options(int steps, LearningRate learningRate, int[] outputSteps, int[] kernelSteps, Matrix kernelInputs,
+                        NtkMode kernelMode, Matrix testInputs, String task) {
+            this.steps = steps;
+            this.learningRate = learningRate;
+            this.outputSteps = checkSteps(outputSteps, steps, "output");
+            this.kernelSteps = checkSteps(kernelSteps, steps, "kernel");
+            this.kernelInputs = kernelInputs;
+            this.kernelMode = kernelMode;
+            this.testInputs = testInputs;
+            this.task = task;
         }
 
         /**
-         * Just train: no outputs, no kernels, default learning rate.
+         * Just train: no outputs, no kernels, the automatic learning rate.
          *
          * @param steps number of gradient steps (≥ 0)
          * @return the options
+         * @throws InvalidInputException when steps is negative
          */
         public static Options of(int steps) {
+            if (steps < 0) {
+                throw new InvalidInputException("steps must be non-negative, got " + steps);
+            }
             return new Options(steps, LearningRate.automatic(), new int[0], new int[0], null, NtkMode.TRACE, null, "train");
         }
 
         /**
          * These options with another learning rate.
          *
-         * @param lr η, fixed or automatic
+         * @param lr η, fixed or automatic (from λ_max of the NTK at θ_0)
          * @return new options
+         * @throws InvalidInputException when lr is missing
          */
         public Options withLearningRate(LearningRate lr) {
+            if (lr == null) {
+                throw new InvalidInputException("a learning rate must be given (LearningRate.automatic() for the default)");
+            }
             return new Options(steps, lr, outputSteps, kernelSteps, kernelInputs, kernelMode, testInputs, task);
         }
 
         /**
-         * These options recording the outputs at some steps.
+         * These options recording f(x_train) at some steps.
          *
-         * @param atSteps steps in [0, steps] (copied)
-         * @param test    held-out inputs whose outputs are recorded too, or null; kept by reference
+         * @param atSteps steps in [0, steps] (copied, sorted, without repeats)
          * @return new options
+         * @throws InvalidInputException when a step is outside [0, steps]
+         */
+        public Options withOutputs(int[] atSteps) {
+            return new Options(steps, learningRate, atSteps, kernelSteps, kernelInputs, kernelMode, null, task);
+        }
+
+        /**
+         * These options recording f(x_train) and f(x_test) at some steps.
+         *
+         * @param atSteps steps in [0, steps] (copied, sorted, without repeats)
+         * @param test    held-out inputs whose outputs are recorded too; kept by reference
+         * @return new options
+         * @throws InvalidInputException when a step is outside [0, steps] or the inputs are missing
          */
         public Options withOutputs(int[] atSteps, Matrix test) {
+            if (test == null) {
+                throw new InvalidInputException("test inputs must be given (withOutputs(atSteps) records none)");
+            }
             return new Options(steps, learningRate, atSteps, kernelSteps, kernelInputs, kernelMode, test, task);
         }
 
         /**
          * These options tracking the kernel at some steps.
          *
-         * @param atSteps steps in [0, steps] (copied)
+         * @param atSteps steps in [0, steps] (copied; step 0 always is computed)
          * @param inputs  the kernel's inputs; kept by reference
-         * @param mode    the kernel's layout
+         * @param mode    the kernel's layout (TRACE is O× cheaper than FULL)
          * @return new options
+         * @throws InvalidInputException when a step is outside [0, steps], or the inputs or the mode are missing
          */
         public Options withKernel(int[] atSteps, Matrix inputs, NtkMode mode) {
+            if (inputs == null || mode == null) {
+                throw new InvalidInputException("the kernel's inputs and mode must be given");
+            }
             return new Options(steps, learningRate, outputSteps, atSteps, inputs, mode, testInputs, task);
         }
 
@@ -103,9 +127,85 @@ public final class GradientDescent {
          *
          * @param name the name
          * @return new options
+         * @throws InvalidInputException when the name is missing
          */
         public Options withTask(String name) {
+            if (name == null) {
+                throw new InvalidInputException("a task name must be given");
+            }
             return new Options(steps, learningRate, outputSteps, kernelSteps, kernelInputs, kernelMode, testInputs, name);
+        }
+
+        /**
+         * The number of gradient steps.
+         *
+         * @return steps, ≥ 0
+         */
+        public int steps() {
+            return steps;
+        }
+
+        /**
+         * The learning rate η, fixed or automatic.
+         *
+         * @return the rate
+         */
+        public LearningRate learningRate() {
+            return learningRate;
+        }
+
+        /**
+         * The steps at which f(x_train) (and f(x_test)) are recorded.
+         *
+         * @return a copy, sorted, without repeats
+         */
+        public int[] outputSteps() {
+            return outputSteps.clone();
+        }
+
+        /**
+         * The steps at which the NTK on {@link #kernelInputs()} is computed (step 0 always is).
+         *
+         * @return a copy, sorted, without repeats
+         */
+        public int[] kernelSteps() {
+            return kernelSteps.clone();
+        }
+
+        /**
+         * The inputs of the tracked kernel.
+         *
+         * @return the inputs, or empty without kernel tracking
+         */
+        public Optional<Matrix> kernelInputs() {
+            return Optional.ofNullable(kernelInputs);
+        }
+
+        /**
+         * The layout of the tracked kernel.
+         *
+         * @return the mode (TRACE unless {@link #withKernel} said otherwise)
+         */
+        public NtkMode kernelMode() {
+            return kernelMode;
+        }
+
+        /**
+         * The held-out inputs whose outputs are recorded at {@link #outputSteps()}.
+         *
+         * @return the inputs, or empty without test inputs
+         */
+        public Optional<Matrix> testInputs() {
+            return Optional.ofNullable(testInputs);
+        }
+
+        /**
+         * The name shown in progress reports.
+         *
+         * @return the name
+         */
+        public String task() {
+            return task;
         }
 
         private static int[] checkSteps(int[] s, int steps, String what) {
@@ -228,11 +328,13 @@ public final class GradientDescent {
         Architecture arch = model.architecture();
         Validation.requireInputs(arch, x, "x");
         Validation.requireTargets(arch, x, y);
-        if (options.testInputs() != null) {
-            Validation.requireInputs(arch, options.testInputs(), "test inputs");
+        Matrix test = options.testInputs().orElse(null);
+        Matrix kernelInputs = options.kernelInputs().orElse(null);
+        if (test != null) {
+            Validation.requireInputs(arch, test, "test inputs");
         }
-        if (options.kernelInputs() != null) {
-            Validation.requireInputs(arch, options.kernelInputs(), "kernel inputs");
+        if (kernelInputs != null) {
+            Validation.requireInputs(arch, kernelInputs, "kernel inputs");
         }
         for (double d : model.layerDistancesFromStart()) {
             if (d != 0) {
@@ -260,7 +362,7 @@ public final class GradientDescent {
         double[][] layerChange = new double[layers][steps + 1];
         double[] seconds = new double[steps];
 
-        boolean trackKernel = options.kernelInputs() != null;
+        boolean trackKernel = kernelInputs != null;
         int[] kSteps = trackKernel ? withZero(options.kernelSteps()) : new int[0];
         double[] drift = new double[kSteps.length];
         Tensor k0 = null;
@@ -272,7 +374,7 @@ public final class GradientDescent {
 
         for (int t = 0; t <= steps; t++) {
             if (nextKernel < kSteps.length && kSteps[nextKernel] == t) {
-                Tensor k = model.kernel(options.kernelInputs(), options.kernelMode(), Implementation.AUTO);
+                Tensor k = model.kernel(kernelInputs, options.kernelMode(), Implementation.AUTO);
                 if (k0 == null) {
                     k0 = k;
                 }
@@ -280,7 +382,7 @@ public final class GradientDescent {
             }
             if (nextOutput < oSteps.length && oSteps[nextOutput] == t) {
                 trainOut[nextOutput] = model.forward(x);
-                testOut[nextOutput] = options.testInputs() == null ? null : model.forward(options.testInputs());
+                testOut[nextOutput] = test == null ? null : model.forward(test);
                 nextOutput++;
             }
             if (t == steps) {

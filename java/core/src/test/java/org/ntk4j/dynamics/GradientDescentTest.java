@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelLayout;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
@@ -36,7 +37,7 @@ class GradientDescentTest {
         GradientDescent.Run run = GradientDescent.train(REF, p0, X, Y,
                 GradientDescent.Options.of(12).withLearningRate(LearningRate.fixed(lr))
                         .withKernel(new int[] {6, 12}, X, NtkMode.TRACE)
-                        .withOutputs(new int[] {12}, null).withTask("t"), seen::add);
+                        .withOutputs(new int[] {12}).withTask("t"), seen::add);
         // Replay with flat vectors: θ ← θ − η·∇L from the reference, norms by hand.
         double[] theta = p0.toFlat();
         double[] theta0 = theta.clone();
@@ -101,5 +102,34 @@ class GradientDescentTest {
                         GradientDescent.Options.of(400).withLearningRate(LearningRate.fixed(lr)), null));
         assertEquals(lr, e.learningRate());
         assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("learning rate"), e.getMessage());
+    }
+
+    @Test
+    void optionsAreSetOneByOneAndMissingValuesAreRefusedWhereTheyAreGiven() {
+        GradientDescent.Options o = GradientDescent.Options.of(5);
+        assertEquals(LearningRate.automatic(), o.learningRate());
+        assertTrue(o.kernelInputs().isEmpty() && o.testInputs().isEmpty(), "no tracking unless asked for");
+        assertEquals(NtkMode.TRACE, o.kernelMode());
+        assertEquals("train", o.task());
+        GradientDescent.Options set = o.withOutputs(new int[] {5, 0, 5}, X).withKernel(new int[] {3}, X, NtkMode.FULL);
+        assertArrayEquals(new int[] {0, 5}, set.outputSteps(), "sorted, without repeats");
+        assertTrue(set.testInputs().orElseThrow() == X && set.kernelInputs().orElseThrow() == X);
+        assertEquals(NtkMode.FULL, set.kernelMode());
+        assertTrue(set.withOutputs(new int[] {1}).testInputs().isEmpty(), "outputs without test inputs");
+        set.outputSteps()[0] = 4;
+        assertArrayEquals(new int[] {0, 5}, set.outputSteps(), "the steps are the options' own");
+
+        assertEquals("steps must be non-negative, got -1",
+                assertThrows(InvalidInputException.class, () -> GradientDescent.Options.of(-1)).getMessage());
+        assertEquals("output step 6 is outside 0..5",
+                assertThrows(InvalidInputException.class, () -> o.withOutputs(new int[] {6})).getMessage());
+        assertTrue(assertThrows(InvalidInputException.class, () -> o.withLearningRate(null)).getMessage()
+                .startsWith("a learning rate must be given"));
+        assertTrue(assertThrows(InvalidInputException.class, () -> o.withOutputs(new int[] {1}, null)).getMessage()
+                .startsWith("test inputs must be given"));
+        assertEquals("the kernel's inputs and mode must be given",
+                assertThrows(InvalidInputException.class, () -> o.withKernel(new int[] {1}, X, null)).getMessage());
+        assertEquals("a task name must be given",
+                assertThrows(InvalidInputException.class, () -> o.withTask(null)).getMessage());
     }
 }

@@ -291,7 +291,7 @@ public final class EigenmodeDecay {
         double lr = LearningRates.fromEigenvalue(eigen.max(), n, lrFraction);
 
         GradientDescent.Options opt = GradientDescent.Options.of(steps).withLearningRate(LearningRate.fixed(lr))
-                .withOutputs(recordedSteps, null).withTask(task);
+                .withOutputs(recordedSteps).withTask(task);
         GradientDescent.Run run = GradientDescent.train(backend, p0, x, y, opt, progress);
 
         // The residuals as rows, times V (LAPACK's eigenvectors are the rows of eigen.vectors()): C = R·V.
