@@ -21,8 +21,13 @@ import org.ntk4j.tiling.TilePlan;
  */
 public final class DistributedJobs implements SparkJobs {
 
-    /** The provider the service loader instantiates. */
+    /**
+     * The provider the service loader instantiates. Without Spark, or the Hadoop client it brings, on the class path
+     * it fails here (the CLI then says in one line that Spark is missing), not halfway through a command.
+     */
     public DistributedJobs() {
+        SparkSession.class.getName(); // a class literal loads the class
+        org.apache.hadoop.fs.FileSystem.class.getName();
     }
 
     @Override
