@@ -18,7 +18,8 @@ import org.ntk4j.NtkMode;
  *       n_l + 1 for a dense layer) and the Jacobian chunk B·O·parameterChunk per side.</li>
  * </ul>
  * The planner picks the largest B whose total fits the budget (for Jacobian contraction, half of it, the other half
- * going to the Jacobian chunks, at most {@code maxParameterChunk} columns). The fp64 accumulator and the result
+ * going to the Jacobian chunks, at most {@code maxParameterChunk} columns), less the scratch layers keep whatever the
+ * chunk ({@link Network#fixedScratch}, 0 for dense layers). The fp64 accumulator and the result
  * (N1·N2·values-per-pair doubles each) are outside the budget: they are the answer.
  */
 record ChunkPlan(int exampleChunk, int parameterChunk) {
@@ -33,7 +34,7 @@ record ChunkPlan(int exampleChunk, int parameterChunk) {
         long maxAug = net.maxJacobianScratchWidth();
         long acts = net.activationsPerExample();
         long linear = 2 * (acts + 2L * o * maxWidth + (structured ? 0 : maxAug));
-        long limit = structured ? budget : budget / 2;
+        long limit = (structured ? budget : budget / 2) - (long) bytes * net.fixedScratch();
         int n = Math.max(n1, n2);
         int lo = 1;
         int hi = n;
@@ -54,7 +55,7 @@ record ChunkPlan(int exampleChunk, int parameterChunk) {
         if (!structured) {
             long used = bytes(b, o, mode, linear, bytes, threads);
             long perColumn = 2L * bytes * ((long) b * o + o);
-            long cols = Math.max(1, (budget - used) / perColumn);
+            long cols = Math.max(1, (budget - used - (long) bytes * net.fixedScratch()) / perColumn);
             cols = Math.min(cols, maxParameterChunk);
             cols = Math.min(cols, (ARRAY / ((long) b * o + o)));
             pc = (int) Math.max(1, cols);
@@ -62,8 +63,12 @@ record ChunkPlan(int exampleChunk, int parameterChunk) {
         return new ChunkPlan(b, pc);
     }
 
-    /** Forward, Jacobian and gradient: chunks of examples only, {@code perExample} elements each. */
-    static ChunkPlan forRows(long perExample, int rows, long budget, int bytes) {
+    /**
+     * Forward, Jacobian and gradient: chunks of examples only, {@code perExample} elements each, next to
+     * {@code fixed} elements the layers keep whatever the chunk.
+     */
+    static ChunkPlan forRows(long perExample, int rows, long budget, int bytes, long fixed) {
+        budget -= fixed * bytes;
         if (2 * perExample > ARRAY) {
             throw new InvalidInputException("one example needs " + perExample + " working values, more than one array"
                     + " holds; the cpu backend cannot hold this model");

@@ -194,14 +194,14 @@ public final class CpuBackend extends Backend {
     @Override
     protected Tensor computeNtk(Parameters params, Matrix x1, Matrix x2r, boolean symmetric, NtkMode mode,
                                 Implementation implementation) {
-        return ntk(new Network<>(ar, params), x1, x2r, symmetric, mode, implementation);
+        return runKernel(new Network<>(ar, params), x1, x2r, symmetric, mode, implementation);
     }
 
     /** The FULL kernel straight from the Gram layout the products come out in: no reordering. */
     @Override
     protected Matrix computeNtkMatrix(Parameters params, Matrix x1, Matrix x2r, boolean symmetric,
                                       Implementation implementation) {
-        return ntkMatrix(new Network<>(ar, params), x1, x2r, symmetric, implementation);
+        return runKernelMatrix(new Network<>(ar, params), x1, x2r, symmetric, implementation);
     }
 
     /**
@@ -331,7 +331,7 @@ public final class CpuBackend extends Backend {
                            Implementation implementation) {
         enter();
         try {
-            return ntk(net, x1, x2, symmetric, mode, implementation);
+            return runKernel(net, x1, x2, symmetric, mode, implementation);
         } finally {
             exit();
         }
@@ -347,7 +347,7 @@ public final class CpuBackend extends Backend {
         pool.parallelFor(n, costPerIndex, body);
     }
 
-    private <A> Tensor ntk(Network<A> net, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
+    private <A> Tensor runKernel(Network<A> net, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
                            Implementation implementation) {
         boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
         ChunkPlan plan = ChunkPlan.forNtk(net, x1.rows(), x2.rows(), mode, structured, budget, ar.bytes(),
@@ -359,7 +359,7 @@ public final class CpuBackend extends Backend {
         return t;
     }
 
-    private <A> Matrix ntkMatrix(Network<A> net, Matrix x1, Matrix x2, boolean symmetric,
+    private <A> Matrix runKernelMatrix(Network<A> net, Matrix x1, Matrix x2, boolean symmetric,
                                  Implementation implementation) {
         boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
         ChunkPlan plan = ChunkPlan.forNtk(net, x1.rows(), x2.rows(), NtkMode.FULL, structured, budget, ar.bytes(),

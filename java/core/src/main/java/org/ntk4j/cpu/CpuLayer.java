@@ -1,11 +1,13 @@
 package org.ntk4j.cpu;
 
 import org.ntk4j.model.Architecture;
+import org.ntk4j.model.AvgPool;
+import org.ntk4j.model.Conv;
 import org.ntk4j.model.Dense;
 import org.ntk4j.model.Elementwise;
-import org.ntk4j.model.Layer;
+import org.ntk4j.model.Flatten;
+import org.ntk4j.model.GlobalAvgPool;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.model.UnsupportedLayerException;
 
 /**
  * One layer of the sequence on the CPU backend, batched over a chunk of examples in the working precision: one class
@@ -20,7 +22,7 @@ import org.ntk4j.model.UnsupportedLayerException;
  *
  * @param <A> the working precision's array type
  */
-sealed interface CpuLayer<A> permits CpuDense, CpuElementwise {
+sealed interface CpuLayer<A> permits CpuDense, CpuElementwise, CpuConv, CpuAvgPool, CpuGlobalAvgPool, CpuFlatten {
 
     /**
      * The CPU form of layer i of the sequence.
@@ -37,7 +39,10 @@ sealed interface CpuLayer<A> permits CpuDense, CpuElementwise {
             case Dense d -> new CpuDense<>(ar, params, d, i, l);
             case Elementwise e -> new CpuElementwise<>(ar, e.activation(),
                     arch.inputShape(i).intSize("the input of layer " + i));
-            case Layer other -> throw new UnsupportedLayerException(i, other, "is not yet on the cpu backend");
+            case Conv c -> new CpuConv<>(ar, params, c, i, l);
+            case AvgPool a -> new CpuAvgPool<>(ar, a, arch.inputShape(i), arch.outputShape(i));
+            case GlobalAvgPool g -> new CpuGlobalAvgPool<>(ar, arch.inputShape(i));
+            case Flatten f -> new CpuFlatten<>(ar, arch.inputShape(i));
         };
     }
 
@@ -73,6 +78,16 @@ sealed interface CpuLayer<A> permits CpuDense, CpuElementwise {
      * @return the buffer that holds the δ at the input
      */
     A backward(Network<A>.Backprop bp, A spare, Network.TopRows<A> noted);
+
+    /**
+     * Elements of scratch the layer keeps whatever the chunk size (products of one example or one pair at a time),
+     * for the memory plan.
+     *
+     * @param outputs O
+     */
+    default long fixedScratch(int outputs) {
+        return 0;
+    }
 
     /** Elements of the scratch row that {@link #jacobianRows} needs per example (0 without parameters). */
     default int jacobianScratchWidth() {

@@ -22,7 +22,7 @@ final class Derivatives<A> {
     Matrix forward(Matrix x) {
         int rows = x.rows();
         int o = net.outputs;
-        ChunkPlan plan = ChunkPlan.forRows(net.activationsPerExample(), rows, budget, ar.bytes());
+        ChunkPlan plan = ChunkPlan.forRows(net.activationsPerExample(), rows, budget, ar.bytes(), net.fixedScratch());
         timer.exampleChunk = plan.exampleChunk();
         Network<A>.Acts acts = net.newActs(plan.exampleChunk());
         double[] out = new double[rows * o];
@@ -44,7 +44,7 @@ final class Derivatives<A> {
         long p = net.arch.parameterCount();
         int scratchWidth = net.maxJacobianScratchWidth();
         ChunkPlan plan = ChunkPlan.forRows(net.activationsPerExample() + 2L * o * net.maxDeltaWidth + scratchWidth,
-                rows, budget, ar.bytes());
+                rows, budget, ar.bytes(), net.fixedScratch());
         timer.exampleChunk = plan.exampleChunk();
         int b = plan.exampleChunk();
         Network<A>.Acts acts = net.newActs(b);
@@ -100,9 +100,9 @@ final class Derivatives<A> {
         int o = net.outputs;
         java.util.Arrays.fill(grad, 0.0);
         double count = (double) rows * o;
-        int maxIn = net.maxGradientScratchWidth();
+        int maxIn = Math.max(1, net.maxGradientScratchWidth());
         ChunkPlan plan = ChunkPlan.forRows(net.activationsPerExample() + 2L * net.maxDeltaWidth, rows, budget / 2,
-                ar.bytes());
+                ar.bytes(), net.fixedScratch());
         int b = plan.exampleChunk();
         timer.exampleChunk = b;
         // the weight gradient of a layer is formed in row blocks of at most budget/2 bytes

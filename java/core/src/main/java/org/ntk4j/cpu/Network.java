@@ -63,6 +63,15 @@ final class Network<A> {
         return e;
     }
 
+    /** Σ {@link CpuLayer#fixedScratch}: elements the layers keep whatever the chunk size. */
+    long fixedScratch() {
+        long e = 0;
+        for (CpuLayer<A> layer : layers) {
+            e += layer.fixedScratch(outputs);
+        }
+        return e;
+    }
+
     /** The largest {@link CpuLayer#jacobianScratchWidth()}. */
     int maxJacobianScratchWidth() {
         int w = 0;

@@ -261,6 +261,36 @@ final class NtkCompute<A> {
         }
 
         /**
+         * Adds one pair's O × O block G[a, b] = Θ_ab(x_n, x'_m) (n, m in the block's chunks) in the mode's layout:
+         * all of it (FULL), its diagonal (DIAGONAL) or the diagonal's sum (TRACE).
+         */
+        void accumulatePair(int n, int m, A pair) {
+            int rowLength = sum.rowLength();
+            switch (mode) {
+                case TRACE -> {
+                    double t = 0;
+                    for (int a = 0; a < o; a++) {
+                        t += ar.get(pair, a * o + a);
+                    }
+                    sum.acc[sliceBase(0) + n * rowLength + m] += t;
+                }
+                case DIAGONAL -> {
+                    for (int a = 0; a < o; a++) {
+                        sum.acc[sliceBase(a) + n * rowLength + m] += ar.get(pair, a * o + a);
+                    }
+                }
+                default -> {
+                    for (int a = 0; a < o; a++) {
+                        int row = ((i0 + n) * o + a) * rowLength + (j0 + m) * o;
+                        for (int b = 0; b < o; b++) {
+                            sum.acc[row + b] += ar.get(pair, a * o + b);
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
          * Adds the Gram product of the Jacobian chunks {@link #jacobianI}, {@link #jacobianJ} ({@code cols} columns
          * per (example, output) row, rows (r, a)) in the mode's contraction.
          */

@@ -88,41 +88,56 @@ public final class Compare {
     }
 
     /**
-     * The cancellation-free size of f(x): the forward pass run on absolute values, u^{l+1} = c_l·|W^l|·g^l +
-     * s_l·|b^l| with g^0 = |x| and g^l = L_φ·u^l (L_φ = max|φ'| of the activations after dense layer l-1), the usual running bound on how far rounding
-     * in each sum can move the output. Where f is a sum of terms that cancel, this, not |f|, is what an fp32
-     * forward pass can be held to.
+     * The cancellation-free size of f(x): the forward pass run on absolute values, each layer with weights reading
+     * c·|W|·g + s·|b| with g^0 = |x|, each activation φ replaced by its Lipschitz bound L_φ = max|φ'| (pooling and
+     * flatten as they are: they only average and move non-negative values) — the usual running bound on how far
+     * rounding in each sum can move the output. Where f is a sum of terms that cancel, this, not |f|, is what an fp32
+     * forward pass can be held to. Computed by the reference backend on that network: activations become the
+     * identity, their L_φ folded into the next layer's |W| (the layers between are linear) or applied to the output.
      */
     public static double[] forwardScale(org.ntk4j.model.Parameters p, Matrix x) {
         org.ntk4j.model.Architecture a = p.architecture();
-        int o = a.outputDim();
-        double[] out = new double[x.rows() * o];
-        for (int n = 0; n < x.rows(); n++) {
-            double[] g = x.row(n);
-            for (int i = 0; i < g.length; i++) {
-                g[i] = Math.abs(g[i]);
+        java.util.List<org.ntk4j.model.Layer> layers = new java.util.ArrayList<>();
+        double[][] w = new double[a.layers()][];
+        double[][] b = new double[a.layers()][];
+        double pending = 1;
+        int l = 0;
+        for (org.ntk4j.model.Layer layer : a.sequence()) {
+            if (layer instanceof org.ntk4j.model.Elementwise e) {
+                pending *= switch (e.activation()) {
+                    case ERF -> 2 / Math.sqrt(Math.PI);
+                    case GELU -> 1.13;
+                    default -> 1.0;
+                };
+                layers.add(org.ntk4j.model.Layer.activation(org.ntk4j.model.Activation.IDENTITY));
+                continue;
             }
-            for (int l = 0; l < a.layers(); l++) {
-                int in = a.width(l);
-                double[] w = p.weights(l);
-                double[] u = new double[a.width(l + 1)];
-                for (int i = 0; i < u.length; i++) {
-                    double acc = 0;
-                    for (int j = 0; j < in; j++) {
-                        acc += Math.abs(w[i * in + j]) * g[j];
-                    }
-                    u[i] = a.weightScale(l) * acc + (a.hasBias(l) ? a.biasScale(l) * Math.abs(p.bias(l)[i]) : 0);
-                    for (org.ntk4j.model.Activation phi : a.activationsBefore(l + 1)) {
-                        u[i] *= switch (phi) {
-                            case ERF -> 2 / Math.sqrt(Math.PI);
-                            case GELU -> 1.13;
-                            default -> 1.0;
-                        };
+            layers.add(layer);
+            if (layer instanceof org.ntk4j.model.WeightedLayer) {
+                w[l] = p.weights(l).clone();
+                for (int i = 0; i < w[l].length; i++) {
+                    w[l][i] = pending * Math.abs(w[l][i]);
+                }
+                if (p.bias(l) != null) {
+                    b[l] = p.bias(l).clone();
+                    for (int i = 0; i < b[l].length; i++) {
+                        b[l][i] = Math.abs(b[l][i]);
                     }
                 }
-                g = u;
+                pending = 1;
+                l++;
             }
-            System.arraycopy(g, 0, out, n * o, o);
+        }
+        org.ntk4j.model.Architecture abs = org.ntk4j.model.Architecture.of(a.inputShape(), a.parameterization(),
+                layers);
+        double[] ax = x.data().clone();
+        for (int i = 0; i < ax.length; i++) {
+            ax[i] = Math.abs(ax[i]);
+        }
+        double[] out = new org.ntk4j.reference.ReferenceBackend().forward(org.ntk4j.model.Parameters.of(abs, w, b),
+                new Matrix(x.rows(), x.cols(), ax)).data();
+        for (int i = 0; i < out.length; i++) {
+            out[i] *= pending;
         }
         return out;
     }
