@@ -39,26 +39,6 @@ final class CpuAvgPool<A> implements CpuLayer<A> {
     }
 
     @Override
-    public boolean hasParameters() {
-        return false;
-    }
-
-    @Override
-    public boolean inPlace() {
-        return false;
-    }
-
-    @Override
-    public long savedPerExample() {
-        return 0;
-    }
-
-    @Override
-    public A newSaved(int capacity) {
-        return null;
-    }
-
-    @Override
     public void forward(A in, A out, A saved, int rows) {
         int outWidth = outputWidth();
         ar.pool.parallelFor(rows, (long) outWidth * area, (r0, r1) -> {

@@ -28,15 +28,8 @@ final class CpuConv<A> implements CpuLayer<A> {
     private final int positions;
     /** For position p and window offset k: the input pixel y·W + x read there, or −1 for a padding zero. */
     private final int[] source;
-    private final double c;
-    private final double s;
-    private final boolean bias;
-    private final int wOff;
-    private final int bOff;
-    /** W, (C_out, fan) row-major. */
-    private final A w;
-    /** s·b rounded, or null without bias. */
-    private final A sb;
+    /** W (C_out, fan), s·b, the scales and offsets. */
+    private final LayerWeights<A> weights;
     /** Scratch, allocated on first use: δ·W of one row, a weight block, and the structured term's F, T, G. */
     private A rowPatches;
     private A block;
@@ -61,19 +54,7 @@ final class CpuConv<A> implements CpuLayer<A> {
         this.fan = cin * area;
         this.positions = ho * wo;
         this.source = sources(conv.window(), height, width, ho, wo);
-        this.c = arch.weightScale(l);
-        this.s = arch.biasScale(l);
-        this.bias = arch.hasBias(l);
-        this.wOff = (int) arch.weightOffset(l);
-        this.bOff = (int) arch.biasOffset(l);
-        this.w = ar.matrix(cout, fan);
-        ar.fromDouble(p.weights(l), 0, w, 0, p.weights(l).length);
-        if (bias) {
-            sb = ar.alloc(cout);
-            setBias(p.bias(l));
-        } else {
-            sb = null;
-        }
+        this.weights = new LayerWeights<>(ar, p, l, cout, fan);
     }
 
     /** The pixel each window offset of each output position reads (−1: a padding zero), shared with pooling. */
@@ -110,11 +91,6 @@ final class CpuConv<A> implements CpuLayer<A> {
         return true;
     }
 
-    @Override
-    public boolean inPlace() {
-        return false;
-    }
-
     /** The patches. */
     @Override
     public long savedPerExample() {
@@ -135,19 +111,12 @@ final class CpuConv<A> implements CpuLayer<A> {
 
     @Override
     public void setWeights(double[] src, int from, int to) {
-        ar.fromDouble(src, from, w, from, to - from);
+        weights.setWeights(src, from, to);
     }
 
     @Override
     public void setBias(double[] b) {
-        if (!bias) {
-            return;
-        }
-        double[] tmp = new double[cout];
-        for (int o = 0; o < cout; o++) {
-            tmp[o] = s * b[o];
-        }
-        ar.fromDouble(tmp, 0, sb, 0, cout);
+        weights.setBias(b);
     }
 
     @Override
@@ -165,14 +134,8 @@ final class CpuConv<A> implements CpuLayer<A> {
                 }
             }
         });
-        ar.gemmABt(rows * positions, cout, fan, c, patches, 0, fan, w, 0, fan, 0.0, z, 0, cout);
-        if (sb != null) {
-            ar.pool.parallelFor(rows * positions, cout, (q0, q1) -> {
-                for (int q = q0; q < q1; q++) {
-                    ar.add(z, q * cout, sb, cout);
-                }
-            });
-        }
+        ar.gemmABt(rows * positions, cout, fan, weights.c, patches, 0, fan, weights.w, 0, fan, 0.0, z, 0, cout);
+        weights.addBias(z, rows * positions);
     }
 
     /** Per δ row: c·δ·W (positions × fan), each entry added onto the pixel it was read from, in fp64. */
@@ -186,7 +149,7 @@ final class CpuConv<A> implements CpuLayer<A> {
         }
         double[] acc = new double[inWidth];
         for (int q = 0; q < rows; q++) {
-            ar.gemmAB(positions, fan, cout, c, delta, q * outWidth, cout, w, 0, fan, 0.0, rowPatches, 0, fan);
+            ar.gemmAB(positions, fan, cout, weights.c, delta, q * outWidth, cout, weights.w, 0, fan, 0.0, rowPatches, 0, fan);
             java.util.Arrays.fill(acc, 0.0);
             for (int p = 0; p < positions; p++) {
                 for (int k = 0; k < area; k++) {
@@ -230,13 +193,13 @@ final class CpuConv<A> implements CpuLayer<A> {
         A blk = block();
         for (int q = 0; q < rows; q++) {
             int r = q / m;
-            ar.gemmAtB(cout, fan, positions, c, delta, q * outputWidth(), cout, patches, r * positions * fan, fan, 0.0,
+            ar.gemmAtB(cout, fan, positions, weights.c, delta, q * outputWidth(), cout, patches, r * positions * fan, fan, 0.0,
                     blk, 0, fan);
             long rowStart = (long) (base + q) * p;
-            ar.toDouble(blk, 0, dst, (int) (rowStart + wOff), cout * fan);
-            if (bias) {
+            ar.toDouble(blk, 0, dst, (int) (rowStart + weights.wOff), cout * fan);
+            if (weights.bias) {
                 for (int o = 0; o < cout; o++) {
-                    dst[(int) (rowStart + bOff + o)] = ar.round(s * biasSum(delta, q, o));
+                    dst[(int) (rowStart + weights.bOff + o)] = ar.round(weights.s * biasSum(delta, q, o));
                 }
             }
         }
@@ -247,15 +210,15 @@ final class CpuConv<A> implements CpuLayer<A> {
         int rows = bp.rows();
         A delta = bp.delta();
         A blk = block();
-        ar.gemmAtB(cout, fan, rows * positions, c, delta, 0, cout, bp.saved(), 0, fan, 0.0, blk, 0, fan);
-        ar.pool.parallelFor(cout, fan, (o0, o1) -> ar.accumulate(grad, wOff + o0 * fan, blk, o0 * fan, (o1 - o0) * fan));
-        if (bias) {
+        ar.gemmAtB(cout, fan, rows * positions, weights.c, delta, 0, cout, bp.saved(), 0, fan, 0.0, blk, 0, fan);
+        ar.pool.parallelFor(cout, fan, (o0, o1) -> ar.accumulate(grad, weights.wOff + o0 * fan, blk, o0 * fan, (o1 - o0) * fan));
+        if (weights.bias) {
             for (int o = 0; o < cout; o++) {
                 double sum = 0;
                 for (int r = 0; r < rows; r++) {
                     sum += biasSum(delta, r, o);
                 }
-                grad[bOff + o] += s * sum;
+                grad[weights.bOff + o] += weights.s * sum;
             }
         }
     }
@@ -264,7 +227,7 @@ final class CpuConv<A> implements CpuLayer<A> {
 
     @Override
     public void jacobianTerm(NtkCompute<A>.Block blk, Network<A>.Backprop bpI, Network<A>.Backprop bpJ) {
-        int wa = fan + (bias ? 1 : 0);
+        int wa = fan + (weights.bias ? 1 : 0);
         int pc = blk.parameterChunk();
         int channelsPerChunk = Math.max(1, pc / wa);
         int colsPerPiece = Math.min(wa, pc);
@@ -299,12 +262,12 @@ final class CpuConv<A> implements CpuLayer<A> {
         for (int q = 0; q < rows; q++) {
             int r = q / m;
             if (weightCols > 0) {
-                ar.gemmAtB(o1 - o0, weightCols, positions, c, delta, q * outputWidth() + o0, cout, patches,
+                ar.gemmAtB(o1 - o0, weightCols, positions, weights.c, delta, q * outputWidth() + o0, cout, patches,
                         r * positions * fan + j0, fan, 0.0, jac, q * cols, wd);
             }
-            if (bias && j1 > fan) {
+            if (weights.bias && j1 > fan) {
                 for (int o = o0; o < o1; o++) {
-                    ar.set(jac, q * cols + (o - o0) * wd + fan - j0, s * biasSum(delta, q, o));
+                    ar.set(jac, q * cols + (o - o0) * wd + fan - j0, weights.s * biasSum(delta, q, o));
                 }
             }
         }
@@ -325,13 +288,13 @@ final class CpuConv<A> implements CpuLayer<A> {
         A pJ = bpJ.saved();
         A dI = bpI.delta();
         A dJ = bpJ.delta();
-        double s2 = s * s;
+        double s2 = weights.s * weights.s;
         boolean diagonal = blk.diagonal();
         CpuProfile.Timer timer = blk.timer();
         for (int n = 0; n < blk.rowsI(); n++) {
             for (int m = diagonal ? n : 0; m < blk.rowsJ(); m++) {
                 long t0 = System.nanoTime();
-                ar.gemmABt(positions, positions, fan, c * c, pI, n * positions * fan, fan, pJ, m * positions * fan,
+                ar.gemmABt(positions, positions, fan, weights.c * weights.c, pI, n * positions * fan, fan, pJ, m * positions * fan,
                         fan, 0.0, f, 0, positions);
                 if (s2 != 0) {
                     for (int e = 0; e < positions * positions; e++) {

@@ -22,35 +22,15 @@ final class CpuDense<A> implements CpuLayer<A> {
     private final Arith<A> ar;
     private final int in;
     private final int out;
-    private final double c;
-    private final double s;
-    private final boolean bias;
-    private final int wOff;
-    private final int bOff;
-    /** W, row-major (out, in). */
-    private final A w;
-    /** s·b rounded, or null without bias. */
-    private final A sb;
+    /** W (out, in), s·b, the scales and offsets. */
+    private final LayerWeights<A> weights;
 
     /** Dense layer l, at index i of the sequence. */
     CpuDense(Arith<A> ar, Parameters p, Dense d, int i, int l) {
-        Architecture arch = p.architecture();
         this.ar = ar;
-        this.in = d.inputWidth(arch.inputShape(i));
+        this.in = d.inputWidth(p.architecture().inputShape(i));
         this.out = d.width();
-        this.c = arch.weightScale(l);
-        this.s = arch.biasScale(l);
-        this.bias = arch.hasBias(l);
-        this.wOff = (int) arch.weightOffset(l);
-        this.bOff = (int) arch.biasOffset(l);
-        this.w = ar.matrix(out, in);
-        ar.fromDouble(p.weights(l), 0, w, 0, p.weights(l).length);
-        if (bias) {
-            sb = ar.alloc(out);
-            setBias(p.bias(l));
-        } else {
-            sb = null;
-        }
+        this.weights = new LayerWeights<>(ar, p, l, out, in);
     }
 
     @Override
@@ -69,47 +49,19 @@ final class CpuDense<A> implements CpuLayer<A> {
     }
 
     @Override
-    public boolean inPlace() {
-        return false;
-    }
-
-    @Override
-    public long savedPerExample() {
-        return 0;
-    }
-
-    @Override
-    public A newSaved(int capacity) {
-        return null;
-    }
-
-    @Override
     public void setWeights(double[] src, int from, int to) {
-        ar.fromDouble(src, from, w, from, to - from);
+        weights.setWeights(src, from, to);
     }
 
     @Override
     public void setBias(double[] b) {
-        if (!bias) {
-            return;
-        }
-        double[] tmp = new double[out];
-        for (int i = 0; i < out; i++) {
-            tmp[i] = s * b[i];
-        }
-        ar.fromDouble(tmp, 0, sb, 0, out);
+        weights.setBias(b);
     }
 
     @Override
     public void forward(A h, A z, A saved, int rows) {
-        ar.gemmABt(rows, out, in, c, h, 0, in, w, 0, in, 0.0, z, 0, out);
-        if (sb != null) {
-            ar.pool.parallelFor(rows, out, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    ar.add(z, r * out, sb, out);
-                }
-            });
-        }
+        ar.gemmABt(rows, out, in, weights.c, h, 0, in, weights.w, 0, in, 0.0, z, 0, out);
+        weights.addBias(z, rows);
     }
 
     /**
@@ -123,13 +75,13 @@ final class CpuDense<A> implements CpuLayer<A> {
             ar.pool.parallelFor(bp.rows(), (long) m * in, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     for (int o = 0; o < m; o++) {
-                        ar.scale(spare, (r * m + o) * in, w, o * in, in, c);
+                        ar.scale(spare, (r * m + o) * in, weights.w, o * in, in, weights.c);
                     }
                 }
             });
             bp.topRows(new Network.TopRows<>(this, null));
         } else {
-            ar.gemmAB(bp.rows() * m, in, out, c, bp.delta(), 0, out, w, 0, in, 0.0, spare, 0, in);
+            ar.gemmAB(bp.rows() * m, in, out, weights.c, bp.delta(), 0, out, weights.w, 0, in, 0.0, spare, 0, in);
         }
         return spare;
     }
@@ -143,12 +95,12 @@ final class CpuDense<A> implements CpuLayer<A> {
         double[] v = new double[in];
         for (int a = 0; a < out; a++) {
             for (int i = 0; i < in; i++) {
-                double wv = ar.get(w, a * in + i);
+                double wv = ar.get(weights.w, a * in + i);
                 v[i] += wv * wv;
             }
         }
         for (int i = 0; i < in; i++) {
-            v[i] = c * Math.sqrt(v[i]);
+            v[i] = weights.c * Math.sqrt(v[i]);
         }
         return v;
     }
@@ -163,8 +115,8 @@ final class CpuDense<A> implements CpuLayer<A> {
         boolean diagonal = blk.diagonal();
         long t = System.nanoTime();
         blk.product(bI, bJ, in, bpI.input(), 0, bpJ.input(), 0, in, blk.hg, bJ);
-        double c2 = c * c;
-        double s2 = s * s;
+        double c2 = weights.c * weights.c;
+        double s2 = weights.s * weights.s;
         double[] f = blk.f;
         for (int r = 0; r < bI; r++) {
             for (int col = diagonal ? r : 0; col < bJ; col++) {
@@ -228,7 +180,7 @@ final class CpuDense<A> implements CpuLayer<A> {
 
     /** Columns of the parameter block in the augmented view [W | b]: in, plus one with bias. */
     private int augmentedWidth() {
-        return in + (bias ? 1 : 0);
+        return in + (weights.bias ? 1 : 0);
     }
 
     @Override
@@ -249,9 +201,9 @@ final class CpuDense<A> implements CpuLayer<A> {
         int wa = augmentedWidth();
         ar.pool.parallelFor(rows, in, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                ar.scale(dst, r * wa, h, r * in, in, c);
-                if (bias) {
-                    ar.set(dst, r * wa + in, s);
+                ar.scale(dst, r * wa, h, r * in, in, weights.c);
+                if (weights.bias) {
+                    ar.set(dst, r * wa + in, weights.s);
                 }
             }
         });
@@ -328,9 +280,9 @@ final class CpuDense<A> implements CpuLayer<A> {
                 long rowStart = (long) (base + q) * p;
                 for (int i = 0; i < out; i++) {
                     double d = ar.get(delta, q * out + i);
-                    ar.scaleToDouble(dst, (int) (rowStart + wOff + (long) i * in), hAug, r * wa, in, d);
-                    if (bias) {
-                        dst[(int) (rowStart + bOff + i)] = ar.round(d * ar.get(hAug, r * wa + in));
+                    ar.scaleToDouble(dst, (int) (rowStart + weights.wOff + (long) i * in), hAug, r * wa, in, d);
+                    if (weights.bias) {
+                        dst[(int) (rowStart + weights.bOff + i)] = ar.round(d * ar.get(hAug, r * wa + in));
                     }
                 }
             }
@@ -345,17 +297,17 @@ final class CpuDense<A> implements CpuLayer<A> {
         A h = bp.input();
         for (int i0 = 0; i0 < out; i0 += blockRows) {
             int ti = Math.min(blockRows, out - i0);
-            ar.gemmAtB(ti, in, rows, c, g, i0, out, h, 0, in, 0.0, tmp, 0, in);
-            int dst = wOff + i0 * in;
+            ar.gemmAtB(ti, in, rows, weights.c, g, i0, out, h, 0, in, 0.0, tmp, 0, in);
+            int dst = weights.wOff + i0 * in;
             ar.pool.parallelFor(ti, in, (q0, q1) -> ar.accumulate(grad, dst + q0 * in, tmp, q0 * in, (q1 - q0) * in));
         }
-        if (bias) {
+        if (weights.bias) {
             for (int i = 0; i < out; i++) {
                 double sum = 0;
                 for (int r = 0; r < rows; r++) {
                     sum += ar.get(g, r * out + i);
                 }
-                grad[bOff + i] += s * sum;
+                grad[weights.bOff + i] += weights.s * sum;
             }
         }
     }

@@ -28,11 +28,6 @@ final class CpuElementwise<A> implements CpuLayer<A> {
     }
 
     @Override
-    public boolean hasParameters() {
-        return false;
-    }
-
-    @Override
     public boolean inPlace() {
         return true;
     }

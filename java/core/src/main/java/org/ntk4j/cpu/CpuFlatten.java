@@ -29,26 +29,6 @@ final class CpuFlatten<A> implements CpuLayer<A> {
         return positions * channels;
     }
 
-    @Override
-    public boolean hasParameters() {
-        return false;
-    }
-
-    @Override
-    public boolean inPlace() {
-        return false;
-    }
-
-    @Override
-    public long savedPerExample() {
-        return 0;
-    }
-
-    @Override
-    public A newSaved(int capacity) {
-        return null;
-    }
-
     /** out[c·HW + p] = in[p·C + c]. */
     @Override
     public void forward(A in, A out, A saved, int rows) {

@@ -28,26 +28,6 @@ final class CpuGlobalAvgPool<A> implements CpuLayer<A> {
     }
 
     @Override
-    public boolean hasParameters() {
-        return false;
-    }
-
-    @Override
-    public boolean inPlace() {
-        return false;
-    }
-
-    @Override
-    public long savedPerExample() {
-        return 0;
-    }
-
-    @Override
-    public A newSaved(int capacity) {
-        return null;
-    }
-
-    @Override
     public void forward(A in, A out, A saved, int rows) {
         int inWidth = inputWidth();
         ar.pool.parallelFor(rows, inWidth, (r0, r1) -> {

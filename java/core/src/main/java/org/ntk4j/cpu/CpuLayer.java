@@ -52,17 +52,28 @@ sealed interface CpuLayer<A> permits CpuDense, CpuElementwise, CpuConv, CpuAvgPo
     /** Entries of one example's output. */
     int outputWidth();
 
-    /** Whether this layer has parameters (then {@link Network#parameterized} lists it). */
-    boolean hasParameters();
+    /** Whether this layer has parameters (then {@link Network#parameterized} lists it); by default not. */
+    default boolean hasParameters() {
+        return false;
+    }
 
-    /** Whether the output is written over the input (the layer before never reads its output again). */
-    boolean inPlace();
+    /**
+     * Whether the output is written over the input (the layer before never reads its output again); by default
+     * not.
+     */
+    default boolean inPlace() {
+        return false;
+    }
 
-    /** Elements per example that the forward pass keeps for the backward one (besides the output). */
-    long savedPerExample();
+    /** Elements per example that the forward pass keeps for the backward one (besides the output); by default none. */
+    default long savedPerExample() {
+        return 0;
+    }
 
-    /** The saved state for up to {@code capacity} examples, or null when there is none. */
-    A newSaved(int capacity);
+    /** The saved state for up to {@code capacity} examples, or null when there is none (the default). */
+    default A newSaved(int capacity) {
+        return null;
+    }
 
     /** out ← the layer applied to rows × inputWidth of {@code in} ({@code out == in} when {@link #inPlace}). */
     void forward(A in, A out, A saved, int rows);
