@@ -97,11 +97,11 @@ public class CpuBenchmarks {
 
     @Benchmark
     public Tensor ntkStructuredTrace() {
-        return backend.ntk(params, x, NtkMode.TRACE, Implementation.STRUCTURED);
+        return backend.kernel(params, x, NtkMode.TRACE, Implementation.STRUCTURED);
     }
 
     @Benchmark
     public Tensor ntkJacobianContractionTrace() {
-        return backend.ntk(params, x, NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION);
+        return backend.kernel(params, x, NtkMode.TRACE, Implementation.JACOBIAN_CONTRACTION);
     }
 }

@@ -36,11 +36,11 @@ public final class Fp32ErrorVsP {
                 Architecture arch = Architecture.builder(64).hidden(w, w).output(10).sigmaB(0.1).build();
                 Parameters p = Parameters.init(arch, 42);
                 for (NtkMode m : new NtkMode[] {NtkMode.TRACE, NtkMode.FULL}) {
-                    Tensor exact = f64.ntk(p, x, m, Implementation.STRUCTURED);
-                    double s = BenchModels.relativeError(f32.ntk(p, x, m, Implementation.STRUCTURED), exact);
-                    double jc = BenchModels.relativeError(f32.ntk(p, x, m, Implementation.JACOBIAN_CONTRACTION), exact);
+                    Tensor exact = f64.kernel(p, x, m, Implementation.STRUCTURED);
+                    double s = BenchModels.relativeError(f32.kernel(p, x, m, Implementation.STRUCTURED), exact);
+                    double jc = BenchModels.relativeError(f32.kernel(p, x, m, Implementation.JACOBIAN_CONTRACTION), exact);
                     String whole = w <= 1024
-                            ? String.format(Locale.ROOT, "%.1e", BenchModels.relativeError(f32whole.ntk(p, x, m,
+                            ? String.format(Locale.ROOT, "%.1e", BenchModels.relativeError(f32whole.kernel(p, x, m,
                             Implementation.JACOBIAN_CONTRACTION), exact)) : "—";
                     System.out.printf(Locale.ROOT, "| %d | %d | %s | %.1e | %.1e | %s |%n", w, arch.parameterCount(),
                             m.name().toLowerCase(Locale.ROOT), s, jc, whole);

@@ -75,7 +75,7 @@ public final class PeerCompare {
                 }
             }
             Arrays.sort(sgemmRates);
-            Tensor exact = fp64.ntk(params, x, mode, Implementation.STRUCTURED);
+            Tensor exact = fp64.kernel(params, x, mode, Implementation.STRUCTURED);
             Npy.write(out.resolve("kernel.npy"), structured.result);
             Npy.write(out.resolve("kernel_jc.npy"), jc.result);
             String json = String.format(Locale.ROOT, "{\"backend\": \"%s\", \"config\": \"%s\", \"mode\": \"%s\", "
@@ -129,13 +129,13 @@ public final class PeerCompare {
         void warmUp() {
             long start = System.nanoTime();
             for (int w = 0; w < 3 || System.nanoTime() - start < 1_000_000_000L; w++) {
-                result = backend.ntk(params, x, mode, impl);
+                result = backend.kernel(params, x, mode, impl);
             }
         }
 
         void run() {
             long t = System.nanoTime();
-            result = backend.ntk(params, x, mode, impl);
+            result = backend.kernel(params, x, mode, impl);
             double ms = (System.nanoTime() - t) / 1e6;
             if (millis.isEmpty() || ms < best()) {
                 bestProfile = backend.lastProfile();
