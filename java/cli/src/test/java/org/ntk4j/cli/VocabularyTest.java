@@ -291,6 +291,10 @@ class VocabularyTest {
             if (cmd.equals("bench")) {
                 args.addAll(List.of("--peer", "off")); // the peer's own test is BenchCommandTest
             }
+            if (cmd.equals("demo") && !args.contains("--out-dir")) {
+                // its default folder is ./ntk-demo: the test's working directory is the module's source tree
+                args.addAll(List.of("--out-dir", dir.resolve("ntk-demo-" + ran).toString()));
+            }
             args.add("-q");
             Cli.Result r = Cli.run(args.toArray());
             assertEquals(0, r.code(), "ntk " + line + "\n" + r);
