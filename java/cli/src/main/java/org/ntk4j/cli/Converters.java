@@ -48,6 +48,13 @@ final class Converters {
         }
     }
 
+    static final class LayoutConverter implements ITypeConverter<org.ntk4j.InputLayout> {
+        @Override
+        public org.ntk4j.InputLayout convert(String s) {
+            return Converters.convert(org.ntk4j.InputLayout::parse, s);
+        }
+    }
+
     static final class PrecisionConverter implements ITypeConverter<Precision> {
         @Override
         public Precision convert(String s) {

@@ -4,25 +4,42 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.ntk4j.InputLayout;
+import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.Tensor;
 import org.ntk4j.internal.io.OutputFile;
 import org.ntk4j.io.Npy;
+import org.ntk4j.model.Shape;
 
 /** Reads the .npy inputs of a command and checks them, naming the file in every message. */
 final class Inputs {
     private Inputs() {
     }
 
-    /** A batch of examples (N, d) (a 1-D file of N values is read as (N, 1)), finite, non-empty. */
-    static Matrix examples(Path file, int expectedDim, String role) throws IOException {
-        Matrix m = matrix(file, role);
-        if (m.rows() == 0) {
-            throw new UsageError(file + ": " + role + " has no examples (shape (0, " + m.cols() + "))");
+    /**
+     * A batch of examples of this shape, finite, non-empty, one per row: (N, d) for flat examples (a 1-D file of N
+     * values is read as (N, 1)); images in the layout given (NCHW converted to ntk4j's NHWC rows).
+     */
+    static Matrix examples(Path file, Shape example, InputLayout layout, String role) throws IOException {
+        Tensor a = Npy.read(file);
+        if (a.rank() > 0 && a.dim(0) == 0) {
+            throw new UsageError(file + ": " + role + " has no examples (shape " + Arrays.toString(a.shape())
+                    .replace('[', '(').replace(']', ')') + ")");
         }
-        if (expectedDim > 0 && m.cols() != expectedDim) {
-            throw new UsageError(file + ": " + role + " has " + m.cols() + " features per example but the model's input "
-                    + "dimension is " + expectedDim);
+        if (example.isFlat() && a.rank() != 1 && a.rank() != 2) {
+            throw new UsageError(file + ": " + role + " must be a 2-D array (examples × features), got shape "
+                    + Arrays.toString(a.shape()));
+        }
+        if (example.isFlat() && a.rank() == 2 && a.dim(1) != example.size()) {
+            throw new UsageError(file + ": " + role + " has " + a.dim(1) + " features per example but the model's input "
+                    + "dimension is " + example.size());
+        }
+        Matrix m;
+        try {
+            m = layout.examples(a, example);
+        } catch (InvalidInputException e) {
+            throw new UsageError(file + ": " + role + ": " + e.getMessage());
         }
         requireFinite(file, m);
         return m;

@@ -83,10 +83,9 @@ final class KernelCommand extends BaseCommand {
             requireRepresentableMapped(fp32, x2File);
             return onSpark(params, x2File == null || OutputFile.sameFile(x1File, x2File), start);
         }
-        int d = params.architecture().inputDim();
-        Matrix x1 = Inputs.examples(x1File, d, "X");
+        Matrix x1 = model.examples(x1File, "X");
         boolean symmetric = x2File == null || OutputFile.sameFile(x1File, x2File);
-        Matrix x2 = symmetric ? null : Inputs.examples(x2File, d, "X-test");
+        Matrix x2 = symmetric ? null : model.examples(x2File, "X-test");
         boolean fp32 = compute.precision != org.ntk4j.Precision.FP64;
         Overflow.requireRepresentable(fp32, x1File.toString(), x1);
         if (x2 != null) {

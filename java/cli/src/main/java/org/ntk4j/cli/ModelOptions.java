@@ -3,24 +3,40 @@ package org.ntk4j.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.ntk4j.InputLayout;
+import org.ntk4j.Matrix;
 import org.ntk4j.io.ParametersIO;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
+import org.ntk4j.model.UnsupportedLayerException;
 import picocli.CommandLine.Option;
 
 /** The flags that say which network: a weights file or an architecture plus a seed, and how layers scale. */
 final class ModelOptions {
     @Option(names = "--weights", paramLabel = "P.npz",
-            description = "Weights as .npz: W0, b0, W1, b1, … with W_l of shape (n_out, n_in) (PyTorch Linear layout);"
-                    + " a hidden activation follows every layer but the last. A file saved by ntk4j says how it is used;"
-                    + " any other (PyTorch's) needs --parameterization (PyTorch: standard). Use instead of --arch.")
+            description = "Weights as .npz: W0, b0, W1, b1, … with W_l of shape (n_out, n_in) (PyTorch Linear layout)"
+                    + " or (out, in, kh, kw) (Conv2d); without a layer --arch, a hidden activation follows every layer"
+                    + " but the last. A file saved by ntk4j says how it is used; any other (PyTorch's) needs"
+                    + " --parameterization (PyTorch: standard), and a CNN's its layer --arch.")
     Path weights;
 
-    @Option(names = "--arch", paramLabel = "D,H,…,O",
-            description = "Widths input,hidden…,output (e.g. 64,512,512,10), initialised from --seed. Use instead of --weights.")
+    @Option(names = "--arch", paramLabel = "ARCH",
+            description = {"Widths input,hidden…,output (e.g. 64,512,512,10), initialised from --seed; or the input shape"
+                    + " and the layers (e.g. 28x28x1:conv(32,3x3,same),relu,avgpool(2x2),conv(32,3x3,same,stride=2),"
+                    + "relu,gap,dense(10)), each layer with its own σ_w, σ_b. Layers: dense(width[,wStd[,bStd]]),"
+                    + " conv(channels,KHxKW[,same|valid|circular][,stride=S|SxT][,wStd[,bStd]]),"
+                    + " avgpool(KHxKW[,same|valid|circular][,stride=S|SxT]), gap, flatten, relu, erf, tanh, gelu,"
+                    + " identity. With --weights, a layer --arch says how a file without architecture.json is used."})
     String arch;
+
+    @Option(names = "--layout", defaultValue = "nhwc", paramLabel = "nhwc|nchw",
+            converter = Converters.LayoutConverter.class,
+            description = "How image inputs order their axes: nhwc (N, H, W, C), as neural-tangents, or nchw"
+                    + " (N, C, H, W), as PyTorch (converted on reading); (N, H, W) is one channel either way"
+                    + " (default: ${DEFAULT-VALUE}).")
+    InputLayout layout;
 
     @Option(names = "--seed", defaultValue = "0", description = "Initialisation seed for --arch (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -57,10 +73,56 @@ final class ModelOptions {
         if (resolved != null) {
             return resolved;
         }
-        if ((weights == null) == (arch == null)) {
+        if (arch != null && arch.contains(":")) {
+            resolved = layered();
+        } else if ((weights == null) == (arch == null)) {
             throw new UsageError(weights == null ? "say which network: --arch D,H,…,O (with --seed) or --weights P.npz"
-                    : "give either --weights or --arch, not both");
+                    : "give either --weights or --arch D,H,…,O, not both (a layer --arch may go with --weights)");
+        } else {
+            resolved = mlp();
         }
+        if (saveWeights != null) {
+            Inputs.requireWritable(saveWeights);
+            ParametersIO.save(resolved, saveWeights);
+        }
+        return resolved;
+    }
+
+    /** A layer --arch: initialised from --seed, or the weights of --weights read with it. */
+    private Parameters layered() throws IOException {
+        if (activation != null || wstd != null || bstd != null) {
+            throw new UsageError("--act, --wstd and --bstd go with --arch D,H,…,O; a layer --arch gives each layer its"
+                    + " own (e.g. conv(32,3x3,same,1.5,0.1), dense(10,1.0) without bias)");
+        }
+        Parameterization p = parameterization != null ? parameterization : Parameterization.NTK;
+        Architecture a = Architecture.parse(arch, p);
+        if (weights == null) {
+            return Parameters.init(a, seed);
+        }
+        if (parameterization == null && !ParametersIO.describesUse(weights)) {
+            throw new UsageError(weights + " has no architecture.json saying how its weights are used: give"
+                    + " --parameterization (weights from PyTorch: --parameterization standard)");
+        }
+        return ParametersIO.load(weights, a);
+    }
+
+    /** A --weights file that stores a layer sequence (a CNN, say): the flags may only repeat what it says. */
+    private Parameters storedSequence() throws IOException {
+        Parameters p = ParametersIO.load(weights);
+        if (activation != null || wstd != null || bstd != null) {
+            throw new UsageError(weights + " stores " + p.architecture().spec() + ", each layer with its own σ_w, σ_b;"
+                    + " --act, --wstd and --bstd go with MLPs (leave them out)");
+        }
+        if (parameterization != null && parameterization != p.architecture().parameterization()) {
+            throw new UsageError(weights + " was saved with --parameterization " + p.architecture().parameterization()
+                    .id() + "; --parameterization " + parameterization.id() + " would make the same weights another"
+                    + " network");
+        }
+        return p;
+    }
+
+    /** The MLP of --arch D,H,…,O with --act, --wstd and --bstd, or of --weights. */
+    private Parameters mlp() throws IOException {
         boolean noBias = bstd != null && bstd.trim().equalsIgnoreCase("none");
         double sigmaB = 0.0;
         if (bstd != null && !noBias) {
@@ -77,7 +139,12 @@ final class ModelOptions {
             throw new UsageError("--bstd must be a non-negative finite number or 'none', got " + bstd);
         }
         if (weights != null) {
-            Optional<ParametersIO.Settings> stored = ParametersIO.settings(weights);
+            Optional<ParametersIO.Settings> stored;
+            try {
+                stored = ParametersIO.settings(weights);
+            } catch (UnsupportedLayerException e) { // a saved layer sequence, not an MLP: it says everything itself
+                return storedSequence();
+            }
             if (stored.isPresent()) {
                 requireAgreement(stored.get(), sigmaB, noBias);
             }
@@ -103,7 +170,7 @@ final class ModelOptions {
                 throw new UsageError(weights + " has biases, and the ntk parameterization multiplies them by σ_b: give"
                         + " --bstd (0 ignores them)");
             }
-            resolved = p;
+            return p;
         } else {
             Architecture.Builder b = Architecture.parseWidths(arch)
                     .activation(activation != null ? activation : Activation.RELU)
@@ -114,14 +181,8 @@ final class ModelOptions {
             } else {
                 b.sigmaB(sigmaB);
             }
-            Architecture a = b.build();
-            resolved = Parameters.init(a, seed);
+            return Parameters.init(b.build(), seed);
         }
-        if (saveWeights != null) {
-            Inputs.requireWritable(saveWeights);
-            ParametersIO.save(resolved, saveWeights);
-        }
-        return resolved;
     }
 
     /** Flags given with --weights must agree with the settings the file stores: otherwise it is another network. */
@@ -149,5 +210,10 @@ final class ModelOptions {
 
     Architecture architecture() throws IOException {
         return parameters().architecture();
+    }
+
+    /** The examples of an input file, as the network reads them (images in --layout). */
+    Matrix examples(Path file, String role) throws IOException {
+        return Inputs.examples(file, architecture().inputShape(), layout, role);
     }
 }

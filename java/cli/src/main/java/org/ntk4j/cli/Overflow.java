@@ -98,11 +98,23 @@ final class Overflow {
 
     /** What to change, given the precision, the largest input magnitude (NaN: not known here) and the scales. */
     static Advice advice(boolean fp32, double largestInput, Architecture arch) {
-        String scales = String.format(Locale.ROOT, "%sσ_w = %.3g%s", Double.isNaN(largestInput) ? ""
-                : String.format(Locale.ROOT, "the inputs reach |x| = %.3g, ", largestInput),
-                arch.sigmaW(), arch.bias() ? String.format(Locale.ROOT, ", σ_b = %.3g", arch.sigmaB()) : "");
+        String scales = (Double.isNaN(largestInput) ? ""
+                : String.format(Locale.ROOT, "the inputs reach |x| = %.3g, ", largestInput)) + sigmas(arch);
         return new Advice(fp32, (fp32 ? "use --precision fp64 (fp32 overflows above 3.4e38) or rescale" : "rescale")
                 + " (" + scales + (arch.layers() > 20 ? ", " + arch.layers() + " layers" : "") + ")");
+    }
+
+    /** σ_w (and σ_b) of an MLP, or the largest σ_w of a sequence whose layers have their own. */
+    private static String sigmas(Architecture arch) {
+        if (arch.isUniformMlp()) {
+            return String.format(Locale.ROOT, "σ_w = %.3g%s", arch.sigmaW(),
+                    arch.bias() ? String.format(Locale.ROOT, ", σ_b = %.3g", arch.sigmaB()) : "");
+        }
+        double largest = 0;
+        for (int l = 0; l < arch.layers(); l++) {
+            largest = Math.max(largest, arch.weighted(l).wStd());
+        }
+        return String.format(Locale.ROOT, "σ_w up to %.3g", largest);
     }
 
     /** The largest |x| over the matrices given (nulls skipped). */

@@ -120,11 +120,10 @@ final class RegressCommand extends BaseCommand {
         Inputs.requireWritable(files.outFile);
         claim(files.outFile, model.saveWeights);
         Parameters params = model.parameters();
-        int d = params.architecture().inputDim();
         int o = params.architecture().outputDim();
-        Matrix x = Inputs.examples(files.xFile, d, "X");
+        Matrix x = model.examples(files.xFile, "X");
         Matrix y = Inputs.targets(files.yFile, x.rows(), o);
-        Matrix xt = Inputs.examples(files.xTestFile, d, "X-test");
+        Matrix xt = model.examples(files.xTestFile, "X-test");
         Matrix yt = files.yTestFile == null ? null : Inputs.targets(files.yTestFile, xt.rows(), o);
         boolean fp32 = compute.precision != org.ntk4j.Precision.FP64;
         Overflow.requireRepresentable(fp32, files.xFile.toString(), x);

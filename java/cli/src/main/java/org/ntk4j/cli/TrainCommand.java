@@ -89,7 +89,7 @@ final class TrainCommand extends BaseCommand {
         Path csv = outDir.resolve("train.csv");
         Path png = outDir.resolve("train.png");
         Parameters init = model.parameters();
-        Matrix x = Inputs.examples(xFile, init.architecture().inputDim(), "X");
+        Matrix x = model.examples(xFile, "X");
         Matrix y = Inputs.targets(yFile, x.rows(), init.architecture().outputDim());
         Overflow.requireRepresentable(compute.precision != org.ntk4j.Precision.FP64, xFile.toString(), x);
         Files.createDirectories(outDir);

@@ -259,6 +259,13 @@ class VocabularyTest {
             arrays.put("b" + l, new Tensor(new int[] {torch.architecture().width(l + 1)}, torch.bias(l)));
         }
         Npz.write(dir.resolve("mlp.npz"), arrays);
+        // and the CNN recipe: Conv2d (out, in, kh, kw) and Linear weights for 8×8×1 images, inputs as (N, C, H, W)
+        Parameters cnn = Parameters.init(org.ntk4j.model.Architecture.parse(
+                "8x8x1:conv(8,3x3,same),relu,avgpool(2x2),flatten,dense(10)", org.ntk4j.model.Parameterization.STANDARD), 6);
+        Npz.write(dir.resolve("cnn.npz"), Map.of("W0", new Tensor(new int[] {8, 1, 3, 3}, cnn.weights(0)), "b0",
+                new Tensor(new int[] {8}, cnn.bias(0)), "W1", new Tensor(new int[] {10, 128}, cnn.weights(1)), "b1",
+                new Tensor(new int[] {10}, cnn.bias(1))));
+        org.ntk4j.io.Npy.write(dir.resolve("X_nchw.npy"), org.ntk4j.io.Npy.read(dir.resolve("X.npy")).reshape(12, 1, 8, 8));
 
         List<String> examples = examples();
         int ran = 0;

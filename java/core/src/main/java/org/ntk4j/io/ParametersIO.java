@@ -172,6 +172,20 @@ public final class ParametersIO {
     }
 
     /**
+     * Whether the file says how its weights are used: it holds an {@code architecture.json} (files saved by
+     * {@link #save} do; NumPy's and PyTorch's do not).
+     *
+     * @param file the .npz file
+     * @return whether it stores an architecture or MLP settings
+     * @throws java.io.IOException when the file cannot be read as an .npz archive
+     */
+    public static boolean describesUse(Path file) throws IOException {
+        try (Npz.Archive a = Npz.open(file)) {
+            return a.contains(ARCHITECTURE);
+        }
+    }
+
+    /**
      * Loads with the settings stored in the file; a file without them is refused (say how to use its weights).
      *
      * @param file the .npz file

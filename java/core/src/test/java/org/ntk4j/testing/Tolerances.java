@@ -114,6 +114,12 @@ public final class Tolerances {
     public static final double DENSE_SOLVE = 1e-12;
 
     /**
+     * fp64 against an fp64 outside oracle (PyTorch) on tiny networks: the same sums in another order, so a few ulps
+     * of the largest term, far below this bar.
+     */
+    public static final double TORCH_FP64 = 1e-10;
+
+    /**
      * Derivatives against central differences with step h, relative Frobenius: the truncation error is O(h²)
      * (about 1e-12 relative at h = 1e-6 on the smooth test networks), and 1e-6 leaves room for curvature.
      */
