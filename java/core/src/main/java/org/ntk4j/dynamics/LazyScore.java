@@ -36,34 +36,149 @@ public final class LazyScore {
     }
 
     /**
-     * How hard {@link #estimate} tries.
-     *
-     * @param rounds        alternations between w and v (≥ 1)
-     * @param maxIterations Lanczos steps per round (≥ 1); each costs two Hessian-vector products (two passes)
-     * @param tolerance     relative Ritz residual |β_k·y_k|/|θ| that ends a Lanczos run
-     * @param seed          seed of the random vectors
-     * @param restarts      extra starts from random w (the first start is always the residual direction)
+     * How hard {@link #estimate} tries: {@link #defaults()}, then each setting by its own {@code with…} (which returns
+     * new options).
      */
-    public record Options(int rounds, int maxIterations, double tolerance, long seed, int restarts) {
-        /**
-         * Checks the numbers.
-         *
-         * @throws InvalidInputException when one is out of range
-         */
-        public Options {
-            if (rounds < 1 || maxIterations < 1 || !(tolerance > 0) || restarts < 0) {
-                throw new InvalidInputException("lazy score needs rounds ≥ 1, iterations ≥ 1, a positive tolerance and"
-                        + " restarts ≥ 0");
-            }
+    public static final class Options {
+        private final int rounds;
+        private final int maxIterations;
+        private final double tolerance;
+        private final long seed;
+        private final int restarts;
+
+        private Options(int rounds, int maxIterations, double tolerance, long seed, int restarts) {
+            this.rounds = rounds;
+            this.maxIterations = maxIterations;
+            this.tolerance = tolerance;
+            this.seed = seed;
+            this.restarts = restarts;
         }
 
         /**
-         * 3 rounds, up to 30 Lanczos steps each, tolerance 1e-3, one random restart.
+         * 3 rounds, up to 30 Lanczos steps each, tolerance 1e-3, seed 7, one random restart.
          *
          * @return the defaults
          */
         public static Options defaults() {
             return new Options(3, 30, 1e-3, 7, 1);
+        }
+
+        /**
+         * These options with another number of alternations between w and v.
+         *
+         * @param rounds the alternations, ≥ 1
+         * @return new options
+         * @throws InvalidInputException when rounds is below 1
+         */
+        public Options withRounds(int rounds) {
+            if (rounds < 1) {
+                throw new InvalidInputException("the lazy score needs at least one round, got " + rounds);
+            }
+            return new Options(rounds, maxIterations, tolerance, seed, restarts);
+        }
+
+        /**
+         * These options with another limit on the Lanczos steps per round (each costs two Hessian-vector products).
+         *
+         * @param maxIterations the steps, ≥ 1
+         * @return new options
+         * @throws InvalidInputException when maxIterations is below 1
+         */
+        public Options withMaxIterations(int maxIterations) {
+            if (maxIterations < 1) {
+                throw new InvalidInputException("the lazy score needs at least one Lanczos step, got " + maxIterations);
+            }
+            return new Options(rounds, maxIterations, tolerance, seed, restarts);
+        }
+
+        /**
+         * These options with another relative Ritz residual |β_k·y_k|/|θ| that ends a Lanczos run.
+         *
+         * @param tolerance the residual, positive
+         * @return new options
+         * @throws InvalidInputException when tolerance is not positive
+         */
+        public Options withTolerance(double tolerance) {
+            if (!(tolerance > 0)) {
+                throw new InvalidInputException("the lazy score's tolerance must be positive, got " + tolerance);
+            }
+            return new Options(rounds, maxIterations, tolerance, seed, restarts);
+        }
+
+        /**
+         * These options with another seed of the random vectors.
+         *
+         * @param seed the seed
+         * @return new options
+         */
+        public Options withSeed(long seed) {
+            return new Options(rounds, maxIterations, tolerance, seed, restarts);
+        }
+
+        /**
+         * These options with another number of extra starts from random w (the first start is always the residual
+         * direction).
+         *
+         * @param restarts the extra starts, ≥ 0
+         * @return new options
+         * @throws InvalidInputException when restarts is negative
+         */
+        public Options withRestarts(int restarts) {
+            if (restarts < 0) {
+                throw new InvalidInputException("the lazy score's restarts must be non-negative, got " + restarts);
+            }
+            return new Options(rounds, maxIterations, tolerance, seed, restarts);
+        }
+
+        /**
+         * The alternations between w and v.
+         *
+         * @return rounds, ≥ 1
+         */
+        public int rounds() {
+            return rounds;
+        }
+
+        /**
+         * The most Lanczos steps per round.
+         *
+         * @return the limit, ≥ 1
+         */
+        public int maxIterations() {
+            return maxIterations;
+        }
+
+        /**
+         * The relative Ritz residual that ends a Lanczos run.
+         *
+         * @return the tolerance, positive
+         */
+        public double tolerance() {
+            return tolerance;
+        }
+
+        /**
+         * The seed of the random vectors.
+         *
+         * @return the seed
+         */
+        public long seed() {
+            return seed;
+        }
+
+        /**
+         * The extra starts from random w.
+         *
+         * @return restarts, ≥ 0
+         */
+        public int restarts() {
+            return restarts;
+        }
+
+        @Override
+        public String toString() {
+            return "LazyScore.Options[rounds=" + rounds + ", maxIterations=" + maxIterations + ", tolerance="
+                    + tolerance + ", seed=" + seed + ", restarts=" + restarts + "]";
         }
     }
 

@@ -43,7 +43,8 @@ class BackendAgreementTest {
                     Compare.assertClose(what + " weight change", run.weightChange(), ref.weightChange(), tol);
                     Compare.assertClose(what + " kernel drift", run.kernelDrift(), ref.kernelDrift(), tol * 10);
                     Compare.assertClose(what + " test outputs", run.testOutputs()[1], ref.testOutputs()[1], tol);
-                    LazyScore.Options lo = new LazyScore.Options(2, 30, 1e-8, 1, 0);
+                    LazyScore.Options lo = LazyScore.Options.defaults().withRounds(2).withTolerance(1e-8).withSeed(1)
+                            .withRestarts(0);
                     double kRef = LazyScore.estimate(Reference.ntk(), p0, X, Y, lo).score();
                     double k = LazyScore.estimate(b, p0, X, Y, lo).score();
                     assertTrue(Math.abs(k - kRef) <= 10 * tol * kRef, what + " lazy score " + k + " vs " + kRef);

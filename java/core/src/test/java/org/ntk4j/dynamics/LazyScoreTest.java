@@ -1,9 +1,11 @@
 package org.ntk4j.dynamics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.Ntk;
 import org.ntk4j.linalg.LinearAlgebra;
@@ -48,7 +50,8 @@ class LazyScoreTest {
         Matrix x = NtkCase.gaussianInputs(1, 3, 5);
         double exact = spectralNorm(explicitHessian(p, x, Matrix.of(new double[][] {{1}})));
         LazyScore.HessianNorm est = LazyScore.hessianNorm(new NetworkCurvature(p, x), new double[] {1}, 1, 1,
-                (int) p.size(), new LazyScore.Options(2, 200, 1e-9, 3, 0), 3);
+                (int) p.size(), LazyScore.Options.defaults().withRounds(2).withMaxIterations(200).withTolerance(1e-9)
+                        .withSeed(3).withRestarts(0), 3);
         assertEquals(exact, est.norm(), 1e-6 * exact, "power iteration vs explicit eigenvalues");
     }
 
@@ -75,10 +78,11 @@ class LazyScoreTest {
         double[] e = new double[6];
         e[argmax] = 1;
         LazyScore.HessianNorm fromBest = LazyScore.hessianNorm(new NetworkCurvature(p, x), e, 3, 2, (int) p.size(),
-                new LazyScore.Options(3, 60, 1e-9, 1, 0), 1);
+                LazyScore.Options.defaults().withMaxIterations(60).withTolerance(1e-9).withSeed(1).withRestarts(0), 1);
         assertTrue(fromBest.norm() >= maxComponent * (1 - 1e-6), fromBest.norm() + " < " + maxComponent);
         Matrix y = NtkCase.gaussianInputs(3, 2, 10);
-        LazyScore.Result r = LazyScore.estimate(REF, p, x, y, new LazyScore.Options(4, 100, 1e-8, 1, 2));
+        LazyScore.Result r = LazyScore.estimate(REF, p, x, y, LazyScore.Options.defaults().withRounds(4)
+                .withMaxIterations(100).withTolerance(1e-8).withSeed(1).withRestarts(2));
         // From the residual and random starts it finds a local maximum: here 98.8% of the largest component.
         assertTrue(r.hessianNorm() >= 0.97 * maxComponent, r.hessianNorm() + " < 0.97 × max component " + maxComponent);
         assertTrue(r.hessianNorm() <= 1.001 * Math.sqrt(sumSq), r.hessianNorm() + " > bound " + Math.sqrt(sumSq));
@@ -117,5 +121,22 @@ class LazyScoreTest {
         double slope = LogLogSlope.of(w, k);
         // ‖∇²f‖ ~ width^−½ while ‖∇f‖ and the residual stay O(1): slope −½.
         assertTrue(slope < -0.3 && slope > -0.8, "lazy score slope " + slope + " values " + java.util.Arrays.toString(k));
+    }
+
+    @Test
+    void optionsAreNamedOneByOneAndCheckedWhereTheyAreGiven() {
+        LazyScore.Options d = LazyScore.Options.defaults();
+        assertEquals("LazyScore.Options[rounds=3, maxIterations=30, tolerance=0.001, seed=7, restarts=1]", d.toString());
+        LazyScore.Options o = d.withRounds(2).withMaxIterations(9).withTolerance(1e-6).withSeed(-4).withRestarts(0);
+        assertEquals("LazyScore.Options[rounds=2, maxIterations=9, tolerance=1.0E-6, seed=-4, restarts=0]", o.toString());
+        assertEquals(3, d.rounds(), "with… returns new options");
+        assertEquals("the lazy score needs at least one round, got 0",
+                assertThrows(InvalidInputException.class, () -> d.withRounds(0)).getMessage());
+        assertEquals("the lazy score needs at least one Lanczos step, got 0",
+                assertThrows(InvalidInputException.class, () -> d.withMaxIterations(0)).getMessage());
+        assertEquals("the lazy score's tolerance must be positive, got NaN",
+                assertThrows(InvalidInputException.class, () -> d.withTolerance(Double.NaN)).getMessage());
+        assertEquals("the lazy score's restarts must be non-negative, got -1",
+                assertThrows(InvalidInputException.class, () -> d.withRestarts(-1)).getMessage());
     }
 }

@@ -46,7 +46,8 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
      */
     public static DemoConfig cpu() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128, 256, 512, 1024, 2048).withSteps(200)
-                .withTracking(64, 8, true), 256, 128, 1, 64, 3, 32, 1, new LazyScore.Options(2, 15, 1e-2, 7, 0), 2048,
+                .withTracking(64, 8, true), 256, 128, 1, 64, 3, 32, 1, LazyScore.Options.defaults().withRounds(2)
+                        .withMaxIterations(15).withTolerance(1e-2).withRestarts(0), 2048,
                 true, new EigenmodeDecay.Options(new int[] {16, 64, 256, 1024}, 64, 150, 0.25, 0.01, 5));
     }
 
@@ -57,7 +58,8 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
      */
     public static DemoConfig gpu() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192).withSteps(300),
-                512, 256, 1, 64, 3, 32, 1, new LazyScore.Options(2, 20, 1e-3, 7, 0), 4096, true,
+                512, 256, 1, 64, 3, 32, 1, LazyScore.Options.defaults().withRounds(2).withMaxIterations(20)
+                        .withRestarts(0), 4096, true,
                 new EigenmodeDecay.Options(new int[] {16, 64, 256, 1024, 4096}, 128, 200, 0.25, 0.01, 5));
     }
 
@@ -68,7 +70,8 @@ public record DemoConfig(SweepConfig sweep, int trainSize, int testSize, long sp
      */
     public static DemoConfig quick() {
         return new DemoConfig(SweepConfig.defaults(16, 32, 64, 128).withSteps(60).withTracking(16, 6, true), 48, 16, 1,
-                12, 2, 6, 1, new LazyScore.Options(2, 12, 1e-3, 7, 0), 128, false,
+                12, 2, 6, 1, LazyScore.Options.defaults().withRounds(2).withMaxIterations(12)
+                        .withRestarts(0), 128, false,
                 new EigenmodeDecay.Options(new int[] {16, 64, 256}, 24, 60, 0.25, 0.01, 4));
     }
 

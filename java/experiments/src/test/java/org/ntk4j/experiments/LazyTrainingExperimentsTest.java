@@ -193,7 +193,8 @@ class LazyTrainingExperimentsTest {
     void lazyScoreFallsWithWidth() {
         Dataset small = DATA.train().select(new int[] {0, 1, 2, 3});
         SweepConfig cfg = SweepConfig.defaults(8, 32, 128);
-        LazyScore.Options opt = new LazyScore.Options(2, 20, 1e-4, 7, 0);
+        LazyScore.Options opt = LazyScore.Options.defaults().withRounds(2).withMaxIterations(20).withTolerance(1e-4)
+                .withRestarts(0);
         Report r = LazyTrainingExperiments.lazyScore(REF, small, cfg, 2, opt, null);
         double s = fit(r.table("lazy_score_fits"), "mean_score");
         assertTrue(s < -0.2, "lazy score slope " + s);
@@ -207,7 +208,7 @@ class LazyTrainingExperimentsTest {
     @Test
     void demoRunsEveryExperimentAndWritesItsTables(@TempDir Path dir) throws Exception {
         DemoConfig tiny = new DemoConfig(SweepConfig.defaults(8, 16, 32).withSteps(15).withTracking(6, 4, true), 12, 6, 1,
-                5, 2, 4, 1, new LazyScore.Options(1, 8, 1e-3, 7, 0), 16, true,
+                5, 2, 4, 1, LazyScore.Options.defaults().withRounds(1).withMaxIterations(8).withRestarts(0), 16, true,
                 new EigenmodeDecay.Options(new int[] {8, 32}, 6, 12, 0.25, 0.05, 3));
         List<ProgressListener.Progress> seen = new ArrayList<>();
         Report r = LazyTrainingDemo.run(REF, tiny, seen::add);
