@@ -78,6 +78,7 @@ final class KernelCommand extends BaseCommand {
         Parameters params = model.parameters();
         spark.validate();
         if (spark.enabled()) { // the executors read and check the inputs, a block at a time
+            model.requireStoredLayout();
             boolean fp32 = compute.precision != org.ntk4j.Precision.FP64;
             requireRepresentableMapped(fp32, x1File);
             requireRepresentableMapped(fp32, x2File);

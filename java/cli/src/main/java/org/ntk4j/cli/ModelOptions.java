@@ -212,6 +212,14 @@ final class ModelOptions {
         return parameters().architecture();
     }
 
+    /** Spark's executors read the rows as stored: a layout converted on reading would be ignored there. */
+    void requireStoredLayout() {
+        if (layout != InputLayout.NHWC) {
+            throw new UsageError("--layout " + layout.id() + " converts inputs as this process reads them; with --spark"
+                    + " the executors read rows as stored: give (N, H·W·C) rows in NHWC order");
+        }
+    }
+
     /** The examples of an input file, as the network reads them (images in --layout). */
     Matrix examples(Path file, String role) throws IOException {
         return Inputs.examples(file, architecture().inputShape(), layout, role);

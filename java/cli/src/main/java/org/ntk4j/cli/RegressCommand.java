@@ -87,6 +87,7 @@ final class RegressCommand extends BaseCommand {
         }
         if (spark.enabled()) {
             spark.validate(); // --tile alone sizes the block-Jacobi blocks in process
+            model.requireStoredLayout();
         }
         if (recompute && !spark.enabled()) {
             throw new UsageError("--recompute-tiles applies only with --spark");

@@ -138,6 +138,46 @@ class CnnCommandTest {
         assertTrue(r.err().contains("has no architecture.json") && r.err().contains("--parameterization"), r.err());
     }
 
+    @Test
+    void predictRegressAndTrainTakeACnn() throws IOException {
+        Tensor x = images(6, 5, 4, 2, 8);
+        Tensor xt = images(3, 5, 4, 2, 9);
+        Npy.write(dir.resolve("x.npy"), nchw(x));
+        Npy.write(dir.resolve("xt.npy"), nchw(xt));
+        Cli.randomInputs(dir.resolve("y.npy"), 6, 2, 10, false);
+        Object[] common = {"--x", dir.resolve("x.npy"), "--y", dir.resolve("y.npy"), "--layout", "nchw", "--arch", ARCH,
+            "--seed", 3, "--device", "reference", "--precision", "fp64", "-q"};
+        // at t = 0 the prediction is the network's output at initialisation on X-test
+        Cli.Result r = Cli.run(concat("predict", common, "--x-test", dir.resolve("xt.npy"), "--t", 0, "--lr", 1,
+                "--out", dir.resolve("p0.npy")));
+        assertEquals(0, r.code(), r.toString());
+        Architecture arch = Architecture.parse(ARCH, Parameterization.NTK);
+        Matrix f0;
+        try (Ntk ref = Ntk.builder().backend("reference").precision(Precision.FP64).open()) {
+            f0 = ref.forward(Parameters.init(arch, 3), InputLayout.NHWC.examples(xt, arch.inputShape()));
+        }
+        assertArrayEquals(f0.data(), Npy.read(dir.resolve("p0.npy")).doubles(), 1e-12);
+        // kernel regression two ways: predict at t = ∞ and regress solve the same system
+        r = Cli.run(concat("predict", common, "--x-test", dir.resolve("xt.npy"), "--t", "inf", "--ridge", 0.1,
+                "--out", dir.resolve("pinf.npy")));
+        assertEquals(0, r.code(), r.toString());
+        r = Cli.run(concat("regress", common, "--x-test", dir.resolve("xt.npy"), "--ridge", 0.1, "--tol", 1e-12,
+                "--out", dir.resolve("preg.npy")));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(Npy.read(dir.resolve("preg.npy")).relativeDistance(Npy.read(dir.resolve("pinf.npy"))) < 1e-8);
+        r = Cli.run(concat("train", common, "--steps", 2, "--out-dir", dir.resolve("run")));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(java.nio.file.Files.exists(dir.resolve("run/train.csv")));
+    }
+
+    private static Object[] concat(String command, Object[] common, Object... more) {
+        Object[] all = new Object[1 + common.length + more.length];
+        all[0] = command;
+        System.arraycopy(common, 0, all, 1, common.length);
+        System.arraycopy(more, 0, all, 1 + common.length, more.length);
+        return all;
+    }
+
     /** One line, exit 2: what is wrong and where. */
     private void refused(String expected, Object... args) {
         Cli.Result r = Cli.run(args);
@@ -155,6 +195,8 @@ class CnnCommandTest {
                 "kernel", "--x", x, "--arch", "5x4x2:conv(3,3x3),relu,maxpool(2x2),gap,dense(2)", "--out", out);
         refused("layer 2 (dense(2,1.0,0.0)): a dense layer reads a flat input, got 3x2x3; put flatten or gap before it",
                 "kernel", "--x", x, "--arch", "5x4x2:conv(3,3x3),relu,dense(2)", "--out", out);
+        refused("--layout nchw converts inputs as this process reads them; with --spark the executors read rows as"
+                + " stored", "kernel", "--x", x, "--arch", ARCH, "--layout", "nchw", "--spark", "local[1]", "--out", out);
         refused("--act, --wstd and --bstd go with --arch D,H,…,O", "kernel", "--x", x, "--arch", ARCH, "--wstd", 2,
                 "--out", out);
         refused("does not hold examples of 5x4x3 (expected (N, 5, 4, 3) [nhwc] or (N, 60))", "kernel", "--x", x,
