@@ -41,7 +41,7 @@ import org.ntk4j.spi.BackendConfig;
  *
  * <p>This class holds the configuration and each call's lifetime; {@link CudaMemoryPlanner} sizes the work to the
  * budget, {@link CudaTiler} cuts the NTK into tiles and {@link CudaOperations} runs the kernels on a model on the
- * device.
+ * device ({@link DeviceNet}), walking its layers ({@link DeviceLayer}: one class per layer kind).
  */
 public final class CudaBackend extends Backend {
     private final CudaDevice dev;
@@ -135,8 +135,8 @@ public final class CudaBackend extends Backend {
     }
 
     private <R> R withModel(Parameters params, Work<R> work) {
-        Architecture a = params.architecture();
-        long modelBytes = CudaMemoryPlanner.netElements(a, true) * elem.bytes;
+        // the layers first: a sequence the kernels cannot run is refused before anything is sized or allocated
+        long modelBytes = CudaMemoryPlanner.netElements(params.architecture(), true) * elem.bytes;
         Workspace ws = ops.newWorkspace();
         long avail = memory.working(ws, modelBytes, false);
         if (avail <= 0) { // refused before anything is allocated or uploaded
@@ -145,7 +145,7 @@ public final class CudaBackend extends Backend {
         DeviceNet net = null;
         Throwable failure = null;
         try {
-            net = ops.newNet(a, true).load(params);
+            net = ops.newNet(params.architecture(), true).load(params);
             return work.run(net, ws, avail, modelBytes);
         } catch (RuntimeException | Error e) {
             failure = e;
@@ -175,10 +175,10 @@ public final class CudaBackend extends Backend {
                     + " entries, more than one array holds");
         }
         return withModel(params, (net, ws, avail, mb) -> {
-            CudaOperations.Grad g = ops.gradBuffers(ws, a);
+            DeviceLayer.Grad g = ops.gradBuffers(ws, net);
             long gradBytes = a.parameterCount() * elem.bytes;
             double loss = ops.gradientOn(net, ws, avail - gradBytes, mb + gradBytes, g, x, y, 0);
-            return new LossGradient(loss, ops.downloadGradient(a, g));
+            return new LossGradient(loss, ops.downloadGradient(net, g));
         });
     }
 

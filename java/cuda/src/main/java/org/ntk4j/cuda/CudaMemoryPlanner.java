@@ -1,5 +1,6 @@
 package org.ntk4j.cuda;
 
+import java.util.List;
 import java.util.function.IntToLongFunction;
 import org.ntk4j.NtkException;
 import org.ntk4j.model.Architecture;
@@ -57,21 +58,25 @@ final class CudaMemoryPlanner {
                 + budgetForMessages(modelBytes) + " bytes (the memory budget, or the memoryFraction option)");
     }
 
-    /** Device elements of W, Wᵀ and b (and, without Wᵀ, of W and b). */
-    static long netElements(Architecture a, boolean transposes) {
+    /** Device elements of the layers' parameters (with {@code transposes}, also of the transposes they keep). */
+    static long netElements(List<DeviceLayer> layers, boolean transposes) {
         long n = 0;
-        for (int l = 0; l < a.layers(); l++) {
-            n += (transposes ? 2 : 1) * a.weightCount(l) + a.biasCount(l);
+        for (DeviceLayer layer : layers) {
+            n += layer.parameterElements(transposes);
         }
         return n;
     }
 
-    /** Device elements per example for the activations (h, z) and, with {@code rpe} rows per example, the deltas. */
-    static long actsPerExample(Architecture a, int rpe) {
+    /** {@link #netElements(List, boolean)} of this architecture's layers. */
+    static long netElements(Architecture a, boolean transposes) {
+        return netElements(DeviceLayer.sequence(a), transposes);
+    }
+
+    /** Device elements per example of the layers' activations and, with {@code rpe} rows per example, their δs. */
+    static long actsPerExample(List<DeviceLayer> layers, int rpe) {
         long s = 0;
-        for (int l = 0; l < a.layers(); l++) {
-            s += a.width(l) + a.width(l + 1);
-            s += (long) rpe * a.width(l + 1);
+        for (DeviceLayer layer : layers) {
+            s += layer.activationElements(rpe);
         }
         return s;
     }

@@ -3,14 +3,17 @@ package org.ntk4j.cuda;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.cuda.DeviceLayer.Acts;
+import org.ntk4j.cuda.DeviceLayer.Grad;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 
 /**
  * The CUDA backend's operations on a model already on the device, shared by the backend's calls and prepared
  * models: the forward pass, the MSE loss and gradient (and a gradient step), the Jacobian, the distance from the
- * starting parameters, and one tile of the NTK by either algorithm. Each sizes its tiles of examples with the
- * {@link CudaMemoryPlanner}; {@link CudaTiler} cuts the NTK into its tiles.
+ * starting parameters, and one tile of the NTK by either algorithm. Each walks the model's {@link DeviceLayer}s (what
+ * a layer launches is its class's) and sizes its tiles of examples with the {@link CudaMemoryPlanner};
+ * {@link CudaTiler} cuts the NTK into its tiles.
  *
  * <p>In FP32 (and TF32) no fp32 sum runs over more than {@code SLICE_K} terms: the Gram and structured kernels add
  * their fp32 slices, the split-K partials, the P chunks and the layers in fp64 (their outputs are fp64), and results
@@ -52,9 +55,9 @@ final class CudaOperations implements AutoCloseable {
         return new Workspace(dev, elem, this::poison);
     }
 
-    /** W, b and optionally Wᵀ of this architecture, allocated on the device (values undefined until loaded). */
+    /** This architecture's layers and their parameters on the device (values undefined until loaded). */
     DeviceNet newNet(Architecture a, boolean transposes) {
-        return new DeviceNet(dev, k, elem, a, transposes);
+        return new DeviceNet(dev, this, a, transposes);
     }
 
     void poison(DeviceBuffer b) {
@@ -63,49 +66,12 @@ final class CudaOperations implements AutoCloseable {
         }
     }
 
-    /** h^l (l < L), z^l (l ≥ 1) and, once computed, δ^l (l ≥ 1) for a tile of examples; workspace buffers. */
-    static final class Acts {
-        final int rows;
-        final DeviceBuffer[] h;
-        final DeviceBuffer[] z;
-        final DeviceBuffer[] d;
-
-        Acts(int rows, int layers) {
-            this.rows = rows;
-            h = new DeviceBuffer[layers];
-            z = new DeviceBuffer[layers + 1];
-            d = new DeviceBuffer[layers + 1];
-        }
-    }
-
-    /** The kernels' code of φ_l, the activation before dense layer l (l = 1 … L-1; entry 0 unused). */
-    private static int[] activationCodes(Architecture a) {
-        org.ntk4j.model.Activation[] phi = a.chainActivations("the cuda backend");
-        int[] codes = new int[phi.length];
-        for (int l = 1; l < phi.length; l++) {
-            codes[l] = KernelLaunches.activationCode(phi[l]);
-        }
-        return codes;
-    }
-
-    /** The forward pass of a tile whose inputs are already in {@code h0}; buffers from slots {@code side}…. */
-    private Acts forwardFrom(DeviceNet net, Workspace ws, String side, DeviceBuffer h0, int rows) {
-        Architecture a = net.a;
-        int layers = a.layers();
-        int[] act = activationCodes(a);
-        Acts t = new Acts(rows, layers);
-        t.h[0] = h0;
-        for (int l = 0; l < layers; l++) {
-            int in = a.width(l);
-            int out = a.width(l + 1);
-            t.z[l + 1] = ws.output(side + "z" + (l + 1), (long) rows * out);
-            boolean hidden = l + 1 < layers;
-            if (hidden) {
-                t.h[l + 1] = ws.output(side + "h" + (l + 1), (long) rows * out);
-            }
-            k.forward(elem, rows, out, in, t.h[l].address(), in, net.w[l].address(), net.bias(l), a.weightScale(l),
-                    a.biasScale(l), hidden ? act[l + 1] : KernelLaunches.ACT_IDENTITY, t.z[l + 1].address(),
-                    hidden ? t.h[l + 1].address() : 0L);
+    /** The forward pass of a tile whose inputs are already in {@code in}; buffers from slots {@code side}…. */
+    private Acts forwardFrom(DeviceNet net, Workspace ws, String side, DeviceBuffer in, int rows) {
+        Acts t = new Acts(rows, net.layers.size());
+        t.out[0] = in;
+        for (DeviceLayer layer : net.layers) {
+            layer.forward(this, net, ws, side, t);
         }
         return t;
     }
@@ -118,20 +84,23 @@ final class CudaOperations implements AutoCloseable {
         return forwardFrom(net, ws, side, h0, rows);
     }
 
-    /** δ^l for all (n, a) rows of the tile, seeded with e_a. */
-    void ntkDeltas(DeviceNet net, Workspace ws, String side, Acts t) {
-        Architecture a = net.a;
-        int layers = a.layers();
-        int o = a.outputDim();
-        int r = t.rows * o;
-        int[] act = activationCodes(a);
-        t.d[layers] = ws.output(side + "d" + layers, (long) r * o);
-        k.deltaSeedIdentity(elem, t.rows, o, t.d[layers].address());
-        for (int l = layers - 1; l >= 1; l--) {
-            t.d[l] = ws.output(side + "d" + l, (long) r * a.width(l));
-            k.backwardDelta(elem, r, a.width(l), a.width(l + 1), t.d[l + 1].address(), net.wt[l].address(),
-                    t.z[l].address(), o, a.weightScale(l), act[l], t.d[l].address());
+    /**
+     * The δ rows of every layer's output back to the first layer with parameters, from those of the network's output
+     * in {@code t.delta}'s last entry.
+     */
+    private void backward(DeviceNet net, Workspace ws, String side, Acts t, int rpe) {
+        for (int i = net.layers.size() - 1; i > net.firstWithParameters; i--) {
+            net.layers.get(i).backward(this, net, ws, side, t, rpe);
         }
+    }
+
+    /** δ rows for all (n, a) of the tile, seeded with e_a. */
+    void ntkDeltas(DeviceNet net, Workspace ws, String side, Acts t) {
+        int o = net.a.outputDim();
+        int last = net.layers.size();
+        t.delta[last] = ws.output(side + "d" + net.a.layers(), (long) t.rows * o * o);
+        k.deltaSeedIdentity(elem, t.rows, o, t.delta[last].address());
+        backward(net, ws, side, t, o);
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -139,10 +108,9 @@ final class CudaOperations implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------
 
     Matrix forwardOn(DeviceNet net, Workspace ws, long avail, long modelBytes, Matrix x) {
-        Architecture a = net.a;
         int n = x.rows();
-        int o = a.outputDim();
-        long per = CudaMemoryPlanner.actsPerExample(a, 0) * elem.bytes;
+        int o = net.a.outputDim();
+        long per = CudaMemoryPlanner.actsPerExample(net.layers, 0) * elem.bytes;
         int tile = CudaMemoryPlanner.fitTile(n, CudaMemoryPlanner.gridCap(1), avail, t -> t * per);
         if (tile == 0) {
             throw memory.tooBig("the forward pass", modelBytes + per, modelBytes);
@@ -151,20 +119,9 @@ final class CudaOperations implements AutoCloseable {
         for (int r0 = 0; r0 < n; r0 += tile) {
             int rows = Math.min(tile, n - r0);
             Acts t = forwardTile(net, ws, "a", x, r0, rows);
-            dev.download(t.z[a.layers()], 0, out, r0 * o, rows * o);
+            dev.download(t.out[net.layers.size()], 0, out, r0 * o, rows * o);
         }
         return new Matrix(n, o, out);
-    }
-
-    /** Per-layer gradient buffers, in the backend's element type. */
-    static final class Grad {
-        final DeviceBuffer[] w;
-        final DeviceBuffer[] b;
-
-        Grad(int layers) {
-            w = new DeviceBuffer[layers];
-            b = new DeviceBuffer[layers];
-        }
     }
 
     /**
@@ -179,9 +136,8 @@ final class CudaOperations implements AutoCloseable {
         int n = x.rows();
         int o = a.outputDim();
         int d = a.inputDim();
-        int layers = a.layers();
-        int[] act = activationCodes(a);
-        long per = (CudaMemoryPlanner.actsPerExample(a, 1) + o + d) * elem.bytes;
+        int last = net.layers.size();
+        long per = (CudaMemoryPlanner.actsPerExample(net.layers, 1) + o + d) * elem.bytes;
         int tile = CudaMemoryPlanner.fitTile(n, CudaMemoryPlanner.gridCap(1), avail - 2048, t -> t * per);
         if (tile == 0) {
             throw memory.tooBig("the MSE gradient", modelBytes + per + 2048, modelBytes);
@@ -212,23 +168,17 @@ final class CudaOperations implements AutoCloseable {
                 yDev = ws.elems("y", (long) rows * o);
                 dev.upload(yDev, 0, y.data(), r0 * o, rows * o);
             }
-            t.d[layers] = ws.output("ad" + layers, (long) rows * o);
-            int nb = k.mseResidual(elem, (long) rows * o, t.z[layers].address(), yDev.address(), scale,
-                    t.d[layers].address(), partials.address(), REDUCE_BLOCKS);
+            t.delta[last] = ws.output("ad" + a.layers(), (long) rows * o);
+            int nb = k.mseResidual(elem, (long) rows * o, t.out[last].address(), yDev.address(), scale,
+                    t.delta[last].address(), partials.address(), REDUCE_BLOCKS);
             k.sumPartials(partials.address(), nb, 0.5 * scale, losses.address(ti));
             boolean acc = ti > 0;
-            for (int l = layers - 1; l >= 0; l--) {
-                int in = a.width(l);
-                int out = a.width(l + 1);
-                k.weightGrad(elem, rows, out, in, t.d[l + 1].address(), t.h[l].address(), a.weightScale(l), acc,
-                        g.w[l].address());
-                if (a.hasBias(l)) {
-                    k.biasGrad(elem, rows, out, t.d[l + 1].address(), a.biasScale(l), acc, g.b[l].address());
-                }
-                if (l >= 1) {
-                    t.d[l] = ws.output("ad" + l, (long) rows * in);
-                    k.backwardDelta(elem, rows, in, out, t.d[l + 1].address(), net.wt[l].address(), t.z[l].address(), 1,
-                            a.weightScale(l), act[l], t.d[l].address());
+            // each layer's gradient as soon as the δ rows of its output are known, then the δs of its input
+            for (int i = last - 1; i >= net.firstWithParameters; i--) {
+                DeviceLayer layer = net.layers.get(i);
+                layer.gradient(this, t, acc, g);
+                if (i > net.firstWithParameters) {
+                    layer.backward(this, net, ws, "a", t, 1);
                 }
             }
         }
@@ -244,58 +194,72 @@ final class CudaOperations implements AutoCloseable {
         return loss;
     }
 
-    /** The gradient buffers for a model of this architecture, as workspace slots. */
-    Grad gradBuffers(Workspace ws, Architecture a) {
-        Grad g = new Grad(a.layers());
-        for (int l = 0; l < a.layers(); l++) {
-            g.w[l] = ws.elems("gW" + l, a.weightCount(l));
-            if (a.hasBias(l)) {
-                g.b[l] = ws.elems("gb" + l, a.width(l + 1));
+    /** The gradient buffers for a model of this net's architecture, as workspace slots. */
+    Grad gradBuffers(Workspace ws, DeviceNet net) {
+        Grad g = new Grad(net.layers.size());
+        for (DeviceLayer layer : net.layers) {
+            DeviceParameters p = net.parameters(layer.index());
+            if (p != null) {
+                g.w[layer.index()] = ws.elems("gW" + p.l, p.w.elements());
+                if (p.b != null) {
+                    g.b[layer.index()] = ws.elems("gb" + p.l, p.b.elements());
+                }
             }
         }
         return g;
     }
 
     /** Copies the gradient to a flat host vector in {@link Parameters}' order. */
-    double[] downloadGradient(Architecture a, Grad g) {
+    double[] downloadGradient(DeviceNet net, Grad g) {
+        Architecture a = net.a;
         long p = a.parameterCount();
         if (p > Integer.MAX_VALUE - 8) {
             throw new InvalidInputException("the gradient has " + p + " entries, more than one array holds");
         }
         double[] grad = new double[(int) p];
-        for (int l = 0; l < a.layers(); l++) {
-            dev.download(g.w[l], 0, grad, (int) a.weightOffset(l), (int) a.weightCount(l));
-            if (a.hasBias(l)) {
-                dev.download(g.b[l], 0, grad, (int) a.biasOffset(l), a.width(l + 1));
+        for (DeviceLayer layer : net.layers) {
+            DeviceParameters q = net.parameters(layer.index());
+            if (q != null) {
+                dev.download(g.w[layer.index()], 0, grad, (int) a.weightOffset(q.l), (int) a.weightCount(q.l));
+                if (q.b != null) {
+                    dev.download(g.b[layer.index()], 0, grad, (int) a.biasOffset(q.l), a.biasCount(q.l));
+                }
             }
         }
         return grad;
     }
 
-    /** θ ← θ − lr·g on the device, then the transposes. */
+    /** θ ← θ − lr·g on the device, then what the layers derive from θ. */
     void applyStep(DeviceNet net, Grad g, double lr) {
-        Architecture a = net.a;
-        for (int l = 0; l < a.layers(); l++) {
-            k.sgdUpdate(elem, net.w[l].address(), g.w[l].address(), a.weightCount(l), lr);
-            if (a.hasBias(l)) {
-                k.sgdUpdate(elem, net.b[l].address(), g.b[l].address(), a.width(l + 1), lr);
+        for (DeviceLayer layer : net.layers) {
+            DeviceParameters p = net.parameters(layer.index());
+            if (p != null) {
+                k.sgdUpdate(elem, p.w.address(), g.w[layer.index()].address(), p.w.elements(), lr);
+                if (p.b != null) {
+                    k.sgdUpdate(elem, p.b.address(), g.b[layer.index()].address(), p.b.elements(), lr);
+                }
             }
         }
-        net.transposeAll();
+        net.refresh();
     }
 
-    /** ‖θ_l − θ_l(start)‖₂ per layer, reduced on the device in fp64; one download. */
+    /** ‖θ_l − θ_l(start)‖₂ per layer with parameters, reduced on the device in fp64; one download. */
     double[] layerDistancesOn(DeviceNet net, DeviceNet start, Workspace ws) {
-        Architecture a = net.a;
-        int layers = a.layers();
+        int layers = net.a.layers();
         DeviceBuffer partials = ws.f64("dpartials", 2L * REDUCE_BLOCKS);
         DeviceBuffer sums = ws.output64("dsums", 2L * layers);
-        for (int l = 0; l < layers; l++) {
-            int nb = k.sqDistPartials(elem, net.w[l].address(), start.w[l].address(), a.weightCount(l),
-                    partials.address(), REDUCE_BLOCKS);
+        for (DeviceLayer layer : net.layers) {
+            DeviceParameters p = net.parameters(layer.index());
+            if (p == null) {
+                continue;
+            }
+            DeviceParameters p0 = start.parameters(layer.index());
+            int l = p.l;
+            int nb = k.sqDistPartials(elem, p.w.address(), p0.w.address(), p.w.elements(), partials.address(),
+                    REDUCE_BLOCKS);
             k.sumPartials(partials.address(), nb, 1.0, sums.address(2L * l));
-            if (a.hasBias(l)) {
-                nb = k.sqDistPartials(elem, net.b[l].address(), start.b[l].address(), a.width(l + 1),
+            if (p.b != null) {
+                nb = k.sqDistPartials(elem, p.b.address(), p0.b.address(), p.b.elements(),
                         partials.address(REDUCE_BLOCKS), REDUCE_BLOCKS);
                 k.sumPartials(partials.address(REDUCE_BLOCKS), nb, 1.0, sums.address(2L * l + 1));
             } else {
@@ -321,7 +285,7 @@ final class CudaOperations implements AutoCloseable {
             throw new InvalidInputException("the Jacobian has " + total + " entries, more than one array holds; use the"
                     + " NTK methods, which never materialise it");
         }
-        long per = CudaMemoryPlanner.actsPerExample(a, o) * elem.bytes;
+        long per = CudaMemoryPlanner.actsPerExample(net.layers, o) * elem.bytes;
         // Half the budget for activations and deltas, the rest for J column chunks.
         int tile = CudaMemoryPlanner.fitTile(n, CudaMemoryPlanner.gridCap(o), avail / 2, t -> t * per);
         if (tile == 0) {
@@ -360,18 +324,21 @@ final class CudaOperations implements AutoCloseable {
     private void writeJacobian(DeviceNet net, Acts t, DeviceBuffer j, long ldj, long c0, long w) {
         Architecture a = net.a;
         int o = a.outputDim();
-        for (int l = 0; l < a.layers(); l++) {
-            long off = a.weightOffset(l);
-            long size = a.weightCount(l) + a.biasCount(l);
-            long lo = Math.max(c0, off);
-            long hi = Math.min(c0 + w, off + size);
-            if (hi <= lo) {
+        for (DeviceLayer layer : net.layers) {
+            DeviceParameters p = net.parameters(layer.index());
+            if (p == null) {
                 continue;
             }
-            k.jacobianLayer(elem, t.rows * o, o, a.width(l + 1), a.width(l), t.d[l + 1].address(), t.h[l].address(),
-                    a.weightScale(l), a.biasScale(l), a.hasBias(l), lo - off, hi - off, j.address(), ldj, lo - c0);
+            long off = a.weightOffset(p.l);
+            long size = a.weightCount(p.l) + a.biasCount(p.l);
+            long lo = Math.max(c0, off);
+            long hi = Math.min(c0 + w, off + size);
+            if (hi > lo) {
+                layer.jacobianBlock(this, t, o, lo - off, hi - off, j, ldj, lo - c0);
+            }
         }
     }
+
     /** Downloads an fp64 result; in FP32/TF32 rounds each value to fp32 once (the precision's result values). */
     private double[] downloadResult(DeviceBuffer b, int count) {
         double[] host = new double[count];
@@ -385,37 +352,29 @@ final class CudaOperations implements AutoCloseable {
     }
 
     double[] structuredTile(DeviceNet net, Workspace ws, Acts a1, Acts a2, boolean same, NtkMode mode, long availBytes) {
-        Architecture a = net.a;
         int t1 = a1.rows;
         int t2 = a2.rows;
-        int o = a.outputDim();
+        int o = net.a.outputDim();
         int vpp = mode.valuesPerPair(o);
         long outElems = (long) t1 * t2 * vpp;
-        boolean fp32 = elem == KernelLaunches.Elem.F32;
         long wsCap = Math.max(0, availBytes / 8 - outElems - (long) t1 * t2) / 2;
         // The fp64 partials each layer needs: split-K by the heuristic (capped by what fits), and one slice sum per
         // output value whenever an fp32 reduction is longer than one slice.
+        DeviceLayer.StructuredPlan[] plans = new DeviceLayer.StructuredPlan[net.layers.size()];
         long wsNeed = 0;
-        int[] sg = new int[a.layers()];
-        int[] sp = new int[a.layers()];
-        for (int l = 0; l < a.layers(); l++) {
-            sg[l] = k.chooseSplits(t1, t2, 1, a.width(l), elem.bm, elem.bn, wsCap, same);
-            sp[l] = k.structSplits(elem, mode, t1, t2, o, a.width(l + 1), wsCap);
-            wsNeed = Math.max(wsNeed, Math.max(KernelLaunches.workspaceElements(fp32, a.width(l), sg[l], 1, t1, t2),
-                    KernelLaunches.structWorkspaceElements(elem, mode, t1, t2, o, a.width(l + 1), sp[l])));
+        for (DeviceLayer layer : net.layers) {
+            plans[layer.index()] = layer.planStructured(this, t1, t2, o, mode, wsCap, same);
+            wsNeed = Math.max(wsNeed, plans[layer.index()].workspace());
         }
         DeviceBuffer theta = ws.output64("theta", outElems);
         DeviceBuffer gh = ws.f64("gh", (long) t1 * t2);
         DeviceBuffer part = ws.f64("ws", wsNeed);
-        for (int l = 0; l < a.layers(); l++) {
-            int in = a.width(l);
-            poison(gh);
-            k.gram(elem, false, t1, t2, in, a1.h[l].address(), in, 0, a2.h[l].address(), in, 0, gh.address(), t2, 0,
-                    1.0, 0.0, 1, sg[l], part.address(), same);
-            double c = a.weightScale(l);
-            double s = a.biasScale(l);
-            k.structLayer(elem, mode, t1, t2, o, a.width(l + 1), a1.d[l + 1].address(), a2.d[l + 1].address(),
-                    gh.address(), t2, c * c, s * s, l == 0 ? 0.0 : 1.0, theta.address(), sp[l], part.address());
+        boolean first = true;
+        for (DeviceLayer layer : net.layers) {
+            if (net.parameters(layer.index()) != null) {
+                layer.structured(this, plans[layer.index()], a1, a2, same, mode, o, theta, gh, part, first);
+                first = false;
+            }
         }
         return downloadResult(theta, (int) outElems);
     }

@@ -29,7 +29,7 @@ final class CudaPreparedModel extends PreparedModel {
     private final DeviceNet net;
     private final DeviceNet start;
     private final Workspace ws;
-    private final CudaOperations.Grad grad;
+    private final DeviceLayer.Grad grad;
     private final long residentBytes;
 
     private CudaPreparedModel(CudaBackend backend, Architecture arch) {
@@ -41,7 +41,7 @@ final class CudaPreparedModel extends PreparedModel {
         try {
             n = backend.operations().newNet(arch, true);
             s = backend.operations().newNet(arch, false);
-            this.grad = backend.operations().gradBuffers(w, arch);
+            this.grad = backend.operations().gradBuffers(w, n);
         } catch (RuntimeException e) {
             Release r = new Release(e);
             r.close(java.util.Arrays.asList(w, n, s));
@@ -90,14 +90,8 @@ final class CudaPreparedModel extends PreparedModel {
     @Override
     protected Parameters currentParameters() {
         return backend.call(() -> {
-            Architecture a = architecture();
-            Parameters p = Parameters.zeros(a); // refuses layers too large for a host array, naming them
-            for (int l = 0; l < a.layers(); l++) {
-                backend.device().download(net.w[l], 0, p.weights(l), 0, p.weights(l).length);
-                if (a.hasBias(l)) {
-                    backend.device().download(net.b[l], 0, p.bias(l), 0, a.width(l + 1));
-                }
-            }
+            Parameters p = Parameters.zeros(architecture()); // refuses layers too large for a host array, naming them
+            net.download(p);
             return p;
         });
     }
@@ -116,7 +110,7 @@ final class CudaPreparedModel extends PreparedModel {
     protected LossGradient computeMseLossGradient(Matrix x, Matrix y) {
         return backend.call(() -> {
             double loss = backend.operations().gradientOn(net, ws, avail(), residentBytes, grad, x, y, 0);
-            return new LossGradient(loss, backend.operations().downloadGradient(architecture(), grad));
+            return new LossGradient(loss, backend.operations().downloadGradient(net, grad));
         });
     }
 

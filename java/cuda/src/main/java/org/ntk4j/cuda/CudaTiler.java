@@ -36,7 +36,7 @@ final class CudaTiler {
         int vpp = mode.valuesPerPair(o);
         double[] out = new double[n1 * n2 * vpp];
         boolean jc = impl == Implementation.JACOBIAN_CONTRACTION;
-        long per = CudaMemoryPlanner.actsPerExample(a, o) * ops.elem.bytes;
+        long per = CudaMemoryPlanner.actsPerExample(net.layers, o) * ops.elem.bytes;
         // Tile of examples per side: activations of two tiles, the fp64 outputs (Θ, the h-Gram and a workspace of
         // each, which an fp32 reduction longer than one slice needs), for JC also G, its workspace and the full
         // layout, plus a quarter for split-K partials and J column chunks.
@@ -56,11 +56,11 @@ final class CudaTiler {
         TilePlacer<RuntimeException> placer = new TilePlacer<>(tiles, mode, o, TilePlacer.into(out));
         for (int i = 0; i < tiles.blocks1(); i++) {
             int i0 = tiles.rowStart(i);
-            CudaOperations.Acts a1 = ops.forwardTile(net, ws, "a", x1, i0, tiles.rowEnd(i) - i0);
+            DeviceLayer.Acts a1 = ops.forwardTile(net, ws, "a", x1, i0, tiles.rowEnd(i) - i0);
             ops.ntkDeltas(net, ws, "a", a1);
             for (TilePlan.Tile t : tiles.row(i)) {
                 boolean same = t.diagonal();
-                CudaOperations.Acts a2 = a1;
+                DeviceLayer.Acts a2 = a1;
                 if (!same) {
                     a2 = ops.forwardTile(net, ws, "b", x2r, t.col0(), t.cols());
                     ops.ntkDeltas(net, ws, "b", a2);

@@ -1,46 +1,43 @@
 package org.ntk4j.cuda;
 
 import java.util.Arrays;
+import java.util.List;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 
-/** W^l, b^l and (optionally) (W^l)ᵀ of a model on the device, in the backend's precision. */
+/**
+ * A model on the device: its {@link DeviceLayer}s and, for each layer with parameters, their
+ * {@link DeviceParameters} in the backend's precision (with the transposes its backward reads, when asked for).
+ */
 final class DeviceNet implements AutoCloseable {
     /** Host rows generated per upload when parameters are streamed from their seed (8 MiB of doubles). */
     private static final int STREAM_VALUES = 1 << 20;
 
     final Architecture a;
-    final DeviceBuffer[] w;
-    final DeviceBuffer[] wt;
-    final DeviceBuffer[] b;
+    final List<DeviceLayer> layers;
+    /** By sequence index; null for a layer without parameters. */
+    private final DeviceParameters[] params;
+    /** The sequence index of the first layer with parameters: the backward pass stops there. */
+    final int firstWithParameters;
+    private final boolean transposes;
     private final CudaDevice dev;
-    private final KernelLaunches k;
-    private final KernelLaunches.Elem elem;
+    private final CudaOperations ops;
 
     /**
-     * Allocates (values undefined until an upload). The kernels run dense chains (dense layers, each with its own
-     * σ_w, σ_b and bias, at most one activation between two of them): any other sequence is refused here, before
-     * anything is allocated, naming its first layer that breaks that form.
+     * Allocates (values undefined until an upload). A sequence the kernels cannot run is refused by
+     * {@link DeviceLayer#sequence}, before anything is allocated, naming its first layer they cannot run.
      */
-    DeviceNet(CudaDevice dev, KernelLaunches k, KernelLaunches.Elem elem, Architecture a, boolean transposes) {
-        a.chainActivations("the cuda backend");
+    DeviceNet(CudaDevice dev, CudaOperations ops, Architecture a, boolean transposes) {
+        this.layers = DeviceLayer.sequence(a);
         this.dev = dev;
-        this.k = k;
-        this.elem = elem;
+        this.ops = ops;
         this.a = a;
-        int layers = a.layers();
-        w = new DeviceBuffer[layers];
-        wt = new DeviceBuffer[layers];
-        b = new DeviceBuffer[layers];
+        this.transposes = transposes;
+        this.params = new DeviceParameters[layers.size()];
+        this.firstWithParameters = a.sequenceIndex(0);
         try {
-            for (int l = 0; l < layers; l++) {
-                w[l] = dev.allocate(a.weightCount(l), elem.bytes);
-                if (transposes) {
-                    wt[l] = dev.allocate(a.weightCount(l), elem.bytes);
-                }
-                if (a.hasBias(l)) {
-                    b[l] = dev.allocate(a.width(l + 1), elem.bytes);
-                }
+            for (DeviceLayer layer : layers) {
+                params[layer.index()] = layer.allocate(dev, ops.elem, transposes);
             }
         } catch (RuntimeException e) {
             Release r = new Release(e);
@@ -49,82 +46,64 @@ final class DeviceNet implements AutoCloseable {
         }
     }
 
-    /** Uploads these parameters (and forms the transposes). */
+    /** Layer i's parameters on the device (null for a layer without parameters). */
+    DeviceParameters parameters(int i) {
+        return params[i];
+    }
+
+    /** Uploads these parameters (and forms what the layers derive from them). */
     DeviceNet load(Parameters p) {
-        for (int l = 0; l < a.layers(); l++) {
-            dev.upload(w[l], 0, p.weights(l), 0, p.weights(l).length);
-            if (a.hasBias(l)) {
-                dev.upload(b[l], 0, p.bias(l), 0, a.width(l + 1));
+        for (DeviceParameters q : params) {
+            if (q != null) {
+                q.upload(dev, p);
             }
         }
-        transposeAll();
+        refresh();
         return this;
     }
 
+    /** Downloads the parameters into {@code p} (of this architecture). */
+    void download(Parameters p) {
+        for (DeviceParameters q : params) {
+            if (q != null) {
+                q.download(dev, p);
+            }
+        }
+    }
+
     /**
-     * Writes {@code Parameters.init(a, seed)} into each of {@code nets} (W, b; then their transposes) without ever
-     * holding a layer on the host: rows of W^l are generated with {@link Parameters#initialRow} in blocks of about
-     * {@value #STREAM_VALUES} values and uploaded block by block.
+     * Writes {@code Parameters.init(a, seed)} into each of {@code nets} without ever holding a layer on the host (see
+     * {@link DeviceLayer#uploadInitial}), then forms what the layers derive from them.
      */
     static void loadInitial(long seed, DeviceNet... nets) {
-        Architecture a = nets[0].a;
-        CudaDevice dev = nets[0].dev;
-        for (int l = 0; l < a.layers(); l++) {
-            int in = a.width(l);
-            int out = a.width(l + 1);
-            int rowsPer = Math.max(1, STREAM_VALUES / in);
-            double[] row = new double[in];
-            double[] block = new double[(int) Math.min((long) rowsPer * in, (long) out * in)];
-            double[] bias = a.hasBias(l) ? new double[out] : null;
-            for (int i0 = 0; i0 < out; i0 += rowsPer) {
-                int rows = Math.min(rowsPer, out - i0);
-                for (int i = 0; i < rows; i++) {
-                    double bi = Parameters.initialRow(a, seed, l, i0 + i, row);
-                    System.arraycopy(row, 0, block, i * in, in);
-                    if (bias != null) {
-                        bias[i0 + i] = bi;
-                    }
-                }
-                for (DeviceNet n : nets) {
-                    dev.upload(n.w[l], (long) i0 * in, block, 0, rows * in);
-                }
+        DeviceNet first = nets[0];
+        for (DeviceLayer layer : first.layers) {
+            DeviceParameters[] copies = new DeviceParameters[nets.length];
+            for (int n = 0; n < nets.length; n++) {
+                copies[n] = nets[n].params[layer.index()];
             }
-            if (bias != null) {
-                for (DeviceNet n : nets) {
-                    dev.upload(n.b[l], 0, bias, 0, out);
-                }
-            }
+            layer.uploadInitial(first.dev, seed, STREAM_VALUES, copies);
         }
         for (DeviceNet n : nets) {
-            n.transposeAll();
+            n.refresh();
         }
     }
 
-    /** Forms (W^l)ᵀ from W^l for every layer (after an upload or a gradient step). */
-    void transposeAll() {
-        if (wt[0] == null) {
-            return;
+    /** Forms what each layer derives from its parameters (the transposes) after an upload or a gradient step. */
+    void refresh() {
+        for (DeviceLayer layer : layers) {
+            layer.refresh(ops, params[layer.index()]);
         }
-        for (int l = 0; l < a.layers(); l++) {
-            k.transpose(elem, a.width(l + 1), a.width(l), w[l].address(), a.width(l), wt[l].address(),
-                    a.width(l + 1));
-        }
-    }
-
-    long bias(int l) {
-        return b[l] == null ? 0L : b[l].address();
     }
 
     long bytes() {
-        return CudaMemoryPlanner.netElements(a, wt[0] != null) * elem.bytes;
+        return CudaMemoryPlanner.netElements(layers, transposes) * ops.elem.bytes;
     }
 
     @Override
     public void close() {
         Release r = new Release();
-        r.close(Arrays.asList(w));
-        r.close(Arrays.asList(wt));
-        r.close(Arrays.asList(b));
+        r.close(Arrays.asList(params));
         r.rethrow();
     }
 }
