@@ -18,10 +18,12 @@ import org.ntk4j.Precision;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Layer;
+import org.ntk4j.model.Padding;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.model.Shape;
 import org.ntk4j.model.UnsupportedLayerException;
+import org.ntk4j.model.Window;
 import org.ntk4j.testing.LayerSequences;
 import org.ntk4j.testing.NtkCase;
 import org.ntk4j.testing.NtkCases;
@@ -74,5 +76,30 @@ class CudaLayersTest {
         // the backend is still usable afterwards
         Architecture mlp = Architecture.builder(3).hidden(5).output(2).build();
         assertEquals(2, cuda.forward(Parameters.init(mlp, 1), x).cols());
+    }
+
+    @Example
+    void imageLayersAreRefusedNamingTheLayerUntilTheyHaveKernels() {
+        Gpu.require();
+        Window w = new Window(3, 3, 1, 1, Padding.SAME);
+        Architecture cnn = Architecture.of(Shape.of(5, 4, 2), Parameterization.NTK, Layer.conv(3, w, 1.0, 0.1),
+                Layer.activation(Activation.RELU), Layer.avgPool(w), Layer.globalAvgPool(), Layer.dense(2, 1.0, 0.1));
+        Matrix x = NtkCase.gaussianInputs(2, 40, 1);
+        CudaBackend cuda = CudaBackendTest.backend(Precision.FP64);
+        UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class,
+                () -> cuda.kernel(Parameters.init(cnn, 1), x, NtkMode.TRACE, Implementation.STRUCTURED));
+        assertEquals(0, e.layerIndex());
+        assertTrue(e.getMessage().startsWith("layer 0 (conv(") && e.getMessage().contains("has no CUDA implementation"),
+                e.getMessage());
+        e = assertThrows(UnsupportedLayerException.class, () -> cuda.prepare(cnn, 1));
+        assertEquals(0, e.layerIndex());
+        Architecture flat = Architecture.of(Shape.of(5, 4, 2), Parameterization.NTK, Layer.flatten(),
+                Layer.dense(2, 1.0, 0.1));
+        e = assertThrows(UnsupportedLayerException.class, () -> cuda.forward(Parameters.init(flat, 1), x));
+        assertEquals(0, e.layerIndex());
+        assertTrue(e.getMessage().contains("flatten") && e.getMessage().contains("has no CUDA implementation"),
+                e.getMessage());
+        // the backend is still usable afterwards
+        assertEquals(2, cuda.forward(Parameters.init(Architecture.builder(40).hidden(5).output(2).build(), 1), x).cols());
     }
 }
