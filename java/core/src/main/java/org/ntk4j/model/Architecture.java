@@ -228,7 +228,14 @@ public final class Architecture {
                 depth++;
             } else if (c == ')') {
                 depth--;
-            } else if (c == ',' && depth == 0) {
+            }
+            if (depth < 0 || (i == rest.length() && depth > 0)) {
+                // one missing parenthesis would otherwise swallow the layers after it into one token
+                throw new InvalidInputException("layer " + layers.size() + " '"
+                        + rest.substring(start, Math.min(i + 1, rest.length())).trim()
+                        + "': unbalanced parentheses; " + LayerTokens.GRAMMAR);
+            }
+            if (c == ',' && depth == 0) {
                 layers.add(LayerTokens.parse(rest.substring(start, i).trim(), layers.size()));
                 start = i + 1;
             }

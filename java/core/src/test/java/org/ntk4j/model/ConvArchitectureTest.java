@@ -135,6 +135,8 @@ class ConvArchitectureTest {
                 {"8x8x1:conv(0,3x3),gap,dense(2)", "layer 0 'conv(0,3x3)': a conv layer's channel count"},
                 {"8x8x1:conv(2,3x3,stride=0),gap,dense(2)", "layer 0 'conv(2,3x3,stride=0)': strides must be"},
                 {"8x8x1:gap,dense(2,1.0,0.0,3)", "layer 1 'dense(2,1.0,0.0,3)': dense takes width[,wStd[,bStd]]"},
+                {"8x8x1:conv(4,3x3,same,gap,dense(2)", "layer 0 'conv(4,3x3,same,gap,dense(2)': unbalanced parentheses"},
+                {"8x8x1:conv(4,3x3)),gap,dense(2)", "layer 0 'conv(4,3x3))': unbalanced parentheses"},
         };
         for (String[] c : cases) {
             InvalidInputException e = assertThrows(InvalidInputException.class,
