@@ -6,7 +6,9 @@ package org.ntk4j;
 public enum Implementation {
     /**
      * Pick per call. Picks {@link #STRUCTURED} for every dense MLP: it is never slower than building the Jacobian
-     * for this model family, and it needs far less memory. The CUDA and CPU backends make the same choice.
+     * for this model family, and it needs far less memory. The CUDA and CPU backends make the same choice. For a
+     * network with convolutions the CPU backend picks whichever costs less per pair of examples (see its class
+     * comment): over large images that is {@link #JACOBIAN_CONTRACTION}.
      */
     AUTO,
     /**

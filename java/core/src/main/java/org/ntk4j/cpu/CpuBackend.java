@@ -23,8 +23,11 @@ import org.ntk4j.model.Parameters;
  * {@code -Dntk4j.cpu.vector=false}).
  *
  * <h2>Algorithms</h2>
- * Both NTK implementations of {@link Implementation} are here, in every {@link NtkMode}; {@link Implementation#AUTO}
- * is {@link Implementation#STRUCTURED}. See {@link NtkCompute} for the block structure: for Θ(x, x) only the upper
+ * Both NTK implementations of {@link Implementation} are here, in every {@link NtkMode}, for every layer kind
+ * (dense, activations, conv, avgpool, gap, flatten; one {@code CpuLayer} class each). {@link Implementation#AUTO} is
+ * {@link Implementation#STRUCTURED} unless the network's convolutions make it dearer per pair of examples than
+ * {@link Implementation#JACOBIAN_CONTRACTION}: a convolution's structured term costs (H'·W')²·(C_in·kh·kw + O·C_out)
+ * per pair, its Jacobian contraction O·C_out·(C_in·kh·kw + 1) (O² in FULL mode) — at 28×28 the contraction wins. See {@link NtkCompute} for the block structure: for Θ(x, x) only the upper
  * triangle is formed (symmetric rank-k updates) and mirrored, so the result is exactly symmetric.
  *
  * <h2>Memory</h2>
@@ -347,9 +350,14 @@ public final class CpuBackend extends Backend {
         pool.parallelFor(n, costPerIndex, body);
     }
 
+    private static boolean structured(Network<?> net, NtkMode mode, Implementation implementation) {
+        return implementation == Implementation.AUTO ? net.autoStructured(mode)
+                : implementation == Implementation.STRUCTURED;
+    }
+
     private <A> Tensor runKernel(Network<A> net, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
                            Implementation implementation) {
-        boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
+        boolean structured = structured(net, mode, implementation);
         ChunkPlan plan = ChunkPlan.forNtk(net, x1.rows(), x2.rows(), mode, structured, budget, ar.bytes(),
                 maxParameterChunk, pool.threads());
         CpuProfile.Timer timer = begin("ntk " + (structured ? "structured" : "jacobian_contraction") + " "
@@ -361,7 +369,7 @@ public final class CpuBackend extends Backend {
 
     private <A> Matrix runKernelMatrix(Network<A> net, Matrix x1, Matrix x2, boolean symmetric,
                                  Implementation implementation) {
-        boolean structured = implementation != Implementation.JACOBIAN_CONTRACTION;
+        boolean structured = structured(net, NtkMode.FULL, implementation);
         ChunkPlan plan = ChunkPlan.forNtk(net, x1.rows(), x2.rows(), NtkMode.FULL, structured, budget, ar.bytes(),
                 maxParameterChunk, pool.threads());
         CpuProfile.Timer timer = begin("ntk-matrix " + (structured ? "structured" : "jacobian_contraction"));

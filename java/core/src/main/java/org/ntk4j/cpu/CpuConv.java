@@ -1,5 +1,6 @@
 package org.ntk4j.cpu;
 
+import org.ntk4j.NtkMode;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Conv;
 import org.ntk4j.model.Parameters;
@@ -107,6 +108,19 @@ final class CpuConv<A> implements CpuLayer<A> {
     public long fixedScratch(int outputs) {
         return (long) positions * fan + (long) cout * fan + (long) positions * positions
                 + (long) outputs * outputWidth() + (long) outputs * outputs;
+    }
+
+    /**
+     * Per pair: structured P'²·fan (the patches' Gram) + O·P'²·C_out (T) + O²·P'·C_out (G); by Jacobian contraction
+     * the Gram of the two examples' weight blocks, O·C_out·(fan + 1) values per output pair contracted (O of them in
+     * TRACE and DIAGONAL mode, O² in FULL).
+     */
+    @Override
+    public double structuredExtraCost(int outputs, NtkMode mode) {
+        double p = positions;
+        double structured = p * p * fan + outputs * p * p * cout + (double) outputs * outputs * p * cout;
+        double jacobian = (mode == NtkMode.FULL ? (double) outputs * outputs : outputs) * cout * (fan + 1.0);
+        return structured - jacobian;
     }
 
     @Override

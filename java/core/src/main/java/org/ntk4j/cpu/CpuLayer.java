@@ -1,5 +1,6 @@
 package org.ntk4j.cpu;
 
+import org.ntk4j.NtkMode;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.AvgPool;
 import org.ntk4j.model.Conv;
@@ -97,6 +98,18 @@ sealed interface CpuLayer<A> permits CpuDense, CpuElementwise, CpuConv, CpuAvgPo
      * @param outputs O
      */
     default long fixedScratch(int outputs) {
+        return 0;
+    }
+
+    /**
+     * Multiply-adds per pair of examples by which this layer's structured term exceeds its Jacobian-contraction term
+     * (negative where it is cheaper; 0 where the two cost alike, as for a dense layer): what {@link Network#autoStructured}
+     * weighs.
+     *
+     * @param outputs O
+     * @param mode    the kernel's mode
+     */
+    default double structuredExtraCost(int outputs, NtkMode mode) {
         return 0;
     }
 

@@ -72,6 +72,22 @@ final class Network<A> {
         return e;
     }
 
+    /**
+     * What {@link org.ntk4j.Implementation#AUTO} means here: the structured form unless its per-pair cost exceeds
+     * the Jacobian contraction's (convolutions over many positions: the structured term's (H'·W')² products per pair
+     * outweigh the Gram of C_out·fan weight blocks); always for dense layers and activations.
+     *
+     * @param mode the kernel's mode
+     * @return whether to run the structured form
+     */
+    boolean autoStructured(org.ntk4j.NtkMode mode) {
+        double extra = 0;
+        for (CpuLayer<A> layer : parameterized) {
+            extra += layer.structuredExtraCost(outputs, mode);
+        }
+        return extra <= 0;
+    }
+
     /** The largest {@link CpuLayer#jacobianScratchWidth()}. */
     int maxJacobianScratchWidth() {
         int w = 0;

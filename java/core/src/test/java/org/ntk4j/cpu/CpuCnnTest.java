@@ -81,6 +81,29 @@ class CpuCnnTest {
         }
     }
 
+    /**
+     * AUTO runs the structured form unless a convolution makes it dearer per pair: over a 12×10 image the patches'
+     * Gram ((H'·W')² = 14,400 products per pair and channel) outweighs the Jacobian contraction's 8·(9 + 1) weights;
+     * over a 2×2 output the structured form stays; an MLP always takes it.
+     */
+    @Test
+    void autoPicksTheCheaperFormForConvolutions() {
+        Architecture wide = Architecture.parse("12x10x1:conv(8,3x3,same,1.0,0.1),relu,gap,dense(2,1.0,0.1)",
+                Parameterization.NTK);
+        Architecture small = Architecture.parse("4x4x8:conv(16,3x3,valid,1.0,0.1),relu,flatten,dense(2,1.0,0.1)",
+                Parameterization.NTK);
+        Architecture mlp = Architecture.parse("5:dense(7,1.0,0.1),relu,dense(2,1.0,0.1)", Parameterization.NTK);
+        String[] expected = {"ntk jacobian_contraction trace", "ntk structured trace", "ntk structured trace"};
+        Architecture[] archs = {wide, small, mlp};
+        for (int k = 0; k < archs.length; k++) {
+            Parameters p = Parameters.init(archs[k], 1);
+            Matrix x = NtkCase.gaussianInputs(3, archs[k].inputDim(), 2);
+            Compare.assertClose(archs[k].spec(), FP64.kernel(p, x, NtkMode.TRACE, Implementation.AUTO),
+                    REF.kernel(p, x, NtkMode.TRACE, Implementation.AUTO), Tolerances.FP64);
+            org.junit.jupiter.api.Assertions.assertEquals(expected[k], FP64.lastProfile().operation(), archs[k].spec());
+        }
+    }
+
     @Test
     void symmetricEqualsCrossWithTheSameInputs() {
         Architecture arch = Architecture.parse("6x4x2:conv(3,3x3,same,1.2,0.4),gelu,gap,dense(2,1.0,0.3)",
@@ -133,22 +156,25 @@ class CpuCnnTest {
         Matrix x = NtkCase.gaussianInputs(6, arch.inputDim(), 10);
         Matrix x2 = NtkCase.gaussianInputs(3, arch.inputDim(), 11);
         Matrix y = NtkCase.gaussianInputs(6, 3, 12);
-        try (PreparedModel m = FP64.prepare(p.copy())) {
-            Parameters cur = p.copy();
-            for (int step = 0; step < 3; step++) {
-                LossGradient g = REF.mseLossGradient(cur, x, y);
-                double loss = m.step(x, y, 0.2);
-                Compare.assertClose("loss at step " + step, new double[] {loss}, new double[] {g.loss()},
-                        Tolerances.FP64);
-                cur.addScaled(-0.2, g.gradient());
-                Compare.assertClose("parameters after step " + step, m.parameters().toFlat(), cur.toFlat(),
-                        Tolerances.FP64);
-            }
-            Compare.assertClose("prepared forward", m.forward(x2), REF.forward(cur, x2), Tolerances.FP64);
-            for (Implementation impl : IMPLS) {
-                for (NtkMode mode : NtkMode.values()) {
-                    Compare.assertClose("prepared " + mode + " " + impl, m.kernel(x, x2, mode, impl),
-                            REF.kernel(cur, x, x2, mode, Implementation.AUTO), Tolerances.FP64);
+        for (CpuBackend cpu : List.of(FP64, FP32)) {
+            double tol = cpu.precision() == Precision.FP64 ? Tolerances.FP64 : Tolerances.FP32;
+            try (PreparedModel m = cpu.prepare(p.copy())) {
+                Parameters cur = p.copy();
+                for (int step = 0; step < 3; step++) {
+                    LossGradient g = REF.mseLossGradient(cur, x, y);
+                    double loss = m.step(x, y, 0.2);
+                    Compare.assertClose(cpu.precision() + " loss at step " + step, new double[] {loss},
+                            new double[] {g.loss()}, tol);
+                    cur.addScaled(-0.2, g.gradient());
+                    Compare.assertClose(cpu.precision() + " parameters after step " + step, m.parameters().toFlat(),
+                            cur.toFlat(), tol);
+                }
+                Compare.assertClose(cpu.precision() + " prepared forward", m.forward(x2), REF.forward(cur, x2), tol);
+                for (Implementation impl : IMPLS) {
+                    for (NtkMode mode : NtkMode.values()) {
+                        Compare.assertClose(cpu.precision() + " prepared " + mode + " " + impl,
+                                m.kernel(x, x2, mode, impl), REF.kernel(cur, x, x2, mode, Implementation.AUTO), tol);
+                    }
                 }
             }
         }
