@@ -15,7 +15,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.ntk4j.dynamics.ProgressListener;
+import org.ntk4j.ProgressListener;
 
 /**
  * Progress on stderr. On a terminal, a bar redrawn in place (count, rate, ETA). Elsewhere (a log file, a pipe), plain

@@ -169,7 +169,7 @@ final class SparkRun {
     /** {@code ntk regress --spark}: PCG over the tiles of Θ(X, X) on the cluster, then Θ(XT, X)·α. */
     static RegressCommand.Solved regress(String master, SparkJobs.Kernel spec, Path x, Path xt, org.ntk4j.Matrix y,
                                          SparkJobs.Regression settings,
-                                         org.ntk4j.dynamics.ProgressListener progress) {
+                                         org.ntk4j.ProgressListener progress) {
         try (SparkJobs.Session spark = session(jobs(), master)) {
             SparkJobs.Fit r = spark.regress(spec, uri(x), uri(xt), y, settings, progress);
             return new RegressCommand.Solved(r.predictions(), r.solve(), "spark " + spark.master() + ", " + r.tile()

@@ -2,16 +2,17 @@ package org.ntk4j.dynamics;
 
 import java.util.Arrays;
 import java.util.Optional;
-import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
 import org.ntk4j.NtkMode;
 import org.ntk4j.PreparedModel;
+import org.ntk4j.ProgressListener;
 import org.ntk4j.Tensor;
-import org.ntk4j.spi.Validation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
+import org.ntk4j.spi.Validation;
 
 /**
  * Full-batch gradient descent on L = ½·mean((f − y)²) (the loss and gradient of {@link Ntk#mseLossGradient}),

@@ -5,8 +5,7 @@ import java.util.Locale;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkException;
-import org.ntk4j.dynamics.LinearizedDynamics;
-import org.ntk4j.dynamics.ProgressListener;
+import org.ntk4j.ProgressListener;
 
 /**
  * Preconditioned conjugate gradients for A·X = B with a symmetric positive definite {@link SymmetricOperator} A and
@@ -19,7 +18,7 @@ import org.ntk4j.dynamics.ProgressListener;
  *
  * <p>This is the t = ∞ limit of neural-tangents' {@code gradient_descent_mse} (with A = Θ + λI, λ → 0) computed
  * without holding Θ, as Adlam et al. (2023) do for millions of examples; with a dense A it agrees with the Cholesky
- * solve of {@link LinearizedDynamics#kernelRegression} to the tolerance times A's condition number.
+ * solve of {@link org.ntk4j.dynamics.LinearizedDynamics#kernelRegression} to the tolerance times A's condition number.
  */
 public final class ConjugateGradient {
 

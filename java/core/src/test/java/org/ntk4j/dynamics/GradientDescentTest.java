@@ -15,6 +15,7 @@ import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
 import org.ntk4j.Ntk;
 import org.ntk4j.NtkMode;
+import org.ntk4j.ProgressListener;
 import org.ntk4j.Tensor;
 import org.ntk4j.linalg.LinearAlgebra;
 import org.ntk4j.model.Architecture;

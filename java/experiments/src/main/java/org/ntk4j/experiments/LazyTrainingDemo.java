@@ -3,15 +3,15 @@ package org.ntk4j.experiments;
 import dev.ludovic.netlib.blas.BLAS;
 import java.util.Arrays;
 import java.util.Locale;
-import org.ntk4j.Ntk;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
+import org.ntk4j.ProgressListener;
 import org.ntk4j.cpu.BlasSelection;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.data.Digits;
-import org.ntk4j.dynamics.ProgressListener;
 
 /**
  * The five lazy-training experiments on the digits data with sizes for the machine ({@link DemoConfig}), as one

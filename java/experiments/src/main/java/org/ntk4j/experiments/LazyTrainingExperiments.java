@@ -2,12 +2,13 @@ package org.ntk4j.experiments;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
+import org.ntk4j.Ntk;
 import org.ntk4j.NtkMode;
 import org.ntk4j.PreparedModel;
+import org.ntk4j.ProgressListener;
 import org.ntk4j.Tensor;
 import org.ntk4j.analytic.AnalyticKernel;
 import org.ntk4j.data.Dataset;
@@ -16,7 +17,6 @@ import org.ntk4j.dynamics.LazyScore;
 import org.ntk4j.dynamics.LearningRate;
 import org.ntk4j.dynamics.LearningRates;
 import org.ntk4j.dynamics.LinearizedDynamics;
-import org.ntk4j.dynamics.ProgressListener;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
 

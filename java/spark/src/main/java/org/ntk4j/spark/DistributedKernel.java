@@ -24,8 +24,8 @@ import org.apache.spark.util.LongAccumulator;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
+import org.ntk4j.ProgressListener;
 import org.ntk4j.Tensor;
-import org.ntk4j.dynamics.ProgressListener;
 import org.ntk4j.tiling.TilePlan;
 
 /**

@@ -1,4 +1,4 @@
-package org.ntk4j.dynamics;
+package org.ntk4j;
 
 /**
  * Receives progress from long computations (training runs, experiments, the demo), e.g. to draw a progress bar.
