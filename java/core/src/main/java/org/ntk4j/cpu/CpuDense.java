@@ -49,13 +49,8 @@ final class CpuDense<A> implements CpuLayer<A> {
     }
 
     @Override
-    public void setWeights(double[] src, int from, int to) {
-        weights.setWeights(src, from, to);
-    }
-
-    @Override
-    public void setBias(double[] b) {
-        weights.setBias(b);
+    public LayerWeights<A> weights() {
+        return weights;
     }
 
     @Override

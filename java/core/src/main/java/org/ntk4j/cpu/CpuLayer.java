@@ -159,13 +159,11 @@ sealed interface CpuLayer<A> permits CpuDense, CpuElementwise, CpuConv, CpuAvgPo
     default void gradient(Network<A>.Backprop bp, double[] grad, A tmp, int blockRows) {
     }
 
-    /** W[from, to) (flat) ← src[from, to) rounded: the working copy follows an fp64 update in place. */
-    default void setWeights(double[] src, int from, int to) {
-        throw new IllegalStateException("a layer without parameters has no weights");
-    }
-
-    /** The working bias ← b (scaled and rounded as the constructor forms it); nothing without bias. */
-    default void setBias(double[] b) {
-        throw new IllegalStateException("a layer without parameters has no bias");
+    /**
+     * The working copy of the layer's parameters, which a prepared model updates in place after each step (null for
+     * a layer without parameters).
+     */
+    default LayerWeights<A> weights() {
+        return null;
     }
 }

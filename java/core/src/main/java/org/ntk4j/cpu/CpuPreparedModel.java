@@ -12,8 +12,8 @@ import org.ntk4j.model.Parameters;
 import org.ntk4j.spi.Validation;
 
 /**
- * The CPU backend's prepared model: the network's working-precision weights (its {@link CpuLayer}s) live here between
- * calls, next to an fp64 master copy θ and the copy θ_0 taken at {@code prepare}.
+ * The CPU backend's prepared model: the network's working-precision weights (its layers' {@link LayerWeights}) live
+ * here between calls, next to an fp64 master copy θ and the copy θ_0 taken at {@code prepare}.
  *
  * <p>{@link #step}: the gradient goes into a buffer kept by the model (no P-long allocation per step), then one
  * parallel pass over each layer updates θ in fp64 (θ ← θ − η·g, g rounded to the working precision as the stateless
@@ -89,7 +89,7 @@ final class CpuPreparedModel<A> extends PreparedModel {
         double[] w0 = start.weights(l);
         int off = (int) theta.architecture().weightOffset(l);
         int blocks = (w.length + BLOCK - 1) / BLOCK;
-        CpuLayer<A> layer = net.parameterized.get(l);
+        LayerWeights<A> working = net.parameterized.get(l).weights();
         double[] partial = new double[blocks];
         backend.parallelFor(blocks, BLOCK, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
@@ -102,7 +102,7 @@ final class CpuPreparedModel<A> extends PreparedModel {
                     double e = v - w0[k];
                     s += e * e;
                 }
-                layer.setWeights(w, from, to);
+                working.setWeights(w, from, to);
                 partial[b] = s;
             }
         });
@@ -128,7 +128,7 @@ final class CpuPreparedModel<A> extends PreparedModel {
             double e = v - b0[k];
             s += e * e;
         }
-        net.parameterized.get(l).setBias(b);
+        net.parameterized.get(l).weights().setBias(b);
         return s;
     }
 
