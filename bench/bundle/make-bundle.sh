@@ -26,7 +26,8 @@ for cand in "${NTK4J_JDK:-}" "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 
 done
 [ -n "$jdk" ] || { echo "make-bundle: no JDK >= 25 with jlink found (set NTK4J_JDK)" >&2; exit 1; }
 
-modules=java.base,java.logging,java.sql,jdk.incubator.vector,jdk.unsupported,jdk.zipfs
+# java.management and jdk.management: the CUDA tests measure what a call allocates (ThreadMXBean)
+modules=java.base,java.logging,java.management,java.sql,jdk.incubator.vector,jdk.management,jdk.unsupported,jdk.zipfs
 strip_opt=--strip-debug
 command -v objcopy >/dev/null 2>&1 && strip_opt="--strip-java-debug-attributes --strip-native-debug-symbols=exclude-debuginfo-files"
 # shellcheck disable=SC2086

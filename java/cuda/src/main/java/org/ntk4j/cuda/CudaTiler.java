@@ -4,7 +4,6 @@ import java.util.function.IntToLongFunction;
 import org.ntk4j.Implementation;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
-import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
 import org.ntk4j.internal.KernelArrays;
 import org.ntk4j.model.Architecture;
@@ -15,7 +14,8 @@ import org.ntk4j.tiling.TilePlan;
  * The NTK on the device in tiles of x1 × x2 examples ({@link TilePlan}): the largest square tile whose activations,
  * deltas and fp64 outputs fit the call's memory ({@link CudaMemoryPlanner}) and the device's grid limits; for Θ(x, x)
  * only the tiles on and above the diagonal are computed, each off-diagonal one also written transposed
- * ({@link TilePlacer}), and the diagonal tiles' lower halves mirrored at the end. Each tile is computed by {@link CudaOperations#structuredTile} or
+ * ({@link TilePlacer}), and each diagonal tile's lower half mirrored from its upper half. FP32 and TF32 kernels are
+ * assembled in float32 storage. Each tile is computed by {@link CudaOperations#structuredTile} or
  * {@link CudaOperations#jcTile}.
  */
 final class CudaTiler {
@@ -34,7 +34,6 @@ final class CudaTiler {
         int n2 = x2r.rows();
         int o = a.outputDim();
         int vpp = mode.valuesPerPair(o);
-        double[] out = new double[n1 * n2 * vpp];
         boolean jc = impl == Implementation.JACOBIAN_CONTRACTION;
         long per = CudaMemoryPlanner.actsPerExample(net.layers, o) * ops.elem.bytes;
         // Tile of examples per side: activations of two tiles, the fp64 outputs (Θ, the h-Gram and a workspace of
@@ -53,7 +52,24 @@ final class CudaTiler {
             throw memory.tooBig("the NTK", modelBytes + cost.applyAsLong(1), modelBytes);
         }
         TilePlan tiles = TilePlan.of(n1, n2, tile, symmetric);
-        TilePlacer<RuntimeException> placer = new TilePlacer<>(tiles, mode, o, TilePlacer.into(out));
+        // fp32 results are fp32-rounded already (each tile's values once, on download): the kernel is assembled in
+        // float32 storage, exactly, at half the memory
+        double[] out64 = null;
+        float[] out32 = null;
+        TilePlacer.Sink<RuntimeException> sink;
+        if (ops.elem == KernelLaunches.Elem.F32) {
+            float[] k = out32 = new float[n1 * n2 * vpp];
+            sink = (index, values, from, count) -> {
+                int at = Math.toIntExact(index);
+                for (int v = 0; v < count; v++) {
+                    k[at + v] = (float) values[from + v];
+                }
+            };
+        } else {
+            out64 = new double[n1 * n2 * vpp];
+            sink = TilePlacer.into(out64);
+        }
+        TilePlacer<RuntimeException> placer = new TilePlacer<>(tiles, mode, o, sink);
         for (int i = 0; i < tiles.blocks1(); i++) {
             int i0 = tiles.rowStart(i);
             DeviceLayer.Acts a1 = ops.forwardTile(net, ws, "a", x1, i0, tiles.rowEnd(i) - i0);
@@ -66,15 +82,15 @@ final class CudaTiler {
                     ops.ntkDeltas(net, ws, "b", a2);
                 }
                 long left = avail - 2L * tile * per;
-                placer.place(t, jc ? ops.jcTile(net, ws, a1, a2, same, mode, left, modelBytes)
-                        : ops.structuredTile(net, ws, a1, a2, same, mode, left));
+                double[] values = jc ? ops.jcTile(net, ws, a1, a2, same, mode, left, modelBytes)
+                        : ops.structuredTile(net, ws, a1, a2, same, mode, left);
+                if (same) { // a diagonal tile's kernels fill its upper half: its lower half is the mirror
+                    KernelArrays.mirrorUpperPairs(values, t.rows(), mode, o);
+                }
+                placer.place(t, values);
             }
         }
-        if (symmetric) {
-            KernelArrays.mirrorUpperPairs(out, n1, mode, o);
-        }
-        Tensor k = new Tensor(mode.shape(n1, n2, o), out);
-        // fp32 results are fp32-rounded already: held in float32 storage, exactly, at half the memory
-        return ops.elem == KernelLaunches.Elem.F32 ? k.toPrecision(Precision.FP32) : k;
+        int[] shape = mode.shape(n1, n2, o);
+        return out32 != null ? new Tensor(shape, out32) : new Tensor(shape, out64);
     }
 }
