@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
                 + " one, else the CPU): how far weights move in training, how the kernel drifts, how close the"
                 + " network stays to its linearisation, how fast the empirical NTK approaches the infinite-width one,"
                 + " the lazy-training score, and how the training residual decays along the eigenvectors of the NTK"
-                + " at initialisation against the linearized prediction — each against the hidden width.",
+                + " at initialisation against the linearized prediction — each against the hidden width; and the weight"
+                + " change and kernel drift of a small CNN on the digits as 8×8×1 images against its channel count.",
                 "Writes PNG plots (log-log with fitted slopes where it fits), CSV tables and a Markdown report to DIR,"
                         + " and prints the backend, each fitted slope and the total time."},
         footer = {"", "Examples:", "  ntk demo", "  ntk demo --quick --out-dir /tmp/demo", "  ntk demo --device cpu --precision fp64"})
@@ -30,7 +31,7 @@ final class DemoCommand extends BaseCommand {
             description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path outDir;
 
-    @Option(names = "--quick", description = "Small sizes (widths 16…128, 48 digits): seconds, for tests and CI.")
+    @Option(names = "--quick", description = "Small sizes (widths 16…128, 48 digits; CNN channels 8…32): seconds, for tests and CI.")
     boolean quick;
 
     @Mixin
@@ -60,14 +61,16 @@ final class DemoCommand extends BaseCommand {
 
         var out = out();
         out.println("backend: " + backendName);
-        out.println("slopes vs hidden width (log-log fits; all widths, then the widest three where present):");
+        out.println("slopes vs hidden width, CNN lines vs channels (log-log fits; all widths, then the widest three"
+                + " where present):");
         // One line per quantity: its fit over all widths and, when the report has it, over the widest three.
         java.util.Map<String, List<String>> lines = new java.util.LinkedHashMap<>();
         for (Table t : report.tables()) {
             if (t.name().endsWith("_fits")) {
+                String label = t.meta().get("network.label");
                 for (int i = 0; i < t.rowCount(); i++) {
                     String q = String.valueOf(t.get(i, "quantity"));
-                    String key = q.replace(" (widest 3)", "");
+                    String key = (label == null ? "" : label + " ") + q.replace(" (widest 3)", "");
                     lines.computeIfAbsent(key, k -> new ArrayList<>()).add(String.format(Locale.ROOT,
                             "%+.3f (r² %.2f, %s…%s)", ((Number) t.get(i, "slope")).doubleValue(),
                             ((Number) t.get(i, "r2")).doubleValue(), fmt(t.get(i, "width_min")),
@@ -76,6 +79,8 @@ final class DemoCommand extends BaseCommand {
             }
         }
         lines.forEach((q, fits) -> out.printf(Locale.ROOT, "  %-38s %s%n", q, String.join("   ", fits)));
+        // A part of the demo that did not run says why, in its one summary line.
+        report.summary().lines().filter(l -> l.contains(" not run: ")).forEach(out::println);
         out.printf(Locale.ROOT, "total %.1f s; wrote %d tables, %d plots and %s to %s%n",
                 (System.nanoTime() - start) / 1e9, report.tables().size(), pngs.size(), md.getFileName(), outDir);
         return 0;
@@ -88,7 +93,8 @@ final class DemoCommand extends BaseCommand {
     private static void appendPlots(Path md, List<Path> pngs, List<DemoPlots.Slope> slopes) throws java.io.IOException {
         StringBuilder sb = new StringBuilder("\n## Plots\n\n");
         if (!slopes.isEmpty()) {
-            sb.append("| quantity (in scaling.png) | slope vs width | r² |\n|---|---|---|\n");
+            sb.append("| quantity (in scaling.png; CNN in cnn_scaling.png) | slope vs width (CNN: vs channels) | r² |\n"
+                    + "|---|---|---|\n");
             for (DemoPlots.Slope s : slopes) {
                 sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f |%n", s.label(), s.fit().slope(), s.fit().r2()));
             }

@@ -13,7 +13,8 @@ import org.ntk4j.experiments.Table;
 /**
  * Turns the demo's tables into PNGs: every table with plot hints in its metadata ({@code plot.x}, {@code plot.y},
  * {@code plot.series}, {@code plot.logx}, {@code plot.logy}, {@code plot.xlabel}, {@code plot.ylabel}) gets its own figure, and the per-width quantities
- * of the lazy-training picture share one log-log figure, {@code scaling.png}, each with its fitted slope. The
+ * of the lazy-training picture share one log-log figure, {@code scaling.png}, each with its fitted slope (the CNN's
+ * against its channel count likewise in {@code cnn_scaling.png}). The
  * eigenmode experiment gets a two-panel figure per width ({@link #eigenmodeFigures}).
  */
 final class DemoPlots {
@@ -23,6 +24,11 @@ final class DemoPlots {
     /** A per-width quantity of the scaling figure: the table, the column, and a row filter (final step) if any. */
     private record Quantity(String table, String column, String label, boolean finalStep) {
     }
+
+    /** The CNN's per-channel-count quantities, in {@code cnn_scaling.png}. */
+    private static final List<Quantity> CNN_SCALING = List.of(
+            new Quantity("cnn_weight_movement_final", "change_total", "CNN weight change ‖θ_T − θ_0‖/‖θ_0‖", false),
+            new Quantity("cnn_kernel_drift", "drift", "CNN kernel drift ‖Θ_T − Θ_0‖/‖Θ_0‖", true));
 
     private static final List<Quantity> SCALING = List.of(
             new Quantity("weight_movement_final", "change_total", "weight change ‖θ_T − θ_0‖/‖θ_0‖", false),
@@ -49,9 +55,19 @@ final class DemoPlots {
             }
         }
         written.addAll(eigenmodeFigures(report, dir));
-        Plots.Figure scaling = Plots.chart("Lazy training: what vanishes as the network widens", "hidden width",
-                "relative size", true, true, true);
-        for (Quantity q : SCALING) {
+        Path mlp = scalingFigure(report, dir.resolve("scaling.png"), "Lazy training: what vanishes as the network widens",
+                "hidden width", SCALING, slopes);
+        Path cnn = scalingFigure(report, dir.resolve("cnn_scaling.png"), "Lazy training of a CNN: against its channels",
+                "channels per conv layer", CNN_SCALING, slopes);
+        written.addAll(0, java.util.stream.Stream.of(mlp, cnn).filter(java.util.Objects::nonNull).toList());
+        return written;
+    }
+
+    /** One log-log figure of per-width quantities with their fitted slopes (added to {@code slopes}); null if empty. */
+    private static Path scalingFigure(Report report, Path png, String title, String xLabel, List<Quantity> quantities,
+                                      List<Slope> slopes) throws IOException {
+        Plots.Figure scaling = Plots.chart(title, xLabel, "relative size", true, true, true);
+        for (Quantity q : quantities) {
             Table t = find(report, q.table());
             if (t == null || !t.columns().contains(q.column())) {
                 continue;
@@ -71,12 +87,11 @@ final class DemoPlots {
                 slopes.add(new Slope(q.label(), f));
             }
         }
-        if (!scaling.isEmpty()) {
-            Path png = dir.resolve("scaling.png");
-            Plots.save(png, scaling);
-            written.add(0, png);
+        if (scaling.isEmpty()) {
+            return null;
         }
-        return written;
+        Plots.save(png, scaling);
+        return png;
     }
 
     /**

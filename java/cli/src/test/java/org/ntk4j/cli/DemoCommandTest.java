@@ -40,9 +40,17 @@ class DemoCommandTest {
         TrainAndDevicesTest.assertPng(out.resolve("eigenmode_rate_deviation.png"), 700);
         assertTrue(Files.readString(out.resolve("eigenmode_rate_deviation.csv")).startsWith("width,parameters,"));
         assertTrue(r.out().contains("eigenmode rate deviation (median)"), r.out());
+        // The CNN against its channel count: its fitted lines printed, its scaling figure, its slopes beside the MLP's.
+        assertTrue(r.out().contains("CNN change_total ") && r.out().contains("CNN kernel_drift (final step) "), r.out());
+        TrainAndDevicesTest.assertPng(out.resolve("cnn_scaling.png"), 1000);
+        TrainAndDevicesTest.assertPng(out.resolve("cnn_weight_movement.png"), 700);
+        String both = Files.readString(out.resolve("cnn_vs_mlp_slopes.csv"));
+        assertTrue(both.startsWith("quantity,mlp_slope_vs_width,mlp_r2,cnn_slope_vs_channels,cnn_r2")
+                && both.contains("\nchange_total,") && both.contains("\nkernel_drift (final step),"), both);
         String md = Files.readString(out.resolve("lazy-training_demo.md"));
         assertTrue(md.contains("| width |") && md.contains("## Plots") && md.contains("![scaling.png](scaling.png)"), md);
         assertTrue(md.contains("![eigenmode_decay_w16.png](eigenmode_decay_w16.png)"), md);
+        assertTrue(md.contains("![cnn_scaling.png](cnn_scaling.png)") && md.contains("| CNN weight change "), md);
     }
 
     @Test

@@ -12,12 +12,14 @@ import org.ntk4j.ProgressListener;
 import org.ntk4j.cpu.BlasSelection;
 import org.ntk4j.data.Dataset;
 import org.ntk4j.data.Digits;
+import org.ntk4j.model.UnsupportedLayerException;
 
 /**
  * The five lazy-training experiments on the digits data with sizes for the machine ({@link DemoConfig}), as one
  * {@link Report}: the training sweep (weight movement, kernel drift, linearization), empirical → analytic NTK
  * convergence, the lazy-training score, the decay of the residual along the NTK's eigenvectors
- * ({@link EigenmodeDecay}), and timings (with the achieved fraction of a GEMM ceiling measured in the
+ * ({@link EigenmodeDecay}), the weight change and kernel drift of a CNN against its channel count beside the MLP's
+ * ({@link #convolutional}), and timings (with the achieved fraction of a GEMM ceiling measured in the
  * same process when asked).
  *
  * <pre>{@code
@@ -73,15 +75,71 @@ public final class LazyTrainingDemo {
         long t3 = System.nanoTime();
         Report modes = EigenmodeDecay.run(backend, split.train(), cfg.sweep(), cfg.eigenmodes(), listener);
         timing.add("eigenmode decay (the decoupled gradient flow)", seconds(t3));
+
+        long t4 = System.nanoTime();
+        Report cnn = convolutional(backend, split, cfg, sweep.table("training_fits"), listener);
+        timing.add("CNN training sweep (weight change and kernel drift vs channels)", seconds(t4));
         timing.add("total", seconds(t0));
 
-        all.addAll(sweep).addAll(conv).addAll(lazy).addAll(modes);
+        all.addAll(sweep).addAll(conv).addAll(lazy).addAll(modes).addAll(cnn);
         if (cfg.measureGemm()) {
             all.add(throughputVsGemm(backend, sweep.table("training_throughput"), cfg.trainSize()));
         }
         all.add(timing);
         all.summary(String.format(Locale.ROOT, "Backend %s; total %.1f s.", backend.description(), seconds(t0)));
         return all;
+    }
+
+    /**
+     * The training sweep of {@link DemoConfig#cnn()} on the first {@link DemoConfig#cnnTrainSize()} training digits
+     * read as 8×8×1 images (the 64 features are the pixels row by row, which is NHWC for one channel): its tables
+     * named {@code cnn_…} with {@code network.label} "CNN" and the x axis titled as channels, and
+     * {@code cnn_vs_mlp_slopes}, the fitted slopes of the weight change and the kernel drift beside the MLP's. A
+     * backend that does not run the CNN's layers gives no tables and a summary line saying so.
+     */
+    static Report convolutional(Ntk backend, Dataset.Split split, DemoConfig cfg, Table mlpFits,
+                                ProgressListener listener) {
+        int[] rows = new int[Math.min(cfg.cnnTrainSize(), split.train().size())];
+        Arrays.setAll(rows, i -> i);
+        Dataset.Split data = new Dataset.Split(split.train().select(rows), split.test());
+        Report sweep;
+        try {
+            sweep = LazyTrainingExperiments.trainingSweep(backend, data, cfg.cnn(), listener);
+        } catch (UnsupportedLayerException e) {
+            return new Report("CNN training sweep").summary("CNN sweep not run: the " + backend.backendName()
+                    + " backend does not run the CNN (" + e.getMessage() + ").");
+        }
+        Report r = new Report("CNN training sweep");
+        for (Table t : sweep.tables()) {
+            Table c = t.renamed("cnn_" + t.name()).meta("network.label", "CNN");
+            if ("width".equals(t.meta().get("plot.x"))) {
+                c.meta("plot.xlabel", "channels per conv layer");
+            }
+            r.add(c);
+        }
+        Table cnnFits = sweep.table("training_fits");
+        Table both = new Table("cnn_vs_mlp_slopes", "quantity", "mlp_slope_vs_width", "mlp_r2", "cnn_slope_vs_channels",
+                "cnn_r2").meta("title", "Log-log slopes: the MLP against its hidden width, the CNN against its channels")
+                .meta("mlp", LazyTrainingExperiments.describe(cfg.sweep()))
+                .meta("cnn", LazyTrainingExperiments.describe(cfg.cnn()) + ", " + data.train().size() + " digits");
+        for (String q : new String[] {"change_total", "kernel_drift (final step)"}) {
+            for (String variant : new String[] {q, q + " (widest 3)"}) {
+                double cs = LazyTrainingExperiments.fitSlope(cnnFits, variant);
+                if (!Double.isNaN(cs)) {
+                    both.add(variant, LazyTrainingExperiments.fitSlope(mlpFits, variant), LazyTrainingExperiments.fitValue(mlpFits, variant, "r2"), cs,
+                            LazyTrainingExperiments.fitValue(cnnFits, variant, "r2"));
+                }
+            }
+        }
+        r.add(both);
+        r.summary(String.format(Locale.ROOT, "CNN (%s), %d digits as 8×8×1 images, channels %s, %d steps:",
+                cfg.cnn().template(), data.train().size(), Arrays.toString(cfg.cnn().widths()), cfg.cnn().steps()));
+        for (int i = 0; i < both.rowCount(); i++) {
+            r.summary(String.format(Locale.ROOT, "CNN %s vs channels: slope %.3f (r² %.3f); MLP vs width %.3f",
+                    both.get(i, "quantity"), (Double) both.get(i, "cnn_slope_vs_channels"), (Double) both.get(i, "cnn_r2"),
+                    (Double) both.get(i, "mlp_slope_vs_width")));
+        }
+        return r;
     }
 
     /**

@@ -80,7 +80,7 @@ public final class LazyTrainingExperiments {
         int d = x.cols();
         int o = y.cols();
         int n = x.rows() * o;
-        int layers = cfg.hiddenLayers() + 1;
+        int layers = cfg.architecture(cfg.widths()[0], d, o).layers(); // layers with parameters, at every width
         int[] checks = cfg.checkSteps();
         Matrix kx = cfg.kernelPoints() > 0 ? x.rowRange(0, Math.min(cfg.kernelPoints(), x.rows())) : null;
         boolean linearize = cfg.linearize() && xt != null;
@@ -383,15 +383,23 @@ public final class LazyTrainingExperiments {
      * @return its slope
      */
     public static double fitSlope(Table fits, String quantity) {
+        return fitValue(fits, quantity, "slope");
+    }
+
+    /** A column (slope, r2, …) of a named fit, NaN if absent. */
+    static double fitValue(Table fits, String quantity, String column) {
         for (int i = 0; i < fits.rowCount(); i++) {
             if (fits.get(i, "quantity").equals(quantity)) {
-                return (Double) fits.get(i, "slope");
+                return ((Number) fits.get(i, column)).doubleValue();
             }
         }
         return Double.NaN;
     }
 
     static String describe(SweepConfig cfg) {
+        if (cfg.template() != null) {
+            return "network " + cfg.template() + ", " + cfg.parameterization().id() + " parameterization";
+        }
         return cfg.hiddenLayers() + " hidden " + cfg.activation().id() + " layers, " + cfg.parameterization().id()
                 + " parameterization, σ_w = " + String.format(java.util.Locale.ROOT, "%.4g", cfg.sigmaW())
                 + (Double.isNaN(cfg.sigmaB()) ? ", no bias" : ", σ_b = " + cfg.sigmaB());

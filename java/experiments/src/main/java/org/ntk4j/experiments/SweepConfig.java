@@ -8,7 +8,10 @@ import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
 
 /**
- * The settings of a width sweep: one network per hidden width (every hidden layer that wide), all else equal.
+ * The settings of a width sweep: one network per width, all else equal. The network is the MLP of
+ * {@code hiddenLayers}, {@code activation}, σ_w and σ_b (every hidden layer that wide) unless a {@code template} is
+ * given: an {@link Architecture#parse} spec in which {@value #WIDTH} stands for the swept width, e.g. the channel
+ * count of a CNN's convolutions ({@link #DIGITS_CNN}); the MLP settings are then not used.
  *
  * @param widths          hidden widths, ascending
  * @param hiddenLayers    number of hidden layers (≥ 1)
@@ -27,10 +30,24 @@ import org.ntk4j.model.Parameterization;
  * @param linearizeFullLimit largest N·O for which the linearization uses the full (N·O)² kernel; above it the
  *                        trace kernel Θ ⊗ I_O (cheaper, but its O(width^−½) error mixes into the measured gap)
  * @param seed            initialisation seed (the same for every width)
+ * @param template        the network as an {@link Architecture#parse} spec with {@value #WIDTH} for the width, or
+ *                        null for the MLP of the settings above
  */
 public record SweepConfig(int[] widths, int hiddenLayers, Activation activation, Parameterization parameterization,
                           double sigmaW, double sigmaB, int steps, LearningRate learningRate,
-                          int kernelPoints, int kernelChecks, boolean linearize, int linearizeFullLimit, long seed) {
+                          int kernelPoints, int kernelChecks, boolean linearize, int linearizeFullLimit, long seed,
+                          String template) {
+
+    /** What a {@link #template} writes where the swept width goes. */
+    public static final String WIDTH = "{width}";
+
+    /**
+     * The CNN of the digits as 8×8×1 images: two same-padded 3×3 relu convolutions of {@value #WIDTH} channels,
+     * global average pooling and a dense readout to the 10 classes, each layer with σ_w = √2 and σ_b = 0.1 as in
+     * {@link #defaults}.
+     */
+    public static final String DIGITS_CNN = "8x8x1:conv({width},3x3,same,1.4142135623730951,0.1),relu,"
+            + "conv({width},3x3,same,1.4142135623730951,0.1),relu,gap,dense(10,1.4142135623730951,0.1)";
 
     /**
      * Checks the settings and copies {@code widths}.
@@ -52,6 +69,13 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
         }
         if (learningRate == null) {
             throw new InvalidInputException("the learning rate must be given");
+        }
+        if (template != null) {
+            if (!template.contains(WIDTH)) {
+                throw new InvalidInputException("the network template '" + template + "' has no " + WIDTH
+                        + " where the swept width goes");
+            }
+            Architecture.parse(template.replace(WIDTH, "1"), parameterization); // a bad token fails here, named
         }
     }
 
@@ -76,7 +100,7 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public static SweepConfig defaults(int... widths) {
         return new SweepConfig(widths, 2, Activation.RELU, Parameterization.NTK, Math.sqrt(2), 0.1, 300,
-                LearningRate.automatic(0.5), 64, 12, true, 4096, 0);
+                LearningRate.automatic(0.5), 64, 12, true, 4096, 0, null);
     }
 
     /**
@@ -87,7 +111,7 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public SweepConfig withSteps(int s) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, s, learningRate,
-                kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
+                kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed, template);
     }
 
     /**
@@ -98,7 +122,7 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public SweepConfig withWidths(int... w) {
         return new SweepConfig(w, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
-                kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
+                kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed, template);
     }
 
     /**
@@ -111,7 +135,7 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public SweepConfig withTracking(int points, int checks, boolean lin) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
-                points, checks, lin, linearizeFullLimit, seed);
+                points, checks, lin, linearizeFullLimit, seed, template);
     }
 
     /**
@@ -122,7 +146,7 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public SweepConfig withLearningRate(LearningRate lr) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, lr,
-                kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed);
+                kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed, template);
     }
 
     /**
@@ -133,7 +157,7 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public SweepConfig withSeed(long s) {
         return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
-                kernelPoints, kernelChecks, linearize, linearizeFullLimit, s);
+                kernelPoints, kernelChecks, linearize, linearizeFullLimit, s, template);
     }
 
     /**
@@ -147,18 +171,42 @@ public record SweepConfig(int[] widths, int hiddenLayers, Activation activation,
      */
     public SweepConfig withNetwork(Activation act, Parameterization p, double sw, double sb) {
         return new SweepConfig(widths, hiddenLayers, act, p, sw, sb, steps, learningRate, kernelPoints,
-                kernelChecks, linearize, linearizeFullLimit, seed);
+                kernelChecks, linearize, linearizeFullLimit, seed, template);
     }
 
     /**
-     * The network of this hidden width for inputs of dimension d and O outputs.
+     * This sweep over the networks of a template (its MLP settings then unused).
      *
-     * @param width    the hidden width
-     * @param inputDim d
+     * @param t an {@link Architecture#parse} spec with {@value #WIDTH} where the swept width goes
+     * @return a new configuration
+     * @throws InvalidInputException when the template has no {@value #WIDTH} or does not parse
+     */
+    public SweepConfig withTemplate(String t) {
+        if (t == null) {
+            throw new InvalidInputException("the network template must be given");
+        }
+        return new SweepConfig(widths, hiddenLayers, activation, parameterization, sigmaW, sigmaB, steps, learningRate,
+                kernelPoints, kernelChecks, linearize, linearizeFullLimit, seed, t);
+    }
+
+    /**
+     * The network of this width for inputs of dimension d and O outputs.
+     *
+     * @param width    the hidden width (the template's {@value #WIDTH})
+     * @param inputDim d (a template's input shape must hold d numbers)
      * @param outputs  O
      * @return the architecture
+     * @throws InvalidInputException when the template's network does not read d numbers or make O outputs
      */
     public Architecture architecture(int width, int inputDim, int outputs) {
+        if (template != null) {
+            Architecture a = Architecture.parse(template.replace(WIDTH, String.valueOf(width)), parameterization);
+            if (a.inputDim() != inputDim || a.outputDim() != outputs) {
+                throw new InvalidInputException("the network " + a.spec() + " reads " + a.inputDim() + " numbers and"
+                        + " makes " + a.outputDim() + " outputs; the data has " + inputDim + " and " + outputs);
+            }
+            return a;
+        }
         int[] hidden = new int[hiddenLayers];
         Arrays.fill(hidden, width);
         Architecture.Builder b = Architecture.builder(inputDim).hidden(hidden).output(outputs).activation(activation)

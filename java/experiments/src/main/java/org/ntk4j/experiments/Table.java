@@ -187,6 +187,20 @@ public final class Table {
         return t;
     }
 
+    /**
+     * This table under another name: the same rows and metadata, in a new table.
+     *
+     * @param newName the copy's name
+     * @return a new table
+     * @throws InvalidInputException when the name is blank
+     */
+    public Table renamed(String newName) {
+        Table t = new Table(newName, columns.toArray(new String[0]));
+        t.meta.putAll(meta);
+        t.rows.addAll(rows);
+        return t;
+    }
+
     private static boolean same(Object a, Object b) {
         if (a instanceof Number x && b instanceof Number y) {
             return x.doubleValue() == y.doubleValue();

@@ -1,6 +1,7 @@
 package org.ntk4j.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelLayout;
 import org.ntk4j.LossGradient;
 import org.ntk4j.Matrix;
@@ -189,6 +191,67 @@ class LazyTrainingExperimentsTest {
         assertEquals(Math.sqrt(d2 / n2), per.numbers("relative_error")[0], 1e-14);
     }
 
+    /** A CNN on 4×4×1 images: two 3×3 convolutions, global average pooling, two outputs. */
+    private static final String TINY_CNN = "4x4x1:conv({width},3x3,same,1.4142135623730951,0.1),relu,"
+            + "conv({width},3x3,same,1.4142135623730951,0.1),relu,gap,dense(2,1.4142135623730951,0.1)";
+
+    @Test
+    void aCnnSweptOverItsChannelsMovesLessAndDriftsLessAsItWidens() {
+        Dataset.Split images = Synthetic.sphere(12, 16, 2, 5).split(8, 0, 1);
+        SweepConfig cfg = SweepConfig.defaults(4, 16, 64).withTemplate(TINY_CNN).withSteps(20).withTracking(6, 4, false);
+        Report r = LazyTrainingExperiments.trainingSweep(REF, images, cfg, null);
+        Table finals = r.table("weight_movement_final");
+        Table fits = r.table("training_fits");
+        double[] c = finals.numbers("width");
+        double[] change = finals.numbers("change_total");
+        for (int i = 0; i < c.length; i++) {
+            assertTrue(change[i] > 0 && change[i] < 0.5, "weight change " + change[i] + " at " + c[i] + " channels");
+        }
+        for (double v : finals.numbers("loss_reduction")) {
+            assertTrue(v > 1.5, "loss fell only " + v + "×");
+        }
+        // Three layers with parameters (two convolutions and the readout), each with its own change column.
+        assertEquals(3, fits.distinct("quantity").stream().filter(q -> ((String) q).startsWith("change_layer")).count());
+        assertEquals(slope(c, change), fit(fits, "change_total"), 1e-12);
+        assertTrue(fit(fits, "change_total") < -0.2, "weight change slope " + fit(fits, "change_total"));
+        Table drift = r.table("kernel_drift").where("step", 20);
+        assertEquals(slope(drift.numbers("width"), drift.numbers("drift")), fit(fits, "kernel_drift (final step)"), 1e-12);
+        assertTrue(fit(fits, "kernel_drift (final step)") < -0.2, "drift slope " + fit(fits, "kernel_drift (final step)"));
+        assertTrue(r.summary().contains("network " + TINY_CNN), r.summary());
+
+        // One width replayed: gradient descent on the reference from the same θ_0 gives the same weight change.
+        Architecture arch = cfg.architecture(16, 16, 2);
+        double lr = finals.where("width", 16).numbers("learning_rate")[0];
+        Parameters q = Parameters.init(arch, cfg.seed());
+        double[] theta0 = q.toFlat();
+        double[] theta = theta0.clone();
+        for (int t = 0; t < 20; t++) {
+            q.setFlat(theta);
+            LossGradient lg = REF.mseLossGradient(q, images.train().x(), images.train().y());
+            for (int i = 0; i < theta.length; i++) {
+                theta[i] -= lr * lg.gradient()[i];
+            }
+        }
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < theta.length; i++) {
+            num += (theta[i] - theta0[i]) * (theta[i] - theta0[i]);
+            den += theta0[i] * theta0[i];
+        }
+        assertEquals(Math.sqrt(num / den), finals.where("width", 16).numbers("change_total")[0], 1e-10);
+    }
+
+    @Test
+    void aTemplateMustNameTheWidthAndFitTheData() {
+        assertThrows(InvalidInputException.class, () -> SweepConfig.defaults(4).withTemplate("16:dense(8),relu,dense(2)"));
+        InvalidInputException bad = assertThrows(InvalidInputException.class,
+                () -> SweepConfig.defaults(4).withTemplate("4x4x1:conv({width},3x3,sideways),gap,dense(2)"));
+        assertTrue(bad.getMessage().contains("sideways"), bad.getMessage());
+        InvalidInputException misfit = assertThrows(InvalidInputException.class,
+                () -> SweepConfig.defaults(4).withTemplate(TINY_CNN).architecture(4, 64, 10));
+        assertTrue(misfit.getMessage().contains("reads 16 numbers and makes 2 outputs"), misfit.getMessage());
+    }
+
     @Test
     void lazyScoreFallsWithWidth() {
         Dataset small = DATA.train().select(new int[] {0, 1, 2, 3});
@@ -209,21 +272,37 @@ class LazyTrainingExperimentsTest {
     void demoRunsEveryExperimentAndWritesItsTables(@TempDir Path dir) throws Exception {
         DemoConfig tiny = new DemoConfig(SweepConfig.defaults(8, 16, 32).withSteps(15).withTracking(6, 4, true), 12, 6, 1,
                 5, 2, 4, 1, LazyScore.Options.defaults().withRounds(1).withMaxIterations(8).withRestarts(0), 16, true,
-                new EigenmodeDecay.Options(new int[] {8, 32}, 6, 12, 0.25, 0.05, 3));
+                new EigenmodeDecay.Options(new int[] {8, 32}, 6, 12, 0.25, 0.05, 3),
+                SweepConfig.defaults(4, 8).withTemplate(SweepConfig.DIGITS_CNN).withSteps(6).withTracking(4, 3, false), 6);
         List<ProgressListener.Progress> seen = new ArrayList<>();
         Report r = LazyTrainingDemo.run(REF, tiny, seen::add);
         for (String name : new String[] {"weight_movement", "weight_movement_final", "kernel_drift", "linearization",
                 "training_throughput", "training_fits", "ntk_convergence", "ntk_convergence_summary",
                 "ntk_convergence_fits", "ntk_spectrum", "ntk_conditioning", "lazy_score", "lazy_score_summary",
                 "lazy_score_fits", "throughput_vs_gemm", "eigenmode_decay", "eigenmode_rates",
-                "eigenmode_rate_deviation", "eigenmode_fits", "demo_timings"}) {
+                "eigenmode_rate_deviation", "eigenmode_fits", "cnn_weight_movement", "cnn_weight_movement_final",
+                "cnn_kernel_drift", "cnn_training_fits", "cnn_vs_mlp_slopes", "demo_timings"}) {
             assertTrue(r.table(name).rowCount() > 0, name + " is empty");
         }
         assertTrue(seen.size() >= 3 * 15, "progress updates: " + seen.size());
+        // The CNN: 6 digits as 8×8×1 images, its slopes beside the MLP's, and no linearization (its tables absent).
+        Table cnn = r.table("cnn_weight_movement_final");
+        assertEquals(List.of(4L, 8L), cnn.distinct("width"));
+        assertEquals(Architecture.parse(SweepConfig.DIGITS_CNN.replace(SweepConfig.WIDTH, "8"),
+                org.ntk4j.model.Parameterization.NTK).parameterCount(), cnn.where("width", 8).numbers("parameters")[0]);
+        assertEquals("CNN", cnn.meta().get("network.label"));
+        assertTrue(r.tables().stream().noneMatch(t -> t.name().equals("cnn_linearization")));
+        Table both = r.table("cnn_vs_mlp_slopes");
+        assertEquals(List.of("change_total", "kernel_drift (final step)"), both.distinct("quantity"));
+        assertEquals(fit(r.table("training_fits"), "change_total"), both.numbers("mlp_slope_vs_width")[0]);
+        assertEquals(fit(r.table("cnn_training_fits"), "change_total"), both.numbers("cnn_slope_vs_channels")[0]);
+        assertTrue(r.summary().contains("CNN change_total vs channels: slope "), r.summary());
         assertEquals(java.util.List.of(8L, 16L), r.table("lazy_score_summary").distinct("width"), "lazy widths capped at 16");
         r.writeTo(dir);
         assertTrue(Files.readString(dir.resolve("weight_movement.csv")).startsWith("width,step,loss,change_total"));
         assertTrue(Files.exists(dir.resolve("lazy-training_demo.md")));
+        assertTrue(Files.readString(dir.resolve("cnn_vs_mlp_slopes.csv")).startsWith("quantity,mlp_slope_vs_width,"));
+        assertTrue(Files.readString(dir.resolve("lazy-training_demo.md")).contains("cnn_slope_vs_channels"));
         assertTrue(DemoConfig.quick().sweep().widths().length >= 3);
         assertEquals(2048, DemoConfig.cpu().sweep().widths()[DemoConfig.cpu().sweep().widths().length - 1]);
     }
