@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.Ntk;
+import org.ntk4j.NtkException;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.ProgressListener;
@@ -30,6 +31,9 @@ import org.ntk4j.model.UnsupportedLayerException;
  * }</pre>
  */
 public final class LazyTrainingDemo {
+    /** The backend that runs the CNN where the demo's own does not. */
+    private static final String CPU = "cpu";
+
     private LazyTrainingDemo() {
     }
 
@@ -95,7 +99,8 @@ public final class LazyTrainingDemo {
      * read as 8×8×1 images (the 64 features are the pixels row by row, which is NHWC for one channel): its tables
      * named {@code cnn_…} with {@code network.label} "CNN" and the x axis titled as channels, and
      * {@code cnn_vs_mlp_slopes}, the fitted slopes of the weight change and the kernel drift beside the MLP's. A
-     * backend that does not run the CNN's layers gives no tables and a summary line saying so.
+     * backend that does not run the CNN's layers (CUDA, for now) hands the sweep to the CPU backend, and the summary
+     * says so; where that cannot run it either, the report has no tables and a summary line saying why.
      */
     static Report convolutional(Ntk backend, Dataset.Split split, DemoConfig cfg, Table mlpFits,
                                 ProgressListener listener) {
@@ -103,11 +108,21 @@ public final class LazyTrainingDemo {
         Arrays.setAll(rows, i -> i);
         Dataset.Split data = new Dataset.Split(split.train().select(rows), split.test());
         Report sweep;
+        String ranOn = "";
         try {
             sweep = LazyTrainingExperiments.trainingSweep(backend, data, cfg.cnn(), listener);
         } catch (UnsupportedLayerException e) {
-            return new Report("CNN training sweep").summary("CNN sweep not run: the " + backend.backendName()
-                    + " backend does not run the CNN (" + e.getMessage() + ").");
+            String refusal = "the " + backend.backendName() + " backend does not run the CNN (" + e.getMessage() + ")";
+            if (backend.backendName().equals(CPU)) {
+                return notRun(refusal);
+            }
+            try (Ntk cpu = Ntk.builder().backend(CPU)
+                    .precision(backend.precision() == Precision.FP64 ? Precision.FP64 : Precision.FP32).open()) {
+                sweep = LazyTrainingExperiments.trainingSweep(cpu, data, cfg.cnn(), listener);
+                ranOn = " on " + cpu.description() + ": " + refusal;
+            } catch (NtkException onCpu) {
+                return notRun(refusal + ", nor does the cpu backend (" + onCpu.getMessage() + ")");
+            }
         }
         Report r = new Report("CNN training sweep");
         for (Table t : sweep.tables()) {
@@ -132,6 +147,9 @@ public final class LazyTrainingDemo {
             }
         }
         r.add(both);
+        if (!ranOn.isEmpty()) {
+            r.summary("CNN sweep" + ranOn + ".");
+        }
         r.summary(String.format(Locale.ROOT, "CNN (%s), %d digits as 8×8×1 images, channels %s, %d steps:",
                 cfg.cnn().template(), data.train().size(), Arrays.toString(cfg.cnn().widths()), cfg.cnn().steps()));
         for (int i = 0; i < both.rowCount(); i++) {
@@ -140,6 +158,10 @@ public final class LazyTrainingDemo {
                     (Double) both.get(i, "mlp_slope_vs_width")));
         }
         return r;
+    }
+
+    private static Report notRun(String why) {
+        return new Report("CNN training sweep").summary("CNN sweep not run: " + why + ".");
     }
 
     /**

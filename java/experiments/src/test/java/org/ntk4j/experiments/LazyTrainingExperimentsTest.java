@@ -253,6 +253,27 @@ class LazyTrainingExperimentsTest {
     }
 
     @Test
+    void aBackendWithoutTheCnnsLayersHandsTheCnnSweepToTheCpuAndSaysSo() {
+        Dataset.Split digits = org.ntk4j.data.Digits.load().split(6, 0, 1);
+        DemoConfig cfg = DemoConfig.quick();
+        cfg = new DemoConfig(cfg.sweep(), 6, 0, 1, 1, 1, 1, 1, cfg.lazyOptions(), 1, false, cfg.eigenmodes(),
+                SweepConfig.defaults(2, 4).withTemplate(SweepConfig.DIGITS_CNN).withSteps(3).withTracking(2, 2, false), 4);
+        Table mlpFits = LazyTrainingExperiments.fitsTable("training_fits");
+        try (Ntk denseOnly = Ntk.builder().backend(DenseOnlyProvider.NAME).open();
+             Ntk cpu = Ntk.builder().backend("cpu").precision(org.ntk4j.Precision.FP64).open()) {
+            Report r = LazyTrainingDemo.convolutional(denseOnly, digits, cfg, mlpFits, null);
+            assertTrue(r.summary().startsWith("CNN sweep on " + cpu.description()
+                    + ": the dense-only backend does not run the CNN (layer 0 (conv(2,3x3,same,"), r.summary());
+            // The same numbers as the CPU backend's own run.
+            Report direct = LazyTrainingDemo.convolutional(cpu, digits, cfg, mlpFits, null);
+            assertTrue(!direct.summary().contains("CNN sweep "), direct.summary());
+            assertEquals(direct.table("cnn_weight_movement").toCsv(), r.table("cnn_weight_movement").toCsv());
+            // The MLP has no fits here: the CNN's stand beside NaN, not beside numbers from nowhere.
+            assertTrue(Double.isNaN(r.table("cnn_vs_mlp_slopes").numbers("mlp_slope_vs_width")[0]));
+        }
+    }
+
+    @Test
     void lazyScoreFallsWithWidth() {
         Dataset small = DATA.train().select(new int[] {0, 1, 2, 3});
         SweepConfig cfg = SweepConfig.defaults(8, 32, 128);
