@@ -171,7 +171,8 @@ class KernelLayoutTest {
                 int sc0 = 2;
                 int dr0 = 3;
                 int dc0 = 4;
-                KernelArrays.transposePairs(src, srcCols, sr0, sc0, rows, cols, mode, o, dst, dstCols, dr0, dc0);
+                KernelArrays.transposePairs(flat(src), srcCols, sr0, sc0, rows, cols, mode, o, flat(dst), dstCols, dr0,
+                        dc0);
                 String what = mode + " O=" + o;
                 for (int r = 0; r < dstRows; r++) {
                     for (int c = 0; c < dstCols; c++) {
@@ -185,6 +186,14 @@ class KernelLayoutTest {
                             assertEquals(expected, dst[(r * dstCols + c) * v + q], what + " (" + r + ", " + c + ") " + q);
                         }
                     }
+                }
+                // float32 storage moves the same values, each the float it was (nothing widened, nothing rounded)
+                float[] dstF = new float[dst.length];
+                java.util.Arrays.fill(dstF, (float) GUARD);
+                KernelArrays.transposePairs(flat(src).toPrecision(org.ntk4j.Precision.FP32), srcCols, sr0, sc0, rows,
+                        cols, mode, o, new Tensor(new int[] {dstF.length}, dstF), dstCols, dr0, dc0);
+                for (int i = 0; i < dst.length; i++) {
+                    assertEquals((float) dst[i], dstF[i], what + " float32, value " + i);
                 }
             }
         }
@@ -246,10 +255,17 @@ class KernelLayoutTest {
         assertThrows(InvalidInputException.class,
                 () -> KernelArrays.copyPairs(a, 3, 0, 1, 3, 3, 1, new double[9], 3, 0, 0));
         assertThrows(InvalidInputException.class,
-                () -> KernelArrays.transposePairs(a, 3, 0, 0, 3, 3, NtkMode.TRACE, 1, new double[8], 3, 0, 0));
+                () -> KernelArrays.transposePairs(flat(a), 3, 0, 0, 3, 3, NtkMode.TRACE, 1, flat(new double[8]), 3, 0, 0));
+        assertThrows(InvalidInputException.class, // a float32 source into a float64 destination
+                () -> KernelArrays.transposePairs(flat(a).toPrecision(org.ntk4j.Precision.FP32), 3, 0, 0, 3, 3,
+                        NtkMode.TRACE, 1, flat(new double[9]), 3, 0, 0));
         assertThrows(InvalidInputException.class, () -> KernelArrays.fullToMatrix(a, 2, 2, 2, new double[16], 0, 2));
         assertThrows(InvalidInputException.class,
                 () -> KernelLayout.fullToMatrix(new Tensor(new int[] {3, 3}, new double[9])));
         assertThrows(InvalidInputException.class, () -> KernelLayout.matrixToFull(new Matrix(3, 4, new double[12]), 2));
+    }
+
+    private static Tensor flat(double[] values) {
+        return new Tensor(new int[] {values.length}, values);
     }
 }

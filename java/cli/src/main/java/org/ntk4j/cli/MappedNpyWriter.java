@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.ntk4j.Tensor;
+import org.ntk4j.internal.KernelArrays;
 import org.ntk4j.internal.io.OutputFile;
 import org.ntk4j.io.Npy;
 
@@ -34,7 +36,6 @@ final class MappedNpyWriter implements AutoCloseable {
     private Arena arena;
     private MemorySegment window;
     private long windowStart;
-    private float[] floats = new float[0];
 
     private final OutputFile out;
 
@@ -74,26 +75,31 @@ final class MappedNpyWriter implements AutoCloseable {
         }
     }
 
-    /** Writes values[from, from+count) at flat element index {@code element} of the array. */
-    void write(long element, double[] values, int from, int count) throws IOException {
+    /**
+     * Writes values[from, from+count) (flat indices) at flat element index {@code element} of the array: copied as
+     * they are when the tile's storage type is the file's (a float32 tile goes to a float32 file without widening),
+     * else each value rounded to float32 or widened to float64.
+     */
+    void write(long element, Tensor values, long from, int count) throws IOException {
         long pos = dataStart + element * width;
         long len = (long) count * width;
-        if (element < 0 || pos + len > fileSize) {
+        if (element < 0 || pos + len > fileSize || from < 0 || from + count > values.size()) {
             throw new IllegalArgumentException("write of " + count + " values at " + element + " is outside the array");
         }
         MemorySegment w = windowFor(pos, len);
         long off = pos - windowStart;
         try {
-            if (float32) {
-                if (floats.length < count) {
-                    floats = new float[count];
-                }
+            if (values.float32() == float32) {
+                MemorySegment.copy(values.segment(), KernelArrays.elementLayout(values), from * width, w,
+                        float32 ? F32 : F64, off, count);
+            } else if (float32) {
                 for (int i = 0; i < count; i++) {
-                    floats[i] = (float) values[from + i];
+                    w.set(F32, off + 4L * i, (float) values.at(from + i));
                 }
-                MemorySegment.copy(floats, 0, w, F32, off, count);
             } else {
-                MemorySegment.copy(values, from, w, F64, off, count);
+                for (int i = 0; i < count; i++) {
+                    w.set(F64, off + 8L * i, values.at(from + i));
+                }
             }
         } catch (InternalError e) {
             throw pageFault(out, e);

@@ -201,7 +201,7 @@ final class SparkRun {
             for (TilePlan.Tile t : g.tiles()) {
                 Tensor tile = store.read(t);
                 Overflow.checkKernel(tile, t.row0(), t.col0(), t.cols(), v, overflowAdvice);
-                placer.place(t, tile.doubles()); // a float32 tile is widened here, one tile at a time
+                placer.place(t, tile); // a float32 tile stays float32 into the file
             }
         }
     }

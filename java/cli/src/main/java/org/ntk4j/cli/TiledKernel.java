@@ -106,7 +106,7 @@ final class TiledKernel {
                     Tensor k = t.diagonal() ? source.compute(xi, mode)
                             : source.compute(xi, xs.rowRange(t.col0(), t.colEnd()), mode);
                     Overflow.checkKernel(k, t.row0(), t.col0(), t.cols(), v, overflowAdvice);
-                    placer.place(t, k.doubles());
+                    placer.place(t, k); // in its storage type: an fp32 tile stays float32 into the file
                     if (bar != null) {
                         bar.step();
                     }

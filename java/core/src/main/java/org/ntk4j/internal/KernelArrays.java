@@ -1,7 +1,10 @@
 package org.ntk4j.internal;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.NtkMode;
+import org.ntk4j.Tensor;
 
 /**
  * The moves between a kernel's layouts ({@link org.ntk4j.KernelLayout} describes them) on raw arrays with offsets:
@@ -121,9 +124,10 @@ public final class KernelArrays {
      * Writes the transpose of a rows × cols block of pairs: destination pair (dstRow0 + c, dstCol0 + r) gets source
      * pair (srcRow0 + r, srcCol0 + c), its O×O block transposed in {@link NtkMode#FULL}. This is Θ(x', x) from
      * Θ(x, x'), since Θ_ab(x, x') = Θ_ba(x', x): how a tile above the diagonal of a symmetric kernel fills the tile
-     * below it.
+     * below it. Source and destination are flat row-major tensors of either storage type, float32 or float64 (a
+     * float32 tile stays in float storage, no value widened), both of the same type.
      *
-     * @param src            the source kernel's array
+     * @param src            the source kernel's values
      * @param srcPairsPerRow pairs in one row of the source (its N2)
      * @param srcRow0        first source row of the block
      * @param srcCol0        first source column of the block
@@ -131,29 +135,55 @@ public final class KernelArrays {
      * @param cols           columns of pairs in the source block (rows in the destination)
      * @param mode           the kernel's mode
      * @param outputs        O, the network's output count
-     * @param dst            the destination kernel's array, changed
+     * @param dst            the destination kernel's values, changed
      * @param dstPairsPerRow pairs in one row of the destination
      * @param dstRow0        destination row of the source block's first column
      * @param dstCol0        destination column of the source block's first row
      */
-    public static void transposePairs(double[] src, int srcPairsPerRow, int srcRow0, int srcCol0, int rows, int cols,
-                                      NtkMode mode, int outputs, double[] dst, int dstPairsPerRow, int dstRow0,
+    public static void transposePairs(Tensor src, int srcPairsPerRow, int srcRow0, int srcCol0, int rows, int cols,
+                                      NtkMode mode, int outputs, Tensor dst, int dstPairsPerRow, int dstRow0,
                                       int dstCol0) {
         requireMode(mode, outputs);
         int v = mode.valuesPerPair(outputs);
-        requireBlock(src, "source", srcPairsPerRow, srcRow0, srcCol0, rows, cols, v);
-        requireBlock(dst, "destination", dstPairsPerRow, dstRow0, dstCol0, cols, rows, v);
+        requireBlock(src == null ? -1 : src.size(), "source", srcPairsPerRow, srcRow0, srcCol0, rows, cols, v);
+        requireBlock(dst == null ? -1 : dst.size(), "destination", dstPairsPerRow, dstRow0, dstCol0, cols, rows, v);
+        if (src.float32() != dst.float32()) {
+            throw new InvalidInputException("source and destination differ in type (float32 " + src.float32()
+                    + " and " + dst.float32() + ")");
+        }
+        MemorySegment s = src.segment();
+        MemorySegment d = dst.segment();
+        ValueLayout ls = elementLayout(src);
+        ValueLayout ld = elementLayout(dst);
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                int from = ((srcRow0 + r) * srcPairsPerRow + srcCol0 + c) * v;
-                int to = ((dstRow0 + c) * dstPairsPerRow + dstCol0 + r) * v;
+                long from = ((long) (srcRow0 + r) * srcPairsPerRow + srcCol0 + c) * v;
+                long to = ((long) (dstRow0 + c) * dstPairsPerRow + dstCol0 + r) * v;
                 if (mode == NtkMode.FULL) {
-                    transposeBlock(src, from, dst, to, outputs);
+                    for (int a = 0; a < outputs; a++) {
+                        for (int b = 0; b < outputs; b++) {
+                            copyValue(s, ls, from + a * outputs + b, d, ld, to + b * outputs + a);
+                        }
+                    }
                 } else {
-                    System.arraycopy(src, from, dst, to, v);
+                    for (int q = 0; q < v; q++) {
+                        copyValue(s, ls, from + q, d, ld, to + q);
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * The layout of one value in a tensor's {@link Tensor#segment()}: its storage type in its byte order,
+     * unaligned (a mapped file's values need not be aligned).
+     *
+     * @param t a tensor
+     * @return {@code JAVA_FLOAT_UNALIGNED} or {@code JAVA_DOUBLE_UNALIGNED} in t's byte order
+     */
+    public static ValueLayout elementLayout(Tensor t) {
+        return t.float32() ? ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(t.order())
+                : ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(t.order());
     }
 
     // ---- matrix layout ↔ pair layout (FULL) ------------------------------------------------------------------------
@@ -200,6 +230,15 @@ public final class KernelArrays {
             for (int b = 0; b < o; b++) {
                 dst[to + b * o + a] = src[from + a * o + b];
             }
+        }
+    }
+
+    /** Value {@code from} of s to value {@code to} of d, both of the same type (the layouts' carrier). */
+    private static void copyValue(MemorySegment s, ValueLayout ls, long from, MemorySegment d, ValueLayout ld, long to) {
+        if (ls instanceof ValueLayout.OfFloat f) {
+            d.setAtIndex((ValueLayout.OfFloat) ld, to, s.getAtIndex(f, from));
+        } else {
+            d.setAtIndex((ValueLayout.OfDouble) ld, to, s.getAtIndex((ValueLayout.OfDouble) ls, from));
         }
     }
 
@@ -257,6 +296,18 @@ public final class KernelArrays {
 
     private static void requireBlock(double[] a, String what, int pairsPerRow, int row0, int col0, int rows, int cols,
                                      int valuesPerPair) {
+        if (a == null) {
+            throw new InvalidInputException(what + " array must be given");
+        }
+        requireBlock(a.length, what, pairsPerRow, row0, col0, rows, cols, valuesPerPair);
+    }
+
+    /** As above for {@code length} values; a negative length means none were given. */
+    private static void requireBlock(long length, String what, int pairsPerRow, int row0, int col0, int rows, int cols,
+                                     int valuesPerPair) {
+        if (length < 0) {
+            throw new InvalidInputException(what + " must be given");
+        }
         if (pairsPerRow < 0 || row0 < 0 || col0 < 0 || rows < 0 || cols < 0 || valuesPerPair < 1
                 || (long) col0 + cols > pairsPerRow) {
             throw new InvalidInputException(what + " block of " + rows + " × " + cols + " pairs at (" + row0 + ", "
@@ -264,9 +315,10 @@ public final class KernelArrays {
         }
         if (rows > 0 && cols > 0) {
             long end = ((long) (row0 + rows - 1) * pairsPerRow + col0 + cols) * valuesPerPair;
-            requireRegion(a, what, 0, end);
-        } else if (a == null) {
-            throw new InvalidInputException(what + " array must be given");
+            if (end > length) {
+                throw new InvalidInputException(what + " region [0, " + end + ") does not fit its " + length
+                        + " values");
+            }
         }
     }
 }

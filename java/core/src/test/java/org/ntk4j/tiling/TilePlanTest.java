@@ -182,6 +182,44 @@ class TilePlanTest {
         }
     }
 
+    /**
+     * float32 tiles reach the sink as float32 values, their transposes too (the placer allocates no double copy of
+     * a tile), and land where the whole kernel has them.
+     */
+    @Test
+    void float32TilesStayFloat32AllTheWayToTheSink() {
+        for (NtkMode mode : NtkMode.values()) {
+            int o = 3;
+            int n = 37;
+            TilePlan p = TilePlan.of(n, n, 10, true);
+            int v = mode.valuesPerPair(o);
+            double[] whole = kernelBlock(0, n, 0, n, mode, o);
+            float[] placed = new float[whole.length];
+            java.util.Arrays.fill(placed, Float.NaN);
+            long[] written = {0};
+            TilePlacer<RuntimeException> placer = new TilePlacer<>(p, mode, o, (index, values, from, count) -> {
+                assertTrue(values.float32(), "a float32 tile's values reach the sink as float32");
+                for (int k = 0; k < count; k++) {
+                    placed[Math.toIntExact(index + k)] = values.segment().getAtIndex(
+                            java.lang.foreign.ValueLayout.JAVA_FLOAT, from + k);
+                }
+                written[0] += count;
+            });
+            for (TilePlan.Tile t : p.tiles()) {
+                double[] block = kernelBlock(t.row0(), t.rows(), t.col0(), t.cols(), mode, o);
+                float[] f = new float[block.length];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) block[i];
+                }
+                placer.place(t, new org.ntk4j.Tensor(new int[] {t.rows(), t.cols() * v}, f));
+            }
+            assertEquals(whole.length, written[0], mode + ": every value written once");
+            for (int i = 0; i < whole.length; i++) {
+                assertEquals((float) whole[i], placed[i], mode + " value " + i);
+            }
+        }
+    }
+
     @Test
     void aTileOfTheWrongSizeIsRefused() {
         TilePlan p = TilePlan.of(4, 4, 2, true);

@@ -495,7 +495,7 @@ public final class TileStore implements Serializable {
                 mode.valuesPerPair(outputs))];
         TilePlacer<RuntimeException> placer = new TilePlacer<>(plan, mode, outputs, TilePlacer.into(out));
         for (TilePlan.Tile t : plan.tiles()) {
-            placer.place(t, read(t).doubles()); // a float32 tile is widened here, one tile at a time
+            placer.place(t, read(t)); // a float32 tile is widened value by value into the array, not copied first
         }
         return new Tensor(shape, out);
     }
