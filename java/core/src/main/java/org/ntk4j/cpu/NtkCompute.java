@@ -29,20 +29,23 @@ final class NtkCompute<A> {
     }
 
     Tensor compute(Matrix x1, Matrix x2, boolean symmetric, NtkMode mode, boolean structured, ChunkPlan plan) {
-        return accumulate(x1, x2, symmetric, mode, structured, plan).finish(ar);
+        return accumulate(x1, x2, symmetric, mode, structured, plan, mode != NtkMode.FULL).finish(ar);
     }
 
     /** The FULL kernel in matrix layout, (N1·O)×(N2·O), as the Gram products leave it (no reordering). */
     Matrix computeMatrix(Matrix x1, Matrix x2, boolean symmetric, boolean structured, ChunkPlan plan) {
-        return accumulate(x1, x2, symmetric, NtkMode.FULL, structured, plan).finishMatrix(ar);
+        return accumulate(x1, x2, symmetric, NtkMode.FULL, structured, plan, false).finishMatrix(ar);
     }
 
+    /** @param byTile whether the sum is rounded into the result tile by tile (TRACE, DIAGONAL: {@link KernelSum#byTile}) */
     private KernelSum accumulate(Matrix x1, Matrix x2, boolean symmetric, NtkMode mode, boolean structured,
-                                 ChunkPlan plan) {
+                                 ChunkPlan plan, boolean byTile) {
         int n1 = x1.rows();
         int n2 = x2.rows();
         int o = net.outputs;
-        KernelSum sum = new KernelSum(mode, n1, n2, o, symmetric);
+        TilePlan tiles = TilePlan.of(n1, n2, plan.exampleChunk(), symmetric);
+        KernelSum sum = byTile ? KernelSum.byTile(mode, o, tiles, ar.precision())
+                : new KernelSum(mode, n1, n2, o, symmetric);
         int b = plan.exampleChunk();
         timer.exampleChunk = b;
         timer.parameterChunk = structured ? 0 : plan.parameterChunk();
@@ -52,7 +55,6 @@ final class NtkCompute<A> {
         Network<A>.Backprop bpJ = actsJ == actsI ? bpI : net.newBackprop(actsJ);
         Block blk = new Block(sum, structured, mode, Math.min(b, Math.max(n1, n2)), plan.parameterChunk(),
                 !symmetric || b < n1);
-        TilePlan tiles = TilePlan.of(n1, n2, b, symmetric);
         for (int i = 0; i < tiles.blocks1(); i++) {
             long t = System.nanoTime();
             net.forward(x1, tiles.rowStart(i), tiles.rowEnd(i), actsI);
@@ -64,8 +66,10 @@ final class NtkCompute<A> {
                     net.forward(x2, tile.col0(), tile.colEnd(), actsJ);
                     timer.forward += System.nanoTime() - t;
                 }
+                sum.startTile(tile);
                 blk.run(tile.row0(), tile.col0(), actsI, diagonal ? actsI : actsJ, bpI, diagonal ? bpI : bpJ,
                         diagonal);
+                sum.endTile(ar.pool);
                 timer.blocks++;
             }
         }
@@ -200,7 +204,7 @@ final class NtkCompute<A> {
 
         /** The accumulator's offset of this block in slice a (DIAGONAL; 0 for the other modes). */
         int sliceBase(int a) {
-            return sum.slice(a) + i0 * sum.rowLength() + j0;
+            return sum.base(a, i0, j0);
         }
 
         /** v of the last dense layer, computed once per call. */

@@ -2,6 +2,7 @@ package org.ntk4j.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Tensor;
@@ -153,8 +154,10 @@ public final class KernelArrays {
         }
         MemorySegment s = src.segment();
         MemorySegment d = dst.segment();
-        ValueLayout ls = elementLayout(src);
-        ValueLayout ld = elementLayout(dst);
+        // constant layouts where both are in the platform's order (every heap tensor): the accesses compile to plain
+        // loads and stores; any other order goes value by value through the tensors
+        int kind = src.order() != ByteOrder.nativeOrder() || dst.order() != ByteOrder.nativeOrder() ? OTHER
+                : src.float32() ? FLOATS : DOUBLES;
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
                 long from = ((long) (srcRow0 + r) * srcPairsPerRow + srcCol0 + c) * v;
@@ -162,12 +165,12 @@ public final class KernelArrays {
                 if (mode == NtkMode.FULL) {
                     for (int a = 0; a < outputs; a++) {
                         for (int b = 0; b < outputs; b++) {
-                            copyValue(s, ls, from + a * outputs + b, d, ld, to + b * outputs + a);
+                            copyValue(kind, src, s, from + a * outputs + b, dst, d, to + b * outputs + a);
                         }
                     }
                 } else {
                     for (int q = 0; q < v; q++) {
-                        copyValue(s, ls, from + q, d, ld, to + q);
+                        copyValue(kind, src, s, from + q, dst, d, to + q);
                     }
                 }
             }
@@ -233,12 +236,19 @@ public final class KernelArrays {
         }
     }
 
-    /** Value {@code from} of s to value {@code to} of d, both of the same type (the layouts' carrier). */
-    private static void copyValue(MemorySegment s, ValueLayout ls, long from, MemorySegment d, ValueLayout ld, long to) {
-        if (ls instanceof ValueLayout.OfFloat f) {
-            d.setAtIndex((ValueLayout.OfFloat) ld, to, s.getAtIndex(f, from));
-        } else {
-            d.setAtIndex((ValueLayout.OfDouble) ld, to, s.getAtIndex((ValueLayout.OfDouble) ls, from));
+    private static final int FLOATS = 0;
+    private static final int DOUBLES = 1;
+    private static final int OTHER = 2;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE_UNALIGNED;
+
+    /** Value {@code from} of src (segment s) to value {@code to} of dst (segment d), of the same type. */
+    private static void copyValue(int kind, Tensor src, MemorySegment s, long from, Tensor dst, MemorySegment d,
+                                  long to) {
+        switch (kind) {
+            case FLOATS -> d.setAtIndex(F, to, s.getAtIndex(F, from));
+            case DOUBLES -> d.setAtIndex(D, to, s.getAtIndex(D, from));
+            default -> dst.setAt(to, src.at(from));
         }
     }
 

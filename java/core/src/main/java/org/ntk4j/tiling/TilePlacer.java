@@ -68,15 +68,26 @@ public final class TilePlacer<E extends Exception> {
      * @return the sink
      */
     public static Sink<RuntimeException> into(double[] kernel) {
+        return into(new Tensor(new int[] {kernel.length}, kernel));
+    }
+
+    /**
+     * A sink that writes into a tensor holding the whole kernel: values of its storage type copied as they are,
+     * others rounded to float32 or widened to float64 one by one.
+     *
+     * @param kernel the kernel's n1·n2·values-per-pair values (any shape), changed
+     * @return the sink
+     */
+    public static Sink<RuntimeException> into(Tensor kernel) {
         return (index, values, from, count) -> {
-            int at = Math.toIntExact(index);
-            if (values.float32()) {
-                for (int k = 0; k < count; k++) {
-                    kernel[at + k] = values.at(from + k);
-                }
+            if (values.float32() == kernel.float32()) {
+                long width = kernel.float32() ? Float.BYTES : Double.BYTES;
+                MemorySegment.copy(values.segment(), KernelArrays.elementLayout(values), from * width,
+                        kernel.segment(), KernelArrays.elementLayout(kernel), index * width, count);
             } else {
-                MemorySegment.copy(values.segment(), KernelArrays.elementLayout(values), from * Double.BYTES, kernel,
-                        at, count);
+                for (int k = 0; k < count; k++) {
+                    kernel.setAt(index + k, values.at(from + k));
+                }
             }
         };
     }
