@@ -58,13 +58,8 @@ final class CudaTiler {
         float[] out32 = null;
         TilePlacer.Sink<RuntimeException> sink;
         if (ops.elem == KernelLaunches.Elem.F32) {
-            float[] k = out32 = new float[n1 * n2 * vpp];
-            sink = (index, values, from, count) -> {
-                int at = Math.toIntExact(index);
-                for (int v = 0; v < count; v++) {
-                    k[at + v] = (float) values[from + v];
-                }
-            };
+            out32 = new float[n1 * n2 * vpp];
+            sink = TilePlacer.into(new Tensor(new int[] {out32.length}, out32)); // each value rounded to float
         } else {
             out64 = new double[n1 * n2 * vpp];
             sink = TilePlacer.into(out64);
