@@ -8,7 +8,7 @@
 set -euo pipefail
 log="${1:?usage: check-spills.sh PTXAS_LOG [TABLE_OUT]}"
 out="${2:-/dev/stdout}"
-hot='^ntk_(gram_nt|struct_layer|forward|backward_delta|weight_grad|jacobian_layer)_'
+hot='^ntk_(gram_nt|struct_layer|forward|backward_delta|weight_grad|jacobian_layer|conv_jacobian_layer)_'
 
 awk -v hot="$hot" -v out="$out" '
 /Compiling entry function/ {

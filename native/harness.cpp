@@ -1,7 +1,7 @@
 // harness.cpp — checks every kernel of ntk4j_kernels.fatbin against the double-precision CPU reference
 // and times the Gram kernel against cuBLAS, plus the structured NTK and forward/backward.
 //
-//   ntk4j-harness [--fatbin PATH] [--check-only | --bench-only | --cpu-only] [--gemm M,N,K]...
+//   ntk4j-harness [--fatbin PATH] [--check-only | --bench-only | --cpu-only | --conv-only] [--gemm M,N,K]...
 //                 [--struct N,d,width,depth,O] [--reps R] [--no-fp64-bench] [--no-tf32-bench]
 //
 // Exit status: 0 when every check passed, 1 when any check failed, 2 for bad usage, 3 for a CUDA error.
@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "checks.h"
+#include "conv_checks.h"
 #include "cublas_dyn.h"
 #include "kernels.h"
 #include "reference.h"
@@ -22,110 +24,11 @@
 using kern::DBuf;
 using kern::Kernels;
 using ref::Vec;
+using namespace chk;
 
 namespace {
 
-int g_pass = 0, g_fail = 0;
 typedef kern::Tile Tile;
-
-template <typename T>
-Vec to_d(const std::vector<T>& v) {
-    return Vec(v.begin(), v.end());
-}
-template <typename T>
-std::vector<T> from_d(const Vec& v) {
-    std::vector<T> o(v.size());
-    for (size_t e = 0; e < v.size(); ++e) o[e] = static_cast<T>(v[e]);
-    return o;
-}
-// Rounds through T, so the reference sees exactly the values the device sees.
-template <typename T>
-Vec round_to(const Vec& v) {
-    return to_d(from_d<T>(v));
-}
-
-Vec random_vec(size_t n, uint64_t seed, double lo = -1, double hi = 1) {
-    Vec v(n);
-    for (size_t e = 0; e < n; ++e) v[e] = ref::hash_uniform(seed, e, lo, hi);
-    return v;
-}
-Vec random_ints(size_t n, uint64_t seed, int lo, int hi) {
-    Vec v(n);
-    for (size_t e = 0; e < n; ++e) v[e] = std::floor(ref::hash_uniform(seed, e, lo, hi + 1.0));
-    return v;
-}
-
-std::string where(size_t e, int64_t cols) {
-    char buf[64];
-    if (cols > 0)
-        std::snprintf(buf, sizeof buf, "(%lld,%lld)", static_cast<long long>(e / cols), static_cast<long long>(e % cols));
-    else
-        std::snprintf(buf, sizeof buf, "[%zu]", e);
-    return buf;
-}
-
-// Relative Frobenius error against the reference; also max abs / rel difference and where, and NaN/Inf.
-bool compare(const std::string& name, const Vec& got, const Vec& want, double tol, int64_t cols = 0) {
-    if (got.size() != want.size()) {
-        std::printf("FAIL %s: size %zu, expected %zu\n", name.c_str(), got.size(), want.size());
-        ++g_fail;
-        return false;
-    }
-    size_t nonfinite = 0, first_nf = 0, iabs = 0, irel = 0;
-    double num = 0, den = 0, maxabs = 0, maxrel = 0;
-    for (size_t e = 0; e < got.size(); ++e) {
-        if (!std::isfinite(got[e])) {
-            if (nonfinite++ == 0) first_nf = e;
-            continue;
-        }
-        const double d = std::fabs(got[e] - want[e]);
-        num += d * d;
-        den += want[e] * want[e];
-        if (d > maxabs) {
-            maxabs = d;
-            iabs = e;
-        }
-        const double r = want[e] != 0 ? d / std::fabs(want[e]) : d;
-        if (r > maxrel) {
-            maxrel = r;
-            irel = e;
-        }
-    }
-    const double rel = den > 0 ? std::sqrt(num / den) : std::sqrt(num);
-    const bool ok = nonfinite == 0 && rel <= tol;
-    if (nonfinite) {
-        std::printf("FAIL %s: %zu NaN/Inf values, first at %s\n", name.c_str(), nonfinite, where(first_nf, cols).c_str());
-    } else {
-        std::printf("%s %s: relF %.2e (tol %.0e) maxabs %.2e at %s (got %.9g want %.9g) maxrel %.2e at %s\n",
-                    ok ? "PASS" : "FAIL", name.c_str(), rel, tol, maxabs, where(iabs, cols).c_str(),
-                    got.empty() ? 0.0 : got[iabs], want.empty() ? 0.0 : want[iabs], maxrel, where(irel, cols).c_str());
-    }
-    (ok ? g_pass : g_fail)++;
-    return ok;
-}
-
-std::string sci(double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.2e", v);
-    return b;
-}
-
-void expect(const std::string& name, bool ok, const std::string& detail) {
-    std::printf("%s %s%s%s\n", ok ? "PASS" : "FAIL", name.c_str(), detail.empty() ? "" : ": ", detail.c_str());
-    (ok ? g_pass : g_fail)++;
-}
-
-template <typename T>
-DBuf<T> upload(const Vec& v) {
-    DBuf<T> b(v.size());
-    b.upload(from_d<T>(v));
-    return b;
-}
-
-template <typename T>
-double fp_tol(double f32, double f64) {
-    return sizeof(T) == 4 ? f32 : f64;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Gram
@@ -943,6 +846,7 @@ void usage() {
         "usage: ntk4j-harness [--fatbin PATH] [--check-only | --bench-only | --cpu-only]\n"
         "                     [--gemm M,N,K]... [--struct N,d,width,depth,O] [--reps R]\n"
         "                     [--no-fp64-bench] [--no-tf32-bench] [--long-reductions K] [--skip-long-reductions]\n"
+        "                     [--conv-only]\n"
         "defaults: --gemm 4096,4096,1048576 --gemm 256,256,16777216 --struct 512,256,4096,3,10\n");
 }
 
@@ -953,6 +857,7 @@ int main(int argc, char** argv) {
     bool do_check = true, do_bench = true, cpu_only = false, fp64_bench = true, tf32_bench = true;
     long long long_k = 0;  // --long-reductions K: the long-reduction checks at the target sizes
     bool skip_long = false;  // --skip-long-reductions: accuracy does not depend on copy timing or sanitizers
+    bool conv_only = false;  // --conv-only: only the convolution and pooling checks
     struct Shape {
         int M, N;
         long long K;
@@ -978,6 +883,9 @@ int main(int argc, char** argv) {
             cpu_only = true;
         } else if (a == "--no-fp64-bench") {
             fp64_bench = false;
+        } else if (a == "--conv-only") {
+            conv_only = true;
+            do_bench = false;
         } else if (a == "--skip-long-reductions") {
             skip_long = true;
         } else if (a == "--long-reductions") {
@@ -1065,6 +973,11 @@ int main(int argc, char** argv) {
             std::printf("%d passed, %d failed\n", g_pass, g_fail);
             return g_fail ? 1 : 0;
         }
+        if (conv_only) {
+            test_conv_layers(k);
+            std::printf("%d passed, %d failed\n", g_pass, g_fail);
+            return g_fail ? 1 : 0;
+        }
         test_helpers<float>(k);
         test_helpers<double>(k);
         test_gram<float>(k, false);
@@ -1074,6 +987,7 @@ int main(int argc, char** argv) {
         if (!skip_long) test_long_reductions(k, 1 << 17, 8, 1, 1);
         test_network<float>(k);
         test_network<double>(k);
+        test_conv_layers(k);
     }
     if (do_bench) {
         std::printf("== timings (CUDA events, 1 warm-up, median)\n");

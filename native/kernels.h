@@ -5,6 +5,7 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -322,6 +323,72 @@ public:
         launch(std::string("ntk_jacobian_layer_") + sfx<T>(), dim3(cdiv(q1 - q0, 256), gy), dim3(256), R, rpe, n_out,
                n_in, D, H, c, s, has_bias, static_cast<long long>(q0), static_cast<long long>(q1), J,
                static_cast<long long>(ldj), static_cast<long long>(jcol0));
+    }
+
+    // ---- conv.cu --------------------------------------------------------------------------------
+    // A window over an H x W x C image (conv.cu's NTK_WINDOW_ARGS); `window` works Ho, Wo and the padding before
+    // the first row and column out of the padding mode as neural-tangents does.
+    enum Pad { SAME = 0, VALID = 1, CIRCULAR = 2 };
+    struct Window {
+        int H, W, C, kh, kw, sh, sw, Ho, Wo, pt, pl, circ;
+        int area() const { return kh * kw; }
+        int fan() const { return C * kh * kw; }
+        int positions() const { return Ho * Wo; }
+    };
+    static Window window(int H, int W, int C, int kh, int kw, int sh, int sw, Pad pad) {
+        auto axis = [pad](int n, int k, int s, int& out, int& before) {
+            if (pad == VALID) {
+                out = (n - k) / s + 1;
+                before = 0;
+            } else {
+                out = static_cast<int>(cdiv(n, s));
+                const int total = std::max((out - 1) * s + k - n, 0);
+                before = total / 2;
+            }
+        };
+        Window w{H, W, C, kh, kw, sh, sw, 0, 0, 0, 0, pad == CIRCULAR ? 1 : 0};
+        axis(H, kh, sh, w.Ho, w.pt);
+        axis(W, kw, sw, w.Wo, w.pl);
+        return w;
+    }
+    template <typename T, typename... Args>
+    void windowed(const char* kernel, int64_t threads, int rows, const Window& w, Args... args) {
+        launch(std::string(kernel) + sfx<T>(), stride_grid(threads), dim3(256), rows, w.H, w.W, w.C, w.kh, w.kw, w.sh,
+               w.sw, w.Ho, w.Wo, w.pt, w.pl, w.circ, args...);
+    }
+    // P ((N*Ho*Wo) x fan) = the patches of X (N, H, W, C).
+    template <typename T>
+    void im2col(int N, const Window& w, const T* X, T* P) {
+        windowed<T>("ntk_im2col_", int64_t(N) * w.positions() * w.fan(), N, w, X, P);
+    }
+    // DX (R, H, W, C) = the sums of G ((R*Ho*Wo) x fan) onto the pixels each entry was read from.
+    template <typename T>
+    void col2im(int R, const Window& w, const T* G, T* DX) {
+        windowed<T>("ntk_col2im_", int64_t(R) * w.H * w.W * w.C, R, w, G, DX);
+    }
+    template <typename T>
+    void avgpool_forward(int N, const Window& w, const T* X, T* Y) {
+        windowed<T>("ntk_avgpool_forward_", int64_t(N) * w.positions() * w.C, N, w, X, Y);
+    }
+    template <typename T>
+    void avgpool_backward(int R, const Window& w, const T* D, T* DX) {
+        windowed<T>("ntk_avgpool_backward_", int64_t(R) * w.H * w.W * w.C, R, w, D, DX);
+    }
+    template <typename T>
+    void flatten(int R, int HW, int C, int inverse, const T* X, T* Y) {
+        launch(std::string("ntk_flatten_") + sfx<T>(), stride_grid(int64_t(R) * HW * C), dim3(256), R, HW, C, inverse,
+               X, Y);
+    }
+    // Local columns [q0, q1) of the conv layer's Jacobian block for R rows (example r / rpe): weights o*fan + j, then
+    // the bias; into J[r*ldj + jcol0 + q - q0].
+    template <typename T>
+    void conv_jacobian_layer(int R, int rpe, int positions, int cout, int fan, const T* D, const T* P, T c, T s,
+                             int has_bias, int64_t q0, int64_t q1, T* J, int64_t ldj, int64_t jcol0) {
+        if (q1 <= q0 || R < 1) return;
+        const int64_t gz = std::min<int64_t>(R, ntk_cfg::MAX_GRID_YZ);
+        launch(std::string("ntk_conv_jacobian_layer_") + sfx<T>(), dim3(cdiv(fan + 1, 64), cdiv(cout, 64), gz),
+               dim3(256), R, rpe, positions, cout, fan, D, P, c, s, has_bias, static_cast<long long>(q0),
+               static_cast<long long>(q1), J, static_cast<long long>(ldj), static_cast<long long>(jcol0));
     }
 
 private:

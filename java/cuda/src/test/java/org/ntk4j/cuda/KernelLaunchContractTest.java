@@ -94,6 +94,15 @@ class KernelLaunchContractTest {
     private static final Set<String> NOT_FROM_JAVA = Set.of("ntk_fill_random_f32", "ntk_fill_random_f64",
             "ntk_count_nonfinite_f32", "ntk_count_nonfinite_f64", "ntk_convert_f64_to_f32", "ntk_convert_f32_to_f64");
 
+    /**
+     * The convolution and pooling kernels (cuda/conv.cu), checked by the native harness: the Java host has no device
+     * classes for the image layers yet and refuses them, so no path here launches these.
+     */
+    private static final Set<String> IMAGE_LAYERS_NOT_WIRED = Set.of("ntk_im2col_f32", "ntk_im2col_f64",
+            "ntk_col2im_f32", "ntk_col2im_f64", "ntk_avgpool_forward_f32", "ntk_avgpool_forward_f64",
+            "ntk_avgpool_backward_f32", "ntk_avgpool_backward_f64", "ntk_flatten_f32", "ntk_flatten_f64",
+            "ntk_conv_jacobian_layer_f32", "ntk_conv_jacobian_layer_f64");
+
     static CudaBackend open(RecordingDriver d, Precision p) {
         CudaDevice dev = CudaDevice.openWith(d, d.deviceInfo(0), new byte[] {1});
         return new CudaBackend(dev, p);
@@ -170,6 +179,7 @@ class KernelLaunchContractTest {
         // Every entry point of the kernels is launched by some path here, except the few the Java host never uses.
         java.util.Set<String> expected = new java.util.TreeSet<>(signatures.keySet());
         expected.removeAll(NOT_FROM_JAVA);
+        expected.removeAll(IMAGE_LAYERS_NOT_WIRED);
         expected.removeAll(launched);
         assertTrue(expected.isEmpty(), "entry points never launched by any path: " + expected);
     }

@@ -1,0 +1,355 @@
+// conv.cu — convolution and pooling layers on NHWC images: im2col and its adjoint col2im, the per-example conv
+// weight-Jacobian block, average pooling forward and backward (global average pooling is average pooling whose
+// window is the whole image), and Flatten's (H, W, C) <-> (C, H, W) permutation.
+//
+// Window geometry (`NTK_WINDOW_ARGS`, the same 12 ints for every windowed kernel): input H x W x C, window kh x kw,
+// strides sh, sw, output Ho x Wo, padding before the first row and column pt, pl, and circular (nonzero: the image
+// wraps around; zero: what lies outside it reads as 0). Padded row t in [0, (Ho-1)*sh + kh) is input row t - pt,
+// taken modulo H when circular; output row oy reads padded rows oy*sh + dy, dy in [0, kh); columns alike. The host
+// works Ho and pt out of the padding as neural-tangents does: same and circular Ho = ceil(H/sh), pt = total/2 with
+// total = max((Ho-1)*sh + kh - H, 0); valid Ho = (H - kh)/sh + 1, pt = 0.
+//
+// A conv layer runs on explicit patches (im2col) and the NT engine rather than an implicit GEMM: its Jacobian
+// block and structured term need each example's patches again, so the forward pass writes them once and keeps
+// them (as the CPU backend does), and every product is then one launch of an existing engine kernel on
+// contiguous K, the layout its cp.async loader is built for. With W the PyTorch (C_out, C_in, kh, kw) weights
+// read as C_out x fan (fan = C_in*kh*kw) and P the patches ((rows*Ho*Wo) x fan):
+//   forward          ntk_forward (forward.cu): N = rows*Ho*Wo, n_in = fan, n_out = C_out; z comes out NHWC.
+//   data gradient    ntk_backward_delta (backward.cu): R = rows*Ho*Wo, n_in = fan, n_out = C_out, Wt = W^T,
+//                    Z = null gives G = c * delta * W per position; ntk_col2im sums G onto the pixels.
+//   weight gradient  ntk_weight_grad / ntk_bias_grad (backward.cu) with N = rows*Ho*Wo.
+//   Jacobian block   ntk_conv_jacobian_layer below.
+//   structured term  sum_{p,p'} (c^2 <P_p(x), P_p'(x')> + s^2) <delta_p(x), delta_p'(x')> = <J_l(x), J_l(x')>,
+//                    J_l = [c sum_p delta_p (x) P_p | s sum_p delta_p] the layer's Jacobian block: per tile of
+//                    examples ntk_conv_jacobian_layer into rows of exactly P_l = C_out*fan (+ C_out) elements, then
+//                    ntk_struct_layer (structured.cu) with D = those rows, width = P_l, c2 = 0, s2 = 1 (every
+//                    mode, fp64 Theta, split-K), or ntk_gram_nt_{f32,f64,tf32} for the full Gram. Per pair of
+//                    examples that costs O^2 * P_l against (Ho*Wo)^2 * (fan + O*C_out) for the position-pair sum,
+//                    less for every layer whose positions outnumber its channels.
+//
+// Entry points (T = f32 / f64; every kernel but the Jacobian block is a grid-stride loop, so any 1-D grid works):
+//   ntk_im2col_{f32,f64}(int N, NTK_WINDOW_ARGS, const T* X, T* P)
+//       X (N, H, W, C); P ((N*Ho*Wo) x fan), column i*kh*kw + dy*kw + dx, zeros where the window reads padding.
+//   ntk_col2im_{f32,f64}(int R, NTK_WINDOW_ARGS, const T* G, T* DX)
+//       G ((R*Ho*Wo) x fan) in P's layout; DX (R, H, W, C) = the sum, in fp64 and a fixed order, of the entries of
+//       G read from that pixel (the adjoint of im2col).
+//   ntk_avgpool_forward_{f32,f64}(int N, NTK_WINDOW_ARGS, const T* X, T* Y)
+//       Y (N, Ho, Wo, C) = window sums / (kh*kw): padding zeros count (PyTorch's count_include_pad). fp64 sums.
+//   ntk_avgpool_backward_{f32,f64}(int R, NTK_WINDOW_ARGS, const T* D, T* DX)
+//       DX (R, H, W, C) = (1/(kh*kw)) * the sum over the windows that read a pixel of D (R, Ho, Wo, C). fp64 sums.
+//       Global average pooling: kh = H, kw = W, strides 1, valid (Ho = Wo = 1).
+//   ntk_flatten_{f32,f64}(int R, int HW, int C, int inverse, const T* X, T* Y)
+//       inverse = 0: Y[r][c*HW + p] = X[r][p*C + c] (NHWC to PyTorch's (C, H, W) order); inverse = 1: the reverse.
+//   ntk_conv_jacobian_layer_{f32,f64}(int R, int rpe, int positions, int cout, int fan, const T* D, const T* P,
+//       T c, T s, int has_bias, long long q0, long long q1, T* J, long long ldj, long long jcol0)
+//       Row r of J (example n = r / rpe): local column q = o*fan + j is c * sum_p D[r][p][o] * P[n][p][j], column
+//       cout*fan + o (with has_bias) is s * sum_p D[r][p][o]; D (R x positions x cout), P (N x positions x fan).
+//       Only local columns [q0, q1) are written, to J[r*ldj + jcol0 + (q - q0)] (the dense jacobian_layer's
+//       contract, so a host maps column chunks of P the same way). fp32 products are summed in fp32 over 16
+//       positions and in fp64 beyond. Launch: 256 threads, grid (ceil((fan+1)/64), ceil(cout/64), gz), gz <= 65535;
+//       blocks loop over rows r = blockIdx.z + k*gz, and tiles with no column in [q0, q1) return at once.
+//
+// Versions
+//   v1  im2col/col2im, conv Jacobian block, average pooling, flatten.
+#include "common.cuh"
+
+using namespace ntk;
+
+namespace ntk_conv_impl {
+
+struct Window {
+    int H, W, C, kh, kw, sh, sw, Ho, Wo, pt, pl, circ;
+};
+
+__device__ __forceinline__ Window make_window(int H, int W, int C, int kh, int kw, int sh, int sw, int Ho, int Wo,
+                                              int pt, int pl, int circ) {
+    Window w;
+    w.H = H;
+    w.W = W;
+    w.C = C;
+    w.kh = kh;
+    w.kw = kw;
+    w.sh = sh;
+    w.sw = sw;
+    w.Ho = Ho;
+    w.Wo = Wo;
+    w.pt = pt;
+    w.pl = pl;
+    w.circ = circ;
+    return w;
+}
+
+// The input index (row or column) that output index `o` reads at window offset `d`, or -1 for a padding zero.
+__device__ __forceinline__ int window_source(int o, int d, int stride, int pad, int n, int circ) {
+    int v = o * stride + d - pad;
+    if (v >= 0 && v < n) return v;
+    if (!circ) return -1;
+    v %= n;
+    return v < 0 ? v + n : v;
+}
+
+// Calls f(position, offset) for every output position oy*Wo + ox and window offset dy*kw + dx whose window reads
+// input pixel (y, x), in a fixed order. The padded rows that hold input row y are t = y + pt, and with circular
+// padding every t congruent to it modulo H in [0, (Ho-1)*sh + kh); output row oy reads t at dy = t - oy*sh.
+template <class F>
+__device__ __forceinline__ void for_each_reader(const Window& w, int y, int x, F f) {
+    const int rows = (w.Ho - 1) * w.sh + w.kh, cols = (w.Wo - 1) * w.sw + w.kw;
+    const int ty0 = w.circ ? (y + w.pt) % w.H : y + w.pt;
+    const int tx0 = w.circ ? (x + w.pl) % w.W : x + w.pl;
+    const int sty = w.circ ? w.H : rows, stx = w.circ ? w.W : cols;  // non-circular: a single t
+    for (int ty = ty0; ty < rows; ty += sty) {
+        for (int dy = 0; dy < w.kh; ++dy) {
+            const int uy = ty - dy;
+            if (uy < 0 || uy % w.sh != 0 || uy / w.sh >= w.Ho) continue;
+            const int oy = uy / w.sh;
+            for (int tx = tx0; tx < cols; tx += stx) {
+                for (int dx = 0; dx < w.kw; ++dx) {
+                    const int ux = tx - dx;
+                    if (ux < 0 || ux % w.sw != 0 || ux / w.sw >= w.Wo) continue;
+                    f(oy * w.Wo + ux / w.sw, dy * w.kw + dx);
+                }
+            }
+        }
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void im2col(int N, const Window& w, const T* __restrict__ X, T* __restrict__ P) {
+    const int area = w.kh * w.kw, fan = w.C * area, positions = w.Ho * w.Wo;
+    const i64 total = static_cast<i64>(N) * positions * fan;
+    for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
+         e += static_cast<i64>(gridDim.x) * blockDim.x) {
+        const i64 row = e / fan;
+        const int col = static_cast<int>(e - row * fan);
+        const int n = static_cast<int>(row / positions);
+        const int p = static_cast<int>(row - static_cast<i64>(n) * positions);
+        const int i = col / area, k = col - i * area;
+        const int y = window_source(p / w.Wo, k / w.kw, w.sh, w.pt, w.H, w.circ);
+        const int x = window_source(p % w.Wo, k % w.kw, w.sw, w.pl, w.W, w.circ);
+        P[e] = (y < 0 || x < 0) ? T(0) : X[((static_cast<i64>(n) * w.H + y) * w.W + x) * w.C + i];
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void col2im(int R, const Window& w, const T* __restrict__ G, T* __restrict__ DX) {
+    const int area = w.kh * w.kw, fan = w.C * area, positions = w.Ho * w.Wo;
+    const i64 pixels = static_cast<i64>(w.H) * w.W;
+    const i64 total = static_cast<i64>(R) * pixels * w.C;
+    for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
+         e += static_cast<i64>(gridDim.x) * blockDim.x) {
+        const i64 pix = e / w.C;
+        const int i = static_cast<int>(e - pix * w.C);
+        const i64 r = pix / pixels;
+        const int yx = static_cast<int>(pix - r * pixels);
+        const T* g = G + r * positions * fan + static_cast<i64>(i) * area;
+        double acc = 0.0;
+        for_each_reader(w, yx / w.W, yx % w.W,
+                        [&](int p, int k) { acc += static_cast<double>(g[static_cast<i64>(p) * fan + k]); });
+        DX[e] = static_cast<T>(acc);
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void avgpool_forward(int N, const Window& w, const T* __restrict__ X, T* __restrict__ Y) {
+    const double inv = 1.0 / (w.kh * w.kw);
+    const i64 total = static_cast<i64>(N) * w.Ho * w.Wo * w.C;
+    for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
+         e += static_cast<i64>(gridDim.x) * blockDim.x) {
+        const i64 pos = e / w.C;
+        const int i = static_cast<int>(e - pos * w.C);
+        const int n = static_cast<int>(pos / (w.Ho * w.Wo));
+        const int p = static_cast<int>(pos - static_cast<i64>(n) * w.Ho * w.Wo);
+        const T* x = X + static_cast<i64>(n) * w.H * w.W * w.C + i;
+        double acc = 0.0;
+        for (int dy = 0; dy < w.kh; ++dy) {
+            const int y = window_source(p / w.Wo, dy, w.sh, w.pt, w.H, w.circ);
+            if (y < 0) continue;
+            for (int dx = 0; dx < w.kw; ++dx) {
+                const int xx = window_source(p % w.Wo, dx, w.sw, w.pl, w.W, w.circ);
+                if (xx >= 0) acc += static_cast<double>(x[(static_cast<i64>(y) * w.W + xx) * w.C]);
+            }
+        }
+        Y[e] = static_cast<T>(acc * inv);
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void avgpool_backward(int R, const Window& w, const T* __restrict__ D,
+                                                 T* __restrict__ DX) {
+    const double inv = 1.0 / (w.kh * w.kw);
+    const int positions = w.Ho * w.Wo;
+    const i64 pixels = static_cast<i64>(w.H) * w.W;
+    const i64 total = static_cast<i64>(R) * pixels * w.C;
+    for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
+         e += static_cast<i64>(gridDim.x) * blockDim.x) {
+        const i64 pix = e / w.C;
+        const int i = static_cast<int>(e - pix * w.C);
+        const i64 r = pix / pixels;
+        const int yx = static_cast<int>(pix - r * pixels);
+        const T* d = D + r * positions * w.C + i;
+        double acc = 0.0;
+        for_each_reader(w, yx / w.W, yx % w.W,
+                        [&](int p, int) { acc += static_cast<double>(d[static_cast<i64>(p) * w.C]); });
+        DX[e] = static_cast<T>(acc * inv);
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void flatten(int R, int HW, int C, int inverse, const T* __restrict__ X, T* __restrict__ Y) {
+    const i64 width = static_cast<i64>(HW) * C;
+    const i64 total = static_cast<i64>(R) * width;
+    for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
+         e += static_cast<i64>(gridDim.x) * blockDim.x) {
+        const i64 r = e / width;
+        const i64 q = e - r * width;  // index in Y's row
+        i64 from;
+        if (inverse) {  // Y NHWC: q = p*C + c reads X's c*HW + p
+            const i64 p = q / C;
+            from = (q - p * C) * HW + p;
+        } else {  // Y (C, H, W): q = c*HW + p reads X's p*C + c
+            const i64 c = q / HW;
+            from = (q - c * HW) * C + c;
+        }
+        Y[e] = X[r * width + from];
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void conv_jacobian_layer(int R, int rpe, int positions, int cout, int fan,
+                                                    const T* __restrict__ D, const T* __restrict__ P, T c, T s,
+                                                    int has_bias, i64 q0, i64 q1, T* __restrict__ J, i64 ldj,
+                                                    i64 jcol0) {
+    constexpr int TILE = 64, KB = 16;
+    __shared__ T Ds[KB][TILE];
+    __shared__ T Ps[KB][TILE];
+    const int o0 = blockIdx.y * TILE, j0 = blockIdx.x * TILE;
+    const int o_end = o0 + TILE < cout ? o0 + TILE : cout;
+    const int cols = fan + (has_bias ? 1 : 0);  // augmented columns [W row | bias]
+    const i64 nW = static_cast<i64>(cout) * fan;
+    // Whether the tile holds a local column in [q0, q1): weight columns o*fan + j, bias columns nW + o.
+    bool any = false;
+    if (j0 < fan) {
+        const int j_end = j0 + TILE < fan ? j0 + TILE : fan;
+        any = static_cast<i64>(o0) * fan + j0 < q1 && static_cast<i64>(o_end - 1) * fan + j_end > q0;
+    }
+    if (has_bias && j0 + TILE > fan) any = any || (nW + o0 < q1 && nW + o_end > q0);
+    if (!any || o0 >= cout || j0 >= cols) return;  // uniform over the block
+    const int per = rpe < 1 ? 1 : rpe;
+    const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    for (int r = blockIdx.z; r < R; r += gridDim.z) {
+        const T* d = D + static_cast<i64>(r) * positions * cout;
+        const T* p = P + static_cast<i64>(r / per) * positions * fan;
+        double acc[4][4];
+#pragma unroll
+        for (int u = 0; u < 4; ++u)
+#pragma unroll
+            for (int v = 0; v < 4; ++v) acc[u][v] = 0.0;
+        for (int k0 = 0; k0 < positions; k0 += KB) {
+#pragma unroll
+            for (int it = 0; it < (KB * TILE) / 256; ++it) {
+                const int e = threadIdx.x + it * 256;
+                const int k = e / TILE, col = e % TILE;
+                const int pos = k0 + k, o = o0 + col, j = j0 + col;
+                const bool in = pos < positions;
+                Ds[k][col] = (in && o < cout) ? d[static_cast<i64>(pos) * cout + o] : T(0);
+                // The bias column reads ones: its entry is s * sum_p delta.
+                Ps[k][col] = !in ? T(0) : (j < fan ? p[static_cast<i64>(pos) * fan + j] : (j == fan ? T(1) : T(0)));
+            }
+            __syncthreads();
+            T part[4][4];
+#pragma unroll
+            for (int u = 0; u < 4; ++u)
+#pragma unroll
+                for (int v = 0; v < 4; ++v) part[u][v] = T(0);
+#pragma unroll
+            for (int k = 0; k < KB; ++k) {
+                T a[4], b[4];
+#pragma unroll
+                for (int u = 0; u < 4; ++u) a[u] = Ds[k][ty + 16 * u];
+#pragma unroll
+                for (int v = 0; v < 4; ++v) b[v] = Ps[k][tx + 16 * v];
+#pragma unroll
+                for (int u = 0; u < 4; ++u)
+#pragma unroll
+                    for (int v = 0; v < 4; ++v) part[u][v] = fma(a[u], b[v], part[u][v]);
+            }
+#pragma unroll
+            for (int u = 0; u < 4; ++u)
+#pragma unroll
+                for (int v = 0; v < 4; ++v) acc[u][v] += static_cast<double>(part[u][v]);
+            __syncthreads();
+        }
+        T* row = J + static_cast<i64>(r) * ldj + jcol0 - q0;
+#pragma unroll
+        for (int u = 0; u < 4; ++u) {
+            const int o = o0 + ty + 16 * u;
+            if (o >= cout) continue;
+#pragma unroll
+            for (int v = 0; v < 4; ++v) {
+                const int j = j0 + tx + 16 * v;
+                if (j >= cols) continue;
+                const bool weight = j < fan;
+                const i64 q = weight ? static_cast<i64>(o) * fan + j : nW + o;
+                if (q >= q0 && q < q1)
+                    row[q] = static_cast<T>(static_cast<double>(weight ? c : s) * acc[u][v]);
+            }
+        }
+    }
+}
+
+}  // namespace ntk_conv_impl
+
+using namespace ntk_conv_impl;
+
+#define NTK_WINDOW_ARGS \
+    int H, int W, int C, int kh, int kw, int sh, int sw, int Ho, int Wo, int pt, int pl, int circular
+#define NTK_WINDOW make_window(H, W, C, kh, kw, sh, sw, Ho, Wo, pt, pl, circular)
+
+extern "C" __global__ void ntk_im2col_f32(int N, NTK_WINDOW_ARGS, const float* X, float* P) {
+    im2col<float>(N, NTK_WINDOW, X, P);
+}
+extern "C" __global__ void ntk_im2col_f64(int N, NTK_WINDOW_ARGS, const double* X, double* P) {
+    im2col<double>(N, NTK_WINDOW, X, P);
+}
+
+extern "C" __global__ void ntk_col2im_f32(int R, NTK_WINDOW_ARGS, const float* G, float* DX) {
+    col2im<float>(R, NTK_WINDOW, G, DX);
+}
+extern "C" __global__ void ntk_col2im_f64(int R, NTK_WINDOW_ARGS, const double* G, double* DX) {
+    col2im<double>(R, NTK_WINDOW, G, DX);
+}
+
+extern "C" __global__ void ntk_avgpool_forward_f32(int N, NTK_WINDOW_ARGS, const float* X, float* Y) {
+    avgpool_forward<float>(N, NTK_WINDOW, X, Y);
+}
+extern "C" __global__ void ntk_avgpool_forward_f64(int N, NTK_WINDOW_ARGS, const double* X, double* Y) {
+    avgpool_forward<double>(N, NTK_WINDOW, X, Y);
+}
+
+extern "C" __global__ void ntk_avgpool_backward_f32(int R, NTK_WINDOW_ARGS, const float* D, float* DX) {
+    avgpool_backward<float>(R, NTK_WINDOW, D, DX);
+}
+extern "C" __global__ void ntk_avgpool_backward_f64(int R, NTK_WINDOW_ARGS, const double* D, double* DX) {
+    avgpool_backward<double>(R, NTK_WINDOW, D, DX);
+}
+
+extern "C" __global__ void ntk_flatten_f32(int R, int HW, int C, int inverse, const float* X, float* Y) {
+    flatten<float>(R, HW, C, inverse, X, Y);
+}
+extern "C" __global__ void ntk_flatten_f64(int R, int HW, int C, int inverse, const double* X, double* Y) {
+    flatten<double>(R, HW, C, inverse, X, Y);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+    ntk_conv_jacobian_layer_f32(int R, int rpe, int positions, int cout, int fan, const float* D, const float* P,
+                                float c, float s, int has_bias, long long q0, long long q1, float* J, long long ldj,
+                                long long jcol0) {
+    conv_jacobian_layer<float>(R, rpe, positions, cout, fan, D, P, c, s, has_bias, q0, q1, J, ldj, jcol0);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+    ntk_conv_jacobian_layer_f64(int R, int rpe, int positions, int cout, int fan, const double* D, const double* P,
+                                double c, double s, int has_bias, long long q0, long long q1, double* J, long long ldj,
+                                long long jcol0) {
+    conv_jacobian_layer<double>(R, rpe, positions, cout, fan, D, P, c, s, has_bias, q0, q1, J, ldj, jcol0);
+}
