@@ -86,18 +86,7 @@ __device__ __forceinline__ void weight_grad(int N, int n_out, int n_in, const T*
             Hs[k][col] = (n < N && j0 + col < n_in) ? H[static_cast<i64>(n) * n_in + j0 + col] : T(0);
         }
         __syncthreads();
-#pragma unroll
-        for (int k = 0; k < KB; ++k) {
-            T a[4], b[4];
-#pragma unroll
-            for (int u = 0; u < 4; ++u) a[u] = Ds[k][ty + 16 * u];
-#pragma unroll
-            for (int v = 0; v < 4; ++v) b[v] = Hs[k][tx + 16 * v];
-#pragma unroll
-            for (int u = 0; u < 4; ++u)
-#pragma unroll
-                for (int v = 0; v < 4; ++v) acc[u][v] = fma(a[u], b[v], acc[u][v]);
-        }
+        tile_outer_4x4<T, KB, TILE>(Ds, Hs, tx, ty, acc);
         __syncthreads();
     }
 #pragma unroll

@@ -114,4 +114,23 @@ __device__ __forceinline__ bool is_aligned16(const void* p) {
     return (reinterpret_cast<uintptr_t>(p) & 15u) == 0;
 }
 
+// acc[u][v] += sum over k < KB of A[k][ty + 16u] * B[k][tx + 16v]: the 4x4 outer products of a 256-thread block's
+// 64x64 tile (weight gradient, conv Jacobian block), the two operands staged in shared memory k-major.
+template <typename T, int KB, int TILE>
+__device__ __forceinline__ void tile_outer_4x4(const T (*A)[TILE], const T (*B)[TILE], int tx, int ty,
+                                               T (&acc)[4][4]) {
+#pragma unroll
+    for (int k = 0; k < KB; ++k) {
+        T a[4], b[4];
+#pragma unroll
+        for (int u = 0; u < 4; ++u) a[u] = A[k][ty + 16 * u];
+#pragma unroll
+        for (int v = 0; v < 4; ++v) b[v] = B[k][tx + 16 * v];
+#pragma unroll
+        for (int u = 0; u < 4; ++u)
+#pragma unroll
+            for (int v = 0; v < 4; ++v) acc[u][v] = fma(a[u], b[v], acc[u][v]);
+    }
+}
+
 }  // namespace ntk

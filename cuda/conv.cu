@@ -261,18 +261,7 @@ __device__ __forceinline__ void conv_jacobian_layer(int R, int rpe, int position
             for (int u = 0; u < 4; ++u)
 #pragma unroll
                 for (int v = 0; v < 4; ++v) part[u][v] = T(0);
-#pragma unroll
-            for (int k = 0; k < KB; ++k) {
-                T a[4], b[4];
-#pragma unroll
-                for (int u = 0; u < 4; ++u) a[u] = Ds[k][ty + 16 * u];
-#pragma unroll
-                for (int v = 0; v < 4; ++v) b[v] = Ps[k][tx + 16 * v];
-#pragma unroll
-                for (int u = 0; u < 4; ++u)
-#pragma unroll
-                    for (int v = 0; v < 4; ++v) part[u][v] = fma(a[u], b[v], part[u][v]);
-            }
+            tile_outer_4x4<T, KB, TILE>(Ds, Ps, tx, ty, part);
 #pragma unroll
             for (int u = 0; u < 4; ++u)
 #pragma unroll

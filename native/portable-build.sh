@@ -49,8 +49,9 @@ cp "$cudart" "$w/libcudart_static.a"
 flags="-std=c++17 -O2 -Wall -Wextra -Werror -I/ntk4j-build/cuda-include"
 chroot "$root" /bin/sh -c "cd /ntk4j-build/native &&
   g++ $flags -c harness.cpp -o harness.o &&
+  g++ $flags -c conv_checks.cpp -o conv_checks.o &&
   g++ $flags -ffp-contract=off -c reference.cpp -o reference.o &&
-  g++ -o /ntk4j-build/ntk4j-harness harness.o reference.o /ntk4j-build/libcudart_static.a \
+  g++ -o /ntk4j-build/ntk4j-harness harness.o conv_checks.o reference.o /ntk4j-build/libcudart_static.a \
       -static-libstdc++ -static-libgcc -ldl -lpthread -lrt"
 cp "$w/ntk4j-harness" "$out"
 rm -rf "$w"
