@@ -30,16 +30,23 @@
 // Entry points (T = f32 / f64; every kernel but the Jacobian block is a grid-stride loop, so any 1-D grid works):
 //   ntk_im2col_{f32,f64}(int N, NTK_WINDOW_ARGS, const T* X, T* P)
 //       X (N, H, W, C); P ((N*Ho*Wo) x fan), column i*kh*kw + dy*kw + dx, zeros where the window reads padding.
-//   ntk_col2im_{f32,f64}(int R, NTK_WINDOW_ARGS, const T* G, T* DX)
+//   ntk_col2im_{f32,f64}(int R, NTK_WINDOW_ARGS, const T* G, const T* Z, int rpe, int act, T* DX)
 //       G ((R*Ho*Wo) x fan) in P's layout; DX (R, H, W, C) = the sum, in fp64 and a fixed order, of the entries of
-//       G read from that pixel (the adjoint of im2col).
-//   ntk_avgpool_forward_{f32,f64}(int N, NTK_WINDOW_ARGS, const T* X, T* Y)
-//       Y (N, Ho, Wo, C) = window sums / (kh*kw): padding zeros count (PyTorch's count_include_pad). fp64 sums.
-//   ntk_avgpool_backward_{f32,f64}(int R, NTK_WINDOW_ARGS, const T* D, T* DX)
-//       DX (R, H, W, C) = (1/(kh*kw)) * the sum over the windows that read a pixel of D (R, Ho, Wo, C). fp64 sums.
-//       Global average pooling: kh = H, kw = W, strides 1, valid (Ho = Wo = 1).
-//   ntk_flatten_{f32,f64}(int R, int HW, int C, int inverse, const T* X, T* Y)
-//       inverse = 0: Y[r][c*HW + p] = X[r][p*C + c] (NHWC to PyTorch's (C, H, W) order); inverse = 1: the reverse.
+//       G read from that pixel (the adjoint of im2col), times phi'(Z) (see below).
+//   ntk_avgpool_forward_{f32,f64}(int N, NTK_WINDOW_ARGS, const T* X, int act, T* Z, T* Y)
+//       v = window sums / (kh*kw), padding zeros counted (PyTorch's count_include_pad), fp64 sums; Y (N, Ho, Wo, C) =
+//       phi(v), and Z = v when Z is not null.
+//   ntk_avgpool_backward_{f32,f64}(int R, NTK_WINDOW_ARGS, const T* D, const T* Z, int rpe, int act, T* DX)
+//       DX (R, H, W, C) = (1/(kh*kw)) * the sum over the windows that read a pixel of D (R, Ho, Wo, C), fp64 sums,
+//       times phi'(Z). Global average pooling: kh = H, kw = W, strides 1, valid (Ho = Wo = 1).
+//   ntk_flatten_forward_{f32,f64}(int R, int HW, int C, const T* X, int act, T* Z, T* Y)
+//       v = X[r][p*C + c] at Y[r][c*HW + p] (NHWC to PyTorch's (C, H, W) order); Y = phi(v), Z = v when not null.
+//   ntk_flatten_backward_{f32,f64}(int R, int HW, int C, const T* D, const T* Z, int rpe, int act, T* DX)
+//       DX[r][p*C + c] = D[r][c*HW + p] times phi'(Z).
+//   An activation next to a layer without parameters runs fused, as the dense kernels run it: the forward kernels
+//   write the pre-activation Z (when not null) and phi of it, the backward ones multiply what they write by
+//   phi'(Z[r / rpe][same index]), Z being the pre-activation at the layer's input (null: factor 1; act codes of
+//   common.cuh).
 //   ntk_conv_jacobian_layer_{f32,f64}(int R, int rpe, int positions, int cout, int fan, const T* D, const T* P,
 //       T c, T s, int has_bias, long long q0, long long q1, T* J, long long ldj, long long jcol0)
 //       Row r of J (example n = r / rpe): local column q = o*fan + j is c * sum_p D[r][p][o] * P[n][p][j], column
@@ -50,7 +57,8 @@
 //       blocks loop over rows r = blockIdx.z + k*gz, and tiles with no column in [q0, q1) return at once.
 //
 // Versions
-//   v1  im2col/col2im, conv Jacobian block, average pooling, flatten.
+//   v1  im2col/col2im, conv Jacobian block, average pooling, flatten; activations fused into the parameter-free
+//       layers' kernels.
 #include "common.cuh"
 
 using namespace ntk;
@@ -86,6 +94,12 @@ __device__ __forceinline__ int window_source(int o, int d, int stride, int pad, 
     if (!circ) return -1;
     v %= n;
     return v < 0 ? v + n : v;
+}
+
+// v * phi'(Z[r / rpe][q]) for a row of `width` values; v when Z is null.
+template <typename T>
+__device__ __forceinline__ T with_dphi(T v, const T* __restrict__ Z, int act, i64 r, int rpe, i64 width, i64 q) {
+    return Z == nullptr ? v : v * act_dphi(act, Z[(r / (rpe < 1 ? 1 : rpe)) * width + q]);
 }
 
 // Calls f(position, offset) for every output position oy*Wo + ox and window offset dy*kw + dx whose window reads
@@ -131,7 +145,8 @@ __device__ __forceinline__ void im2col(int N, const Window& w, const T* __restri
 }
 
 template <typename T>
-__device__ __forceinline__ void col2im(int R, const Window& w, const T* __restrict__ G, T* __restrict__ DX) {
+__device__ __forceinline__ void col2im(int R, const Window& w, const T* __restrict__ G, const T* __restrict__ Z,
+                                       int rpe, int act, T* __restrict__ DX) {
     const int area = w.kh * w.kw, fan = w.C * area, positions = w.Ho * w.Wo;
     const i64 pixels = static_cast<i64>(w.H) * w.W;
     const i64 total = static_cast<i64>(R) * pixels * w.C;
@@ -145,12 +160,13 @@ __device__ __forceinline__ void col2im(int R, const Window& w, const T* __restri
         double acc = 0.0;
         for_each_reader(w, yx / w.W, yx % w.W,
                         [&](int p, int k) { acc += static_cast<double>(g[static_cast<i64>(p) * fan + k]); });
-        DX[e] = static_cast<T>(acc);
+        DX[e] = with_dphi(static_cast<T>(acc), Z, act, r, rpe, pixels * w.C, e - r * pixels * w.C);
     }
 }
 
 template <typename T>
-__device__ __forceinline__ void avgpool_forward(int N, const Window& w, const T* __restrict__ X, T* __restrict__ Y) {
+__device__ __forceinline__ void avgpool_forward(int N, const Window& w, const T* __restrict__ X, int act,
+                                                T* __restrict__ Z, T* __restrict__ Y) {
     const double inv = 1.0 / (w.kh * w.kw);
     const i64 total = static_cast<i64>(N) * w.Ho * w.Wo * w.C;
     for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
@@ -169,13 +185,15 @@ __device__ __forceinline__ void avgpool_forward(int N, const Window& w, const T*
                 if (xx >= 0) acc += static_cast<double>(x[(static_cast<i64>(y) * w.W + xx) * w.C]);
             }
         }
-        Y[e] = static_cast<T>(acc * inv);
+        const T v = static_cast<T>(acc * inv);
+        if (Z != nullptr) Z[e] = v;
+        Y[e] = act_phi(act, v);
     }
 }
 
 template <typename T>
 __device__ __forceinline__ void avgpool_backward(int R, const Window& w, const T* __restrict__ D,
-                                                 T* __restrict__ DX) {
+                                                 const T* __restrict__ Z, int rpe, int act, T* __restrict__ DX) {
     const double inv = 1.0 / (w.kh * w.kw);
     const int positions = w.Ho * w.Wo;
     const i64 pixels = static_cast<i64>(w.H) * w.W;
@@ -190,27 +208,40 @@ __device__ __forceinline__ void avgpool_backward(int R, const Window& w, const T
         double acc = 0.0;
         for_each_reader(w, yx / w.W, yx % w.W,
                         [&](int p, int) { acc += static_cast<double>(d[static_cast<i64>(p) * w.C]); });
-        DX[e] = static_cast<T>(acc * inv);
+        DX[e] = with_dphi(static_cast<T>(acc * inv), Z, act, r, rpe, pixels * w.C, e - r * pixels * w.C);
     }
 }
 
+// (C, H, W) index q of a row <-> its NHWC index: flattened position q = c*HW + p reads NHWC p*C + c.
+__device__ __forceinline__ i64 nhwc_of_chw(i64 q, int HW, int C) {
+    const i64 c = q / HW;
+    return (q - c * HW) * C + c;
+}
+
 template <typename T>
-__device__ __forceinline__ void flatten(int R, int HW, int C, int inverse, const T* __restrict__ X, T* __restrict__ Y) {
+__device__ __forceinline__ void flatten_forward(int R, int HW, int C, const T* __restrict__ X, int act,
+                                                T* __restrict__ Z, T* __restrict__ Y) {
     const i64 width = static_cast<i64>(HW) * C;
     const i64 total = static_cast<i64>(R) * width;
     for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
          e += static_cast<i64>(gridDim.x) * blockDim.x) {
         const i64 r = e / width;
-        const i64 q = e - r * width;  // index in Y's row
-        i64 from;
-        if (inverse) {  // Y NHWC: q = p*C + c reads X's c*HW + p
-            const i64 p = q / C;
-            from = (q - p * C) * HW + p;
-        } else {  // Y (C, H, W): q = c*HW + p reads X's p*C + c
-            const i64 c = q / HW;
-            from = (q - c * HW) * C + c;
-        }
-        Y[e] = X[r * width + from];
+        const T v = X[r * width + nhwc_of_chw(e - r * width, HW, C)];
+        if (Z != nullptr) Z[e] = v;
+        Y[e] = act_phi(act, v);
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void flatten_backward(int R, int HW, int C, const T* __restrict__ D,
+                                                 const T* __restrict__ Z, int rpe, int act, T* __restrict__ DX) {
+    const i64 width = static_cast<i64>(HW) * C;
+    const i64 total = static_cast<i64>(R) * width;
+    for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;  // e runs over D's (C, H, W)
+         e += static_cast<i64>(gridDim.x) * blockDim.x) {
+        const i64 r = e / width;
+        const i64 to = nhwc_of_chw(e - r * width, HW, C);
+        DX[r * width + to] = with_dphi(D[e], Z, act, static_cast<i64>(r), rpe, width, to);
     }
 }
 
@@ -301,32 +332,48 @@ extern "C" __global__ void ntk_im2col_f64(int N, NTK_WINDOW_ARGS, const double* 
     im2col<double>(N, NTK_WINDOW, X, P);
 }
 
-extern "C" __global__ void ntk_col2im_f32(int R, NTK_WINDOW_ARGS, const float* G, float* DX) {
-    col2im<float>(R, NTK_WINDOW, G, DX);
+extern "C" __global__ void ntk_col2im_f32(int R, NTK_WINDOW_ARGS, const float* G, const float* Z, int rpe, int act,
+                                          float* DX) {
+    col2im<float>(R, NTK_WINDOW, G, Z, rpe, act, DX);
 }
-extern "C" __global__ void ntk_col2im_f64(int R, NTK_WINDOW_ARGS, const double* G, double* DX) {
-    col2im<double>(R, NTK_WINDOW, G, DX);
-}
-
-extern "C" __global__ void ntk_avgpool_forward_f32(int N, NTK_WINDOW_ARGS, const float* X, float* Y) {
-    avgpool_forward<float>(N, NTK_WINDOW, X, Y);
-}
-extern "C" __global__ void ntk_avgpool_forward_f64(int N, NTK_WINDOW_ARGS, const double* X, double* Y) {
-    avgpool_forward<double>(N, NTK_WINDOW, X, Y);
+extern "C" __global__ void ntk_col2im_f64(int R, NTK_WINDOW_ARGS, const double* G, const double* Z, int rpe, int act,
+                                          double* DX) {
+    col2im<double>(R, NTK_WINDOW, G, Z, rpe, act, DX);
 }
 
-extern "C" __global__ void ntk_avgpool_backward_f32(int R, NTK_WINDOW_ARGS, const float* D, float* DX) {
-    avgpool_backward<float>(R, NTK_WINDOW, D, DX);
+extern "C" __global__ void ntk_avgpool_forward_f32(int N, NTK_WINDOW_ARGS, const float* X, int act, float* Z,
+                                                   float* Y) {
+    avgpool_forward<float>(N, NTK_WINDOW, X, act, Z, Y);
 }
-extern "C" __global__ void ntk_avgpool_backward_f64(int R, NTK_WINDOW_ARGS, const double* D, double* DX) {
-    avgpool_backward<double>(R, NTK_WINDOW, D, DX);
+extern "C" __global__ void ntk_avgpool_forward_f64(int N, NTK_WINDOW_ARGS, const double* X, int act, double* Z,
+                                                   double* Y) {
+    avgpool_forward<double>(N, NTK_WINDOW, X, act, Z, Y);
 }
 
-extern "C" __global__ void ntk_flatten_f32(int R, int HW, int C, int inverse, const float* X, float* Y) {
-    flatten<float>(R, HW, C, inverse, X, Y);
+extern "C" __global__ void ntk_avgpool_backward_f32(int R, NTK_WINDOW_ARGS, const float* D, const float* Z, int rpe,
+                                                    int act, float* DX) {
+    avgpool_backward<float>(R, NTK_WINDOW, D, Z, rpe, act, DX);
 }
-extern "C" __global__ void ntk_flatten_f64(int R, int HW, int C, int inverse, const double* X, double* Y) {
-    flatten<double>(R, HW, C, inverse, X, Y);
+extern "C" __global__ void ntk_avgpool_backward_f64(int R, NTK_WINDOW_ARGS, const double* D, const double* Z, int rpe,
+                                                    int act, double* DX) {
+    avgpool_backward<double>(R, NTK_WINDOW, D, Z, rpe, act, DX);
+}
+
+extern "C" __global__ void ntk_flatten_forward_f32(int R, int HW, int C, const float* X, int act, float* Z, float* Y) {
+    flatten_forward<float>(R, HW, C, X, act, Z, Y);
+}
+extern "C" __global__ void ntk_flatten_forward_f64(int R, int HW, int C, const double* X, int act, double* Z,
+                                                   double* Y) {
+    flatten_forward<double>(R, HW, C, X, act, Z, Y);
+}
+
+extern "C" __global__ void ntk_flatten_backward_f32(int R, int HW, int C, const float* D, const float* Z, int rpe,
+                                                    int act, float* DX) {
+    flatten_backward<float>(R, HW, C, D, Z, rpe, act, DX);
+}
+extern "C" __global__ void ntk_flatten_backward_f64(int R, int HW, int C, const double* D, const double* Z, int rpe,
+                                                    int act, double* DX) {
+    flatten_backward<double>(R, HW, C, D, Z, rpe, act, DX);
 }
 
 extern "C" __global__ void __launch_bounds__(256)

@@ -201,6 +201,13 @@ Vec host_pool_backward(const HostWindow& hw, const Vec& D, int R) {
     return DX;
 }
 
+// v[r][q] * phi'(z[r / rpe][q]) for rows of `width` values.
+Vec times_dphi(const Vec& v, const Vec& z, size_t width, int rpe, int act) {
+    Vec out(v.size());
+    for (size_t e = 0; e < v.size(); ++e) out[e] = v[e] * ref::dphi(act, z[(e / width / size_t(rpe)) * width + e % width]);
+    return out;
+}
+
 template <typename T>
 Vec down(const DBuf<T>& b) {
     return to_d(b.download());
@@ -264,9 +271,15 @@ void test_conv(Kernels& k, const ConvCase& cc, int idx) {
     k.transpose<T>(cout, fan, dW.p, fan, Wtr.p, cout);
     DBuf<T> G = poisoned<T>(k, size_t(R1) * P * fan), DX = poisoned<T>(k, size_t(R1) * cc.H * cc.W * cc.C);
     k.backward_delta<T>(R1 * P, fan, cout, dD1.p, Wtr.p, nullptr, 1, cT, 0, G.p);
-    k.col2im<T>(R1, w, G.p, DX.p);
-    compare(t + " data gradient (backward_delta + col2im)", down(DX), host_conv_backward(hw, D1, R1, Wt, cout, cd), tol,
-            cc.C);
+    k.col2im<T>(R1, w, G.p, nullptr, 1, 0, DX.p);
+    const Vec dx = host_conv_backward(hw, D1, R1, Wt, cout, cd);
+    compare(t + " data gradient (backward_delta + col2im)", down(DX), dx, tol, cc.C);
+    // With the activation before the layer fused: times phi'(z) of the example's pre-activation.
+    const int act = idx % 2 ? ref::RELU : ref::TANH;
+    const Vec Zin = round_to<T>(random_vec(size_t(N1) * cc.H * cc.W * cc.C, 13000 + idx));
+    DBuf<T> dZin = upload<T>(Zin);
+    k.col2im<T>(R1, w, G.p, dZin.p, O, act, DX.p);
+    compare(t + " data gradient times " + ref::act_name(act) + "'(z)", down(DX), times_dphi(dx, Zin, size_t(cc.H) * cc.W * cc.C, O, act), tol, cc.C);
 
     // Jacobian block in two column chunks (the split inside a weight row), into rows with 3 padding columns that
     // must stay untouched.
@@ -339,31 +352,69 @@ void test_pool(Kernels& k, const PoolCase& pc, int idx, bool global) {
                   pc.sw, pad_name(pc.pad), w.Ho, w.Wo, pc.N, pc.R);
     const std::string t = tag;
     const double tol = fp_tol<T>(1e-6, 1e-14);
-    const Vec X = round_to<T>(random_vec(size_t(pc.N) * pc.H * pc.W * pc.C, 10000 + idx));
-    const Vec D = round_to<T>(random_vec(size_t(pc.R) * w.positions() * pc.C, 11000 + idx));
+    const size_t in = size_t(pc.H) * pc.W * pc.C, out = size_t(w.positions()) * pc.C;
+    const Vec X = round_to<T>(random_vec(size_t(pc.N) * in, 10000 + idx));
+    const Vec D = round_to<T>(random_vec(size_t(pc.R) * out, 11000 + idx));
     DBuf<T> dX = upload<T>(X), dD = upload<T>(D);
-    DBuf<T> Y = poisoned<T>(k, size_t(pc.N) * w.positions() * pc.C), DX = poisoned<T>(k, size_t(pc.R) * pc.H * pc.W * pc.C);
-    k.avgpool_forward<T>(pc.N, w, dX.p, Y.p);
-    k.avgpool_backward<T>(pc.R, w, dD.p, DX.p);
-    compare(t + " forward", down(Y), host_pool(hw, X, pc.N), tol, pc.C);
-    compare(t + " backward", down(DX), host_pool_backward(hw, D, pc.R), tol, pc.C);
+    DBuf<T> Y = poisoned<T>(k, size_t(pc.N) * out), DX = poisoned<T>(k, size_t(pc.R) * in);
+    k.avgpool_forward<T>(pc.N, w, dX.p, 0, nullptr, Y.p);
+    k.avgpool_backward<T>(pc.R, w, dD.p, nullptr, 1, 0, DX.p);
+    const Vec y = host_pool(hw, X, pc.N), dx = host_pool_backward(hw, D, pc.R);
+    compare(t + " forward", down(Y), y, tol, pc.C);
+    compare(t + " backward", down(DX), dx, tol, pc.C);
+
+    // The activations beside it fused: after it (forward writes z and phi(z)), before it (backward times phi'(z) of
+    // the example's input, R / N rows per example).
+    const int act = idx % 2 ? ref::TANH : ref::RELU, rpe = pc.R / pc.N;
+    DBuf<T> Z = poisoned<T>(k, size_t(pc.N) * out);
+    k.avgpool_forward<T>(pc.N, w, dX.p, act, Z.p, Y.p);
+    Vec phi_y(y.size());
+    for (size_t e = 0; e < y.size(); ++e) phi_y[e] = ref::phi(act, double(static_cast<T>(y[e])));
+    compare(t + " forward z", down(Z), y, tol, pc.C);
+    compare(t + " forward " + ref::act_name(act) + "(z)", down(Y), phi_y, tol, pc.C);
+    const Vec Zin = round_to<T>(random_vec(size_t(pc.N) * in, 14000 + idx));
+    DBuf<T> dZin = upload<T>(Zin);
+    DBuf<T> DXf = poisoned<T>(k, size_t(rpe) * pc.N * in);
+    k.avgpool_backward<T>(rpe * pc.N, w, dD.p, dZin.p, rpe, act, DXf.p);
+    const Vec dxf = host_pool_backward(hw, D, rpe * pc.N);
+    compare(t + " backward times " + ref::act_name(act) + "'(z)", down(DXf), times_dphi(dxf, Zin, in, rpe, act), tol,
+            pc.C);
 }
 
 template <typename T>
 void test_flatten(Kernels& k, int R, int H, int W, int C) {
     const int HW = H * W;
-    const Vec X = round_to<T>(random_vec(size_t(R) * HW * C, 12000));
+    const size_t width = size_t(HW) * C;
+    const Vec X = round_to<T>(random_vec(size_t(R) * width, 12000));
     Vec want(X.size());
     for (int r = 0; r < R; ++r)
         for (int p = 0; p < HW; ++p)
-            for (int c = 0; c < C; ++c) want[size_t(r) * HW * C + size_t(c) * HW + p] = X[size_t(r) * HW * C + size_t(p) * C + c];
+            for (int c = 0; c < C; ++c) want[size_t(r) * width + size_t(c) * HW + p] = X[size_t(r) * width + size_t(p) * C + c];
     DBuf<T> dX = upload<T>(X), Y = poisoned<T>(k, X.size()), back = poisoned<T>(k, X.size());
-    k.flatten<T>(R, HW, C, 0, dX.p, Y.p);
-    k.flatten<T>(R, HW, C, 1, Y.p, back.p);
+    k.flatten_forward<T>(R, HW, C, dX.p, 0, nullptr, Y.p);
+    k.flatten_backward<T>(R, HW, C, Y.p, nullptr, 1, 0, back.p);
     char tag[120];
     std::snprintf(tag, sizeof tag, "flatten %s R=%d %dx%dx%d", kern::sfx<T>(), R, H, W, C);
-    compare(std::string(tag) + " NHWC -> (C, H, W)", down(Y), want, 0, HW * C);
-    compare(std::string(tag) + " (C, H, W) -> NHWC", down(back), X, 0, HW * C);
+    const std::string t = tag;
+    compare(t + " forward NHWC -> (C, H, W)", down(Y), want, 0, HW * C);
+    compare(t + " backward (C, H, W) -> NHWC", down(back), X, 0, HW * C);
+    // Fused activations: forward z and erf(z) in (C, H, W) order; backward (reading X as δ rows in (C, H, W) order)
+    // times erf'(z) of one example's NHWC input, all R rows being that example's (rpe = R).
+    DBuf<T> Z = poisoned<T>(k, X.size());
+    k.flatten_forward<T>(R, HW, C, dX.p, ref::ERF, Z.p, Y.p);
+    Vec phi(want.size());
+    for (size_t e = 0; e < want.size(); ++e) phi[e] = ref::phi(ref::ERF, want[e]);
+    compare(t + " forward z", down(Z), want, 0, HW * C);
+    compare(t + " forward erf(z)", down(Y), phi, fp_tol<T>(1e-6, 1e-14), HW * C);
+    const Vec Zin = round_to<T>(random_vec(width, 15000));
+    DBuf<T> dZin = upload<T>(Zin);
+    k.flatten_backward<T>(R, HW, C, dX.p, dZin.p, R, ref::ERF, back.p);
+    Vec nhwc(X.size());
+    for (int r = 0; r < R; ++r)
+        for (int p = 0; p < HW; ++p)
+            for (int c = 0; c < C; ++c) nhwc[size_t(r) * width + size_t(p) * C + c] = X[size_t(r) * width + size_t(c) * HW + p];
+    compare(t + " backward times erf'(z), all rows of one example", down(back), times_dphi(nhwc, Zin, width, R, ref::ERF),
+            fp_tol<T>(1e-6, 1e-14), HW * C);
 }
 
 template <typename T>

@@ -361,23 +361,30 @@ public:
     void im2col(int N, const Window& w, const T* X, T* P) {
         windowed<T>("ntk_im2col_", int64_t(N) * w.positions() * w.fan(), N, w, X, P);
     }
+    // The parameter-free layers run the activation next to them fused: forward writes Z (pre-activation, unless
+    // null) and phi(Z) for `act`; backward multiplies by phi'(Z[r / rpe]) (Z null: by 1).
     // DX (R, H, W, C) = the sums of G ((R*Ho*Wo) x fan) onto the pixels each entry was read from.
     template <typename T>
-    void col2im(int R, const Window& w, const T* G, T* DX) {
-        windowed<T>("ntk_col2im_", int64_t(R) * w.H * w.W * w.C, R, w, G, DX);
+    void col2im(int R, const Window& w, const T* G, const T* Z, int rpe, int act, T* DX) {
+        windowed<T>("ntk_col2im_", int64_t(R) * w.H * w.W * w.C, R, w, G, Z, rpe, act, DX);
     }
     template <typename T>
-    void avgpool_forward(int N, const Window& w, const T* X, T* Y) {
-        windowed<T>("ntk_avgpool_forward_", int64_t(N) * w.positions() * w.C, N, w, X, Y);
+    void avgpool_forward(int N, const Window& w, const T* X, int act, T* Z, T* Y) {
+        windowed<T>("ntk_avgpool_forward_", int64_t(N) * w.positions() * w.C, N, w, X, act, Z, Y);
     }
     template <typename T>
-    void avgpool_backward(int R, const Window& w, const T* D, T* DX) {
-        windowed<T>("ntk_avgpool_backward_", int64_t(R) * w.H * w.W * w.C, R, w, D, DX);
+    void avgpool_backward(int R, const Window& w, const T* D, const T* Z, int rpe, int act, T* DX) {
+        windowed<T>("ntk_avgpool_backward_", int64_t(R) * w.H * w.W * w.C, R, w, D, Z, rpe, act, DX);
     }
     template <typename T>
-    void flatten(int R, int HW, int C, int inverse, const T* X, T* Y) {
-        launch(std::string("ntk_flatten_") + sfx<T>(), stride_grid(int64_t(R) * HW * C), dim3(256), R, HW, C, inverse,
-               X, Y);
+    void flatten_forward(int R, int HW, int C, const T* X, int act, T* Z, T* Y) {
+        launch(std::string("ntk_flatten_forward_") + sfx<T>(), stride_grid(int64_t(R) * HW * C), dim3(256), R, HW, C,
+               X, act, Z, Y);
+    }
+    template <typename T>
+    void flatten_backward(int R, int HW, int C, const T* D, const T* Z, int rpe, int act, T* DX) {
+        launch(std::string("ntk_flatten_backward_") + sfx<T>(), stride_grid(int64_t(R) * HW * C), dim3(256), R, HW, C,
+               D, Z, rpe, act, DX);
     }
     // Local columns [q0, q1) of the conv layer's Jacobian block for R rows (example r / rpe): weights o*fan + j, then
     // the bias; into J[r*ldj + jcol0 + q - q0].

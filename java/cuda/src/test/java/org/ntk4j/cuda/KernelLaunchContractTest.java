@@ -100,7 +100,8 @@ class KernelLaunchContractTest {
      */
     private static final Set<String> IMAGE_LAYERS_NOT_WIRED = Set.of("ntk_im2col_f32", "ntk_im2col_f64",
             "ntk_col2im_f32", "ntk_col2im_f64", "ntk_avgpool_forward_f32", "ntk_avgpool_forward_f64",
-            "ntk_avgpool_backward_f32", "ntk_avgpool_backward_f64", "ntk_flatten_f32", "ntk_flatten_f64",
+            "ntk_avgpool_backward_f32", "ntk_avgpool_backward_f64", "ntk_flatten_forward_f32", "ntk_flatten_forward_f64",
+            "ntk_flatten_backward_f32", "ntk_flatten_backward_f64",
             "ntk_conv_jacobian_layer_f32", "ntk_conv_jacobian_layer_f64");
 
     static CudaBackend open(RecordingDriver d, Precision p) {
