@@ -151,7 +151,8 @@ public final class LazyTrainingDemo {
             r.summary("CNN sweep" + ranOn + ".");
         }
         r.summary(String.format(Locale.ROOT, "CNN (%s), %d digits as 8×8×1 images, channels %s, %d steps:",
-                cfg.cnn().template(), data.train().size(), Arrays.toString(cfg.cnn().widths()), cfg.cnn().steps()));
+                cfg.cnn().template().replace(SweepConfig.WIDTH, "C"), data.train().size(),
+                Arrays.toString(cfg.cnn().widths()), cfg.cnn().steps()));
         for (int i = 0; i < both.rowCount(); i++) {
             r.summary(String.format(Locale.ROOT, "CNN %s vs channels: slope %.3f (r² %.3f); MLP vs width %.3f",
                     both.get(i, "quantity"), (Double) both.get(i, "cnn_slope_vs_channels"), (Double) both.get(i, "cnn_r2"),

@@ -318,6 +318,7 @@ class LazyTrainingExperimentsTest {
         assertEquals(fit(r.table("training_fits"), "change_total"), both.numbers("mlp_slope_vs_width")[0]);
         assertEquals(fit(r.table("cnn_training_fits"), "change_total"), both.numbers("cnn_slope_vs_channels")[0]);
         assertTrue(r.summary().contains("CNN change_total vs channels: slope "), r.summary());
+        assertTrue(r.summary().contains("CNN (8x8x1:conv(C,3x3,same,"), r.summary());
         assertEquals(java.util.List.of(8L, 16L), r.table("lazy_score_summary").distinct("width"), "lazy widths capped at 16");
         r.writeTo(dir);
         assertTrue(Files.readString(dir.resolve("weight_movement.csv")).startsWith("width,step,loss,change_total"));
