@@ -23,6 +23,8 @@ import struct
 import sys
 import time
 
+from torch_ntk import agrees  # the same comparison with ntk4j's kernel as the MLP peer
+
 
 def read_idx_images(path, n):
     import numpy as np
@@ -186,16 +188,7 @@ def main():
     got = result.double().cpu().numpy()
     if args.save_kernel:
         np.save(args.save_kernel, got)
-    ok = True
-    if args.expect:
-        expected = np.load(args.expect).astype(np.float64)
-        if got.shape != expected.shape:
-            out["error"] = f"shape {got.shape} vs ntk4j {expected.shape}"
-            ok = False
-        else:
-            rel = float(np.linalg.norm(got - expected) / np.linalg.norm(expected))
-            out["rel_err_vs_ntk4j"] = rel
-            ok = rel <= args.rtol
+    ok = agrees(got, args.expect, args.rtol, out)
     out["agrees"] = ok
     print(json.dumps(out))
     return 0 if ok else 1

@@ -18,6 +18,21 @@ import sys
 import time
 
 
+def agrees(got, expect, rtol, out):
+    """Whether the kernel `got` is ntk4j's from the .npy `expect` (relative Frobenius error ≤ rtol); true without one.
+    Writes the error, or why there is none, into the report `out`."""
+    if not expect:
+        return True
+    import numpy as np
+    expected = np.load(expect).astype(np.float64)
+    if got.shape != expected.shape:
+        out["error"] = f"shape {got.shape} vs ntk4j {expected.shape}"
+        return False
+    rel = float(np.linalg.norm(got - expected) / np.linalg.norm(expected))
+    out["rel_err_vs_ntk4j"] = rel
+    return rel <= rtol
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--weights", required=True, help=".npz with W0, b0, W1, b1, ...")
@@ -134,20 +149,9 @@ def main():
         "best_ms": 1e3 * times[0],
         "runs_ms": [round(1e3 * t, 2) for t in times],
     }
-    ok = True
-    if args.expect:
-        expected = np.load(args.expect)
-        got = result.double().cpu().numpy()
-        if got.shape != expected.shape:
-            out["error"] = f"shape {got.shape} vs ntk4j {expected.shape}"
-            ok = False
-        else:
-            rel = float(np.linalg.norm(got - expected) / np.linalg.norm(expected))
-            out["rel_err_vs_ntk4j"] = rel
-            ok = rel <= args.rtol
-    out["agrees"] = ok
+    out["agrees"] = agrees(result.double().cpu().numpy(), args.expect, args.rtol, out)
     print(json.dumps(out))
-    return 0 if ok else 1
+    return 0 if out["agrees"] else 1
 
 
 if __name__ == "__main__":
