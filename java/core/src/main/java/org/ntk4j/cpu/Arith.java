@@ -86,6 +86,12 @@ abstract sealed class Arith<A> permits Arith32, Arith64 {
 
     abstract void accumulateProduct(double[] acc, int aOff, double[] f, int fOff, A src, int sOff, int n);
 
+    /** dst[dOff + i·stride] = src[sOff + i] for i in [0, n), or 0 when src is null (im2col's gather of a pixel). */
+    abstract void spread(A src, int sOff, A dst, int dOff, int stride, int n);
+
+    /** acc[aOff + i] += src[sOff + i·stride] for i in [0, n) (col2im's sum onto a pixel, in fp64). */
+    abstract void accumulateStrided(double[] acc, int aOff, A src, int sOff, int stride, int n);
+
     /** a[off + i] += v[i] for i in [0, n) (adds a bias row). */
     abstract void add(A a, int off, A v, int n);
 

@@ -99,6 +99,20 @@ final class Arith32 extends Arith<float[]> {
     }
 
     @Override
+    void spread(float[] src, int sOff, float[] dst, int dOff, int stride, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dOff + i * stride] = src == null ? 0 : src[sOff + i];
+        }
+    }
+
+    @Override
+    void accumulateStrided(double[] acc, int aOff, float[] src, int sOff, int stride, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[aOff + i] += src[sOff + i * stride];
+        }
+    }
+
+    @Override
     void add(float[] a, int off, float[] v, int n) {
         for (int i = 0; i < n; i++) {
             a[off + i] += v[i];

@@ -99,6 +99,20 @@ final class Arith64 extends Arith<double[]> {
     }
 
     @Override
+    void spread(double[] src, int sOff, double[] dst, int dOff, int stride, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dOff + i * stride] = src == null ? 0 : src[sOff + i];
+        }
+    }
+
+    @Override
+    void accumulateStrided(double[] acc, int aOff, double[] src, int sOff, int stride, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[aOff + i] += src[sOff + i * stride];
+        }
+    }
+
+    @Override
     void add(double[] a, int off, double[] v, int n) {
         for (int i = 0; i < n; i++) {
             a[off + i] += v[i];

@@ -22,13 +22,19 @@ import org.ntk4j.NtkMode;
  * chunk ({@link Network#fixedScratch}, 0 for dense layers). The fp64 accumulator and the result
  * (N1·N2·values-per-pair doubles each) are outside the budget: they are the answer.
  */
-record ChunkPlan(int exampleChunk, int parameterChunk) {
+record ChunkPlan(int exampleChunk, int parameterChunk, boolean materialised) {
 
     /** Largest B with (B·O)² and B·O·width inside one array. */
     private static final long ARRAY = Integer.MAX_VALUE - 64;
 
-    static ChunkPlan forNtk(Network<?> net, int n1, int n2, NtkMode mode, boolean structured, long budget,
-                            int bytes, int maxParameterChunk, int threads) {
+    static ChunkPlan forNtk(Network<?> net, int n1, int n2, boolean symmetric, NtkMode mode, boolean structured,
+                            long budget, int bytes, int maxParameterChunk, int threads) {
+        if (!structured) {
+            ChunkPlan whole = materialised(net, n1, n2, symmetric, mode, budget, bytes, maxParameterChunk, threads);
+            if (whole != null) {
+                return whole;
+            }
+        }
         int o = net.outputs;
         long maxWidth = net.maxDeltaWidth;
         long maxAug = net.maxJacobianScratchWidth();
@@ -60,7 +66,7 @@ record ChunkPlan(int exampleChunk, int parameterChunk) {
             cols = Math.min(cols, (ARRAY / ((long) b * o + o)));
             pc = (int) Math.max(1, cols);
         }
-        return new ChunkPlan(b, pc);
+        return new ChunkPlan(b, pc, false);
     }
 
     /**
@@ -75,7 +81,33 @@ record ChunkPlan(int exampleChunk, int parameterChunk) {
         }
         long b = Math.max(1, budget / Math.max(1, perExample * bytes));
         b = Math.min(b, ARRAY / Math.max(1, perExample) - 1);
-        return new ChunkPlan((int) Math.max(1, Math.min(rows, b)), 0);
+        return new ChunkPlan((int) Math.max(1, Math.min(rows, b)), 0, false);
+    }
+
+    /**
+     * The materialised Jacobian contraction, when the whole Jacobian fits in half the budget: each example's J
+     * (O·P values) is formed once, from chunks of examples planned in the rest of the budget, and contracted by one
+     * Gram product per chunk of at most {@code maxParameterChunk} columns. Chunked contraction backpropagates both chunks of every block, k² chunk passes for k chunks,
+     * which for a CNN (δs and patches far larger than J) is what costs. Null when J does not fit.
+     */
+    private static ChunkPlan materialised(Network<?> net, int n1, int n2, boolean symmetric, NtkMode mode,
+                                          long budget, int bytes, int maxParameterChunk, int threads) {
+        long p = net.jacobianColumns();
+        int o = net.outputs;
+        long n = Math.max(n1, n2);
+        long perSide = n * o * p;
+        long side = mode == NtkMode.FULL ? n * o : n;
+        if (perSide > ARRAY || side * side > ARRAY) {
+            return null;
+        }
+        // J of one side (Θ(x, x)) or both, the Gram product and the scratch rows of h̃
+        long fixed = (long) bytes * ((symmetric ? 1 : 2) * perSide + side * side + n * net.maxJacobianScratchWidth());
+        if (fixed > budget / 2) {
+            return null;
+        }
+        ChunkPlan chunks = forNtk(net, n1, n2, symmetric, mode, true, budget - fixed, bytes, maxParameterChunk,
+                threads);
+        return new ChunkPlan(chunks.exampleChunk(), (int) Math.min(p, maxParameterChunk), true);
     }
 
     private static boolean fits(int b, int o, NtkMode mode, long linear, int bytes, int threads, long limit,

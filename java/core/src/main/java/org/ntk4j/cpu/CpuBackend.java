@@ -358,7 +358,7 @@ public final class CpuBackend extends Backend {
     private <A> Tensor runKernel(Network<A> net, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
                            Implementation implementation) {
         boolean structured = structured(net, mode, implementation);
-        ChunkPlan plan = ChunkPlan.forNtk(net, x1.rows(), x2.rows(), mode, structured, budget, ar.bytes(),
+        ChunkPlan plan = ChunkPlan.forNtk(net, x1.rows(), x2.rows(), symmetric, mode, structured, budget, ar.bytes(),
                 maxParameterChunk, pool.threads());
         CpuProfile.Timer timer = begin("ntk " + (structured ? "structured" : "jacobian_contraction") + " "
                 + mode.name().toLowerCase());
@@ -370,7 +370,7 @@ public final class CpuBackend extends Backend {
     private <A> Matrix runKernelMatrix(Network<A> net, Matrix x1, Matrix x2, boolean symmetric,
                                  Implementation implementation) {
         boolean structured = structured(net, NtkMode.FULL, implementation);
-        ChunkPlan plan = ChunkPlan.forNtk(net, x1.rows(), x2.rows(), NtkMode.FULL, structured, budget, ar.bytes(),
+        ChunkPlan plan = ChunkPlan.forNtk(net, x1.rows(), x2.rows(), symmetric, NtkMode.FULL, structured, budget, ar.bytes(),
                 maxParameterChunk, pool.threads());
         CpuProfile.Timer timer = begin("ntk-matrix " + (structured ? "structured" : "jacobian_contraction"));
         Matrix m = new NtkCompute<>(net, timer).computeMatrix(x1, x2, symmetric, structured, plan);

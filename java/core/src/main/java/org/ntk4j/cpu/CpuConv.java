@@ -136,9 +136,7 @@ final class CpuConv<A> implements CpuLayer<A> {
                     int base = (r * positions + p) * fan;
                     for (int k = 0; k < area; k++) {
                         int px = source[p * area + k];
-                        for (int i = 0; i < cin; i++) {
-                            ar.set(patches, base + i * area + k, px < 0 ? 0.0 : ar.get(h, r * inWidth + px * cin + i));
-                        }
+                        ar.spread(px < 0 ? null : h, r * inWidth + Math.max(px, 0) * cin, patches, base + k, area, cin);
                     }
                 }
             }
@@ -163,11 +161,8 @@ final class CpuConv<A> implements CpuLayer<A> {
             for (int p = 0; p < positions; p++) {
                 for (int k = 0; k < area; k++) {
                     int px = source[p * area + k];
-                    if (px < 0) {
-                        continue;
-                    }
-                    for (int i = 0; i < cin; i++) {
-                        acc[px * cin + i] += ar.get(rowPatches, p * fan + i * area + k);
+                    if (px >= 0) {
+                        ar.accumulateStrided(acc, px * cin, rowPatches, p * fan + k, area, cin);
                     }
                 }
             }
@@ -247,9 +242,9 @@ final class CpuConv<A> implements CpuLayer<A> {
                 int j1 = Math.min(wa, j0 + colsPerPiece);
                 int cols = (o1 - o0) * (j1 - j0);
                 long t0 = System.nanoTime();
-                fill(blk.jacobianI, bpI, o0, o1, j0, j1, cols);
+                fill(blk.jacobianI, 0, bpI, o0, o1, j0, j1, cols);
                 if (!blk.diagonal()) {
-                    fill(blk.jacobianJ, bpJ, o0, o1, j0, j1, cols);
+                    fill(blk.jacobianJ, 0, bpJ, o0, o1, j0, j1, cols);
                 }
                 timer.fill += System.nanoTime() - t0;
                 blk.contractJacobianChunk(cols);
@@ -257,11 +252,22 @@ final class CpuConv<A> implements CpuLayer<A> {
         }
     }
 
+    @Override
+    public int jacobianColumns() {
+        return cout * (fan + (weights.bias ? 1 : 0));
+    }
+
+    @Override
+    public void jacobianColumns(Network<A>.Backprop bp, A jac, int off, int ld, A scratch) {
+        int wa = fan + (weights.bias ? 1 : 0);
+        fill(jac, off, bp, 0, cout, 0, wa, ld);
+    }
+
     /**
      * Jacobian columns of output channels [o0, o1) × augmented columns [j0, j1) of [W | b] for every (example,
-     * output) row: c·δᵀ·patches for the weights, s·Σ_p δ for the bias column; row length {@code cols}.
+     * output) row q, from {@code off + q·cols}: c·δᵀ·patches for the weights, s·Σ_p δ for the bias column.
      */
-    private void fill(A jac, Network<A>.Backprop bp, int o0, int o1, int j0, int j1, int cols) {
+    private void fill(A jac, int off, Network<A>.Backprop bp, int o0, int o1, int j0, int j1, int cols) {
         int m = bp.multiplicity;
         int rows = bp.rows() * m;
         int wd = j1 - j0;
@@ -272,11 +278,11 @@ final class CpuConv<A> implements CpuLayer<A> {
             int r = q / m;
             if (weightCols > 0) {
                 ar.gemmAtB(o1 - o0, weightCols, positions, weights.c, delta, q * outputWidth() + o0, cout, patches,
-                        r * positions * fan + j0, fan, 0.0, jac, q * cols, wd);
+                        r * positions * fan + j0, fan, 0.0, jac, off + q * cols, wd);
             }
             if (weights.bias && j1 > fan) {
                 for (int o = o0; o < o1; o++) {
-                    ar.set(jac, q * cols + (o - o0) * wd + fan - j0, weights.s * biasSum(delta, q, o));
+                    ar.set(jac, off + q * cols + (o - o0) * wd + fan - j0, weights.s * biasSum(delta, q, o));
                 }
             }
         }

@@ -232,9 +232,9 @@ final class CpuDense<A> implements CpuLayer<A> {
                 int jEnd = Math.min(wa, jStart + colsPerPiece);
                 int cols = (iEnd - iStart) * (jEnd - jStart);
                 t = System.nanoTime();
-                fill(jI, bpI.delta(), hAugI, bI, o, iStart, iEnd, jStart, jEnd, cols);
+                fill(jI, 0, bpI.delta(), hAugI, bI, o, iStart, iEnd, jStart, jEnd, cols);
                 if (!diagonal) {
-                    fill(jJ, bpJ.delta(), hAugJ, bJ, o, iStart, iEnd, jStart, jEnd, cols);
+                    fill(jJ, 0, bpJ.delta(), hAugJ, bJ, o, iStart, iEnd, jStart, jEnd, cols);
                 }
                 timer.fill += System.nanoTime() - t;
                 blk.contractJacobianChunk(cols);
@@ -242,17 +242,29 @@ final class CpuDense<A> implements CpuLayer<A> {
         }
     }
 
+    @Override
+    public int jacobianColumns() {
+        return out * augmentedWidth();
+    }
+
+    @Override
+    public void jacobianColumns(Network<A>.Backprop bp, A jac, int off, int ld, A hAug) {
+        augment(bp.input(), bp.rows(), hAug);
+        fill(jac, off, bp.delta(), hAug, bp.rows(), bp.multiplicity, 0, out, 0, augmentedWidth(), ld);
+    }
+
     /**
      * Jacobian columns of rows [iStart, iEnd) × augmented columns [jStart, jEnd) of the parameter block:
-     * J[(r, a), (i − iStart)·w + (j − jStart)] = δ_{(r,a), i}·h̃_{r, j}, row length {@code cols}.
+     * J[(r, a), (i − iStart)·w + (j − jStart)] = δ_{(r,a), i}·h̃_{r, j}, row (r, a) = q from {@code off + q·cols}.
      */
-    private void fill(A jac, A delta, A hAug, int rows, int o, int iStart, int iEnd, int jStart, int jEnd, int cols) {
+    private void fill(A jac, int off, A delta, A hAug, int rows, int o, int iStart, int iEnd, int jStart, int jEnd,
+                      int cols) {
         int wa = augmentedWidth();
         int wd = jEnd - jStart;
         ar.pool.parallelFor(rows * o, cols, (q0, q1) -> {
             for (int q = q0; q < q1; q++) {
                 int r = q / o;
-                int base = q * cols;
+                int base = off + q * cols;
                 for (int i = iStart; i < iEnd; i++) {
                     ar.scale(jac, base + (i - iStart) * wd, hAug, r * wa + jStart, wd, ar.get(delta, q * out + i));
                 }

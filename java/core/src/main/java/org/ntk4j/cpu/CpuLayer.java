@@ -135,6 +135,25 @@ sealed interface CpuLayer<A> permits CpuDense, CpuElementwise, CpuConv, CpuAvgPo
     }
 
     /**
+     * Writes all this layer's Jacobian columns, in the working precision, for every (example, output) row q of the
+     * chunk: row q starts at {@code off + q·ld} of {@code jac} and gets {@link #jacobianColumns()} values (weights
+     * and bias of each output unit together). The materialised Jacobian contraction fills J once per example this way.
+     *
+     * @param bp      the backpropagation (multiplicity O) standing at this layer
+     * @param jac     the Jacobian being filled
+     * @param off     where the chunk's first row gets this layer's first column
+     * @param ld      the Jacobian's row length
+     * @param scratch {@link #jacobianScratchWidth()} elements per example of the chunk
+     */
+    default void jacobianColumns(Network<A>.Backprop bp, A jac, int off, int ld, A scratch) {
+    }
+
+    /** How many Jacobian columns {@link #jacobianColumns(Network.Backprop, Object, int, int, Object)} writes. */
+    default int jacobianColumns() {
+        return 0;
+    }
+
+    /**
      * Writes this layer's columns of the Jacobian rows of the chunk: row (base + q) of {@code out} (row length P),
      * q = r·O + a, gets ∂f_a(x_r)/∂θ rounded to the working precision at the layer's parameter offsets.
      *

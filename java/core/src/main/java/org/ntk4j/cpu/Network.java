@@ -88,6 +88,15 @@ final class Network<A> {
         return extra <= 0;
     }
 
+    /** P: the columns of the Jacobian, Σ of {@link CpuLayer#jacobianColumns()}. */
+    int jacobianColumns() {
+        int p = 0;
+        for (CpuLayer<A> layer : parameterized) {
+            p += layer.jacobianColumns();
+        }
+        return p;
+    }
+
     /** The largest {@link CpuLayer#jacobianScratchWidth()}. */
     int maxJacobianScratchWidth() {
         int w = 0;

@@ -43,12 +43,21 @@ final class NtkCompute<A> {
         int n1 = x1.rows();
         int n2 = x2.rows();
         int o = net.outputs;
-        TilePlan tiles = TilePlan.of(n1, n2, plan.exampleChunk(), symmetric);
+        // materialised: the whole kernel is one tile, contracted at once
+        TilePlan tiles = TilePlan.of(n1, n2, plan.materialised() ? Math.max(1, Math.max(n1, n2)) : plan.exampleChunk(),
+                symmetric);
         KernelSum sum = byTile ? KernelSum.byTile(mode, o, tiles, ar.precision())
                 : new KernelSum(mode, n1, n2, o, symmetric);
         int b = plan.exampleChunk();
         timer.exampleChunk = b;
         timer.parameterChunk = structured ? 0 : plan.parameterChunk();
+        if (plan.materialised()) {
+            TilePlan.Tile whole = tiles.row(0).get(0);
+            sum.startTile(whole);
+            materialised(x1, x2, symmetric, mode, plan, sum);
+            sum.endTile(ar.pool);
+            return sum;
+        }
         Network<A>.Acts actsI = net.newActs(Math.min(b, n1));
         Network<A>.Acts actsJ = symmetric && b >= n1 ? actsI : net.newActs(Math.min(b, n2));
         Network<A>.Backprop bpI = net.newBackprop(actsI);
@@ -74,6 +83,57 @@ final class NtkCompute<A> {
             }
         }
         return sum;
+    }
+
+    /**
+     * The materialised Jacobian contraction: J of each side ((N·O) × P, rows (r, a)) filled once, a chunk of examples
+     * at a time, then contracted as one block in column chunks.
+     */
+    private void materialised(Matrix x1, Matrix x2, boolean symmetric, NtkMode mode, ChunkPlan plan, KernelSum sum) {
+        int p = net.jacobianColumns();
+        int n = Math.max(x1.rows(), x2.rows());
+        Block blk = new Block(sum, false, mode, n, p, !symmetric);
+        Network<A>.Acts acts = net.newActs(Math.min(plan.exampleChunk(), n));
+        Network<A>.Backprop bp = net.newBackprop(acts);
+        fillJacobian(x1, acts, bp, blk.jacobianI, blk.scratchI, p);
+        if (!symmetric) {
+            fillJacobian(x2, acts, bp, blk.jacobianJ, blk.scratchI, p);
+        }
+        blk.whole(x1.rows(), x2.rows(), symmetric);
+        for (int c0 = 0; c0 < p; c0 += plan.parameterChunk()) {
+            blk.contractColumns(c0, Math.min(plan.parameterChunk(), p - c0), p);
+        }
+        timer.blocks++;
+    }
+
+    /** Every row (r, a) of x's Jacobian into jac (row length p), each layer's columns after the previous layer's. */
+    private void fillJacobian(Matrix x, Network<A>.Acts acts, Network<A>.Backprop bp, A jac, A scratch, int p) {
+        int o = net.outputs;
+        for (int r0 = 0; r0 < x.rows(); r0 += acts.capacity) {
+            int r1 = Math.min(x.rows(), r0 + acts.capacity);
+            long t = System.nanoTime();
+            net.forward(x, r0, r1, acts);
+            timer.forward += System.nanoTime() - t;
+            t = System.nanoTime();
+            bp.start();
+            timer.backward += System.nanoTime() - t;
+            int col = 0;
+            do {
+                CpuLayer<A> layer = net.layers.get(bp.layer());
+                if (layer.hasParameters()) {
+                    t = System.nanoTime();
+                    layer.jacobianColumns(bp, jac, r0 * o * p + col, p, scratch);
+                    timer.fill += System.nanoTime() - t;
+                    col += layer.jacobianColumns();
+                }
+                t = System.nanoTime();
+                boolean more = bp.advance();
+                timer.backward += System.nanoTime() - t;
+                if (!more) {
+                    break;
+                }
+            } while (true);
+        }
     }
 
     /**
@@ -292,6 +352,43 @@ final class NtkCompute<A> {
                     }
                 }
             }
+        }
+
+        /** Makes this block the whole kernel: all n1 × n2 examples at (0, 0). */
+        void whole(int n1, int n2, boolean symmetric) {
+            this.i0 = 0;
+            this.j0 = 0;
+            this.bI = n1;
+            this.bJ = n2;
+            this.diagonal = symmetric;
+        }
+
+        /**
+         * Adds the Gram product of columns [c0, c0 + cols) of materialised Jacobians {@link #jacobianI},
+         * {@link #jacobianJ} (rows (r, a) of {@code ld} values) in the mode's contraction.
+         */
+        void contractColumns(int c0, int cols, int ld) {
+            A jI = jacobianI;
+            A jB = diagonal ? jacobianI : jacobianJ;
+            long t;
+            if (mode == NtkMode.FULL) {
+                t = System.nanoTime();
+                product(bI * o, bJ * o, cols, jI, c0, jB, c0, ld, g, bJ * o);
+                timer.gram += System.nanoTime() - t;
+                t = System.nanoTime();
+                accumulate(0, bI * o, bJ * o);
+                timer.accumulate += System.nanoTime() - t;
+            } else {
+                for (int a = 0; a < o; a++) {
+                    t = System.nanoTime();
+                    product(bI, bJ, cols, jI, a * ld + c0, jB, a * ld + c0, o * ld, g, bJ);
+                    timer.gram += System.nanoTime() - t;
+                    t = System.nanoTime();
+                    accumulate(sliceBase(mode == NtkMode.TRACE ? 0 : a), bI, bJ);
+                    timer.accumulate += System.nanoTime() - t;
+                }
+            }
+            timer.parameterChunks++;
         }
 
         /**

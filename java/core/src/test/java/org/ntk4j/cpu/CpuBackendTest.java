@@ -177,7 +177,8 @@ class CpuBackendTest {
     private static long budgetForChunk(NtkCase c, NtkMode m, boolean structured, int target) {
         int n2 = c.x2().rows();
         for (long budget = 64; ; budget *= 2) {
-            ChunkPlan plan = ChunkPlan.forNtk(FP64.network(c.params()), c.x1().rows(), n2, m, structured, budget, 8, 37, FP64.threads());
+            ChunkPlan plan = ChunkPlan.forNtk(FP64.network(c.params()), c.x1().rows(), n2, false, m, structured, budget, 8, 37,
+                    FP64.threads());
             if (plan.exampleChunk() >= target) {
                 return budget;
             }

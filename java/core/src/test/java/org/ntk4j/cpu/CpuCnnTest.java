@@ -9,6 +9,7 @@ import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
 import org.ntk4j.Precision;
 import org.ntk4j.PreparedModel;
+import org.ntk4j.Tensor;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
@@ -101,6 +102,44 @@ class CpuCnnTest {
             Compare.assertClose(archs[k].spec(), FP64.kernel(p, x, NtkMode.TRACE, Implementation.AUTO),
                     REF.kernel(p, x, NtkMode.TRACE, Implementation.AUTO), Tolerances.FP64);
             org.junit.jupiter.api.Assertions.assertEquals(expected[k], FP64.lastProfile().operation(), archs[k].spec());
+        }
+    }
+
+    /**
+     * The Jacobian contraction with J materialised (it fits the budget: each example's J formed once, contracted as
+     * one block, in column chunks of 7 on the narrow backends) and chunked (a budget J does not fit: blocks of
+     * chunks), every mode, symmetric and cross, fp64 and fp32, against the reference.
+     */
+    @Test
+    void jacobianContractionMaterialisedOrChunkedMatchesTheReference() {
+        Architecture arch = Architecture.parse("7x6x2:conv(3,3x3,same,1.1,0.2),relu,conv(4,2x2,valid,stride=2,0.9,0.3),"
+                + "tanh,flatten,dense(3,1.0,0.1)", Parameterization.NTK);
+        Parameters p = Parameters.init(arch, 5);
+        Matrix x1 = NtkCase.gaussianInputs(5, arch.inputDim(), 6);
+        Matrix x2 = NtkCase.gaussianInputs(4, arch.inputDim(), 7);
+        int columns = (int) arch.parameterCount();
+        try (CpuBackend narrow64 = CpuBackend.builder().precision(Precision.FP64).maxParameterChunk(7).build();
+             CpuBackend narrow32 = CpuBackend.builder().precision(Precision.FP32).maxParameterChunk(7).build()) {
+            for (NtkMode mode : NtkMode.values()) {
+                for (Matrix other : new Matrix[] {null, x2}) {
+                    Tensor expected = other == null ? REF.kernel(p, x1, mode, Implementation.AUTO)
+                            : REF.kernel(p, x1, other, mode, Implementation.AUTO);
+                    for (CpuBackend cpu : List.of(FP64, FP32, narrow64, narrow32, CHUNKED, CHUNKED32)) {
+                        String what = cpu.precision() + " " + mode + (other == null ? " symmetric" : " cross");
+                        Tensor got = other == null ? cpu.kernel(p, x1, mode, Implementation.JACOBIAN_CONTRACTION)
+                                : cpu.kernel(p, x1, other, mode, Implementation.JACOBIAN_CONTRACTION);
+                        Compare.assertClose(what, got, expected,
+                                cpu.precision() == Precision.FP64 ? Tolerances.FP64 : Tolerances.FP32);
+                        CpuProfile prof = cpu.lastProfile();
+                        boolean chunked = cpu == CHUNKED || cpu == CHUNKED32;
+                        org.junit.jupiter.api.Assertions.assertEquals(!chunked, prof.blocks() == 1, what + ": " + prof);
+                        if (cpu == narrow64 || cpu == narrow32) {
+                            org.junit.jupiter.api.Assertions.assertEquals((columns + 6) / 7,
+                                    prof.parameterChunks(), what + ": " + prof);
+                        }
+                    }
+                }
+            }
         }
     }
 
