@@ -21,6 +21,9 @@ import org.ntk4j.NtkMode;
  * going to the Jacobian chunks, at most {@code maxParameterChunk} columns), less the scratch layers keep whatever the
  * chunk ({@link Network#fixedScratch}, 0 for dense layers). The fp64 accumulator and the result
  * (N1·N2·values-per-pair doubles each) are outside the budget: they are the answer.
+ *
+ * <p>{@code materialised}: the Jacobian contraction holds the whole J (it fits half the budget), the examples are
+ * chunked only to fill it, and {@code parameterChunk} cuts its contraction.
  */
 record ChunkPlan(int exampleChunk, int parameterChunk, boolean materialised) {
 

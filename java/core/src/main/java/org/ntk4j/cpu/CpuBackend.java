@@ -38,9 +38,12 @@ import org.ntk4j.model.Parameters;
  * <ul>
  *   <li>structured: e·[2B·(A + 2·O·W) + B² + G] + 8·B² + 8·T·B·O ≤ M (T threads), with G = (B·O)² in FULL mode and
  *       B² otherwise — that is O(N·O·width), never O(P);</li>
- *   <li>Jacobian contraction: the same plus 2B·(max_{l<L} n_l + 1)·e for h̃ must fit M/2, and the two Jacobian chunks,
- *       2·e·(B·O + O)·C, the rest, with C ≤ {@link Builder#maxParameterChunk} (default 8192) — J (N·O·P) never exists
- *       whole;</li>
+ *   <li>Jacobian contraction: when the whole Jacobian fits M/2 — e·[N·O·P (twice for a cross kernel) + G_N + N·h̃]
+ *       with G_N the Gram product of all N (N² or (N·O)²) — it is materialised: each example's J formed once, from
+ *       chunks planned as the structured form within the rest of M, then contracted in column chunks of at most
+ *       C = {@link Builder#maxParameterChunk} (default 8192). Otherwise the same as structured plus
+ *       2B·(max_{l<L} n_l + 1)·e for h̃ must fit M/2, and the two Jacobian chunks, 2·e·(B·O + O)·C, the rest — J
+ *       (N·O·P) never exists whole;</li>
  *   <li>outside M: the result and its fp64 accumulator, N1·N2·(values per pair) doubles each.</li>
  * </ul>
  * Example (d = 64, hidden 512·512, O = 10, N = 128, fp32, TRACE): structured ≈ 13 MB, Jacobian contraction

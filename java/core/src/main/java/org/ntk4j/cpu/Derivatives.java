@@ -54,27 +54,8 @@ final class Derivatives<A> {
         int pi = (int) p;
         for (int from = 0; from < rows; from += b) {
             int to = Math.min(rows, from + b);
-            long t = System.nanoTime();
-            net.forward(x, from, to, acts);
-            timer.forward += System.nanoTime() - t;
-            t = System.nanoTime();
-            bp.start();
-            timer.backward += System.nanoTime() - t;
             int base = from * o;
-            do {
-                CpuLayer<A> layer = net.layers.get(bp.layer());
-                if (layer.hasParameters()) {
-                    t = System.nanoTime();
-                    layer.jacobianRows(bp, out, base, pi, scratch);
-                    timer.fill += System.nanoTime() - t;
-                }
-                t = System.nanoTime();
-                boolean more = bp.advance();
-                timer.backward += System.nanoTime() - t;
-                if (!more) {
-                    break;
-                }
-            } while (true);
+            net.walk(x, from, to, acts, bp, timer, layer -> layer.jacobianRows(bp, out, base, pi, scratch));
             timer.blocks++;
         }
         return new Matrix(rows * o, pi, out);

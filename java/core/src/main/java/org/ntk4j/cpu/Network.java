@@ -270,6 +270,34 @@ final class Network<A> {
         }
     }
 
+    /**
+     * The forward pass of rows [from, to) of x, then backpropagation from the top, handing each layer with parameters
+     * to {@code visit} while its output δs stand in bp (timed as fill; the passes as forward and backward).
+     */
+    void walk(Matrix x, int from, int to, Acts acts, Backprop bp, CpuProfile.Timer timer,
+              java.util.function.Consumer<CpuLayer<A>> visit) {
+        long t = System.nanoTime();
+        forward(x, from, to, acts);
+        timer.forward += System.nanoTime() - t;
+        t = System.nanoTime();
+        bp.start();
+        timer.backward += System.nanoTime() - t;
+        do {
+            CpuLayer<A> layer = layers.get(bp.layer());
+            if (layer.hasParameters()) {
+                t = System.nanoTime();
+                visit.accept(layer);
+                timer.fill += System.nanoTime() - t;
+            }
+            t = System.nanoTime();
+            boolean more = bp.advance();
+            timer.backward += System.nanoTime() - t;
+            if (!more) {
+                return;
+            }
+        } while (true);
+    }
+
     /** A backpropagation of the O outputs (for kernels and Jacobians). */
     Backprop newBackprop(Acts a) {
         return new Backprop(a, outputs);

@@ -15,7 +15,8 @@ import org.ntk4j.tiling.TilePlan;
  * <b>Jacobian contraction</b> writes the layer's Jacobian columns for both chunks of examples in chunks of at most
  * {@code parameterChunk} columns, forms their Gram product in the working precision ({@link Block#contractJacobianChunk})
  * and adds it to the fp64 accumulator. So J never exists whole, and fp32 rounding error grows with the chunk, not
- * with P.
+ * with P. When the planner finds that the whole J fits half the budget ({@link ChunkPlan#materialised}), each
+ * example's J is formed once instead and contracted in the same column chunks: no chunk is backpropagated twice.
  */
 final class NtkCompute<A> {
     private final Network<A> net;
@@ -111,28 +112,11 @@ final class NtkCompute<A> {
         int o = net.outputs;
         for (int r0 = 0; r0 < x.rows(); r0 += acts.capacity) {
             int r1 = Math.min(x.rows(), r0 + acts.capacity);
-            long t = System.nanoTime();
-            net.forward(x, r0, r1, acts);
-            timer.forward += System.nanoTime() - t;
-            t = System.nanoTime();
-            bp.start();
-            timer.backward += System.nanoTime() - t;
-            int col = 0;
-            do {
-                CpuLayer<A> layer = net.layers.get(bp.layer());
-                if (layer.hasParameters()) {
-                    t = System.nanoTime();
-                    layer.jacobianColumns(bp, jac, r0 * o * p + col, p, scratch);
-                    timer.fill += System.nanoTime() - t;
-                    col += layer.jacobianColumns();
-                }
-                t = System.nanoTime();
-                boolean more = bp.advance();
-                timer.backward += System.nanoTime() - t;
-                if (!more) {
-                    break;
-                }
-            } while (true);
+            int[] col = {r0 * o * p};
+            net.walk(x, r0, r1, acts, bp, timer, layer -> {
+                layer.jacobianColumns(bp, jac, col[0], p, scratch);
+                col[0] += layer.jacobianColumns();
+            });
         }
     }
 
