@@ -144,24 +144,32 @@ __device__ __forceinline__ void im2col(int N, const Window& w, const T* __restri
     }
 }
 
+// DX[r][y, x, i] = scale * the sum over the windows that read pixel (y, x) of value(r, i, position, offset), in fp64
+// and a fixed order, times phi'(Z): the backward of im2col and of average pooling, one thread per pixel value.
+template <typename T, class F>
+__device__ __forceinline__ void gather_to_pixels(int R, const Window& w, double scale, const T* __restrict__ Z, int rpe,
+                                                 int act, T* __restrict__ DX, F value) {
+    const i64 width = static_cast<i64>(w.H) * w.W * w.C;
+    const i64 total = static_cast<i64>(R) * width;
+    for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
+         e += static_cast<i64>(gridDim.x) * blockDim.x) {
+        const i64 r = e / width;
+        const i64 q = e - r * width;
+        const int yx = static_cast<int>(q / w.C);
+        const int i = static_cast<int>(q - static_cast<i64>(yx) * w.C);
+        double acc = 0.0;
+        for_each_reader(w, yx / w.W, yx % w.W, [&](int p, int k) { acc += static_cast<double>(value(r, i, p, k)); });
+        DX[e] = with_dphi(static_cast<T>(acc * scale), Z, act, r, rpe, width, q);
+    }
+}
+
 template <typename T>
 __device__ __forceinline__ void col2im(int R, const Window& w, const T* __restrict__ G, const T* __restrict__ Z,
                                        int rpe, int act, T* __restrict__ DX) {
     const int area = w.kh * w.kw, fan = w.C * area, positions = w.Ho * w.Wo;
-    const i64 pixels = static_cast<i64>(w.H) * w.W;
-    const i64 total = static_cast<i64>(R) * pixels * w.C;
-    for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
-         e += static_cast<i64>(gridDim.x) * blockDim.x) {
-        const i64 pix = e / w.C;
-        const int i = static_cast<int>(e - pix * w.C);
-        const i64 r = pix / pixels;
-        const int yx = static_cast<int>(pix - r * pixels);
-        const T* g = G + r * positions * fan + static_cast<i64>(i) * area;
-        double acc = 0.0;
-        for_each_reader(w, yx / w.W, yx % w.W,
-                        [&](int p, int k) { acc += static_cast<double>(g[static_cast<i64>(p) * fan + k]); });
-        DX[e] = with_dphi(static_cast<T>(acc), Z, act, r, rpe, pixels * w.C, e - r * pixels * w.C);
-    }
+    gather_to_pixels(R, w, 1.0, Z, rpe, act, DX, [&](i64 r, int i, int p, int k) {
+        return G[(r * positions + p) * fan + static_cast<i64>(i) * area + k];
+    });
 }
 
 template <typename T>
@@ -194,22 +202,9 @@ __device__ __forceinline__ void avgpool_forward(int N, const Window& w, const T*
 template <typename T>
 __device__ __forceinline__ void avgpool_backward(int R, const Window& w, const T* __restrict__ D,
                                                  const T* __restrict__ Z, int rpe, int act, T* __restrict__ DX) {
-    const double inv = 1.0 / (w.kh * w.kw);
     const int positions = w.Ho * w.Wo;
-    const i64 pixels = static_cast<i64>(w.H) * w.W;
-    const i64 total = static_cast<i64>(R) * pixels * w.C;
-    for (i64 e = static_cast<i64>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
-         e += static_cast<i64>(gridDim.x) * blockDim.x) {
-        const i64 pix = e / w.C;
-        const int i = static_cast<int>(e - pix * w.C);
-        const i64 r = pix / pixels;
-        const int yx = static_cast<int>(pix - r * pixels);
-        const T* d = D + r * positions * w.C + i;
-        double acc = 0.0;
-        for_each_reader(w, yx / w.W, yx % w.W,
-                        [&](int p, int) { acc += static_cast<double>(d[static_cast<i64>(p) * w.C]); });
-        DX[e] = with_dphi(static_cast<T>(acc * inv), Z, act, r, rpe, pixels * w.C, e - r * pixels * w.C);
-    }
+    gather_to_pixels(R, w, 1.0 / (w.kh * w.kw), Z, rpe, act, DX,
+                     [&](i64 r, int i, int p, int) { return D[(r * positions + p) * w.C + i]; });
 }
 
 // (C, H, W) index q of a row <-> its NHWC index: flattened position q = c*HW + p reads NHWC p*C + c.
