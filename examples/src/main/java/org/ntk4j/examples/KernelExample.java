@@ -9,7 +9,7 @@ import org.ntk4j.Tensor;
 import org.ntk4j.model.Activation;
 import org.ntk4j.model.Architecture;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.BackendInfo;
 
 /**
  * Computes an empirical NTK through ntk4j's API and checks it, as a program that depends on ntk4j by its Maven
@@ -47,12 +47,12 @@ public final class KernelExample {
         if (expectPath != null && !expectPath.equals(path)) {
             fail("expected to run on the " + expectPath + " path");
         }
-        List<BackendProvider> providers = Ntk.providers();
-        for (BackendProvider p : providers) {
-            String why = p.unavailableReason();
-            System.out.println("  provider " + p.name() + ": " + (why == null ? "available" : "unavailable (" + why + ")"));
+        List<BackendInfo> backends = Ntk.backends();
+        for (BackendInfo p : backends) {
+            System.out.println("  provider " + p.name() + ": "
+                    + p.unavailableReason().map(why -> "unavailable (" + why + ")").orElse("available"));
         }
-        if (expectProvider != null && providers.stream().map(BackendProvider::name).noneMatch(expectProvider::equals)) {
+        if (expectProvider != null && backends.stream().map(BackendInfo::name).noneMatch(expectProvider::equals)) {
             fail("no " + expectProvider + " provider was found");
         }
 

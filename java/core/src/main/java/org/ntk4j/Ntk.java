@@ -64,11 +64,16 @@ public final class Ntk implements AutoCloseable {
     }
 
     /**
-     * Every backend provider found on the class path or module path, highest rank first.
+     * Every backend found on the class path or module path, highest rank first, with whether it can run here.
      *
-     * @return a new list the caller owns
+     * @return an unmodifiable list
      */
-    public static List<BackendProvider> providers() {
+    public static List<BackendInfo> backends() {
+        return providers().stream().map(BackendInfo::new).toList();
+    }
+
+    /** The providers found, highest rank first: the SPI stays behind {@link #backends()} and {@link Builder#open()}. */
+    private static List<BackendProvider> providers() {
         List<BackendProvider> list = new ArrayList<>();
         ServiceLoader.load(BackendProvider.class, Ntk.class.getClassLoader()).forEach(list::add);
         if (list.isEmpty()) {

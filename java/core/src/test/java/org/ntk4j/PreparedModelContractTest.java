@@ -6,7 +6,6 @@ import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.ntk4j.model.Parameters;
-import org.ntk4j.spi.BackendProvider;
 import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
 import org.ntk4j.testing.PreparedModelContract;
@@ -57,8 +56,8 @@ class PreparedModelContractTest {
     @Test
     void everyAvailableProviderStepsLikeTheReference() {
         int checked = 0;
-        for (BackendProvider p : Ntk.providers()) {
-            if (p.unavailableReason() != null) {
+        for (BackendInfo p : Ntk.backends()) {
+            if (!p.available()) {
                 continue;
             }
             try (Ntk ntk = Ntk.builder().backend(p.name()).open();

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.ntk4j.Ntk;
-import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.BackendInfo;
 import org.ntk4j.Implementation;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
@@ -160,13 +160,12 @@ final class BenchCommand extends BaseCommand {
         switch (device.toLowerCase(Locale.ROOT)) {
             case "all" -> {
                 List<String> reasons = new ArrayList<>();
-                for (BackendProvider p : Ntk.providers()) {
+                for (BackendInfo p : Ntk.backends()) {
                     if (p.autoSelectable()) {
-                        String why = p.unavailableReason();
-                        if (why == null) {
+                        if (p.available()) {
                             kinds.add(p.name());
                         } else {
-                            reasons.add(p.name() + ": " + why);
+                            reasons.add(p.name() + ": " + p.unavailableReason().orElseThrow());
                         }
                     }
                 }

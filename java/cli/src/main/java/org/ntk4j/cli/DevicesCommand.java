@@ -3,7 +3,7 @@ package org.ntk4j.cli;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.BackendInfo;
 import org.ntk4j.Ntk;
 import org.ntk4j.Precision;
 import picocli.CommandLine.Command;
@@ -28,10 +28,9 @@ final class DevicesCommand extends BaseCommand {
         printBlas(out);
         out.println("backends:");
         String auto = null;
-        for (BackendProvider p : Ntk.providers()) {
-            String why = p.unavailableReason();
-            if (why != null) {
-                out.printf(Locale.ROOT, "  %-9s unavailable: %s%n", p.name(), why);
+        for (BackendInfo p : Ntk.backends()) {
+            if (!p.available()) {
+                out.printf(Locale.ROOT, "  %-9s unavailable: %s%n", p.name(), p.unavailableReason().orElseThrow());
                 printProperties(out, p);
                 continue;
             }
@@ -51,7 +50,7 @@ final class DevicesCommand extends BaseCommand {
         return 0;
     }
 
-    private static void printProperties(java.io.PrintWriter out, BackendProvider p) {
+    private static void printProperties(java.io.PrintWriter out, BackendInfo p) {
         for (var e : p.properties().entrySet()) {
             out.printf(Locale.ROOT, "  %-9s   %-10s %s%n", "", e.getKey(), e.getValue());
         }
@@ -59,7 +58,7 @@ final class DevicesCommand extends BaseCommand {
 
     /** The CPU backend's BLAS and LAPACK (chosen once per process by measurement) and its measured GEMM rates. */
     private static void printBlas(java.io.PrintWriter out) {
-        for (BackendProvider p : Ntk.providers()) {
+        for (BackendInfo p : Ntk.backends()) {
             if (!p.name().equals("cpu")) {
                 continue;
             }

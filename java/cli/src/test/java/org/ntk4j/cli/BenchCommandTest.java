@@ -18,7 +18,7 @@ class BenchCommandTest {
 
     @Test
     void quickBenchTimesABackendAndWritesCsv() throws IOException {
-        boolean cpu = Ntk.providers().stream()
+        boolean cpu = Ntk.backends().stream()
                 .anyMatch(p -> p.name().equals("cpu") && p.unavailableReason() == null);
         Path csv = dir.resolve("bench.csv");
         Cli.Result r = Cli.run("bench", "--quick", "--device", cpu ? "cpu" : "reference", "--repeats", 1, "--peer", "off",

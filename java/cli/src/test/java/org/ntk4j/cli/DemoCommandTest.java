@@ -18,7 +18,7 @@ class DemoCommandTest {
     @Test
     void quickDemoWritesPlotsTablesAndASummary() throws IOException {
         // The default device when a fast backend exists; the slow reference only on a build without one.
-        boolean fast = Ntk.providers().stream().anyMatch(p -> p.autoSelectable() && p.unavailableReason() == null);
+        boolean fast = Ntk.backends().stream().anyMatch(p -> p.autoSelectable() && p.available());
         Path out = dir.resolve("demo");
         Cli.Result r = fast ? Cli.run("demo", "--quick", "--out-dir", out, "-q")
                 : Cli.run("demo", "--quick", "--out-dir", out, "-q", "--device", "reference");

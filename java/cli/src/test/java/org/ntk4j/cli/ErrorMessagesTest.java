@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ntk4j.Precision;
 import org.ntk4j.Tensor;
-import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.BackendInfo;
 import org.ntk4j.Ntk;
 import org.ntk4j.io.Npy;
 
@@ -174,8 +174,8 @@ class ErrorMessagesTest {
     @Test
     void cudaWithoutAGpuIsOneLineElseItWorks() throws IOException {
         boolean cuda = false;
-        for (BackendProvider p : Ntk.providers()) {
-            cuda |= p.name().equals("cuda") && p.unavailableReason() == null;
+        for (BackendInfo p : Ntk.backends()) {
+            cuda |= p.name().equals("cuda") && p.available();
         }
         Cli.Result r = Cli.run("kernel", "--x", x, "--arch", "4,5,2", "--device", "cuda", "--out", dir.resolve("k.npy"));
         if (cuda) {

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.BackendInfo;
 import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
 import org.ntk4j.KernelKind;
@@ -36,8 +36,8 @@ class KernelCommandTest {
     private static List<Object[]> backendsHere() {
         List<Object[]> list = new ArrayList<>();
         list.add(new Object[] {new String[] {"--device", "reference"}, "reference"});
-        for (BackendProvider p : Ntk.providers()) {
-            if (p.unavailableReason() == null && p.autoSelectable()) {
+        for (BackendInfo p : Ntk.backends()) {
+            if (p.available() && p.autoSelectable()) {
                 list.add(new Object[] {new String[] {"--device", p.name()}, p.name()});
             }
         }

@@ -18,7 +18,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import org.junit.jupiter.api.Test;
 import org.netlib.util.intW;
 import org.ntk4j.spi.Backend;
-import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.BackendInfo;
 import org.ntk4j.BackendUnavailableException;
 import org.ntk4j.Ntk;
 import org.ntk4j.Implementation;
@@ -351,10 +351,11 @@ class CpuBackendTest {
                 Compare.assertClose(b.description() + " forward", b.forward(p, x), expected, Tolerances.of(prec));
             }
         }
-        BackendProvider cpu = Ntk.providers().stream().filter(pr -> pr.name().equals("cpu")).findFirst()
+        BackendInfo cpu = Ntk.backends().stream().filter(pr -> pr.name().equals("cpu")).findFirst()
                 .orElseThrow();
         assertEquals(10, cpu.rank());
-        assertEquals(null, cpu.unavailableReason());
+        assertTrue(cpu.available());
+        assertEquals(java.util.Optional.empty(), cpu.unavailableReason());
         try (Ntk auto = Ntk.open()) {
             assertNotEquals("reference", auto.backendName(), "auto never picks the reference");
         }

@@ -3,7 +3,8 @@ package org.ntk4j.dynamics;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.ntk4j.spi.BackendProvider;
+import org.ntk4j.ProgressListener;
+import org.ntk4j.BackendInfo;
 import org.ntk4j.Ntk;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkMode;
@@ -27,17 +28,17 @@ class BackendAgreementTest {
         Parameters p0 = Parameters.init(ARCH, 4);
         GradientDescent.Options opt = GradientDescent.Options.of(20).withLearningRate(LearningRate.fixed(0.4))
                 .withKernel(new int[] {10, 20}, X, NtkMode.TRACE).withOutputs(new int[] {0, 20}, XT);
-        GradientDescent.Run ref = GradientDescent.train(Reference.ntk(), p0, X, Y, opt, null);
+        GradientDescent.Run ref = GradientDescent.train(Reference.ntk(), p0, X, Y, opt, ProgressListener.NONE);
         int checked = 0;
-        for (BackendProvider provider : Ntk.providers()) {
-            if (!provider.autoSelectable() || provider.unavailableReason() != null) {
+        for (BackendInfo provider : Ntk.backends()) {
+            if (!provider.autoSelectable() || !provider.available()) {
                 continue;
             }
             for (Precision precision : new Precision[] {Precision.FP64, Precision.FP32}) {
                 try (Ntk b = Ntk.builder().backend(provider.name()).precision(precision).open()) {
                     // Twenty steps amplify rounding a little: allow 20× the single-call tolerance.
                     double tol = 20 * Tolerances.of(precision);
-                    GradientDescent.Run run = GradientDescent.train(b, p0, X, Y, opt, null);
+                    GradientDescent.Run run = GradientDescent.train(b, p0, X, Y, opt, ProgressListener.NONE);
                     String what = b.description();
                     Compare.assertClose(what + " loss", run.loss(), ref.loss(), tol);
                     Compare.assertClose(what + " weight change", run.weightChange(), ref.weightChange(), tol);

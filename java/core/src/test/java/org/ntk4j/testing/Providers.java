@@ -5,6 +5,7 @@ import org.ntk4j.Ntk;
 import org.ntk4j.Precision;
 import org.ntk4j.spi.Backend;
 import org.ntk4j.spi.BackendConfig;
+import org.ntk4j.spi.BackendProvider;
 
 /**
  * A backend opened through its provider, as a backend implementer reaches it (the SPI): for tests of the backend
@@ -16,7 +17,8 @@ public final class Providers {
 
     /** Opens the backend named {@code name} in {@code precision} with its default settings; the caller closes it. */
     public static Backend open(String name, Precision precision) {
-        return Ntk.providers().stream().filter(p -> p.name().equals(name)).findFirst()
+        return java.util.ServiceLoader.load(BackendProvider.class).stream().map(java.util.ServiceLoader.Provider::get)
+                .filter(p -> p.name().equals(name)).findFirst()
                 .orElseThrow(() -> new InvalidInputException("no provider named " + name))
                 .open(BackendConfig.of(precision));
     }
