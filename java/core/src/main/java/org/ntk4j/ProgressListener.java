@@ -25,8 +25,23 @@ public interface ProgressListener {
      */
     void onProgress(Progress progress);
 
-    /** Ignores updates. */
+    /** Ignores updates: what to pass for "no progress" (a null listener is refused). */
     ProgressListener NONE = p -> { };
+
+    /**
+     * The listener a method was given, refused when missing: every method that reports progress takes a listener,
+     * {@link #NONE} for none.
+     *
+     * @param listener the listener given
+     * @return {@code listener}
+     * @throws InvalidInputException when it is null, naming {@link #NONE}
+     */
+    static ProgressListener require(ProgressListener listener) {
+        if (listener == null) {
+            throw new InvalidInputException("the progress listener is null: pass ProgressListener.NONE for none");
+        }
+        return listener;
+    }
 
     /**
      * Convenience for emitters.

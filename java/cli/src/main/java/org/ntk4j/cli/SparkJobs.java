@@ -149,7 +149,7 @@ public interface SparkJobs {
          * @param x2       the columns' examples, or null for Θ(X1, X1)
          * @param tiles    the tile directory, a path or URI
          * @param tile     the rows per tile, or null to size them from the executors' memory
-         * @param progress receives the tiles done out of the total, or null
+         * @param progress receives the tiles done out of the total ({@link ProgressListener#NONE} for none)
          * @return the tiles and what was computed
          */
         KernelRun kernel(Kernel kernel, String x1, String x2, String tiles, Integer tile, ProgressListener progress);
@@ -162,7 +162,7 @@ public interface SparkJobs {
          * @param xTest    the examples to predict at, likewise
          * @param y        the targets, (N, O)
          * @param settings the solver's settings and the tiling
-         * @param progress receives one report per iteration, or null
+         * @param progress receives one report per iteration ({@link ProgressListener#NONE} for none)
          * @return the predictions and the solver's record
          */
         Fit regress(Kernel kernel, String x, String xTest, Matrix y, Regression settings, ProgressListener progress);

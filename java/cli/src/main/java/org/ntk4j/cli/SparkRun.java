@@ -140,7 +140,7 @@ final class SparkRun {
             SparkJobs.KernelRun r;
             try {
                 r = spark.kernel(spec, uri(x1), x2 == null ? null : uri(x2), tilesUri != null ? tilesUri : uri(tiles),
-                        tile, progress == null ? null : p -> {
+                        tile, progress == null ? org.ntk4j.ProgressListener.NONE : p -> {
                             if (bar[0] == null) {
                                 bar[0] = Progress.bar(progress, "tiles", p.total(), "tiles");
                             }

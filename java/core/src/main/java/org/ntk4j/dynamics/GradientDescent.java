@@ -292,7 +292,7 @@ public final class GradientDescent {
      * @param x        the training inputs, (N, d)
      * @param y        the targets, (N, O)
      * @param options  what to run and record
-     * @param progress receives one update per step, or null
+     * @param progress receives one update per step ({@link ProgressListener#NONE} for none)
      * @return the record of the run
      * @throws DivergedException when the loss stops being finite
      * @throws InvalidInputException when an argument is invalid
@@ -302,6 +302,7 @@ public final class GradientDescent {
         if (ntk == null || options == null) {
             throw new InvalidInputException("an Ntk and options must be given");
         }
+        ProgressListener.require(progress);
         Validation.requireParameters(initial);
         try (PreparedModel model = ntk.prepare(initial)) {
             return train(model, x, y, options, progress);
@@ -319,13 +320,14 @@ public final class GradientDescent {
      * @param x        the training inputs, (N, d)
      * @param y        the targets, (N, O)
      * @param options  what to run and record
-     * @param progress receives one update per step, or null
+     * @param progress receives one update per step ({@link ProgressListener#NONE} for none)
      * @return the record of the run
      */
     public static Run train(PreparedModel model, Matrix x, Matrix y, Options options, ProgressListener progress) {
         if (model == null || options == null) {
             throw new InvalidInputException("a prepared model and options must be given");
         }
+        ProgressListener listener = ProgressListener.require(progress);
         Architecture arch = model.architecture();
         Validation.requireInputs(arch, x, "x");
         Validation.requireTargets(arch, x, y);
@@ -343,7 +345,6 @@ public final class GradientDescent {
                         + "measured from prepare, so train a freshly prepared model");
             }
         }
-        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         int steps = options.steps();
         int layers = arch.layers();
         double lr = options.learningRate().resolve(() -> LearningRates.largestEigenvalue(model, x),

@@ -55,11 +55,14 @@ public final class ConjugateGradient {
      * @param m             the preconditioner ({@link Preconditioner#IDENTITY} for none)
      * @param tolerance     the relative residual ‖r_j‖/‖b_j‖ every column must reach
      * @param maxIterations the most iterations taken
-     * @param progress      receives one report per iteration, or null
+     * @param progress      receives one report per iteration ({@link ProgressListener#NONE} for none)
      * @return X and the solver's record
+     * @throws InvalidInputException when the shapes disagree, the tolerance is outside (0, 1), no iteration is
+     *                               allowed or {@code progress} is null
      */
     public static Result solve(SymmetricOperator a, Matrix b, Preconditioner m, double tolerance, int maxIterations,
                                ProgressListener progress) {
+        ProgressListener listener = ProgressListener.require(progress);
         int n = a.size();
         if (b.rows() != n || b.cols() < 1) {
             throw new InvalidInputException("right-hand sides have shape (" + b.rows() + ", " + b.cols() + "); the operator is "
@@ -71,7 +74,6 @@ public final class ConjugateGradient {
         if (maxIterations < 1) {
             throw new InvalidInputException("at least one iteration must be allowed, got " + maxIterations);
         }
-        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         int k = b.cols();
         int[] exponent = columnExponents(b);
         b = scaleColumns(b, exponent, -1);

@@ -82,7 +82,8 @@ class GradientDescentTest {
     @Test
     void defaultLearningRateIsHalfTheStabilityLimitAndDecreasesTheLoss() {
         Parameters p0 = Parameters.init(ARCH, 6);
-        GradientDescent.Run run = GradientDescent.train(REF, p0, X, Y, GradientDescent.Options.of(30), null);
+        GradientDescent.Run run = GradientDescent.train(REF, p0, X, Y, GradientDescent.Options.of(30),
+                ProgressListener.NONE);
         Tensor full = REF.kernel(p0, X, NtkMode.FULL, Implementation.AUTO);
         double[] ev = LinearAlgebra.symmetricEigenvalues(KernelLayout.fullToMatrix(full));
         assertEquals(0.5 * 2 * 18 / ev[ev.length - 1], run.learningRate(), 1e-12 * run.learningRate());
@@ -100,7 +101,7 @@ class GradientDescentTest {
         double lr = LearningRates.safe(REF, p0, X, 0.5) * 5;
         DivergedException e = assertThrows(DivergedException.class,
                 () -> GradientDescent.train(REF, p0, X, Y,
-                        GradientDescent.Options.of(400).withLearningRate(LearningRate.fixed(lr)), null));
+                        GradientDescent.Options.of(400).withLearningRate(LearningRate.fixed(lr)), ProgressListener.NONE));
         assertEquals(lr, e.learningRate());
         assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("learning rate"), e.getMessage());
     }

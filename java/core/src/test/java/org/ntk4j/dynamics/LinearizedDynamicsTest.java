@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.ntk4j.ProgressListener;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelLayout;
@@ -152,7 +153,7 @@ class LinearizedDynamicsTest {
         double lr = LearningRates.safe(REF, p, X, 0.5);
         GradientDescent.Run run = GradientDescent.train(REF, p, X, Y,
                 GradientDescent.Options.of(25).withLearningRate(LearningRate.fixed(lr))
-                        .withOutputs(new int[] {0, 10, 25}, XT), null);
+                        .withOutputs(new int[] {0, 10, 25}, XT), ProgressListener.NONE);
         LinearizedDynamics ld = LinearizedDynamics.builder(k, REF.forward(p, X), Y)
                 .test(kts, REF.forward(p, XT))
                 .learningRate(LearningRate.fixed(lr))

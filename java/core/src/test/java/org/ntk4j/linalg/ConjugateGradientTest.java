@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.ntk4j.ProgressListener;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.Matrix;
 import org.ntk4j.NtkException;
@@ -144,7 +145,7 @@ class ConjugateGradientTest {
         Matrix expected = LinearizedDynamics.builder(kk, Matrix.zeros(n, O), yy).test(kt, Matrix.zeros(9, O)).build()
                 .predictTest(Double.POSITIVE_INFINITY);
         ConjugateGradient.Result r = ConjugateGradient.solve(SymmetricOperator.dense(kk.asMatrix(), 0), yy,
-                Preconditioner.IDENTITY, 1e-14, 500, null);
+                Preconditioner.IDENTITY, 1e-14, 500, ProgressListener.NONE);
         assertTrue(r.converged());
         Compare.assertClose("PCG(λ = 0) vs gradient_descent_mse(t = ∞)", LinearAlgebra.multiply(kt.asMatrix(), false,
                 r.solution(), false), expected, 1e-9);
@@ -155,7 +156,7 @@ class ConjugateGradientTest {
         Matrix a = Matrix.of(new double[][] {{4, 1, 0}, {1, 3, 1}, {0, 1, 2}});
         Matrix b = Matrix.of(new double[][] {{0, 1}, {0, -2}, {0, 0.5}});
         ConjugateGradient.Result r = ConjugateGradient.solve(SymmetricOperator.dense(a, 0), b, Preconditioner.IDENTITY,
-                1e-14, 50, null);
+                1e-14, 50, ProgressListener.NONE);
         assertTrue(r.converged());
         Matrix exact = LinearAlgebra.choleskySolve(a, b);
         for (int i = 0; i < 3; i++) {
@@ -176,7 +177,7 @@ class ConjugateGradientTest {
                 scaled[i] *= scale;
             }
             ConjugateGradient.Result r = ConjugateGradient.solve(SymmetricOperator.dense(a, 0), new Matrix(3, 2, scaled),
-                    Preconditioner.IDENTITY, 1e-12, 50, null);
+                    Preconditioner.IDENTITY, 1e-12, 50, ProgressListener.NONE);
             assertTrue(r.converged() && r.iterations() >= 2, "scale " + scale + ": " + r.iterations() + " iterations");
             for (int i = 0; i < 6; i++) {
                 assertEquals(exact.data()[i], r.solution().data()[i] / scale, 1e-9 * Math.abs(exact.data()[i]) + 1e-9,
@@ -193,12 +194,12 @@ class ConjugateGradientTest {
         for (Preconditioner m : new Preconditioner[] {Preconditioner.IDENTITY,
             Preconditioners.nystrom(a, new int[] {0, 1, 2}, 0)}) {
             SingularSystemException e = assertThrows(SingularSystemException.class, () -> ConjugateGradient.solve(
-                    SymmetricOperator.dense(a, 0), b, m, 1e-10, 100, null));
+                    SymmetricOperator.dense(a, 0), b, m, 1e-10, 100, ProgressListener.NONE));
             assertTrue(e.getMessage().contains("singular"), e.getMessage());
         }
         // The same with a ridge is well posed, and solved.
         ConjugateGradient.Result r = ConjugateGradient.solve(SymmetricOperator.dense(a, 1e-3), b,
-                Preconditioner.IDENTITY, 1e-10, 100, null);
+                Preconditioner.IDENTITY, 1e-10, 100, ProgressListener.NONE);
         assertTrue(r.converged());
     }
 
@@ -207,7 +208,7 @@ class ConjugateGradientTest {
         Matrix a = Matrix.of(new double[][] {{2, 1}, {1, 2}});
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> ConjugateGradient.solve(
                 SymmetricOperator.dense(a, Double.MAX_VALUE), Matrix.of(new double[][] {{1}, {1}}),
-                Preconditioner.IDENTITY, 1e-10, 10, null));
+                Preconditioner.IDENTITY, 1e-10, 10, ProgressListener.NONE));
         assertTrue(e.getMessage().contains("overflowed"), e.getMessage());
     }
 
@@ -218,7 +219,7 @@ class ConjugateGradientTest {
         Matrix r = Matrix.of(new double[][] {{1}, {2}, {3}, {4}, {5}});
         assertEquals(java.util.Arrays.toString(r.data()), java.util.Arrays.toString(m.apply(r).data()));
         ConjugateGradient.Result s = ConjugateGradient.solve(SymmetricOperator.dense(Matrix.zeros(5, 5), 1.0), r, m,
-                1e-12, 10, null);
+                1e-12, 10, ProgressListener.NONE);
         assertTrue(s.converged());
         assertEquals(3.0, s.solution().get(2, 0), 1e-12, "(0 + 1·I)·α = y");
     }
@@ -227,7 +228,7 @@ class ConjugateGradientTest {
     void anIndefiniteMatrixIsReportedNotSolved() {
         Matrix a = Matrix.of(new double[][] {{1, 0}, {0, -1}});
         NtkException e = assertThrows(NtkException.class, () -> ConjugateGradient.solve(SymmetricOperator.dense(a, 0),
-                Matrix.of(new double[][] {{0.2}, {1}}), Preconditioner.IDENTITY, 1e-10, 10, null));
+                Matrix.of(new double[][] {{0.2}, {1}}), Preconditioner.IDENTITY, 1e-10, 10, ProgressListener.NONE));
         assertTrue(e.getMessage().contains("not positive definite"), e.getMessage());
     }
 
@@ -235,9 +236,9 @@ class ConjugateGradientTest {
     void badShapesAndSettingsAreRefused() {
         SymmetricOperator a = SymmetricOperator.dense(Matrix.of(new double[][] {{2, 0}, {0, 3}}), 0);
         assertThrows(InvalidInputException.class, () -> ConjugateGradient.solve(a, Matrix.zeros(3, 1),
-                Preconditioner.IDENTITY, 1e-6, 10, null));
+                Preconditioner.IDENTITY, 1e-6, 10, ProgressListener.NONE));
         assertThrows(InvalidInputException.class, () -> ConjugateGradient.solve(a, Matrix.zeros(2, 1),
-                Preconditioner.IDENTITY, 0, 10, null));
+                Preconditioner.IDENTITY, 0, 10, ProgressListener.NONE));
         assertThrows(InvalidInputException.class, () -> Preconditioners.landmarks(5, 6, 1));
         assertThrows(InvalidInputException.class, () -> Preconditioners.blockJacobi(List.of(Matrix.zeros(2, 3)), 0));
     }

@@ -265,7 +265,7 @@ public final class EigenmodeDecay {
      * @param lrFraction    η = lrFraction·2n/λ_max(Θ_0), in (0, ½) for a monotone prediction
      * @param depth         the fit window ends where the predicted magnitude falls below depth·|c_k(0)|
      * @param task          the name progress reports carry
-     * @param progress      receives one update per step, or null
+     * @param progress      receives one update per step ({@link ProgressListener#NONE} for none)
      * @return the components, the predicted, flow and fitted rates of every mode, and the kernel's drift
      * @throws InvalidInputException when an argument is missing or the recorded steps do not start at 0 and ascend
      */
@@ -365,7 +365,7 @@ public final class EigenmodeDecay {
      * @param train    the training data; its first {@code opt.points()} rows are used
      * @param network  the network's settings apart from its widths (and the initialisation seed)
      * @param opt      widths, sizes and windows
-     * @param progress receives one update per step of every width, or null
+     * @param progress receives one update per step of every width ({@link ProgressListener#NONE} for none)
      * @return the four tables and a summary
      * @throws InvalidInputException when an argument is missing
      */
@@ -373,6 +373,7 @@ public final class EigenmodeDecay {
         if (backend == null || train == null || network == null || opt == null) {
             throw new InvalidInputException("backend, data, network settings and options must be given");
         }
+        ProgressListener.require(progress);
         int points = Math.min(opt.points(), train.size());
         Matrix x = train.x().rowRange(0, points);
         Matrix y = train.y().rowRange(0, points);

@@ -42,7 +42,7 @@ public final class LazyTrainingDemo {
      *
      * @param backend  the backend for training and kernels
      * @param cfg      the sizes
-     * @param progress receives progress, or null
+     * @param progress receives progress ({@link ProgressListener#NONE} for none)
      * @return every table and a summary
      * @throws InvalidInputException when an argument is missing
      */
@@ -50,7 +50,7 @@ public final class LazyTrainingDemo {
         if (backend == null || cfg == null) {
             throw new InvalidInputException("backend and configuration must be given");
         }
-        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        ProgressListener listener = ProgressListener.require(progress);
         Dataset digits = Digits.load();
         Dataset.Split split = digits.split(cfg.trainSize(), cfg.testSize(), cfg.splitSeed());
         Report all = new Report("lazy-training demo");

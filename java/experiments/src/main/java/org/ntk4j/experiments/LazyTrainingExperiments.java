@@ -42,7 +42,7 @@ public final class LazyTrainingExperiments {
      * @param backend  the backend that trains and computes kernels
      * @param data     the training and test split
      * @param cfg      the sweep
-     * @param progress receives progress, or null
+     * @param progress receives progress ({@link ProgressListener#NONE} for none)
      * @return the tables
      */
     public static Report weightMovement(Ntk backend, Dataset.Split data, SweepConfig cfg, ProgressListener progress) {
@@ -65,14 +65,14 @@ public final class LazyTrainingExperiments {
      * @param backend  the backend that trains and computes kernels
      * @param data     the training and test split
      * @param cfg      the sweep
-     * @param progress receives progress, or null
+     * @param progress receives progress ({@link ProgressListener#NONE} for none)
      * @return the tables
      */
     public static Report trainingSweep(Ntk backend, Dataset.Split data, SweepConfig cfg, ProgressListener progress) {
         if (backend == null || data == null || cfg == null) {
             throw new InvalidInputException("backend, data and configuration must be given");
         }
-        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        ProgressListener listener = ProgressListener.require(progress);
         Matrix x = data.train().x();
         Matrix y = data.train().y();
         Matrix xt = data.test().size() > 0 ? data.test().x() : null;
@@ -268,7 +268,7 @@ public final class LazyTrainingExperiments {
      * @param cfg      the sweep (its network settings and widths)
      * @param seeds    initialisations per width, ≥ 1
      * @param mode     TRACE or FULL
-     * @param progress receives progress, or null
+     * @param progress receives progress ({@link ProgressListener#NONE} for none)
      * @return the tables
      */
     public static Report kernelConvergence(Ntk backend, Matrix x, int outputs, SweepConfig cfg, int seeds,
@@ -276,7 +276,7 @@ public final class LazyTrainingExperiments {
         if (seeds < 1) {
             throw new InvalidInputException("at least one seed is needed, got " + seeds);
         }
-        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        ProgressListener listener = ProgressListener.require(progress);
         Table per = new Table("ntk_convergence", "width", "seed", "relative_error")
                 .meta("title", "Empirical vs infinite-width NTK at initialisation")
                 .meta("mode", mode.name().toLowerCase(java.util.Locale.ROOT))
@@ -325,7 +325,7 @@ public final class LazyTrainingExperiments {
      * @param cfg      the sweep (its network settings and widths)
      * @param seeds    initialisations per width, ≥ 1
      * @param options  the Hessian-norm estimator's effort
-     * @param progress receives progress, or null
+     * @param progress receives progress ({@link ProgressListener#NONE} for none)
      * @return the tables
      */
     public static Report lazyScore(Ntk backend, Dataset data, SweepConfig cfg, int seeds, LazyScore.Options options,
@@ -333,7 +333,7 @@ public final class LazyTrainingExperiments {
         if (seeds < 1) {
             throw new InvalidInputException("at least one seed is needed, got " + seeds);
         }
-        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        ProgressListener listener = ProgressListener.require(progress);
         Table per = new Table("lazy_score", "width", "seed", "residual_norm", "gradient_norm_sq", "hessian_norm", "score",
                 "hessian_products", "seconds")
                 .meta("title", "Lazy-training score k(θ_0) = ‖f − y‖·‖∇²f‖/‖∇f‖²")

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.ntk4j.ProgressListener;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelLayout;
@@ -40,7 +41,7 @@ class EigenmodeDecayTest {
         Dataset d = Synthetic.sphere(7, 9, 2, 5);
         Architecture arch = Architecture.builder(9).output(2).build();
         Parameters p0 = Parameters.init(arch, 3);
-        EigenmodeDecay.Modes m = EigenmodeDecay.measure(REF, p0, d.x(), d.y(), every(40), 0.25, 1e-3, "linear", null);
+        EigenmodeDecay.Modes m = EigenmodeDecay.measure(REF, p0, d.x(), d.y(), every(40), 0.25, 1e-3, "linear", ProgressListener.NONE);
         assertEquals(14, m.size());
         assertTrue(m.kernelDrift() < Tolerances.FP64, "drift " + m.kernelDrift());
         double c0 = 0;
@@ -72,7 +73,7 @@ class EigenmodeDecayTest {
         try (Ntk cpu = Ntk.builder().backend("cpu").precision(Precision.FP64).open()) {
             for (int i = 0; i < 2; i++) {
                 Parameters p0 = Parameters.init(net.architecture(widths[i], 8, 2), 0);
-                EigenmodeDecay.Modes m = EigenmodeDecay.measure(cpu, p0, d.x(), d.y(), every(100), 0.25, 1e-2, "w", null);
+                EigenmodeDecay.Modes m = EigenmodeDecay.measure(cpu, p0, d.x(), d.y(), every(100), 0.25, 1e-2, "w", ProgressListener.NONE);
                 assertTrue(m.resolvedModes().length >= 6, "resolved " + m.resolvedModes().length);
                 median[i] = m.deviationQuantile(0.5);
                 top[i] = m.relativeDeviation(0);
@@ -91,7 +92,7 @@ class EigenmodeDecayTest {
         Architecture arch = SweepConfig.defaults(24).architecture(24, 6, 1);
         Parameters p0 = Parameters.init(arch, 2);
         int[] recorded = {0, 1, 2, 5, 9, 20};
-        EigenmodeDecay.Modes m = EigenmodeDecay.measure(REF, p0, d.x(), d.y(), recorded, 0.25, 1e-2, "p", null);
+        EigenmodeDecay.Modes m = EigenmodeDecay.measure(REF, p0, d.x(), d.y(), recorded, 0.25, 1e-2, "p", ProgressListener.NONE);
         assertArrayEquals(recorded, m.recordedSteps());
 
         Matrix k = KernelLayout.fullToMatrix(REF.kernel(p0, d.x(), NtkMode.FULL, Implementation.AUTO));
@@ -194,7 +195,7 @@ class EigenmodeDecayTest {
     void theReportHasItsTablesPlotHintsAndFits() {
         Dataset d = Synthetic.sphere(10, 8, 2, 3);
         EigenmodeDecay.Options opt = new EigenmodeDecay.Options(new int[] {8, 32, 128}, 6, 30, 0.25, 0.02, 3);
-        Report r = EigenmodeDecay.run(REF, d, SweepConfig.defaults(8), opt, null);
+        Report r = EigenmodeDecay.run(REF, d, SweepConfig.defaults(8), opt, ProgressListener.NONE);
         Table decay = r.table("eigenmode_decay");
         Table rates = r.table("eigenmode_rates");
         Table dev = r.table("eigenmode_rate_deviation");
@@ -262,7 +263,7 @@ class EigenmodeDecayTest {
         assertThrows(InvalidInputException.class, () -> new EigenmodeDecay.Options(new int[] {8}, 4, 10, 0.25, 1, 3));
         assertThrows(InvalidInputException.class, () -> EigenmodeDecay.measure(REF,
                 Parameters.init(Architecture.builder(2).output(1).build(), 0), Matrix.of(new double[][] {{1, 0}}),
-                Matrix.of(new double[][] {{1}}), new int[] {1, 2}, 0.25, 0.01, "x", null));
+                Matrix.of(new double[][] {{1}}), new int[] {1, 2}, 0.25, 0.01, "x", ProgressListener.NONE));
         // The top mode halves each step; to 1e-2 it takes 6.6 steps: every step is recorded up to 14, then every 3rd.
         int[] s = new EigenmodeDecay.Options(new int[] {8}, 4, 150, 0.25, 0.01, 3).recordedSteps();
         for (int t = 0; t <= 14; t++) {

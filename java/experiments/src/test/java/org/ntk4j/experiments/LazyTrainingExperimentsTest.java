@@ -39,7 +39,7 @@ class LazyTrainingExperimentsTest {
 
     @BeforeAll
     static void runSweep() {
-        sweep = LazyTrainingExperiments.trainingSweep(REF, DATA, CFG, null);
+        sweep = LazyTrainingExperiments.trainingSweep(REF, DATA, CFG, ProgressListener.NONE);
     }
 
     /** Least squares in log-log space written out here, not through LogLogFit. */
@@ -279,7 +279,7 @@ class LazyTrainingExperimentsTest {
         SweepConfig cfg = SweepConfig.defaults(8, 32, 128);
         LazyScore.Options opt = LazyScore.Options.defaults().withRounds(2).withMaxIterations(20).withTolerance(1e-4)
                 .withRestarts(0);
-        Report r = LazyTrainingExperiments.lazyScore(REF, small, cfg, 2, opt, null);
+        Report r = LazyTrainingExperiments.lazyScore(REF, small, cfg, 2, opt, ProgressListener.NONE);
         double s = fit(r.table("lazy_score_fits"), "mean_score");
         assertTrue(s < -0.2, "lazy score slope " + s);
         LazyScore.Result direct = LazyScore.estimate(REF, Parameters.init(cfg.architecture(32, 8, 2), cfg.seed()),

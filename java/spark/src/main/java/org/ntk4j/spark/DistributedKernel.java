@@ -81,7 +81,7 @@ public final class DistributedKernel {
         private final String dir;
         private RowSource x2;
         private Integer tile; // null: defaultTile for this session and kernel
-        private ProgressListener progress;
+        private ProgressListener progress = ProgressListener.NONE;
 
         private Builder(SparkSession spark, SerializableKernel kernel, RowSource x1, String dir) {
             this.spark = spark;
@@ -118,11 +118,12 @@ public final class DistributedKernel {
          * Reports ("tiles", finished, total, "") per finished task (a kept tile counts as one), on Spark's listener
          * thread.
          *
-         * @param progress the listener, or null for none
+         * @param progress the listener ({@link ProgressListener#NONE}, the default, for none)
          * @return this builder
+         * @throws InvalidInputException when it is null
          */
         public Builder progress(ProgressListener progress) {
-            this.progress = progress;
+            this.progress = ProgressListener.require(progress);
             return this;
         }
 
@@ -226,7 +227,7 @@ public final class DistributedKernel {
         TaskCounter(String group, long total, ProgressListener progress) {
             this.group = group;
             this.total = total;
-            this.progress = progress == null ? ProgressListener.NONE : progress;
+            this.progress = progress;
         }
 
         @Override

@@ -82,7 +82,7 @@ public final class DistributedRegression {
         private int nystromRank;
         private boolean cacheTiles = true;
         private Integer tile; // null: DistributedKernel.defaultTile for this session and kernel
-        private ProgressListener progress;
+        private ProgressListener progress = ProgressListener.NONE;
 
         private Builder(SparkSession spark, SerializableKernel kernel, RowSource x, Matrix y) {
             this.spark = spark;
@@ -191,11 +191,12 @@ public final class DistributedRegression {
         /**
          * Receives one report per solver iteration (see {@link ConjugateGradient#solve}).
          *
-         * @param progress the listener, or null for none
+         * @param progress the listener ({@link ProgressListener#NONE}, the default, for none)
          * @return this builder
+         * @throws InvalidInputException when it is null
          */
         public Builder progress(ProgressListener progress) {
-            this.progress = progress;
+            this.progress = ProgressListener.require(progress);
             return this;
         }
 

@@ -106,6 +106,8 @@ class DistributedKernelTest {
                 Tolerances.FP64);
         assertThrows(InvalidInputException.class,
                 () -> DistributedKernel.builder(SparkTests.spark(), k, SparkTests.rows(dir, "xd", X1), "t").tile(0));
+        assertThrows(InvalidInputException.class, () -> DistributedKernel.builder(SparkTests.spark(), k,
+                SparkTests.rows(dir, "xd", X1), "t").progress(null));
     }
 
     @Test

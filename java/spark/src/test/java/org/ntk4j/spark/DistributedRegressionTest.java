@@ -211,6 +211,7 @@ class DistributedRegressionTest {
         bad.put("at least one iteration must be allowed, got 0", () -> b.maxIterations(0));
         bad.put("the Nyström rank must be at least 1, got 0", () -> b.nystrom(0));
         bad.put("the tile size must be at least 1, got 0", () -> b.tile(0));
+        bad.put("the progress listener is null: pass ProgressListener.NONE for none", () -> b.progress(null));
         bad.put("the examples to predict at must be given", () -> b.fit(null));
         bad.put("the session, kernel, training examples and targets must be given",
                 () -> DistributedRegression.builder(SparkTests.spark(), null, x, PROBLEM.y()));
