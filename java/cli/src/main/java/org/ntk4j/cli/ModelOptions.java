@@ -150,9 +150,11 @@ final class ModelOptions {
             }
             ParametersIO.Settings s = stored.orElse(new ParametersIO.Settings(Activation.RELU, Parameterization.NTK, 1.0,
                     0.0, true));
-            Parameters p = ParametersIO.load(weights, activation != null ? activation : s.activation(),
-                    parameterization != null ? parameterization : s.parameterization(), wstd != null ? wstd : s.sigmaW(),
-                    bstd != null && !noBias ? sigmaB : s.sigmaB());
+            Parameters p = ParametersIO.load(weights, ParametersIO.MlpUse.of(
+                            activation != null ? activation : s.activation(),
+                            parameterization != null ? parameterization : s.parameterization())
+                    .withSigmaW(wstd != null ? wstd : s.sigmaW())
+                    .withSigmaB(bstd != null && !noBias ? sigmaB : s.sigmaB()));
             if (noBias && p.architecture().bias()) {
                 throw new UsageError(weights + " has biases (b0, …) but --bstd none says there are none");
             }

@@ -242,7 +242,7 @@ class KernelCommandTest {
                 "--act", "tanh", "--parameterization", "standard", "--device", "reference", "--precision", "fp64", "--out",
                 dir.resolve("a.npy"), "--save-weights", saved);
         assertEquals(0, r1.code(), r1.toString());
-        Parameters p = ParametersIO.load(saved, Activation.TANH, Parameterization.STANDARD, 1.0, 0.0);
+        Parameters p = ParametersIO.load(saved, ParametersIO.MlpUse.of(Activation.TANH, Parameterization.STANDARD));
         assertFalse(p.architecture().bias());
         assertArrayEquals(Parameters.init(Architecture.parseWidths("3,8,2").activation(Activation.TANH)
                 .parameterization(Parameterization.STANDARD).noBias().build(), 4).toFlat(), p.toFlat(), 0.0);

@@ -65,7 +65,8 @@ class TrainAndDevicesTest {
         assertTrue(Double.parseDouble(lines.get(7).split(",")[1]) < Double.parseDouble(lines.get(1).split(",")[1]),
                 "loss decreases");
         assertTrue(Double.parseDouble(lines.get(7).split(",")[3]) > 0, "kernel moved");
-        Parameters trained = ParametersIO.load(dir.resolve("trained.npz"), Activation.RELU, Parameterization.NTK, 1, 0);
+        Parameters trained = ParametersIO.load(dir.resolve("trained.npz"),
+                ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK));
         assertArrayEquals(p.toFlat(), trained.toFlat(), 0.0);
         assertPng(out.resolve("train.png"), 1000);
     }

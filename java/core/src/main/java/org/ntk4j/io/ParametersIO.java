@@ -27,7 +27,7 @@ import org.ntk4j.model.Parameters;
  * <p>Weights alone do not say how they are used. {@link #save} also stores the architecture (the parameterization
  * and the layer sequence as {@link Architecture#spec()} writes it) as a small JSON member {@code architecture.json}
  * ({@code np.load} returns it as bytes); {@link #load(Path)} uses it, and
- * {@link #load(Path, Activation, Parameterization, double, double)} refuses MLP settings that differ from the stored
+ * {@link #load(Path, MlpUse)} refuses MLP settings that differ from the stored
  * ones. Files of version 1 stored the MLP {@link Settings} (activation, parameterization, σ_w, σ_b) instead; they
  * still read. Files without it (written by NumPy or PyTorch) take the caller's settings. Layers with parameters are
  * numbered W0, W1, … without gaps; only the layer members are decoded.
@@ -234,29 +234,95 @@ public final class ParametersIO {
     }
 
     /**
-     * Loads parameters with these settings; the widths come from the shapes, bias presence from whether {@code b0}
-     * exists. A file that stores other settings is refused: the same weights would be a different network.
+     * How the weights of an MLP file that does not say so are used: the activation and parameterization, with
+     * σ_w (default 1) and σ_b (default 0) each set by name, so the two cannot be swapped. Immutable.
      *
-     * @param sigmaB used only when the file has biases
+     * <pre>{@code ParametersIO.load(file, MlpUse.of(Activation.TANH, Parameterization.STANDARD).withSigmaB(1));}</pre>
+     */
+    public static final class MlpUse {
+        private final Activation activation;
+        private final Parameterization parameterization;
+        private final double sigmaW;
+        private final double sigmaB;
+
+        private MlpUse(Activation activation, Parameterization parameterization, double sigmaW, double sigmaB) {
+            this.activation = activation;
+            this.parameterization = parameterization;
+            this.sigmaW = sigmaW;
+            this.sigmaB = sigmaB;
+        }
+
+        /**
+         * This activation and parameterization, σ_w = 1 and σ_b = 0.
+         *
+         * @param activation       the network's activation
+         * @param parameterization how the weights are scaled (PyTorch's weights: {@link Parameterization#STANDARD})
+         * @return the settings
+         * @throws InvalidInputException when either is null
+         */
+        public static MlpUse of(Activation activation, Parameterization parameterization) {
+            if (activation == null || parameterization == null) {
+                throw new InvalidInputException("activation and parameterization must be given");
+            }
+            return new MlpUse(activation, parameterization, 1.0, 0.0);
+        }
+
+        /**
+         * These settings with another σ_w.
+         *
+         * @param sigmaW σ_w of every dense layer, finite and positive
+         * @return new settings
+         * @throws InvalidInputException when σ_w is not finite and positive
+         */
+        public MlpUse withSigmaW(double sigmaW) {
+            if (!(sigmaW > 0) || !Double.isFinite(sigmaW)) {
+                throw new InvalidInputException("σ_w must be finite and positive, got " + sigmaW);
+            }
+            return new MlpUse(activation, parameterization, sigmaW, sigmaB);
+        }
+
+        /**
+         * These settings with another σ_b (used only when the file has biases).
+         *
+         * @param sigmaB σ_b of every dense layer, finite and non-negative
+         * @return new settings
+         * @throws InvalidInputException when σ_b is negative or not finite
+         */
+        public MlpUse withSigmaB(double sigmaB) {
+            if (!(sigmaB >= 0) || !Double.isFinite(sigmaB)) {
+                throw new InvalidInputException("σ_b must be finite and non-negative, got " + sigmaB);
+            }
+            return new MlpUse(activation, parameterization, sigmaW, sigmaB);
+        }
+
+        /** The stored form of these settings for a file with or without biases. */
+        Settings settings(Activation act, boolean bias) {
+            return new Settings(act, parameterization, sigmaW, bias ? sigmaB : 0.0, bias);
+        }
+    }
+
+    /**
+     * Loads an MLP's parameters used as {@code use} says; the widths come from the shapes, bias presence from whether
+     * {@code b0} exists. A file that stores other settings is refused: the same weights would be a different network.
      *
-     * @param file             the .npz file
-     * @param activation       the network's activation
-     * @param parameterization how the weights are scaled
-     * @param sigmaW           σ_w
+     * @param file the .npz file
+     * @param use  the activation, parameterization, σ_w and σ_b (σ_b only matters when the file has biases)
      * @return new parameters over the arrays read
      * @throws NpyFormatException when the file stores other settings or is not a parameters archive ntk4j reads
+     * @throws InvalidInputException when {@code use} is null
      * @throws java.io.IOException when the file cannot be read
      */
-    public static Parameters load(Path file, Activation activation, Parameterization parameterization, double sigmaW,
-                                  double sigmaB) throws IOException {
+    public static Parameters load(Path file, MlpUse use) throws IOException {
+        if (use == null) {
+            throw new InvalidInputException("how the weights are used must be given");
+        }
         try (Npz.Archive a = Npz.open(file)) {
             Layers layers = layers(file, a);
-            Settings asked = new Settings(activation, parameterization, sigmaW, sigmaB, layers.anyBias());
+            Settings asked = use.settings(use.activation, layers.anyBias());
             Optional<Stored> stored = stored(file, a, layers);
             if (stored.isPresent() && layers.count() == 1) {
                 // a single dense layer has no activation: any activation asked for describes the same network
-                asked = new Settings(stored.get().settings().activation(), parameterization, sigmaW, sigmaB,
-                        layers.anyBias());
+                asked = use.settings(stored.get().settings().activation(), layers.anyBias());
             }
             if (stored.isPresent() && !stored.get().settings().sameAs(asked)) {
                 throw new InvalidInputException(file + " was saved with " + stored.get().settings().describe()
@@ -362,8 +428,9 @@ public final class ParametersIO {
         }
         Architecture arch;
         try {
-            arch = Architecture.mlp(widths, s.activation(), s.parameterization(), s.sigmaW(),
-                    layers.anyBias() ? s.sigmaB() : 0.0, layers.anyBias());
+            Architecture.Builder mlp = Architecture.widths(widths).activation(s.activation())
+                    .parameterization(s.parameterization()).sigmaW(s.sigmaW());
+            arch = (layers.anyBias() ? mlp.sigmaB(s.sigmaB()) : mlp.noBias()).build();
         } catch (InvalidInputException e) {
             throw new NpyFormatException(file.toString(), e.getMessage());
         }

@@ -111,21 +111,9 @@ public final class Architecture {
         return of(input, parameterization, layers == null ? null : Arrays.asList(layers));
     }
 
-    /**
-     * The MLP {@code Dense(n_1), φ, Dense(n_2), φ, …, Dense(n_L)} on inputs of n_0 features, every dense layer
-     * with the same σ_w and σ_b.
-     *
-     * @param widths           n_0 = input dimension, n_1 … n_{L-1} hidden widths, n_L = outputs; at least two
-     * @param activation       φ between the dense layers
-     * @param parameterization ntk or standard
-     * @param sigmaW           σ_w > 0 of every dense layer
-     * @param sigmaB           σ_b ≥ 0 of every dense layer, used only with bias
-     * @param bias             whether the dense layers have biases
-     * @return the architecture
-     * @throws InvalidInputException naming the first invalid value
-     */
-    public static Architecture mlp(int[] widths, Activation activation, Parameterization parameterization,
-                                   double sigmaW, double sigmaB, boolean bias) {
+    /** The MLP {@code Dense(n_1), φ, …, Dense(n_L)}, every dense layer with the same σ_w and σ_b: the builder's. */
+    private static Architecture mlp(int[] widths, Activation activation, Parameterization parameterization,
+                                    double sigmaW, double sigmaB, boolean bias) {
         if (widths == null || widths.length < 2) {
             throw new InvalidInputException("an architecture needs at least an input and an output size, got "
                     + (widths == null ? "none" : Arrays.toString(widths)));
@@ -161,6 +149,23 @@ public final class Architecture {
     }
 
     /**
+     * Starts an MLP builder with all its widths, input first and output last: {@code widths(64, 512, 512, 10)} is
+     * {@code builder(64).hidden(512, 512).output(10)}.
+     *
+     * @param widths n_0 = input dimension, n_1 … n_{L-1} hidden widths, n_L = outputs; at least two
+     * @return a builder with these widths and the defaults of {@link Builder}
+     * @throws InvalidInputException when there are fewer than two widths (each is checked by {@link Builder#build})
+     */
+    public static Builder widths(int... widths) {
+        if (widths == null || widths.length < 2) {
+            throw new InvalidInputException("an architecture needs at least an input and an output size, got "
+                    + (widths == null ? "none" : Arrays.toString(widths)));
+        }
+        return new Builder(widths[0]).hidden(Arrays.copyOfRange(widths, 1, widths.length - 1))
+                .output(widths[widths.length - 1]);
+    }
+
+    /**
      * Parses "64,512,512,10" (input, hidden…, output) into an MLP builder.
      *
      * @param csv comma-separated widths, input first and output last
@@ -181,10 +186,7 @@ public final class Architecture {
                         ? "width " + (i + 1) + " is empty" : "'" + parts[i] + "' is not an integer"));
             }
         }
-        Builder b = new Builder(w[0]);
-        b.hidden(Arrays.copyOfRange(w, 1, w.length - 1));
-        b.output(w[w.length - 1]);
-        return b;
+        return widths(w);
     }
 
     /**
@@ -842,7 +844,8 @@ public final class Architecture {
         }
 
         /**
-         * The MLP, checked as {@link Architecture#mlp} checks it.
+         * The MLP {@code Dense(n_1), φ, Dense(n_2), φ, …, Dense(n_L)} on inputs of n_0 features, every dense layer
+         * with the same σ_w and σ_b.
          *
          * @return a new architecture
          * @throws InvalidInputException naming the first invalid setting

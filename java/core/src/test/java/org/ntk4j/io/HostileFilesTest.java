@@ -158,7 +158,7 @@ class HostileFilesTest {
                 case NPY -> Npy.read(f);
                 case NPZ -> Npz.read(f);
                 case PARAMETERS -> ParametersIO.settings(f).isPresent() ? ParametersIO.load(f)
-                        : ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1.0, 0.0);
+                        : ParametersIO.load(f, ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK));
             };
         } catch (NpyFormatException | FileSystemException e) {
             error = e;

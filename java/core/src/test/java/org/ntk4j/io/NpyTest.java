@@ -88,7 +88,8 @@ class NpyTest {
     void readsNumpyNpzAndRoundTripsParameters() throws IOException {
         Map<String, Tensor> m = Npz.read(resource("params_compressed.npz"));
         assertEquals(java.util.List.of("W0", "b0", "W1", "b1"), java.util.List.copyOf(m.keySet()));
-        Parameters p = ParametersIO.load(resource("params_compressed.npz"), Activation.TANH, Parameterization.STANDARD, 1, 1);
+        Parameters p = ParametersIO.load(resource("params_compressed.npz"),
+                ParametersIO.MlpUse.of(Activation.TANH, Parameterization.STANDARD).withSigmaB(1));
         assertArrayEquals(new int[] {2, 3, 1}, p.architecture().widths());
         assertArrayEquals(new double[] {0, 1, 2, 3, 4, 5}, p.weights(0));
 
@@ -96,13 +97,16 @@ class NpyTest {
         Parameters q = Parameters.init(arch, 11);
         Path f = dir.resolve("q.npz");
         ParametersIO.save(q, f);
-        Parameters back = ParametersIO.load(f, arch.activation(), arch.parameterization(), arch.sigmaW(), arch.sigmaB());
+        Parameters back = ParametersIO.load(f,
+                ParametersIO.MlpUse.of(arch.activation(), arch.parameterization())
+                        .withSigmaW(arch.sigmaW()).withSigmaB(arch.sigmaB()));
         assertEquals(arch, back.architecture());
         assertArrayEquals(q.toFlat(), back.toFlat());
 
         Architecture nb = Architecture.builder(2).hidden(3).output(1).noBias().build();
         ParametersIO.save(Parameters.init(nb, 1), f);
-        assertFalse(ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0).architecture().bias());
+        assertFalse(ParametersIO.load(f,
+                ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK)).architecture().bias());
     }
 
     @Test
@@ -111,10 +115,11 @@ class NpyTest {
         Npz.write(f, Map.of("W0", new Tensor(new int[] {3, 2}, new double[6]),
                 "W1", new Tensor(new int[] {1, 4}, new double[4])));
         NpyFormatException e = assertThrows(NpyFormatException.class,
-                () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0));
+                () -> ParametersIO.load(f, ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK)));
         assertTrue(e.getMessage().contains("W1 has n_in = 4"), e.getMessage());
         Files.writeString(f, "not a zip");
-        e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0));
+        e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(f,
+                ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK)));
         assertTrue(e.getMessage().contains("not a .npz"), e.getMessage());
     }
 

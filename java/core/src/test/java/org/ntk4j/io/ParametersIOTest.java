@@ -41,6 +41,28 @@ class ParametersIOTest {
     }
 
     @Test
+    void anMlpFileWithoutSettingsTakesSigmaWAndSigmaBByName() throws IOException {
+        Architecture arch = Architecture.widths(3, 4, 2).activation(Activation.ERF).sigmaW(2.0).sigmaB(0.25).build();
+        Parameters p = Parameters.init(arch, 5);
+        Path f = dir.resolve("bare.npz");
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("W0", new Tensor(new int[] {4, 3}, p.weights(0)));
+        m.put("b0", new Tensor(new int[] {4}, p.bias(0)));
+        m.put("W1", new Tensor(new int[] {2, 4}, p.weights(1)));
+        m.put("b1", new Tensor(new int[] {2}, p.bias(1)));
+        Npz.write(f, m); // as NumPy writes it: no settings stored
+        Architecture read = ParametersIO.load(f, ParametersIO.MlpUse.of(Activation.ERF, Parameterization.NTK)
+                .withSigmaB(0.25).withSigmaW(2.0)).architecture();
+        assertEquals(arch, read);
+        ParametersIO.MlpUse use = ParametersIO.MlpUse.of(Activation.ERF, Parameterization.NTK);
+        assertThrows(InvalidInputException.class, () -> use.withSigmaW(0));
+        assertThrows(InvalidInputException.class, () -> use.withSigmaW(Double.NaN));
+        assertThrows(InvalidInputException.class, () -> use.withSigmaB(-0.5));
+        assertThrows(InvalidInputException.class, () -> ParametersIO.MlpUse.of(null, Parameterization.NTK));
+        assertThrows(InvalidInputException.class, () -> ParametersIO.load(f, (ParametersIO.MlpUse) null));
+    }
+
+    @Test
     void theSettingsAreStoredAndUsedAndDifferentOnesAreRefused() throws IOException {
         Architecture arch = Architecture.parseWidths("3,8,2").activation(Activation.TANH).sigmaW(1.5).sigmaB(0.5).build();
         Parameters p = Parameters.init(arch, 3);
@@ -51,9 +73,11 @@ class ParametersIOTest {
         Parameters back = ParametersIO.load(f);
         assertEquals(arch, back.architecture());
         assertArrayEquals(p.toFlat(), back.toFlat());
-        assertEquals(arch, ParametersIO.load(f, Activation.TANH, Parameterization.NTK, 1.5, 0.5).architecture());
+        assertEquals(arch, ParametersIO.load(f,
+                ParametersIO.MlpUse.of(Activation.TANH, Parameterization.NTK)
+                        .withSigmaW(1.5).withSigmaB(0.5)).architecture());
         InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1.0, 0.0));
+                () -> ParametersIO.load(f, ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK)));
         assertTrue(e.getMessage().contains("saved with activation tanh") && e.getMessage().contains("σ_w 1.5"),
                 e.getMessage());
     }
@@ -78,7 +102,9 @@ class ParametersIOTest {
         UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class, () -> ParametersIO.settings(f));
         assertTrue(e.getMessage().startsWith("layer 2 (dense(5,0.9)) has other σ_w/σ_b"), e.getMessage());
         assertThrows(UnsupportedLayerException.class,
-                () -> ParametersIO.load(f, Activation.ERF, Parameterization.STANDARD, 1.3, 0.2));
+                () -> ParametersIO.load(f,
+                        ParametersIO.MlpUse.of(Activation.ERF, Parameterization.STANDARD)
+                                .withSigmaW(1.3).withSigmaB(0.2)));
     }
 
     @Test
@@ -120,8 +146,8 @@ class ParametersIOTest {
         Parameters back = ParametersIO.load(f, arch);
         assertEquals(arch, back.architecture());
         assertArrayEquals(p.toFlat(), back.toFlat());
-        NpyFormatException e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(f, Activation.RELU,
-                Parameterization.STANDARD, 1.0, 0.0));
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> ParametersIO.load(f,
+                ParametersIO.MlpUse.of(Activation.RELU, Parameterization.STANDARD)));
         assertTrue(e.getMessage().contains("W0 must be 2-D (n_out, n_in), got (3, 2, 3, 2) (a Conv2d weight: load it"
                 + " with its architecture)"), e.getMessage());
         Architecture other = Architecture.parse("5x4x2:conv(3,2x3,same,stride=2,1.5,0.1),relu,flatten,dense(2,1.0,0.3)",
@@ -144,9 +170,10 @@ class ParametersIOTest {
         Architecture arch = Architecture.builder(3).output(2).activation(Activation.TANH).sigmaB(0.5).build();
         Path f = dir.resolve("linear.npz");
         ParametersIO.save(Parameters.init(arch, 2), f);
-        assertEquals(arch, ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1.0, 0.5).architecture());
-        assertThrows(InvalidInputException.class, () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK,
-                1.5, 0.5));
+        assertEquals(arch, ParametersIO.load(f,
+                ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK).withSigmaB(0.5)).architecture());
+        assertThrows(InvalidInputException.class, () -> ParametersIO.load(f,
+                ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK).withSigmaW(1.5).withSigmaB(0.5)));
     }
 
     @Test
@@ -181,7 +208,8 @@ class ParametersIOTest {
         Path f = dir.resolve("torch.npz");
         Npz.write(f, m);
         assertTrue(ParametersIO.settings(f).isEmpty());
-        Parameters p = ParametersIO.load(f, Activation.ERF, Parameterization.STANDARD, 2.0, 0.0);
+        Parameters p = ParametersIO.load(f,
+                ParametersIO.MlpUse.of(Activation.ERF, Parameterization.STANDARD).withSigmaW(2.0));
         assertEquals(Activation.ERF, p.architecture().activation());
         assertArrayEquals(new int[] {3, 4, 2}, p.architecture().widths());
         assertThrows(InvalidInputException.class, () -> ParametersIO.load(f));
@@ -196,7 +224,7 @@ class ParametersIOTest {
         Path f = dir.resolve("gap.npz");
         Npz.write(f, m);
         NpyFormatException e = assertThrows(NpyFormatException.class,
-                () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0));
+                () -> ParametersIO.load(f, ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK)));
         assertTrue(e.getMessage().contains("has W3 but no W2"), e.getMessage());
     }
 
@@ -212,7 +240,7 @@ class ParametersIOTest {
             Path f = dir.resolve("flip" + deflate + ".npz");
             Files.write(f, zip);
             NpyFormatException e = assertThrows(NpyFormatException.class,
-                    () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0));
+                    () -> ParametersIO.load(f, ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK)));
             assertTrue(e.getMessage().contains("corrupt member W0"), (deflate ? "deflated: " : "stored: ") + e.getMessage());
         }
     }
@@ -225,7 +253,8 @@ class ParametersIOTest {
         m.put("optimizer_state", random(1024, 1024, 3, true)); // 4 MiB of float32, 8 MiB as doubles
         Path f = dir.resolve("extra.npz");
         Npz.write(f, m);
-        NpyTest.IoRunnable load = () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0);
+        NpyTest.IoRunnable load = () -> ParametersIO.load(f,
+                ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK));
         NpyTest.allocatedBy(load);
         long bytes = NpyTest.allocatedBy(load);
         assertTrue(bytes < 512 << 10, "allocated " + bytes + " bytes; the 4 MiB member must not be decoded");
@@ -251,7 +280,7 @@ class ParametersIOTest {
         assertTrue(Files.size(f) < 200_000, "a real bomb: " + Files.size(f) + " bytes");
         NpyTest.IoRunnable load = () -> {
             NpyFormatException e = assertThrows(NpyFormatException.class,
-                    () -> ParametersIO.load(f, Activation.RELU, Parameterization.NTK, 1, 0));
+                    () -> ParametersIO.load(f, ParametersIO.MlpUse.of(Activation.RELU, Parameterization.NTK)));
             assertTrue(e.getMessage().contains("zip bomb"), e.getMessage());
         };
         load.run();

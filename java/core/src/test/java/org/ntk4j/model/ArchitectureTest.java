@@ -33,6 +33,10 @@ class ArchitectureTest {
         assertEquals(listed.hashCode(), built.hashCode());
         assertEquals(built, Architecture.parseWidths("4,7,5,3").activation(Activation.TANH).sigmaW(1.5).sigmaB(0.1)
                 .parameterization(Parameterization.STANDARD).build());
+        assertEquals(built, Architecture.widths(4, 7, 5, 3).activation(Activation.TANH).sigmaW(1.5).sigmaB(0.1)
+                .parameterization(Parameterization.STANDARD).build());
+        assertThrows(InvalidInputException.class, () -> Architecture.widths(4));
+        assertThrows(InvalidInputException.class, () -> Architecture.widths(4, 0, 3).build());
         assertTrue(built.isUniformMlp());
         assertEquals(Activation.TANH, built.activation());
         assertEquals(1.5, built.sigmaW());

@@ -35,7 +35,10 @@ public final class NtkCases {
                 Arbitraries.of(Parameterization.class),
                 Arbitraries.of(0.5, 1.0, 1.3, 2.0),
                 Arbitraries.of(-1.0, 0.0, 0.1, 0.7))
-                .as((w, act, param, sw, sb) -> Architecture.mlp(w, act, param, sw, Math.max(sb, 0), sb >= 0));
+                .as((w, act, param, sw, sb) -> {
+                    Architecture.Builder b = Architecture.widths(w).activation(act).parameterization(param).sigmaW(sw);
+                    return (sb >= 0 ? b.sigmaB(sb) : b.noBias()).build();
+                });
         return Combinators.combine(
                 archs,
                 Arbitraries.longs(),

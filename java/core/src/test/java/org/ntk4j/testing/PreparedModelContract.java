@@ -257,8 +257,8 @@ public abstract class PreparedModelContract {
     public static void check(Backend backend, double tol, boolean storeFp32) {
         Backend ref = Reference.backend();
         String who = backend.description() + " prepared model";
-        Architecture arch = Architecture.mlp(new int[] {4, 9, 7, 3}, Activation.TANH, Parameterization.NTK, 1.3, 0.4,
-                true);
+        Architecture arch = Architecture.widths(4, 9, 7, 3)
+                .activation(Activation.TANH).parameterization(Parameterization.NTK).sigmaW(1.3).sigmaB(0.4).build();
         Parameters p0 = Parameters.init(arch, 11);
         Matrix x = NtkCase.gaussianInputs(10, 4, 1);
         Matrix x2 = NtkCase.gaussianInputs(5, 4, 2);

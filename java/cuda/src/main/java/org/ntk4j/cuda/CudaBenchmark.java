@@ -188,7 +188,8 @@ public final class CudaBenchmark {
         widths[0] = cfg[1];
         Arrays.fill(widths, 1, cfg[3] + 1, cfg[2]);
         widths[cfg[3] + 1] = cfg[4];
-        return Architecture.mlp(widths, Activation.RELU, Parameterization.NTK, 1.4, 0.1, true);
+        return Architecture.widths(widths)
+                .activation(Activation.RELU).parameterization(Parameterization.NTK).sigmaW(1.4).sigmaB(0.1).build();
     }
 
     private static Matrix inputs(int n, int d, long seed) {

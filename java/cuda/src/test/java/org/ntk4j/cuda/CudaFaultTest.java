@@ -23,7 +23,8 @@ import org.ntk4j.testing.Tolerances;
 /** Failures on a real device: they become exceptions, free what they allocated, and leave the backend usable. */
 class CudaFaultTest {
     private final Architecture arch =
-            Architecture.mlp(new int[] {7, 65, 33, 3}, Activation.GELU, Parameterization.NTK, 1.2, 0.3, true);
+            Architecture.widths(7, 65, 33, 3)
+                    .activation(Activation.GELU).parameterization(Parameterization.NTK).sigmaW(1.2).sigmaB(0.3).build();
     private final Parameters params = Parameters.init(arch, 5);
     private final Matrix x = NtkCase.gaussianInputs(13, 7, 9);
 

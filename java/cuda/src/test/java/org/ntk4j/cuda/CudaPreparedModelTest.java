@@ -44,8 +44,9 @@ class CudaPreparedModelTest {
     @Test
     void gradientsAccumulateOverTilesOfExamples() {
         Gpu.require();
-        org.ntk4j.model.Architecture arch = org.ntk4j.model.Architecture.mlp(new int[] {6, 40, 33, 4},
-                org.ntk4j.model.Activation.GELU, org.ntk4j.model.Parameterization.NTK, 1.2, 0.3, true);
+        org.ntk4j.model.Architecture arch = org.ntk4j.model.Architecture.widths(6, 40, 33, 4)
+                .activation(org.ntk4j.model.Activation.GELU).parameterization(org.ntk4j.model.Parameterization.NTK)
+                .sigmaW(1.2).sigmaB(0.3).build();
         org.ntk4j.model.Parameters p = org.ntk4j.model.Parameters.init(arch, 9);
         org.ntk4j.Matrix x = org.ntk4j.testing.NtkCase.gaussianInputs(37, 6, 1);
         org.ntk4j.Matrix y = org.ntk4j.testing.NtkCase.gaussianInputs(37, 4, 2);
@@ -87,8 +88,9 @@ class CudaPreparedModelTest {
     @Test
     void aModelStreamedFromItsSeedEqualsTheInitialParameters() {
         Gpu.require();
-        org.ntk4j.model.Architecture arch = org.ntk4j.model.Architecture.mlp(new int[] {1025, 1024, 2},
-                org.ntk4j.model.Activation.RELU, org.ntk4j.model.Parameterization.NTK, 1.0, 0.5, true);
+        org.ntk4j.model.Architecture arch = org.ntk4j.model.Architecture.widths(1025, 1024, 2)
+                .activation(org.ntk4j.model.Activation.RELU).parameterization(org.ntk4j.model.Parameterization.NTK)
+                .sigmaW(1.0).sigmaB(0.5).build();
         try (CudaBackend b = new CudaBackend(Precision.FP64);
              org.ntk4j.PreparedModel streamed = b.prepare(arch, 77);
              org.ntk4j.PreparedModel uploaded = b.prepare(org.ntk4j.model.Parameters.init(arch, 77))) {

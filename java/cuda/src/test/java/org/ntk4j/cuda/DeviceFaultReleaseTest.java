@@ -25,7 +25,8 @@ import org.ntk4j.testing.NtkCase;
  */
 class DeviceFaultReleaseTest {
     private final Architecture arch =
-            Architecture.mlp(new int[] {5, 9, 3}, Activation.ERF, Parameterization.NTK, 1.1, 0.2, true);
+            Architecture.widths(5, 9, 3)
+                    .activation(Activation.ERF).parameterization(Parameterization.NTK).sigmaW(1.1).sigmaB(0.2).build();
     private final Parameters params = Parameters.init(arch, 3);
     private final Matrix x = NtkCase.gaussianInputs(6, 5, 4);
 

@@ -111,11 +111,16 @@ class KernelLaunchContractTest {
 
     private static List<Architecture> architectures() {
         return List.of(
-                Architecture.mlp(new int[] {5, 7, 3}, Activation.RELU, Parameterization.NTK, 1.3, 0.2, true),
-                Architecture.mlp(new int[] {3, 17, 9, 2}, Activation.TANH, Parameterization.STANDARD, 1.0, 0, false),
-                Architecture.mlp(new int[] {4, 1}, Activation.IDENTITY, Parameterization.NTK, 1.0, 0.5, true),
-                Architecture.mlp(new int[] {6, 33, 1}, Activation.GELU, Parameterization.NTK, 2.0, 0.1, true),
-                Architecture.mlp(new int[] {3, 600, 2}, Activation.ERF, Parameterization.NTK, 1.0, 0.3, true));
+                Architecture.widths(5, 7, 3).activation(Activation.RELU).parameterization(Parameterization.NTK)
+                        .sigmaW(1.3).sigmaB(0.2).build(),
+                Architecture.widths(3, 17, 9, 2).activation(Activation.TANH).parameterization(Parameterization.STANDARD)
+                        .sigmaW(1.0).noBias().build(),
+                Architecture.widths(4, 1).activation(Activation.IDENTITY).parameterization(Parameterization.NTK)
+                        .sigmaW(1.0).sigmaB(0.5).build(),
+                Architecture.widths(6, 33, 1).activation(Activation.GELU).parameterization(Parameterization.NTK)
+                        .sigmaW(2.0).sigmaB(0.1).build(),
+                Architecture.widths(3, 600, 2).activation(Activation.ERF).parameterization(Parameterization.NTK)
+                        .sigmaW(1.0).sigmaB(0.3).build());
     }
 
     @Test
@@ -192,7 +197,8 @@ class KernelLaunchContractTest {
      */
     @Test
     void jacobianChunksHaveAlignedLeadingDimensions() {
-        Architecture arch = Architecture.mlp(new int[] {4, 7, 3}, Activation.TANH, Parameterization.NTK, 1, 0.2, true);
+        Architecture arch = Architecture.widths(4, 7, 3)
+                .activation(Activation.TANH).parameterization(Parameterization.NTK).sigmaW(1).sigmaB(0.2).build();
         assertEquals(1, arch.parameterCount() % 2, "P must be odd for this test: " + arch.parameterCount());
         Parameters p = Parameters.init(arch, 1);
         Matrix x = NtkCase.gaussianInputs(7, 4, 2);
@@ -226,7 +232,8 @@ class KernelLaunchContractTest {
      */
     @Test
     void tilesAreCappedByTheGridLimits() {
-        Architecture arch = Architecture.mlp(new int[] {1, 1, 4096}, Activation.RELU, Parameterization.NTK, 1, 0, false);
+        Architecture arch = Architecture.widths(1, 1, 4096)
+                .activation(Activation.RELU).parameterization(Parameterization.NTK).sigmaW(1).noBias().build();
         Parameters p = Parameters.init(arch, 1);
         Matrix x = NtkCase.gaussianInputs(2100, 1, 5);
         RecordingDriver d = new RecordingDriver(1L << 50);
@@ -265,7 +272,8 @@ class KernelLaunchContractTest {
     @Test
     void outOfMemoryFreesEverythingAndTheBackendStaysUsable() {
         RecordingDriver d = new RecordingDriver(1L << 20);
-        Architecture arch = Architecture.mlp(new int[] {8, 64, 4}, Activation.ERF, Parameterization.NTK, 1, 0.1, true);
+        Architecture arch = Architecture.widths(8, 64, 4)
+                .activation(Activation.ERF).parameterization(Parameterization.NTK).sigmaW(1).sigmaB(0.1).build();
         Parameters p = Parameters.init(arch, 1);
         Matrix x = NtkCase.gaussianInputs(9, 8, 4);
         try (CudaBackend b = open(d, Precision.FP32)) {

@@ -23,8 +23,8 @@ class PreparedModelTransferTest {
 
     @Test
     void aPreparedStepMovesTheInputsInAndTheLossOutWithOneWait() {
-        Architecture arch = Architecture.mlp(new int[] {64, 512, 512, 10}, Activation.RELU, Parameterization.NTK, 1.4,
-                0.1, true);
+        Architecture arch = Architecture.widths(64, 512, 512, 10)
+                .activation(Activation.RELU).parameterization(Parameterization.NTK).sigmaW(1.4).sigmaB(0.1).build();
         int n = 128;
         Matrix x = NtkCase.gaussianInputs(n, 64, 1);
         Matrix y = NtkCase.gaussianInputs(n, 10, 2);
