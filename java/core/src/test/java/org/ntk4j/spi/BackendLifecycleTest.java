@@ -163,6 +163,16 @@ class BackendLifecycleTest {
         assertThrows(InvalidInputException.class, () -> CudaOptions.defaults().withMemoryFraction(1.5));
         assertEquals(java.util.Map.of("device", "1", "memoryFraction", "0.8", "gram", "cublas", "poison", "false"),
                 CudaOptions.defaults().withDevice(1).withGram(CudaOptions.Gram.CUBLAS).asOptions());
+        CudaOptions cuda = CudaOptions.defaults();
+        assertEquals(java.util.Optional.empty(), cuda.cublasPath(), "unset: the usual search");
+        assertEquals(java.util.Optional.of("/opt/libcublas.so.12"), cuda.withCublasPath("/opt/libcublas.so.12")
+                .cublasPath());
+        assertEquals("/opt/libcublas.so.12", cuda.withCublasPath("/opt/libcublas.so.12").asOptions().get("cublasPath"));
+        assertThrows(InvalidInputException.class, () -> cuda.withCublasPath(null));
+        assertThrows(InvalidInputException.class, () -> cuda.withCublasPath(" "));
+        assertThrows(InvalidInputException.class, () -> cuda.withDevice(-1));
+        assertThrows(InvalidInputException.class, () -> cuda.withGram(null));
+        assertEquals(cuda.withDevice(2), CudaOptions.defaults().withDevice(2));
         try (Ntk auto = Ntk.open()) {
             assertNotEquals("reference", auto.backendName());
         }
