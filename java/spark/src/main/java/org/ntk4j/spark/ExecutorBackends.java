@@ -1,11 +1,12 @@
 package org.ntk4j.spark;
 
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.ntk4j.Ntk;
 import org.ntk4j.Precision;
 
 /**
- * One open backend per (name, precision, threads) in each executor JVM, shared by the tasks that run there: opening
+ * One open backend per (name, options, precision, threads) in each executor JVM, shared by the tasks that run there: opening
  * a CUDA context or a CPU thread pool per tile would cost more than many tiles. Closed when the JVM exits.
  */
 final class ExecutorBackends {
@@ -18,9 +19,10 @@ final class ExecutorBackends {
     private ExecutorBackends() {
     }
 
-    static Ntk get(String backend, Precision precision, int threads) {
-        return OPEN.computeIfAbsent(backend + "/" + precision + "/" + threads, k -> {
+    static Ntk get(String backend, Map<String, String> options, Precision precision, int threads) {
+        return OPEN.computeIfAbsent(backend + options + "/" + precision + "/" + threads, k -> {
             Ntk.Builder b = Ntk.builder().backend(backend).precision(precision);
+            options.forEach(b::option);
             if (threads > 0 && backend.equals("cpu")) {
                 b.threads(threads);
             }

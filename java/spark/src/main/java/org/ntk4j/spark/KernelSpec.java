@@ -3,8 +3,11 @@ package org.ntk4j.spark;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.TaskContext;
+import org.ntk4j.BackendOptions;
 import org.ntk4j.Implementation;
 import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelKind;
@@ -42,11 +45,13 @@ public final class KernelSpec implements SerializableKernel {
     private final Implementation implementation;
     /** Where it runs: auto, cpu, cuda or reference; "analytic" for the infinite-width kernel. */
     private final String device;
+    /** The backend's settings ({@link BackendOptions#asOptions()}) when given typed; empty otherwise. */
+    private final LinkedHashMap<String, String> options;
     private transient Parameters parameters;
     private transient Architecture arch;
 
     private KernelSpec(Architecture a, double[] flat, KernelKind kind, NtkMode mode, Precision precision,
-                       Implementation impl, String device) {
+                       Implementation impl, String device, Map<String, String> options) {
         this.architecture = ParametersIO.architectureJson(a);
         this.arch = a;
         this.flatParameters = flat;
@@ -55,11 +60,48 @@ public final class KernelSpec implements SerializableKernel {
         this.precision = precision;
         this.implementation = impl;
         this.device = device;
+        this.options = new LinkedHashMap<>(options);
     }
 
     /**
-     * The empirical NTK of {@code params}; {@code device} is auto (GPU where the task has one, else CPU), cpu, cuda
-     * or reference (the fp64 oracle).
+     * The empirical NTK of {@code params} on the best backend of each task: CUDA where the task was given a GPU, else
+     * the CPU.
+     *
+     * @param params    the network; its parameters are copied, so later changes to it are not seen
+     * @param mode      the kernel's mode
+     * @param precision the backend's precision; tiles are stored as float64 only for fp64
+     * @param impl      the implementation the backend uses
+     * @return the description, ready to broadcast
+     */
+    public static KernelSpec empirical(Parameters params, NtkMode mode, Precision precision, Implementation impl) {
+        return empirical(params, mode, precision, impl, "auto");
+    }
+
+    /**
+     * The empirical NTK of {@code params} on the backend these typed settings belong to, with them, as
+     * {@link org.ntk4j.Ntk.Builder#backend(BackendOptions)} takes them: e.g.
+     * {@code CpuOptions.defaults().withBlas(Blas.JAVA)} on every executor.
+     *
+     * @param params    the network; its parameters are copied, so later changes to it are not seen
+     * @param mode      the kernel's mode
+     * @param precision the backend's precision; tiles are stored as float64 only for fp64
+     * @param impl      the implementation the backend uses
+     * @param settings  the backend and its settings
+     * @return the description, ready to broadcast
+     * @throws InvalidInputException when {@code settings} is null
+     */
+    public static KernelSpec empirical(Parameters params, NtkMode mode, Precision precision, Implementation impl,
+                                       BackendOptions settings) {
+        if (settings == null) {
+            throw new InvalidInputException("the backend's settings must be given");
+        }
+        return new KernelSpec(params.architecture(), params.toFlat(), KernelKind.NTK, mode, precision, impl,
+                settings.backend(), settings.asOptions());
+    }
+
+    /**
+     * The empirical NTK of {@code params} on a backend named as {@link org.ntk4j.Ntk.Builder#backend(String)} names
+     * it: {@code device} is auto (GPU where the task has one, else CPU), cpu, cuda or reference (the fp64 oracle).
      *
      * @param params    the network; its parameters are copied, so later changes to it are not seen
      * @param mode      the kernel's mode
@@ -72,12 +114,15 @@ public final class KernelSpec implements SerializableKernel {
      */
     public static KernelSpec empirical(Parameters params, NtkMode mode, Precision precision, Implementation impl,
                                        String device) {
+        if (device == null) {
+            throw new InvalidInputException("device must be auto, cpu, cuda or reference, got none");
+        }
         String d = device.trim().toLowerCase(Locale.ROOT);
         if (!d.equals("auto") && !d.equals("cpu") && !d.equals("cuda") && !d.equals("reference")) {
             throw new InvalidInputException("device must be auto, cpu, cuda or reference, got '" + device + "'");
         }
         return new KernelSpec(params.architecture(), params.toFlat(), KernelKind.NTK, mode,
-                d.equals("reference") ? Precision.FP64 : precision, impl, d);
+                d.equals("reference") ? Precision.FP64 : precision, impl, d, Map.of());
     }
 
     /**
@@ -90,7 +135,7 @@ public final class KernelSpec implements SerializableKernel {
      */
     public static KernelSpec analytic(Architecture arch, NtkMode mode, boolean float32) {
         return new KernelSpec(arch, null, KernelKind.NTK, mode, float32 ? Precision.FP32 : Precision.FP64,
-                Implementation.AUTO, "analytic");
+                Implementation.AUTO, "analytic", Map.of());
     }
 
     /**
@@ -105,7 +150,7 @@ public final class KernelSpec implements SerializableKernel {
         if (k == null) {
             throw new InvalidInputException("kernel kind must be given");
         }
-        return new KernelSpec(architecture(), flatParameters, k, mode, precision, implementation, device);
+        return new KernelSpec(architecture(), flatParameters, k, mode, precision, implementation, device, options);
     }
 
     /**
@@ -173,7 +218,7 @@ public final class KernelSpec implements SerializableKernel {
         }
         TaskContext task = TaskContext.get();
         int threads = task == null ? 0 : Math.max(1, task.cpus());
-        return ExecutorBackends.get(backendHere(task), precision, threads).kernelFunction(parameters(), kind,
+        return ExecutorBackends.get(backendHere(task), options, precision, threads).kernelFunction(parameters(), kind,
                 implementation);
     }
 
@@ -226,7 +271,8 @@ public final class KernelSpec implements SerializableKernel {
         return isAnalytic() ? "infinite-width " + m + " " + kind.name() + " of " + model + " (fp64, stored "
                 + (float32() ? "float32)" : "float64)")
                 : "empirical " + m + " " + kind.name() + " of " + model + ", " + precision.name().toLowerCase(Locale.ROOT) + ", "
-                        + implementation.name().toLowerCase(Locale.ROOT) + ", device " + device;
+                        + implementation.name().toLowerCase(Locale.ROOT) + ", device " + device
+                        + (options.isEmpty() ? "" : " " + options);
     }
 
     @Override

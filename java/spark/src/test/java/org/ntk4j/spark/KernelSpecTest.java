@@ -3,6 +3,7 @@ package org.ntk4j.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -13,7 +14,10 @@ import java.io.ObjectOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import org.junit.jupiter.api.Test;
+import org.ntk4j.Blas;
+import org.ntk4j.CpuOptions;
 import org.ntk4j.Implementation;
+import org.ntk4j.InvalidInputException;
 import org.ntk4j.KernelKind;
 import org.ntk4j.Matrix;
 import org.ntk4j.Ntk;
@@ -26,7 +30,9 @@ import org.ntk4j.model.Layer;
 import org.ntk4j.model.Parameterization;
 import org.ntk4j.model.Parameters;
 import org.ntk4j.model.Shape;
+import org.ntk4j.testing.Compare;
 import org.ntk4j.testing.NtkCase;
+import org.ntk4j.testing.Tolerances;
 
 /** The serializable kernel description: every kernel of core, the same after the trip to an executor. */
 class KernelSpecTest {
@@ -52,6 +58,28 @@ class KernelSpecTest {
         assertTrue(nngp.description().contains("NNGP"), nngp.description());
         assertFalse(java.util.Arrays.equals(digest(ntk), digest(nngp)), "the kind is part of the tiles' identity");
         assertArrayEquals(digest(nngp), digest(roundTrip(nngp)));
+    }
+
+    @Test
+    void typedBackendSettingsTravelWithTheSpecAndOpenTheBackendWithThem() throws Exception {
+        KernelSpec typed = KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64, Implementation.STRUCTURED,
+                CpuOptions.defaults().withBlas(Blas.JAVA).withVectorApi(false));
+        KernelSpec back = roundTrip(typed);
+        assertTrue(back.description().contains("device cpu {blas=java, vector=false"), back.description());
+        assertArrayEquals(digest(typed), digest(back));
+        assertFalse(java.util.Arrays.equals(digest(typed), digest(KernelSpec.empirical(P, NtkMode.TRACE,
+                Precision.FP64, Implementation.STRUCTURED, "cpu"))), "the settings are part of the tiles' identity");
+        try (Ntk cpu = Ntk.builder().backend("cpu").precision(Precision.FP64).open()) {
+            Compare.assertClose("typed cpu spec", back.compute(X1, X2), cpu.kernel(P, X1, X2, NtkMode.TRACE),
+                    Tolerances.FP64);
+        }
+        String opened = ExecutorBackends.get("cpu", java.util.Map.of("blas", "java", "vector", "false"),
+                Precision.FP64, 1).description();
+        assertTrue(opened.contains("pure-Java BLAS") && opened.contains("scalar"), opened);
+        assertThrows(InvalidInputException.class, () -> KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP64,
+                Implementation.AUTO, (org.ntk4j.BackendOptions) null));
+        assertTrue(KernelSpec.empirical(P, NtkMode.TRACE, Precision.FP32, Implementation.AUTO).description()
+                .contains("device auto"));
     }
 
     @Test
