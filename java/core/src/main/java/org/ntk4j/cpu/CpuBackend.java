@@ -198,15 +198,15 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
-    protected Tensor computeNtk(Parameters params, Matrix x1, Matrix x2r, boolean symmetric, NtkMode mode,
-                                Implementation implementation) {
+    protected Tensor computeKernel(Parameters params, Matrix x1, Matrix x2r, boolean symmetric, NtkMode mode,
+                                   Implementation implementation) {
         return runKernel(new Network<>(ar, params), x1, x2r, symmetric, mode, implementation);
     }
 
     /** The FULL kernel straight from the Gram layout the products come out in: no reordering. */
     @Override
-    protected Matrix computeNtkMatrix(Parameters params, Matrix x1, Matrix x2r, boolean symmetric,
-                                      Implementation implementation) {
+    protected Matrix computeKernelMatrix(Parameters params, Matrix x1, Matrix x2r, boolean symmetric,
+                                         Implementation implementation) {
         return runKernelMatrix(new Network<>(ar, params), x1, x2r, symmetric, implementation);
     }
 

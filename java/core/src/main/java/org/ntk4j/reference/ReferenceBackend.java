@@ -87,8 +87,8 @@ public final class ReferenceBackend extends Backend {
     }
 
     @Override
-    protected Tensor computeNtk(Parameters params, Matrix x1, Matrix x2r, boolean symmetric, NtkMode mode,
-                                Implementation implementation) {
+    protected Tensor computeKernel(Parameters params, Matrix x1, Matrix x2r, boolean symmetric, NtkMode mode,
+                                   Implementation implementation) {
         int o = params.architecture().outputDim();
         Matrix j1 = computeJacobian(params, x1);
         Matrix j2 = symmetric ? j1 : computeJacobian(params, x2r);

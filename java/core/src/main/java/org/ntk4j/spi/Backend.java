@@ -141,7 +141,7 @@ public abstract class Backend implements AutoCloseable {
         enter();
         try {
             Validation.requireNtkArguments(params, x, x, mode, implementation);
-            return computeNtk(params, x, x, true, mode, implementation);
+            return computeKernel(params, x, x, true, mode, implementation);
         } finally {
             exit();
         }
@@ -164,7 +164,7 @@ public abstract class Backend implements AutoCloseable {
         enter();
         try {
             Validation.requireNtkArguments(params, x1, x2, mode, implementation);
-            return computeNtk(params, x1, x2, x1 == x2, mode, implementation);
+            return computeKernel(params, x1, x2, x1 == x2, mode, implementation);
         } finally {
             exit();
         }
@@ -185,7 +185,7 @@ public abstract class Backend implements AutoCloseable {
         enter();
         try {
             Validation.requireNtkArguments(params, x, x, NtkMode.FULL, implementation);
-            return computeNtkMatrix(params, x, x, true, implementation);
+            return computeKernelMatrix(params, x, x, true, implementation);
         } finally {
             exit();
         }
@@ -207,7 +207,7 @@ public abstract class Backend implements AutoCloseable {
         enter();
         try {
             Validation.requireNtkArguments(params, x1, x2, NtkMode.FULL, implementation);
-            return computeNtkMatrix(params, x1, x2, x1 == x2, implementation);
+            return computeKernelMatrix(params, x1, x2, x1 == x2, implementation);
         } finally {
             exit();
         }
@@ -316,12 +316,12 @@ public abstract class Backend implements AutoCloseable {
      * @param implementation the implementation asked for, possibly AUTO
      * @return Θ(x1, x2) in the mode's shape, in float32 storage when the backend computes in fp32 or tf32
      */
-    protected abstract Tensor computeNtk(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
-                                         Implementation implementation);
+    protected abstract Tensor computeKernel(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
+                                            Implementation implementation);
 
     /**
-     * {@link #kernelMatrix} after validation. The default reorders {@link #computeNtk}'s full kernel once; a backend whose
-     * products come out in matrix layout overrides it to skip that.
+     * {@link #kernelMatrix} after validation. The default reorders {@link #computeKernel}'s full kernel once; a backend
+     * whose products come out in matrix layout overrides it to skip that.
      *
      * @param params         valid parameters
      * @param x1             valid inputs
@@ -330,9 +330,9 @@ public abstract class Backend implements AutoCloseable {
      * @param implementation the implementation asked for, possibly AUTO
      * @return Θ(x1, x2) in matrix layout, (N1·O, N2·O)
      */
-    protected Matrix computeNtkMatrix(Parameters params, Matrix x1, Matrix x2, boolean symmetric,
-                                      Implementation implementation) {
-        return KernelLayout.fullToMatrix(computeNtk(params, x1, x2, symmetric, NtkMode.FULL, implementation));
+    protected Matrix computeKernelMatrix(Parameters params, Matrix x1, Matrix x2, boolean symmetric,
+                                         Implementation implementation) {
+        return KernelLayout.fullToMatrix(computeKernel(params, x1, x2, symmetric, NtkMode.FULL, implementation));
     }
 
     /** Releases threads, native and device memory; called once, after every running call has returned. */

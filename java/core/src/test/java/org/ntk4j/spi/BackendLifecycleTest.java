@@ -86,8 +86,8 @@ class BackendLifecycleTest {
         }
 
         @Override
-        protected Tensor computeNtk(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
-                                    Implementation implementation) {
+        protected Tensor computeKernel(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
+                                       Implementation implementation) {
             return symmetric ? ref.kernel(params, x1, mode, implementation) : ref.kernel(params, x1, x2, mode, implementation);
         }
 

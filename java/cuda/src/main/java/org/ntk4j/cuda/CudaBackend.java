@@ -188,8 +188,8 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
-    protected synchronized Tensor computeNtk(Parameters params, Matrix x1, Matrix x2r, boolean symmetric, NtkMode mode,
-                                             Implementation impl) {
+    protected synchronized Tensor computeKernel(Parameters params, Matrix x1, Matrix x2r, boolean symmetric,
+                                                NtkMode mode, Implementation impl) {
         return withModel(params, (net, ws, avail, mb) -> tiler.ntk(net, ws, avail, mb, x1, x2r, symmetric, mode, impl));
     }
 

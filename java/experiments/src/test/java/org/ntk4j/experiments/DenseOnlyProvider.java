@@ -93,8 +93,8 @@ public final class DenseOnlyProvider implements BackendProvider {
         }
 
         @Override
-        protected Tensor computeNtk(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
-                                    Implementation implementation) {
+        protected Tensor computeKernel(Parameters params, Matrix x1, Matrix x2, boolean symmetric, NtkMode mode,
+                                       Implementation implementation) {
             return symmetric ? reference.kernel(mlp(params), x1, mode, implementation)
                     : reference.kernel(mlp(params), x1, x2, mode, implementation);
         }
