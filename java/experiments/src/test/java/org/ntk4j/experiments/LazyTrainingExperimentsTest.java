@@ -199,7 +199,7 @@ class LazyTrainingExperimentsTest {
     void aCnnSweptOverItsChannelsMovesLessAndDriftsLessAsItWidens() {
         Dataset.Split images = Synthetic.sphere(12, 16, 2, 5).split(8, 0, 1);
         SweepConfig cfg = SweepConfig.defaults(4, 16, 64).withTemplate(TINY_CNN).withSteps(20).withTracking(6, 4, false);
-        Report r = LazyTrainingExperiments.trainingSweep(REF, images, cfg, null);
+        Report r = LazyTrainingExperiments.trainingSweep(REF, images, cfg, ProgressListener.NONE);
         Table finals = r.table("weight_movement_final");
         Table fits = r.table("training_fits");
         double[] c = finals.numbers("width");
@@ -261,11 +261,11 @@ class LazyTrainingExperimentsTest {
         Table mlpFits = LazyTrainingExperiments.fitsTable("training_fits");
         try (Ntk denseOnly = Ntk.builder().backend(DenseOnlyProvider.NAME).open();
              Ntk cpu = Ntk.builder().backend("cpu").precision(org.ntk4j.Precision.FP64).open()) {
-            Report r = LazyTrainingDemo.convolutional(denseOnly, digits, cfg, mlpFits, null);
+            Report r = LazyTrainingDemo.convolutional(denseOnly, digits, cfg, mlpFits, ProgressListener.NONE);
             assertTrue(r.summary().startsWith("CNN sweep on " + cpu.description()
                     + ": the dense-only backend does not run the CNN (layer 0 (conv(2,3x3,same,"), r.summary());
             // The same numbers as the CPU backend's own run.
-            Report direct = LazyTrainingDemo.convolutional(cpu, digits, cfg, mlpFits, null);
+            Report direct = LazyTrainingDemo.convolutional(cpu, digits, cfg, mlpFits, ProgressListener.NONE);
             assertTrue(!direct.summary().contains("CNN sweep "), direct.summary());
             assertEquals(direct.table("cnn_weight_movement").toCsv(), r.table("cnn_weight_movement").toCsv());
             // The MLP has no fits here: the CNN's stand beside NaN, not beside numbers from nowhere.
