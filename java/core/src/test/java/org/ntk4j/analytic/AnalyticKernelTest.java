@@ -331,6 +331,8 @@ class AnalyticKernelTest {
         bad.set(1, 2, Double.NaN);
         assertThrows(InvalidInputException.class, () -> k.ntk(bad, NtkMode.TRACE));
         assertThrows(InvalidInputException.class, () -> AnalyticKernel.of(null));
+        e = assertThrows(InvalidInputException.class, () -> AnalyticKernel.of(arch, null));
+        assertTrue(e.getMessage().contains("evaluator must be given"), e.getMessage());
         Matrix x = NtkCase.gaussianInputs(2, 3, 1);
         e = assertThrows(InvalidInputException.class, () -> k.compute(x, null));
         assertTrue(e.getMessage().contains("x2 is missing"), e.getMessage());
