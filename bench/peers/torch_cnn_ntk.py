@@ -21,9 +21,8 @@ import math
 import os
 import struct
 import sys
-import time
 
-from torch_ntk import agrees  # the same comparison with ntk4j's kernel as the MLP peer
+from torch_ntk import agrees, contract, timed  # the MLP peer's contraction, timing and comparison
 
 
 def read_idx_images(path, n):
@@ -149,31 +148,8 @@ def main():
 
     x = torch.tensor(xs, dtype=dtype, device=device).permute(0, 3, 1, 2).contiguous()
 
-    def kernel():
-        jac = vmap(jacrev(fnet_single), (None, 0))(params, x)
-        jac = [j.flatten(2) for j in jac]
-        expr = {"full": "Naf,Mbf->NMab", "trace": "Naf,Maf->NM", "diagonal": "Naf,Maf->NMa"}[args.mode]
-        result = torch.stack([torch.einsum(expr, j, j) for j in jac]).sum(0)
-        if args.mode == "trace":
-            result = result / jac[0].shape[1]
-        return result
-
-    def sync():
-        if device == "cuda":
-            torch.cuda.synchronize()
-
-    times = []
-    result = None
-    failure = None
-    try:
-        for rep in range(args.repeats + 1):
-            t0 = time.perf_counter()
-            result = kernel()
-            sync()
-            if rep > 0 or args.repeats == 0:
-                times.append(time.perf_counter() - t0)
-    except RuntimeError as e:  # out of memory, typically: every example's whole Jacobian must fit
-        failure = str(e).splitlines()[0]
+    result, times, failure = timed(lambda: contract(vmap(jacrev(fnet_single), (None, 0))(params, x), None, args.mode),
+                                   args.repeats, device)
     out = {"peer": "pytorch " + torch.__version__ + " vmap(jacrev)+einsum", "device": device,
            "threads": torch.get_num_threads(), "dtype": args.dtype, "mode": args.mode, "n": n,
            "image": [height, width, cin], "P": int(sum(p.numel() for p in params))}
@@ -181,7 +157,6 @@ def main():
         out.update({"error": failure, "agrees": False})
         print(json.dumps(out))
         return 1
-    times.sort()
     out.update({"median_ms": 1e3 * times[len(times) // 2], "best_ms": 1e3 * times[0],
                 "runs_ms": [round(1e3 * t, 2) for t in times],
                 "jacobian_bytes": int(n * args.outputs * out["P"] * (4 if args.dtype == "float32" else 8))})

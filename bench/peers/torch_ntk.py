@@ -18,6 +18,37 @@ import sys
 import time
 
 
+def contract(jac1, jac2, mode):
+    """Θ from per-example Jacobians (a list of (N, O, ...) tensors, one per parameter tensor): one einsum each, summed;
+    TRACE is the mean over outputs, as ntk4j's."""
+    import torch
+    jac1 = [j.flatten(2) for j in jac1]
+    jac2 = jac1 if jac2 is None else [j.flatten(2) for j in jac2]
+    expr = {"full": "Naf,Mbf->NMab", "trace": "Naf,Maf->NM", "diagonal": "Naf,Maf->NMa"}[mode]
+    result = torch.stack([torch.einsum(expr, j1, j2) for j1, j2 in zip(jac1, jac2)]).sum(0)
+    if mode == "trace":
+        result = result / jac1[0].shape[1]
+    return result
+
+
+def timed(compute, repeats, device):
+    """(result, sorted run times in s, failure): one warm-up then `repeats` timed runs (0: one cold run, timed);
+    failure is the first line of a RuntimeError (out of memory, typically: every Jacobian must fit), else None."""
+    import torch
+    times, result = [], None
+    try:
+        for rep in range(repeats + 1):
+            t0 = time.perf_counter()
+            result = compute()
+            if device == "cuda":
+                torch.cuda.synchronize()
+            if rep > 0 or repeats == 0:
+                times.append(time.perf_counter() - t0)
+    except RuntimeError as e:
+        return None, [], str(e).splitlines()[0]
+    return result, sorted(times), None
+
+
 def agrees(got, expect, rtol, out):
     """Whether the kernel `got` is ntk4j's from the .npy `expect` (relative Frobenius error ≤ rtol); true without one.
     Writes the error, or why there is none, into the report `out`."""
@@ -107,36 +138,14 @@ def main():
 
     def ntk_jacobian_contraction(x1, x2, mode):
         jac1 = vmap(jacrev(fnet_single), (None, 0))(params, x1)
-        jac1 = [j.flatten(2) for j in jac1]
-        jac2 = jac1 if x2 is None else [j.flatten(2) for j in vmap(jacrev(fnet_single), (None, 0))(params, x2)]
-        expr = {"full": "Naf,Mbf->NMab", "trace": "Naf,Maf->NM", "diagonal": "Naf,Maf->NMa"}[mode]
-        result = torch.stack([torch.einsum(expr, j1, j2) for j1, j2 in zip(jac1, jac2)]).sum(0)
-        if mode == "trace":
-            result = result / jac1[0].shape[1]  # ntk4j's TRACE is the mean over outputs
-        return result
+        jac2 = None if x2 is None else vmap(jacrev(fnet_single), (None, 0))(params, x2)
+        return contract(jac1, jac2, mode)
 
-    def sync():
-        if device == "cuda":
-            torch.cuda.synchronize()
-
-    times = []
-    result = None
-    failure = None
-    try:
-        for rep in range(args.repeats + 1):
-            t0 = time.perf_counter()
-            result = ntk_jacobian_contraction(x, None, args.mode)
-            sync()
-            t = time.perf_counter() - t0
-            if rep > 0 or args.repeats == 0:
-                times.append(t)
-    except RuntimeError as e:  # out of memory, typically: the whole Jacobian must fit
-        failure = str(e).splitlines()[0]
+    result, times, failure = timed(lambda: ntk_jacobian_contraction(x, None, args.mode), args.repeats, device)
     if failure is not None:
         print(json.dumps({"peer": "pytorch " + torch.__version__, "device": device, "dtype": args.dtype,
                           "mode": args.mode, "error": failure, "agrees": False}))
         return 1
-    times.sort()
     out = {
         "peer": "pytorch " + torch.__version__ + " functorch vmap(jacrev)+einsum",
         "device": device,
