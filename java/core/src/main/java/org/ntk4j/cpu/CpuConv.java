@@ -231,7 +231,7 @@ final class CpuConv<A> implements CpuLayer<A> {
 
     @Override
     public void jacobianTerm(NtkCompute<A>.Block blk, Network<A>.Backprop bpI, Network<A>.Backprop bpJ) {
-        int wa = fan + (weights.bias ? 1 : 0);
+        int wa = weights.augmentedWidth();
         int pc = blk.parameterChunk();
         int channelsPerChunk = Math.max(1, pc / wa);
         int colsPerPiece = Math.min(wa, pc);
@@ -254,12 +254,12 @@ final class CpuConv<A> implements CpuLayer<A> {
 
     @Override
     public int jacobianColumns() {
-        return cout * (fan + (weights.bias ? 1 : 0));
+        return cout * (weights.augmentedWidth());
     }
 
     @Override
     public void jacobianColumns(Network<A>.Backprop bp, A jac, int off, int ld, A scratch) {
-        int wa = fan + (weights.bias ? 1 : 0);
+        int wa = weights.augmentedWidth();
         fill(jac, off, bp, 0, cout, 0, wa, ld);
     }
 

@@ -173,11 +173,6 @@ final class CpuDense<A> implements CpuLayer<A> {
 
     // ---- Jacobian contraction ----
 
-    /** Columns of the parameter block in the augmented view [W | b]: in, plus one with bias. */
-    private int augmentedWidth() {
-        return in + (weights.bias ? 1 : 0);
-    }
-
     @Override
     public int jacobianScratchWidth() {
         return in + 1;
@@ -193,7 +188,7 @@ final class CpuDense<A> implements CpuLayer<A> {
      * parameter block.
      */
     private void augment(A h, int rows, A dst) {
-        int wa = augmentedWidth();
+        int wa = weights.augmentedWidth();
         ar.pool.parallelFor(rows, in, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 ar.scale(dst, r * wa, h, r * in, in, weights.c);
@@ -211,7 +206,7 @@ final class CpuDense<A> implements CpuLayer<A> {
         int o = blk.outputs();
         boolean diagonal = blk.diagonal();
         CpuProfile.Timer timer = blk.timer();
-        int wa = augmentedWidth();
+        int wa = weights.augmentedWidth();
         A hAugI = blk.scratchI;
         A hAugJ = blk.scratchJ;
         long t = System.nanoTime();
@@ -244,13 +239,13 @@ final class CpuDense<A> implements CpuLayer<A> {
 
     @Override
     public int jacobianColumns() {
-        return out * augmentedWidth();
+        return out * weights.augmentedWidth();
     }
 
     @Override
     public void jacobianColumns(Network<A>.Backprop bp, A jac, int off, int ld, A hAug) {
         augment(bp.input(), bp.rows(), hAug);
-        fill(jac, off, bp.delta(), hAug, bp.rows(), bp.multiplicity, 0, out, 0, augmentedWidth(), ld);
+        fill(jac, off, bp.delta(), hAug, bp.rows(), bp.multiplicity, 0, out, 0, weights.augmentedWidth(), ld);
     }
 
     /**
@@ -259,7 +254,7 @@ final class CpuDense<A> implements CpuLayer<A> {
      */
     private void fill(A jac, int off, A delta, A hAug, int rows, int o, int iStart, int iEnd, int jStart, int jEnd,
                       int cols) {
-        int wa = augmentedWidth();
+        int wa = weights.augmentedWidth();
         int wd = jEnd - jStart;
         ar.pool.parallelFor(rows * o, cols, (q0, q1) -> {
             for (int q = q0; q < q1; q++) {
@@ -278,7 +273,7 @@ final class CpuDense<A> implements CpuLayer<A> {
     public void jacobianRows(Network<A>.Backprop bp, double[] dst, int base, int p, A hAug) {
         int o = bp.multiplicity;
         int rows = bp.rows();
-        int wa = augmentedWidth();
+        int wa = weights.augmentedWidth();
         A delta = bp.delta();
         augment(bp.input(), rows, hAug);
         ar.pool.parallelFor(rows * o, (long) out * wa, (q0, q1) -> {

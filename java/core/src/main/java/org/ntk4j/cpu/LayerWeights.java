@@ -26,6 +26,11 @@ final class LayerWeights<A> {
     /** s·b rounded, or null without bias. */
     final A sb;
 
+    /** Columns of the parameter block in the augmented view [W | b]: fan, plus one with bias. */
+    int augmentedWidth() {
+        return fan + (bias ? 1 : 0);
+    }
+
     /** Weighted layer l's parameters, W read as rows × fan. */
     LayerWeights(Arith<A> ar, Parameters p, int l, int rows, int fan) {
         Architecture arch = p.architecture();
