@@ -103,7 +103,7 @@ final class CudaPreparedModel extends PreparedModel {
 
     @Override
     protected Matrix computeJacobian(Matrix x) {
-        return backend.jacobian(currentParameters(), x);
+        return backend.call(() -> backend.operations().jacobianOn(net, ws, avail(), residentBytes, x));
     }
 
     @Override

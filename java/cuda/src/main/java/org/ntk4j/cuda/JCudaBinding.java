@@ -93,8 +93,7 @@ final class JCudaBinding implements CudaDriver {
     }
 
     JCudaBinding() {
-        JCudaLibrary.load(); // extracted atomically into ntk4j's cache, never by JCuda into java.io.tmpdir
-        JCudaDriver.setExceptionsEnabled(false);
+        JCudaLibrary.load(); // extracted atomically into ntk4j's cache, never by JCuda into java.io.tmpdir; exceptions off
     }
 
     static void check(int result, String call) {
