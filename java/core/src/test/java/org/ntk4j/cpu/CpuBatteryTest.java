@@ -93,17 +93,18 @@ class CpuBatteryTest {
         Bars bars = Bars.of(c, y);
         for (CpuBackend b : backends) {
             Precision prec = b.precision();
+            double floor = Tolerances.underflowFloor(prec);
             for (Implementation impl : new Implementation[] {Implementation.STRUCTURED, Implementation.JACOBIAN_CONTRACTION}) {
-                Compare.assertClose(b.name() + " " + impl + " vs reference, " + c, b.kernel(p, c.x1(), c.x2(), c.mode(), impl),
-                        expected, bars.ntk(prec, c.mode(), impl));
+                Compare.assertClose(b.name() + " " + prec + " " + impl + " vs reference, " + c, b.kernel(p, c.x1(), c.x2(), c.mode(), impl),
+                        expected, bars.ntk(prec, c.mode(), impl), floor);
             }
-            Compare.assertClose(b.name() + " forward vs reference, " + c, b.forward(p, c.x1()), f, bars.forward(prec));
-            Compare.assertClose(b.name() + " Jacobian vs reference, " + c, b.jacobian(p, c.x1()), j, bars.jacobian(prec));
+            Compare.assertClose(b.name() + " forward vs reference, " + c, b.forward(p, c.x1()), f, bars.forward(prec), floor);
+            Compare.assertClose(b.name() + " Jacobian vs reference, " + c, b.jacobian(p, c.x1()), j, bars.jacobian(prec), floor);
             LossGradient lg = b.mseLossGradient(p, c.x1(), y);
             Compare.assertClose(b.name() + " MSE gradient vs reference, " + c, lg.gradient(), g.gradient(),
-                    bars.gradient(prec));
+                    bars.gradient(prec), floor);
             Compare.assertClose(b.name() + " MSE loss vs reference, " + c, new double[] {lg.loss()},
-                    new double[] {g.loss()}, bars.loss(prec));
+                    new double[] {g.loss()}, bars.loss(prec), floor);
         }
     }
 }

@@ -11,6 +11,16 @@ public final class Compare {
     private Compare() {
     }
 
+    /** ‖a − b‖_F. */
+    public static double absoluteError(double[] actual, double[] expected) {
+        double num = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = actual[i] - expected[i];
+            num += d * d;
+        }
+        return Math.sqrt(num);
+    }
+
     /** ‖a − b‖_F / ‖b‖_F (or ‖a − b‖_F when b = 0). */
     public static double relativeError(double[] actual, double[] expected) {
         double num = 0;
@@ -25,6 +35,14 @@ public final class Compare {
 
     /** Fails unless the relative Frobenius error is within tol and every value is finite. */
     public static void assertClose(String what, double[] actual, double[] expected, double tol) {
+        assertClose(what, actual, expected, tol, 0.0);
+    }
+
+    /**
+     * Fails unless every value is finite and the relative Frobenius error is within tol, or the absolute Frobenius
+     * error is within floor·√n (values below what the precision can hold: {@link Tolerances#underflowFloor}).
+     */
+    public static void assertClose(String what, double[] actual, double[] expected, double tol, double floor) {
         if (actual.length != expected.length) {
             fail(what + ": " + actual.length + " values, expected " + expected.length);
         }
@@ -34,7 +52,7 @@ public final class Compare {
             }
         }
         double rel = relativeError(actual, expected);
-        if (!(rel <= tol)) {
+        if (!(rel <= tol) && !(absoluteError(actual, expected) <= floor * Math.sqrt(actual.length))) {
             int worst = 0;
             double worstAbs = -1;
             for (int i = 0; i < actual.length; i++) {
@@ -143,17 +161,27 @@ public final class Compare {
     }
 
     public static void assertClose(String what, Tensor actual, Tensor expected, double tol) {
+        assertClose(what, actual, expected, tol, 0.0);
+    }
+
+    /** As {@link #assertClose(String, double[], double[], double, double)}, with the shapes checked. */
+    public static void assertClose(String what, Tensor actual, Tensor expected, double tol, double floor) {
         if (!Arrays.equals(actual.shape(), expected.shape())) {
             fail(what + ": shape " + Arrays.toString(actual.shape()) + ", expected " + Arrays.toString(expected.shape()));
         }
-        assertClose(what, actual.doubles(), expected.doubles(), tol);
+        assertClose(what, actual.doubles(), expected.doubles(), tol, floor);
     }
 
     public static void assertClose(String what, Matrix actual, Matrix expected, double tol) {
+        assertClose(what, actual, expected, tol, 0.0);
+    }
+
+    /** As {@link #assertClose(String, double[], double[], double, double)}, with the shapes checked. */
+    public static void assertClose(String what, Matrix actual, Matrix expected, double tol, double floor) {
         if (actual.rows() != expected.rows() || actual.cols() != expected.cols()) {
             fail(what + ": shape (" + actual.rows() + ", " + actual.cols() + "), expected (" + expected.rows() + ", "
                     + expected.cols() + ")");
         }
-        assertClose(what, actual.data(), expected.data(), tol);
+        assertClose(what, actual.data(), expected.data(), tol, floor);
     }
 }

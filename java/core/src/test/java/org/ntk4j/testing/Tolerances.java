@@ -30,6 +30,23 @@ public final class Tolerances {
     public static final double FP64 = 1e-12;
 
     /**
+     * The absolute error per entry an fp32 result may have where the exact value lies below fp32's smallest normal
+     * number (about 1.2e-38): there a float keeps no relative precision (subnormal) or is 0, so a kernel entry of 1e-82
+     * (a saturated erf after the last layer: φ'(z)² ≈ e^{-2z²}) comes back as 0 from any correct fp32 computation.
+     */
+    public static final double FP32_UNDERFLOW = Float.MIN_NORMAL;
+
+    /**
+     * The absolute floor per entry for a precision: {@link #FP32_UNDERFLOW} for fp32 and tf32, 0 for fp64.
+     *
+     * @param p the precision
+     * @return the floor
+     */
+    public static double underflowFloor(org.ntk4j.Precision p) {
+        return p == org.ntk4j.Precision.FP64 ? 0.0 : FP32_UNDERFLOW;
+    }
+
+    /**
      * TF32: inputs rounded to 10 mantissa bits (u = 4.9e-4) before fp32 accumulation; errors of products average
      * out over long reductions to ~1e-4–1e-3 relative. 5e-3 is the bar.
      */
